@@ -1,0 +1,217 @@
+//! `cargo xtask`: the project's chores, in Rust so that they run the same everywhere.
+//!
+//! Run `cargo xtask help` for the list. Each command prints the commands it runs, so a failure
+//! can be reproduced by hand.
+
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "xtask talks to a person")]
+
+use std::env;
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod fuzz;
+mod release;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
+
+const HELP: &str = "\
+cargo xtask COMMAND
+
+Commands:
+  test                      run the whole test suite (unit, property, doc and integration tests),
+                            installing what it needs first; this is the README's test command
+  ci                        format check, clippy and rustdoc with -D warnings, the layering
+                            invariants, a build of every fuzz target, then `test`
+  fuzz [TARGET] [--seconds N]
+                            run one fuzz target, or every one, for N seconds each (default 60);
+                            installs cargo-fuzz when missing and uses the nightly toolchain
+  bench [FILTER]            run the benchmarks and print their figures
+  release [--publish]       check that versions and CHANGELOG.md agree, then package every
+                            publishable crate in dependency order; publishes only with --publish
+  help                      this text
+";
+
+/// The library crates in dependency order, and what each must never depend on.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("oci-digest", NO_IO),
+    ("oci-ref", NO_IO),
+    ("oci-manifest", NO_IO),
+    ("oci-auth", NO_IO),
+    ("oci-client", &[]),
+    ("oci-check", &[]),
+];
+
+/// The crates that do IO; only `oci-client` and the CLI above it may know them.
+const NO_IO: &[&str] = &[
+    "hyper",
+    "hyper-util",
+    "rustls",
+    "tokio",
+    "tokio-rustls",
+    "h2",
+    "mio",
+    "socket2",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("ci") => ci(),
+        Some("fuzz") => fuzz::command(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("release") => release::command(&args[1..]),
+        None | Some("help" | "-h" | "--help") => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`; try `cargo xtask help`").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The README's test command: every suite, nothing skipped.
+fn test() -> Result {
+    let root = root();
+    let locked = locked_flag();
+    cargo(
+        &root,
+        &["test", "--workspace", "--all-targets", "--all-features"],
+        &locked,
+    )?;
+    cargo(&root, &["test", "--workspace", "--doc", "--all-features"], &locked)
+}
+
+fn ci() -> Result {
+    let root = root();
+    let locked = locked_flag();
+    cargo(&root, &["fmt", "--all", "--check"], &[])?;
+    cargo(
+        &root,
+        &["clippy", "--workspace", "--all-targets", "--all-features"],
+        &[&locked[..], &["--", "-D", "warnings"]].concat(),
+    )?;
+    run(Command::new("cargo")
+        .current_dir(&root)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .args(["doc", "--workspace", "--no-deps", "--all-features"])
+        .args(&locked))?;
+    layering(&root)?;
+    fuzz::build(&root)?;
+    test()
+}
+
+/// Checks that no library crate below `oci-client` reaches an IO crate.
+fn layering(root: &Path) -> Result {
+    eprintln!("xtask: checking the layering invariants");
+    for (krate, forbidden) in LAYERS {
+        if forbidden.is_empty() {
+            continue;
+        }
+        let tree = output(Command::new("cargo").current_dir(root).args([
+            "tree",
+            "--package",
+            krate,
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ]))?;
+        let found: Vec<&str> = tree
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| forbidden.contains(name))
+            .collect();
+        if !found.is_empty() {
+            return Err(format!(
+                "layering: `{krate}` must do no IO, but it depends on {}; only oci-client and the CLI may (see docs/architecture.md)",
+                found.join(", ")
+            )
+            .into());
+        }
+    }
+    eprintln!("xtask: layering ok");
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result {
+    let root = root();
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&root)
+        .args(["bench", "--workspace"])
+        .args(locked_flag());
+    if !args.is_empty() {
+        cmd.arg("--").args(args);
+    }
+    run(&mut cmd)
+}
+
+/// The workspace root: xtask lives one level below it.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}
+
+/// `--locked` when `Cargo.lock` is committed, so CI builds exactly what was tested.
+fn locked_flag() -> Vec<&'static str> {
+    if env::var_os("CI").is_some() {
+        vec!["--locked"]
+    } else {
+        vec![]
+    }
+}
+
+fn cargo(dir: &Path, args: &[&str], extra: &[&str]) -> Result {
+    run(Command::new("cargo").current_dir(dir).args(args).args(extra))
+}
+
+/// Runs a command with inherited output; a non-zero exit is an error naming the command.
+fn run(cmd: &mut Command) -> Result {
+    let shown = show(cmd);
+    eprintln!("$ {shown}");
+    let status = cmd.status().map_err(|err| format!("could not run `{shown}`: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})").into())
+    }
+}
+
+/// Runs a command and returns its standard output.
+fn output(cmd: &mut Command) -> Result<String> {
+    let shown = show(cmd);
+    let out = cmd.output().map_err(|err| format!("could not run `{shown}`: {err}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{shown}` failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+fn show(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|err| format!("reading {}: {err}", path.display()).into())
+}
