@@ -8,8 +8,9 @@
 use std::env;
 use std::error::Error;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 mod fuzz;
 mod release;
@@ -79,15 +80,74 @@ fn main() -> ExitCode {
 }
 
 /// The README's test command: every suite, nothing skipped.
+///
+/// Ends with a line `tests: N passed, N failed` (also written to `target/xtask/test-summary.txt`
+/// so `.ci/run` can repeat it last).
 fn test() -> Result {
     let root = root();
     let locked = locked_flag();
-    cargo(
+    let mut totals = Totals::default();
+    let result = cargo_test(
         &root,
-        &["test", "--workspace", "--all-targets", "--all-features"],
+        &["--workspace", "--all-targets", "--all-features"],
         &locked,
-    )?;
-    cargo(&root, &["test", "--workspace", "--doc", "--all-features"], &locked)
+        &mut totals,
+    )
+    .and_then(|()| cargo_test(&root, &["--workspace", "--doc", "--all-features"], &locked, &mut totals));
+    let summary = format!("tests: {} passed, {} failed\n", totals.passed, totals.failed);
+    let dir = root.join("target/xtask");
+    fs::create_dir_all(&dir)?;
+    fs::write(dir.join("test-summary.txt"), &summary)?;
+    print!("{summary}");
+    result?;
+    if totals.passed == 0 {
+        return Err("the test suite ran no test".into());
+    }
+    Ok(())
+}
+
+/// Test counts added up over every `test result:` line that cargo's test harness prints.
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+}
+
+/// Runs `cargo test`, passing its output through while counting the results.
+fn cargo_test(root: &Path, args: &[&str], extra: &[&str], totals: &mut Totals) -> Result {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root)
+        .arg("test")
+        .args(args)
+        .args(extra)
+        .stdout(Stdio::piped());
+    let shown = show(&cmd);
+    eprintln!("$ {shown}");
+    let mut child = cmd.spawn().map_err(|err| format!("could not run `{shown}`: {err}"))?;
+    let stdout = child.stdout.take().ok_or("cargo test's output was not piped")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            totals.passed += count_before(rest, "passed");
+            totals.failed += count_before(rest, "failed");
+        }
+    }
+    let status = child.wait()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})").into())
+    }
+}
+
+/// The number just before `label` in `ok. 6 passed; 0 failed; 0 ignored; ...`.
+fn count_before(text: &str, label: &str) -> u64 {
+    text.split(';')
+        .filter_map(|part| part.trim().rsplit_once(' '))
+        .find(|(_, word)| *word == label)
+        .and_then(|(number, _)| number.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn ci() -> Result {

@@ -27,8 +27,10 @@ pub(crate) fn command(args: &[String]) -> Result {
         if !text.lines().any(|line| line.trim() == "version.workspace = true") {
             return Err(format!("crates/{krate}/Cargo.toml must take its version from the workspace").into());
         }
+        // Crates that others depend on are pinned in [workspace.dependencies]; the CLI is not.
         let pinned = format!("{krate} = {{ path = \"crates/{krate}\", version = \"{version}\" }}");
-        if !manifest.lines().any(|line| line.trim() == pinned) {
+        let declared = manifest.lines().any(|line| line.starts_with(&format!("{krate} = ")));
+        if declared && !manifest.lines().any(|line| line.trim() == pinned) {
             return Err(format!(
                 "the root Cargo.toml must say `{pinned}` so dependents publish with the right version"
             )
