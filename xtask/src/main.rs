@@ -153,6 +153,8 @@ fn count_before(text: &str, label: &str) -> u64 {
 fn ci() -> Result {
     let root = root();
     let locked = locked_flag();
+    // The cheapest check first: it needs no build.
+    layering(&root)?;
     cargo(&root, &["fmt", "--all", "--check"], &[])?;
     cargo(
         &root,
@@ -164,7 +166,6 @@ fn ci() -> Result {
         .env("RUSTDOCFLAGS", "-D warnings")
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .args(&locked))?;
-    layering(&root)?;
     fuzz::build(&root)?;
     test()
 }
