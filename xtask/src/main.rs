@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod baseline;
 mod fuzz;
 mod release;
 
@@ -28,6 +29,10 @@ Commands:
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
+  baseline [--differential [N]] [--seed S] [--save FILE]
+                            regenerate oci-ref's vectors from the Go reference implementation
+                            (installs Go and its sources from Debian); with --differential, compare
+                            `oci-check ref --json` with it on N generated inputs (default 20000)
   bench [FILTER]            run the benchmarks and print their figures
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("ci") => ci(),
         Some("fuzz") => fuzz::command(&args[1..]),
+        Some("baseline") => baseline::command(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("release") => release::command(&args[1..]),
         None | Some("help" | "-h" | "--help") => {
