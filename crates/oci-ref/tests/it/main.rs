@@ -1,0 +1,4 @@
+//! Integration tests of oci-ref: grammar cases, error messages, property round-trips and the
+//! vectors produced by the Go reference implementation.
+
+mod cases;
