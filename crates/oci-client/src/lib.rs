@@ -1,6 +1,66 @@
-//! The registry client: hyper, hyper-util and rustls (ring provider) on tokio, with pooled connections, auth driven by challenges, retries, rate limits, and update checks.
+//! A registry client for OCI and Docker registries on hyper, hyper-util and rustls (ring provider).
 //!
-//! This crate is being built; see `docs/architecture.md` for the part it plays.
+//! The key design decision: the client is built directly on hyper 1 and rustls, not on a general-purpose HTTP
+//! crate, so that it controls exactly what goes over the wire. One pooled connection per registry (HTTP/2 when ALPN
+//! negotiates it), every manifest request with all four manifest types in `Accept`, and nothing trusted that was not
+//! verified: a manifest's bytes are checked against the digest asked for or announced, and never re-serialized.
+//!
+//! # Overview
+//!
+//! - [`Client`] is cheap to clone; clones share one connection pool and one auth cache. Build it with
+//!   [`Client::builder`] ([`ClientBuilder`]), with per-registry [`RegistryOptions`]: [`Transport`], extra CA
+//!   certificates, [`Credentials`].
+//! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
+//!   [`Client::manifest`] (size-limited and verified), [`Client::push_blob`] and [`Client::push_manifest`].
+//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`](oci_digest::Digest)).
+//! - Failures: one [`Error`] with an [`ErrorKind`], the registry and repository concerned, the HTTP status and the
+//!   registry's own error codes ([`ServerError`]).
+//!
+//! Plain HTTP is used only for registries configured with [`Transport::Http`], and the configuration is refused
+//! unless the registry is on loopback or marked [`RegistryOptions::insecure`], as Docker does. `docker.io` means
+//! Docker Hub's API host `registry-1.docker.io`. Registries that challenge with Basic get the configured credentials;
+//! a minimal Bearer token flow fetches one token per registry and scope.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use oci_client::{Client, Repository};
+//!
+//! # async fn run() -> Result<(), oci_client::Error> {
+//! let client = Client::new()?;
+//! let alpine = Repository::new("docker.io", "library/alpine")?.tag("3")?;
+//! let head = client.manifest_digest(&alpine).await?;
+//! println!("{alpine} is {}", head.digest());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The configuration is checked before any connection is made:
+//!
+//! ```
+//! use oci_client::{Client, ErrorKind, RegistryOptions, Transport};
+//!
+//! let plain = RegistryOptions::new().transport(Transport::Http);
+//! let err = Client::builder().registry("registry.example", plain).config().unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::InsecureTransport);
+//! ```
+//!
+//! # Cargo features
+//!
+//! None. TLS always uses rustls with the ring provider and the web PKI roots of `webpki-roots`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod base64;
+mod bearer;
+mod client;
+mod config;
+mod connector;
+mod error;
+mod location;
+
+pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
+pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
+pub use error::{Error, ErrorKind, ServerError};
+pub use location::{ManifestLocation, ManifestReference, Repository};

@@ -1,0 +1,661 @@
+//! The [`Client`] and its operations.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderName, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use oci_digest::{Digest, Digester, Verifier};
+use tokio::time::{Instant, timeout_at};
+
+use crate::bearer;
+use crate::config::{ClientBuilder, ClientConfig, Transport};
+use crate::connector::{ConnectError, Connector};
+use crate::error::{Error, ErrorKind, ServerError, truncate};
+use crate::location::{ManifestLocation, Repository, is_loopback, normalize_registry};
+
+/// The four manifest media types, lists first, sent in every manifest request's `Accept`.
+///
+/// Leaving out a list type can make a registry answer with one platform's manifest and that child's digest.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json, \
+     application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json";
+
+/// How much of an error body is read to find the registry's error codes.
+const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
+/// A registry client: cheap to clone, every clone sharing one connection pool and one auth cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: legacy::Client<Connector, Full<Bytes>>,
+    config: ClientConfig,
+    /// Authorization header values by `registry` + `scope` (empty scope: registry-wide).
+    auth: Mutex<HashMap<(String, String), Authorization>>,
+}
+
+#[derive(Clone)]
+enum Authorization {
+    /// Basic credentials, good for every scope of the registry.
+    Basic(HeaderValue),
+    /// A bearer token, good for the scope it was fetched for.
+    Bearer(HeaderValue),
+}
+
+/// The answer to [`Client::ping`].
+#[derive(Debug, Clone)]
+pub struct Ping {
+    http_version: Version,
+    api_version: Option<String>,
+}
+
+/// A manifest's digest and headers, from [`Client::manifest_digest`].
+#[derive(Debug, Clone)]
+pub struct ManifestHead {
+    digest: Digest,
+    media_type: Option<String>,
+    size: Option<u64>,
+    http_version: Version,
+}
+
+/// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    digest: Digest,
+    media_type: Option<String>,
+    bytes: Bytes,
+    http_version: Version,
+}
+
+/// One request as the operations describe it; [`Client::send`] adds the endpoint, auth and timeouts.
+pub(crate) struct Call<'a> {
+    registry: &'a str,
+    repository: Option<&'a str>,
+    /// The actions of the repository scope, `pull` or `pull,push`.
+    actions: &'static str,
+    method: Method,
+    path: String,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+impl Client {
+    /// A builder with the default configuration.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client with the default configuration: HTTPS, web PKI roots, no credentials.
+    ///
+    /// # Errors
+    ///
+    /// When the TLS configuration cannot be built, which the default configuration never causes.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// A client for `config`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidCertificate`] when a registry's CA certificate is unusable.
+    pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
+        let connector = Connector::new(&config)?;
+        let http = legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                auth: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The configuration the client was built from.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Checks that `registry` speaks the registry API (`GET /v2/`), authenticating when it asks.
+    ///
+    /// # Errors
+    ///
+    /// A connect, TLS or timeout error, [`ErrorKind::Unauthorized`] when credentials are missing or refused, or
+    /// another [`ErrorKind`] for an unexpected status.
+    pub async fn ping(&self, registry: &str) -> Result<Ping, Error> {
+        let registry = normalize_registry(registry)?;
+        let call = Call::new(&registry, None, Method::GET, "/v2/".to_owned());
+        let (response, deadline) = self.send(&call).await?;
+        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let api_version = header_str(response.headers(), "docker-distribution-api-version").map(str::to_owned);
+        Ok(Ping {
+            http_version: response.version(),
+            api_version,
+        })
+    }
+
+    /// The digest of the manifest at `location`, by `HEAD`, falling back to `GET` and hashing the body when the
+    /// registry sends no `Docker-Content-Digest`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] for an unknown repository, tag or digest, [`ErrorKind::DigestMismatch`] when the
+    /// registry names another digest than the one asked for, and the errors of [`Client::ping`].
+    pub async fn manifest_digest(&self, location: &ManifestLocation) -> Result<ManifestHead, Error> {
+        let call = manifest_call(location, Method::HEAD);
+        let (response, deadline) = self.send(&call).await?;
+        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let headers = response.headers();
+        let Some(digest) = content_digest(&call, headers)? else {
+            let manifest = self.manifest(location).await?;
+            let size = Some(manifest.bytes.len() as u64);
+            return Ok(ManifestHead {
+                digest: manifest.digest,
+                media_type: manifest.media_type,
+                size,
+                http_version: manifest.http_version,
+            });
+        };
+        if let Some(expected) = location.digest() {
+            if *expected != digest {
+                return Err(call
+                    .error(ErrorKind::DigestMismatch)
+                    .with_detail(format!("asked for `{expected}`, the registry answered `{digest}`")));
+            }
+        }
+        let size = header_str(headers, header::CONTENT_LENGTH.as_str()).and_then(|len| len.parse().ok());
+        Ok(ManifestHead {
+            digest,
+            media_type: content_type(headers),
+            size,
+            http_version: response.version(),
+        })
+    }
+
+    /// The manifest at `location`: its exact bytes, at most the configured size limit, verified against the digest
+    /// asked for, or against `Docker-Content-Digest` when fetched by tag.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TooLarge`] past the size limit, [`ErrorKind::DigestMismatch`] when the bytes do not match, and
+    /// the errors of [`Client::manifest_digest`].
+    pub async fn manifest(&self, location: &ManifestLocation) -> Result<Manifest, Error> {
+        let call = manifest_call(location, Method::GET);
+        let (response, deadline) = self.send(&call).await?;
+        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let http_version = response.version();
+        let announced = content_digest(&call, response.headers())?;
+        let media_type = content_type(response.headers());
+        let limit = self.inner.config.manifest_size_limit;
+        let bytes = read_body(&call, response, limit, deadline).await?;
+        let digest = match location.digest().or(announced.as_ref()) {
+            Some(expected) => {
+                let mut verifier = Verifier::new(expected.clone());
+                verifier.update(&bytes);
+                verifier
+                    .finish()
+                    .map_err(|mismatch| call.error(ErrorKind::DigestMismatch).with_source(mismatch))?
+            }
+            None => {
+                let mut digester = Digester::sha256();
+                digester.update(&bytes);
+                digester.finish()
+            }
+        };
+        if let (Some(requested), Some(announced)) = (location.digest(), &announced) {
+            if requested != announced {
+                return Err(call
+                    .error(ErrorKind::DigestMismatch)
+                    .with_detail(format!("asked for `{requested}`, the registry announced `{announced}`")));
+            }
+        }
+        Ok(Manifest {
+            digest,
+            media_type,
+            bytes,
+            http_version,
+        })
+    }
+
+    /// Uploads `data` as a blob of `repository` in one request (`POST` then `PUT ?digest=`) and returns its digest.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Protocol`] when the registry's upload location is missing or points to another host, and the
+    /// errors of [`Client::ping`].
+    pub async fn push_blob(&self, repository: &Repository, data: Bytes) -> Result<Digest, Error> {
+        let digest = Digest::sha256(&data);
+        let path = format!("/v2/{}/blobs/uploads/", repository.name());
+        let start = Call::new(repository.registry(), Some(repository.name()), Method::POST, path).push();
+        let (response, deadline) = self.send(&start).await?;
+        let response = self
+            .expect_status(&start, response, deadline, &[StatusCode::ACCEPTED])
+            .await?;
+        let location = header_str(response.headers(), header::LOCATION.as_str()).ok_or_else(|| {
+            start
+                .error(ErrorKind::Protocol)
+                .with_detail("upload answered without a Location")
+        })?;
+        let upload = self.same_origin_path(&start, location)?;
+        let separator = if upload.contains('?') { '&' } else { '?' };
+        let path = format!("{upload}{separator}digest={digest}");
+        let mut put = Call::new(repository.registry(), Some(repository.name()), Method::PUT, path).push();
+        put.headers.push((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        ));
+        put.body = data;
+        let (response, deadline) = self.send(&put).await?;
+        self.expect_status(&put, response, deadline, &[StatusCode::CREATED])
+            .await?;
+        Ok(digest)
+    }
+
+    /// Uploads a manifest's exact bytes to `location` (a tag, or the manifest's own digest) with its media type, and
+    /// returns its digest.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for a media type that cannot be a header, [`ErrorKind::DigestMismatch`] when the
+    /// registry names another digest, and the errors of [`Client::ping`].
+    pub async fn push_manifest(
+        &self,
+        location: &ManifestLocation,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<Digest, Error> {
+        let digest = Digest::sha256(&bytes);
+        let mut call = manifest_call(location, Method::PUT).push();
+        call.headers.clear();
+        let content_type = HeaderValue::from_str(media_type).map_err(|_| {
+            Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", truncate(media_type)))
+        })?;
+        call.headers.push((header::CONTENT_TYPE, content_type));
+        call.body = bytes;
+        let (response, deadline) = self.send(&call).await?;
+        let response = self
+            .expect_status(&call, response, deadline, &[StatusCode::CREATED])
+            .await?;
+        if let Some(announced) = content_digest(&call, response.headers())? {
+            if announced != digest {
+                return Err(call
+                    .error(ErrorKind::DigestMismatch)
+                    .with_detail(format!("pushed `{digest}`, the registry stored `{announced}`")));
+            }
+        }
+        Ok(digest)
+    }
+
+    /// Sends `call`, answering one authentication challenge, and returns the response with the request's deadline.
+    async fn send(&self, call: &Call<'_>) -> Result<(Response<Incoming>, Instant), Error> {
+        let deadline = Instant::now() + self.inner.config.request_timeout;
+        let scope = call
+            .repository
+            .map(|name| format!("repository:{name}:{}", call.actions))
+            .unwrap_or_default();
+        let mut authorization = self.cached_authorization(call.registry, &scope);
+        let mut answered = false;
+        loop {
+            let response = self.send_once(call, authorization.as_ref(), deadline).await?;
+            if response.status() != StatusCode::UNAUTHORIZED || answered {
+                return Ok((response, deadline));
+            }
+            answered = true;
+            let Some(challenge) = header_str(response.headers(), header::WWW_AUTHENTICATE.as_str()) else {
+                return Ok((response, deadline));
+            };
+            let credentials = self
+                .inner
+                .config
+                .registry(call.registry)
+                .and_then(|o| o.credentials.as_ref());
+            let (key, value) = match bearer::Challenge::parse(challenge) {
+                Some(bearer::Challenge::Basic) => {
+                    let Some(credentials) = credentials else {
+                        return Ok((response, deadline));
+                    };
+                    let value = header_value(&credentials.basic_header())?;
+                    ((call.registry.to_owned(), String::new()), Authorization::Basic(value))
+                }
+                Some(bearer::Challenge::Bearer(params)) => {
+                    let token = bearer::fetch_token(self, call, &params, &scope, credentials, deadline).await?;
+                    let value = header_value(&format!("Bearer {token}"))?;
+                    ((call.registry.to_owned(), scope.clone()), Authorization::Bearer(value))
+                }
+                None => return Ok((response, deadline)),
+            };
+            authorization = Some(match &value {
+                Authorization::Basic(value) | Authorization::Bearer(value) => value.clone(),
+            });
+            self.inner
+                .auth
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, value);
+        }
+    }
+
+    fn cached_authorization(&self, registry: &str, scope: &str) -> Option<HeaderValue> {
+        let auth = self.inner.auth.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(Authorization::Bearer(value) | Authorization::Basic(value)) =
+            auth.get(&(registry.to_owned(), scope.to_owned()))
+        {
+            return Some(value.clone());
+        }
+        match auth.get(&(registry.to_owned(), String::new())) {
+            Some(Authorization::Basic(value)) => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    async fn send_once(
+        &self,
+        call: &Call<'_>,
+        authorization: Option<&HeaderValue>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        let base = self.base_url(call.registry)?;
+        let uri: Uri = format!("{base}{}", call.path)
+            .parse()
+            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+        self.request(call, uri, authorization, deadline).await
+    }
+
+    /// Sends one request to `uri`, which may be on another host than the call's registry (a token realm).
+    pub(crate) async fn request(
+        &self,
+        call: &Call<'_>,
+        uri: Uri,
+        authorization: Option<&HeaderValue>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        let mut request = Request::builder().method(call.method.clone()).uri(uri);
+        let user_agent = header_value(&self.inner.config.user_agent)?;
+        if let Some(headers) = request.headers_mut() {
+            headers.insert(header::USER_AGENT, user_agent);
+            for (name, value) in &call.headers {
+                headers.append(name.clone(), value.clone());
+            }
+            if let Some(value) = authorization {
+                headers.insert(header::AUTHORIZATION, value.clone());
+            }
+        }
+        let request = request
+            .body(Full::new(call.body.clone()))
+            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+        match timeout_at(deadline, self.inner.http.request(request)).await {
+            Err(_) => Err(call
+                .error(ErrorKind::Timeout)
+                .with_detail("no response within the request timeout")),
+            Ok(Err(err)) => Err(call.error(transport_kind(&err)).with_source(err)),
+            Ok(Ok(response)) => Ok(response),
+        }
+    }
+
+    /// `https://host` or, where the configuration asks for it and permits it, `http://host`.
+    fn base_url(&self, registry: &str) -> Result<String, Error> {
+        let options = self.inner.config.registry(registry);
+        match options.map(|o| o.transport).unwrap_or_default() {
+            Transport::Http => {
+                if !options.is_some_and(|o| o.insecure) && !is_loopback(registry) {
+                    return Err(Error::new(ErrorKind::InsecureTransport).with_registry(registry));
+                }
+                Ok(format!("http://{registry}"))
+            }
+            Transport::Https => Ok(format!("https://{registry}")),
+        }
+    }
+
+    /// Whether plain HTTP may be used for `authority` (a token realm's host, for example).
+    pub(crate) fn plain_http_allowed(&self, authority: &str) -> bool {
+        is_loopback(authority) || self.inner.config.registry(authority).is_some_and(|o| o.insecure)
+    }
+
+    /// The path of `location` when it is relative or on the registry's own origin.
+    fn same_origin_path(&self, call: &Call<'_>, location: &str) -> Result<String, Error> {
+        if location.starts_with('/') {
+            return Ok(location.to_owned());
+        }
+        let uri: Uri = location.parse().map_err(|err| {
+            call.error(ErrorKind::Protocol)
+                .with_source(err)
+                .with_detail("bad Location")
+        })?;
+        let base: Uri = self
+            .base_url(call.registry)?
+            .parse()
+            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+        if uri.authority() != base.authority() {
+            return Err(call
+                .error(ErrorKind::Protocol)
+                .with_detail(format!("upload location on another host: `{}`", truncate(location))));
+        }
+        Ok(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
+    }
+
+    /// Passes a response with one of the `expected` statuses, and turns any other into a typed error that carries
+    /// the registry's error codes.
+    async fn expect_status(
+        &self,
+        call: &Call<'_>,
+        response: Response<Incoming>,
+        deadline: Instant,
+        expected: &[StatusCode],
+    ) -> Result<Response<Incoming>, Error> {
+        let status = response.status();
+        if expected.contains(&status) {
+            return Ok(response);
+        }
+        let challenge = header_str(response.headers(), header::WWW_AUTHENTICATE.as_str()).map(truncate);
+        let body = read_body(call, response, ERROR_BODY_LIMIT, deadline)
+            .await
+            .unwrap_or_default();
+        let kind = match status {
+            StatusCode::UNAUTHORIZED => ErrorKind::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorKind::Denied,
+            StatusCode::NOT_FOUND => ErrorKind::NotFound,
+            StatusCode::TOO_MANY_REQUESTS => ErrorKind::TooManyRequests,
+            _ => ErrorKind::Status,
+        };
+        let mut err = call.error(kind).with_status(status, ServerError::parse_body(&body));
+        if let Some(challenge) = challenge {
+            err = err.with_detail(format!("challenge `{challenge}`"));
+        }
+        Err(err)
+    }
+}
+
+impl<'a> Call<'a> {
+    fn new(registry: &'a str, repository: Option<&'a str>, method: Method, path: String) -> Self {
+        Self {
+            registry,
+            repository,
+            actions: "pull",
+            method,
+            path,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    fn push(mut self) -> Self {
+        self.actions = "pull,push";
+        self
+    }
+
+    pub(crate) fn get(&self, path: String) -> Self {
+        Self::new(self.registry, self.repository, Method::GET, path)
+    }
+
+    pub(crate) fn error(&self, kind: ErrorKind) -> Error {
+        Error::new(kind)
+            .with_registry(self.registry)
+            .with_repository(self.repository)
+    }
+}
+
+impl Ping {
+    /// The HTTP version the registry answered with (`HTTP/2.0` when ALPN negotiated h2).
+    pub fn http_version(&self) -> Version {
+        self.http_version
+    }
+
+    /// The `Docker-Distribution-API-Version` header, usually `registry/2.0`.
+    pub fn api_version(&self) -> Option<&str> {
+        self.api_version.as_deref()
+    }
+}
+
+impl ManifestHead {
+    /// The manifest's digest.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The manifest's media type from `Content-Type`.
+    pub fn media_type(&self) -> Option<&str> {
+        self.media_type.as_deref()
+    }
+
+    /// The manifest's size from `Content-Length`.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    /// The HTTP version the registry answered with.
+    pub fn http_version(&self) -> Version {
+        self.http_version
+    }
+}
+
+impl Manifest {
+    /// The manifest's digest, verified against its bytes.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The manifest's media type from `Content-Type`.
+    pub fn media_type(&self) -> Option<&str> {
+        self.media_type.as_deref()
+    }
+
+    /// The manifest's exact bytes.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The HTTP version the registry answered with.
+    pub fn http_version(&self) -> Version {
+        self.http_version
+    }
+}
+
+fn manifest_call(location: &ManifestLocation, method: Method) -> Call<'_> {
+    let repository = location.repository();
+    let path = format!(
+        "/v2/{}/manifests/{}",
+        repository.name(),
+        location.reference().path_segment()
+    );
+    let mut call = Call::new(repository.registry(), Some(repository.name()), method, path);
+    call.headers
+        .push((header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT)));
+    call
+}
+
+/// Reads a body up to `limit` bytes: refuses a larger `Content-Length` up front and stops reading past the limit.
+pub(crate) async fn read_body(
+    call: &Call<'_>,
+    response: Response<Incoming>,
+    limit: u64,
+    deadline: Instant,
+) -> Result<Bytes, Error> {
+    let too_large = || {
+        call.error(ErrorKind::TooLarge)
+            .with_detail(format!("the limit is {limit} bytes"))
+    };
+    let length = header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse::<u64>().ok());
+    if length.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let mut body = response.into_body();
+    let mut bytes = BytesMut::new();
+    loop {
+        let frame = match timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(call
+                    .error(ErrorKind::Timeout)
+                    .with_detail("the body did not arrive in time"));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(err))) => return Err(call.error(ErrorKind::Http).with_source(err)),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() as u64 + data.len() as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes.freeze())
+}
+
+fn transport_kind(err: &legacy::Error) -> ErrorKind {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(cause) = next {
+        if let Some(connect) = cause.downcast_ref::<ConnectError>() {
+            return connect.kind;
+        }
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return ErrorKind::Timeout;
+        }
+        next = cause.source();
+    }
+    if err.is_connect() {
+        ErrorKind::Connect
+    } else {
+        ErrorKind::Http
+    }
+}
+
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::new(ErrorKind::InvalidInput).with_detail("a header value holds characters HTTP forbids"))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, header::CONTENT_TYPE.as_str()).map(str::to_owned)
+}
+
+/// The `Docker-Content-Digest` header, when present.
+fn content_digest(call: &Call<'_>, headers: &HeaderMap) -> Result<Option<Digest>, Error> {
+    match header_str(headers, "docker-content-digest") {
+        None => Ok(None),
+        Some(value) => Digest::parse(value.trim()).map(Some).map_err(|err| {
+            call.error(ErrorKind::Protocol)
+                .with_source(err)
+                .with_detail("bad Docker-Content-Digest")
+        }),
+    }
+}

@@ -1,0 +1,252 @@
+//! Client configuration: timeouts, limits and per-registry options.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use crate::error::{Error, ErrorKind};
+use crate::location::{is_loopback, normalize_registry};
+
+/// How the client talks to a registry.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// HTTPS with certificate verification against the web PKI roots and the registry's extra CA certificates.
+    #[default]
+    Https,
+    /// Plain HTTP: allowed only for loopback registries and registries marked [`RegistryOptions::insecure`].
+    Http,
+}
+
+/// Credentials for one registry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Options for one registry host.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryOptions {
+    pub(crate) transport: Transport,
+    pub(crate) insecure: bool,
+    pub(crate) ca_certificates: Vec<CertificateDer<'static>>,
+    pub(crate) credentials: Option<Credentials>,
+}
+
+/// Everything a [`Client`](crate::Client) is built from; made by [`ClientBuilder`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) manifest_size_limit: u64,
+    pub(crate) user_agent: String,
+    pub(crate) registries: HashMap<String, RegistryOptions>,
+}
+
+/// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
+#[derive(Debug)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    error: Option<Error>,
+}
+
+impl Credentials {
+    /// A username and password (or token) sent with HTTP Basic auth or to a token server.
+    pub fn new(username: &str, password: &str) -> Self {
+        Self {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+
+    /// The username.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub(crate) fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// The value of an `Authorization: Basic` header carrying these credentials.
+    pub(crate) fn basic_header(&self) -> String {
+        format!(
+            "Basic {}",
+            crate::base64::encode(format!("{}:{}", self.username, self.password()).as_bytes())
+        )
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl RegistryOptions {
+    /// Default options: HTTPS, web PKI roots, no credentials.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Chooses HTTPS or plain HTTP.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Marks the registry insecure, which permits [`Transport::Http`] for a host that is not on loopback.
+    pub fn insecure(mut self) -> Self {
+        self.insecure = true;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` (one or more `CERTIFICATE` blocks) for this registry, besides the web PKI.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidCertificate`] when `pem` holds no certificate or a malformed one.
+    pub fn ca_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let mut found = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|err| Error::new(ErrorKind::InvalidCertificate).with_source(err.to_string()))?;
+            self.ca_certificates.push(cert);
+            found += 1;
+        }
+        if found == 0 {
+            return Err(Error::new(ErrorKind::InvalidCertificate).with_detail("no PEM CERTIFICATE block found"));
+        }
+        Ok(self)
+    }
+
+    /// Trusts one DER-encoded CA certificate for this registry, besides the web PKI.
+    pub fn ca_certificate_der(mut self, der: &[u8]) -> Self {
+        self.ca_certificates.push(CertificateDer::from(der.to_vec()));
+        self
+    }
+
+    /// Uses `credentials` when the registry asks for them.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            manifest_size_limit: 4 * 1024 * 1024,
+            user_agent: concat!("oci-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            registries: HashMap::new(),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The options for `registry` (already normalized), or the defaults.
+    pub(crate) fn registry(&self, registry: &str) -> Option<&RegistryOptions> {
+        self.registries.get(registry)
+    }
+
+    /// The connect timeout (TCP and TLS handshake).
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The time a request may take, from sending it to the end of its body.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The largest manifest accepted, in bytes.
+    pub fn manifest_size_limit(&self) -> u64 {
+        self.manifest_size_limit
+    }
+}
+
+impl ClientBuilder {
+    pub(crate) fn new() -> Self {
+        Self {
+            config: ClientConfig::default(),
+            error: None,
+        }
+    }
+
+    /// Sets the connect timeout, covering the TCP connection and the TLS handshake (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the request timeout, from sending a request to the end of its response body (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest manifest accepted, in bytes (default 4 MiB).
+    pub fn manifest_size_limit(mut self, bytes: u64) -> Self {
+        self.config.manifest_size_limit = bytes;
+        self
+    }
+
+    /// Sets the `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: &str) -> Self {
+        user_agent.clone_into(&mut self.config.user_agent);
+        self
+    }
+
+    /// Sets the options for `registry` (`host` or `host:port`; `docker.io` means Docker Hub).
+    pub fn registry(mut self, registry: &str, options: RegistryOptions) -> Self {
+        match normalize_registry(registry) {
+            Ok(host) => {
+                self.config.registries.insert(host, options);
+            }
+            Err(err) => {
+                self.error.get_or_insert(err);
+            }
+        }
+        self
+    }
+
+    /// The configuration as built so far, validated.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for an invalid registry host, [`ErrorKind::InsecureTransport`] for plain HTTP to a
+    /// registry that is neither on loopback nor marked insecure.
+    pub fn config(self) -> Result<ClientConfig, Error> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        for (host, options) in &self.config.registries {
+            if options.transport == Transport::Http && !options.insecure && !is_loopback(host) {
+                return Err(Error::new(ErrorKind::InsecureTransport)
+                    .with_registry(host)
+                    .with_detail(
+                        "plain HTTP is only used for loopback registries and registries marked insecure; \
+                     use RegistryOptions::insecure() if this registry really has no TLS",
+                    ));
+            }
+        }
+        Ok(self.config)
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::config`], and [`ErrorKind::InvalidCertificate`] when a CA certificate cannot be used.
+    pub fn build(self) -> Result<crate::Client, Error> {
+        crate::Client::from_config(self.config()?)
+    }
+}
