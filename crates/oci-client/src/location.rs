@@ -143,9 +143,8 @@ pub(crate) fn normalize_registry(registry: &str) -> Result<String, Error> {
     let valid = !registry.is_empty()
         && registry.len() <= 255
         && !registry.contains(['@', '/', '?', '#'])
-        && registry
-            .parse::<http::uri::Authority>()
-            .is_ok_and(|authority| authority.port().is_none_or(|port| port.as_str().parse::<u16>().is_ok()));
+        && registry.parse::<http::uri::Authority>().is_ok()
+        && valid_port(registry);
     if !valid {
         return Err(invalid("registry host", registry));
     }
@@ -162,6 +161,18 @@ pub(crate) fn is_loopback(registry: &str) -> bool {
         None => registry.rsplit_once(':').map_or(registry, |(host, _)| host),
     };
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A port after the host, if any, is a number that fits in 16 bits.
+fn valid_port(authority: &str) -> bool {
+    let after_host = match authority.rfind(']') {
+        Some(end) => &authority[end + 1..],
+        None => authority.rfind(':').map_or("", |colon| &authority[colon..]),
+    };
+    match after_host.strip_prefix(':') {
+        Some(port) => !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok(),
+        None => after_host.is_empty(),
+    }
 }
 
 fn valid_name(name: &str) -> bool {
@@ -249,6 +260,9 @@ mod tests {
         check("user@host", None);
         check("host/path", None);
         check("host:port", None);
+        check("host:", None);
+        check("host:70000", None);
+        check("[::1]x", None);
     }
 
     #[test]
