@@ -5,6 +5,10 @@
 //! (U+0130) becomes `i̇` (two characters) in Rust and `i` in Go. Both change exactly the same
 //! characters, so "does this string change" is answered by either; the lowered text is built
 //! with Go's mapping.
+//!
+//! The tables are pinned to Go's: Unicode 15.0, which Go uses since 1.21 (the Go that builds
+//! Docker and containerd today). Rust's tables are newer, so the upper-case letters Unicode added
+//! later are left alone. Go before 1.21 (Unicode 13.0) also lacks the 40 letters of Unicode 14.
 
 /// Whether Go's `strings.ToLower(s) != s`: some character has a lower-case mapping other than itself.
 pub(crate) fn changes(s: &str) -> bool {
@@ -32,12 +36,32 @@ fn lower_char(c: char) -> char {
     if c == '\u{130}' {
         return 'i';
     }
+    if newer_than_go(c) {
+        return c;
+    }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
         (Some(single), None) => single,
         // Only U+0130 has a multi-character lower-case mapping, handled above.
         _ => c,
     }
+}
+
+/// The upper-case letters of Unicode 16.0 and 17.0, which Go's Unicode 15.0 tables do not know.
+fn newer_than_go(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1C89}'
+            | '\u{A7CB}'
+            | '\u{A7CC}'
+            | '\u{A7CE}'
+            | '\u{A7D2}'
+            | '\u{A7D4}'
+            | '\u{A7DA}'
+            | '\u{A7DC}'
+            | '\u{10D50}'..='\u{10D65}'
+            | '\u{16EA0}'..='\u{16EB8}'
+    )
 }
 
 #[cfg(test)]
@@ -58,5 +82,19 @@ mod tests {
         assert!(!changes("ß"));
         assert!(!changes("abc-1.2_3"));
         assert!(changes("abC"));
+        // Unicode 14 (Go 1.21+) and Unicode 16 (not in Go yet).
+        assert!(changes("\u{2C2F}"));
+        assert!(!changes("\u{1C89}"));
+    }
+
+    /// Go 1.21 to 1.25 (Unicode 15.0) lowercase exactly 1433 characters. When Rust moves to a newer
+    /// Unicode this count changes: add the new upper-case letters to `newer_than_go`.
+    #[test]
+    fn as_many_characters_change_as_in_go() {
+        let count = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| changes_char(c))
+            .count();
+        assert_eq!(count, 1433, "Unicode {:?}", char::UNICODE_VERSION);
     }
 }
