@@ -478,6 +478,14 @@ impl Client {
     }
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a> Call<'a> {
     fn new(registry: &'a str, repository: Option<&'a str>, method: Method, path: String) -> Self {
         Self {

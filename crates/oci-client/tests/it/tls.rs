@@ -1,0 +1,78 @@
+//! A registry over TLS with a certificate from a test CA.
+
+use http::Version;
+use oci_client::{ErrorKind, RegistryOptions};
+
+use crate::support::images::{OCI_INDEX, OCI_MANIFEST};
+use crate::support::{Auth, Images, Registry, TestCa};
+
+#[tokio::test]
+async fn tls_with_test_ca_negotiates_http2() {
+    let ca = TestCa::new();
+    let registry = Registry::start(Auth::Open, Some(&ca));
+    let client = registry.client_builder().build().unwrap();
+    let ping = client.ping(registry.host()).await.unwrap();
+    assert_eq!(ping.http_version(), Version::HTTP_2);
+
+    let images = Images::new(&client, registry.host(), "tls/app");
+    let (index, _) = images.list(OCI_INDEX, "tls", "v1").await;
+    let location = images.repository.tag("v1").unwrap();
+    let head = client.manifest_digest(&location).await.unwrap();
+    assert_eq!(head.digest(), &index.digest);
+    assert_eq!(head.http_version(), Version::HTTP_2);
+    let manifest = client.manifest(&location).await.unwrap();
+    assert_eq!(manifest.bytes(), &index.bytes);
+    assert_eq!(manifest.http_version(), Version::HTTP_2);
+}
+
+#[tokio::test]
+async fn tls_with_basic_auth() {
+    let ca = TestCa::new();
+    let registry = Registry::start(
+        Auth::Htpasswd {
+            username: "bob",
+            password: "pw",
+        },
+        Some(&ca),
+    );
+    let client = registry.client_builder().build().unwrap();
+    let images = Images::new(&client, registry.host(), "tls/basic");
+    let pushed = images.image(OCI_MANIFEST, "tls-basic", Some("v1")).await;
+    let head = client
+        .manifest_digest(&images.repository.tag("v1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(head.digest(), &pushed.digest);
+}
+
+#[tokio::test]
+async fn tls_without_the_ca_fails_with_tls_error() {
+    let ca = TestCa::new();
+    let registry = Registry::start(Auth::Open, Some(&ca));
+    for client in [
+        oci_client::Client::builder().build().unwrap(),
+        // Another CA is no better than none.
+        oci_client::Client::builder()
+            .registry(
+                registry.host(),
+                RegistryOptions::new()
+                    .ca_certificates_pem(TestCa::new().ca_pem.as_bytes())
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    ] {
+        let err = client.ping(registry.host()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+        assert_eq!(err.registry(), Some(registry.host()));
+        assert!(err.to_string().contains("certificate"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn https_to_a_plain_registry_fails_with_tls_error() {
+    let registry = Registry::open();
+    let client = oci_client::Client::builder().build().unwrap();
+    let err = client.ping(registry.host()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+}
