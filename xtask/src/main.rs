@@ -14,6 +14,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 mod baseline;
 mod fuzz;
+mod registry;
 mod release;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
 /// Ends with a line `tests: N passed, N failed` (also written to `target/xtask/test-summary.txt`
 /// so `.ci/run` can repeat it last).
 fn test() -> Result {
+    registry::ensure()?;
     let root = root();
     let locked = locked_flag();
     let mut totals = Totals::default();
