@@ -1,0 +1,184 @@
+//! Credentials files: docker `config.json`, podman `auth.json`, key normalization, the environment.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use oci_auth::{AuthFile, Credential, Environment, ErrorKind, helper_server_url, normalize_registry};
+
+use crate::data;
+
+fn docker() -> AuthFile {
+    AuthFile::load(&data("config/docker-config.json")).unwrap().unwrap()
+}
+
+fn podman() -> AuthFile {
+    AuthFile::load(&data("config/podman-auth.json")).unwrap().unwrap()
+}
+
+/// `expected`: `basic USER PASS`, `identity TOKEN`, `registry TOKEN`, or `none`.
+fn show(credential: Option<&Credential>) -> String {
+    match credential {
+        Some(Credential::Basic { username, password }) => format!("basic {username} {}", password.expose()),
+        Some(Credential::IdentityToken(t)) => format!("identity {}", t.expose()),
+        Some(Credential::RegistryToken(t)) => format!("registry {}", t.expose()),
+        Some(other) => panic!("unexpected {other:?}"),
+        None => "none".to_owned(),
+    }
+}
+
+#[test]
+fn normalization() {
+    for (key, expected) in [
+        ("https://index.docker.io/v1/", "docker.io"),
+        ("http://index.docker.io/v1/", "docker.io"),
+        ("index.docker.io", "docker.io"),
+        ("docker.io", "docker.io"),
+        ("registry-1.docker.io", "docker.io"),
+        ("https://registry-1.docker.io/v2/", "docker.io"),
+        ("Docker.IO", "docker.io"),
+        ("registry.hub.docker.com", "docker.io"),
+        ("ghcr.io", "ghcr.io"),
+        ("https://ghcr.io", "ghcr.io"),
+        ("https://ghcr.io/", "ghcr.io"),
+        ("HTTPS://Quay.IO/v2/", "quay.io"),
+        ("localhost:5000", "localhost:5000"),
+        ("http://localhost:5000/v2/", "localhost:5000"),
+        ("quay.io/team/app", "quay.io"),
+        (" ghcr.io ", "ghcr.io"),
+    ] {
+        assert_eq!(normalize_registry(key), expected, "{key:?}");
+    }
+    assert_eq!(helper_server_url("registry-1.docker.io"), "https://index.docker.io/v1/");
+    assert_eq!(helper_server_url("https://ghcr.io/"), "ghcr.io");
+}
+
+#[test]
+fn docker_config_every_field() {
+    let file = docker();
+    for (registry, expected) in [
+        // `auth`, under the Hub key, found by every Hub spelling.
+        ("docker.io", "basic hubuser hubpass"),
+        ("index.docker.io", "basic hubuser hubpass"),
+        ("registry-1.docker.io", "basic hubuser hubpass"),
+        ("https://index.docker.io/v1/", "basic hubuser hubpass"),
+        // `username` and `password`.
+        ("ghcr.io", "basic octo ghp_token"),
+        // `auth` whose password has colons, under a key with a scheme.
+        ("quay.io", "basic quser pa:ss:word"),
+        // `identitytoken`, under a key with a path.
+        ("registry.example.com:5000", "identity refresh-abc"),
+        // `registrytoken`.
+        ("bearer.example.com", "registry bearer-xyz"),
+        // NUL padding after the password, as some tools write.
+        ("padded.example.com", "basic nul pass"),
+        // Empty and null entries are markers, not credentials.
+        ("empty.example.com", "none"),
+        ("nullentry.example.com", "none"),
+        ("unknown.example.com", "none"),
+    ] {
+        assert_eq!(show(file.credential(registry)), expected, "{registry}");
+    }
+    assert_eq!(file.helper("gcr.io"), Some("gcloud"));
+    assert_eq!(
+        file.helper("123456789012.dkr.ecr.us-east-1.amazonaws.com"),
+        Some("ecr-login")
+    );
+    assert_eq!(file.helper("ghcr.io"), Some("desktop"));
+    assert_eq!(file.creds_store(), Some("desktop"));
+    assert!(file.registries().any(|r| r == "docker.io"));
+}
+
+#[test]
+fn podman_most_specific_key() {
+    let file = podman();
+    for (registry, repository, expected) in [
+        ("quay.io", "team/app", "basic repo level"),
+        ("quay.io", "team/app/sub", "basic repo level"),
+        ("quay.io", "team/other", "basic ns level"),
+        ("quay.io", "team", "basic ns level"),
+        ("quay.io", "teammate/x", "basic host level"),
+        ("quay.io", "else/x", "basic host level"),
+        ("docker.io", "library/nginx", "basic lib rary"),
+        ("index.docker.io", "library/nginx", "basic lib rary"),
+        ("docker.io", "someone/nginx", "none"),
+        ("legacy.example.com", "v1/x", "basic legacy key"),
+        ("legacy.example.com", "any", "basic legacy key"),
+    ] {
+        assert_eq!(
+            show(file.credential_for_repository(registry, repository)),
+            expected,
+            "{registry}/{repository}"
+        );
+    }
+    // Host-level lookup ignores path-scoped keys unless nothing else matches.
+    assert_eq!(show(file.credential("quay.io")), "basic host level");
+    assert_eq!(show(file.credential("docker.io")), "basic lib rary");
+    assert_eq!(file.helper("podhelped.example.com"), Some("secretservice"));
+    assert_eq!(file.helper("quay.io"), None);
+}
+
+#[test]
+fn invalid_files() {
+    for (file, detail) in [
+        ("bad-base64.json", "not base64"),
+        ("bad-no-colon.json", "not `user:password`"),
+        ("bad-helper-name.json", "must be letters"),
+        ("bad-json.json", "invalid type"),
+        ("not-json.json", "expected"),
+    ] {
+        let err = AuthFile::load(&data(&format!("config/{file}"))).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidConfig, "{file}");
+        assert!(err.to_string().contains(detail), "{file}: {err}");
+        assert!(err.input().ends_with(file), "{file}: {err}");
+    }
+    assert!(AuthFile::load(&data("config/does-not-exist.json")).unwrap().is_none());
+    let dir = AuthFile::load(&data("config")).unwrap_err();
+    assert_eq!(dir.kind(), &ErrorKind::Io);
+    // Minimal and empty documents are fine.
+    assert!(AuthFile::parse("{}").unwrap().credential("x").is_none());
+    assert!(
+        AuthFile::parse(r#"{"auths":null,"credsStore":""}"#)
+            .unwrap()
+            .creds_store()
+            .is_none()
+    );
+    assert_eq!(AuthFile::parse("[]").unwrap_err().kind(), &ErrorKind::InvalidConfig);
+}
+
+#[test]
+fn secrets_stay_out_of_errors() {
+    let err = AuthFile::parse(r#"{"auths":{"x.io":{"auth":"c2VjcmV0LXdpdGhvdXQtY29sb24="}}}"#).unwrap_err();
+    assert!(!err.to_string().contains("secret-without-colon"), "{err}");
+    assert!(!err.to_string().contains("c2VjcmV0LXdpdGhvdXQtY29sb24"), "{err}");
+}
+
+#[test]
+fn environment_paths() {
+    let env = |vars: &[(&str, &str)]| Environment::from_vars(vars.iter().map(|(k, v)| (*k, *v)));
+    let e = env(&[("HOME", "/home/u")]);
+    assert_eq!(
+        e.docker_config_path(),
+        Some(PathBuf::from("/home/u/.docker/config.json"))
+    );
+    assert_eq!(e.podman_auth_path(), None);
+    let e = env(&[("HOME", "/home/u"), ("DOCKER_CONFIG", "/etc/docker-cfg")]);
+    assert_eq!(
+        e.docker_config_path(),
+        Some(PathBuf::from("/etc/docker-cfg/config.json"))
+    );
+    let e = env(&[("XDG_RUNTIME_DIR", "/run/user/1000")]);
+    assert_eq!(
+        e.podman_auth_path(),
+        Some(PathBuf::from("/run/user/1000/containers/auth.json"))
+    );
+    assert_eq!(e.docker_config_path(), None);
+    let e = env(&[
+        ("XDG_RUNTIME_DIR", "/run/user/1000"),
+        ("REGISTRY_AUTH_FILE", "/tmp/auth.json"),
+    ]);
+    assert_eq!(e.podman_auth_path(), Some(PathBuf::from("/tmp/auth.json")));
+    let e = env(&[("PATH", "/a:/b"), ("UNRELATED", "x"), ("HOME", "")]);
+    assert_eq!(e.path(), Some(OsStr::new("/a:/b")));
+    assert_eq!(e.docker_config_path(), None);
+    assert_eq!(Environment::new(), Environment::default());
+}

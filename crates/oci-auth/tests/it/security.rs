@@ -1,0 +1,213 @@
+//! The security rules, one test each.
+
+use oci_auth::{Challenge, Credential, ErrorKind, Registry, TokenRequestBuilder, is_forbidden_ip, is_loopback_host};
+
+fn bearer(realm: &str) -> oci_auth::BearerChallenge {
+    Challenge::parse_header(&format!(r#"Bearer realm="{realm}",service="s""#)).unwrap()[0]
+        .bearer()
+        .unwrap()
+        .unwrap()
+}
+
+/// `Ok` or the error kind of building a token request with a credential.
+fn with_credential(registry: &Registry, realm: &str) -> Result<(), ErrorKind> {
+    let challenge = bearer(realm);
+    let credential = Credential::basic("u", "p");
+    TokenRequestBuilder::new(registry, &challenge)
+        .credential(Some(&credential))
+        .build()
+        .map(|_| ())
+        .map_err(|e| e.kind().clone())
+}
+
+fn anonymous(registry: &Registry, realm: &str) -> Result<(), ErrorKind> {
+    let challenge = bearer(realm);
+    TokenRequestBuilder::new(registry, &challenge)
+        .build()
+        .map(|_| ())
+        .map_err(|e| e.kind().clone())
+}
+
+#[test]
+fn no_credentials_over_plain_http_to_remote_hosts() {
+    let remote = Registry::http("registry.example.com");
+    assert_eq!(
+        with_credential(&remote, "http://registry.example.com/token"),
+        Err(ErrorKind::InsecureTransport)
+    );
+    // Anonymous is fine, and so is the same request once the registry is marked insecure.
+    assert_eq!(anonymous(&remote, "http://registry.example.com/token"), Ok(()));
+    assert_eq!(
+        with_credential(&remote.clone().with_insecure(true), "http://registry.example.com/token"),
+        Ok(())
+    );
+    // Loopback in every spelling is fine.
+    for realm in [
+        "http://127.0.0.1:5001/auth",
+        "http://[::1]:5001/auth",
+        "http://localhost/auth",
+        "http://127.3.4.5/x",
+    ] {
+        assert_eq!(
+            with_credential(&Registry::http("127.0.0.1:5000"), realm),
+            Ok(()),
+            "{realm}"
+        );
+    }
+    // HTTPS realm of an HTTP registry is fine.
+    assert_eq!(with_credential(&remote, "https://auth.example.com/token"), Ok(()));
+    // Basic to the registry itself follows the same rule.
+    let credential = Credential::basic("u", "p");
+    assert_eq!(
+        remote.basic_authorization(&credential).unwrap_err().kind(),
+        &ErrorKind::InsecureTransport
+    );
+    assert_eq!(
+        Registry::https("registry.example.com")
+            .basic_authorization(&credential)
+            .unwrap()
+            .as_deref(),
+        Some("Basic dTpw")
+    );
+    assert!(
+        Registry::http("localhost:5000")
+            .basic_authorization(&credential)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        Registry::http("[::1]:5000")
+            .basic_authorization(&credential)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        remote
+            .clone()
+            .with_insecure(true)
+            .basic_authorization(&credential)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        Registry::https("x")
+            .basic_authorization(&Credential::IdentityToken("t".into()))
+            .unwrap()
+            .is_none()
+    );
+    let err = remote.basic_authorization(&credential).unwrap_err();
+    assert!(err.to_string().contains("mark the registry insecure"), "{err}");
+}
+
+#[test]
+fn https_registry_needs_https_realm() {
+    let registry = Registry::https("registry.example.com");
+    assert_eq!(
+        anonymous(&registry, "http://auth.example.com/token"),
+        Err(ErrorKind::InsecureRealm)
+    );
+    assert_eq!(
+        anonymous(&registry, "HTTP://auth.example.com/token"),
+        Err(ErrorKind::InsecureRealm)
+    );
+    assert_eq!(anonymous(&registry, "https://auth.example.com/token"), Ok(()));
+    assert_eq!(anonymous(&registry, "HTTPS://auth.example.com/token"), Ok(()));
+    // Loopback excepted (a test token server next to a TLS registry).
+    assert_eq!(anonymous(&registry, "http://127.0.0.1:8080/token"), Ok(()));
+    assert_eq!(anonymous(&registry, "http://localhost:8080/token"), Ok(()));
+    // Marking insecure does not make an HTTPS registry accept an HTTP realm.
+    assert_eq!(
+        anonymous(&registry.with_insecure(true), "http://auth.example.com/token"),
+        Err(ErrorKind::InsecureRealm)
+    );
+    // An HTTP registry may use an HTTP realm (credentials are another matter).
+    assert_eq!(
+        anonymous(&Registry::http("r.example.com"), "http://auth.example.com/token"),
+        Ok(())
+    );
+}
+
+#[test]
+fn forbidden_realm_addresses() {
+    let registry = Registry::https("registry.example.com").with_insecure(true);
+    for realm in [
+        "https://169.254.169.254/latest/meta-data/",
+        "http://169.254.169.254/token",
+        "https://169.254.0.1/",
+        "https://[fe80::1]/token",
+        "https://[febf:ffff::1]:8443/token",
+        "https://0.0.0.0/token",
+        "https://[::]/token",
+        "https://[::ffff:169.254.169.254]/token",
+        "https://[fd00:ec2::254]/token",
+        "https://metadata.google.internal/computeMetadata/v1/",
+        "https://METADATA.GOOGLE.INTERNAL./x",
+        "https://2852039166/token",
+        "https://0xa9fea9fe/token",
+        "https://0251.0376.0251.0376/token",
+        "https://169.254.43518/token",
+    ] {
+        assert_eq!(
+            anonymous(&registry, realm),
+            Err(ErrorKind::ForbiddenRealmAddress),
+            "{realm}"
+        );
+    }
+    for realm in [
+        "https://169.253.1.1/x",
+        "https://[fec0::1]/x",
+        "https://10.0.0.1/x",
+        "https://1.example.com/x",
+    ] {
+        assert_eq!(anonymous(&registry, realm), Ok(()), "{realm}");
+    }
+    assert!(is_forbidden_ip("169.254.169.254".parse().unwrap()));
+    assert!(is_forbidden_ip("::".parse().unwrap()));
+    assert!(!is_forbidden_ip("127.0.0.1".parse().unwrap()));
+    assert!(is_loopback_host("::1") && is_loopback_host("[::1]") && is_loopback_host("a.localhost"));
+    assert!(!is_loopback_host("localhost.example.com") && !is_loopback_host("128.0.0.1"));
+}
+
+#[test]
+fn malformed_realms() {
+    let registry = Registry::https("r");
+    for realm in [
+        "/token",
+        "auth.example.com/token",
+        "ftp://auth.example.com/token",
+        "https://",
+        "https:///token",
+        "https://user:pw@auth.example.com/token",
+        "https://auth.example.com:99999/token",
+        "https://auth.example.com:8x/token",
+        "https://[::1/token",
+        "https://[nothex]/token",
+        "https://auth example.com/token",
+        "https://auth.example.com/token#frag",
+        "https://auth.ex%61mple.com/token",
+    ] {
+        assert_eq!(anonymous(&registry, realm), Err(ErrorKind::InvalidUrl), "{realm}");
+    }
+    let realm = registry.check_realm("https://[2001:db8::1]:8443/token?x=y").unwrap();
+    assert_eq!(realm.host(), "2001:db8::1");
+    assert!(realm.is_https());
+    assert_eq!(realm.as_str(), "https://[2001:db8::1]:8443/token?x=y");
+}
+
+#[test]
+fn secrets_never_in_debug_or_display() {
+    let secret = oci_auth::Secret::new("hunter2");
+    assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
+    assert_eq!(format!("{secret}"), "<redacted>");
+    assert_eq!(secret.expose(), "hunter2");
+    let store = oci_auth::CredentialStore::new().with_credential("r", Credential::basic("u", "hunter2"));
+    assert!(!format!("{store:?}").contains("hunter2"));
+    let challenge = bearer("https://a/t");
+    let credential = Credential::basic("u", "hunter2");
+    let registry = Registry::https("r");
+    let builder = TokenRequestBuilder::new(&registry, &challenge).credential(Some(&credential));
+    assert!(!format!("{builder:?}").contains("hunter2"));
+    let plan = builder.build().unwrap();
+    assert!(!format!("{plan:?}").contains("hunter2"));
+    assert!(!format!("{plan:?}").contains("dTpodW50ZXIy"), "{plan:?}");
+}
