@@ -139,7 +139,7 @@ impl fmt::Display for Error {
                 write_quoted(f, input)?;
                 f.write_str(": repository name must not be more than 255 characters")?;
                 if let Detail::Length(length) = self.detail {
-                    write!(f, ", it has {length}")?;
+                    write!(f, " (its path has {length} bytes, counting any `library/` added)")?;
                 }
                 Ok(())
             }

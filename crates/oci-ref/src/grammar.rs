@@ -106,7 +106,7 @@ fn remote_parser(i: &str) -> Res<'_, Parts<'_>> {
         None => (i, None),
     };
     if !i.is_empty() {
-        return Err(fail(i, trailing_reason(i, tag.is_some(), digest.is_some())));
+        return Err(nom::Err::Error(trailing(i, tag.is_some(), digest.is_some())));
     }
     Ok((
         i,
@@ -120,32 +120,33 @@ fn remote_parser(i: &str) -> Res<'_, Parts<'_>> {
 }
 
 /// Explains the first character that no part of the grammar could take.
-fn trailing_reason(rest: &str, after_tag: bool, after_digest: bool) -> &'static str {
-    let next = rest.chars().next();
-    if after_digest {
+fn trailing(rest: &str, after_tag: bool, after_digest: bool) -> Fail<'_> {
+    let expected = if after_digest {
         "the end of the reference after the digest's hex digits"
     } else if after_tag {
-        if next.is_some_and(is_tag_char) {
+        if rest.starts_with(is_tag_char) {
             "at most 128 characters in the tag"
         } else {
             "`@digest` or the end after the tag (a tag has letters, digits, `_`, `.` and `-`)"
         }
+    } else if rest.starts_with(['.', '_', '-']) {
+        // Point after the separator, where the letter or digit is missing.
+        let rest = separator(rest).map_or(rest, |(after, _)| after);
+        return Fail {
+            rest,
+            expected: "a lowercase letter or digit after the separator (separators are `.`, `_`, `__` or dashes, and a path component cannot end with one)",
+        };
+    } else if let Some(after) = rest.strip_prefix('/') {
+        return Fail {
+            rest: after,
+            expected: "a path component after `/`",
+        };
+    } else if rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+        "lowercase letters only in the repository path"
     } else {
-        match next {
-            Some('.' | '_' | '-') => {
-                "a lowercase letter or digit after the separator (separators are `.`, `_`, `__` or dashes, and a path component cannot end with one)"
-            }
-            Some('/') => "a path component after `/`",
-            Some(c) if c.is_ascii_uppercase() => "lowercase letters only in the repository path",
-            _ => {
-                "`/`, `:tag`, `@digest` or the end after the repository path (lowercase letters, digits and separators)"
-            }
-        }
-    }
-}
-
-fn fail<'a>(rest: &'a str, expected: &'static str) -> nom::Err<Fail<'a>> {
-    nom::Err::Error(Fail { rest, expected })
+        "`/`, `:tag`, `@digest` or the end after the repository path (lowercase letters, digits and separators)"
+    };
+    Fail { rest, expected }
 }
 
 /// Gives the errors of `parser` a reason when they have none yet.

@@ -3,3 +3,7 @@
 
 mod baseline;
 mod cases;
+mod messages;
+mod props;
+#[cfg(feature = "serde")]
+mod serde;
