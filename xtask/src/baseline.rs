@@ -185,14 +185,14 @@ fn differential_run(root: &Path, program: &Path, count: usize, seed: u64, save: 
         let rust_fields = Parser::new(rust)
             .object()
             .map_err(|err| format!("oci-check output {rust:?}: {err}"))?;
-        let differing: Vec<String> = COMPARED
-            .iter()
-            .filter_map(|key| {
-                let want = field(&go_fields, key);
-                let got = field(&rust_fields, key);
-                (want != got).then(|| format!("{key}: go {want}, oci-ref {got}"))
-            })
-            .collect();
+        let mut differing = Vec::new();
+        for key in COMPARED {
+            let want = field(&go_fields, key).ok_or_else(|| format!("no `{key}` in the Go output {go}"))?;
+            let got = field(&rust_fields, key).ok_or_else(|| format!("no `{key}` in the oci-check output {rust}"))?;
+            if want != got {
+                differing.push(format!("{key}: go {want}, oci-ref {got}"));
+            }
+        }
         if !differing.is_empty() {
             disagreements.push((input, differing, go, rust));
         }
@@ -234,15 +234,15 @@ fn differential_run(root: &Path, program: &Path, count: usize, seed: u64, save: 
     }
 }
 
-/// A key's value as text (`null`, `true`, `"..."`), or `<missing>`.
-fn field(fields: &[(String, Json)], key: &str) -> String {
-    match fields.iter().find(|(name, _)| name == key) {
-        Some((_, Json::Null)) => "null".to_owned(),
-        Some((_, Json::Bool(value))) => value.to_string(),
-        Some((_, Json::Str(value))) => json_string(value),
-        Some((_, Json::Number(value))) => value.clone(),
-        None => "<missing>".to_owned(),
-    }
+/// A key's value as text (`null`, `true`, `"..."`), or `None` when the key is missing.
+fn field(fields: &[(String, Json)], key: &str) -> Option<String> {
+    let (_, value) = fields.iter().find(|(name, _)| name == key)?;
+    Some(match value {
+        Json::Null => "null".to_owned(),
+        Json::Bool(value) => value.to_string(),
+        Json::Str(value) => json_string(value),
+        Json::Number(value) => value.clone(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
