@@ -13,7 +13,7 @@
 //! [unsupported](ErrorKind::UnsupportedAlgorithm). Each way a string can be wrong has its own
 //! [`ErrorKind`], and the error's message quotes the input.
 //!
-//! - [`Digest`]: the validated value, with [`FromStr`](std::str::FromStr) and
+//! - [`Digest`]: the validated value, with [`FromStr`] and
 //!   [`Display`](std::fmt::Display) that round-trip exactly, and a [short form](Digest::short).
 //! - [`Digester`]: incremental hashing of data that arrives in pieces.
 //! - [`Verifier`]: checks a stream against an expected digest and reports both digests on a
