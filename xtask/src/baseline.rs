@@ -10,12 +10,13 @@
 //! - `cargo xtask baseline --differential N` generates N inputs of its own, runs both the Go
 //!   program and `oci-check ref --json` on them, and fails on any disagreement.
 //!
-//! Everything is fetched from Debian's archive, so it works offline from a mirror and on a fresh
-//! Debian machine: `golang-go` is installed when `go` is missing, and the sources come from the
-//! trixie packages `golang-github-distribution-reference-dev` (0.6.0) and
-//! `golang-github-opencontainers-go-digest-dev` (1.0.0), downloaded with a private apt state and
-//! source list (the system's apt configuration is left alone) and built in GOPATH mode with
-//! `GOPROXY=off`. The work happens under `target/baseline/`.
+//! Everything comes from Debian's archive, so it works on a fresh Debian (or Ubuntu) machine with
+//! no Go installed: the trixie packages of Go 1.24 (`golang-1.24-go`, `golang-1.24-src`),
+//! distribution/reference 0.6.0 (`golang-github-distribution-reference-dev`) and go-digest 1.0.0
+//! (`golang-github-opencontainers-go-digest-dev`) are downloaded with `apt-get download` and a
+//! private apt state and source list (the system's apt configuration and installed packages are
+//! left alone), unpacked with `dpkg-deb -x`, and the program is built offline in GOPATH mode
+//! with `GOPROXY=off`. The work happens under `target/baseline/` (about 300 MB).
 //!
 //! Each line of `baseline.jsonl` is one JSON object with these keys, in this order:
 //! `input`; `ok`, `error_kind`, `registry`, `repository`, `tag`, `digest`, `canonical` (`String()`)
@@ -36,11 +37,18 @@ use crate::{Result, read, root, run};
 
 /// The Debian release that packages distribution/reference v0.6.0.
 const SUITE: &str = "deb http://deb.debian.org/debian trixie main";
-/// The source packages and the upstream version each must have.
-const SOURCES: &[(&str, &str)] = &[
-    ("golang-github-distribution-reference-dev", "0.6.0"),
-    ("golang-github-opencontainers-go-digest-dev", "1.0.0"),
+/// The packages, each with the start of the version it must have: the Go toolchain (the
+/// generation Docker is built with, whose Unicode 15 tables decide which characters are upper
+/// case; bookworm's Go 1.19 has Unicode 13 and calls `fooⰯ` an invalid format rather than
+/// upper case), distribution/reference v0.6.0, and go-digest v1.0.0.
+const PACKAGES: &[(&str, &str)] = &[
+    ("golang-1.24-go", "1.24."),
+    ("golang-1.24-src", "1.24."),
+    ("golang-github-distribution-reference-dev", "0.6.0-"),
+    ("golang-github-opencontainers-go-digest-dev", "1.0.0-"),
 ];
+/// Where `golang-1.24-go` puts its GOROOT.
+const GOROOT: &str = "usr/lib/go-1.24";
 const INPUTS: &str = "crates/oci-ref/tests/data/baseline-inputs.txt";
 const VECTORS: &str = "crates/oci-ref/tests/data/baseline.jsonl";
 const PROGRAM: &str = "xtask/baseline/reference/main.go";
@@ -251,32 +259,36 @@ fn field(fields: &[(String, Json)], key: &str) -> Option<String> {
 /// Installs Go and the sources when missing, builds the program, and returns its path.
 fn build_program(root: &Path) -> Result<PathBuf> {
     let work = target_dir(root).join("baseline");
-    fs::create_dir_all(&work)?;
-    ensure_go()?;
-    let gopath = work.join("unpacked").join("usr/share/gocode");
-    for (package, version) in SOURCES {
-        let marker = work.join("unpacked").join(format!("{package}.{version}"));
+    let unpacked = work.join("unpacked");
+    fs::create_dir_all(&unpacked)?;
+    for (package, version) in PACKAGES {
+        let marker = unpacked.join(format!("{package}_{version}"));
         if !marker.exists() {
             let deb = download(&work, package, version)?;
-            run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work.join("unpacked")))?;
+            run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
             fs::write(&marker, "")?;
         }
     }
+    let goroot = unpacked.join(GOROOT);
+    let gopath = unpacked.join("usr/share/gocode");
     let package_dir = gopath.join("src/ocibaseline/reference");
     fs::create_dir_all(&package_dir)?;
     fs::copy(root.join(PROGRAM), package_dir.join("main.go"))?;
     let binary = work.join("reference-baseline");
     eprintln!(
-        "xtask: in GOPATH mode, offline: GOPATH={} GO111MODULE=off GOPROXY=off",
+        "xtask: in GOPATH mode, offline: GOROOT={} GOPATH={} GO111MODULE=off GOPROXY=off",
+        goroot.display(),
         gopath.display()
     );
-    run(Command::new("go")
+    run(Command::new(goroot.join("bin/go"))
         .current_dir(&package_dir)
+        .env("GOROOT", &goroot)
         .env("GOPATH", &gopath)
         .env("GO111MODULE", "off")
         .env("GOPROXY", "off")
         .env("GOFLAGS", "")
         .env("GOTOOLCHAIN", "local")
+        .env("GOTELEMETRY", "off")
         .env("CGO_ENABLED", "0")
         .env("GOCACHE", work.join("gocache"))
         .arg("build")
@@ -284,23 +296,6 @@ fn build_program(root: &Path) -> Result<PathBuf> {
         .arg(&binary)
         .arg("."))?;
     Ok(binary)
-}
-
-/// `go` on the PATH, or Debian's `golang-go`.
-fn ensure_go() -> Result {
-    let present = Command::new("go")
-        .arg("version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if present {
-        return Ok(());
-    }
-    eprintln!("xtask: `go` is missing; installing Debian's golang-go");
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y", "golang-go"]))
-        .map_err(|err| format!("{err}; install Go 1.18 or newer by hand"))?;
-    Ok(())
 }
 
 /// Downloads one `.deb` from trixie with a private apt state, and checks its upstream version.
@@ -337,7 +332,7 @@ fn download(work: &Path, package: &str, version: &str) -> Result<PathBuf> {
         run(&mut apt_get(&["-q", "update"]))?;
     }
     run(&mut apt_get(&["-q", "download", package]))?;
-    let prefix = format!("{package}_{version}-");
+    let prefix = format!("{package}_{version}");
     let deb = apt
         .join("debs")
         .read_dir()?
@@ -523,9 +518,51 @@ const ALGORITHMS: &[&str] = &[
 /// Characters a mutation inserts: the grammar's punctuation, case, whitespace and Unicode that
 /// lowercases (or not) in interesting ways.
 const NOISE: &[char] = &[
-    ':', '/', '@', '.', '_', '-', '+', '~', ' ', '[', ']', '%', 'A', 'Z', 'a', 'z', '0', '9', 'f', 'g', '\t', '\0',
-    '\u{7f}', '\u{a0}', '\u{feff}', '\u{200b}', 'é', 'É', 'İ', 'ı', '\u{212a}', 'ß', '\u{1e9e}', 'ǅ', 'Σ', 'ſ', 'ｆ',
-    '日', '🐳', '\\', '"',
+    ':',
+    '/',
+    '@',
+    '.',
+    '_',
+    '-',
+    '+',
+    '~',
+    ' ',
+    '[',
+    ']',
+    '%',
+    'A',
+    'Z',
+    'a',
+    'z',
+    '0',
+    '9',
+    'f',
+    'g',
+    '\t',
+    '\0',
+    '\u{7f}',
+    '\u{a0}',
+    '\u{feff}',
+    '\u{200b}',
+    'é',
+    'É',
+    'İ',
+    'ı',
+    '\u{212a}',
+    'ß',
+    '\u{1e9e}',
+    'ǅ',
+    'Σ',
+    'ſ',
+    'ｆ',
+    '日',
+    '🐳',
+    '\\',
+    '"',
+    'Ⱟ',
+    '\u{a7c0}',
+    '\u{10570}',
+    'Ꭰ',
 ];
 
 /// One generated input.
