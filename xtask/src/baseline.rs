@@ -922,3 +922,62 @@ fn hex_unit(chars: &mut std::str::CharIndices<'_>) -> Result<u32> {
     let hex: String = chars.take(4).map(|(_, c)| c).collect();
     u32::from_str_radix(&hex, 16).map_err(|_| format!("bad \\u escape {hex:?}").into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_round_trip() {
+        for s in [
+            "",
+            "nginx",
+            "a\"b\\c",
+            "\n\r\t\u{0}\u{1f}\u{7f}",
+            "İstanbul",
+            "🐳",
+            "\u{2028}",
+        ] {
+            let written = json_string(s);
+            assert_eq!(Parser::new(&written).whole_string().unwrap(), s, "{written}");
+        }
+    }
+
+    #[test]
+    fn json_escapes_decode() {
+        let parsed = Parser::new(r#""\u00e9\ud83d\udc33\/\b\f""#).whole_string().unwrap();
+        assert_eq!(parsed, "é🐳/\u{8}\u{c}");
+        assert!(Parser::new(r#""\ud83d""#).whole_string().is_err());
+        assert!(Parser::new(r#""abc"#).whole_string().is_err());
+        assert!(Parser::new(r#""a" x"#).whole_string().is_err());
+    }
+
+    #[test]
+    fn flat_objects_parse() {
+        let fields = Parser::new(r#"{"a":"x","b":true,"c":null,"d":false,"e":-1.5}"#)
+            .object()
+            .unwrap();
+        let keys: Vec<&str> = fields.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c", "d", "e"]);
+        assert_eq!(field(&fields, "a").as_deref(), Some("\"x\""));
+        assert_eq!(field(&fields, "b").as_deref(), Some("true"));
+        assert_eq!(field(&fields, "c").as_deref(), Some("null"));
+        assert_eq!(field(&fields, "e").as_deref(), Some("-1.5"));
+        assert_eq!(field(&fields, "z"), None);
+        assert!(Parser::new(r#"{"a":[1]}"#).object().is_err());
+    }
+
+    #[test]
+    fn the_generator_is_seeded_and_writes_single_lines() {
+        let run = |seed| {
+            let mut rng = Rng::new(seed);
+            (0..2000).map(|_| generate(&mut rng)).collect::<Vec<_>>()
+        };
+        let inputs = run(1);
+        assert_eq!(inputs, run(1));
+        assert_ne!(inputs, run(2));
+        assert!(inputs.iter().all(|s| !s.contains(['\n', '\r'])));
+        let distinct: HashSet<&String> = inputs.iter().collect();
+        assert!(distinct.len() > 1900, "{} distinct", distinct.len());
+    }
+}
