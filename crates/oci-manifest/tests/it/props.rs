@@ -1,7 +1,7 @@
 //! Property tests: typed -> JSON -> typed and platform text round-trips; no input panics.
 
 use oci_digest::Digest;
-use oci_manifest::{Descriptor, ImageIndex, ImageManifest, Manifest, ManifestBody, Platform, media_type};
+use oci_manifest::{Descriptor, ImageIndex, ImageManifest, Manifest, ManifestBody, MatchOptions, Platform, media_type};
 use proptest::prelude::*;
 
 fn word() -> impl Strategy<Value = String> {
@@ -142,7 +142,60 @@ fn image_index() -> impl Strategy<Value = ImageIndex> {
         })
 }
 
+/// Index entries with platforms drawn from the specifier vocabulary, some marked as attestations.
+fn index_entries() -> impl Strategy<Value = Vec<Descriptor>> {
+    prop::collection::vec((platform_text(), any::<bool>(), digest()), 0..8).prop_map(|entries| {
+        entries
+            .into_iter()
+            .map(|(text, attestation, digest)| {
+                let platform: Platform = text.parse().unwrap();
+                let d = Descriptor::new(media_type::OCI_IMAGE_MANIFEST, digest, 1).with_platform(platform);
+                if attestation {
+                    d.with_annotation("vnd.docker.reference.type", "attestation-manifest")
+                } else {
+                    d
+                }
+            })
+            .collect()
+    })
+}
+
 proptest! {
+    #[test]
+    fn selection_picks_a_runnable_image_or_lists_the_rest(
+        entries in index_entries(),
+        wanted in platform_text(),
+        cross in any::<bool>(),
+    ) {
+        let wanted: Platform = wanted.parse().unwrap();
+        let index = ImageIndex::new(media_type::OCI_IMAGE_INDEX, entries);
+        match index.select_with(&wanted, &MatchOptions::new().cross_architecture(cross)) {
+            Ok(chosen) => {
+                prop_assert!(!chosen.is_attestation());
+                let platform = chosen.platform().unwrap();
+                let normalized = platform.normalize();
+                prop_assert_eq!(normalized.os(), wanted.os());
+                if !cross {
+                    prop_assert!(wanted.runs(platform));
+                    prop_assert_eq!(normalized.architecture(), wanted.architecture());
+                }
+            }
+            Err(err) => {
+                prop_assert_eq!(err.available().len(), index.platforms().count());
+                if !cross {
+                    prop_assert!(index.platforms().all(|p| !wanted.runs(p)));
+                }
+            }
+        }
+        // An exact entry, when there is one that is not an attestation, is always chosen (on
+        // Windows a newer build can win over an entry without os.version).
+        let exact = index.manifests().iter().find(|d| !d.is_attestation() && d.platform() == Some(&wanted));
+        if let (Some(exact), false) = (exact, wanted.os() == "windows") {
+            let chosen = index.select(&wanted).unwrap();
+            prop_assert_eq!(chosen.platform(), exact.platform());
+        }
+    }
+
     #[test]
     fn platform_text_round_trips(text in platform_text()) {
         let platform: Platform = text.parse().unwrap();
