@@ -23,13 +23,19 @@ const MIX: &[&str] = &[
     "public.ecr.aws/lambda/python:3.12",
     "[::1]:5000/app:dev",
     "10.0.0.1:5000/mirror/busybox",
-    "nginx@sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a",
+    "nginx@sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
     "ghcr.io/owner/repo:1.0@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "mcr.microsoft.com/dotnet/aspnet:8.0",
     "busybox",
 ];
 
 fn parse(c: &mut Criterion) {
+    for input in MIX {
+        assert!(
+            Reference::parse_normalized(input).is_ok(),
+            "the mix holds valid references: {input}"
+        );
+    }
     let mut group = c.benchmark_group("parse_normalized");
     group.throughput(Throughput::Elements(MIX.len() as u64));
     group.bench_function("mix", |b| {

@@ -11,7 +11,7 @@
 //! of a [`Fail`] locates the offending byte in it.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while_m_n, take_while1};
+use nom::bytes::complete::{take_while, take_while_m_n, take_while1};
 use nom::character::complete::{char, digit1, one_of, satisfy};
 use nom::combinator::{opt, recognize, verify};
 use nom::error::{ErrorKind, ParseError};
@@ -213,9 +213,16 @@ fn alphanumeric(i: &str) -> Res<'_, &str> {
     take_while1(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()).parse(i)
 }
 
-/// `__` is tried before `_` because nom does not backtrack into the separator.
+/// `.`, `_`, `__` or one or more `-`, chosen by the first byte (`__` wins over `_`, because nom
+/// does not backtrack into the separator when no letter or digit follows).
 fn separator(i: &str) -> Res<'_, &str> {
-    alt((tag("__"), tag("_"), tag("."), take_while1(|c: char| c == '-'))).parse(i)
+    let len = match i.as_bytes() {
+        [b'_', b'_', ..] => 2,
+        [b'.' | b'_', ..] => 1,
+        [b'-', ..] => i.bytes().take_while(|&b| b == b'-').count(),
+        _ => return Err(nom::Err::Error(Fail::from_error_kind(i, ErrorKind::Tag))),
+    };
+    Ok((&i[len..], &i[..len]))
 }
 
 fn is_tag_char(c: char) -> bool {

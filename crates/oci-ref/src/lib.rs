@@ -141,7 +141,7 @@ impl Reference {
         // Go now parses `domain + "/" + [library/] + remainder`. A domain that is not valid
         // came from the input unchanged (docker.io is valid), so that string is `s` itself,
         // which Go's grammar then reads as a path without a domain.
-        let parts = if grammar::is_domain(domain) {
+        let parts = if domain == DEFAULT_DOMAIN || grammar::is_domain(domain) {
             grammar::remote(remainder).map(|parts| Parts { domain, ..parts })
         } else {
             grammar::remote(s)

@@ -12,10 +12,11 @@
 
 /// Whether Go's `strings.ToLower(s) != s`: some character has a lower-case mapping other than itself.
 pub(crate) fn changes(s: &str) -> bool {
-    if s.is_ascii() {
-        return s.bytes().any(|b| b.is_ascii_uppercase());
+    // One pass over the bytes; only the rest after the first non-ASCII byte needs characters.
+    match s.bytes().position(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        None => false,
+        Some(at) => s[at..].chars().any(changes_char),
     }
-    s.chars().any(changes_char)
 }
 
 /// Whether Go's `unicode.ToLower(c) != c`.
