@@ -449,7 +449,8 @@ fn split_key(key: &str) -> (String, Option<String>) {
         (None, None) => (false, key),
     };
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = host.to_ascii_lowercase();
+    // Trimmed again: whitespace before a `/` would otherwise survive one pass and not the next.
+    let host = host.trim().to_ascii_lowercase();
     let host = match host.as_str() {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => DOCKER_HUB.to_owned(),
         _ => host,

@@ -81,6 +81,12 @@ impl Registry {
         https || self.insecure || is_loopback_host(host)
     }
 
+    /// Whether credentials (a password, or a token worth protecting) may be sent to the registry itself: it is
+    /// HTTPS, on loopback, or marked insecure.
+    pub fn allows_credentials(&self) -> bool {
+        self.may_send_credentials(self.https, host_of_authority(&self.host))
+    }
+
     /// The `Authorization` value to answer a `Basic` challenge of this registry.
     ///
     /// # Errors
@@ -88,8 +94,7 @@ impl Registry {
     /// [`ErrorKind::InsecureTransport`] when the registry is plain HTTP, not loopback and not marked insecure.
     /// A credential that is not [`Credential::Basic`] gives `Ok(None)`: Basic needs a password.
     pub fn basic_authorization(&self, credential: &Credential) -> Result<Option<String>, Error> {
-        let host = host_of_authority(&self.host);
-        if !self.may_send_credentials(self.https, host) {
+        if !self.allows_credentials() {
             return Err(Error::new(ErrorKind::InsecureTransport, &self.host));
         }
         Ok(match credential {

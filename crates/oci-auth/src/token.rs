@@ -222,6 +222,10 @@ impl<'a> TokenRequestBuilder<'a> {
         let realm = self.registry.check_realm(self.challenge.realm())?;
         if let Some(credential) = self.credential {
             if let Credential::RegistryToken(token) = credential {
+                // This token goes to the registry itself, not to the realm.
+                if !self.registry.allows_credentials() {
+                    return Err(Error::new(ErrorKind::InsecureTransport, self.registry.host()));
+                }
                 return Ok(TokenPlan::Bearer(token.clone()));
             }
             if !self.registry.may_send_credentials(realm.is_https(), realm.host()) {
@@ -323,7 +327,12 @@ impl Token {
         };
         let issued_at = match raw.issued_at.as_deref().filter(|s| !s.is_empty()) {
             None => now,
-            Some(text) => parse_rfc3339(text).ok_or_else(|| bad(format!("`issued_at` {text:?} is not RFC 3339")))?,
+            Some(text) => parse_rfc3339(text).ok_or_else(|| {
+                bad(format!(
+                    "`issued_at` {:?} is not RFC 3339",
+                    crate::error::excerpt(text, 40)
+                ))
+            })?,
         };
         Ok(Self::new(
             token.into(),

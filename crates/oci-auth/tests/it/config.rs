@@ -182,3 +182,26 @@ fn environment_paths() {
     assert_eq!(e.docker_config_path(), None);
     assert_eq!(Environment::new(), Environment::default());
 }
+
+/// Inputs the fuzzers found: normalization must be idempotent and parsing must not panic.
+#[test]
+fn fuzzed_regressions() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(data("fuzzed")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("docker_config-") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let once = normalize_registry(&text);
+        assert_eq!(normalize_registry(&once), once, "{name}");
+        if let Err(err) = AuthFile::parse(&text) {
+            assert_eq!(err.kind(), &ErrorKind::InvalidConfig, "{name}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1);
+    assert_eq!(normalize_registry("[ /x"), "[");
+    assert_eq!(normalize_registry("ghcr.io /x"), "ghcr.io");
+}

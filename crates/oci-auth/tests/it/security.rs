@@ -95,6 +95,16 @@ fn no_credentials_over_plain_http_to_remote_hosts() {
             .unwrap()
             .is_none()
     );
+    // A registry token goes to the registry: the same rule.
+    let challenge = bearer("https://auth.example.com/token");
+    let token = Credential::RegistryToken("rt".into());
+    let plan = TokenRequestBuilder::new(&remote, &challenge)
+        .credential(Some(&token))
+        .build();
+    assert_eq!(plan.unwrap_err().kind(), &ErrorKind::InsecureTransport);
+    assert!(!remote.allows_credentials());
+    assert!(Registry::http("127.0.0.1:5000").allows_credentials());
+    assert!(Registry::https("r.example.com").allows_credentials());
     let err = remote.basic_authorization(&credential).unwrap_err();
     assert!(err.to_string().contains("mark the registry insecure"), "{err}");
 }
