@@ -21,7 +21,9 @@
 //! - [`Error`] quotes the input and says what is wrong; [`ErrorKind`] is the class.
 //!
 //! Parsing borrows the input while it checks it and then allocates once, for the canonical
-//! string (a reference with a digest also owns an [`oci_digest::Digest`]). The crate does no IO.
+//! string; the getters borrow from it. A reference with a digest allocates a second time,
+//! because [`Reference::digest`] lends an [`oci_digest::Digest`], which owns its string. Errors
+//! allocate too (they keep the input). The crate does no IO.
 //!
 //! ```
 //! use oci_ref::{ErrorKind, Reference};
@@ -115,7 +117,9 @@ impl Reference {
     ///   or has an upper-case letter; otherwise the registry is `docker.io` and the whole string
     ///   is the repository. `index.docker.io` becomes `docker.io`.
     /// - A Docker Hub repository without `/` gets `library/` in front.
-    /// - The repository (up to the first `:`) must be lower case, Unicode-aware as Go sees it.
+    /// - The repository (up to the first `:`) must be lower case, Unicode-aware as Go sees it
+    ///   (simple case mapping, Go's Unicode 15.0 tables): `İstanbul` and `\u{212A}ube` (Kelvin
+    ///   sign) are [`ErrorKind::ContainsUppercase`], `école` is [`ErrorKind::InvalidFormat`].
     ///
     /// So `localhost:5000` is the Docker Hub image `library/localhost` with tag `5000`, and
     /// `Foo/bar` is repository `bar` on the registry `Foo`.
