@@ -59,8 +59,10 @@ mod config;
 mod connector;
 mod error;
 mod location;
+mod ratelimit;
 
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
+pub use ratelimit::RateLimit;
