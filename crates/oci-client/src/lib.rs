@@ -60,9 +60,11 @@ mod connector;
 mod error;
 mod location;
 mod ratelimit;
+mod retry;
 
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use ratelimit::RateLimit;
+pub use retry::{Jitter, Outcome, RetryPolicy, parse_http_date, parse_retry_after};
