@@ -46,6 +46,20 @@ fn parse(c: &mut Criterion) {
             }
         });
     });
+    // One of each kind, to see where the time goes.
+    for (name, input) in [
+        ("hub_short", "nginx"),
+        ("host_port_tag", "registry.example.com:8443/group/project:v2.3.4"),
+        (
+            "tag_digest",
+            "ghcr.io/owner/repo:1.0@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ),
+    ] {
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(name, |b| {
+            b.iter(|| Reference::parse_normalized(black_box(input)).is_ok())
+        });
+    }
     group.finish();
 }
 

@@ -11,8 +11,7 @@
 //! of a [`Fail`] locates the offending byte in it.
 
 use nom::branch::alt;
-use nom::bytes::complete::{take_while, take_while_m_n, take_while1};
-use nom::character::complete::{char, digit1, one_of, satisfy};
+use nom::character::complete::{char, one_of};
 use nom::combinator::{opt, recognize, verify};
 use nom::error::{ErrorKind, ParseError};
 use nom::multi::many0_count;
@@ -124,7 +123,7 @@ fn trailing(rest: &str, after_tag: bool, after_digest: bool) -> Fail<'_> {
     let expected = if after_digest {
         "the end of the reference after the digest's hex digits"
     } else if after_tag {
-        if rest.starts_with(is_tag_char) {
+        if rest.bytes().next().is_some_and(is_tag_byte) {
             "at most 128 characters in the tag"
         } else {
             "`@digest` or the end after the tag (a tag has letters, digits, `_`, `.` and `-`)"
@@ -168,7 +167,11 @@ fn expecting<'a, O>(
 
 /// `host [":" port]`, where host is a domain name or a bracketed IPv6 address.
 fn domain_and_port(i: &str) -> Res<'_, &str> {
-    recognize((alt((domain_name, ipv6_address)), opt((char(':'), digit1)))).parse(i)
+    recognize((
+        alt((domain_name, ipv6_address)),
+        opt((char(':'), ascii(1, usize::MAX, |b| b.is_ascii_digit()))),
+    ))
+    .parse(i)
 }
 
 /// Labels joined by single dots; IPv4 addresses are domain names made of digit labels.
@@ -179,7 +182,7 @@ fn domain_name(i: &str) -> Res<'_, &str> {
 /// `[a-zA-Z0-9]` or `[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`.
 fn domain_label(i: &str) -> Res<'_, &str> {
     verify(
-        take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-'),
+        ascii(1, usize::MAX, |b| b.is_ascii_alphanumeric() || b == b'-'),
         |label: &str| !label.starts_with('-') && !label.ends_with('-'),
     )
     .parse(i)
@@ -189,7 +192,7 @@ fn domain_label(i: &str) -> Res<'_, &str> {
 fn ipv6_address(i: &str) -> Res<'_, &str> {
     recognize((
         char('['),
-        take_while1(|c: char| c.is_ascii_hexdigit() || c == ':'),
+        ascii(1, usize::MAX, |b| b.is_ascii_hexdigit() || b == b':'),
         char(']'),
     ))
     .parse(i)
@@ -210,7 +213,7 @@ fn path_component(i: &str) -> Res<'_, &str> {
 }
 
 fn alphanumeric(i: &str) -> Res<'_, &str> {
-    take_while1(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()).parse(i)
+    ascii(1, usize::MAX, |b| b.is_ascii_lowercase() || b.is_ascii_digit()).parse(i)
 }
 
 /// `.`, `_`, `__` or one or more `-`, chosen by the first byte (`__` wins over `_`, because nom
@@ -225,8 +228,28 @@ fn separator(i: &str) -> Res<'_, &str> {
     Ok((&i[len..], &i[..len]))
 }
 
-fn is_tag_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+fn is_tag_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// Between `min` and `max` bytes that satisfy `accept`, nom's `take_while_m_n` on bytes.
+///
+/// The grammar is ASCII: `accept` must refuse every byte above 0x7f, so the cut falls on a
+/// character boundary and no UTF-8 needs decoding. A failure points at the start, where the
+/// missing part begins.
+fn ascii<'a>(
+    min: usize,
+    max: usize,
+    accept: impl Fn(u8) -> bool,
+) -> impl Parser<&'a str, Output = &'a str, Error = Fail<'a>> {
+    move |i: &'a str| {
+        let len = i.bytes().take(max).take_while(|&b| accept(b)).count();
+        if len < min {
+            Err(nom::Err::Error(Fail::from_error_kind(i, ErrorKind::TakeWhileMN)))
+        } else {
+            Ok((&i[len..], &i[..len]))
+        }
+    }
 }
 
 /// `[\w][\w.-]{0,127}`.
@@ -234,8 +257,8 @@ fn tag_text(i: &str) -> Res<'_, &str> {
     expecting(
         "a tag after `:`, starting with a letter, digit or `_`",
         recognize((
-            satisfy(|c: char| c.is_ascii_alphanumeric() || c == '_'),
-            take_while_m_n(0, TAG_MAX - 1, is_tag_char),
+            ascii(1, 1, |b| b.is_ascii_alphanumeric() || b == b'_'),
+            ascii(0, TAG_MAX - 1, is_tag_byte),
         )),
     )
     .parse(i)
@@ -251,7 +274,7 @@ fn digest_text(i: &str) -> Res<'_, &str> {
         expecting("`:` after the digest algorithm", char(':')),
         expecting(
             "at least 32 hex digits after the digest algorithm",
-            take_while_m_n(DIGEST_HEX_MIN, usize::MAX, |c: char| c.is_ascii_hexdigit()),
+            ascii(DIGEST_HEX_MIN, usize::MAX, |b| b.is_ascii_hexdigit()),
         ),
     ))
     .parse(i)
@@ -259,8 +282,8 @@ fn digest_text(i: &str) -> Res<'_, &str> {
 
 fn algorithm_component(i: &str) -> Res<'_, &str> {
     recognize((
-        satisfy(|c: char| c.is_ascii_alphabetic()),
-        take_while(|c: char| c.is_ascii_alphanumeric()),
+        ascii(1, 1, |b| b.is_ascii_alphabetic()),
+        ascii(0, usize::MAX, |b| b.is_ascii_alphanumeric()),
     ))
     .parse(i)
 }

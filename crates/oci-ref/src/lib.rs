@@ -127,9 +127,11 @@ impl Reference {
         if grammar::is_identifier(s) {
             return Err(Error::new(ErrorKind::HexIdentifier, s, Detail::None));
         }
-        let (domain, remainder) = split_docker_domain(s);
-        let library = domain == DEFAULT_DOMAIN && !remainder.contains('/');
-        let remote = remainder.split(':').next().unwrap_or(remainder);
+        let (domain, remainder, library) = split_docker_domain(s);
+        let remote = match remainder.bytes().position(|b| b == b':') {
+            Some(colon) => &remainder[..colon],
+            None => remainder,
+        };
         if lower::changes(remote) {
             let repository = if library {
                 format!("{OFFICIAL_REPO_PREFIX}{remote}")
@@ -398,19 +400,25 @@ impl fmt::Display for AnyReference {
     }
 }
 
-/// Go's `splitDockerDomain`: the registry candidate and the rest, before `library/` is added.
-fn split_docker_domain(s: &str) -> (&str, &str) {
-    let (domain, remainder) = match s.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" || lower::changes(first) => {
-            (first, rest)
-        }
-        _ => (DEFAULT_DOMAIN, s),
+/// Go's `splitDockerDomain`: the registry candidate, the rest, and whether `library/` goes in
+/// front of the rest (a Docker Hub repository without `/`).
+fn split_docker_domain(s: &str) -> (&str, &str, bool) {
+    // Byte scans: every byte searched for is ASCII, and these strings are short.
+    let Some(slash) = s.bytes().position(|b| b == b'/') else {
+        return (DEFAULT_DOMAIN, s, true);
     };
-    if domain == LEGACY_DEFAULT_DOMAIN {
-        (DEFAULT_DOMAIN, remainder)
-    } else {
-        (domain, remainder)
+    let (first, rest) = (&s[..slash], &s[slash + 1..]);
+    let is_domain = first.bytes().any(|b| b == b'.' || b == b':') || first == "localhost" || lower::changes(first);
+    if !is_domain {
+        return (DEFAULT_DOMAIN, s, false);
     }
+    let domain = if first == LEGACY_DEFAULT_DOMAIN {
+        DEFAULT_DOMAIN
+    } else {
+        first
+    };
+    let library = domain == DEFAULT_DOMAIN && !rest.bytes().any(|b| b == b'/');
+    (domain, rest, library)
 }
 
 /// The error for a string the grammar refused: Go reports it as upper case when the
