@@ -2,6 +2,10 @@
 //!
 //! The protocol: the server URL on stdin, `{"ServerURL":..,"Username":..,"Secret":..}` on stdout, and for a
 //! registry the helper has nothing for, a non-zero exit with "credentials not found" in its output.
+//!
+//! The deadline is kept by polling `try_wait` and killing the child when it passes; its pipes are read on two
+//! threads so a chatty helper cannot block. After a kill the function returns at once: a grandchild the helper
+//! forked may keep the pipes open, and the reader threads then end when it does, not before.
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
