@@ -9,6 +9,7 @@
 mod basic;
 mod bearer;
 mod config;
+mod faults;
 mod open;
 mod support;
 mod tls;

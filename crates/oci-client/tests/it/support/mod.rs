@@ -1,5 +1,6 @@
 //! Test support: the real CNCF registry on a free loopback port, a test CA, a token server, and test images.
 
+pub(crate) mod faulty;
 pub(crate) mod images;
 pub(crate) mod pki;
 pub(crate) mod registry;

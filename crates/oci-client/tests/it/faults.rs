@@ -1,0 +1,124 @@
+//! What the real registry never does, from a canned-response server: the client verifies, limits and reports.
+//! (The wider fault-injection suite is in `fault`.)
+
+use oci_client::{Client, ErrorKind, RegistryOptions, Repository, Transport};
+use oci_digest::Digest;
+
+use crate::support::faulty::{FaultyServer, response};
+
+const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+const OCI: &str = "application/vnd.oci.image.manifest.v1+json";
+
+fn client(server: &FaultyServer) -> Client {
+    Client::builder()
+        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn head_without_docker_content_digest_falls_back_to_get_and_hashes() {
+    let server = FaultyServer::start(Box::new(|method, _| {
+        response("200 OK", &[("Content-Type", OCI)], MANIFEST, method == "HEAD", false)
+    }));
+    let location = Repository::new(&server.host(), "a/b").unwrap().tag("v1").unwrap();
+    let head = client(&server).manifest_digest(&location).await.unwrap();
+    assert_eq!(head.digest(), &Digest::sha256(MANIFEST));
+    assert_eq!(head.media_type(), Some(OCI));
+    assert_eq!(
+        server.requests(),
+        ["HEAD /v2/a/b/manifests/v1", "GET /v2/a/b/manifests/v1"]
+    );
+}
+
+#[tokio::test]
+async fn head_fallback_by_digest_verifies_the_body() {
+    let server = FaultyServer::start(Box::new(|method, _| {
+        response("200 OK", &[("Content-Type", OCI)], MANIFEST, method == "HEAD", false)
+    }));
+    let asked = Digest::sha256(b"the manifest I want");
+    let location = Repository::new(&server.host(), "a").unwrap().digest(asked.clone());
+    // Without Docker-Content-Digest, HEAD by digest falls back to GET, and that GET is verified.
+    let err = client(&server).manifest_digest(&location).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
+    assert!(err.to_string().contains(asked.as_str()), "{err}");
+}
+
+#[tokio::test]
+async fn head_naming_another_digest_than_requested_is_a_mismatch() {
+    let other = Digest::sha256(b"other").to_string();
+    let server = FaultyServer::start(Box::new(move |method, _| {
+        response(
+            "200 OK",
+            &[("Docker-Content-Digest", other.as_str())],
+            MANIFEST,
+            method == "HEAD",
+            false,
+        )
+    }));
+    let location = Repository::new(&server.host(), "a")
+        .unwrap()
+        .digest(Digest::sha256(MANIFEST));
+    let err = client(&server).manifest_digest(&location).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
+}
+
+#[tokio::test]
+async fn oversized_chunked_manifests_are_refused_while_reading() {
+    // No Content-Length to refuse up front: the limit must stop the reading.
+    let server = FaultyServer::start(Box::new(|method, _| {
+        response(
+            "200 OK",
+            &[("Content-Type", OCI)],
+            &vec![b' '; 5 * 1024 * 1024],
+            method == "HEAD",
+            true,
+        )
+    }));
+    let location = Repository::new(&server.host(), "a").unwrap().tag("big").unwrap();
+    let err = client(&server).manifest(&location).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
+    // A limit above the size reads it all.
+    let roomy = Client::builder()
+        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+        .manifest_size_limit(6 * 1024 * 1024)
+        .build()
+        .unwrap();
+    assert_eq!(roomy.manifest(&location).await.unwrap().bytes().len(), 5 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn server_errors_carry_the_registry_error_codes() {
+    let server = FaultyServer::start(Box::new(|_, _| {
+        let body = br#"{"errors":[{"code":"UNKNOWN","message":"storage exploded","detail":"disk"}]}"#;
+        response(
+            "500 Internal Server Error",
+            &[("Content-Type", "application/json")],
+            body,
+            false,
+            false,
+        )
+    }));
+    let location = Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap();
+    let err = client(&server).manifest(&location).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Status, "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.server_errors()[0].message(), "storage exploded");
+    assert_eq!(err.server_errors()[0].detail(), Some("\"disk\""));
+}
+
+#[tokio::test]
+async fn malformed_docker_content_digest_is_a_protocol_error() {
+    let server = FaultyServer::start(Box::new(|method, _| {
+        response(
+            "200 OK",
+            &[("Docker-Content-Digest", "sha256:nothex")],
+            MANIFEST,
+            method == "HEAD",
+            false,
+        )
+    }));
+    let location = Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap();
+    let err = client(&server).manifest_digest(&location).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+}
