@@ -1,5 +1,7 @@
 //! A registry over TLS with a certificate from a test CA.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use http::Version;
 use oci_client::{ErrorKind, RegistryOptions};
 
@@ -75,4 +77,34 @@ async fn https_to_a_plain_registry_fails_with_tls_error() {
     let client = oci_client::Client::builder().build().unwrap();
     let err = client.ping(registry.host()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+}
+
+#[tokio::test]
+async fn tls_over_ipv6_loopback_and_by_name() {
+    let ca = TestCa::new();
+    let v6 = Registry::start_on(IpAddr::V6(Ipv6Addr::LOCALHOST), Auth::Open, Some(&ca));
+    assert!(v6.host().starts_with("[::1]:"), "{}", v6.host());
+    let client = v6.client_builder().build().unwrap();
+    assert_eq!(client.ping(v6.host()).await.unwrap().http_version(), Version::HTTP_2);
+
+    // The same registry by its DNS name `localhost`, which the certificate also names.
+    let v4 = Registry::start(Auth::Open, Some(&ca));
+    let by_name = v4.host().replace("127.0.0.1", "localhost");
+    let client = oci_client::Client::builder()
+        .registry(&by_name, v4.options())
+        .build()
+        .unwrap();
+    client.ping(&by_name).await.unwrap();
+}
+
+#[tokio::test]
+async fn extra_ca_certificates_are_trusted_only_for_their_registry() {
+    let ca = TestCa::new();
+    let trusted = Registry::start(Auth::Open, Some(&ca));
+    let other = Registry::start(Auth::Open, Some(&ca));
+    let client = trusted.client_builder().build().unwrap();
+    client.ping(trusted.host()).await.unwrap();
+    let err = client.ping(other.host()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert_eq!(err.registry(), Some(other.host()));
 }

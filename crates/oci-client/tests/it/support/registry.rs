@@ -1,7 +1,7 @@
 //! The real registry (`docker-registry serve CONFIG.yml`), one process per test, killed on drop.
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,14 +45,24 @@ impl Registry {
         Self::start(Auth::Open, None)
     }
 
-    /// Starts a registry, retrying on another port when the chosen one was taken meanwhile.
+    /// Starts a registry on 127.0.0.1.
     pub(crate) fn start(auth: Auth<'_>, tls: Option<&TestCa>) -> Self {
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST), auth, tls)
+    }
+
+    /// Starts a registry on the loopback address `ip`, retrying on another port when the chosen one was taken
+    /// meanwhile.
+    pub(crate) fn start_on(ip: IpAddr, auth: Auth<'_>, tls: Option<&TestCa>) -> Self {
         let binary = binary();
         let mut last_log = String::new();
         for _ in 0..5 {
             let dir = TempDir::new("oci-client-registry");
-            let port = free_port();
-            let config = config(dir.path(), port, &auth, tls);
+            let port = TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
+            let addr = match ip {
+                IpAddr::V4(v4) => format!("{v4}:{port}"),
+                IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+            };
+            let config = config(dir.path(), &addr, &auth, tls);
             let config_path = dir.path().join("config.yml");
             std::fs::write(&config_path, config).unwrap();
             let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
@@ -70,12 +80,12 @@ impl Registry {
             };
             let mut registry = Self {
                 child,
-                host: format!("127.0.0.1:{port}"),
+                host: addr,
                 ca_pem: tls.map(|ca| ca.ca_pem.clone()),
                 credentials,
                 dir,
             };
-            if registry.wait_until_listening(port) {
+            if registry.wait_until_listening(ip, port) {
                 return registry;
             }
             last_log = std::fs::read_to_string(registry.dir.path().join("registry.log")).unwrap_or_default();
@@ -83,7 +93,7 @@ impl Registry {
         panic!("the registry did not start; its last log:\n{last_log}");
     }
 
-    /// `127.0.0.1:PORT`.
+    /// `127.0.0.1:PORT` or `[::1]:PORT`.
     pub(crate) fn host(&self) -> &str {
         &self.host
     }
@@ -105,13 +115,13 @@ impl Registry {
         options
     }
 
-    fn wait_until_listening(&mut self, port: u16) -> bool {
+    fn wait_until_listening(&mut self, ip: IpAddr, port: u16) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if self.child.try_wait().unwrap().is_some() {
                 return false;
             }
-            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            if TcpStream::connect((ip, port)).is_ok() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -136,14 +146,14 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-fn config(dir: &Path, port: u16, auth: &Auth<'_>, tls: Option<&TestCa>) -> String {
+fn config(dir: &Path, addr: &str, auth: &Auth<'_>, tls: Option<&TestCa>) -> String {
     let storage = dir.join("storage");
     let mut config = format!(
         "version: 0.1\n\
          log:\n  level: warn\n  accesslog:\n    disabled: true\n\
          storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  \
          maintenance:\n    uploadpurging:\n      enabled: false\n\
-         http:\n  addr: 127.0.0.1:{port}\n  secret: oci-client-test-secret\n",
+         http:\n  addr: \"{addr}\"\n  secret: oci-client-test-secret\n",
         storage.display()
     );
     if let Some(ca) = tls {
