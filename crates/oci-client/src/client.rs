@@ -19,6 +19,7 @@ use crate::config::{ClientBuilder, ClientConfig, Transport};
 use crate::connector::{ConnectError, Connector};
 use crate::error::{Error, ErrorKind, ServerError, truncate};
 use crate::location::{ManifestLocation, Repository, is_loopback, normalize_registry};
+use crate::ratelimit::RateLimit;
 
 /// The four manifest media types, lists first, sent in every manifest request's `Accept`.
 ///
@@ -66,6 +67,7 @@ pub struct ManifestHead {
     media_type: Option<String>,
     size: Option<u64>,
     http_version: Version,
+    rate_limit: Option<RateLimit>,
 }
 
 /// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
@@ -75,6 +77,7 @@ pub struct Manifest {
     media_type: Option<String>,
     bytes: Bytes,
     http_version: Version,
+    rate_limit: Option<RateLimit>,
 }
 
 /// One request as the operations describe it; [`Client::send`] adds the endpoint, auth and timeouts.
@@ -167,6 +170,7 @@ impl Client {
                 media_type: manifest.media_type,
                 size,
                 http_version: manifest.http_version,
+                rate_limit: manifest.rate_limit,
             });
         };
         if let Some(expected) = location.digest() {
@@ -182,6 +186,7 @@ impl Client {
             media_type: content_type(headers),
             size,
             http_version: response.version(),
+            rate_limit: RateLimit::from_headers(headers),
         })
     }
 
@@ -199,6 +204,7 @@ impl Client {
         let http_version = response.version();
         let announced = content_digest(&call, response.headers())?;
         let media_type = content_type(response.headers());
+        let rate_limit = RateLimit::from_headers(response.headers());
         let limit = self.inner.config.manifest_size_limit;
         let bytes = read_body(&call, response, limit, deadline).await?;
         let digest = match location.digest().or(announced.as_ref()) {
@@ -227,6 +233,7 @@ impl Client {
             media_type,
             bytes,
             http_version,
+            rate_limit,
         })
     }
 
@@ -543,6 +550,11 @@ impl ManifestHead {
         self.size
     }
 
+    /// The rate limit the registry announced with the answer, if it sent rate-limit headers.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+
     /// The HTTP version the registry answered with.
     pub fn http_version(&self) -> Version {
         self.http_version
@@ -563,6 +575,11 @@ impl Manifest {
     /// The manifest's exact bytes.
     pub fn bytes(&self) -> &Bytes {
         &self.bytes
+    }
+
+    /// The rate limit the registry announced with the answer, if it sent rate-limit headers.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
     }
 
     /// The HTTP version the registry answered with.

@@ -51,6 +51,10 @@ pub enum ErrorKind {
     DigestMismatch,
     /// The response was well-formed HTTP but not what the registry API promises (a bad header, a bad token answer).
     Protocol,
+    /// A manifest's bytes are not a manifest of a known kind (see `oci_manifest::Manifest::parse`).
+    InvalidManifest,
+    /// An image index has no image for the platform asked for.
+    PlatformNotFound,
 }
 
 /// One entry of the registry's JSON error body, `{"errors":[{"code","message","detail"}]}`.
@@ -193,6 +197,8 @@ impl fmt::Display for Error {
             ErrorKind::TooLarge => "response too large",
             ErrorKind::DigestMismatch => "digest mismatch",
             ErrorKind::Protocol => "protocol error",
+            ErrorKind::InvalidManifest => "invalid manifest",
+            ErrorKind::PlatformNotFound => "no image for the platform",
         };
         f.write_str(what)?;
         match (&self.registry, &self.repository) {

@@ -107,6 +107,55 @@ impl ManifestLocation {
     }
 }
 
+impl TryFrom<&oci_ref::Reference> for Repository {
+    type Error = Error;
+
+    /// The repository of a parsed reference; `docker.io` becomes Docker Hub's API host.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] when the reference has no registry (`oci_ref::Reference::parse_raw` of a name
+    /// without a domain) or names one that cannot be used in a request.
+    fn try_from(reference: &oci_ref::Reference) -> Result<Self, Error> {
+        if reference.registry().is_empty() {
+            return Err(invalid("registry host", reference.registry()).with_detail(format!(
+                "the reference `{}` names no registry",
+                truncate(&reference.to_string())
+            )));
+        }
+        Self::new(reference.registry(), reference.repository())
+    }
+}
+
+impl TryFrom<&oci_ref::Reference> for ManifestLocation {
+    type Error = Error;
+
+    /// The manifest a parsed reference names: by digest when it has one (a digest pins the manifest, whatever the
+    /// tag says), else by tag, else by the default tag `latest`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Repository`]'s conversion, and [`ErrorKind::InvalidInput`] for a tag the registry API does
+    /// not accept.
+    fn try_from(reference: &oci_ref::Reference) -> Result<Self, Error> {
+        let repository = Repository::try_from(reference)?;
+        match (reference.digest(), reference.tag()) {
+            (Some(digest), _) => Ok(repository.digest(digest.clone())),
+            (None, Some(tag)) => repository.tag(tag),
+            (None, None) => repository.tag("latest"),
+        }
+    }
+}
+
+impl TryFrom<oci_ref::Reference> for ManifestLocation {
+    type Error = Error;
+
+    /// As for `&Reference`.
+    fn try_from(reference: oci_ref::Reference) -> Result<Self, Error> {
+        Self::try_from(&reference)
+    }
+}
+
 impl fmt::Display for Repository {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.registry, self.name)
@@ -285,6 +334,34 @@ mod tests {
         ] {
             assert!(!is_loopback(no), "{no}");
         }
+    }
+
+    #[test]
+    fn from_references() {
+        let check = |input: &str, expected: &str| {
+            let reference = oci_ref::Reference::parse_normalized(input).unwrap();
+            assert_eq!(
+                ManifestLocation::try_from(&reference).unwrap().to_string(),
+                expected,
+                "{input}"
+            );
+        };
+        let digest = Digest::sha256(b"x");
+        check("alpine", "registry-1.docker.io/library/alpine:latest");
+        check("docker.io/user/app:1.2", "registry-1.docker.io/user/app:1.2");
+        check("index.docker.io/user/app:1.2", "registry-1.docker.io/user/app:1.2");
+        check("ghcr.io/o/r:v1", "ghcr.io/o/r:v1");
+        check("127.0.0.1:5000/a/b", "127.0.0.1:5000/a/b:latest");
+        check(&format!("ghcr.io/o/r:v1@{digest}"), &format!("ghcr.io/o/r@{digest}"));
+        check(
+            &format!("localhost:5000/r@{digest}"),
+            &format!("localhost:5000/r@{digest}"),
+        );
+        let raw = oci_ref::Reference::parse_raw("nginx").unwrap();
+        assert_eq!(
+            ManifestLocation::try_from(&raw).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
 
     #[test]
