@@ -54,6 +54,7 @@
 
 mod base64;
 mod bearer;
+mod check;
 mod client;
 mod config;
 mod connector;
@@ -63,6 +64,7 @@ mod location;
 mod ratelimit;
 mod retry;
 
+pub use check::{CheckOptions, ResolvedDigest, UpdateCheck, UpdateRequest, UpdateStatus};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};

@@ -8,6 +8,7 @@
 
 mod basic;
 mod bearer;
+mod check;
 mod config;
 mod faults;
 mod open;

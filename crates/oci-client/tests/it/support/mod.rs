@@ -3,6 +3,7 @@
 pub(crate) mod faulty;
 pub(crate) mod images;
 pub(crate) mod pki;
+pub(crate) mod proxy;
 pub(crate) mod registry;
 pub(crate) mod token;
 
