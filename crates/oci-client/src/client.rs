@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderName, HeaderValue};
@@ -12,14 +13,16 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use oci_digest::{Digest, Digester, Verifier};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, timeout_at};
 
-use crate::bearer;
+use crate::auth::{AuthState, call_scopes};
 use crate::config::{ClientBuilder, ClientConfig, Transport};
 use crate::connector::{ConnectError, Connector};
 use crate::error::{Error, ErrorKind, ServerError, truncate};
 use crate::location::{ManifestLocation, Repository, is_loopback, normalize_registry};
 use crate::ratelimit::RateLimit;
+use crate::retry::{Jitter, Outcome};
 
 /// The four manifest media types, lists first, sent in every manifest request's `Accept`.
 ///
@@ -38,19 +41,13 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     http: legacy::Client<Connector, Full<Bytes>>,
     config: ClientConfig,
-    /// Authorization header values by `registry` + `scope` (empty scope: registry-wide).
-    auth: Mutex<HashMap<(String, String), Authorization>>,
-}
-
-#[derive(Clone)]
-enum Authorization {
-    /// Basic credentials, good for every scope of the registry.
-    Basic(HeaderValue),
-    /// A bearer token, good for the scope it was fetched for.
-    Bearer(HeaderValue),
+    /// Tokens, challenges and credentials, shared by every clone.
+    pub(crate) auth: AuthState,
+    /// One semaphore per registry, limiting the requests in flight to it.
+    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 /// The answer to [`Client::ping`].
@@ -82,12 +79,12 @@ pub struct Manifest {
 
 /// One request as the operations describe it; [`Client::send`] adds the endpoint, auth and timeouts.
 pub(crate) struct Call<'a> {
-    registry: &'a str,
-    repository: Option<&'a str>,
+    pub(crate) registry: &'a str,
+    pub(crate) repository: Option<&'a str>,
     /// The actions of the repository scope, `pull` or `pull,push`.
-    actions: &'static str,
-    method: Method,
-    path: String,
+    pub(crate) actions: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: String,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
 }
@@ -122,7 +119,8 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 config,
-                auth: Mutex::new(HashMap::new()),
+                auth: AuthState::default(),
+                limits: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -306,66 +304,82 @@ impl Client {
         Ok(digest)
     }
 
-    /// Sends `call`, answering one authentication challenge, and returns the response with the request's deadline.
-    async fn send(&self, call: &Call<'_>) -> Result<(Response<Incoming>, Instant), Error> {
-        let deadline = Instant::now() + self.inner.config.request_timeout;
-        let scope = call
-            .repository
-            .map(|name| format!("repository:{name}:{}", call.actions))
-            .unwrap_or_default();
-        let mut authorization = self.cached_authorization(call.registry, &scope);
-        let mut answered = false;
+    /// The shared state.
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// Sends `call`, authorized as the registry asks (see the `auth` module), retrying as the [`RetryPolicy`]
+    /// allows, and returns the response with the deadline for reading its body.
+    pub(crate) async fn send(&self, call: &Call<'_>) -> Result<(Response<Incoming>, Instant), Error> {
+        let scopes = call_scopes(call)?;
+        let mut sent = self.preauthorize(call, &scopes).await?;
         loop {
-            let response = self.send_once(call, authorization.as_ref(), deadline).await?;
-            if response.status() != StatusCode::UNAUTHORIZED || answered {
+            let (response, deadline) = self.send_with_retries(call, sent.header.as_ref()).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok((response, deadline));
             }
-            answered = true;
-            let Some(challenge) = header_str(response.headers(), header::WWW_AUTHENTICATE.as_str()) else {
-                return Ok((response, deadline));
-            };
-            let credentials = self
-                .inner
-                .config
-                .registry(call.registry)
-                .and_then(|o| o.credentials.as_ref());
-            let (key, value) = match bearer::Challenge::parse(challenge) {
-                Some(bearer::Challenge::Basic) => {
-                    let Some(credentials) = credentials else {
-                        return Ok((response, deadline));
-                    };
-                    let value = header_value(&credentials.basic_header())?;
-                    ((call.registry.to_owned(), String::new()), Authorization::Basic(value))
-                }
-                Some(bearer::Challenge::Bearer(params)) => {
-                    let token = bearer::fetch_token(self, call, &params, &scope, credentials, deadline).await?;
-                    let value = header_value(&format!("Bearer {token}"))?;
-                    ((call.registry.to_owned(), scope.clone()), Authorization::Bearer(value))
-                }
+            match self.answer_challenge(call, &scopes, &response, &sent, deadline).await? {
+                Some(next) => sent = next,
                 None => return Ok((response, deadline)),
-            };
-            authorization = Some(match &value {
-                Authorization::Basic(value) | Authorization::Bearer(value) => value.clone(),
-            });
-            self.inner
-                .auth
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(key, value);
+            }
         }
     }
 
-    fn cached_authorization(&self, registry: &str, scope: &str) -> Option<HeaderValue> {
-        let auth = self.inner.auth.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(Authorization::Bearer(value) | Authorization::Basic(value)) =
-            auth.get(&(registry.to_owned(), scope.to_owned()))
-        {
-            return Some(value.clone());
+    /// Sends `call` to its registry, again after a connect error, a 5xx or a 429 when the method is idempotent and
+    /// the policy allows, each attempt holding one of the registry's concurrency permits until its headers arrive.
+    async fn send_with_retries(
+        &self,
+        call: &Call<'_>,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<(Response<Incoming>, Instant), Error> {
+        let policy = self.inner.config.retry_policy;
+        let mut jitter = Jitter::new();
+        let mut attempt = 1;
+        loop {
+            let deadline = Instant::now() + self.inner.config.request_timeout;
+            let result = {
+                let _permit = self.permit(call.registry).await;
+                self.send_once(call, authorization, deadline).await
+            };
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status()),
+                Err(err) if err.kind() == ErrorKind::Connect => Outcome::Connect,
+                Err(_) => return result.map(|response| (response, deadline)),
+            };
+            let retry_after = result
+                .as_ref()
+                .ok()
+                .and_then(|response| header_str(response.headers(), header::RETRY_AFTER.as_str()));
+            let delay = policy.next_delay(
+                attempt,
+                &call.method,
+                outcome,
+                retry_after,
+                SystemTime::now(),
+                &mut jitter,
+            );
+            let Some(delay) = delay else {
+                return result.map(|response| (response, deadline));
+            };
+            drop(result);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
-        match auth.get(&(registry.to_owned(), String::new())) {
-            Some(Authorization::Basic(value)) => Some(value.clone()),
-            _ => None,
-        }
+    }
+
+    /// A permit of `registry`'s semaphore, when the configuration limits concurrency.
+    async fn permit(&self, registry: &str) -> Option<OwnedSemaphorePermit> {
+        let limit = self.inner.config.max_concurrency_per_registry?;
+        let semaphore = {
+            let mut limits = self.inner.limits.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(
+                limits
+                    .entry(registry.to_owned())
+                    .or_insert_with(|| Arc::new(Semaphore::new(limit.max(1)))),
+            )
+        };
+        semaphore.acquire_owned().await.ok()
     }
 
     async fn send_once(
@@ -381,7 +395,7 @@ impl Client {
         self.request(call, uri, authorization, deadline).await
     }
 
-    /// Sends one request to `uri`, which may be on another host than the call's registry (a token realm).
+    /// Sends one request to `uri` with the call's method, headers and body.
     pub(crate) async fn request(
         &self,
         call: &Call<'_>,
@@ -389,19 +403,47 @@ impl Client {
         authorization: Option<&HeaderValue>,
         deadline: Instant,
     ) -> Result<Response<Incoming>, Error> {
-        let mut request = Request::builder().method(call.method.clone()).uri(uri);
+        self.request_parts(
+            call,
+            call.method.clone(),
+            uri,
+            &call.headers,
+            call.body.clone(),
+            authorization,
+            deadline,
+        )
+        .await
+    }
+
+    /// Sends one request to `uri`, which may be on another host than the call's registry (a token realm, a
+    /// redirect); errors name the call's registry and repository.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "an internal helper with the parts of one request"
+    )]
+    pub(crate) async fn request_parts(
+        &self,
+        call: &Call<'_>,
+        method: Method,
+        uri: Uri,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+        authorization: Option<&HeaderValue>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        let mut request = Request::builder().method(method).uri(uri);
         let user_agent = header_value(&self.inner.config.user_agent)?;
-        if let Some(headers) = request.headers_mut() {
-            headers.insert(header::USER_AGENT, user_agent);
-            for (name, value) in &call.headers {
-                headers.append(name.clone(), value.clone());
+        if let Some(request_headers) = request.headers_mut() {
+            request_headers.insert(header::USER_AGENT, user_agent);
+            for (name, value) in headers {
+                request_headers.append(name.clone(), value.clone());
             }
             if let Some(value) = authorization {
-                headers.insert(header::AUTHORIZATION, value.clone());
+                request_headers.insert(header::AUTHORIZATION, value.clone());
             }
         }
         let request = request
-            .body(Full::new(call.body.clone()))
+            .body(Full::new(body))
             .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
         match timeout_at(deadline, self.inner.http.request(request)).await {
             Err(_) => Err(call
@@ -413,7 +455,7 @@ impl Client {
     }
 
     /// `https://host` or, where the configuration asks for it and permits it, `http://host`.
-    fn base_url(&self, registry: &str) -> Result<String, Error> {
+    pub(crate) fn base_url(&self, registry: &str) -> Result<String, Error> {
         let options = self.inner.config.registry(registry);
         match options.map(|o| o.transport).unwrap_or_default() {
             Transport::Http => {
@@ -432,7 +474,7 @@ impl Client {
     }
 
     /// The path of `location` when it is relative or on the registry's own origin.
-    fn same_origin_path(&self, call: &Call<'_>, location: &str) -> Result<String, Error> {
+    pub(crate) fn same_origin_path(&self, call: &Call<'_>, location: &str) -> Result<String, Error> {
         if location.starts_with('/') {
             return Ok(location.to_owned());
         }
@@ -455,7 +497,7 @@ impl Client {
 
     /// Passes a response with one of the `expected` statuses, and turns any other into a typed error that carries
     /// the registry's error codes.
-    async fn expect_status(
+    pub(crate) async fn expect_status(
         &self,
         call: &Call<'_>,
         response: Response<Incoming>,
@@ -467,6 +509,7 @@ impl Client {
             return Ok(response);
         }
         let challenge = header_str(response.headers(), header::WWW_AUTHENTICATE.as_str()).map(truncate);
+        let rate_limit = RateLimit::from_headers(response.headers());
         let body = read_body(call, response, ERROR_BODY_LIMIT, deadline)
             .await
             .unwrap_or_default();
@@ -477,7 +520,15 @@ impl Client {
             StatusCode::TOO_MANY_REQUESTS => ErrorKind::TooManyRequests,
             _ => ErrorKind::Status,
         };
-        let mut err = call.error(kind).with_status(status, ServerError::parse_body(&body));
+        let mut err = call
+            .error(kind)
+            .with_status(status, ServerError::parse_body(&body))
+            .with_rate_limit(rate_limit);
+        if status == StatusCode::UNAUTHORIZED {
+            if let Ok(scopes) = call_scopes(call) {
+                err = err.with_scope(&scopes);
+            }
+        }
         if let Some(challenge) = challenge {
             err = err.with_detail(format!("challenge `{challenge}`"));
         }
@@ -494,7 +545,7 @@ impl std::fmt::Debug for Client {
 }
 
 impl<'a> Call<'a> {
-    fn new(registry: &'a str, repository: Option<&'a str>, method: Method, path: String) -> Self {
+    pub(crate) fn new(registry: &'a str, repository: Option<&'a str>, method: Method, path: String) -> Self {
         Self {
             registry,
             repository,

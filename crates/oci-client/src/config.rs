@@ -7,7 +7,13 @@ use std::time::Duration;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
+use oci_auth::CredentialStore;
+
 use crate::error::{Error, ErrorKind};
+use crate::retry::RetryPolicy;
+
+/// The default limit of requests in flight to one registry.
+const DEFAULT_CONCURRENCY_PER_REGISTRY: usize = 32;
 use crate::location::{is_loopback, normalize_registry};
 
 /// How the client talks to a registry.
@@ -45,6 +51,9 @@ pub struct ClientConfig {
     pub(crate) manifest_size_limit: u64,
     pub(crate) user_agent: String,
     pub(crate) registries: HashMap<String, RegistryOptions>,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) max_concurrency_per_registry: Option<usize>,
+    pub(crate) credential_store: Option<CredentialStore>,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -70,14 +79,6 @@ impl Credentials {
 
     pub(crate) fn password(&self) -> &str {
         &self.password
-    }
-
-    /// The value of an `Authorization: Basic` header carrying these credentials.
-    pub(crate) fn basic_header(&self) -> String {
-        format!(
-            "Basic {}",
-            crate::base64::encode(format!("{}:{}", self.username, self.password()).as_bytes())
-        )
     }
 }
 
@@ -147,6 +148,9 @@ impl Default for ClientConfig {
             manifest_size_limit: 4 * 1024 * 1024,
             user_agent: concat!("oci-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             registries: HashMap::new(),
+            retry_policy: RetryPolicy::default(),
+            max_concurrency_per_registry: Some(DEFAULT_CONCURRENCY_PER_REGISTRY),
+            credential_store: None,
         }
     }
 }
@@ -170,6 +174,16 @@ impl ClientConfig {
     /// The largest manifest accepted, in bytes.
     pub fn manifest_size_limit(&self) -> u64 {
         self.manifest_size_limit
+    }
+
+    /// When and how failed idempotent requests are tried again.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry_policy
+    }
+
+    /// The most requests in flight to one registry, when limited.
+    pub fn max_concurrency_per_registry(&self) -> Option<usize> {
+        self.max_concurrency_per_registry
     }
 }
 
@@ -196,6 +210,35 @@ impl ClientBuilder {
     /// Sets the largest manifest accepted, in bytes (default 4 MiB).
     pub fn manifest_size_limit(mut self, bytes: u64) -> Self {
         self.config.manifest_size_limit = bytes;
+        self
+    }
+
+    /// Sets when and how failed `GET` and `HEAD` requests are tried again (connect errors, 5xx, 429, with
+    /// `Retry-After` honoured within the policy's cap); default [`RetryPolicy::default`]. [`RetryPolicy::never`]
+    /// turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry_policy = policy;
+        self
+    }
+
+    /// Limits the requests in flight to one registry to `n` (default 32; at least 1). Each request holds its
+    /// permit until its response headers arrive.
+    pub fn max_concurrency_per_registry(mut self, n: usize) -> Self {
+        self.config.max_concurrency_per_registry = Some(n.max(1));
+        self
+    }
+
+    /// Removes the per-registry concurrency limit.
+    pub fn unlimited_concurrency(mut self) -> Self {
+        self.config.max_concurrency_per_registry = None;
+        self
+    }
+
+    /// Looks credentials up in `store` (docker `config.json`, podman `auth.json`, credential helpers) for registries
+    /// without explicit [`Credentials`], once per registry; helpers run on tokio's blocking pool. Build one with
+    /// [`CredentialStore::from_environment`](oci_auth::CredentialStore::from_environment).
+    pub fn credential_store(mut self, store: CredentialStore) -> Self {
+        self.config.credential_store = Some(store);
         self
     }
 

@@ -5,6 +5,8 @@ use std::fmt;
 
 use http::StatusCode;
 
+use crate::ratelimit::RateLimit;
+
 /// An error from the client: its [`ErrorKind`], the registry and repository it concerns, the HTTP status and the
 /// registry's own error codes when it answered, and the underlying cause when there is one.
 pub struct Error {
@@ -13,8 +15,16 @@ pub struct Error {
     repository: Option<String>,
     status: Option<StatusCode>,
     server_errors: Vec<ServerError>,
-    detail: Option<String>,
+    detail: Option<Box<str>>,
+    /// Rarely present, so boxed to keep `Result<T, Error>` small.
+    extra: Option<Box<Extra>>,
     source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+#[derive(Debug, Default)]
+struct Extra {
+    scope: Option<String>,
+    rate_limit: Option<RateLimit>,
 }
 
 /// What kind of failure an [`Error`] is.
@@ -55,6 +65,11 @@ pub enum ErrorKind {
     InvalidManifest,
     /// An image index has no image for the platform asked for.
     PlatformNotFound,
+    /// Credentials could not be read: a credentials file is malformed, or a credential helper is missing, failed,
+    /// timed out or answered nonsense.
+    Credentials,
+    /// A redirect chain was longer than the client follows, or looped.
+    TooManyRedirects,
 }
 
 /// One entry of the registry's JSON error body, `{"errors":[{"code","message","detail"}]}`.
@@ -99,12 +114,39 @@ impl Error {
             status: None,
             server_errors: Vec::new(),
             detail: None,
+            extra: None,
             source: None,
         }
     }
 
+    /// The token scope an auth failure concerns (`repository:NAME:pull`), when it concerns one.
+    pub fn scope(&self) -> Option<&str> {
+        self.extra.as_ref()?.scope.as_deref()
+    }
+
+    /// The rate-limit headers of the response, for [`ErrorKind::TooManyRequests`] (and any other answer that
+    /// carried them).
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.extra.as_ref()?.rate_limit.as_ref()
+    }
+
+    pub(crate) fn with_scope(mut self, scope: &impl fmt::Display) -> Self {
+        let scope = scope.to_string();
+        if !scope.is_empty() {
+            self.extra.get_or_insert_default().scope = Some(scope);
+        }
+        self
+    }
+
+    pub(crate) fn with_rate_limit(mut self, rate_limit: Option<RateLimit>) -> Self {
+        if rate_limit.is_some() {
+            self.extra.get_or_insert_default().rate_limit = rate_limit;
+        }
+        self
+    }
+
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.detail = Some(detail.into().into_boxed_str());
         self
     }
 
@@ -199,12 +241,17 @@ impl fmt::Display for Error {
             ErrorKind::Protocol => "protocol error",
             ErrorKind::InvalidManifest => "invalid manifest",
             ErrorKind::PlatformNotFound => "no image for the platform",
+            ErrorKind::Credentials => "credentials unavailable",
+            ErrorKind::TooManyRedirects => "too many redirects",
         };
         f.write_str(what)?;
         match (&self.registry, &self.repository) {
             (Some(registry), Some(repository)) => write!(f, " for `{registry}/{repository}`")?,
             (Some(registry), None) => write!(f, " for registry `{registry}`")?,
             _ => {}
+        }
+        if let Some(scope) = self.scope() {
+            write!(f, " (scope `{scope}`)")?;
         }
         if let Some(status) = self.status {
             write!(f, ": HTTP {}", status.as_u16())?;
@@ -237,6 +284,8 @@ impl fmt::Debug for Error {
             .field("status", &self.status)
             .field("server_errors", &self.server_errors)
             .field("detail", &self.detail)
+            .field("scope", &self.scope())
+            .field("rate_limit", &self.rate_limit())
             .field("source", &self.source)
             .finish()
     }

@@ -18,8 +18,14 @@
 //!
 //! Plain HTTP is used only for registries configured with [`Transport::Http`], and the configuration is refused
 //! unless the registry is on loopback or marked [`RegistryOptions::insecure`], as Docker does. `docker.io` means
-//! Docker Hub's API host `registry-1.docker.io`. Registries that challenge with Basic get the configured credentials;
-//! a minimal Bearer token flow fetches one token per registry and scope.
+//! Docker Hub's API host `registry-1.docker.io`.
+//!
+//! Auth follows the registry's challenge through `oci-auth`: Basic gets the credentials ([`Credentials`], or a
+//! [`CredentialStore`](oci_auth::CredentialStore) given to [`ClientBuilder::credential_store`]), Bearer a token from
+//! the realm, cached for every clone, fetched once however many requests need it, pre-fetched for many repositories at
+//! once with [`Client::authorize_batch`]. Idempotent requests are retried after connect errors, 5xx and 429 by a
+//! [`RetryPolicy`] honouring `Retry-After`, with at most [`ClientConfig::max_concurrency_per_registry`] requests in
+//! flight per registry. [`Client::tags`] follows every page; [`Client::blob`] streams a verified [`Blob`].
 //!
 //! # Example
 //!
@@ -52,8 +58,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod base64;
-mod bearer;
+mod auth;
+mod blob;
 mod check;
 mod client;
 mod config;
@@ -63,7 +69,9 @@ mod link;
 mod location;
 mod ratelimit;
 mod retry;
+mod tags;
 
+pub use blob::{Blob, MAX_REDIRECTS};
 pub use check::{CheckOptions, ResolvedDigest, UpdateCheck, UpdateRequest, UpdateStatus};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};

@@ -1,0 +1,214 @@
+//! Blob downloads as a verified stream, following redirects without leaking the registry's `Authorization`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header;
+use http::{Method, Response, StatusCode, Uri};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use oci_digest::{Digest, Verifier};
+use tokio::time::timeout;
+
+use crate::client::{Call, Client, header_str};
+use crate::error::{Error, ErrorKind, truncate};
+use crate::link::{resolve_against, same_origin};
+use crate::location::Repository;
+
+/// The most redirects followed for one blob.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// A blob's body as it arrives, from [`Client::blob`]: read it with [`Blob::chunk`] (or [`Blob::bytes`]).
+///
+/// Every chunk is hashed as it passes; the end of the body is reported only when the bytes match the digest asked
+/// for, so a caller that reads to the end has verified content (a caller that stops early has not).
+#[derive(Debug)]
+pub struct Blob {
+    digest: Digest,
+    size: Option<u64>,
+    body: Incoming,
+    verifier: Option<Verifier>,
+    /// The longest wait for the next chunk.
+    idle_timeout: Duration,
+    registry: String,
+    repository: String,
+}
+
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
+}
+
+impl Client {
+    /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
+    /// [`MAX_REDIRECTS`] redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+    /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
+    /// unless the target may use plain HTTP (loopback or marked insecure).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] for an unknown blob, [`ErrorKind::TooManyRedirects`] past the limit or for a loop,
+    /// [`ErrorKind::Protocol`] for a redirect without a usable `Location`, [`ErrorKind::InsecureTransport`] for a
+    /// redirect to plain HTTP, and the errors of [`Client::ping`].
+    pub async fn blob(&self, repository: &Repository, digest: &Digest) -> Result<Blob, Error> {
+        let registry = repository.registry();
+        let path = format!("/v2/{}/blobs/{digest}", repository.name());
+        let call = Call::new(registry, Some(repository.name()), Method::GET, path.clone());
+        let origin: Uri = format!("{}{path}", self.base_url(registry)?)
+            .parse()
+            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+        let (mut response, mut deadline) = self.send(&call).await?;
+        let mut current = origin.clone();
+        let mut visited = HashSet::from([current.to_string()]);
+        let mut redirects = 0;
+        while is_redirect(response.status()) {
+            redirects += 1;
+            let location = header_str(response.headers(), header::LOCATION.as_str())
+                .ok_or_else(|| {
+                    call.error(ErrorKind::Protocol)
+                        .with_detail("a redirect without Location")
+                })?
+                .to_owned();
+            drop(response);
+            let target_text = resolve_against(&current, &location);
+            if redirects > MAX_REDIRECTS || !visited.insert(target_text.clone()) {
+                return Err(call.error(ErrorKind::TooManyRedirects).with_detail(format!(
+                    "gave up after {redirects} redirects, at `{}`",
+                    truncate(&target_text)
+                )));
+            }
+            let target: Uri = target_text.parse().map_err(|err| {
+                call.error(ErrorKind::Protocol)
+                    .with_source(err)
+                    .with_detail(format!("bad redirect target `{}`", truncate(&target_text)))
+            })?;
+            let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+            match target.scheme_str() {
+                Some("https") => {}
+                Some("http") if self.plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
+                _ => {
+                    return Err(call
+                        .error(ErrorKind::InsecureTransport)
+                        .with_detail(format!("redirect to `{}` refused", truncate(&target_text))));
+                }
+            }
+            if same_origin(&origin, &target) {
+                let path = target.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+                let next = Call::new(registry, Some(repository.name()), Method::GET, path);
+                (response, deadline) = self.send(&next).await?;
+            } else {
+                deadline = tokio::time::Instant::now() + self.config().request_timeout();
+                // Another origin: no Authorization, whatever the registry wanted.
+                response = self
+                    .request_parts(&call, Method::GET, target.clone(), &[], Bytes::new(), None, deadline)
+                    .await?;
+            }
+            current = target;
+        }
+        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        Ok(Blob::new(self, repository, digest, response))
+    }
+}
+
+impl Blob {
+    fn new(client: &Client, repository: &Repository, digest: &Digest, response: Response<Incoming>) -> Self {
+        let size = header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse().ok());
+        Self {
+            digest: digest.clone(),
+            size,
+            body: response.into_body(),
+            verifier: Some(Verifier::new(digest.clone())),
+            idle_timeout: client.config().request_timeout(),
+            registry: repository.registry().to_owned(),
+            repository: repository.name().to_owned(),
+        }
+    }
+
+    /// The digest asked for, which the body is verified against.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The size announced by `Content-Length`, when there was one.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    fn error(&self, kind: ErrorKind) -> Error {
+        Error::new(kind)
+            .with_registry(&self.registry)
+            .with_repository(Some(&self.repository))
+    }
+
+    /// The next chunk of the body; `Ok(None)` at the end, once the whole body matched the digest.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::DigestMismatch`] at the end when the bytes do not match, [`ErrorKind::Timeout`] when no chunk
+    /// arrives within the request timeout, [`ErrorKind::Http`] when the connection breaks.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        loop {
+            let Some(verifier) = self.verifier.as_mut() else {
+                return Ok(None);
+            };
+            let frame = match timeout(self.idle_timeout, self.body.frame()).await {
+                Err(_) => {
+                    self.verifier = None;
+                    return Err(self
+                        .error(ErrorKind::Timeout)
+                        .with_detail("the blob's next chunk did not arrive in time"));
+                }
+                Ok(None) => {
+                    let Some(verifier) = self.verifier.take() else {
+                        return Ok(None);
+                    };
+                    return match verifier.finish() {
+                        Ok(_) => Ok(None),
+                        Err(mismatch) => Err(self.error(ErrorKind::DigestMismatch).with_source(mismatch)),
+                    };
+                }
+                Ok(Some(Err(err))) => {
+                    self.verifier = None;
+                    return Err(self.error(ErrorKind::Http).with_source(err));
+                }
+                Ok(Some(Ok(frame))) => frame,
+            };
+            if let Ok(data) = frame.into_data() {
+                if !data.is_empty() {
+                    verifier.update(&data);
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
+
+    /// The whole body, at most `limit` bytes, verified.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TooLarge`] past `limit`, and the errors of [`Blob::chunk`].
+    pub async fn bytes(mut self, limit: u64) -> Result<Bytes, Error> {
+        if self.size.is_some_and(|size| size > limit) {
+            return Err(self
+                .error(ErrorKind::TooLarge)
+                .with_detail(format!("the limit is {limit} bytes")));
+        }
+        let mut out = BytesMut::new();
+        while let Some(chunk) = self.chunk().await? {
+            if out.len() as u64 + chunk.len() as u64 > limit {
+                return Err(self
+                    .error(ErrorKind::TooLarge)
+                    .with_detail(format!("the limit is {limit} bytes")));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+}
