@@ -13,6 +13,7 @@
 //!    longer has the current digest the verdict is an update, marked unverified.
 //! 4. `T` is a single manifest: the current digest is not `D`, so an update is available.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -400,12 +401,14 @@ impl Client {
     /// returns one result per request in the input's order. A failed check does not stop the others.
     ///
     /// Each check is its own task on the Tokio runtime, so a multi-threaded runtime spreads them over its threads;
-    /// the connection pool and the token cache are shared.
+    /// the connection pool and the token cache are shared. Each registry that more than one request goes to is
+    /// pinged first (one request per registry), so that the checks share its connection and its authentication.
     pub async fn check_many(
         &self,
         requests: &[UpdateRequest],
         options: &CheckOptions,
     ) -> Vec<Result<UpdateCheck, Error>> {
+        self.warm_up(requests).await;
         let shared: Arc<[UpdateRequest]> = requests.into();
         let mut results: Vec<Option<Result<UpdateCheck, Error>>> = (0..requests.len()).map(|_| None).collect();
         let mut running = JoinSet::new();
@@ -444,6 +447,25 @@ impl Client {
                 result.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol).with_detail("the check was cancelled")))
             })
             .collect()
+    }
+
+    /// Pings each registry that more than one request goes to, all registries at once, before the checks start:
+    /// the checks then find a connection (one HTTP/2 connection takes them all) and the registry's challenge
+    /// answered, instead of each racing to open its own. A failed ping is left for the checks to report.
+    async fn warm_up(&self, requests: &[UpdateRequest]) {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for request in requests {
+            *counts.entry(request.reference.registry()).or_default() += 1;
+        }
+        let mut pings = JoinSet::new();
+        for (registry, count) in counts {
+            if count > 1 && !registry.is_empty() {
+                let client = self.clone();
+                let registry = registry.to_owned();
+                pings.spawn(async move { client.ping(&registry).await.is_ok() });
+            }
+        }
+        while pings.join_next().await.is_some() {}
     }
 
     /// The digest a reference names now: the tag's (one `HEAD`), or the reference's own digest (checked with a

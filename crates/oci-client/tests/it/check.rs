@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
 use crate::support::proxy::Proxy;
-use crate::support::{Images, Registry};
+use crate::support::{Auth, Images, Registry, TestCa};
 
 /// The platforms every test index has.
 const PLATFORMS: [(&str, Option<&str>); 3] = [("amd64", None), ("arm64", None), ("arm", Some("v7"))];
@@ -309,4 +309,39 @@ async fn resolve_and_fetch_by_reference() {
     let missing = Reference::parse_normalized(&format!("{}/resolve/app:nope", setup.proxy.host())).unwrap();
     let err = setup.client.resolve_digest(&missing, None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn check_many_over_tls_shares_one_http2_connection() {
+    let ca = TestCa::new();
+    let registry = Registry::start(Auth::Open, Some(&ca));
+    let proxy = Proxy::start(registry.host().parse().unwrap(), Duration::ZERO).await;
+    let pusher = registry.client_builder().build().unwrap();
+    let mut requests = Vec::new();
+    for i in 0..16 {
+        let name = format!("tls/app{i}");
+        let images = Images::new(&pusher, registry.host(), &name);
+        let (index, _) = push_index(&images, OCI_INDEX, [&format!("t{i}"), "u", "v"], "1").await;
+        let reference = Reference::parse_normalized(&format!("{}/{name}:1", proxy.host())).unwrap();
+        requests.push(UpdateRequest::new(
+            reference,
+            Some(index.digest),
+            Platform::new("linux", "amd64"),
+        ));
+    }
+    let client = Client::builder()
+        .registry(&proxy.host(), registry.options())
+        .build()
+        .unwrap();
+    let results = client.check_many(&requests, &CheckOptions::new().concurrency(64)).await;
+    for result in &results {
+        let check = result.as_ref().unwrap();
+        assert_eq!((check.status(), check.requests()), (UpdateStatus::UpToDate, 1));
+    }
+    // The registry was pinged before the checks, so all of them went over the one connection the ping opened.
+    assert_eq!(proxy.connections(), 1);
+    assert_eq!(
+        client.ping(&proxy.host()).await.unwrap().http_version(),
+        http::Version::HTTP_2
+    );
 }
