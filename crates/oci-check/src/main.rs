@@ -1,16 +1,26 @@
 //! `oci-check`: which of the images you run have a newer digest behind their tag?
 //!
 //! One subcommand per job; each lives in its own module and returns an [`ExitCode`]:
-//! 0 when everything was fine, 1 when some input was bad (the others are still handled),
-//! 2 for a usage error (from clap) or when the command could not run at all.
 //!
+//! - `oci-check update [IMAGE[@DIGEST]...] [-f FILE]`: the main job ([`mod@update`]).
+//! - `oci-check digest IMAGE...`, `oci-check manifest IMAGE` ([`mod@digest`], [`mod@manifest`]).
 //! - `oci-check ref [REF...]`: how Docker reads image references ([`mod@reference`]).
+//!
+//! The network subcommands share [`registry::RegistryArgs`]; failures are told to people by [`failure::Failure`],
+//! one line each with what to try. Logs go through `tracing` to stderr (`-v`, `-q`).
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 
+mod digest;
+mod failure;
+mod manifest;
 mod reference;
+mod registry;
+mod resolve;
+mod update;
 
 /// Command-line tools for OCI and Docker registries.
 #[derive(Debug, Parser)]
@@ -18,11 +28,41 @@ mod reference;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log more on stderr: -v for progress, -vv for every step.
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Print nothing on stderr but usage errors (no progress, no error lines); the exit code still tells.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Tell, for each image, whether its tag now names a newer image than the digest in use.
+    ///
+    /// With a digest, the verdict is up_to_date or update_available; when the tag names a multi-arch index, only
+    /// the image for --platform counts, so a rebuilt index whose image for your platform is unchanged is up to
+    /// date. Without a digest, the status is no_digest and the tag's current digests are shown, to pin them.
+    /// Failures are told on stderr, one line each; the other images are still checked.
+    ///
+    /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available, 1 at least one check
+    /// failed (failures win over updates), 2 usage error.
+    ///
+    /// --json prints one object per image in input order (JSON Lines) with the keys image, reference, status
+    /// (up_to_date, update_available, no_digest, error), current_digest, latest_digest, platform_digest,
+    /// media_type, index_changed, platform_changed, verified, note, rate_limit ({limit, remaining, window,
+    /// source} or null) and error ({kind, message} or null).
+    #[command(after_help = "Exit codes: 0 all up to date, 10 an update is available, 1 a check failed, 2 usage error.")]
+    Update(update::Args),
+    /// Print the digest behind each image reference, like `crane digest`.
+    ///
+    /// Exits with 1 when any image could not be resolved; the others are still printed.
+    Digest(digest::Args),
+    /// Print an image's manifest, fetched and checked against its digest.
+    ///
+    /// Exits with 1 when it could not be fetched.
+    Manifest(manifest::Args),
     /// Parse image references exactly as Docker does and show their parts.
     ///
     /// Reads one reference per line from standard input when none are given. Each is read as
@@ -32,9 +72,76 @@ enum Command {
     Ref(reference::Args),
 }
 
+/// How loud the command is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    pub(crate) quiet: bool,
+}
+
+impl Output {
+    /// Tells a failure on stderr, one line, unless quiet.
+    pub(crate) fn error(self, failure: &failure::Failure) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "oci-check: {failure}");
+        }
+    }
+}
+
+/// Exit codes and the usage-error path.
+pub(crate) mod exit {
+    use std::io::{self, Write};
+    use std::process::ExitCode;
+
+    use crate::failure::Failure;
+
+    /// At least one check failed.
+    pub(crate) const FAILED: u8 = 1;
+    /// The command could not run: bad arguments or options.
+    pub(crate) const USAGE: u8 = 2;
+    /// At least one update is available.
+    pub(crate) const UPDATES: u8 = 10;
+
+    /// Tells a usage error and returns its exit code.
+    pub(crate) fn usage(message: &str) -> ExitCode {
+        let _ = writeln!(io::stderr(), "oci-check: {message}");
+        ExitCode::from(USAGE)
+    }
+
+    /// Tells a failure that stops the whole command: usage errors exit with 2, others with 1.
+    pub(crate) fn failure(failure: &Failure) -> ExitCode {
+        let _ = writeln!(io::stderr(), "oci-check: {failure}");
+        ExitCode::from(if failure.is_usage() { USAGE } else { FAILED })
+    }
+}
+
+/// The runtime the network subcommands run on: one thread, since the work is waiting on registries.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| exit::failure(&failure::Failure::new("runtime", format!("could not start: {err}"))))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, 2) => tracing::Level::DEBUG,
+        (false, _) => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(io::stderr)
+        .with_target(cli.verbose > 1)
+        .without_time()
+        .init();
+    let output = Output { quiet: cli.quiet };
     match cli.command {
+        Command::Update(args) => update::run(&args, output),
+        Command::Digest(args) => digest::run(&args, output),
+        Command::Manifest(args) => manifest::run(&args, output),
         Command::Ref(args) => reference::run(&args),
     }
 }

@@ -1,6 +1,16 @@
-//! End-to-end tests: the built `oci-check` binary, run as a user would run it.
+//! End-to-end tests: the built `oci-check` binary, run as a user would run it, against the real CNCF registry
+//! (`docker-registry`) started by each test on a free loopback port.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] functions panic on setup failures, as tests do"
+)]
+
+mod auth;
 mod reference;
+mod subcommands;
+mod support;
+mod update;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -15,7 +25,27 @@ struct Outcome {
 
 /// Runs `oci-check ARGS` with `stdin` as its standard input.
 fn oci_check(args: &[&str], stdin: impl AsRef<[u8]>) -> Outcome {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
+    oci_check_env(args, stdin, &[])
+}
+
+/// Runs `oci-check ARGS` with `stdin` and the environment variables `env` (an empty value removes one).
+/// Credentials files are looked up in an empty directory unless `env` sets `DOCKER_CONFIG`.
+fn oci_check_env(args: &[&str], stdin: impl AsRef<[u8]>, env: &[(&str, &str)]) -> Outcome {
+    let empty = support::TempDir::new("oci-check-empty-config");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oci-check"));
+    command
+        .env("DOCKER_CONFIG", empty.path())
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NO_COLOR");
+    for (name, value) in env {
+        if value.is_empty() {
+            command.env_remove(name);
+        } else {
+            command.env(name, value);
+        }
+    }
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

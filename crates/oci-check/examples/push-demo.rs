@@ -1,0 +1,88 @@
+//! Pushes the images of `cargo xtask demo` into a plain-HTTP loopback registry.
+//!
+//! `push-demo HOST:PORT setup` pushes a single-arch image, a multi-arch index and an image left unpinned, and
+//! prints the list `oci-check update -f` reads, with the digests in use. `push-demo HOST:PORT move` then moves the
+//! tags: the single-arch tag to a new image, the index to a new one whose linux/amd64 image is unchanged (only
+//! arm64 was rebuilt), and a second index to one whose linux/amd64 image changed.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use oci_client::{Client, RegistryOptions, Transport};
+
+#[path = "../tests/it/support/images.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod images;
+
+use images::Images;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(host), Some(step)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: push-demo HOST:PORT setup|move");
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("push-demo: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(push(host, step)) {
+        Ok(list) => {
+            print!("{list}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("push-demo: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
+    let client = Client::builder()
+        .registry(host, RegistryOptions::new().transport(Transport::Http))
+        .build()?;
+    let app = Images::new(&client, host, "demo/app")?;
+    let multi = Images::new(&client, host, "demo/multi")?;
+    let rebuilt = Images::new(&client, host, "demo/rebuilt")?;
+    let web = Images::new(&client, host, "demo/web")?;
+    match step {
+        "setup" => {
+            let app1 = app.image("amd64", "app-1.0", Some("1")).await?;
+            let multi1 = index(&multi, "multi-amd64-1", "multi-arm64-1", "latest").await?;
+            let rebuilt1 = index(&rebuilt, "rebuilt-amd64-1", "rebuilt-arm64-1", "3").await?;
+            web.image("amd64", "web-1", Some("stable")).await?;
+            Ok(format!(
+                "# The images in use, as `oci-check update -f` reads them: IMAGE@DIGEST or IMAGE DIGEST.\n\
+                 {host}/demo/app:1@{app1}\n\
+                 {host}/demo/multi:latest {multi1}\n\
+                 {host}/demo/rebuilt:3@{rebuilt1}\n\
+                 # No digest: oci-check reports the tag's current digests, to pin them.\n\
+                 {host}/demo/web:stable\n"
+            ))
+        }
+        "move" => {
+            let app2 = app.image("amd64", "app-1.1", Some("1")).await?;
+            // Only the arm64 image was rebuilt: the index digest changes, the linux/amd64 image does not.
+            let multi2 = index(&multi, "multi-amd64-1", "multi-arm64-2", "latest").await?;
+            let rebuilt2 = index(&rebuilt, "rebuilt-amd64-2", "rebuilt-arm64-2", "3").await?;
+            Ok(format!(
+                "moved {host}/demo/app:1 to {app2}\nmoved {host}/demo/multi:latest to {multi2} (arm64 rebuilt)\n\
+                 moved {host}/demo/rebuilt:3 to {rebuilt2} (both rebuilt)\n"
+            ))
+        }
+        other => Err(format!("unknown step `{other}`: setup or move").into()),
+    }
+}
+
+/// Pushes a linux/amd64 and a linux/arm64 image and an index naming both under `tag`.
+async fn index(images: &Images<'_>, amd64: &str, arm64: &str, tag: &str) -> Result<oci_digest::Digest, Box<dyn Error>> {
+    let amd64 = images.image("amd64", amd64, None).await?;
+    let arm64 = images.image("arm64", arm64, None).await?;
+    Ok(images.index(&[("amd64", &amd64), ("arm64", &arm64)], tag).await?)
+}

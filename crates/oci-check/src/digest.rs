@@ -1,0 +1,75 @@
+//! `oci-check digest`: the digest behind each reference, like `crane digest`.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use oci_manifest::Platform;
+use oci_ref::Reference;
+
+use crate::failure::Failure;
+use crate::registry::RegistryArgs;
+use crate::{Output, exit};
+
+/// The arguments of `oci-check digest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Images, `IMAGE[:TAG][@DIGEST]`.
+    #[arg(value_name = "IMAGE", required = true)]
+    images: Vec<String>,
+    /// Print the digest of the image for this platform when the reference names a multi-arch index.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Prints one digest per image, in order; a failure is told on stderr and the others are still resolved.
+pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
+    let parsed: Vec<Result<Reference, Failure>> = args
+        .images
+        .iter()
+        .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
+        .collect();
+    let registries: BTreeSet<String> = parsed.iter().flatten().map(|r| r.registry().to_owned()).collect();
+    let prepared = match args.registry.prepare(&registries) {
+        Ok(prepared) => prepared,
+        Err(failure) => return exit::failure(&failure),
+    };
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let mut failed = false;
+    for reference in parsed {
+        let outcome = match reference {
+            Ok(reference) => match prepared.credential_failure(reference.registry()) {
+                Some(failure) => Err(failure.clone()),
+                None => runtime.block_on(crate::resolve::resolve(
+                    &prepared.client,
+                    &reference,
+                    args.platform.as_ref(),
+                )),
+            },
+            Err(failure) => Err(failure),
+        };
+        match outcome {
+            Ok(resolved) => {
+                tracing::info!(digest = %resolved.digest, media_type = %resolved.media_type, "resolved");
+                let digest = resolved.platform_digest.as_ref().unwrap_or(&resolved.digest);
+                if writeln!(io::stdout(), "{digest}").is_err() {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            Err(failure) => {
+                failed = true;
+                output.error(&failure);
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(exit::FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

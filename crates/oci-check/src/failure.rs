@@ -1,0 +1,130 @@
+//! Failures told to people: one line saying what happened and what to try, and a stable kind for `--json`.
+
+use oci_client::ErrorKind;
+
+/// One failure: a machine-readable kind and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    kind: &'static str,
+    message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A usage error: the command cannot run at all (exit code 2).
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new("usage", message)
+    }
+
+    /// The stable kind (`not_found`, `unauthorized`, ...), the `error.kind` of `--json`.
+    pub(crate) fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn is_usage(&self) -> bool {
+        self.kind == "usage"
+    }
+
+    /// A reference that does not parse.
+    pub(crate) fn bad_reference(input: &str, err: &dyn std::fmt::Display) -> Self {
+        Self::new(
+            "invalid_reference",
+            format!("`{input}` is not an image reference ({err}); write it as [REGISTRY/]REPOSITORY[:TAG][@DIGEST]"),
+        )
+    }
+
+    /// A credential helper or credentials file that failed for `registry`.
+    pub(crate) fn from_auth(registry: &str, err: &oci_auth::Error) -> Self {
+        let message = match err.kind() {
+            oci_auth::ErrorKind::HelperNotFound { helper: name } => format!(
+                "the credential helper `docker-credential-{name}` for {registry} is not on PATH: install it, or remove \
+                 it from credHelpers/credsStore in your docker config.json"
+            ),
+            oci_auth::ErrorKind::HelperTimeout { helper: name, .. } => format!(
+                "the credential helper `docker-credential-{name}` for {registry} did not answer in time: run \
+                 `echo {registry} | docker-credential-{name} get` to see why"
+            ),
+            _ => format!("could not get the credentials for {registry}: {err}"),
+        };
+        Self::new("credentials", message)
+    }
+
+    /// A client error for `image`, with what to try.
+    pub(crate) fn from_client(image: &str, err: &oci_client::Error) -> Self {
+        let registry = err.registry().unwrap_or("the registry").to_owned();
+        let (kind, message) = match err.kind() {
+            ErrorKind::NotFound => (
+                "not_found",
+                format!(
+                    "{image} was not found on {registry}: check the name and tag (`oci-check tags` lists the tags)"
+                ),
+            ),
+            ErrorKind::Unauthorized => (
+                "unauthorized",
+                format!(
+                    "{registry} refused the login for {image}: check `docker login {registry}`, or pass --username \
+                     with --password-stdin ({err})"
+                ),
+            ),
+            ErrorKind::Denied => (
+                "denied",
+                format!("{registry} denied access to {image}: the credentials lack pull rights for it ({err})"),
+            ),
+            ErrorKind::Connect => (
+                "unreachable",
+                format!("could not reach {registry} for {image}: check the host and port and your network ({err})"),
+            ),
+            ErrorKind::Timeout => (
+                "timeout",
+                format!("{registry} did not answer in time for {image}: try again or raise --timeout ({err})"),
+            ),
+            ErrorKind::Tls => (
+                "tls",
+                format!(
+                    "the TLS handshake with {registry} failed for {image}: for a private CA pass --ca-cert \
+                     {registry}=CA.pem, for a plain-HTTP registry --insecure-registry {registry} ({err})"
+                ),
+            ),
+            ErrorKind::Http => (
+                "http",
+                format!(
+                    "the connection to {registry} broke for {image}; if it serves plain HTTP pass --insecure-registry \
+                     {registry} ({err})"
+                ),
+            ),
+            ErrorKind::InsecureTransport => (
+                "insecure_transport",
+                format!("{err}; pass --insecure-registry {registry} to allow plain HTTP"),
+            ),
+            ErrorKind::TooManyRequests => (
+                "rate_limited",
+                format!("{registry} is rate limiting {image}: wait, or log in for a higher limit ({err})"),
+            ),
+            ErrorKind::DigestMismatch => (
+                "digest_mismatch",
+                format!(
+                    "{registry} served content for {image} that does not match its digest: do not trust it ({err})"
+                ),
+            ),
+            ErrorKind::InvalidInput => ("invalid_input", format!("{image}: {err}")),
+            _ => ("registry", format!("{image}: {err}")),
+        };
+        Self::new(kind, message)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

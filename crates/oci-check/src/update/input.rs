@@ -1,0 +1,158 @@
+//! The images to check: `IMAGE[@DIGEST]` or `IMAGE DIGEST`, from arguments or lines of a file.
+
+use oci_digest::Digest;
+use oci_ref::Reference;
+
+use crate::failure::Failure;
+
+/// One image to check, as written and as understood.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// The text as given (trimmed), the `image` of `--json`.
+    pub(crate) image: String,
+    /// The tag to check and the digest in use, or why the text is not usable.
+    pub(crate) parsed: Result<Target, Failure>,
+}
+
+/// A tag to check and the digest currently in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The reference with its tag (`latest` when none was written) and without a digest.
+    pub(crate) reference: Reference,
+    /// The digest in use, when one was given.
+    pub(crate) current: Option<Digest>,
+}
+
+/// The entries of a list file: one per line, blank lines and `#` comments skipped (a `#` starts a comment
+/// anywhere on a line: references never contain one).
+pub(crate) fn parse_lines(text: &str) -> Vec<Entry> {
+    text.lines()
+        .map(|line| line.split_once('#').map_or(line, |(before, _)| before).trim())
+        .filter(|line| !line.is_empty())
+        .map(parse_entry)
+        .collect()
+}
+
+/// One `IMAGE[@DIGEST]` or `IMAGE DIGEST`.
+pub(crate) fn parse_entry(text: &str) -> Entry {
+    let text = text.trim();
+    Entry {
+        image: text.to_owned(),
+        parsed: parse_target(text),
+    }
+}
+
+fn parse_target(text: &str) -> Result<Target, Failure> {
+    let mut words = text.split_whitespace();
+    let image = words.next().unwrap_or_default();
+    let separate = words.next();
+    if words.next().is_some() {
+        return Err(Failure::new(
+            "invalid_reference",
+            format!("`{text}` has more than two words: write IMAGE[@DIGEST] or IMAGE DIGEST, one per line"),
+        ));
+    }
+    let reference = Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err))?;
+    let mut current = reference.digest().cloned();
+    if let Some(separate) = separate {
+        let digest = Digest::parse(separate).map_err(|err| {
+            Failure::new(
+                "invalid_digest",
+                format!("`{separate}` is not a digest ({err}); write it as sha256:<64 hex digits>"),
+            )
+        })?;
+        if current.as_ref().is_some_and(|inline| *inline != digest) {
+            return Err(Failure::new(
+                "invalid_reference",
+                format!("`{text}` names two different digests: keep one"),
+            ));
+        }
+        current = Some(digest);
+    }
+    let tag = match (reference.tag(), &current) {
+        (Some(tag), _) => tag,
+        (None, None) => "latest",
+        (None, Some(_)) => {
+            return Err(Failure::new(
+                "no_tag",
+                format!(
+                    "`{text}` names a digest but no tag to compare it with: write {}:TAG@DIGEST",
+                    reference.familiar_name()
+                ),
+            ));
+        }
+    };
+    let reference = Reference::parse_normalized(&format!("{}:{tag}", reference.name()))
+        .map_err(|err| Failure::bad_reference(image, &err))?;
+    Ok(Target { reference, current })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    /// `text` parses to `reference` (canonical) and `current`, or fails with `Err(kind)`.
+    fn check(text: &str, expected: Result<(&str, Option<&str>), &str>) {
+        let entry = parse_entry(text);
+        assert_eq!(entry.image, text.trim());
+        match (&entry.parsed, expected) {
+            (Ok(target), Ok((reference, current))) => {
+                assert_eq!(target.reference.to_string(), reference, "{text}");
+                assert_eq!(target.current.as_ref().map(Digest::as_str), current, "{text}");
+            }
+            (Err(failure), Err(kind)) => assert_eq!(failure.kind(), kind, "{text}: {failure}"),
+            (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn entries() {
+        check("nginx", Ok(("docker.io/library/nginx:latest", None)));
+        check("nginx:1.25", Ok(("docker.io/library/nginx:1.25", None)));
+        check("  nginx:1.25  ", Ok(("docker.io/library/nginx:1.25", None)));
+        check(
+            &format!("nginx:1.25@{D1}"),
+            Ok(("docker.io/library/nginx:1.25", Some(D1))),
+        );
+        check(
+            &format!("nginx:1.25 {D1}"),
+            Ok(("docker.io/library/nginx:1.25", Some(D1))),
+        );
+        check(
+            &format!("nginx:1.25\t{D1}"),
+            Ok(("docker.io/library/nginx:1.25", Some(D1))),
+        );
+        check(
+            &format!("nginx:1.25@{D1} {D1}"),
+            Ok(("docker.io/library/nginx:1.25", Some(D1))),
+        );
+        check(
+            &format!("localhost:5000/app:v1@{D2}"),
+            Ok(("localhost:5000/app:v1", Some(D2))),
+        );
+        check(&format!("nginx:1.25@{D1} {D2}"), Err("invalid_reference"));
+        check(&format!("nginx@{D1}"), Err("no_tag"));
+        check("nginx:1.25 sha256:abc", Err("invalid_digest"));
+        check("nginx:1.25 a b", Err("invalid_reference"));
+        check("NGINX", Err("invalid_reference"));
+        check("nginx:", Err("invalid_reference"));
+        check("http://nginx", Err("invalid_reference"));
+    }
+
+    #[test]
+    fn lines_skip_blanks_and_comments() {
+        let text = format!("# images\n\nnginx:1.25 {D1}\n   \nalpine # the base\n#redis\nbusybox@{D2}\n");
+        let entries = parse_lines(&text);
+        let images: Vec<&str> = entries.iter().map(|entry| entry.image.as_str()).collect();
+        assert_eq!(
+            images,
+            [format!("nginx:1.25 {D1}").as_str(), "alpine", &format!("busybox@{D2}")]
+        );
+        assert!(entries[0].parsed.is_ok());
+        assert!(entries[1].parsed.is_ok());
+        assert_eq!(entries[2].parsed.as_ref().map_err(Failure::kind).unwrap_err(), "no_tag");
+    }
+}

@@ -1,0 +1,140 @@
+//! Credentials: a credential helper named by a temporary `DOCKER_CONFIG`, inline `auths`, `--username` with
+//! `--password-stdin`, and what happens when they are missing or wrong.
+
+use std::os::unix::fs::PermissionsExt;
+
+use oci_digest::Digest;
+
+use crate::support::{Images, Registry, TempDir, block_on};
+use crate::{Outcome, oci_check_env};
+
+const USER: &str = "tester";
+const PASSWORD: &str = "s3cret-password";
+
+fn registry() -> (Registry, Digest) {
+    let registry = Registry::htpasswd(USER, PASSWORD);
+    let client = registry.client();
+    let host = registry.host().to_owned();
+    let digest = block_on(async {
+        Images::new(&client, &host, "private/app")
+            .unwrap()
+            .image("amd64", "private", Some("1"))
+            .await
+            .unwrap()
+    });
+    (registry, digest)
+}
+
+/// A DOCKER_CONFIG directory with `config` as config.json, and a bin directory for helpers.
+fn docker_config(config: &str) -> (TempDir, TempDir) {
+    let dir = TempDir::new("oci-check-docker-config");
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    (dir, TempDir::new("oci-check-bin"))
+}
+
+/// Writes `docker-credential-NAME` answering `get` with the test user for any server.
+fn helper(bin: &TempDir, name: &str, password: &str) {
+    let path = bin.path().join(format!("docker-credential-{name}"));
+    let script = format!(
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
+         printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{password}\"}}' \"$server\"\n"
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn update(
+    registry: &Registry,
+    digest: &Digest,
+    config: &TempDir,
+    bin: &TempDir,
+    extra: &[&str],
+    stdin: &str,
+) -> Outcome {
+    let image = format!("{}/private/app:1@{digest}", registry.host());
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let mut args = vec!["update", "--json", "--insecure-registry", registry.host()];
+    args.extend_from_slice(extra);
+    args.push(&image);
+    oci_check_env(
+        &args,
+        stdin,
+        &[("DOCKER_CONFIG", config.path().to_str().unwrap()), ("PATH", &path)],
+    )
+}
+
+fn status(out: &Outcome) -> (String, String) {
+    let object: serde_json::Value =
+        serde_json::from_str(out.stdout.trim()).unwrap_or_else(|err| panic!("{out:?}: {err}"));
+    (
+        object["status"].as_str().unwrap().to_owned(),
+        object["error"]["kind"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+#[test]
+fn a_credential_helper_from_docker_config() {
+    let (registry, digest) = registry();
+    let (config, bin) = docker_config(&format!(r#"{{"credHelpers": {{"{}": "oci-test"}}}}"#, registry.host()));
+    helper(&bin, "oci-test", PASSWORD);
+    let out = update(&registry, &digest, &config, &bin, &[], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(status(&out), ("up_to_date".to_owned(), String::new()));
+
+    // credsStore applies to every registry.
+    let (config, bin) = docker_config(r#"{"credsStore": "oci-store"}"#);
+    helper(&bin, "oci-store", PASSWORD);
+    let out = update(&registry, &digest, &config, &bin, &[], "");
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn a_wrong_password_from_the_helper_is_a_refused_login() {
+    let (registry, digest) = registry();
+    let (config, bin) = docker_config(&format!(r#"{{"credHelpers": {{"{}": "oci-test"}}}}"#, registry.host()));
+    helper(&bin, "oci-test", "wrong");
+    let out = update(&registry, &digest, &config, &bin, &[], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(status(&out), ("error".to_owned(), "unauthorized".to_owned()));
+    assert!(out.stderr.contains("refused the login"), "{}", out.stderr);
+    assert!(out.stderr.contains("docker login"), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_helper_is_one_clear_line() {
+    let (registry, digest) = registry();
+    let (config, bin) = docker_config(&format!(r#"{{"credHelpers": {{"{}": "absent"}}}}"#, registry.host()));
+    let out = update(&registry, &digest, &config, &bin, &[], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(status(&out), ("error".to_owned(), "credentials".to_owned()));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`docker-credential-absent`") && out.stderr.contains("not on PATH"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn inline_auths_no_credentials_and_password_stdin() {
+    let (registry, digest) = registry();
+    let auth = crate::support::base64(format!("{USER}:{PASSWORD}").as_bytes());
+    let (config, bin) = docker_config(&format!(
+        r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#,
+        registry.host()
+    ));
+    assert_eq!(update(&registry, &digest, &config, &bin, &[], "").code, 0);
+
+    let (empty, bin) = docker_config("{}");
+    let out = update(&registry, &digest, &empty, &bin, &[], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(status(&out).1, "unauthorized");
+
+    let flags = ["--username", USER, "--password-stdin"];
+    let out = update(&registry, &digest, &empty, &bin, &flags, &format!("{PASSWORD}\n"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = update(&registry, &digest, &empty, &bin, &flags, "nope\n");
+    assert_eq!(status(&out).1, "unauthorized");
+    let out = update(&registry, &digest, &empty, &bin, &flags, "");
+    assert_eq!(out.code, 2, "{out:?}");
+}

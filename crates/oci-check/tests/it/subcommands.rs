@@ -1,0 +1,115 @@
+//! `oci-check digest` and `oci-check manifest` against a real registry.
+
+use oci_digest::Digest;
+use serde_json::Value;
+
+use crate::oci_check;
+use crate::support::{Images, Registry, block_on};
+
+/// An open registry with `demo/app:1` (single-arch) and `demo/multi:latest` (an index of amd64 and arm64).
+struct Fixture {
+    registry: Registry,
+    app: Digest,
+    multi: Digest,
+    amd64: Digest,
+    arm64: Digest,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let registry = Registry::open();
+        let client = registry.client();
+        let host = registry.host().to_owned();
+        block_on(async {
+            let app = Images::new(&client, &host, "demo/app").unwrap();
+            let multi = Images::new(&client, &host, "demo/multi").unwrap();
+            let app_digest = app.image("amd64", "app", Some("1")).await.unwrap();
+            let amd64 = multi.image("amd64", "m-amd64", None).await.unwrap();
+            let arm64 = multi.image("arm64", "m-arm64", None).await.unwrap();
+            let index = multi
+                .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
+                .await
+                .unwrap();
+            Self {
+                registry,
+                app: app_digest,
+                multi: index,
+                amd64,
+                arm64,
+            }
+        })
+    }
+
+    fn run(&self, subcommand: &str, extra: &[&str]) -> crate::Outcome {
+        let mut args = vec![subcommand, "--insecure-registry", self.registry.host()];
+        args.extend_from_slice(extra);
+        oci_check(&args, "")
+    }
+}
+
+#[test]
+fn digest_prints_one_line_per_image_and_goes_on_after_a_failure() {
+    let f = Fixture::new();
+    let h = f.registry.host();
+    let app = format!("{h}/demo/app:1");
+    let multi = format!("{h}/demo/multi");
+    let out = f.run("digest", &[&app, &multi]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("{}\n{}\n", f.app, f.multi));
+
+    let out = f.run("digest", &["--platform", "linux/arm64", &multi, &app]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("{}\n{}\n", f.arm64, f.app));
+
+    // By digest: the registry is asked and must agree.
+    let pinned = format!("{h}/demo/multi@{}", f.amd64);
+    assert_eq!(f.run("digest", &[&pinned]).stdout, format!("{}\n", f.amd64));
+
+    let missing = format!("{h}/demo/app:2");
+    let out = f.run("digest", &[&missing, "Bad Ref", &app]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, format!("{}\n", f.app));
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+    assert!(out.stderr.contains("was not found"), "{}", out.stderr);
+    assert!(out.stderr.contains("is not an image reference"), "{}", out.stderr);
+
+    let out = f.run("digest", &["--platform", "windows/amd64", &multi]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("linux/amd64, linux/arm64"), "{}", out.stderr);
+
+    assert_eq!(oci_check(&["digest"], "").code, 2);
+}
+
+#[test]
+fn manifest_raw_pretty_and_by_platform() {
+    let f = Fixture::new();
+    let h = f.registry.host();
+    let multi = format!("{h}/demo/multi:latest");
+    let raw = f.run("manifest", &["--raw", &multi]);
+    assert_eq!(raw.code, 0, "{raw:?}");
+    assert_eq!(Digest::sha256(raw.stdout.as_bytes()), f.multi);
+
+    let pretty = f.run("manifest", &[&multi]);
+    assert_eq!(pretty.code, 0, "{pretty:?}");
+    assert_ne!(pretty.stdout, raw.stdout);
+    let parsed: Value = serde_json::from_str(&pretty.stdout).unwrap();
+    assert_eq!(parsed, serde_json::from_str::<Value>(&raw.stdout).unwrap());
+    assert!(
+        pretty.stdout.starts_with("{\n  \"schemaVersion\": 2,\n  \"mediaType\""),
+        "{}",
+        pretty.stdout
+    );
+    assert_eq!(parsed["manifests"][1]["digest"], f.arm64.to_string());
+
+    let child = f.run("manifest", &["--raw", "--platform", "linux/amd64", &multi]);
+    assert_eq!(child.code, 0, "{child:?}");
+    assert_eq!(Digest::sha256(child.stdout.as_bytes()), f.amd64);
+
+    let by_digest = f.run("manifest", &["--raw", &format!("{h}/demo/app@{}", f.app)]);
+    assert_eq!(Digest::sha256(by_digest.stdout.as_bytes()), f.app);
+
+    let missing = f.run("manifest", &[&format!("{h}/demo/nothing:1")]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert_eq!(missing.stdout, "");
+    assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.stderr);
+}
