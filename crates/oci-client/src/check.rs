@@ -402,7 +402,8 @@ impl Client {
     ///
     /// Each check is its own task on the Tokio runtime, so a multi-threaded runtime spreads them over its threads;
     /// the connection pool and the token cache are shared. Each registry that more than one request goes to is
-    /// pinged first (one request per registry), so that the checks share its connection and its authentication.
+    /// prepared first with [`Client::authorize_batch`] (a ping and a handful of token requests per registry), so
+    /// that the checks share its connection and its tokens.
     pub async fn check_many(
         &self,
         requests: &[UpdateRequest],
@@ -449,23 +450,37 @@ impl Client {
             .collect()
     }
 
-    /// Pings each registry that more than one request goes to, all registries at once, before the checks start:
-    /// the checks then find a connection (one HTTP/2 connection takes them all) and the registry's challenge
-    /// answered, instead of each racing to open its own. A failed ping is left for the checks to report.
+    /// Prepares each registry that more than one request goes to, all registries at once, before the checks
+    /// start: [`Client::authorize_batch`] learns its challenge with one ping and fetches the pull tokens for all its
+    /// repositories in as few token requests as it allows. The checks then find the tokens cached and a
+    /// connection open (one HTTP/2 connection takes them all), instead of each racing to open its own and to fetch
+    /// its own token. A failure here is left for the checks to report.
     async fn warm_up(&self, requests: &[UpdateRequest]) {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut by_registry: HashMap<&str, Vec<&str>> = HashMap::new();
         for request in requests {
-            *counts.entry(request.reference.registry()).or_default() += 1;
-        }
-        let mut pings = JoinSet::new();
-        for (registry, count) in counts {
-            if count > 1 && !registry.is_empty() {
-                let client = self.clone();
-                let registry = registry.to_owned();
-                pings.spawn(async move { client.ping(&registry).await.is_ok() });
+            let repositories = by_registry.entry(request.reference.registry()).or_default();
+            if !repositories.contains(&request.reference.repository()) {
+                repositories.push(request.reference.repository());
             }
         }
-        while pings.join_next().await.is_some() {}
+        let mut batches = JoinSet::new();
+        for (registry, repositories) in by_registry {
+            let many = requests
+                .iter()
+                .filter(|request| request.reference.registry() == registry)
+                .nth(1)
+                .is_some();
+            if many && !registry.is_empty() {
+                let client = self.clone();
+                let registry = registry.to_owned();
+                let repositories: Vec<String> = repositories.into_iter().map(str::to_owned).collect();
+                batches.spawn(async move {
+                    let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
+                    client.authorize_batch(&registry, &names).await.is_ok()
+                });
+            }
+        }
+        while batches.join_next().await.is_some() {}
     }
 
     /// The digest a reference names now: the tag's (one `HEAD`), or the reference's own digest (checked with a

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use oci_client::{CheckOptions, Client, ErrorKind, UpdateCheck, UpdateRequest, UpdateStatus};
+use oci_client::{CheckOptions, Client, Credentials, ErrorKind, UpdateCheck, UpdateRequest, UpdateStatus};
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
 use crate::support::proxy::Proxy;
-use crate::support::{Auth, Images, Registry, TestCa};
+use crate::support::{Auth, Images, Registry, TestCa, TokenServer};
 
 /// The platforms every test index has.
 const PLATFORMS: [(&str, Option<&str>); 3] = [("amd64", None), ("arm64", None), ("arm", Some("v7"))];
@@ -344,4 +344,43 @@ async fn check_many_over_tls_shares_one_http2_connection() {
         client.ping(&proxy.host()).await.unwrap().http_version(),
         http::Version::HTTP_2
     );
+}
+
+#[tokio::test]
+async fn check_many_batches_token_requests() {
+    let names: Vec<String> = (0..10).map(|i| format!("tok/app{i}")).collect();
+    let public: Vec<&str> = names.iter().map(String::as_str).collect();
+    let tokens = TokenServer::start(&[("pusher", "push-pass")], &public);
+    let registry = Registry::start(Auth::Token(&tokens), None);
+    let pusher = Client::builder()
+        .registry(
+            registry.host(),
+            registry.options().credentials(Credentials::new("pusher", "push-pass")),
+        )
+        .build()
+        .unwrap();
+    let mut requests = Vec::new();
+    for name in &names {
+        let images = Images::new(&pusher, registry.host(), name);
+        let pushed = images.image(OCI_MANIFEST, name, Some("1")).await;
+        let reference = Reference::parse_normalized(&format!("{}/{name}:1", registry.host())).unwrap();
+        requests.push(UpdateRequest::new(
+            reference,
+            Some(pushed.digest),
+            Platform::new("linux", "amd64"),
+        ));
+    }
+    let client = registry.client_builder().build().unwrap();
+    let before = tokens.requests();
+    let results = client.check_many(&requests, &CheckOptions::new()).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().unwrap().status() == UpdateStatus::UpToDate)
+    );
+    // A handful of token requests for the whole batch (the ping's, then one for all ten scopes), not one per
+    // repository.
+    let sent = tokens.requests() - before;
+    assert!(sent <= 2, "{sent}: {:?}", tokens.scopes());
+    assert_eq!(client.token_requests(), sent as u64);
 }
