@@ -10,6 +10,7 @@ mod basic;
 mod bearer;
 mod check;
 mod config;
+mod fault;
 mod faults;
 mod open;
 mod support;
