@@ -32,8 +32,8 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
         .collect();
     let registries: BTreeSet<String> = parsed.iter().flatten().map(|r| r.registry().to_owned()).collect();
-    let prepared = match args.registry.prepare(&registries) {
-        Ok(prepared) => prepared,
+    let client = match args.registry.prepare(&registries) {
+        Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
     let runtime = match crate::runtime() {
@@ -43,20 +43,15 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let mut failed = false;
     for reference in parsed {
         let outcome = match reference {
-            Ok(reference) => match prepared.credential_failure(reference.registry()) {
-                Some(failure) => Err(failure.clone()),
-                None => runtime.block_on(crate::resolve::resolve(
-                    &prepared.client,
-                    &reference,
-                    args.platform.as_ref(),
-                )),
-            },
+            Ok(reference) => runtime
+                .block_on(client.resolve_digest(&reference, args.platform.as_ref()))
+                .map_err(|err| Failure::from_client(&reference.familiar(), &err)),
             Err(failure) => Err(failure),
         };
         match outcome {
             Ok(resolved) => {
-                tracing::info!(digest = %resolved.digest, media_type = %resolved.media_type, "resolved");
-                let digest = resolved.platform_digest.as_ref().unwrap_or(&resolved.digest);
+                tracing::info!(digest = %resolved.digest(), media_type = resolved.media_type(), "resolved");
+                let digest = resolved.platform_digest().unwrap_or(resolved.digest());
                 if writeln!(io::stdout(), "{digest}").is_err() {
                     return ExitCode::SUCCESS;
                 }

@@ -116,6 +116,24 @@ impl Failure {
                     "{registry} served content for {image} that does not match its digest: do not trust it ({err})"
                 ),
             ),
+            ErrorKind::Credentials => {
+                let auth = std::error::Error::source(err).and_then(|source| source.downcast_ref::<oci_auth::Error>());
+                return match auth {
+                    Some(auth) => Self::from_auth(&registry, auth),
+                    None => Self::new(
+                        "credentials",
+                        format!("could not get the credentials for {registry}: {err}"),
+                    ),
+                };
+            }
+            ErrorKind::PlatformNotFound => (
+                "no_platform",
+                format!("{image} has no image for the platform asked for: pass another with --platform ({err})"),
+            ),
+            ErrorKind::InvalidManifest => (
+                "bad_manifest",
+                format!("{registry} served a manifest for {image} that oci-check cannot read ({err})"),
+            ),
             ErrorKind::InvalidInput => ("invalid_input", format!("{image}: {err}")),
             _ => ("registry", format!("{image}: {err}")),
         };

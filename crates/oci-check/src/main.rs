@@ -3,7 +3,8 @@
 //! One subcommand per job; each lives in its own module and returns an [`ExitCode`]:
 //!
 //! - `oci-check update [IMAGE[@DIGEST]...] [-f FILE]`: the main job ([`mod@update`]).
-//! - `oci-check digest IMAGE...`, `oci-check manifest IMAGE` ([`mod@digest`], [`mod@manifest`]).
+//! - `oci-check digest IMAGE...`, `oci-check manifest IMAGE`, `oci-check tags IMAGE` ([`mod@digest`],
+//!   [`mod@manifest`], [`mod@tags`]).
 //! - `oci-check ref [REF...]`: how Docker reads image references ([`mod@reference`]).
 //!
 //! The network subcommands share [`registry::RegistryArgs`]; failures are told to people by [`failure::Failure`],
@@ -20,6 +21,7 @@ mod manifest;
 mod reference;
 mod registry;
 mod resolve;
+mod tags;
 mod update;
 
 /// Command-line tools for OCI and Docker registries.
@@ -63,6 +65,10 @@ enum Command {
     ///
     /// Exits with 1 when it could not be fetched.
     Manifest(manifest::Args),
+    /// List every tag of a repository, following the registry's pages.
+    ///
+    /// Exits with 1 when the tags could not be listed.
+    Tags(tags::Args),
     /// Parse image references exactly as Docker does and show their parts.
     ///
     /// Reads one reference per line from standard input when none are given. Each is read as
@@ -142,6 +148,7 @@ fn main() -> ExitCode {
         Command::Update(args) => update::run(&args, output),
         Command::Digest(args) => digest::run(&args, output),
         Command::Manifest(args) => manifest::run(&args, output),
+        Command::Tags(args) => tags::run(&args, output),
         Command::Ref(args) => reference::run(&args),
     }
 }

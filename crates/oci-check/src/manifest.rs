@@ -37,17 +37,13 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             return ExitCode::from(exit::FAILED);
         }
     };
-    let prepared = match args
+    let client = match args
         .registry
         .prepare(&BTreeSet::from([reference.registry().to_owned()]))
     {
-        Ok(prepared) => prepared,
+        Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
-    if let Some(failure) = prepared.credential_failure(reference.registry()) {
-        output.error(failure);
-        return ExitCode::from(exit::FAILED);
-    }
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -55,11 +51,11 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let image = reference.familiar();
     let fetched = runtime.block_on(async {
         let location = resolve::location(&reference)?;
-        let fetched = resolve::fetch(&prepared.client, &image, &location).await?;
+        let fetched = resolve::fetch(&client, &image, &location).await?;
         match &args.platform {
             Some(platform) if fetched.parsed.as_index().is_some() => {
                 let child = resolve::select(&image, &fetched.parsed, platform)?;
-                resolve::fetch(&prepared.client, &image, &location.repository().digest(child)).await
+                resolve::fetch(&client, &image, &location.repository().digest(child)).await
             }
             _ => Ok(fetched),
         }

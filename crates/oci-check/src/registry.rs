@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 use std::time::Duration;
 
-use oci_auth::{Credential, CredentialStore, Environment};
+use oci_auth::{CredentialStore, Environment};
 use oci_client::{Client, Credentials, RegistryOptions, Transport};
 
 use crate::failure::Failure;
@@ -39,19 +39,6 @@ pub(crate) struct RegistryArgs {
     timeout: u64,
 }
 
-/// A client, and the registries whose credentials could not be found (every image there reports the failure).
-pub(crate) struct Prepared {
-    pub(crate) client: Client,
-    credential_failures: BTreeMap<String, Failure>,
-}
-
-impl Prepared {
-    /// The failure to find credentials for `registry`, if there was one.
-    pub(crate) fn credential_failure(&self, registry: &str) -> Option<&Failure> {
-        self.credential_failures.get(&oci_auth::normalize_registry(registry))
-    }
-}
-
 impl RegistryArgs {
     /// Whether the password is to be read from standard input.
     pub(crate) fn password_stdin(&self) -> bool {
@@ -60,9 +47,10 @@ impl RegistryArgs {
 
     /// Builds the client for talking to `registries` (as references name them, `docker.io` included).
     ///
-    /// Credentials are looked up once per registry, before any request: a credential helper that is missing or
-    /// fails is reported for the images of that registry only.
-    pub(crate) fn prepare(&self, registries: &BTreeSet<String>) -> Result<Prepared, Failure> {
+    /// Without --username, credentials are looked up in the credential store when a registry first asks for
+    /// them, once per registry: a credential helper that is missing or fails is reported for the images of that
+    /// registry only.
+    pub(crate) fn prepare(&self, registries: &BTreeSet<String>) -> Result<Client, Failure> {
         let explicit = match &self.username {
             Some(username) if self.password_stdin => {
                 let mut password = String::new();
@@ -110,7 +98,6 @@ impl RegistryArgs {
         let mut builder = Client::builder()
             .request_timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)));
-        let mut credential_failures = BTreeMap::new();
         let all: BTreeSet<&str> = registries
             .iter()
             .map(String::as_str)
@@ -129,37 +116,14 @@ impl RegistryArgs {
             }
             if let Some(credentials) = &explicit {
                 options = options.credentials(credentials.clone());
-            } else if let Some(store) = &store {
-                match store.lookup(registry, None) {
-                    Ok(Some((credential, source))) => {
-                        tracing::debug!(registry, ?source, "found credentials");
-                        match credential {
-                            Credential::Basic { username, password } => {
-                                options = options.credentials(Credentials::new(&username, password.expose()));
-                            }
-                            _ => tracing::warn!(
-                                registry,
-                                "the stored credential is a token, which oci-check cannot use yet; trying anonymously"
-                            ),
-                        }
-                    }
-                    Ok(None) => tracing::debug!(registry, "no credentials; anonymous"),
-                    Err(err) => {
-                        credential_failures.insert(
-                            oci_auth::normalize_registry(registry),
-                            Failure::from_auth(registry, &err),
-                        );
-                    }
-                }
             }
             builder = builder.registry(registry, options);
         }
-        let client = builder
+        if let Some(store) = store {
+            builder = builder.credential_store(store);
+        }
+        builder
             .build()
-            .map_err(|err| Failure::usage(format!("the registry options are not usable: {err}")))?;
-        Ok(Prepared {
-            client,
-            credential_failures,
-        })
+            .map_err(|err| Failure::usage(format!("the registry options are not usable: {err}")))
     }
 }

@@ -70,8 +70,8 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .filter_map(|entry| entry.parsed.as_ref().ok())
         .map(|target| target.reference.registry().to_owned())
         .collect();
-    let prepared = match args.registry.prepare(&registries) {
-        Ok(prepared) => Arc::new(prepared),
+    let client = match args.registry.prepare(&registries) {
+        Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
     let runtime = match crate::runtime() {
@@ -81,7 +81,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let progress = (!args.json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
     let mut printer = Printer::new(args.json, output);
-    let outcomes = runtime.block_on(check_all(&prepared, &entries, args, |index, outcomes| {
+    let outcomes = runtime.block_on(check_all(&client, &registries, &entries, args, |index, outcomes| {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
@@ -105,12 +105,26 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
 }
 
 /// Checks the entries `args.concurrency` at a time; `done(index, outcomes)` is called as each finishes.
+///
+/// Every registry is pinged first, all at once, so that the checks share its connection (one HTTP/2 connection
+/// carries them all) and its answered challenge instead of racing to open their own. A failed ping is left for
+/// the checks to report.
 async fn check_all(
-    prepared: &Arc<crate::registry::Prepared>,
+    client: &oci_client::Client,
+    registries: &BTreeSet<String>,
     entries: &[Entry],
     args: &Args,
     mut done: impl FnMut(usize, &[Option<Outcome>]),
 ) -> Vec<Outcome> {
+    let mut pings = tokio::task::JoinSet::new();
+    for registry in registries {
+        let (client, registry) = (client.clone(), registry.clone());
+        pings.spawn(async move {
+            let ping = client.ping(&registry).await;
+            tracing::debug!(registry, ok = ping.is_ok(), "ping");
+        });
+    }
+    while pings.join_next().await.is_some() {}
     let semaphore = Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency)));
     let platform = Arc::new(args.platform.clone());
     let mut outcomes: Vec<Option<Outcome>> = vec![None; entries.len()];
@@ -124,16 +138,11 @@ async fn check_all(
                 continue;
             }
         };
-        if let Some(failure) = prepared.credential_failure(target.reference.registry()) {
-            outcomes[index] = Some(Err(failure.clone()));
-            done(index, &outcomes);
-            continue;
-        }
-        let (prepared, semaphore, platform) = (Arc::clone(prepared), Arc::clone(&semaphore), Arc::clone(&platform));
+        let (client, semaphore, platform) = (client.clone(), Arc::clone(&semaphore), Arc::clone(&platform));
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             tracing::debug!(image = %target.reference, "checking");
-            let outcome = verdict::check(&prepared.client, &target, &platform).await;
+            let outcome = verdict::check(&client, &target, &platform).await;
             (index, outcome)
         });
     }

@@ -4,7 +4,7 @@ use oci_digest::Digest;
 use serde_json::Value;
 
 use crate::oci_check;
-use crate::support::{Images, Registry, block_on};
+use crate::support::{Images, Registry, block_on, images};
 
 /// An open registry with `demo/app:1` (single-arch) and `demo/multi:latest` (an index of amd64 and arm64).
 struct Fixture {
@@ -112,4 +112,56 @@ fn manifest_raw_pretty_and_by_platform() {
     assert_eq!(missing.code, 1, "{missing:?}");
     assert_eq!(missing.stdout, "");
     assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.stderr);
+}
+
+#[test]
+fn tags_lists_every_tag_across_pages() {
+    let registry = Registry::open();
+    let client = registry.client();
+    let host = registry.host().to_owned();
+    // More tags than one page of 1000, so that the listing follows the registry's Link header.
+    let expected: Vec<String> = block_on(async {
+        let images = Images::new(&client, &host, "demo/many").unwrap();
+        let digest = images.image("amd64", "many", Some("base")).await.unwrap();
+        let bytes = client
+            .manifest(&oci_client::Repository::new(&host, "demo/many").unwrap().digest(digest))
+            .await
+            .unwrap()
+            .bytes()
+            .clone();
+        let repository = oci_client::Repository::new(&host, "demo/many").unwrap();
+        let mut tags = vec!["base".to_owned()];
+        for i in 0..1010 {
+            let tag = format!("t{i:04}");
+            client
+                .push_manifest(&repository.tag(&tag).unwrap(), images::OCI_MANIFEST, bytes.clone())
+                .await
+                .unwrap();
+            tags.push(tag);
+        }
+        tags.sort();
+        tags
+    });
+    let out = oci_check(
+        &[
+            "tags",
+            "--insecure-registry",
+            &host,
+            &format!("{host}/demo/many:ignored"),
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut got: Vec<&str> = out.stdout.lines().collect();
+    got.sort_unstable();
+    assert_eq!(got, expected);
+
+    let missing = oci_check(
+        &["tags", "--insecure-registry", &host, &format!("{host}/demo/none")],
+        "",
+    );
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert_eq!(missing.stdout, "");
+    assert!(missing.stderr.contains("was not found"), "{}", missing.stderr);
+    assert_eq!(oci_check(&["tags"], "").code, 2);
 }

@@ -367,7 +367,7 @@ fn the_table_is_plain_when_piped() {
             f.multi1.short(),
             f.multi2.short(),
             f.multi_amd64.short(),
-            "the index changed, the linux/amd64 image did not"
+            "the index changed, but not its linux/amd64 image"
         ]
     );
 }

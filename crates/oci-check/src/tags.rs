@@ -1,0 +1,67 @@
+//! `oci-check tags`: every tag of a repository, across all the registry's pages.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use oci_client::Repository;
+use oci_ref::Reference;
+
+use crate::failure::Failure;
+use crate::registry::RegistryArgs;
+use crate::{Output, exit};
+
+/// The arguments of `oci-check tags`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The repository, `IMAGE` (a tag or digest in it is ignored).
+    #[arg(value_name = "IMAGE")]
+    image: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Prints every tag, one per line, in the registry's order.
+pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
+    let reference = match Reference::parse_normalized(&args.image) {
+        Ok(reference) => reference,
+        Err(err) => {
+            output.error(&Failure::bad_reference(&args.image, &err));
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let client = match args
+        .registry
+        .prepare(&BTreeSet::from([reference.registry().to_owned()]))
+    {
+        Ok(client) => client,
+        Err(failure) => return exit::failure(&failure),
+    };
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let name = reference.familiar_name().to_owned();
+    let tags = Repository::try_from(&reference).map_err(|err| Failure::from_client(&name, &err));
+    let tags = tags.and_then(|repository| {
+        runtime
+            .block_on(client.tags(&repository))
+            .map_err(|err| Failure::from_client(&name, &err))
+    });
+    match tags {
+        Ok(tags) => {
+            let mut stdout = io::stdout().lock();
+            for tag in tags {
+                if writeln!(stdout, "{tag}").is_err() {
+                    break;
+                }
+            }
+            let _ = stdout.flush();
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            output.error(&failure);
+            ExitCode::from(exit::FAILED)
+        }
+    }
+}
