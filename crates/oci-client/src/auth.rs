@@ -393,13 +393,10 @@ impl Client {
         let known = lock(&self.inner().auth.challenges).get(&registry).cloned();
         let challenge = match known {
             Some(challenge) => challenge,
-            None => {
-                self.ping(&registry).await?;
-                match lock(&self.inner().auth.challenges).get(&registry).cloned() {
-                    Some(challenge) => challenge,
-                    None => return Ok(()),
-                }
-            }
+            None => match self.discover(&registry).await? {
+                Some(challenge) => challenge,
+                None => return Ok(()),
+            },
         };
         let call = Call::new(&registry, None, Method::GET, String::new());
         let mut needed = ScopeSet::new();
@@ -430,6 +427,37 @@ impl Client {
             }
         }
         Ok(())
+    }
+
+    /// Learns a registry's Bearer challenge from an unauthenticated `GET /v2/`, without answering it.
+    async fn discover(&self, registry: &str) -> Result<Option<BearerChallenge>, Error> {
+        let call = Call::new(registry, None, Method::GET, "/v2/".to_owned());
+        let (response, _deadline) = self.send_with_retries(&call, None).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(None);
+        }
+        let headers: Vec<&str> = response
+            .headers()
+            .get_all(header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let challenges = Challenge::parse_headers(&headers).map_err(|err| {
+            call.error(ErrorKind::Protocol).with_source(err).with_detail(format!(
+                "malformed WWW-Authenticate `{}`",
+                truncate(&headers.join(", "))
+            ))
+        })?;
+        let Some(challenge) = Challenge::preferred(&challenges) else {
+            return Ok(None);
+        };
+        let bearer = challenge
+            .bearer()
+            .map_err(|err| call.error(ErrorKind::Protocol).with_source(err))?;
+        if let Some(bearer) = &bearer {
+            lock(&self.inner().auth.challenges).insert(registry.to_owned(), bearer.clone());
+        }
+        Ok(bearer)
     }
 
     /// How many token requests this client (and its clones) has sent so far.

@@ -328,7 +328,7 @@ impl Client {
 
     /// Sends `call` to its registry, again after a connect error, a 5xx or a 429 when the method is idempotent and
     /// the policy allows, each attempt holding one of the registry's concurrency permits until its headers arrive.
-    async fn send_with_retries(
+    pub(crate) async fn send_with_retries(
         &self,
         call: &Call<'_>,
         authorization: Option<&HeaderValue>,

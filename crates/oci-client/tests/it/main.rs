@@ -6,6 +6,7 @@
     reason = "helpers outside #[test] functions panic on setup failures, as tests do"
 )]
 
+mod auth;
 mod basic;
 mod bearer;
 mod check;
@@ -13,5 +14,7 @@ mod config;
 mod fault;
 mod faults;
 mod open;
+mod resilience;
+mod scripted;
 mod support;
 mod tls;
