@@ -487,3 +487,188 @@ async fn a_redirect_loop_ends() {
         server.requests().len()
     );
 }
+
+// Retries, tags and blobs through the client.
+
+fn quick_retries(server: &FaultServer) -> Client {
+    Client::builder()
+        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+        .retry_policy(RetryPolicy::new(5, Duration::from_millis(20), Duration::from_secs(3)))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_client_retries_a_burst_of_503s_then_succeeds() {
+    let server = FaultServer::start();
+    server.route(
+        PATH,
+        [
+            Reply::status(503),
+            Reply::status(502),
+            Reply::status(503),
+            manifest_ok(),
+        ],
+    );
+    let location = Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap();
+    let manifest = bounded(quick_retries(&server).manifest(&location)).await.unwrap();
+    assert_eq!(manifest.digest(), &Digest::sha256(MANIFEST));
+    assert_eq!(server.count(PATH), 4);
+    // A burst longer than the policy: the last 5xx is reported, after exactly the allowed attempts.
+    let server = FaultServer::start();
+    server.route(PATH, [Reply::status(503)]);
+    let err = bounded(quick_retries(&server).manifest(&location_on(&server)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE), "{err}");
+    assert_eq!(server.count(PATH), 5);
+}
+
+fn location_on(server: &FaultServer) -> oci_client::ManifestLocation {
+    Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap()
+}
+
+#[tokio::test]
+async fn the_client_honours_retry_after_in_seconds_and_as_a_date() {
+    // Seconds: the client waits at least that long before the second attempt.
+    let server = FaultServer::start();
+    server.route(PATH, [Reply::status(429).header("Retry-After", "1"), manifest_ok()]);
+    let started = std::time::Instant::now();
+    bounded(quick_retries(&server).manifest_digest(&location_on(&server)))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.count(PATH), 2);
+    // A date in the past: retry at once (after the backoff).
+    let server = FaultServer::start();
+    let past = "Sun, 06 Nov 1994 08:49:37 GMT";
+    server.route(PATH, [Reply::status(429).header("Retry-After", past), manifest_ok()]);
+    let started = std::time::Instant::now();
+    bounded(quick_retries(&server).manifest_digest(&location_on(&server)))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.count(PATH), 2);
+    // Beyond the cap: not retried earlier than asked, the 429 is reported.
+    let server = FaultServer::start();
+    let far = "Fri, 31 Dec 9999 23:59:59 GMT";
+    server.route(PATH, [Reply::status(429).header("Retry-After", far), manifest_ok()]);
+    let err = bounded(quick_retries(&server).manifest_digest(&location_on(&server)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
+    assert_eq!(server.count(PATH), 1);
+}
+
+#[tokio::test]
+async fn the_client_never_retries_a_post() {
+    let server = FaultServer::start();
+    server.route("/v2/a/blobs/uploads/", [Reply::status(503)]);
+    let repository = Repository::new(&server.host(), "a").unwrap();
+    let result = bounded(quick_retries(&server).push_blob(&repository, bytes::Bytes::from_static(b"x"))).await;
+    assert!(result.is_err());
+    assert_eq!(server.count("/v2/a/blobs/uploads/"), 1);
+}
+
+#[tokio::test]
+async fn the_client_lists_tags_and_stops_at_a_cross_origin_link() {
+    let a = FaultServer::start();
+    let b = FaultServer::start_on(Ipv4Addr::new(127, 0, 0, 2));
+    let list = "/v2/a/tags/list";
+    a.route(
+        &format!("{list}?n=1000"),
+        [Reply::status(200)
+            .header("Link", &format!("<{list}?last=t2&n=1000>; rel=\"next\""))
+            .body(br#"{"name":"a","tags":["t1","t2"]}"#)],
+    );
+    a.route(
+        &format!("{list}?last=t2&n=1000"),
+        [Reply::status(200)
+            .header("Link", &format!("<{}{list}?last=t4&n=1000>; rel=\"next\"", b.url()))
+            .body(br#"{"name":"a","tags":["t3","t4"]}"#)],
+    );
+    b.route(list, [Reply::status(200).body(br#"{"name":"a","tags":["stolen"]}"#)]);
+    let repository = Repository::new(&a.host(), "a").unwrap();
+    let tags = bounded(client(&a).tags(&repository)).await.unwrap();
+    assert_eq!(tags, ["t1", "t2", "t3", "t4"]);
+    assert_eq!(a.count(list), 2);
+    assert!(b.requests().is_empty(), "the other host was never contacted");
+}
+
+#[tokio::test]
+async fn a_blob_redirected_to_another_host_gets_no_authorization() {
+    let registry = FaultServer::start();
+    let storage = FaultServer::start_on(Ipv4Addr::new(127, 0, 0, 2));
+    let data = b"layer bytes";
+    let digest = Digest::sha256(data);
+    let path = format!("/v2/a/blobs/{digest}");
+    registry.route(
+        &path,
+        [
+            Reply::status(401).header("WWW-Authenticate", r#"Basic realm="fault""#),
+            Reply::redirect(307, &format!("{}/storage/blob?X-Amz-Signature=abc", storage.url())),
+        ],
+    );
+    storage.route("/storage/blob", [Reply::status(200).body(data)]);
+    let options = RegistryOptions::new().credentials(Credentials::new("user", "secret"));
+    let client = client_with(&registry, options, Duration::from_secs(10));
+    let repository = Repository::new(&registry.host(), "a").unwrap();
+    let blob = bounded(client.blob(&repository, &digest)).await.unwrap();
+    assert_eq!(bounded(blob.bytes(1024)).await.unwrap().as_ref(), data);
+    assert!(registry.requests().iter().any(|r| r.header("authorization").is_some()));
+    let fetched = storage.requests();
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0].target, "/storage/blob?X-Amz-Signature=abc");
+    assert_eq!(fetched[0].header("authorization"), None, "leaked: {:?}", fetched[0]);
+}
+
+#[tokio::test]
+async fn blob_faults_end_in_typed_errors() {
+    let server = FaultServer::start();
+    let storage = FaultServer::start_on(Ipv4Addr::new(127, 0, 0, 2));
+    let repository = Repository::new(&server.host(), "a").unwrap();
+    let digest = |name: &str| Digest::sha256(name.as_bytes());
+    let path = |name: &str| format!("/v2/a/blobs/{}", digest(name));
+    server.route(&path("self-loop"), [Reply::redirect(307, &path("self-loop"))]);
+    server.route(
+        &path("ping"),
+        [Reply::redirect(302, &format!("{}/pong", storage.url()))],
+    );
+    storage.route(
+        "/pong",
+        [Reply::redirect(302, &format!("{}{}", server.url(), path("ping")))],
+    );
+    server.route(&path("chain"), [Reply::redirect(307, "/hop/1")]);
+    for hop in 1..10 {
+        server.route(
+            &format!("/hop/{hop}"),
+            [Reply::redirect(307, &format!("/hop/{}", hop + 1))],
+        );
+    }
+    server.route(&path("wrong"), [Reply::status(200).body(b"not what was asked")]);
+    server.route(&path("short"), [Reply::truncated(&[], b"sho", 100)]);
+    let client = client(&server);
+    for (name, kind) in [
+        ("self-loop", ErrorKind::TooManyRedirects),
+        ("ping", ErrorKind::TooManyRedirects),
+        ("chain", ErrorKind::TooManyRedirects),
+        ("wrong", ErrorKind::DigestMismatch),
+        ("short", ErrorKind::Http),
+    ] {
+        let result = match bounded(client.blob(&repository, &digest(name))).await {
+            Ok(blob) => bounded(blob.bytes(1024)).await.map(drop),
+            Err(err) => Err(err),
+        };
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), kind, "{name}: {err}");
+    }
+    assert!(server.requests().len() + storage.requests().len() <= 3 * (oci_client::MAX_REDIRECTS + 1) + 2);
+}
