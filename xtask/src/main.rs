@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 mod baseline;
+mod demo;
 mod fuzz;
 mod registry;
 mod release;
@@ -35,6 +36,8 @@ Commands:
                             (installs Go and its sources from Debian); with --differential, compare
                             `oci-check ref --json` with it on N generated inputs (default 20000)
   bench [FILTER]            run the benchmarks and print their figures
+  demo                      start a local registry with a few images, move tags, and run
+                            `oci-check update` against it (no internet needed)
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
   help                      this text
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("baseline") => baseline::command(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("demo") => demo::command(&args[1..]),
         Some("release") => release::command(&args[1..]),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
