@@ -517,3 +517,82 @@ async fn a_refetched_token_that_is_refused_too_is_the_answer() {
     assert_eq!(tokens.count("/token"), 2);
     assert_eq!(registry.count(PATH), 4);
 }
+
+/// A token server whose tokens are opaque (no JWT `access` claim to say what they grant): the client learns that a
+/// batched token did not cover a repository from the registry's `insufficient_scope`, fetches that one alone, and
+/// stops batching for this registry.
+#[tokio::test]
+async fn insufficient_scope_for_a_batched_token_refetches_alone_and_stops_batching() {
+    let tokens = Scripted::start(OTHER, |seen, n| {
+        let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
+        reply(seen, "200 OK", &[], body.as_bytes())
+    });
+    let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
+    // t1 (the batch) is good for `a` only; any later token is good for everything.
+    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer t1") if seen.path().starts_with("/v2/a/") => manifest(seen),
+        Some("Bearer t1") => reply(
+            seen,
+            "401 Unauthorized",
+            &[("WWW-Authenticate", &format!("{challenge},error=\"insufficient_scope\""))],
+            b"",
+        ),
+        Some(_) => manifest(seen),
+        None => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+    });
+    let client = client(&registry, RegistryOptions::new());
+    bounded(client.authorize_batch(&registry.host(), &["a", "b"]))
+        .await
+        .unwrap();
+    assert_eq!(tokens.count("/token"), 1);
+    let first = &tokens.seen()[0];
+    assert!(
+        first.target.contains("scope=repository%3Aa%3Apull") && first.target.contains("scope=repository%3Ab%3Apull"),
+        "{first:?}"
+    );
+    let repository = |name| Repository::new(&registry.host(), name).unwrap().tag("v1").unwrap();
+    bounded(client.manifest_digest(&repository("a"))).await.unwrap();
+    bounded(client.manifest_digest(&repository("b"))).await.unwrap();
+    assert_eq!(tokens.count("/token"), 2, "b's token fetched alone once");
+    assert!(tokens.seen()[1].target.contains("scope=repository%3Ab%3Apull"));
+    assert!(!tokens.seen()[1].target.contains("repository%3Aa"));
+    // No more batches for this registry: one request per repository.
+    bounded(client.authorize_batch(&registry.host(), &["c", "d"]))
+        .await
+        .unwrap();
+    assert_eq!(tokens.count("/token"), 4);
+}
+
+/// An identity token (docker's `identitytoken`) is exchanged with the OAuth2 form POST; a token server without
+/// OAuth2 (405) gets the GET form instead.
+#[tokio::test]
+async fn identity_tokens_use_the_oauth2_post_and_fall_back_to_get() {
+    let tokens = Scripted::start(OTHER, |seen, _| {
+        if seen.method == "POST" {
+            let body = String::from_utf8_lossy(&seen.body);
+            if body.contains("grant_type=refresh_token") && body.contains("refresh_token=refresh-me") {
+                return reply(seen, "405 Method Not Allowed", &[], b"");
+            }
+            return reply(seen, "400 Bad Request", &[], b"");
+        }
+        reply(seen, "200 OK", &[], br#"{"token":"from-get"}"#)
+    });
+    let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
+    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer from-get") => manifest(seen),
+        _ => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+    });
+    let config = format!(
+        r#"{{"auths":{{"{}":{{"identitytoken":"refresh-me"}}}}}}"#,
+        registry.host()
+    );
+    let store = oci_auth::CredentialStore::new().with_docker_config(oci_auth::AuthFile::parse(&config).unwrap());
+    let client = Client::builder()
+        .registry(&registry.host(), RegistryOptions::new().transport(Transport::Http))
+        .credential_store(store)
+        .build()
+        .unwrap();
+    bounded(client.manifest_digest(&location(&registry))).await.unwrap();
+    let methods: Vec<String> = tokens.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["POST", "GET"]);
+}

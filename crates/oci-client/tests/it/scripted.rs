@@ -3,7 +3,7 @@
 //! connection; every request is recorded.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,7 @@ pub(crate) struct Seen {
     pub(crate) target: String,
     /// Lowercase names.
     pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Seen {
@@ -138,10 +139,18 @@ fn read_request(stream: &TcpStream) -> Option<Seen> {
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
+            let length = headers
+                .iter()
+                .find(|(name, _): &&(String, String)| name == "content-length")
+                .and_then(|(_, value)| value.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).ok()?;
             return Some(Seen {
                 method,
                 target,
                 headers,
+                body,
             });
         }
         if let Some((name, value)) = header.split_once(':') {
