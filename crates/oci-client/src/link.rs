@@ -904,4 +904,34 @@ mod tests {
             assert_eq!(resolve(&base, &Reference::split(reference)), expected, "{reference:?}");
         }
     }
+
+    /// Randomized round-trip: seeded links parse back from their display form.
+    #[test]
+    fn generated_links_round_trip() {
+        use crate::retry::Jitter;
+        let mut rng = Jitter::from_seed(0x4c69_6e6b);
+        let mut pick = |n: usize| usize::try_from(rng.next_u64() % n as u64).unwrap();
+        let target_chars: Vec<char> = ('!'..='~').filter(|c| *c != '<' && *c != '>').collect();
+        let name_chars: Vec<char> = "abcxyz019!#$%&'*+-.^_`|~".chars().collect();
+        let value_chars: Vec<char> = ('!'..='~').chain([' ', '\t', 'é', '"', '\\']).collect();
+        for _ in 0..2000 {
+            let target: String = (0..pick(30)).map(|_| target_chars[pick(target_chars.len())]).collect();
+            let params = (0..pick(4))
+                .map(|_| {
+                    let name: String = (0..1 + pick(6)).map(|_| name_chars[pick(name_chars.len())]).collect();
+                    let value = (pick(3) > 0).then(|| {
+                        (0..pick(12))
+                            .map(|_| value_chars[pick(value_chars.len())])
+                            .collect::<String>()
+                    });
+                    (name, value)
+                })
+                .collect();
+            let link = Link { target, params };
+            let shown = link.to_string();
+            assert_eq!(Link::parse_header(&shown).unwrap(), [link], "{shown}");
+            let two = format!("{shown}, {shown}");
+            assert_eq!(Link::parse_header(&two).unwrap().len(), 2, "{two}");
+        }
+    }
 }

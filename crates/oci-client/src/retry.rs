@@ -545,4 +545,75 @@ mod tests {
         );
         assert_eq!(RetryPolicy::default().max_attempts(), 4);
     }
+
+    /// Formats `seconds` since the epoch in the three HTTP date forms, from a civil-date algorithm independent of
+    /// the parser's.
+    fn format_dates(seconds: u64) -> [String; 3] {
+        const LONG: [&str; 7] = [
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+        ];
+        let days = seconds / 86_400;
+        let (hour, minute, second) = (seconds % 86_400 / 3600, seconds % 3600 / 60, seconds % 60);
+        // Walk years and months: slow but obviously right.
+        let (mut year, mut left) = (1970u64, days);
+        loop {
+            let length = if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+                366
+            } else {
+                365
+            };
+            if left < length {
+                break;
+            }
+            left -= length;
+            year += 1;
+        }
+        let mut month = 0usize;
+        loop {
+            let length = u64::try_from(days_in_month(
+                i64::try_from(year).unwrap(),
+                i64::try_from(month + 1).unwrap(),
+            ))
+            .unwrap();
+            if left < length {
+                break;
+            }
+            left -= length;
+            month += 1;
+        }
+        let day = left + 1;
+        let weekday = LONG[usize::try_from(days % 7).unwrap()];
+        let short = &weekday[..3];
+        let mon = MONTHS[month];
+        [
+            format!("{short}, {day:02} {mon} {year} {hour:02}:{minute:02}:{second:02} GMT"),
+            format!(
+                "{weekday}, {day:02}-{mon}-{:02} {hour:02}:{minute:02}:{second:02} GMT",
+                year % 100
+            ),
+            format!("{short} {mon} {day:>2} {hour:02}:{minute:02}:{second:02} {year}"),
+        ]
+    }
+
+    /// Randomized round-trip over 1970..=9999 (the RFC 850 form only where its two-digit year is unambiguous).
+    #[test]
+    fn generated_dates_round_trip() {
+        let mut rng = Jitter::from_seed(0x4461_7465);
+        for _ in 0..3000 {
+            let seconds = rng.next_u64() % 253_402_300_800;
+            let [imf, rfc850, asctime] = format_dates(seconds);
+            let back = |text: &str| parse_http_date(text).map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs());
+            assert_eq!(back(&imf), Some(seconds), "{imf}");
+            assert_eq!(back(&asctime), Some(seconds), "{asctime}");
+            if seconds < 3_155_760_000 {
+                assert_eq!(back(&rfc850), Some(seconds), "{rfc850}");
+            }
+        }
+    }
 }
