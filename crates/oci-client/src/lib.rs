@@ -12,7 +12,12 @@
 //!   certificates, [`Credentials`].
 //! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
 //!   [`Client::manifest`] (size-limited and verified), [`Client::push_blob`] and [`Client::push_manifest`].
-//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`](oci_digest::Digest)).
+//! - Update checks, the heart of the product: [`Client::check_for_update`] of an [`UpdateRequest`] gives an
+//!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`]), one `HEAD` when the image is up to date;
+//!   [`Client::check_many`] runs many with bounded concurrency ([`CheckOptions`]), tokens batched per registry,
+//!   results in input order; [`Client::resolve_digest`] and [`Client::fetch_manifest`] take an `oci_ref::Reference`.
+//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`](oci_digest::Digest)), also from an
+//!   `oci_ref::Reference`.
 //! - Failures: one [`Error`] with an [`ErrorKind`], the registry and repository concerned, the HTTP status and the
 //!   registry's own error codes ([`ServerError`]).
 //!

@@ -100,7 +100,7 @@ async fn pipe(
         let _ = to.shutdown().await;
     };
     let reader = async move {
-        let mut buffer = vec![0_u8; 64 * 1024];
+        let mut buffer = vec![0_u8; 16 * 1024];
         // The last three bytes of the previous chunk, so that an empty line split across reads is still counted.
         let mut tail: Vec<u8> = Vec::new();
         loop {

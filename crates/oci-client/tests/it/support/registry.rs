@@ -93,6 +93,12 @@ impl Registry {
         panic!("the registry did not start; its last log:\n{last_log}");
     }
 
+    /// The registry process's id (the benchmark reads its CPU time).
+    #[allow(dead_code, reason = "used by the check_many benchmark, not by the integration tests")]
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `127.0.0.1:PORT` or `[::1]:PORT`.
     pub(crate) fn host(&self) -> &str {
         &self.host
