@@ -32,7 +32,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
         .collect();
     let registries: BTreeSet<String> = parsed.iter().flatten().map(|r| r.registry().to_owned()).collect();
-    let client = match args.registry.prepare(&registries) {
+    let client = match args.registry.prepare(&registries, None) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };

@@ -39,7 +39,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let client = match args
         .registry
-        .prepare(&BTreeSet::from([reference.registry().to_owned()]))
+        .prepare(&BTreeSet::from([reference.registry().to_owned()]), None)
     {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),

@@ -50,7 +50,7 @@ impl RegistryArgs {
     /// Without --username, credentials are looked up in the credential store when a registry first asks for
     /// them, once per registry: a credential helper that is missing or fails is reported for the images of that
     /// registry only.
-    pub(crate) fn prepare(&self, registries: &BTreeSet<String>) -> Result<Client, Failure> {
+    pub(crate) fn prepare(&self, registries: &BTreeSet<String>, concurrency: Option<usize>) -> Result<Client, Failure> {
         let explicit = match &self.username {
             Some(username) if self.password_stdin => {
                 let mut password = String::new();
@@ -118,6 +118,9 @@ impl RegistryArgs {
                 options = options.credentials(credentials.clone());
             }
             builder = builder.registry(registry, options);
+        }
+        if let Some(concurrency) = concurrency {
+            builder = builder.max_concurrency_per_registry(concurrency);
         }
         if let Some(store) = store {
             builder = builder.credential_store(store);

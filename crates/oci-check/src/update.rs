@@ -31,8 +31,8 @@ pub(crate) struct Args {
     /// The platform whose image matters when a tag names a multi-arch index, `os/arch[/variant]`.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value_t = Platform::host())]
     platform: Platform,
-    /// How many images to check at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    /// How many images to check at once (also the most requests in flight to one registry).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
     /// Print one JSON object per image (JSON Lines), in input order.
     #[arg(long)]
@@ -70,7 +70,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .filter_map(|entry| entry.parsed.as_ref().ok())
         .map(|target| target.reference.registry().to_owned())
         .collect();
-    let client = match args.registry.prepare(&registries) {
+    let client = match args.registry.prepare(&registries, Some(usize::from(args.concurrency))) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
