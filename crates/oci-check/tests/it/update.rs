@@ -246,6 +246,12 @@ fn exit_codes_zero_ten_one() {
     // One line on stderr for the failure, saying what to try.
     assert_eq!(failed.stderr.lines().count(), 1, "{}", failed.stderr);
     assert!(failed.stderr.contains("check the name and tag"), "{}", failed.stderr);
+
+    // -q: the exit code and stdout still tell, stderr stays empty.
+    let quiet = f.update(&["-q", "--json", &old, &missing], "");
+    assert_eq!(quiet.code, 1, "{quiet:?}");
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(lines(&quiet).len(), 2);
 }
 
 #[test]
@@ -258,6 +264,9 @@ fn usage_errors_exit_two() {
         &["update", "-f", "/nonexistent/list"],
         &["update", "--password-stdin", "nginx"],
         &["update", "--timeout", "0", "nginx"],
+        &["update", "--ca-cert", "/nonexistent/ca.pem", "nginx"],
+        &["update", "--ca-cert", "localhost:5000=/nonexistent/ca.pem", "nginx"],
+        &["update", "-q", "-v", "nginx"],
         &["bogus"],
     ] {
         let out = oci_check(args, "");
