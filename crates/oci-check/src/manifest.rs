@@ -1,14 +1,11 @@
 //! `oci-check manifest`: a manifest as the registry serves it, verified against its digest.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use oci_manifest::Platform;
-use oci_ref::Reference;
 
-use crate::failure::Failure;
-use crate::registry::RegistryArgs;
+use crate::registry::{RegistryArgs, Session};
 use crate::resolve;
 use crate::{Output, exit};
 
@@ -30,22 +27,12 @@ pub(crate) struct Args {
 
 /// Fetches the manifest, checks its digest, and prints it.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let reference = match Reference::parse_normalized(&args.image) {
-        Ok(reference) => reference,
-        Err(err) => {
-            output.error(&Failure::bad_reference(&args.image, &err));
-            return ExitCode::from(exit::FAILED);
-        }
-    };
-    let client = match args
-        .registry
-        .prepare(&BTreeSet::from([reference.registry().to_owned()]), None)
-    {
-        Ok(client) => client,
-        Err(failure) => return exit::failure(&failure),
-    };
-    let runtime = match crate::runtime() {
-        Ok(runtime) => runtime,
+    let Session {
+        reference,
+        client,
+        runtime,
+    } = match args.registry.session(&args.image, output) {
+        Ok(session) => session,
         Err(code) => return code,
     };
     let image = reference.familiar();

@@ -2,12 +2,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use oci_auth::{CredentialStore, Environment};
 use oci_client::{Client, Credentials, RegistryOptions, Transport};
 
+use oci_ref::Reference;
+
 use crate::failure::Failure;
+use crate::{Output, exit};
 
 /// Registry options shared by `update`, `digest`, `manifest` and `tags`.
 #[derive(Debug, Clone, clap::Args)]
@@ -128,5 +132,32 @@ impl RegistryArgs {
         builder
             .build()
             .map_err(|err| Failure::usage(format!("the registry options are not usable: {err}")))
+    }
+}
+
+/// What a one-image subcommand (`manifest`, `tags`) works with.
+pub(crate) struct Session {
+    pub(crate) reference: Reference,
+    pub(crate) client: Client,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl RegistryArgs {
+    /// Parses `image`, then prepares a client for its registry and a runtime; on failure, says why and gives the
+    /// exit code to return.
+    pub(crate) fn session(&self, image: &str, output: Output) -> Result<Session, ExitCode> {
+        let reference = Reference::parse_normalized(image).map_err(|err| {
+            output.error(&Failure::bad_reference(image, &err));
+            ExitCode::from(exit::FAILED)
+        })?;
+        let client = self
+            .prepare(&BTreeSet::from([reference.registry().to_owned()]), None)
+            .map_err(|failure| exit::failure(&failure))?;
+        let runtime = crate::runtime()?;
+        Ok(Session {
+            reference,
+            client,
+            runtime,
+        })
     }
 }

@@ -1,14 +1,12 @@
 //! `oci-check tags`: every tag of a repository, across all the registry's pages.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use oci_client::Repository;
-use oci_ref::Reference;
 
 use crate::failure::Failure;
-use crate::registry::RegistryArgs;
+use crate::registry::{RegistryArgs, Session};
 use crate::{Output, exit};
 
 /// The arguments of `oci-check tags`.
@@ -23,22 +21,12 @@ pub(crate) struct Args {
 
 /// Prints every tag, one per line, in the registry's order.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let reference = match Reference::parse_normalized(&args.image) {
-        Ok(reference) => reference,
-        Err(err) => {
-            output.error(&Failure::bad_reference(&args.image, &err));
-            return ExitCode::from(exit::FAILED);
-        }
-    };
-    let client = match args
-        .registry
-        .prepare(&BTreeSet::from([reference.registry().to_owned()]), None)
-    {
-        Ok(client) => client,
-        Err(failure) => return exit::failure(&failure),
-    };
-    let runtime = match crate::runtime() {
-        Ok(runtime) => runtime,
+    let Session {
+        reference,
+        client,
+        runtime,
+    } = match args.registry.session(&args.image, output) {
+        Ok(session) => session,
         Err(code) => return code,
     };
     let name = reference.familiar_name().to_owned();
