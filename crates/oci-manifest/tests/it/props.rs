@@ -187,12 +187,18 @@ proptest! {
                 }
             }
         }
-        // An exact entry, when there is one that is not an attestation, is always chosen (on
-        // Windows a newer build can win over an entry without os.version).
+        // An exact entry, when there is one that is not an attestation, always wins over inexact
+        // ones: the chosen entry matches as exactly. Off Windows, os.version plays no part, so an
+        // entry differing only in it is as exact, and index order decides between them, as in
+        // containerd. (On Windows a newer build can win over an entry without os.version.)
         let exact = index.manifests().iter().find(|d| !d.is_attestation() && d.platform() == Some(&wanted));
         if let (Some(exact), false) = (exact, wanted.os() == "windows") {
             let chosen = index.select(&wanted).unwrap();
-            prop_assert_eq!(chosen.platform(), exact.platform());
+            let key = |p: &Platform| {
+                let p = p.normalize();
+                (p.os().to_owned(), p.architecture().to_owned(), p.variant().map(str::to_owned))
+            };
+            prop_assert_eq!(chosen.platform().map(key), exact.platform().map(key));
         }
     }
 
