@@ -1,10 +1,14 @@
-//! Authentication driven by the registry's own challenge, through `oci-auth`.
+//! Authentication driven by the registry's own challenge, through `oci-auth`, on top of the transport.
 //!
 //! A `401` is answered by what its `WWW-Authenticate` asks for: `Basic` gets the registry's credentials, `Bearer` a
 //! token from the realm, requested with [`oci_auth::TokenRequestBuilder`] (HTTP Basic to the realm for a password,
 //! the OAuth2 form POST for an identity token, falling back to `GET`) and read with [`oci_auth::Token::parse`].
 //! Tokens live in one [`oci_auth::TokenCache`] shared by all clones of a client. Once a registry's challenge is known,
 //! later requests are authorized before they are sent, so a cached token costs no extra round trip.
+//!
+//! Bounds: one request answers at most [`MAX_AUTH_ROUNDS`] challenges; a registry whose challenges do not settle
+//! within them (Basic asked of anonymous requests and Bearer of Basic ones, say) fails with
+//! [`ErrorKind::AuthLoop`], and its later requests fail at once instead of sending credentials again.
 //!
 //! Concurrency: requests needing a token for the same registry, service and scopes wait for one fetch (one
 //! `tokio::sync::Mutex` per pending key, the cache checked again under it). A cached token that the registry refuses
@@ -16,7 +20,8 @@
 //! registry marked insecure.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -24,60 +29,213 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
 use hyper::body::Incoming;
 use oci_auth::{
-    AuthScheme, BatchConfig, BearerChallenge, BearerError, Challenge, Credential, Scope, ScopeSet, Token, TokenCache,
-    TokenPlan, TokenRequest, TokenRequestBuilder,
+    AuthScheme, BatchConfig, BearerChallenge, BearerError, Challenge, Credential, Scope, ScopeSet, Source, Token,
+    TokenCache, TokenPlan, TokenRequest, TokenRequestBuilder,
 };
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout_at};
 
-use crate::client::{Call, Client, read_body};
-use crate::config::Transport;
-use crate::error::{Error, ErrorKind, ServerError, truncate};
+use crate::config::Transport as Scheme;
+use crate::error::{CredentialsSent, Error, ErrorKind, ServerError, quote};
 use crate::location::is_loopback;
+use crate::ratelimit::RateLimit;
+use crate::transport::{Access, Call, Context, Outgoing, Transport, header_str, lock, read_body};
 
 /// The largest token response read.
 const TOKEN_BODY_LIMIT: u64 = 256 * 1024;
 
+/// How much of an error body is read to find the registry's error codes.
+pub(crate) const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
 /// The lifetime given to a registry token used as is (docker's `registrytoken`), which has none of its own.
 const REGISTRY_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// The most challenges one request answers before giving up with [`ErrorKind::AuthLoop`].
+pub(crate) const MAX_AUTH_ROUNDS: u32 = 3;
+
 /// The auth state shared by every clone of a client.
 #[derive(Default)]
-pub(crate) struct AuthState {
+pub(crate) struct Auth {
     /// Bearer tokens by registry, service and scopes.
     cache: Mutex<TokenCache>,
     /// The last Bearer challenge of each registry, to authorize requests before sending them.
     challenges: Mutex<HashMap<String, BearerChallenge>>,
-    /// `Authorization: Basic` values of registries that challenged with Basic.
-    basic: Mutex<HashMap<String, HeaderValue>>,
-    /// Credentials looked up once per registry (`None`: anonymous).
-    credentials: Mutex<HashMap<String, Option<Credential>>>,
+    /// `Authorization: Basic` values of registries that challenged with Basic, with where the credentials came from.
+    basic: Mutex<HashMap<String, (HeaderValue, String)>>,
+    /// Credentials looked up once per registry (or per repository where the store's answer depends on it).
+    credentials: Mutex<HashMap<String, Option<(Credential, String)>>>,
     /// Tokens a registry refused: never offered again.
     refused: Mutex<HashSet<String>>,
+    /// Registries whose challenges did not settle: their requests fail at once.
+    looping: Mutex<HashSet<String>>,
     /// One lock per token being fetched, so concurrent requests for the same token wait for one fetch.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// How many token requests were sent (for tests and benchmarks).
-    token_requests: std::sync::atomic::AtomicU64,
+    token_requests: AtomicU64,
 }
 
 /// The `Authorization` a request was sent with.
 #[derive(Clone, Default)]
-pub(crate) struct Sent {
-    pub(crate) header: Option<HeaderValue>,
+struct Sent {
+    header: Option<HeaderValue>,
     /// The bearer token, when `header` carries one.
     token: Option<String>,
     /// Whether it was obtained for this very request (so a refusal is final).
     fresh: bool,
     basic: bool,
+    /// Where the credentials behind `header` came from, when there were any.
+    credentials: Option<String>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl AuthState {
+impl Auth {
     /// How many token requests this client has sent.
     pub(crate) fn token_requests(&self) -> u64 {
-        self.token_requests.load(std::sync::atomic::Ordering::Relaxed)
+        self.token_requests.load(Ordering::Relaxed)
+    }
+
+    /// Sends `call` authorized as the registry asks, retrying as the transport allows, answering at most
+    /// [`MAX_AUTH_ROUNDS`] challenges. A final `401` becomes [`ErrorKind::Unauthorized`], saying whether
+    /// credentials went with it and where they came from.
+    pub(crate) async fn send(
+        &self,
+        transport: &Transport,
+        call: &Call<'_>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        let registry = call.at.registry;
+        if lock(&self.looping).contains(registry) {
+            return Err(auth_loop(call.at));
+        }
+        let scopes = call_scopes(call)?;
+        let mut sent = self.preauthorize(transport, call.at, &scopes, deadline).await?;
+        let mut rounds = 0;
+        loop {
+            let response = transport
+                .send_with_retries(call, sent.header.as_ref(), deadline)
+                .await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            if rounds == MAX_AUTH_ROUNDS {
+                lock(&self.looping).insert(registry.to_owned());
+                tracing::warn!(registry, "the registry's challenges did not settle: giving up on it");
+                return Err(auth_loop(call.at));
+            }
+            rounds += 1;
+            match self
+                .answer_challenge(transport, call.at, &scopes, &response, &sent, deadline)
+                .await?
+            {
+                Some(next) => sent = next,
+                None => {
+                    let credentials = match sent.credentials {
+                        Some(source) => CredentialsSent::From(source),
+                        None => CredentialsSent::None,
+                    };
+                    let err = status_error(call.at, response, deadline).await;
+                    return Err(err.with_scope(&scopes).with_credentials_sent(credentials));
+                }
+            }
+        }
+    }
+
+    /// The `Authorization` to send with a call before any challenge: Basic for a registry that asked for it, or a
+    /// cached (else freshly fetched) token for a registry whose Bearer challenge is known.
+    async fn preauthorize(
+        &self,
+        transport: &Transport,
+        at: Context<'_>,
+        scopes: &ScopeSet,
+        deadline: Instant,
+    ) -> Result<Sent, Error> {
+        if let Some((value, source)) = lock(&self.basic).get(at.registry).cloned() {
+            return Ok(Sent {
+                header: Some(value),
+                basic: true,
+                credentials: Some(source),
+                ..Sent::default()
+            });
+        }
+        let Some(challenge) = lock(&self.challenges).get(at.registry).cloned() else {
+            return Ok(Sent::default());
+        };
+        if let Some(token) = self.cached(at.registry, challenge.service(), scopes) {
+            return bearer(token, false, None);
+        }
+        let (token, source) = self.token(transport, at, &challenge, scopes, deadline).await?;
+        bearer(token, true, source)
+    }
+
+    /// Answers a `401`: the `Authorization` to try next, or `None` when there is nothing more to try (the response is
+    /// then the answer).
+    async fn answer_challenge(
+        &self,
+        transport: &Transport,
+        at: Context<'_>,
+        scopes: &ScopeSet,
+        response: &Response<Incoming>,
+        sent: &Sent,
+        deadline: Instant,
+    ) -> Result<Option<Sent>, Error> {
+        let Some(challenge) = read_challenge(at, response)? else {
+            return Ok(None);
+        };
+        if *challenge.scheme() == AuthScheme::Basic {
+            if sent.basic {
+                return Ok(None);
+            }
+            let Some((credential, source)) = self.credential(transport, at, deadline).await? else {
+                return Ok(None);
+            };
+            let value = security(transport, at.registry)
+                .basic_authorization(&credential)
+                .map_err(|err| auth_error(at, err))?;
+            let Some(value) = value else {
+                return Ok(None);
+            };
+            let value = HeaderValue::from_str(&value).map_err(|_| {
+                at.error(ErrorKind::InvalidInput)
+                    .with_detail("credentials hold characters HTTP forbids")
+            })?;
+            lock(&self.basic).insert(at.registry.to_owned(), (value.clone(), source.clone()));
+            return Ok(Some(Sent {
+                header: Some(value),
+                basic: true,
+                credentials: Some(source),
+                ..Sent::default()
+            }));
+        }
+        let Some(bearer_challenge) = challenge.bearer().map_err(|err| {
+            at.error(ErrorKind::Protocol)
+                .with_source(err)
+                .with_detail("unusable Bearer challenge")
+        })?
+        else {
+            return Ok(None);
+        };
+        lock(&self.challenges).insert(at.registry.to_owned(), bearer_challenge.clone());
+        if sent.fresh {
+            // A token fetched for this very request was refused: that is the answer.
+            return Ok(None);
+        }
+        if let Some(token) = &sent.token {
+            if bearer_challenge.error() == Some(&BearerError::InsufficientScope) {
+                let mut cache = lock(&self.cache);
+                for scope in scopes.iter() {
+                    cache.insufficient_scope(at.registry, bearer_challenge.service(), scope);
+                }
+            } else {
+                lock(&self.refused).insert(token.clone());
+            }
+        }
+        let scopes = if scopes.is_empty() {
+            bearer_challenge.scope_set().unwrap_or_default()
+        } else {
+            scopes.clone()
+        };
+        let (token, source) = self
+            .token(transport, at, &bearer_challenge, &scopes, deadline)
+            .await?;
+        bearer(token, true, source).map(Some)
     }
 
     /// A fresh cached token for `scopes` that no registry refused.
@@ -89,219 +247,107 @@ impl AuthState {
         }
         Some(token)
     }
-}
 
-/// The scopes a call needs: its repository's, or none (`/v2/`).
-pub(crate) fn call_scopes(call: &Call<'_>) -> Result<ScopeSet, Error> {
-    let mut scopes = ScopeSet::new();
-    if let Some(name) = call.repository {
-        let actions: Vec<&str> = call.actions.split(',').collect();
-        let scope = Scope::repository(name, &actions).map_err(|err| auth_error(call, err))?;
-        scopes.insert(scope);
-    }
-    Ok(scopes)
-}
-
-impl Client {
-    /// The `Authorization` to send with a call before any challenge: Basic for a registry that asked for it, or a
-    /// cached (else freshly fetched) token for a registry whose Bearer challenge is known.
-    pub(crate) async fn preauthorize(&self, call: &Call<'_>, scopes: &ScopeSet) -> Result<Sent, Error> {
-        let auth = &self.inner().auth;
-        if let Some(value) = lock(&auth.basic).get(call.registry).cloned() {
-            return Ok(Sent {
-                header: Some(value),
-                basic: true,
-                ..Sent::default()
-            });
-        }
-        let Some(challenge) = lock(&auth.challenges).get(call.registry).cloned() else {
-            return Ok(Sent::default());
-        };
-        if let Some(token) = auth.cached(call.registry, challenge.service(), scopes) {
-            return bearer(token, false);
-        }
-        let deadline = Instant::now() + self.config().request_timeout();
-        let token = self.token(call, &challenge, scopes, deadline).await?;
-        bearer(token, true)
-    }
-
-    /// Answers a `401`: the `Authorization` to try next, or `None` when there is nothing more to try (the response is
-    /// then the answer).
-    pub(crate) async fn answer_challenge(
-        &self,
-        call: &Call<'_>,
-        scopes: &ScopeSet,
-        response: &Response<Incoming>,
-        sent: &Sent,
-        deadline: Instant,
-    ) -> Result<Option<Sent>, Error> {
-        let headers: Vec<&str> = response
-            .headers()
-            .get_all(header::WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .collect();
-        if headers.is_empty() {
-            return Ok(None);
-        }
-        let challenges = Challenge::parse_headers(&headers).map_err(|err| {
-            call.error(ErrorKind::Protocol)
-                .with_status(response.status(), Vec::new())
-                .with_source(err)
-                .with_detail(format!(
-                    "malformed WWW-Authenticate `{}`",
-                    truncate(&headers.join(", "))
-                ))
-        })?;
-        let Some(challenge) = Challenge::preferred(&challenges) else {
-            return Ok(None);
-        };
-        let auth = &self.inner().auth;
-        if *challenge.scheme() == AuthScheme::Basic {
-            if sent.basic {
-                return Ok(None);
-            }
-            let Some(credential) = self.credential(call).await? else {
-                return Ok(None);
-            };
-            let value = self
-                .security(call.registry)
-                .basic_authorization(&credential)
-                .map_err(|err| auth_error(call, err))?;
-            let Some(value) = value else {
-                return Ok(None);
-            };
-            let value = HeaderValue::from_str(&value).map_err(|_| {
-                call.error(ErrorKind::InvalidInput)
-                    .with_detail("credentials hold characters HTTP forbids")
-            })?;
-            lock(&auth.basic).insert(call.registry.to_owned(), value.clone());
-            return Ok(Some(Sent {
-                header: Some(value),
-                basic: true,
-                ..Sent::default()
-            }));
-        }
-        let Some(bearer_challenge) = challenge.bearer().map_err(|err| {
-            call.error(ErrorKind::Protocol)
-                .with_source(err)
-                .with_detail("unusable Bearer challenge")
-        })?
-        else {
-            return Ok(None);
-        };
-        lock(&auth.challenges).insert(call.registry.to_owned(), bearer_challenge.clone());
-        if sent.fresh {
-            // A token fetched for this very request was refused: that is the answer.
-            return Ok(None);
-        }
-        if let Some(token) = &sent.token {
-            if bearer_challenge.error() == Some(&BearerError::InsufficientScope) {
-                let mut cache = lock(&auth.cache);
-                for scope in scopes.iter() {
-                    cache.insufficient_scope(call.registry, bearer_challenge.service(), scope);
-                }
-            } else {
-                lock(&auth.refused).insert(token.clone());
-            }
-        }
-        let scopes = if scopes.is_empty() {
-            bearer_challenge.scope_set().unwrap_or_default()
-        } else {
-            scopes.clone()
-        };
-        let token = self.token(call, &bearer_challenge, &scopes, deadline).await?;
-        bearer(token, true).map(Some)
-    }
-
-    /// A token for `scopes`, from the cache or fetched once however many requests ask at the same time.
+    /// A token for `scopes`, from the cache or fetched once however many requests ask at the same time, with where
+    /// the credentials sent for it came from.
     async fn token(
         &self,
-        call: &Call<'_>,
+        transport: &Transport,
+        at: Context<'_>,
         challenge: &BearerChallenge,
         scopes: &ScopeSet,
         deadline: Instant,
-    ) -> Result<String, Error> {
-        let auth = &self.inner().auth;
+    ) -> Result<(String, Option<String>), Error> {
         let key = format!(
             "{}\n{}\n{scopes}",
-            call.registry,
+            at.registry,
             challenge.service().unwrap_or_default()
         );
-        let flight = Arc::clone(lock(&auth.flights).entry(key.clone()).or_default());
+        let flight = Arc::clone(lock(&self.flights).entry(key.clone()).or_default());
         let _guard = flight.lock().await;
-        if let Some(token) = auth.cached(call.registry, challenge.service(), scopes) {
-            return Ok(token);
+        if let Some(token) = self.cached(at.registry, challenge.service(), scopes) {
+            return Ok((token, None));
         }
-        let result = self.fetch_token(call, challenge, scopes, deadline).await;
-        lock(&auth.flights).remove(&key);
-        let token = result?;
+        let result = self.fetch_token(transport, at, challenge, scopes, deadline).await;
+        lock(&self.flights).remove(&key);
+        let (token, source) = result?;
         let value = token.token().expose().to_owned();
-        lock(&auth.cache).insert(call.registry, challenge.service(), scopes, token);
-        Ok(value)
+        lock(&self.cache).insert(at.registry, challenge.service(), scopes, token);
+        Ok((value, source))
     }
 
     /// Sends one token request (and its GET fallback) and reads the token.
     async fn fetch_token(
         &self,
-        call: &Call<'_>,
+        transport: &Transport,
+        at: Context<'_>,
         challenge: &BearerChallenge,
         scopes: &ScopeSet,
         deadline: Instant,
-    ) -> Result<Token, Error> {
-        let credential = self.credential(call).await?;
-        let security = self.security(call.registry);
+    ) -> Result<(Token, Option<String>), Error> {
+        let found = self.credential(transport, at, deadline).await?;
+        let (credential, source) = match found {
+            Some((credential, source)) => (Some(credential), Some(source)),
+            None => (None, None),
+        };
+        let security = security(transport, at.registry);
         let plan = TokenRequestBuilder::new(&security, challenge)
             .scopes(scopes)
             .credential(credential.as_ref())
             .build()
-            .map_err(|err| auth_error(call, err).with_scope(scopes))?;
+            .map_err(|err| auth_error(at, err).with_scope(scopes))?;
         let request = match plan {
             TokenPlan::Request(request) => request,
             TokenPlan::Bearer(secret) => {
-                return Ok(Token::from_parts(secret, REGISTRY_TOKEN_LIFETIME, SystemTime::now()));
+                let token = Token::from_parts(secret, REGISTRY_TOKEN_LIFETIME, SystemTime::now());
+                return Ok((token, source));
             }
             _ => {
-                return Err(call
+                return Err(at
                     .error(ErrorKind::Protocol)
                     .with_detail("a token plan this client does not know"));
             }
         };
-        let (status, body) = self.send_token_request(call, &request, deadline).await?;
+        let (status, body) = self.send_token_request(transport, at, &request, deadline).await?;
         let (status, body) = match request.fallback(status.as_u16()) {
-            Some(fallback) => self.send_token_request(call, fallback, deadline).await?,
+            Some(fallback) => self.send_token_request(transport, at, fallback, deadline).await?,
             None => (status, body),
         };
         if status != StatusCode::OK {
-            let kind = if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                ErrorKind::Unauthorized
-            } else {
-                ErrorKind::Status
-            };
-            return Err(call
-                .error(kind)
+            let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            let mut err = at
+                .error(if refused { ErrorKind::Unauthorized } else { ErrorKind::Status })
                 .with_status(status, ServerError::parse_body(&body))
                 .with_scope(scopes)
-                .with_detail(format!("token request to `{}` refused", truncate(challenge.realm()))));
+                .with_detail(format!("token request to `{}` refused", quote(challenge.realm())));
+            if refused {
+                err = err.with_credentials_sent(match &source {
+                    Some(source) => CredentialsSent::From(source.clone()),
+                    None => CredentialsSent::None,
+                });
+            }
+            return Err(err);
         }
-        Token::parse(&body, SystemTime::now()).map_err(|err| {
-            call.error(ErrorKind::Protocol)
+        let token = Token::parse(&body, SystemTime::now()).map_err(|err| {
+            at.error(ErrorKind::Protocol)
                 .with_source(err)
                 .with_scope(scopes)
-                .with_detail(format!("bad token response from `{}`", truncate(challenge.realm())))
-        })
+                .with_detail(format!("bad token response from `{}`", quote(challenge.realm())))
+        })?;
+        Ok((token, source))
     }
 
     async fn send_token_request(
         &self,
-        call: &Call<'_>,
+        transport: &Transport,
+        at: Context<'_>,
         request: &TokenRequest,
         deadline: Instant,
     ) -> Result<(StatusCode, Bytes), Error> {
         let uri = request.url().parse().map_err(|err| {
-            call.error(ErrorKind::Protocol)
+            at.error(ErrorKind::Protocol)
                 .with_source(err)
-                .with_detail(format!("bad token URL `{}`", truncate(request.url())))
+                .with_detail(format!("bad token URL `{}`", quote(request.url())))
         })?;
         let method = match request.method() {
             oci_auth::Method::Post => Method::POST,
@@ -312,103 +358,103 @@ impl Client {
             let name = HeaderName::from_bytes(name.as_bytes());
             let value = HeaderValue::from_str(value);
             let (Ok(name), Ok(value)) = (name, value) else {
-                return Err(call
+                return Err(at
                     .error(ErrorKind::InvalidInput)
                     .with_detail("credentials hold characters HTTP forbids"));
             };
             headers.push((name, value));
         }
         let body = request.body().map(Bytes::copy_from_slice).unwrap_or_default();
-        self.inner()
-            .auth
-            .token_requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let token_call = call.get(String::new());
-        let response = self
-            .request_parts(&token_call, method, uri, &headers, body, None, deadline)
-            .await?;
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
+        let outgoing = Outgoing {
+            method,
+            uri,
+            headers: &headers,
+            body,
+            authorization: None,
+        };
+        let response = transport.request(at, outgoing, deadline).await?;
         let status = response.status();
-        let body = read_body(&token_call, response, TOKEN_BODY_LIMIT, deadline).await?;
+        let body = read_body(at, response, TOKEN_BODY_LIMIT, deadline).await?;
         Ok((status, body))
     }
 
-    /// The credential for the call's registry: the configured [`Credentials`](crate::Credentials), else the
-    /// credential store's (looked up once per registry, helpers run on the blocking pool).
-    async fn credential(&self, call: &Call<'_>) -> Result<Option<Credential>, Error> {
-        if let Some(credentials) = self
-            .config()
-            .registry(call.registry)
-            .and_then(|o| o.credentials.as_ref())
-        {
-            return Ok(Some(Credential::basic(credentials.username(), credentials.password())));
+    /// The credential for the call's registry and where it came from: the configured
+    /// [`Credentials`](crate::Credentials), else the credential store's (looked up once per registry, or once per
+    /// repository where the store's answer depends on the repository; helpers run on the blocking pool, within the
+    /// deadline).
+    async fn credential(
+        &self,
+        transport: &Transport,
+        at: Context<'_>,
+        deadline: Instant,
+    ) -> Result<Option<(Credential, String)>, Error> {
+        let config = transport.config();
+        if let Some(credentials) = config.registry(at.registry).and_then(|o| o.credentials.as_ref()) {
+            let credential = Credential::basic(credentials.username(), credentials.password());
+            return Ok(Some((credential, format!("the credentials given for {}", at.registry))));
         }
-        let Some(store) = self.config().credential_store.clone() else {
+        let Some(store) = config.credential_store.clone() else {
             return Ok(None);
         };
-        let auth = &self.inner().auth;
-        if let Some(found) = lock(&auth.credentials).get(call.registry) {
+        let key = match at.repository {
+            Some(repository) if varies_by_repository(&store, at.registry) => format!("{}/{repository}", at.registry),
+            _ => at.registry.to_owned(),
+        };
+        if let Some(found) = lock(&self.credentials).get(&key) {
             return Ok(found.clone());
         }
-        let registry = call.registry.to_owned();
-        let repository = call.repository.map(str::to_owned);
-        let found = tokio::task::spawn_blocking(move || store.lookup(&registry, repository.as_deref()))
+        let registry = at.registry.to_owned();
+        let repository = at.repository.map(str::to_owned);
+        tracing::info!(registry, "looking up credentials");
+        let lookup = tokio::task::spawn_blocking(move || store.lookup(&registry, repository.as_deref()));
+        let found = timeout_at(deadline, lookup)
             .await
+            .map_err(|_| {
+                at.error(ErrorKind::Timeout)
+                    .with_detail("the credential lookup did not finish in time")
+            })?
             .map_err(|err| {
-                call.error(ErrorKind::Credentials)
+                at.error(ErrorKind::Credentials)
                     .with_source(err)
                     .with_detail("the credential lookup did not finish")
             })?
-            .map_err(|err| auth_error(call, err))?
-            .map(|(credential, _source)| credential);
-        lock(&auth.credentials).insert(call.registry.to_owned(), found.clone());
+            .map_err(|err| auth_error(at, err))?
+            .map(|(credential, source)| (credential, describe(&source)));
+        match &found {
+            Some((_, source)) => tracing::info!(registry = at.registry, "credentials from {source}"),
+            None => tracing::info!(registry = at.registry, "no credentials: anonymous"),
+        }
+        lock(&self.credentials).insert(key, found.clone());
         Ok(found)
     }
 
-    /// The security rules of `registry` as `oci-auth` states them.
-    fn security(&self, registry: &str) -> oci_auth::Registry {
-        let options = self.config().registry(registry);
-        let insecure = options.is_some_and(|o| o.insecure);
-        match options.map(|o| o.transport).unwrap_or_default() {
-            Transport::Http if insecure || is_loopback(registry) => {
-                oci_auth::Registry::http(registry).with_insecure(insecure)
-            }
-            _ => oci_auth::Registry::https(registry).with_insecure(insecure),
-        }
-    }
-
-    /// Fetches tokens ahead of time for pulling every repository of `repositories` on `registry`, in as few token
-    /// requests as the registry allows: one for the whole batch (split only when the query would grow too long),
-    /// and one per repository where the registry granted fewer scopes than asked for. Later requests to these
-    /// repositories then find their token in the cache.
-    ///
-    /// Does nothing for a registry that asks for no token (open, or Basic auth). Learns the registry's challenge with
-    /// [`Client::ping`] when it is not known yet.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidInput`] for an invalid registry or repository name, and the errors of a token request
-    /// (see [`Client::ping`]). A repository the registry refuses is no error here: its own request will say so.
-    pub async fn authorize_batch(&self, registry: &str, repositories: &[&str]) -> Result<(), Error> {
-        let registry = crate::location::normalize_registry(registry)?;
-        let known = lock(&self.inner().auth.challenges).get(&registry).cloned();
+    /// Fetches tokens ahead of time for pulling every repository of `repositories` on `registry` (see
+    /// [`Client::authorize_batch`](crate::Client::authorize_batch)).
+    pub(crate) async fn authorize_batch(
+        &self,
+        transport: &Transport,
+        registry: &str,
+        repositories: &[&str],
+        deadline: Instant,
+    ) -> Result<(), Error> {
+        let at = Context::new(registry, None);
+        let known = lock(&self.challenges).get(registry).cloned();
         let challenge = match known {
             Some(challenge) => challenge,
-            None => match self.discover(&registry).await? {
+            None => match self.discover(transport, registry, deadline).await? {
                 Some(challenge) => challenge,
                 None => return Ok(()),
             },
         };
-        let call = Call::new(&registry, None, Method::GET, String::new());
         let mut needed = ScopeSet::new();
         for name in repositories {
-            let scope = Scope::pull(name).map_err(|err| auth_error(&call, err))?;
+            let scope = Scope::pull(name).map_err(|err| auth_error(at, err))?;
             needed.insert(scope);
         }
-        let plan =
-            lock(&self.inner().auth.cache).plan(&registry, challenge.service(), &needed, &BatchConfig::default());
-        let deadline = Instant::now() + self.config().request_timeout();
+        let plan = lock(&self.cache).plan(registry, challenge.service(), &needed, &BatchConfig::default());
         for batch in plan {
-            self.token(&call, &challenge, &batch, deadline).await?;
+            self.token(transport, at, &challenge, &batch, deadline).await?;
             if batch.len() < 2 {
                 continue;
             }
@@ -416,57 +462,125 @@ impl Client {
             let missing: Vec<Scope> = batch
                 .iter()
                 .filter(|scope| {
-                    let auth = &self.inner().auth;
-                    auth.cached(&registry, challenge.service(), &ScopeSet::from((*scope).clone()))
+                    self.cached(registry, challenge.service(), &ScopeSet::from((*scope).clone()))
                         .is_none()
                 })
                 .cloned()
                 .collect();
             for scope in missing {
-                self.token(&call, &challenge, &ScopeSet::from(scope), deadline).await?;
+                self.token(transport, at, &challenge, &ScopeSet::from(scope), deadline)
+                    .await?;
             }
         }
         Ok(())
     }
 
     /// Learns a registry's Bearer challenge from an unauthenticated `GET /v2/`, without answering it.
-    async fn discover(&self, registry: &str) -> Result<Option<BearerChallenge>, Error> {
+    async fn discover(
+        &self,
+        transport: &Transport,
+        registry: &str,
+        deadline: Instant,
+    ) -> Result<Option<BearerChallenge>, Error> {
         let call = Call::new(registry, None, Method::GET, "/v2/".to_owned());
-        let (response, _deadline) = self.send_with_retries(&call, None).await?;
+        let response = transport.send_with_retries(&call, None, deadline).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(None);
         }
-        let headers: Vec<&str> = response
-            .headers()
-            .get_all(header::WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .collect();
-        let challenges = Challenge::parse_headers(&headers).map_err(|err| {
-            call.error(ErrorKind::Protocol).with_source(err).with_detail(format!(
-                "malformed WWW-Authenticate `{}`",
-                truncate(&headers.join(", "))
-            ))
-        })?;
-        let Some(challenge) = Challenge::preferred(&challenges) else {
+        let Some(challenge) = read_challenge(call.at, &response)? else {
             return Ok(None);
         };
         let bearer = challenge
             .bearer()
             .map_err(|err| call.error(ErrorKind::Protocol).with_source(err))?;
         if let Some(bearer) = &bearer {
-            lock(&self.inner().auth.challenges).insert(registry.to_owned(), bearer.clone());
+            lock(&self.challenges).insert(registry.to_owned(), bearer.clone());
         }
         Ok(bearer)
     }
+}
 
-    /// How many token requests this client (and its clones) has sent so far.
-    pub fn token_requests(&self) -> u64 {
-        self.inner().auth.token_requests()
+/// The preferred challenge of a `401`, `None` when it names none.
+fn read_challenge(at: Context<'_>, response: &Response<Incoming>) -> Result<Option<Challenge>, Error> {
+    let headers: Vec<&str> = response
+        .headers()
+        .get_all(header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    if headers.is_empty() {
+        return Ok(None);
+    }
+    let challenges = Challenge::parse_headers(&headers).map_err(|err| {
+        at.error(ErrorKind::Protocol)
+            .with_status(response.status(), Vec::new())
+            .with_source(err)
+            .with_detail(format!("malformed WWW-Authenticate `{}`", quote(&headers.join(", "))))
+    })?;
+    Ok(Challenge::preferred(&challenges).cloned())
+}
+
+/// The scopes a call needs: its repository's, or none (`/v2/`).
+fn call_scopes(call: &Call<'_>) -> Result<ScopeSet, Error> {
+    let mut scopes = ScopeSet::new();
+    if let Some(name) = call.at.repository {
+        let actions: &[&str] = match call.access {
+            Access::Pull => &["pull"],
+            Access::Push => &["pull", "push"],
+        };
+        let scope = Scope::repository(name, actions).map_err(|err| auth_error(call.at, err))?;
+        scopes.insert(scope);
+    }
+    Ok(scopes)
+}
+
+/// The security rules of `registry` as `oci-auth` states them.
+fn security(transport: &Transport, registry: &str) -> oci_auth::Registry {
+    let options = transport.config().registry(registry);
+    let insecure = options.is_some_and(|o| o.insecure);
+    let plain = transport
+        .base_url(registry)
+        .is_ok_and(|base| base.starts_with("http://"));
+    match options.and_then(|o| o.transport) {
+        Some(Scheme::Http) if insecure || is_loopback(registry) => {
+            oci_auth::Registry::http(registry).with_insecure(insecure)
+        }
+        None if plain => oci_auth::Registry::http(registry).with_insecure(insecure),
+        _ => oci_auth::Registry::https(registry).with_insecure(insecure),
     }
 }
 
-fn bearer(token: String, fresh: bool) -> Result<Sent, Error> {
+/// Turns a response with an unexpected status into a typed error that carries the registry's error codes.
+pub(crate) async fn status_error(at: Context<'_>, response: Response<Incoming>, deadline: Instant) -> Error {
+    let status = response.status();
+    let challenge = read_challenge(at, &response).ok().flatten();
+    let challenge = match challenge.as_ref().and_then(Challenge::error) {
+        Some(error) => Some(format!("the registry says `{}`", quote(error))),
+        None => header_str(response.headers(), header::WWW_AUTHENTICATE.as_str())
+            .map(|challenge| format!("challenge `{}`", quote(challenge))),
+    };
+    let rate_limit = RateLimit::from_headers(response.headers());
+    let body = read_body(at, response, ERROR_BODY_LIMIT, deadline)
+        .await
+        .unwrap_or_default();
+    let kind = match status {
+        StatusCode::UNAUTHORIZED => ErrorKind::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorKind::Denied,
+        StatusCode::NOT_FOUND => ErrorKind::NotFound,
+        StatusCode::TOO_MANY_REQUESTS => ErrorKind::TooManyRequests,
+        _ => ErrorKind::Status,
+    };
+    let mut err = at
+        .error(kind)
+        .with_status(status, ServerError::parse_body(&body))
+        .with_rate_limit(rate_limit);
+    if let Some(challenge) = challenge {
+        err = err.with_detail(challenge);
+    }
+    err
+}
+
+fn bearer(token: String, fresh: bool, credentials: Option<String>) -> Result<Sent, Error> {
     let header = HeaderValue::from_str(&format!("Bearer {token}"))
         .map_err(|_| Error::new(ErrorKind::Protocol).with_detail("a token holds characters HTTP forbids"))?;
     Ok(Sent {
@@ -474,14 +588,33 @@ fn bearer(token: String, fresh: bool) -> Result<Sent, Error> {
         token: Some(token),
         fresh,
         basic: false,
+        credentials,
     })
 }
 
+fn auth_loop(at: Context<'_>) -> Error {
+    at.error(ErrorKind::AuthLoop).with_detail(format!(
+        "the registry answered {MAX_AUTH_ROUNDS} challenges in a row with another; not sending credentials again"
+    ))
+}
+
+/// Where a credential came from, for messages (never the secret).
+fn describe(source: &Source) -> String {
+    match source {
+        Source::Explicit => "explicit credentials".to_owned(),
+        Source::DockerConfig => "docker config.json".to_owned(),
+        Source::PodmanAuth => "podman auth.json".to_owned(),
+        Source::Helper(name) => format!("credential helper docker-credential-{name}"),
+        _ => "a credentials source".to_owned(),
+    }
+}
+
 /// An `oci-auth` refusal as this crate's error.
-fn auth_error(call: &Call<'_>, err: oci_auth::Error) -> Error {
+pub(crate) fn auth_error(at: Context<'_>, err: oci_auth::Error) -> Error {
     use oci_auth::ErrorKind as A;
     let kind = match err.kind() {
-        A::InsecureTransport | A::InsecureRealm | A::ForbiddenRealmAddress => ErrorKind::InsecureTransport,
+        A::InsecureTransport | A::InsecureRealm => ErrorKind::InsecureTransport,
+        A::ForbiddenRealmAddress => ErrorKind::ForbiddenAddress,
         A::InvalidScope => ErrorKind::InvalidInput,
         A::HelperNotFound { .. }
         | A::HelperFailed { .. }
@@ -492,5 +625,10 @@ fn auth_error(call: &Call<'_>, err: oci_auth::Error) -> Error {
         | A::Io => ErrorKind::Credentials,
         _ => ErrorKind::Protocol,
     };
-    call.error(kind).with_source(err)
+    at.error(kind).with_source(err)
+}
+
+/// Whether the store's answer for `registry` depends on the repository (podman's namespace keys).
+fn varies_by_repository(_store: &oci_auth::CredentialStore, _registry: &str) -> bool {
+    true
 }

@@ -9,15 +9,20 @@ use http::{Method, Response, StatusCode, Uri};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use oci_digest::{Digest, Verifier};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout_at};
 
-use crate::client::{Call, Client, header_str};
-use crate::error::{Error, ErrorKind, truncate};
+use crate::client::{Client, expect_status};
+use crate::error::{Error, ErrorKind, quote};
 use crate::link::{resolve_against, same_origin};
 use crate::location::Repository;
+use crate::transport::{Call, Outgoing, deadline_after, header_str, is_redirect};
 
 /// The most redirects followed for one blob.
 pub const MAX_REDIRECTS: usize = 5;
+
+/// The slowest a blob body may arrive once its size is known: the deadline for the whole body is the request
+/// timeout plus the size at this rate, so a server trickling bytes cannot keep a download alive forever.
+pub const MIN_BLOB_RATE: u64 = 64 * 1024;
 
 /// A blob's body as it arrives, from [`Client::blob`]: read it with [`Blob::chunk`] (or [`Blob::bytes`]).
 ///
@@ -29,21 +34,10 @@ pub struct Blob {
     size: Option<u64>,
     body: Incoming,
     verifier: Option<Verifier>,
-    /// The longest wait for the next chunk.
-    idle_timeout: Duration,
+    /// When the whole body must have arrived.
+    deadline: Instant,
     registry: String,
     repository: String,
-}
-
-fn is_redirect(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::MOVED_PERMANENTLY
-            | StatusCode::FOUND
-            | StatusCode::SEE_OTHER
-            | StatusCode::TEMPORARY_REDIRECT
-            | StatusCode::PERMANENT_REDIRECT
-    )
 }
 
 impl Client {
@@ -61,10 +55,11 @@ impl Client {
         let registry = repository.registry();
         let path = format!("/v2/{}/blobs/{digest}", repository.name());
         let call = Call::new(registry, Some(repository.name()), Method::GET, path.clone());
-        let origin: Uri = format!("{}{path}", self.base_url(registry)?)
+        let origin: Uri = format!("{}{path}", self.transport().base_url(registry)?)
             .parse()
             .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-        let (mut response, mut deadline) = self.send(&call).await?;
+        let deadline = self.deadline();
+        let mut response = self.send(&call, deadline).await?;
         let mut current = origin.clone();
         let mut visited = HashSet::from([current.to_string()]);
         let mut redirects = 0;
@@ -81,51 +76,57 @@ impl Client {
             if redirects > MAX_REDIRECTS || !visited.insert(target_text.clone()) {
                 return Err(call.error(ErrorKind::TooManyRedirects).with_detail(format!(
                     "gave up after {redirects} redirects, at `{}`",
-                    truncate(&target_text)
+                    quote(&target_text)
                 )));
             }
             let target: Uri = target_text.parse().map_err(|err| {
                 call.error(ErrorKind::Protocol)
                     .with_source(err)
-                    .with_detail(format!("bad redirect target `{}`", truncate(&target_text)))
+                    .with_detail(format!("bad redirect target `{}`", quote(&target_text)))
             })?;
             let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
             match target.scheme_str() {
                 Some("https") => {}
-                Some("http") if self.plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
+                Some("http") if self.transport().plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
                 _ => {
                     return Err(call
                         .error(ErrorKind::InsecureTransport)
-                        .with_detail(format!("redirect to `{}` refused", truncate(&target_text))));
+                        .with_detail(format!("redirect to `{}` refused", quote(&target_text))));
                 }
             }
             if same_origin(&origin, &target) {
                 let path = target.path_and_query().map_or("/", |p| p.as_str()).to_owned();
                 let next = Call::new(registry, Some(repository.name()), Method::GET, path);
-                (response, deadline) = self.send(&next).await?;
+                response = self.send(&next, deadline).await?;
             } else {
-                deadline = tokio::time::Instant::now() + self.config().request_timeout();
                 // Another origin: no Authorization, whatever the registry wanted.
-                response = self
-                    .request_parts(&call, Method::GET, target.clone(), &[], Bytes::new(), None, deadline)
-                    .await?;
+                let outgoing = Outgoing {
+                    method: Method::GET,
+                    uri: target.clone(),
+                    headers: &[],
+                    body: Bytes::new(),
+                    authorization: None,
+                };
+                response = self.transport().request(call.at, outgoing, deadline).await?;
             }
             current = target;
         }
-        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
         Ok(Blob::new(self, repository, digest, response))
     }
 }
 
 impl Blob {
     fn new(client: &Client, repository: &Repository, digest: &Digest, response: Response<Incoming>) -> Self {
-        let size = header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse().ok());
+        let size: Option<u64> =
+            header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse().ok());
+        let transfer = Duration::from_secs(size.unwrap_or(0) / MIN_BLOB_RATE);
         Self {
             digest: digest.clone(),
             size,
             body: response.into_body(),
             verifier: Some(Verifier::new(digest.clone())),
-            idle_timeout: client.config().request_timeout(),
+            deadline: deadline_after(client.config().request_timeout().saturating_add(transfer)),
             registry: repository.registry().to_owned(),
             repository: repository.name().to_owned(),
         }
@@ -151,19 +152,20 @@ impl Blob {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::DigestMismatch`] at the end when the bytes do not match, [`ErrorKind::Timeout`] when no chunk
-    /// arrives within the request timeout, [`ErrorKind::Http`] when the connection breaks.
+    /// [`ErrorKind::DigestMismatch`] at the end when the bytes do not match, [`ErrorKind::Timeout`] when the body
+    /// has not arrived by its deadline (the request timeout plus the announced size at [`MIN_BLOB_RATE`]),
+    /// [`ErrorKind::Http`] when the connection breaks.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         loop {
             let Some(verifier) = self.verifier.as_mut() else {
                 return Ok(None);
             };
-            let frame = match timeout(self.idle_timeout, self.body.frame()).await {
+            let frame = match timeout_at(self.deadline, self.body.frame()).await {
                 Err(_) => {
                     self.verifier = None;
                     return Err(self
                         .error(ErrorKind::Timeout)
-                        .with_detail("the blob's next chunk did not arrive in time"));
+                        .with_detail("the blob did not arrive in time"));
                 }
                 Ok(None) => {
                     let Some(verifier) = self.verifier.take() else {

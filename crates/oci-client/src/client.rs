@@ -1,28 +1,20 @@
 //! The [`Client`] and its operations.
 
-use std::collections::HashMap;
-use std::error::Error as StdError;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use http::header::{self, HeaderName, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
-use http_body_util::{BodyExt, Full};
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
-use hyper_util::client::legacy;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use oci_digest::{Digest, Digester, Verifier};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::{Instant, timeout_at};
+use tokio::time::Instant;
 
-use crate::auth::{AuthState, call_scopes};
-use crate::config::{ClientBuilder, ClientConfig, Transport};
-use crate::connector::{ConnectError, Connector};
-use crate::error::{Error, ErrorKind, ServerError, truncate};
-use crate::location::{ManifestLocation, Repository, is_loopback, normalize_registry};
+use crate::auth::{Auth, status_error};
+use crate::config::{ClientBuilder, ClientConfig};
+use crate::error::{Error, ErrorKind, quote};
+use crate::location::{ManifestLocation, Repository, api_host};
 use crate::ratelimit::RateLimit;
-use crate::retry::{Jitter, Outcome};
+use crate::transport::{Call, Transport, header_str, read_body};
 
 /// The four manifest media types, lists first, sent in every manifest request's `Accept`.
 ///
@@ -32,22 +24,17 @@ pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.v2+json";
 
-/// How much of an error body is read to find the registry's error codes.
-const ERROR_BODY_LIMIT: u64 = 64 * 1024;
-
 /// A registry client: cheap to clone, every clone sharing one connection pool and one auth cache.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    http: legacy::Client<Connector, Full<Bytes>>,
-    config: ClientConfig,
+struct Inner {
+    /// Connections, schemes, concurrency limits and retries, shared by every clone.
+    transport: Transport,
     /// Tokens, challenges and credentials, shared by every clone.
-    pub(crate) auth: AuthState,
-    /// One semaphore per registry, limiting the requests in flight to it.
-    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    auth: Auth,
 }
 
 /// The answer to [`Client::ping`].
@@ -77,18 +64,6 @@ pub struct Manifest {
     rate_limit: Option<RateLimit>,
 }
 
-/// One request as the operations describe it; [`Client::send`] adds the endpoint, auth and timeouts.
-pub(crate) struct Call<'a> {
-    pub(crate) registry: &'a str,
-    pub(crate) repository: Option<&'a str>,
-    /// The actions of the repository scope, `pull` or `pull,push`.
-    pub(crate) actions: &'static str,
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
-}
-
 impl Client {
     /// A builder with the default configuration.
     pub fn builder() -> ClientBuilder {
@@ -110,24 +85,17 @@ impl Client {
     ///
     /// [`ErrorKind::InvalidCertificate`] when a registry's CA certificate is unusable.
     pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
-        let connector = Connector::new(&config)?;
-        let http = legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connector);
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
-                config,
-                auth: AuthState::default(),
-                limits: Mutex::new(HashMap::new()),
+                transport: Transport::new(config)?,
+                auth: Auth::default(),
             }),
         })
     }
 
     /// The configuration the client was built from.
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+        self.inner.transport.config()
     }
 
     /// Checks that `registry` speaks the registry API (`GET /v2/`), authenticating when it asks.
@@ -137,10 +105,11 @@ impl Client {
     /// A connect, TLS or timeout error, [`ErrorKind::Unauthorized`] when credentials are missing or refused, or
     /// another [`ErrorKind`] for an unexpected status.
     pub async fn ping(&self, registry: &str) -> Result<Ping, Error> {
-        let registry = normalize_registry(registry)?;
+        let registry = api_host(registry)?;
         let call = Call::new(&registry, None, Method::GET, "/v2/".to_owned());
-        let (response, deadline) = self.send(&call).await?;
-        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let deadline = self.deadline();
+        let response = self.send(&call, deadline).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
         let api_version = header_str(response.headers(), "docker-distribution-api-version").map(str::to_owned);
         Ok(Ping {
             http_version: response.version(),
@@ -156,12 +125,20 @@ impl Client {
     /// [`ErrorKind::NotFound`] for an unknown repository, tag or digest, [`ErrorKind::DigestMismatch`] when the
     /// registry names another digest than the one asked for, and the errors of [`Client::ping`].
     pub async fn manifest_digest(&self, location: &ManifestLocation) -> Result<ManifestHead, Error> {
+        self.manifest_digest_until(location, self.deadline()).await
+    }
+
+    pub(crate) async fn manifest_digest_until(
+        &self,
+        location: &ManifestLocation,
+        deadline: Instant,
+    ) -> Result<ManifestHead, Error> {
         let call = manifest_call(location, Method::HEAD);
-        let (response, deadline) = self.send(&call).await?;
-        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let response = self.send(&call, deadline).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
         let headers = response.headers();
         let Some(digest) = content_digest(&call, headers)? else {
-            let manifest = self.manifest(location).await?;
+            let manifest = self.manifest_until(location, deadline).await?;
             let size = Some(manifest.bytes.len() as u64);
             return Ok(ManifestHead {
                 digest: manifest.digest,
@@ -196,15 +173,23 @@ impl Client {
     /// [`ErrorKind::TooLarge`] past the size limit, [`ErrorKind::DigestMismatch`] when the bytes do not match, and
     /// the errors of [`Client::manifest_digest`].
     pub async fn manifest(&self, location: &ManifestLocation) -> Result<Manifest, Error> {
+        self.manifest_until(location, self.deadline()).await
+    }
+
+    pub(crate) async fn manifest_until(
+        &self,
+        location: &ManifestLocation,
+        deadline: Instant,
+    ) -> Result<Manifest, Error> {
         let call = manifest_call(location, Method::GET);
-        let (response, deadline) = self.send(&call).await?;
-        let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let response = self.send(&call, deadline).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
         let http_version = response.version();
         let announced = content_digest(&call, response.headers())?;
         let media_type = content_type(response.headers());
         let rate_limit = RateLimit::from_headers(response.headers());
-        let limit = self.inner.config.manifest_size_limit;
-        let bytes = read_body(&call, response, limit, deadline).await?;
+        let limit = self.config().manifest_size_limit;
+        let bytes = read_body(call.at, response, limit, deadline).await?;
         let digest = match location.digest().or(announced.as_ref()) {
             Some(expected) => {
                 let mut verifier = Verifier::new(expected.clone());
@@ -245,10 +230,9 @@ impl Client {
         let digest = Digest::sha256(&data);
         let path = format!("/v2/{}/blobs/uploads/", repository.name());
         let start = Call::new(repository.registry(), Some(repository.name()), Method::POST, path).push();
-        let (response, deadline) = self.send(&start).await?;
-        let response = self
-            .expect_status(&start, response, deadline, &[StatusCode::ACCEPTED])
-            .await?;
+        let deadline = self.deadline();
+        let response = self.send(&start, deadline).await?;
+        let response = expect_status(&start, response, deadline, &[StatusCode::ACCEPTED]).await?;
         let location = header_str(response.headers(), header::LOCATION.as_str()).ok_or_else(|| {
             start
                 .error(ErrorKind::Protocol)
@@ -263,9 +247,8 @@ impl Client {
             HeaderValue::from_static("application/octet-stream"),
         ));
         put.body = data;
-        let (response, deadline) = self.send(&put).await?;
-        self.expect_status(&put, response, deadline, &[StatusCode::CREATED])
-            .await?;
+        let response = self.send(&put, deadline).await?;
+        expect_status(&put, response, deadline, &[StatusCode::CREATED]).await?;
         Ok(digest)
     }
 
@@ -286,14 +269,13 @@ impl Client {
         let mut call = manifest_call(location, Method::PUT).push();
         call.headers.clear();
         let content_type = HeaderValue::from_str(media_type).map_err(|_| {
-            Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", truncate(media_type)))
+            Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", quote(media_type)))
         })?;
         call.headers.push((header::CONTENT_TYPE, content_type));
         call.body = bytes;
-        let (response, deadline) = self.send(&call).await?;
-        let response = self
-            .expect_status(&call, response, deadline, &[StatusCode::CREATED])
-            .await?;
+        let deadline = self.deadline();
+        let response = self.send(&call, deadline).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::CREATED]).await?;
         if let Some(announced) = content_digest(&call, response.headers())? {
             if announced != digest {
                 return Err(call
@@ -304,173 +286,50 @@ impl Client {
         Ok(digest)
     }
 
-    /// The shared state.
-    pub(crate) fn inner(&self) -> &Inner {
-        &self.inner
+    /// Fetches tokens ahead of time for pulling every repository of `repositories` on `registry`, in as few token
+    /// requests as the registry allows: one for the whole batch (split only when the query would grow too long),
+    /// and one per repository where the registry granted fewer scopes than asked for. Later requests to these
+    /// repositories then find their token in the cache.
+    ///
+    /// Does nothing for a registry that asks for no token (open, or Basic auth). Learns the registry's challenge with
+    /// one `GET /v2/` when it is not known yet.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for an invalid registry or repository name, and the errors of a token request
+    /// (see [`Client::ping`]). A repository the registry refuses is no error here: its own request will say so.
+    pub async fn authorize_batch(&self, registry: &str, repositories: &[&str]) -> Result<(), Error> {
+        let registry = api_host(registry)?;
+        self.inner
+            .auth
+            .authorize_batch(&self.inner.transport, &registry, repositories, self.deadline())
+            .await
     }
 
-    /// Sends `call`, authorized as the registry asks (see the `auth` module), retrying as the [`RetryPolicy`]
-    /// allows, and returns the response with the deadline for reading its body.
-    pub(crate) async fn send(&self, call: &Call<'_>) -> Result<(Response<Incoming>, Instant), Error> {
-        let scopes = call_scopes(call)?;
-        let mut sent = self.preauthorize(call, &scopes).await?;
-        loop {
-            let (response, deadline) = self.send_with_retries(call, sent.header.as_ref()).await?;
-            if response.status() != StatusCode::UNAUTHORIZED {
-                return Ok((response, deadline));
-            }
-            match self.answer_challenge(call, &scopes, &response, &sent, deadline).await? {
-                Some(next) => sent = next,
-                None => return Ok((response, deadline)),
-            }
-        }
+    /// How many token requests this client (and its clones) has sent so far.
+    pub fn token_requests(&self) -> u64 {
+        self.inner.auth.token_requests()
     }
 
-    /// Sends `call` to its registry, again after a connect error, a 5xx or a 429 when the method is idempotent and
-    /// the policy allows, each attempt holding one of the registry's concurrency permits until its headers arrive.
-    pub(crate) async fn send_with_retries(
-        &self,
-        call: &Call<'_>,
-        authorization: Option<&HeaderValue>,
-    ) -> Result<(Response<Incoming>, Instant), Error> {
-        let policy = self.inner.config.retry_policy;
-        let mut jitter = Jitter::new();
-        let mut attempt = 1;
-        loop {
-            let deadline = Instant::now() + self.inner.config.request_timeout;
-            let result = {
-                let _permit = self.permit(call.registry).await;
-                self.send_once(call, authorization, deadline).await
-            };
-            let outcome = match &result {
-                Ok(response) => Outcome::Status(response.status()),
-                Err(err) if err.kind() == ErrorKind::Connect => Outcome::Connect,
-                Err(_) => return result.map(|response| (response, deadline)),
-            };
-            let retry_after = result
-                .as_ref()
-                .ok()
-                .and_then(|response| header_str(response.headers(), header::RETRY_AFTER.as_str()));
-            let delay = policy.next_delay(
-                attempt,
-                &call.method,
-                outcome,
-                retry_after,
-                SystemTime::now(),
-                &mut jitter,
-            );
-            let Some(delay) = delay else {
-                return result.map(|response| (response, deadline));
-            };
-            drop(result);
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+    /// The transport under the client: connections, schemes, limits, retries.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
-    /// A permit of `registry`'s semaphore, when the configuration limits concurrency.
-    async fn permit(&self, registry: &str) -> Option<OwnedSemaphorePermit> {
-        let limit = self.inner.config.max_concurrency_per_registry?;
-        let semaphore = {
-            let mut limits = self.inner.limits.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(
-                limits
-                    .entry(registry.to_owned())
-                    .or_insert_with(|| Arc::new(Semaphore::new(limit.max(1)))),
-            )
-        };
-        semaphore.acquire_owned().await.ok()
+    /// The auth state shared by every clone.
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
     }
 
-    async fn send_once(
-        &self,
-        call: &Call<'_>,
-        authorization: Option<&HeaderValue>,
-        deadline: Instant,
-    ) -> Result<Response<Incoming>, Error> {
-        let base = self.base_url(call.registry)?;
-        let uri: Uri = format!("{base}{}", call.path)
-            .parse()
-            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-        self.request(call, uri, authorization, deadline).await
+    /// The deadline of an operation starting now.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.inner.transport.deadline()
     }
 
-    /// Sends one request to `uri` with the call's method, headers and body.
-    pub(crate) async fn request(
-        &self,
-        call: &Call<'_>,
-        uri: Uri,
-        authorization: Option<&HeaderValue>,
-        deadline: Instant,
-    ) -> Result<Response<Incoming>, Error> {
-        self.request_parts(
-            call,
-            call.method.clone(),
-            uri,
-            &call.headers,
-            call.body.clone(),
-            authorization,
-            deadline,
-        )
-        .await
-    }
-
-    /// Sends one request to `uri`, which may be on another host than the call's registry (a token realm, a
-    /// redirect); errors name the call's registry and repository.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "an internal helper with the parts of one request"
-    )]
-    pub(crate) async fn request_parts(
-        &self,
-        call: &Call<'_>,
-        method: Method,
-        uri: Uri,
-        headers: &[(HeaderName, HeaderValue)],
-        body: Bytes,
-        authorization: Option<&HeaderValue>,
-        deadline: Instant,
-    ) -> Result<Response<Incoming>, Error> {
-        let mut request = Request::builder().method(method).uri(uri);
-        let user_agent = header_value(&self.inner.config.user_agent)?;
-        if let Some(request_headers) = request.headers_mut() {
-            request_headers.insert(header::USER_AGENT, user_agent);
-            for (name, value) in headers {
-                request_headers.append(name.clone(), value.clone());
-            }
-            if let Some(value) = authorization {
-                request_headers.insert(header::AUTHORIZATION, value.clone());
-            }
-        }
-        let request = request
-            .body(Full::new(body))
-            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-        match timeout_at(deadline, self.inner.http.request(request)).await {
-            Err(_) => Err(call
-                .error(ErrorKind::Timeout)
-                .with_detail("no response within the request timeout")),
-            Ok(Err(err)) => Err(call.error(transport_kind(&err)).with_source(err)),
-            Ok(Ok(response)) => Ok(response),
-        }
-    }
-
-    /// `https://host` or, where the configuration asks for it and permits it, `http://host`.
-    pub(crate) fn base_url(&self, registry: &str) -> Result<String, Error> {
-        let options = self.inner.config.registry(registry);
-        match options.map(|o| o.transport).unwrap_or_default() {
-            Transport::Http => {
-                if !options.is_some_and(|o| o.insecure) && !is_loopback(registry) {
-                    return Err(Error::new(ErrorKind::InsecureTransport).with_registry(registry));
-                }
-                Ok(format!("http://{registry}"))
-            }
-            Transport::Https => Ok(format!("https://{registry}")),
-        }
-    }
-
-    /// Whether plain HTTP may be used for `authority` (a token realm's host, for example).
-    pub(crate) fn plain_http_allowed(&self, authority: &str) -> bool {
-        is_loopback(authority) || self.inner.config.registry(authority).is_some_and(|o| o.insecure)
+    /// Sends `call`, authorized as the registry asks (see the `auth` module), retrying as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows, all before `deadline`.
+    pub(crate) async fn send(&self, call: &Call<'_>, deadline: Instant) -> Result<Response<Incoming>, Error> {
+        self.inner.auth.send(&self.inner.transport, call, deadline).await
     }
 
     /// The path of `location` when it is relative or on the registry's own origin.
@@ -484,93 +343,39 @@ impl Client {
                 .with_detail("bad Location")
         })?;
         let base: Uri = self
-            .base_url(call.registry)?
+            .transport()
+            .base_url(call.at.registry)?
             .parse()
             .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
         if uri.authority() != base.authority() {
             return Err(call
                 .error(ErrorKind::Protocol)
-                .with_detail(format!("upload location on another host: `{}`", truncate(location))));
+                .with_detail(format!("upload location on another host: `{}`", quote(location))));
         }
         Ok(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
-    }
-
-    /// Passes a response with one of the `expected` statuses, and turns any other into a typed error that carries
-    /// the registry's error codes.
-    pub(crate) async fn expect_status(
-        &self,
-        call: &Call<'_>,
-        response: Response<Incoming>,
-        deadline: Instant,
-        expected: &[StatusCode],
-    ) -> Result<Response<Incoming>, Error> {
-        let status = response.status();
-        if expected.contains(&status) {
-            return Ok(response);
-        }
-        let challenge = header_str(response.headers(), header::WWW_AUTHENTICATE.as_str()).map(truncate);
-        let rate_limit = RateLimit::from_headers(response.headers());
-        let body = read_body(call, response, ERROR_BODY_LIMIT, deadline)
-            .await
-            .unwrap_or_default();
-        let kind = match status {
-            StatusCode::UNAUTHORIZED => ErrorKind::Unauthorized,
-            StatusCode::FORBIDDEN => ErrorKind::Denied,
-            StatusCode::NOT_FOUND => ErrorKind::NotFound,
-            StatusCode::TOO_MANY_REQUESTS => ErrorKind::TooManyRequests,
-            _ => ErrorKind::Status,
-        };
-        let mut err = call
-            .error(kind)
-            .with_status(status, ServerError::parse_body(&body))
-            .with_rate_limit(rate_limit);
-        if status == StatusCode::UNAUTHORIZED {
-            if let Ok(scopes) = call_scopes(call) {
-                err = err.with_scope(&scopes);
-            }
-        }
-        if let Some(challenge) = challenge {
-            err = err.with_detail(format!("challenge `{challenge}`"));
-        }
-        Err(err)
     }
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.inner.config)
+            .field("config", self.config())
             .finish_non_exhaustive()
     }
 }
 
-impl<'a> Call<'a> {
-    pub(crate) fn new(registry: &'a str, repository: Option<&'a str>, method: Method, path: String) -> Self {
-        Self {
-            registry,
-            repository,
-            actions: "pull",
-            method,
-            path,
-            headers: Vec::new(),
-            body: Bytes::new(),
-        }
+/// Passes a response with one of the `expected` statuses, and turns any other into a typed error that carries the
+/// registry's error codes.
+pub(crate) async fn expect_status(
+    call: &Call<'_>,
+    response: Response<Incoming>,
+    deadline: Instant,
+    expected: &[StatusCode],
+) -> Result<Response<Incoming>, Error> {
+    if expected.contains(&response.status()) {
+        return Ok(response);
     }
-
-    fn push(mut self) -> Self {
-        self.actions = "pull,push";
-        self
-    }
-
-    pub(crate) fn get(&self, path: String) -> Self {
-        Self::new(self.registry, self.repository, Method::GET, path)
-    }
-
-    pub(crate) fn error(&self, kind: ErrorKind) -> Error {
-        Error::new(kind)
-            .with_registry(self.registry)
-            .with_repository(self.repository)
-    }
+    Err(status_error(call.at, response, deadline).await)
 }
 
 impl Ping {
@@ -650,74 +455,6 @@ fn manifest_call(location: &ManifestLocation, method: Method) -> Call<'_> {
     call.headers
         .push((header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT)));
     call
-}
-
-/// Reads a body up to `limit` bytes: refuses a larger `Content-Length` up front and stops reading past the limit.
-pub(crate) async fn read_body(
-    call: &Call<'_>,
-    response: Response<Incoming>,
-    limit: u64,
-    deadline: Instant,
-) -> Result<Bytes, Error> {
-    let too_large = || {
-        call.error(ErrorKind::TooLarge)
-            .with_detail(format!("the limit is {limit} bytes"))
-    };
-    let length = header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse::<u64>().ok());
-    if length.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    let mut body = response.into_body();
-    let mut bytes = BytesMut::new();
-    loop {
-        let frame = match timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                return Err(call
-                    .error(ErrorKind::Timeout)
-                    .with_detail("the body did not arrive in time"));
-            }
-            Ok(None) => break,
-            Ok(Some(Err(err))) => return Err(call.error(ErrorKind::Http).with_source(err)),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() as u64 + data.len() as u64 > limit {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&data);
-        }
-    }
-    Ok(bytes.freeze())
-}
-
-fn transport_kind(err: &legacy::Error) -> ErrorKind {
-    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(cause) = next {
-        if let Some(connect) = cause.downcast_ref::<ConnectError>() {
-            return connect.kind;
-        }
-        if cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        {
-            return ErrorKind::Timeout;
-        }
-        next = cause.source();
-    }
-    if err.is_connect() {
-        ErrorKind::Connect
-    } else {
-        ErrorKind::Http
-    }
-}
-
-pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
-}
-
-fn header_value(value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::new(ErrorKind::InvalidInput).with_detail("a header value holds characters HTTP forbids"))
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {

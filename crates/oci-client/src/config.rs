@@ -10,18 +10,22 @@ use rustls::pki_types::pem::PemObject;
 use oci_auth::CredentialStore;
 
 use crate::error::{Error, ErrorKind};
+use crate::location::{api_host, host_of, is_loopback};
 use crate::retry::RetryPolicy;
 
 /// The default limit of requests in flight to one registry.
 const DEFAULT_CONCURRENCY_PER_REGISTRY: usize = 32;
-use crate::location::{is_loopback, normalize_registry};
 
 /// How the client talks to a registry.
+///
+/// Without a choice, a registry gets HTTPS, except that a loopback registry (`localhost`, 127.0.0.0/8, `::1`) whose
+/// HTTPS port answers in plain HTTP is then spoken to in plain HTTP, as Docker treats its default insecure range;
+/// that is decided once per registry and remembered.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
-    /// HTTPS with certificate verification against the web PKI roots and the registry's extra CA certificates.
-    #[default]
+    /// HTTPS with certificate verification against the web PKI roots and the registry's extra CA certificates,
+    /// never plain HTTP.
     Https,
     /// Plain HTTP: allowed only for loopback registries and registries marked [`RegistryOptions::insecure`].
     Http,
@@ -37,7 +41,7 @@ pub struct Credentials {
 /// Options for one registry host.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
-    pub(crate) transport: Transport,
+    pub(crate) transport: Option<Transport>,
     pub(crate) insecure: bool,
     pub(crate) ca_certificates: Vec<CertificateDer<'static>>,
     pub(crate) credentials: Option<Credentials>,
@@ -97,9 +101,9 @@ impl RegistryOptions {
         Self::default()
     }
 
-    /// Chooses HTTPS or plain HTTP.
+    /// Chooses HTTPS or plain HTTP, instead of HTTPS with the plain-HTTP fallback for loopback registries.
     pub fn transport(mut self, transport: Transport) -> Self {
-        self.transport = transport;
+        self.transport = Some(transport);
         self
     }
 
@@ -156,9 +160,12 @@ impl Default for ClientConfig {
 }
 
 impl ClientConfig {
-    /// The options for `registry` (already normalized), or the defaults.
+    /// The options for `registry` (already normalized): those given for its `host:port`, else those given for its
+    /// host alone (which cover every port).
     pub(crate) fn registry(&self, registry: &str) -> Option<&RegistryOptions> {
-        self.registries.get(registry)
+        self.registries
+            .get(registry)
+            .or_else(|| self.registries.get(host_of(registry)))
     }
 
     /// The connect timeout (TCP and TLS handshake).
@@ -166,7 +173,8 @@ impl ClientConfig {
         self.connect_timeout
     }
 
-    /// The time a request may take, from sending it to the end of its body.
+    /// The time one operation may take (a manifest request, a tag list page, one update check), from its first
+    /// request to the end of its last body, retries, token requests and `Retry-After` waits included.
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
     }
@@ -201,7 +209,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the request timeout, from sending a request to the end of its response body (default 30 s).
+    /// Sets the time one operation may take, retries, token requests and `Retry-After` waits included (default
+    /// 30 s); see [`ClientConfig::request_timeout`].
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.config.request_timeout = timeout;
         self
@@ -242,15 +251,39 @@ impl ClientBuilder {
         self
     }
 
+    /// Uses `username` and `password_or_token` for `registry` (`host`, `host:port`, or `docker.io`) when it asks
+    /// for credentials, keeping the registry's other options. A shorthand for [`ClientBuilder::registry`] with
+    /// [`RegistryOptions::credentials`].
+    ///
+    /// ```
+    /// let client = oci_client::Client::builder()
+    ///     .add_auth("ghcr.io", "octocat", "ghp_token")
+    ///     .build()?;
+    /// # Ok::<(), oci_client::Error>(())
+    /// ```
+    pub fn add_auth(mut self, registry: &str, username: &str, password_or_token: &str) -> Self {
+        match api_host(registry) {
+            Ok(host) => {
+                let options = self.config.registries.entry(host).or_default();
+                options.credentials = Some(Credentials::new(username, password_or_token));
+            }
+            Err(err) => {
+                self.error.get_or_insert(err);
+            }
+        }
+        self
+    }
+
     /// Sets the `User-Agent` header.
     pub fn user_agent(mut self, user_agent: &str) -> Self {
         user_agent.clone_into(&mut self.config.user_agent);
         self
     }
 
-    /// Sets the options for `registry` (`host` or `host:port`; `docker.io` means Docker Hub).
+    /// Sets the options for `registry`: `host:port` for one port, or `host` alone for every port of the host
+    /// (`docker.io` means Docker Hub).
     pub fn registry(mut self, registry: &str, options: RegistryOptions) -> Self {
-        match normalize_registry(registry) {
+        match api_host(registry) {
             Ok(host) => {
                 self.config.registries.insert(host, options);
             }
@@ -272,7 +305,7 @@ impl ClientBuilder {
             return Err(err);
         }
         for (host, options) in &self.config.registries {
-            if options.transport == Transport::Http && !options.insecure && !is_loopback(host) {
+            if options.transport == Some(Transport::Http) && !options.insecure && !is_loopback(host) {
                 return Err(Error::new(ErrorKind::InsecureTransport)
                     .with_registry(host)
                     .with_detail(

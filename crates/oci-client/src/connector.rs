@@ -47,6 +47,8 @@ pub(crate) enum Stream {
 #[derive(Debug)]
 pub(crate) struct ConnectError {
     pub(crate) kind: ErrorKind,
+    /// The TLS handshake met a server that answered in plain HTTP (or hung up at once, as some do).
+    pub(crate) plain_http_answer: bool,
     source: Box<dyn StdError + Send + Sync>,
 }
 
@@ -150,7 +152,12 @@ impl tower_service::Service<Uri> for Connector {
             let tls_stream = tokio::time::timeout(timeout, handshake)
                 .await
                 .map_err(|_| ConnectError::new(ErrorKind::Timeout, "TLS handshake timed out"))?
-                .map_err(|err| ConnectError::new(ErrorKind::Tls, err))?;
+                .map_err(|err| {
+                    let plain_http_answer = answered_in_plain_http(&err);
+                    let mut err = ConnectError::new(ErrorKind::Tls, err);
+                    err.plain_http_answer = plain_http_answer;
+                    err
+                })?;
             Ok(Stream::Tls(Box::new(TokioIo::new(tls_stream))))
         })
     }
@@ -160,9 +167,21 @@ impl ConnectError {
     fn new(kind: ErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         Self {
             kind,
+            plain_http_answer: false,
             source: source.into(),
         }
     }
+}
+
+/// Whether a failed handshake looks like a server speaking plain HTTP: its first bytes (`HTTP/1.1 400`) are no TLS
+/// record, or it closed the connection at once.
+fn answered_in_plain_http(err: &io::Error) -> bool {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    err.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|tls| matches!(tls, rustls::Error::InvalidMessage(_)))
 }
 
 impl fmt::Display for ConnectError {

@@ -9,22 +9,34 @@ use crate::ratelimit::RateLimit;
 
 /// An error from the client: its [`ErrorKind`], the registry and repository it concerns, the HTTP status and the
 /// registry's own error codes when it answered, and the underlying cause when there is one.
+///
+/// One pointer wide, so `Result<T, Error>` stays small. `Display` says what went wrong at this layer only; the
+/// cause is [`source()`](StdError::source), as error reporters expect (they print both, so `Display` never repeats
+/// it). The alternate form `{:#}` appends the causes, for a one-line message.
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
     kind: ErrorKind,
     registry: Option<String>,
     repository: Option<String>,
     status: Option<StatusCode>,
     server_errors: Vec<ServerError>,
     detail: Option<Box<str>>,
-    /// Rarely present, so boxed to keep `Result<T, Error>` small.
-    extra: Option<Box<Extra>>,
+    scope: Option<String>,
+    rate_limit: Option<RateLimit>,
+    credentials: Option<CredentialsSent>,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
-#[derive(Debug, Default)]
-struct Extra {
-    scope: Option<String>,
-    rate_limit: Option<RateLimit>,
+/// Whether credentials went with a refused request, and where they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CredentialsSent {
+    /// None were sent: the request was anonymous.
+    None,
+    /// Credentials from this source were sent (never the secret itself).
+    From(String),
 }
 
 /// What kind of failure an [`Error`] is.
@@ -70,6 +82,12 @@ pub enum ErrorKind {
     Credentials,
     /// A redirect chain was longer than the client follows, or looped.
     TooManyRedirects,
+    /// The registry kept answering `401` with new challenges: the request gave up after a few rounds instead of
+    /// sending credentials again and again.
+    AuthLoop,
+    /// A token realm or a redirect points to an address no registry should send a client to (link-local, cloud
+    /// metadata, unspecified), by its text or by what its name resolves to.
+    ForbiddenAddress,
 }
 
 /// One entry of the registry's JSON error body, `{"errors":[{"code","message","detail"}]}`.
@@ -83,91 +101,117 @@ pub struct ServerError {
 impl Error {
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The registry host the failed request went to, when it concerns one.
     pub fn registry(&self) -> Option<&str> {
-        self.registry.as_deref()
+        self.inner.registry.as_deref()
     }
 
     /// The repository the failed request concerned, when there was one.
     pub fn repository(&self) -> Option<&str> {
-        self.repository.as_deref()
+        self.inner.repository.as_deref()
     }
 
     /// The HTTP status the registry answered with, when it answered.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.inner.status
     }
 
     /// The errors the registry listed in its JSON error body (empty when it sent none).
     pub fn server_errors(&self) -> &[ServerError] {
-        &self.server_errors
-    }
-
-    pub(crate) fn new(kind: ErrorKind) -> Self {
-        Self {
-            kind,
-            registry: None,
-            repository: None,
-            status: None,
-            server_errors: Vec::new(),
-            detail: None,
-            extra: None,
-            source: None,
-        }
+        &self.inner.server_errors
     }
 
     /// The token scope an auth failure concerns (`repository:NAME:pull`), when it concerns one.
     pub fn scope(&self) -> Option<&str> {
-        self.extra.as_ref()?.scope.as_deref()
+        self.inner.scope.as_deref()
     }
 
     /// The rate-limit headers of the response, for [`ErrorKind::TooManyRequests`] (and any other answer that
     /// carried them).
     pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.extra.as_ref()?.rate_limit.as_ref()
+        self.inner.rate_limit.as_ref()
+    }
+
+    /// For a refused request ([`ErrorKind::Unauthorized`]): `Some(None)` when it went without credentials,
+    /// `Some(Some(source))` when credentials went with it, `source` saying where they came from (`explicit`,
+    /// `docker config.json`, `podman auth.json`, `credential helper docker-credential-NAME`), never the secret.
+    /// `None` when the error is not about a refused request.
+    pub fn credentials_sent(&self) -> Option<Option<&str>> {
+        match self.inner.credentials.as_ref()? {
+            CredentialsSent::None => Some(None),
+            CredentialsSent::From(source) => Some(Some(source)),
+        }
+    }
+
+    /// The `oci-auth` error underneath, when this error comes from reading credentials, running a credential
+    /// helper, or an auth rule (plain HTTP, a forbidden realm).
+    pub fn auth_error(&self) -> Option<&oci_auth::Error> {
+        self.inner.source.as_deref()?.downcast_ref::<oci_auth::Error>()
+    }
+
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                registry: None,
+                repository: None,
+                status: None,
+                server_errors: Vec::new(),
+                detail: None,
+                scope: None,
+                rate_limit: None,
+                credentials: None,
+                source: None,
+            }),
+        }
     }
 
     pub(crate) fn with_scope(mut self, scope: &impl fmt::Display) -> Self {
         let scope = scope.to_string();
         if !scope.is_empty() {
-            self.extra.get_or_insert_default().scope = Some(scope);
+            self.inner.scope = Some(scope);
         }
         self
     }
 
     pub(crate) fn with_rate_limit(mut self, rate_limit: Option<RateLimit>) -> Self {
         if rate_limit.is_some() {
-            self.extra.get_or_insert_default().rate_limit = rate_limit;
+            self.inner.rate_limit = rate_limit;
         }
         self
     }
 
+    pub(crate) fn with_credentials_sent(mut self, sent: CredentialsSent) -> Self {
+        self.inner.credentials = Some(sent);
+        self
+    }
+
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into().into_boxed_str());
+        self.inner.detail = Some(detail.into().into_boxed_str());
         self
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        self.source = Some(source.into());
+        self.inner.source = Some(source.into());
         self
     }
 
     pub(crate) fn with_registry(mut self, registry: &str) -> Self {
-        self.registry = Some(registry.to_owned());
+        self.inner.registry = Some(registry.to_owned());
         self
     }
 
     pub(crate) fn with_repository(mut self, repository: Option<&str>) -> Self {
-        self.repository = repository.map(str::to_owned);
+        self.inner.repository = repository.map(str::to_owned);
         self
     }
 
     pub(crate) fn with_status(mut self, status: StatusCode, server_errors: Vec<ServerError>) -> Self {
-        self.status = Some(status);
-        self.server_errors = server_errors;
+        self.inner.status = Some(status);
+        self.inner.server_errors = server_errors;
         self
     }
 }
@@ -215,7 +259,7 @@ impl ServerError {
                 detail: entry
                     .detail
                     .filter(|value| !value.is_null())
-                    .map(|value| truncate(&value.to_string())),
+                    .map(|value| quote(&value.to_string())),
             })
             .collect()
     }
@@ -223,7 +267,8 @@ impl ServerError {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+        let inner = &*self.inner;
+        let what = match inner.kind {
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::InsecureTransport => "plain HTTP refused",
             ErrorKind::InvalidCertificate => "invalid CA certificate",
@@ -243,31 +288,32 @@ impl fmt::Display for Error {
             ErrorKind::PlatformNotFound => "no image for the platform",
             ErrorKind::Credentials => "credentials unavailable",
             ErrorKind::TooManyRedirects => "too many redirects",
+            ErrorKind::AuthLoop => "authentication did not settle",
+            ErrorKind::ForbiddenAddress => "forbidden address",
         };
         f.write_str(what)?;
-        match (&self.registry, &self.repository) {
-            (Some(registry), Some(repository)) => write!(f, " for `{registry}/{repository}`")?,
-            (Some(registry), None) => write!(f, " for registry `{registry}`")?,
+        match (&inner.registry, &inner.repository) {
+            (Some(registry), Some(repository)) => write!(f, " for `{}/{}`", quote(registry), quote(repository))?,
+            (Some(registry), None) => write!(f, " for registry `{}`", quote(registry))?,
             _ => {}
         }
-        if let Some(scope) = self.scope() {
-            write!(f, " (scope `{scope}`)")?;
+        if let Some(scope) = &inner.scope {
+            write!(f, " (scope `{}`)", quote(scope))?;
         }
-        if let Some(status) = self.status {
+        if let Some(status) = inner.status {
             write!(f, ": HTTP {}", status.as_u16())?;
         }
-        for (i, server) in self.server_errors.iter().enumerate() {
+        for (i, server) in inner.server_errors.iter().enumerate() {
             let sep = if i == 0 { ": " } else { "; " };
-            write!(f, "{sep}{} ({})", server.code, server.message)?;
+            write!(f, "{sep}{} ({})", quote(&server.code), quote(&server.message))?;
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &inner.detail {
             write!(f, ": {detail}")?;
         }
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-            let mut next = source.source();
+        if f.alternate() {
+            let mut next = inner.source.as_deref().map(|source| source as &(dyn StdError + 'static));
             while let Some(cause) = next {
-                write!(f, ": {cause}")?;
+                write!(f, ": {}", crate::text::escape(&cause.to_string(), crate::text::QUOTE_LIMIT * 4))?;
                 next = cause.source();
             }
         }
@@ -277,37 +323,35 @@ impl fmt::Display for Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("registry", &self.registry)
-            .field("repository", &self.repository)
-            .field("status", &self.status)
-            .field("server_errors", &self.server_errors)
-            .field("detail", &self.detail)
-            .field("scope", &self.scope())
-            .field("rate_limit", &self.rate_limit())
-            .field("source", &self.source)
+            .field("kind", &inner.kind)
+            .field("registry", &inner.registry)
+            .field("repository", &inner.repository)
+            .field("status", &inner.status)
+            .field("server_errors", &inner.server_errors)
+            .field("detail", &inner.detail)
+            .field("scope", &inner.scope)
+            .field("rate_limit", &inner.rate_limit)
+            .field("credentials", &inner.credentials)
+            .field("source", &inner.source)
             .finish()
     }
 }
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|source| source as &(dyn StdError + 'static))
+        self.inner
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
     }
 }
 
-/// Shortens text from the network before it goes into a message.
-pub(crate) fn truncate(text: &str) -> String {
-    const MAX: usize = 200;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+/// Foreign text made safe to put into a message: control characters escaped, cut at
+/// [`QUOTE_LIMIT`](crate::text::QUOTE_LIMIT) characters.
+pub(crate) fn quote(text: &str) -> String {
+    crate::text::quote(text)
 }
 
 #[cfg(test)]
@@ -344,10 +388,40 @@ mod tests {
     }
 
     #[test]
-    fn truncates_long_text_on_char_boundaries() {
-        assert_eq!(truncate("short"), "short");
+    fn quotes_long_text_on_char_boundaries() {
+        assert_eq!(quote("short"), "short");
         let long = "é".repeat(150);
-        let short = truncate(&long);
-        assert!(short.ends_with("...") && short.len() <= 203);
+        let short = quote(&long);
+        assert!(short.starts_with(&"é".repeat(100)) && short.ends_with("...(+100 bytes)"), "{short}");
+    }
+
+    #[test]
+    fn is_one_pointer() {
+        assert_eq!(size_of::<Error>(), size_of::<usize>());
+        assert_eq!(size_of::<Result<(), Error>>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let cause = std::io::Error::other("the disk is on fire");
+        let err = Error::new(ErrorKind::Connect)
+            .with_registry("r.example")
+            .with_source(cause);
+        let shown = err.to_string();
+        let source = StdError::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert_eq!(source, "the disk is on fire");
+        assert!(!shown.contains(&source), "{shown}");
+        assert_eq!(format!("{err:#}"), format!("{shown}: {source}"));
+    }
+
+    #[test]
+    fn display_escapes_what_the_registry_said() {
+        let err = Error::new(ErrorKind::Status).with_status(
+            StatusCode::BAD_GATEWAY,
+            ServerError::parse_body(br#"{"errors":[{"code":"X\u001b[2J","message":"line\nforged"}]}"#),
+        );
+        let shown = err.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.contains("X\\x1b[2J") && shown.contains("line\\nforged"), "{shown}");
     }
 }

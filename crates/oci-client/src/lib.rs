@@ -75,13 +75,30 @@ mod location;
 mod ratelimit;
 mod retry;
 mod tags;
+pub mod text;
+mod transport;
+mod verdict;
 
-pub use blob::{Blob, MAX_REDIRECTS};
-pub use check::{CheckOptions, ResolvedDigest, UpdateCheck, UpdateRequest, UpdateStatus};
+pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
+pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};
-pub use link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
 pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use ratelimit::RateLimit;
-pub use retry::{Jitter, Outcome, RetryPolicy, parse_http_date, parse_retry_after};
+pub use retry::RetryPolicy;
+pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
+
+/// The types in this crate's signatures that come from the crates below it, so that a user of `oci-client` alone
+/// can name them.
+pub use oci_digest::Digest;
+pub use oci_manifest::Platform;
+pub use oci_ref::Reference;
+
+/// Wire helpers public only for this crate's tests and fuzz targets: **not** part of the stable interface, and may
+/// change in any release (as rustls's `internal` module).
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
+    pub use crate::retry::{Jitter, Outcome, parse_http_date, parse_retry_after};
+}

@@ -1,13 +1,14 @@
-//! Minimal, validated addresses of repositories and manifests.
+//! Addresses of repositories and manifests: where a request goes.
 //!
-//! These stand in for `oci-ref`'s types until the client is switched to them: they validate just enough that every
-//! value is safe to put into a request path.
+//! They come infallibly from an [`oci_ref::Reference`] (already valid: its grammar is the registry API's), or from
+//! strings through [`Repository::new`] and [`Repository::tag`], which validate just enough that every value is safe to
+//! put into a request path.
 
 use std::fmt;
 
 use oci_digest::Digest;
 
-use crate::error::{Error, ErrorKind, truncate};
+use crate::error::{Error, ErrorKind, quote};
 
 /// A repository in a registry: the registry host (with an optional port) and the repository name.
 ///
@@ -43,7 +44,7 @@ impl Repository {
     /// [`ErrorKind::InvalidInput`] when the host is not a valid authority or the name is not a repository name
     /// (lowercase components of `[a-z0-9]` separated by `.`, `_`, `__` or dashes, joined by `/`).
     pub fn new(registry: &str, name: &str) -> Result<Self, Error> {
-        let registry = normalize_registry(registry)?;
+        let registry = api_host(registry)?;
         if !valid_name(name) {
             return Err(invalid("repository name", name));
         }
@@ -107,52 +108,40 @@ impl ManifestLocation {
     }
 }
 
-impl TryFrom<&oci_ref::Reference> for Repository {
-    type Error = Error;
-
-    /// The repository of a parsed reference; `docker.io` becomes Docker Hub's API host.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidInput`] when the reference has no registry (`oci_ref::Reference::parse_raw` of a name
-    /// without a domain) or names one that cannot be used in a request.
-    fn try_from(reference: &oci_ref::Reference) -> Result<Self, Error> {
-        if reference.registry().is_empty() {
-            return Err(invalid("registry host", reference.registry()).with_detail(format!(
-                "the reference `{}` names no registry",
-                truncate(&reference.to_string())
-            )));
-        }
-        Self::new(reference.registry(), reference.repository())
+impl From<&oci_ref::Reference> for Repository {
+    /// The repository of a parsed reference; `docker.io` becomes Docker Hub's API host. A reference without a
+    /// registry (from [`oci_ref::Reference::parse_raw`]) means Docker Hub, as Docker reads it, with `library/` before
+    /// a one-component name.
+    fn from(reference: &oci_ref::Reference) -> Self {
+        let (registry, name) = match reference.registry() {
+            "" if !reference.repository().contains('/') => {
+                (DOCKER_HUB_API.to_owned(), format!("library/{}", reference.repository()))
+            }
+            "" => (DOCKER_HUB_API.to_owned(), reference.repository().to_owned()),
+            registry => (docker_hub_to_api(registry).to_owned(), reference.repository().to_owned()),
+        };
+        Self { registry, name }
     }
 }
 
-impl TryFrom<&oci_ref::Reference> for ManifestLocation {
-    type Error = Error;
-
+impl From<&oci_ref::Reference> for ManifestLocation {
     /// The manifest a parsed reference names: by digest when it has one (a digest pins the manifest, whatever the
     /// tag says), else by tag, else by the default tag `latest`.
-    ///
-    /// # Errors
-    ///
-    /// The errors of [`Repository`]'s conversion, and [`ErrorKind::InvalidInput`] for a tag the registry API does
-    /// not accept.
-    fn try_from(reference: &oci_ref::Reference) -> Result<Self, Error> {
-        let repository = Repository::try_from(reference)?;
-        match (reference.digest(), reference.tag()) {
-            (Some(digest), _) => Ok(repository.digest(digest.clone())),
-            (None, Some(tag)) => repository.tag(tag),
-            (None, None) => repository.tag("latest"),
-        }
+    fn from(reference: &oci_ref::Reference) -> Self {
+        let repository = Repository::from(reference);
+        let reference = match (reference.digest(), reference.tag()) {
+            (Some(digest), _) => ManifestReference::Digest(digest.clone()),
+            (None, Some(tag)) => ManifestReference::Tag(tag.to_owned()),
+            (None, None) => ManifestReference::Tag("latest".to_owned()),
+        };
+        Self { repository, reference }
     }
 }
 
-impl TryFrom<oci_ref::Reference> for ManifestLocation {
-    type Error = Error;
-
+impl From<oci_ref::Reference> for ManifestLocation {
     /// As for `&Reference`.
-    fn try_from(reference: oci_ref::Reference) -> Result<Self, Error> {
-        Self::try_from(&reference)
+    fn from(reference: oci_ref::Reference) -> Self {
+        Self::from(&reference)
     }
 }
 
@@ -187,8 +176,12 @@ impl ManifestReference {
     }
 }
 
-/// Validates a registry authority and applies Docker Hub's host rewrite.
-pub(crate) fn normalize_registry(registry: &str) -> Result<String, Error> {
+/// Docker Hub's API host, where `docker.io` and `index.docker.io` send requests.
+pub(crate) const DOCKER_HUB_API: &str = "registry-1.docker.io";
+
+/// Validates a registry authority and gives the host requests go to: Docker Hub's names become its API host
+/// (credentials files key Docker Hub differently: see `oci_auth::normalize_registry`).
+pub(crate) fn api_host(registry: &str) -> Result<String, Error> {
     let valid = !registry.is_empty()
         && registry.len() <= 255
         && !registry.contains(['@', '/', '?', '#'])
@@ -197,19 +190,28 @@ pub(crate) fn normalize_registry(registry: &str) -> Result<String, Error> {
     if !valid {
         return Err(invalid("registry host", registry));
     }
-    Ok(match registry {
-        "docker.io" | "index.docker.io" => "registry-1.docker.io".to_owned(),
-        other => other.to_owned(),
-    })
+    Ok(docker_hub_to_api(registry).to_owned())
 }
 
-/// Whether a registry authority names the loopback interface, where plain HTTP is allowed as Docker allows it.
-pub(crate) fn is_loopback(registry: &str) -> bool {
-    let host = match registry.strip_prefix('[') {
+fn docker_hub_to_api(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => DOCKER_HUB_API,
+        other => other,
+    }
+}
+
+/// Whether a registry authority (`host[:port]`) names the loopback interface by its text, with the workspace's one
+/// loopback rule ([`oci_auth::is_loopback_host`]). What the name resolves to is checked again when connecting.
+pub(crate) fn is_loopback(authority: &str) -> bool {
+    oci_auth::is_loopback_host(host_of(authority))
+}
+
+/// The host of an authority, without brackets or port.
+pub(crate) fn host_of(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => registry.rsplit_once(':').map_or(registry, |(host, _)| host),
-    };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    }
 }
 
 /// A port after the host, if any, is a number that fits in 16 bits.
@@ -253,7 +255,7 @@ fn valid_tag(tag: &str) -> bool {
 }
 
 fn invalid(what: &str, input: &str) -> Error {
-    Error::new(ErrorKind::InvalidInput).with_detail(format!("not a valid {what}: `{}`", truncate(input)))
+    Error::new(ErrorKind::InvalidInput).with_detail(format!("not a valid {what}: `{}`", quote(input)))
 }
 
 #[cfg(test)]
@@ -298,7 +300,7 @@ mod tests {
     #[test]
     fn registries() {
         let check = |input: &str, expected: Option<&str>| {
-            assert_eq!(normalize_registry(input).ok().as_deref(), expected, "{input}");
+            assert_eq!(api_host(input).ok().as_deref(), expected, "{input}");
         };
         check("docker.io", Some("registry-1.docker.io"));
         check("index.docker.io", Some("registry-1.docker.io"));
@@ -340,11 +342,7 @@ mod tests {
     fn from_references() {
         let check = |input: &str, expected: &str| {
             let reference = oci_ref::Reference::parse_normalized(input).unwrap();
-            assert_eq!(
-                ManifestLocation::try_from(&reference).unwrap().to_string(),
-                expected,
-                "{input}"
-            );
+            assert_eq!(ManifestLocation::from(&reference).to_string(), expected, "{input}");
         };
         let digest = Digest::sha256(b"x");
         check("alpine", "registry-1.docker.io/library/alpine:latest");
@@ -357,11 +355,14 @@ mod tests {
             &format!("localhost:5000/r@{digest}"),
             &format!("localhost:5000/r@{digest}"),
         );
-        let raw = oci_ref::Reference::parse_raw("nginx").unwrap();
+        let raw = oci_ref::Reference::parse_raw("nginx:1").unwrap();
         assert_eq!(
-            ManifestLocation::try_from(&raw).unwrap_err().kind(),
-            ErrorKind::InvalidInput
+            ManifestLocation::from(&raw).to_string(),
+            "registry-1.docker.io/library/nginx:1"
         );
+        // Go's raw grammar takes the first component as the registry.
+        let raw = oci_ref::Reference::parse_raw("user/app").unwrap();
+        assert_eq!(ManifestLocation::from(&raw).to_string(), "user/app:latest");
     }
 
     #[test]

@@ -4,10 +4,11 @@ use std::collections::HashSet;
 
 use http::{Method, StatusCode, Uri};
 
-use crate::client::{Call, Client, read_body};
-use crate::error::{Error, ErrorKind};
+use crate::client::{Client, expect_status};
+use crate::error::{Error, ErrorKind, quote};
 use crate::link::{NextPage, next_page};
 use crate::location::Repository;
+use crate::transport::{Call, read_body};
 
 /// The page size asked for (registries may send fewer, or ignore it).
 const PAGE_SIZE: u32 = 1000;
@@ -37,7 +38,7 @@ impl Client {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
-        let base = self.base_url(repository.registry())?;
+        let base = self.transport().base_url(repository.registry())?;
         let mut path = format!("/v2/{}/tags/list?n={PAGE_SIZE}", repository.name());
         let mut seen = HashSet::new();
         let mut tags = Vec::new();
@@ -48,8 +49,9 @@ impl Client {
                 Method::GET,
                 path.clone(),
             );
-            let (response, deadline) = self.send(&call).await?;
-            let response = self.expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+            let deadline = self.deadline();
+            let response = self.send(&call, deadline).await?;
+            let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
             let uri: Uri = format!("{base}{path}")
                 .parse()
                 .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
@@ -58,7 +60,7 @@ impl Client {
                     .with_source(err)
                     .with_detail("bad Link header")
             })?;
-            let body = read_body(&call, response, PAGE_LIMIT, deadline).await?;
+            let body = read_body(call.at, response, PAGE_LIMIT, deadline).await?;
             let page: Page = serde_json::from_slice(&body).map_err(|err| {
                 call.error(ErrorKind::Protocol)
                     .with_source(err)
@@ -73,7 +75,7 @@ impl Client {
             if seen.contains(&path) || seen.len() >= MAX_PAGES {
                 return Err(call.error(ErrorKind::Protocol).with_detail(format!(
                     "the tag list's pages loop at `{}`",
-                    crate::error::truncate(&path)
+                    quote(&path)
                 )));
             }
         }

@@ -274,6 +274,13 @@ impl Reference {
         self
     }
 
+    /// The same reference without its digest (`app:1.2@sha256:…` becomes `app:1.2`): what a tag check looks at.
+    #[must_use]
+    pub fn without_digest(mut self) -> Self {
+        self.digest = None;
+        self
+    }
+
     /// Checks the lengths and the digest of a grammatical reference and builds the value.
     fn build(input: &str, parts: Parts<'_>, library: bool) -> Result<Self, Error> {
         let prefix = if library { OFFICIAL_REPO_PREFIX } else { "" };

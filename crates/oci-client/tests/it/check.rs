@@ -169,7 +169,7 @@ async fn multi_arch_verdicts_for_indexes_and_lists() {
 
         // No current digest: the tag's digest and the platform's image, no verdict.
         let (check, _) = setup.check(&setup.request(name, "t", None, "linux/arm64")).await;
-        assert_eq!(check.status(), UpdateStatus::Unpinned);
+        assert_eq!(check.status(), UpdateStatus::NoDigest);
         assert_eq!(check.latest_digest(), &new.digest);
         assert_eq!(check.platform_digest(), Some(&new_children[1]));
 
@@ -211,7 +211,8 @@ async fn single_arch_moved_tag() {
     assert_eq!(check.platform_digest(), None);
     assert_eq!(check.platform_changed(), Some(true));
     assert_eq!(check.index_changed(), None);
-    assert_eq!(heads, 1, "the media type says it is not an index: no GET");
+    assert_eq!(check.verified(), true, "a HEAD by digest confirmed the old image exists");
+    assert_eq!(heads, 2, "the media type says it is not an index: a HEAD of the tag and of the old digest, no GET");
 
     let (check, heads) = setup
         .check(&setup.request("single/app", "v1", Some(&new.digest), "linux/amd64"))
@@ -222,7 +223,7 @@ async fn single_arch_moved_tag() {
     let (check, _) = setup
         .check(&setup.request("single/app", "v1", None, "linux/amd64"))
         .await;
-    assert_eq!(check.status(), UpdateStatus::Unpinned);
+    assert_eq!(check.status(), UpdateStatus::NoDigest);
     assert_eq!(check.latest_digest(), &new.digest);
 
     // The digest in the reference is the current one when none is given.
@@ -296,13 +297,13 @@ async fn resolve_and_fetch_by_reference() {
     let resolved = setup.client.resolve_digest(&reference, Some(&arm)).await.unwrap();
     assert_eq!(resolved.platform_digest(), Some(&children[2]));
 
-    let manifest = setup.client.fetch_manifest(&reference).await.unwrap();
+    let manifest = setup.client.fetch_manifest(&reference, None).await.unwrap();
     assert_eq!(manifest.bytes(), &index.bytes);
     let parsed = manifest.parse().unwrap();
     assert_eq!(parsed.as_index().unwrap().manifests().len(), 3);
     let by_digest =
         Reference::parse_normalized(&format!("{}/resolve/app@{}", setup.proxy.host(), children[1])).unwrap();
-    let child = setup.client.fetch_manifest(&by_digest).await.unwrap();
+    let child = setup.client.fetch_manifest(&by_digest, None).await.unwrap();
     assert_eq!(child.digest(), &children[1]);
     assert!(child.parse().unwrap().as_image().is_some());
 

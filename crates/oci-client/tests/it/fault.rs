@@ -10,9 +10,9 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use oci_client::internal::{IgnoredReason, Jitter, NextPage, Outcome, next_page, parse_retry_after};
 use oci_client::{
-    Client, Credentials, ErrorKind, IgnoredReason, Jitter, NextPage, Outcome, RateLimit, RegistryOptions, Repository,
-    RetryPolicy, Transport, next_page, parse_retry_after,
+    Client, Credentials, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Transport,
 };
 use oci_digest::Digest;
 
@@ -319,7 +319,7 @@ async fn a_body_not_matching_the_requested_digest_is_a_mismatch() {
     let location = Repository::new(&server.host(), "a").unwrap().digest(asked.clone());
     let err = bounded(client(&server).manifest(&location)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
-    assert!(err.to_string().contains(asked.as_str()), "{err}");
+    assert!(format!("{err:#}").contains(asked.as_str()), "{err:#}");
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ async fn head_fallback_by_digest_verifies_the_body() {
     // Without Docker-Content-Digest, HEAD by digest falls back to GET, and that GET is verified.
     let err = client(&server).manifest_digest(&location).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
-    assert!(err.to_string().contains(asked.as_str()), "{err}");
+    assert!(format!("{err:#}").contains(asked.as_str()), "{err:#}");
 }
 
 #[tokio::test]

@@ -67,16 +67,28 @@ async fn tls_without_the_ca_fails_with_tls_error() {
         let err = client.ping(registry.host()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
         assert_eq!(err.registry(), Some(registry.host()));
-        assert!(err.to_string().contains("certificate"), "{err}");
+        assert!(format!("{err:#}").contains("certificate"), "{err:#}");
     }
 }
 
 #[tokio::test]
-async fn https_to_a_plain_registry_fails_with_tls_error() {
+async fn a_plain_http_loopback_registry_just_works_unless_https_is_required() {
     let registry = Registry::open();
-    let client = oci_client::Client::builder().build().unwrap();
-    let err = client.ping(registry.host()).await.unwrap_err();
+    // The default client tries HTTPS, meets plain HTTP on loopback, and uses it from then on.
+    let client = oci_client::Client::new().unwrap();
+    let ping = client.ping(registry.host()).await.unwrap();
+    assert_eq!(ping.api_version(), Some("registry/2.0"));
+    client.ping(registry.host()).await.unwrap();
+    let by_name = registry.host().replace("127.0.0.1", "localhost");
+    client.ping(&by_name).await.unwrap();
+    // Asking for HTTPS means HTTPS only.
+    let strict = oci_client::Client::builder()
+        .registry(registry.host(), RegistryOptions::new().transport(oci_client::Transport::Https))
+        .build()
+        .unwrap();
+    let err = strict.ping(registry.host()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(err.to_string().contains("plain HTTP"), "{err}");
 }
 
 #[tokio::test]

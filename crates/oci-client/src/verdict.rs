@@ -1,0 +1,825 @@
+//! The update verdict as a pure state machine: it says which manifest it needs next, is told what the registry
+//! answered, and ends with an [`UpdateCheck`]. No IO: [`Client::check_for_update`](crate::Client::check_for_update)
+//! is the small loop that fetches what it asks for, and every rule below is unit-tested without a registry.
+//!
+//! # The rules
+//!
+//! The digest in use `U` (optional), the tag's digest `D` and media type `T`, the platform `P`:
+//!
+//! 1. Ask for the tag's `HEAD` ([`Need::TagHead`]): `D` and `T`.
+//! 2. `U = D`: up to date, after one request.
+//! 3. `T` is an index, or unknown: ask for the tag's manifest by digest ([`Need::LatestManifest`]). An index gives
+//!    its image for `P`, `C` (never an attestation). No `U`: [`UpdateStatus::NoDigest`]. `U = C`: up to date.
+//!    Otherwise ask for `U`'s manifest ([`Need::CurrentManifest`]): an index whose image for `P` is `C` is up to date
+//!    although the index changed (only other platforms' images moved, which other checkers report as an update);
+//!    another index, or a single image, is an update.
+//! 4. `T` is a single image: no `U` gives [`UpdateStatus::NoDigest`]. Otherwise ask whether `U` exists and what it
+//!    is with a `HEAD` ([`Need::CurrentHead`]): a single image is an update; an index is fetched
+//!    ([`Need::CurrentManifest`]) and is up to date when its image for `P` is `D` (the tag now names that image
+//!    directly), an update otherwise.
+//! 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
+//!    the image for `P` changed.
+//!
+//! The fields are honest: [`UpdateCheck::verified`] is `true` only when `U` was confirmed to exist (it equals the
+//! tag's digest or its image for `P`, or the registry served it); [`UpdateCheck::index_changed`] and
+//! [`UpdateCheck::platform_changed`] are `None` exactly when the answers seen cannot tell.
+
+use std::fmt;
+
+use oci_digest::Digest;
+use oci_manifest::{ManifestKind, Platform};
+use oci_ref::Reference;
+
+use crate::error::{Error, ErrorKind};
+use crate::ratelimit::RateLimit;
+
+/// One image to check: a reference (its tag is what is checked), the digest running now, and the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRequest {
+    reference: Reference,
+    current: Option<Digest>,
+    platform: Platform,
+}
+
+/// Whether the image a tag names now is the one running.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpdateStatus {
+    /// The current digest is the tag's digest, or the platform's image in it did not change.
+    UpToDate,
+    /// The tag names another image for the platform than the current digest.
+    UpdateAvailable,
+    /// No current digest was given: the tag's digest is reported (to pin it), without a verdict.
+    NoDigest,
+}
+
+/// The answer to one [`UpdateRequest`].
+#[derive(Debug, Clone)]
+pub struct UpdateCheck {
+    reference: Reference,
+    status: UpdateStatus,
+    current: Option<Digest>,
+    latest: Digest,
+    platform_digest: Option<Digest>,
+    media_type: String,
+    index_changed: Option<bool>,
+    platform_changed: Option<bool>,
+    verified: bool,
+    note: Option<String>,
+    rate_limit: Option<RateLimit>,
+    requests: u32,
+}
+
+/// What a [`Verdict`] needs to know next.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// The tag's digest and media type: a `HEAD` of the tag, answered with [`Answer::Head`].
+    TagHead,
+    /// The tag's manifest, by this digest: answered with [`Answer::Manifest`].
+    LatestManifest(Digest),
+    /// Whether the current digest exists and what kind of manifest it is: a `HEAD` by digest, answered with
+    /// [`Answer::Head`] or [`Answer::Missing`].
+    CurrentHead(Digest),
+    /// The current digest's manifest: answered with [`Answer::Manifest`] or [`Answer::Missing`].
+    CurrentManifest(Digest),
+    /// Nothing more: [`Verdict::finish`] gives the answer.
+    Done,
+}
+
+/// What the registry answered to a [`Need`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    /// A `HEAD`: the manifest's digest and its media type, when the registry said.
+    Head {
+        /// The manifest's digest.
+        digest: &'a Digest,
+        /// The `Content-Type`, if any.
+        media_type: Option<&'a str>,
+    },
+    /// A manifest, fetched, verified against its digest and parsed.
+    Manifest(&'a oci_manifest::Manifest),
+    /// The registry does not have the manifest asked for (404).
+    Missing,
+}
+
+/// The update rules for one request, as a state machine (see the [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    platform: Platform,
+    check: UpdateCheck,
+    need: Need,
+}
+
+impl UpdateRequest {
+    /// Checks the tag of `reference` (`latest` when it has neither tag nor digest) against `current`, for
+    /// `platform`.
+    ///
+    /// When `current` is `None` and the reference carries a digest (`app:1.2@sha256:…`), that digest is the current
+    /// one. A reference with a digest and no tag (`app@sha256:…`) has no tag to check: its check fails with
+    /// [`ErrorKind::InvalidInput`] rather than guess `latest`.
+    pub fn new(reference: Reference, current: Option<Digest>, platform: Platform) -> Self {
+        let current = current.or_else(|| reference.digest().cloned());
+        let pinned_without_tag = reference.tag().is_none() && reference.digest().is_some();
+        let reference = reference.without_digest();
+        Self {
+            reference: if pinned_without_tag {
+                reference
+            } else {
+                reference.with_default_tag()
+            },
+            current,
+            platform,
+        }
+    }
+
+    /// Parses `image` as Docker reads it (`nginx:latest`, `ghcr.io/o/app:1.2@sha256:…`) and `current_digest`
+    /// (`sha256:…`), to be checked for the platform of this machine ([`Platform::host`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for an image that is not a reference, a digest that is not a digest, or two
+    /// different digests.
+    pub fn parse(image: &str, current_digest: Option<&str>) -> Result<Self, Error> {
+        let reference = Reference::parse_normalized(image).map_err(|err| {
+            Error::new(ErrorKind::InvalidInput)
+                .with_source(err)
+                .with_detail("not an image reference")
+        })?;
+        let current = current_digest
+            .map(|text| {
+                Digest::parse(text.trim()).map_err(|err| {
+                    Error::new(ErrorKind::InvalidInput)
+                        .with_source(err)
+                        .with_detail("not a digest")
+                })
+            })
+            .transpose()?;
+        if let (Some(inline), Some(given)) = (reference.digest(), &current) {
+            if inline != given {
+                return Err(Error::new(ErrorKind::InvalidInput).with_detail(format!(
+                    "the image names {inline} and the current digest is {given}: keep one"
+                )));
+            }
+        }
+        Ok(Self::new(reference, current, Platform::host()))
+    }
+
+    /// The reference to check, without a digest.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// The digest running now, if known.
+    pub fn current(&self) -> Option<&Digest> {
+        self.current.as_ref()
+    }
+
+    /// The platform whose image counts.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+impl UpdateStatus {
+    /// The status as a word with underscores, as JSON output writes it: `up_to_date`, `update_available`,
+    /// `no_digest`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UpToDate => "up_to_date",
+            Self::UpdateAvailable => "update_available",
+            Self::NoDigest => "no_digest",
+        }
+    }
+}
+
+impl fmt::Display for UpdateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UpToDate => "up to date",
+            Self::UpdateAvailable => "update available",
+            Self::NoDigest => "no digest",
+        })
+    }
+}
+
+impl UpdateCheck {
+    /// The reference as checked (with the default tag added, without a digest).
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// The verdict.
+    pub fn status(&self) -> UpdateStatus {
+        self.status
+    }
+
+    /// Whether the tag names another image for the platform than the one running:
+    /// [`UpdateStatus::UpdateAvailable`].
+    pub fn has_update(&self) -> bool {
+        self.status == UpdateStatus::UpdateAvailable
+    }
+
+    /// The digest that was running, as given.
+    pub fn current_digest(&self) -> Option<&Digest> {
+        self.current.as_ref()
+    }
+
+    /// The tag's digest now: of an index or of a single manifest.
+    pub fn latest_digest(&self) -> &Digest {
+        &self.latest
+    }
+
+    /// The platform's image in the tag's index now, when the tag is an index and the index was fetched (it is not
+    /// when the current digest is the index's own).
+    pub fn platform_digest(&self) -> Option<&Digest> {
+        self.platform_digest.as_ref()
+    }
+
+    /// The media type of the tag's manifest; empty when the registry did not say and it was not fetched.
+    pub fn media_type(&self) -> &str {
+        &self.media_type
+    }
+
+    /// Whether the tag's index is another than the index the current digest names: `None` when that cannot be
+    /// known (no current digest, a tag or a current digest that is not an index).
+    pub fn index_changed(&self) -> Option<bool> {
+        self.index_changed
+    }
+
+    /// Whether the image for the platform changed; `None` when that cannot be known (no current digest, or one the
+    /// registry no longer has).
+    pub fn platform_changed(&self) -> Option<bool> {
+        self.platform_changed
+    }
+
+    /// `true` when the current digest was confirmed to exist (it is the tag's digest or its image for the platform,
+    /// or the registry served it); `false` when it could not be, so the verdict is a guess.
+    pub fn verified(&self) -> bool {
+        self.verified
+    }
+
+    /// A short explanation, when the verdict needs one.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// The last rate limit the registry announced during the check.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+
+    /// How many manifest requests (`HEAD` or `GET`) the check sent, not counting authentication round trips.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+}
+
+impl Verdict {
+    /// The rules for `request`, needing [`Need::TagHead`] first.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] when the reference has a digest but no tag: there is nothing to check.
+    pub fn new(request: &UpdateRequest) -> Result<Self, Error> {
+        if request.reference.tag().is_none() {
+            return Err(Error::new(ErrorKind::InvalidInput).with_detail(format!(
+                "`{}` has a digest but no tag to check: write {}:TAG@DIGEST",
+                request.reference.familiar(),
+                request.reference.familiar_name()
+            )));
+        }
+        let placeholder = request
+            .current
+            .clone()
+            .unwrap_or_else(|| Digest::sha256(b""));
+        Ok(Self {
+            platform: request.platform.clone(),
+            check: UpdateCheck {
+                reference: request.reference.clone(),
+                status: UpdateStatus::UpdateAvailable,
+                current: request.current.clone(),
+                latest: placeholder,
+                platform_digest: None,
+                media_type: String::new(),
+                index_changed: None,
+                platform_changed: None,
+                verified: request.current.is_none(),
+                note: None,
+                rate_limit: None,
+                requests: 0,
+            },
+            need: Need::TagHead,
+        })
+    }
+
+    /// What the rules need next.
+    pub fn need(&self) -> &Need {
+        &self.need
+    }
+
+    /// Feeds the registry's answer to the current [`Need`], and returns the next one.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PlatformNotFound`] when the tag's index has no image for the platform; [`ErrorKind::Protocol`]
+    /// for an answer that does not fit the need (a missing tag, a manifest given for a `HEAD`, an answer after
+    /// [`Need::Done`]): the caller's bug or a registry that changed its mind, never a silent verdict.
+    pub fn answer(&mut self, answer: Answer<'_>) -> Result<&Need, Error> {
+        let need = std::mem::replace(&mut self.need, Need::Done);
+        self.need = match (need, answer) {
+            (Need::TagHead, Answer::Head { digest, media_type }) => self.tag_head(digest, media_type),
+            (Need::LatestManifest(_), Answer::Manifest(manifest)) => self.latest_manifest(manifest)?,
+            (Need::CurrentHead(_), Answer::Head { media_type, .. }) => self.current_head(media_type),
+            (Need::CurrentHead(_) | Need::CurrentManifest(_), Answer::Missing) => self.current_missing(),
+            (Need::CurrentManifest(_), Answer::Manifest(manifest)) => self.current_manifest(manifest),
+            (need, answer) => {
+                return Err(Error::new(ErrorKind::Protocol)
+                    .with_detail(format!("the answer {answer:?} does not fit the need {need:?}")));
+            }
+        };
+        Ok(&self.need)
+    }
+
+    /// The answer, once [`Verdict::need`] is [`Need::Done`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Protocol`] when the rules still need something.
+    pub fn finish(self) -> Result<UpdateCheck, Error> {
+        if self.need != Need::Done {
+            return Err(Error::new(ErrorKind::Protocol)
+                .with_detail(format!("the verdict still needs {:?}", self.need)));
+        }
+        Ok(self.check)
+    }
+
+    /// Records how many manifest requests the check sent and the last rate limit seen (the driver counts them).
+    pub(crate) fn record(&mut self, requests: u32, rate_limit: Option<RateLimit>) {
+        self.check.requests = requests;
+        if rate_limit.is_some() {
+            self.check.rate_limit = rate_limit;
+        }
+    }
+
+    /// Rules 1, 2 and the branch to 3 or 4.
+    fn tag_head(&mut self, digest: &Digest, media_type: Option<&str>) -> Need {
+        let check = &mut self.check;
+        check.latest = digest.clone();
+        check.media_type = media_type.unwrap_or_default().to_owned();
+        let kind = media_type.and_then(ManifestKind::from_media_type);
+        if check.current.as_ref() == Some(digest) {
+            check.status = UpdateStatus::UpToDate;
+            check.verified = true;
+            check.platform_changed = Some(false);
+            check.index_changed = kind.filter(|kind| kind.is_index()).map(|_| false);
+            return Need::Done;
+        }
+        match kind {
+            Some(kind) if !kind.is_index() => self.single_tag(),
+            _ => Need::LatestManifest(digest.clone()),
+        }
+    }
+
+    /// Rule 3 (and 4 when the tag's kind was unknown before its manifest came).
+    fn latest_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Result<Need, Error> {
+        self.check.media_type = manifest.media_type().to_owned();
+        let Some(index) = manifest.as_index() else {
+            return Ok(self.single_tag());
+        };
+        let child = index
+            .select(&self.platform)
+            .map(|descriptor| descriptor.digest().clone())
+            .map_err(|no_match| Error::new(ErrorKind::PlatformNotFound).with_source(no_match))?;
+        let check = &mut self.check;
+        check.platform_digest = Some(child.clone());
+        let Some(current) = check.current.clone() else {
+            return Ok(self.no_digest());
+        };
+        if current == child {
+            check.status = UpdateStatus::UpToDate;
+            check.verified = true;
+            check.platform_changed = Some(false);
+            check.note = Some(format!(
+                "the current digest is the {} image of the tag's index",
+                self.platform
+            ));
+            return Ok(Need::Done);
+        }
+        Ok(Need::CurrentManifest(current))
+    }
+
+    /// Rule 4: the tag names a single image, other than the current digest.
+    fn single_tag(&mut self) -> Need {
+        match self.check.current.clone() {
+            None => self.no_digest(),
+            Some(current) => Need::CurrentHead(current),
+        }
+    }
+
+    fn no_digest(&mut self) -> Need {
+        self.check.status = UpdateStatus::NoDigest;
+        self.check.note = Some("no digest given: pin the latest digest".to_owned());
+        Need::Done
+    }
+
+    /// Rule 4: the current digest exists; an index is looked into, a single image is an update.
+    fn current_head(&mut self, media_type: Option<&str>) -> Need {
+        self.check.verified = true;
+        match media_type.and_then(ManifestKind::from_media_type) {
+            Some(kind) if !kind.is_index() => {
+                self.single_update();
+                Need::Done
+            }
+            _ => match self.check.current.clone() {
+                Some(current) => Need::CurrentManifest(current),
+                None => Need::Done,
+            },
+        }
+    }
+
+    /// Rules 3 and 4: what the current digest is decides.
+    fn current_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Need {
+        self.check.verified = true;
+        let Some(old_index) = manifest.as_index() else {
+            self.single_update();
+            return Need::Done;
+        };
+        let platform = &self.platform;
+        let check = &mut self.check;
+        let old_child = old_index.select(platform).ok().map(|d| d.digest().clone());
+        // The image for the platform now: the tag's index's, or the tag's single image.
+        let (now, tag_is_index) = match &check.platform_digest {
+            Some(child) => (child.clone(), true),
+            None => (check.latest.clone(), false),
+        };
+        check.index_changed = tag_is_index.then_some(true);
+        match old_child {
+            Some(old) if old == now => {
+                check.status = UpdateStatus::UpToDate;
+                check.platform_changed = Some(false);
+                check.note = Some(if tag_is_index {
+                    format!("the index changed, but not its {platform} image")
+                } else {
+                    format!("the tag now names the {platform} image of the index in use")
+                });
+            }
+            Some(_) => {
+                check.status = UpdateStatus::UpdateAvailable;
+                check.platform_changed = Some(true);
+            }
+            None => {
+                check.status = UpdateStatus::UpdateAvailable;
+                check.platform_changed = None;
+                check.note = Some(format!("the index in use has no {platform} image"));
+            }
+        }
+        Need::Done
+    }
+
+    /// The current digest is a single image other than the platform's image now.
+    fn single_update(&mut self) {
+        let check = &mut self.check;
+        check.status = UpdateStatus::UpdateAvailable;
+        check.platform_changed = Some(true);
+        if check.platform_digest.is_some() {
+            check.note = Some(format!(
+                "the current digest is a single image, not the tag's {} image",
+                self.platform
+            ));
+        }
+    }
+
+    /// Rule 5.
+    fn current_missing(&mut self) -> Need {
+        let check = &mut self.check;
+        check.status = UpdateStatus::UpdateAvailable;
+        check.verified = false;
+        check.platform_changed = None;
+        check.index_changed = None;
+        if let Some(current) = &check.current {
+            check.note = Some(format!(
+                "unverified: the registry does not have {}, so whether its {} image changed cannot be told",
+                current.short(),
+                self.platform
+            ));
+        }
+        Need::Done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every rule through the state machine alone: a scripted registry answers what it needs.
+
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    const IMAGE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    /// A single image manifest, told apart by `seed`.
+    fn image(seed: &str) -> oci_manifest::Manifest {
+        let config = Digest::sha256(seed.as_bytes());
+        let json = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{IMAGE}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":2}},"layers":[]}}"#
+        );
+        oci_manifest::Manifest::parse(json.as_bytes(), Some(IMAGE)).unwrap()
+    }
+
+    /// An index of `(platform, image)` entries.
+    fn index(entries: &[(&str, &oci_manifest::Manifest)]) -> oci_manifest::Manifest {
+        let manifests: Vec<String> = entries
+            .iter()
+            .map(|(platform, manifest)| {
+                let (os, arch) = platform.split_once('/').unwrap();
+                format!(
+                    r#"{{"mediaType":"{IMAGE}","digest":"{}","size":{},"platform":{{"os":"{os}","architecture":"{arch}"}}}}"#,
+                    manifest.digest(),
+                    manifest.size()
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{INDEX}","manifests":[{}]}}"#,
+            manifests.join(",")
+        );
+        oci_manifest::Manifest::parse(json.as_bytes(), Some(INDEX)).unwrap()
+    }
+
+    /// What the scripted registry holds: the tag's manifest (and whether its HEAD says its media type), and other
+    /// manifests by digest.
+    struct Registry {
+        tag: oci_manifest::Manifest,
+        head_media_type: bool,
+        others: HashMap<Digest, oci_manifest::Manifest>,
+    }
+
+    impl Registry {
+        fn new(tag: &oci_manifest::Manifest, others: &[&oci_manifest::Manifest]) -> Self {
+            let mut all: HashMap<Digest, oci_manifest::Manifest> =
+                others.iter().map(|m| (m.digest().clone(), (*m).clone())).collect();
+            all.insert(tag.digest().clone(), tag.clone());
+            Self {
+                tag: tag.clone(),
+                head_media_type: true,
+                others: all,
+            }
+        }
+    }
+
+    /// Runs the rules for `current` on linux/amd64 against `registry`: the answer and every need on the way.
+    fn run(registry: &Registry, current: Option<&Digest>) -> (Result<UpdateCheck, Error>, Vec<Need>) {
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let request = UpdateRequest::new(reference, current.cloned(), "linux/amd64".parse().unwrap());
+        let mut verdict = Verdict::new(&request).unwrap();
+        let mut needs = Vec::new();
+        loop {
+            let need = verdict.need().clone();
+            needs.push(need.clone());
+            let result = match &need {
+                Need::TagHead => verdict.answer(Answer::Head {
+                    digest: registry.tag.digest(),
+                    media_type: registry.head_media_type.then(|| registry.tag.media_type()),
+                }),
+                Need::LatestManifest(digest) | Need::CurrentManifest(digest) => match registry.others.get(digest) {
+                    Some(manifest) => verdict.answer(Answer::Manifest(manifest)),
+                    None => verdict.answer(Answer::Missing),
+                },
+                Need::CurrentHead(digest) => match registry.others.get(digest) {
+                    Some(manifest) => verdict.answer(Answer::Head {
+                        digest,
+                        media_type: Some(manifest.media_type()),
+                    }),
+                    None => verdict.answer(Answer::Missing),
+                },
+                _ => return (verdict.finish(), needs),
+            };
+            if let Err(err) = result {
+                return (Err(err), needs);
+            }
+        }
+    }
+
+    fn kinds(needs: &[Need]) -> Vec<&'static str> {
+        needs
+            .iter()
+            .map(|need| match need {
+                Need::TagHead => "tag head",
+                Need::LatestManifest(_) => "latest manifest",
+                Need::CurrentHead(_) => "current head",
+                Need::CurrentManifest(_) => "current manifest",
+                _ => "done",
+            })
+            .collect()
+    }
+
+    /// The fields that make a verdict: status, verified, index_changed, platform_changed.
+    fn fields(check: &UpdateCheck) -> (UpdateStatus, bool, Option<bool>, Option<bool>) {
+        (
+            check.status(),
+            check.verified(),
+            check.index_changed(),
+            check.platform_changed(),
+        )
+    }
+
+    use UpdateStatus::{NoDigest, UpToDate, UpdateAvailable};
+
+    #[test]
+    fn rule_2_the_tags_digest_is_up_to_date_after_one_head() {
+        let (amd, arm) = (image("amd"), image("arm"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, needs) = run(&Registry::new(&multi, &[]), Some(multi.digest()));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "done"]);
+        assert_eq!(fields(&check), (UpToDate, true, Some(false), Some(false)));
+        assert!(!check.has_update());
+
+        let single = image("one");
+        let (check, _) = run(&Registry::new(&single, &[]), Some(single.digest()));
+        assert_eq!(fields(&check.unwrap()), (UpToDate, true, None, Some(false)));
+    }
+
+    #[test]
+    fn no_digest_reports_the_tag_and_for_an_index_its_platform_image() {
+        let single = image("one");
+        let (check, needs) = run(&Registry::new(&single, &[]), None);
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "done"]);
+        assert_eq!(check.status(), NoDigest);
+        assert_eq!(check.latest_digest(), single.digest());
+        assert_eq!(check.platform_digest(), None);
+
+        let (amd, arm) = (image("amd"), image("arm"));
+        let multi = index(&[("linux/arm64", &arm), ("linux/amd64", &amd)]);
+        let (check, needs) = run(&Registry::new(&multi, &[]), None);
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "done"]);
+        assert_eq!(check.status(), NoDigest);
+        assert_eq!(check.platform_digest(), Some(amd.digest()));
+        assert_eq!(check.note(), Some("no digest given: pin the latest digest"));
+    }
+
+    #[test]
+    fn rule_3_the_platform_image_of_the_index_is_up_to_date() {
+        let (amd, arm) = (image("amd"), image("arm"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, needs) = run(&Registry::new(&multi, &[]), Some(amd.digest()));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "done"]);
+        assert_eq!(fields(&check), (UpToDate, true, None, Some(false)));
+        assert_eq!(check.platform_digest(), Some(amd.digest()));
+    }
+
+    #[test]
+    fn rule_3_an_index_whose_platform_image_did_not_change_is_up_to_date() {
+        let (amd, arm, arm2) = (image("amd"), image("arm"), image("arm2"));
+        let old = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let new = index(&[("linux/amd64", &amd), ("linux/arm64", &arm2)]);
+        let (check, needs) = run(&Registry::new(&new, &[&old]), Some(old.digest()));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "current manifest", "done"]);
+        assert_eq!(fields(&check), (UpToDate, true, Some(true), Some(false)));
+        assert_eq!(check.note(), Some("the index changed, but not its linux/amd64 image"));
+    }
+
+    #[test]
+    fn rule_3_an_index_whose_platform_image_changed_is_an_update() {
+        let (amd, amd2, arm) = (image("amd"), image("amd2"), image("arm"));
+        let old = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let new = index(&[("linux/amd64", &amd2), ("linux/arm64", &arm)]);
+        let (check, _) = run(&Registry::new(&new, &[&old]), Some(old.digest()));
+        let check = check.unwrap();
+        assert_eq!(fields(&check), (UpdateAvailable, true, Some(true), Some(true)));
+        assert!(check.has_update());
+    }
+
+    #[test]
+    fn rule_3_an_old_index_without_the_platform_is_an_update_that_cannot_say_more() {
+        let (amd, arm) = (image("amd"), image("arm"));
+        let old = index(&[("linux/arm64", &arm)]);
+        let new = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, _) = run(&Registry::new(&new, &[&old]), Some(old.digest()));
+        assert_eq!(fields(&check.unwrap()), (UpdateAvailable, true, Some(true), None));
+    }
+
+    #[test]
+    fn rule_3_a_single_image_in_use_under_an_index_tag_is_an_update() {
+        let (amd, arm, mine) = (image("amd"), image("arm"), image("mine"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, _) = run(&Registry::new(&multi, &[&mine]), Some(mine.digest()));
+        let check = check.unwrap();
+        assert_eq!(fields(&check), (UpdateAvailable, true, None, Some(true)));
+        assert_eq!(
+            check.note(),
+            Some("the current digest is a single image, not the tag's linux/amd64 image")
+        );
+    }
+
+    #[test]
+    fn rule_4_a_single_image_tag_confirms_the_old_digest_with_a_head() {
+        let (old, new) = (image("old"), image("new"));
+        let (check, needs) = run(&Registry::new(&new, &[&old]), Some(old.digest()));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "current head", "done"]);
+        assert_eq!(fields(&check), (UpdateAvailable, true, None, Some(true)));
+    }
+
+    #[test]
+    fn rule_4_an_index_in_use_whose_platform_image_the_tag_now_names_is_up_to_date() {
+        let (amd, arm) = (image("amd"), image("arm"));
+        let old = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, needs) = run(&Registry::new(&amd, &[&old]), Some(old.digest()));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "current head", "current manifest", "done"]);
+        assert_eq!(fields(&check), (UpToDate, true, None, Some(false)));
+
+        let other = image("other");
+        let (check, _) = run(&Registry::new(&other, &[&old]), Some(old.digest()));
+        assert_eq!(fields(&check.unwrap()), (UpdateAvailable, true, None, Some(true)));
+    }
+
+    #[test]
+    fn rule_5_a_digest_the_registry_does_not_have_is_an_unverified_update() {
+        let never = Digest::sha256(b"never pushed");
+        let single = image("one");
+        let (check, needs) = run(&Registry::new(&single, &[]), Some(&never));
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "current head", "done"]);
+        assert_eq!(fields(&check), (UpdateAvailable, false, None, None));
+        assert!(check.note().unwrap().starts_with("unverified:"));
+
+        let (amd, arm) = (image("amd"), image("arm"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let (check, needs) = run(&Registry::new(&multi, &[]), Some(&never));
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "current manifest", "done"]);
+        assert_eq!(fields(&check.unwrap()), (UpdateAvailable, false, None, None));
+    }
+
+    #[test]
+    fn a_head_without_media_type_fetches_the_tag_to_learn_its_kind() {
+        let (old, new) = (image("old"), image("new"));
+        let mut registry = Registry::new(&new, &[&old]);
+        registry.head_media_type = false;
+        let (check, needs) = run(&registry, Some(old.digest()));
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "current head", "done"]);
+        assert_eq!(fields(&check.unwrap()), (UpdateAvailable, true, None, Some(true)));
+
+        let (check, needs) = run(&registry, Some(new.digest()));
+        assert_eq!(kinds(&needs), ["tag head", "done"]);
+        assert_eq!(fields(&check.unwrap()), (UpToDate, true, None, Some(false)));
+    }
+
+    #[test]
+    fn an_index_without_the_platform_is_a_typed_error() {
+        let arm = image("arm");
+        let multi = index(&[("linux/arm64", &arm)]);
+        let (check, _) = run(&Registry::new(&multi, &[]), Some(arm.digest()));
+        assert_eq!(check.unwrap_err().kind(), ErrorKind::PlatformNotFound);
+    }
+
+    #[test]
+    fn answers_that_do_not_fit_are_refused() {
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let request = UpdateRequest::new(reference, None, Platform::host());
+        let mut verdict = Verdict::new(&request).unwrap();
+        assert_eq!(verdict.answer(Answer::Missing).unwrap_err().kind(), ErrorKind::Protocol);
+        let verdict = Verdict::new(&request).unwrap();
+        assert_eq!(verdict.finish().unwrap_err().kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn requests_need_a_tag() {
+        let digest = Digest::sha256(b"x");
+        let pinned = Reference::parse_normalized(&format!("registry.example/app@{digest}")).unwrap();
+        let request = UpdateRequest::new(pinned, None, Platform::host());
+        assert_eq!(request.current(), Some(&digest));
+        assert_eq!(Verdict::new(&request).unwrap_err().kind(), ErrorKind::InvalidInput);
+
+        let tagged = Reference::parse_normalized(&format!("registry.example/app:2@{digest}")).unwrap();
+        let request = UpdateRequest::new(tagged, None, Platform::host());
+        assert_eq!(request.reference().to_string(), "registry.example/app:2");
+        assert_eq!(request.current(), Some(&digest));
+    }
+
+    #[test]
+    fn parse_takes_text() {
+        let digest = Digest::sha256(b"x").to_string();
+        let request = UpdateRequest::parse("nginx", Some(&digest)).unwrap();
+        assert_eq!(request.reference().to_string(), "docker.io/library/nginx:latest");
+        assert_eq!(request.current().map(Digest::as_str), Some(digest.as_str()));
+        assert_eq!(request.platform(), &Platform::host());
+        let other = Digest::sha256(b"y");
+        for (image, current) in [
+            ("NGINX", None),
+            ("nginx", Some("sha256:abc")),
+            (&*format!("nginx:1@{other}"), Some(digest.as_str())),
+        ] {
+            let err = UpdateRequest::parse(image, current).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{image}");
+        }
+    }
+}
