@@ -1,11 +1,9 @@
 //! `oci-check digest`: the digest behind each reference, like `crane digest`.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_manifest::Platform;
-use oci_ref::Reference;
+use oci_client::{Platform, Reference};
 
 use crate::failure::Failure;
 use crate::registry::RegistryArgs;
@@ -31,8 +29,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .iter()
         .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
         .collect();
-    let registries: BTreeSet<String> = parsed.iter().flatten().map(|r| r.registry().to_owned()).collect();
-    let client = match args.registry.prepare(&registries, None) {
+    let client = match args.registry.prepare(parsed.iter().flatten(), None, output) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };

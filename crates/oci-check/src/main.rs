@@ -20,7 +20,6 @@ mod failure;
 mod manifest;
 mod reference;
 mod registry;
-mod resolve;
 mod tags;
 mod update;
 
@@ -85,12 +84,20 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// Tells a failure on stderr, one line, unless quiet.
+    /// Tells a failure on stderr, one line (control characters escaped, cut at [`LINE_LIMIT`]), unless quiet.
     pub(crate) fn error(self, failure: &failure::Failure) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "oci-check: {failure}");
+            let _ = writeln!(io::stderr(), "oci-check: {}", line(&failure.to_string()));
         }
     }
+}
+
+/// The longest line told on stderr, in characters.
+pub(crate) const LINE_LIMIT: usize = 2000;
+
+/// `text` safe for one line of a terminal: control characters escaped, cut at [`LINE_LIMIT`].
+pub(crate) fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    oci_client::text::escape(text, LINE_LIMIT)
 }
 
 /// Exit codes and the usage-error path.
@@ -109,13 +116,13 @@ pub(crate) mod exit {
 
     /// Tells a usage error and returns its exit code.
     pub(crate) fn usage(message: &str) -> ExitCode {
-        let _ = writeln!(io::stderr(), "oci-check: {message}");
+        let _ = writeln!(io::stderr(), "oci-check: {}", crate::line(message));
         ExitCode::from(USAGE)
     }
 
     /// Tells a failure that stops the whole command: usage errors exit with 2, others with 1.
     pub(crate) fn failure(failure: &Failure) -> ExitCode {
-        let _ = writeln!(io::stderr(), "oci-check: {failure}");
+        let _ = writeln!(io::stderr(), "oci-check: {}", crate::line(&failure.to_string()));
         ExitCode::from(if failure.is_usage() { USAGE } else { FAILED })
     }
 }

@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_manifest::Platform;
+use oci_client::Platform;
 
+use crate::failure::Failure;
 use crate::registry::{RegistryArgs, Session};
-use crate::resolve;
 use crate::{Output, exit};
 
 /// The arguments of `oci-check manifest`.
@@ -36,40 +36,39 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Err(code) => return code,
     };
     let image = reference.familiar();
-    let fetched = runtime.block_on(async {
-        let location = resolve::location(&reference)?;
-        let fetched = resolve::fetch(&client, &image, &location).await?;
-        match &args.platform {
-            Some(platform) if fetched.parsed.as_index().is_some() => {
-                let child = resolve::select(&image, &fetched.parsed, platform)?;
-                resolve::fetch(&client, &image, &location.repository().digest(child)).await
-            }
-            _ => Ok(fetched),
-        }
-    });
-    let fetched = match fetched {
-        Ok(fetched) => fetched,
+    let fetched = runtime
+        .block_on(client.fetch_manifest(&reference, args.platform.as_ref()))
+        .and_then(|manifest| manifest.parse().map(|_| manifest))
+        .map_err(|err| Failure::from_client(&image, &err));
+    let manifest = match fetched {
+        Ok(manifest) => manifest,
         Err(failure) => {
             output.error(&failure);
             return ExitCode::from(exit::FAILED);
         }
     };
-    let bytes = fetched.raw.bytes();
-    let text = if args.raw {
-        bytes.to_vec()
-    } else {
-        let mut text = indent(bytes).into_bytes();
-        text.push(b'\n');
-        text
+    let bytes = manifest.bytes();
+    let text = match indent(bytes) {
+        Some(mut text) if !args.raw => {
+            text.push('\n');
+            text.into_bytes()
+        }
+        None if !args.raw => {
+            tracing::warn!("the manifest is nested too deeply to indent: printing the bytes as served");
+            bytes.to_vec()
+        }
+        _ => bytes.to_vec(),
     };
     let mut stdout = io::stdout().lock();
     let _ = stdout.write_all(&text).and_then(|()| stdout.flush());
     ExitCode::SUCCESS
 }
 
-/// Re-indents JSON by two spaces, keeping the keys in their order and every value as written.
-pub(crate) fn indent(json: &[u8]) -> String {
+/// Re-indents JSON by two spaces, keeping the keys in their order and every value as written; `None` when the
+/// indented text would be more than [`INDENT_GROWTH`] times the input (deep nesting makes indentation quadratic).
+pub(crate) fn indent(json: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(json);
+    let bound = text.len().saturating_mul(INDENT_GROWTH).saturating_add(4096);
     let mut out = String::with_capacity(text.len() * 2);
     let mut depth = 0usize;
     let mut in_string = false;
@@ -80,6 +79,9 @@ pub(crate) fn indent(json: &[u8]) -> String {
         out.extend(std::iter::repeat_n("  ", depth));
     };
     while let Some(c) = chars.next() {
+        if out.len() > bound {
+            return None;
+        }
         if in_string {
             out.push(c);
             match (escaped, c) {
@@ -123,15 +125,27 @@ pub(crate) fn indent(json: &[u8]) -> String {
             c => out.push(c),
         }
     }
-    out
+    Some(out)
 }
+
+/// How much larger than the manifest its indented form may grow.
+const INDENT_GROWTH: usize = 8;
 
 #[cfg(test)]
 mod tests {
     use super::indent;
 
     fn check(input: &str, expected: &str) {
-        assert_eq!(indent(input.as_bytes()), expected, "{input}");
+        assert_eq!(indent(input.as_bytes()).as_deref(), Some(expected), "{input}");
+    }
+
+    #[test]
+    fn deep_nesting_is_not_indented() {
+        // 4 MiB of `[` would indent to terabytes; the bound stops it early.
+        let deep = "[".repeat(4 << 20);
+        assert_eq!(indent(deep.as_bytes()), None);
+        let shallow = format!("{}{}", "[".repeat(8), "]".repeat(8));
+        assert!(indent(shallow.as_bytes()).is_some());
     }
 
     #[test]

@@ -5,10 +5,9 @@ use std::io::{self, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use oci_auth::{CredentialStore, Environment};
-use oci_client::{Client, Credentials, RegistryOptions, Transport};
-
-use oci_ref::Reference;
+use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
+use oci_client::text::quote;
+use oci_client::{Client, Credentials, Reference, RegistryOptions, Transport};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -16,13 +15,14 @@ use crate::{Output, exit};
 /// Registry options shared by `update`, `digest`, `manifest` and `tags`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct RegistryArgs {
-    /// User name for every registry the command talks to (the password is read with --password-stdin).
+    /// Log in as NAME (the password is read with --password-stdin): to REGISTRY when given, else to the one
+    /// registry the command talks to.
     ///
     /// Without it, credentials come from docker's config.json ($DOCKER_CONFIG or ~/.docker), podman's auth.json
     /// ($REGISTRY_AUTH_FILE or $XDG_RUNTIME_DIR/containers) and the credential helpers they name.
     #[arg(
         long,
-        value_name = "NAME",
+        value_name = "[REGISTRY=]NAME",
         requires = "password_stdin",
         help_heading = "Registry options"
     )]
@@ -30,18 +30,23 @@ pub(crate) struct RegistryArgs {
     /// Read the password (or token) for --username from standard input.
     #[arg(long, requires = "username", help_heading = "Registry options")]
     password_stdin: bool,
-    /// Talk plain HTTP to `HOST[:PORT]` (repeatable). Loopback registries need it too when they serve no TLS.
+    /// Talk plain HTTP to HOST (every port) or HOST:PORT (repeatable). Loopback registries that serve plain HTTP
+    /// need no flag: they are found out.
     #[arg(long, value_name = "HOST[:PORT]", help_heading = "Registry options")]
     insecure_registry: Vec<String>,
     /// Also trust the CA certificates in a PEM file (repeatable): `HOST[:PORT]=FILE` for one registry, or `FILE`
     /// alone for every registry the command talks to.
     #[arg(long, value_name = "[HOST=]PEM", help_heading = "Registry options")]
     ca_cert: Vec<String>,
-    /// Seconds one request may take, from sending it to the end of the answer.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds one image's check (or one request of the other subcommands) may take in all: retries, token
+    /// requests, waits the registry asks for and credential helpers included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     #[arg(help_heading = "Registry options")]
     timeout: u64,
 }
+
+/// The longest --timeout: a day.
+const MAX_TIMEOUT: u64 = 24 * 3600;
 
 impl RegistryArgs {
     /// Whether the password is to be read from standard input.
@@ -49,28 +54,22 @@ impl RegistryArgs {
         self.password_stdin
     }
 
-    /// Builds the client for talking to `registries` (as references name them, `docker.io` included).
+    /// Builds the client for talking to the registries of `references`.
     ///
     /// Without --username, credentials are looked up in the credential store when a registry first asks for
-    /// them, once per registry: a credential helper that is missing or fails is reported for the images of that
-    /// registry only.
-    pub(crate) fn prepare(&self, registries: &BTreeSet<String>, concurrency: Option<usize>) -> Result<Client, Failure> {
-        let explicit = match &self.username {
-            Some(username) if self.password_stdin => {
-                let mut password = String::new();
-                io::stdin()
-                    .read_to_string(&mut password)
-                    .map_err(|err| Failure::usage(format!("could not read the password from standard input: {err}")))?;
-                let password = password.trim_end_matches(['\r', '\n']);
-                if password.is_empty() {
-                    return Err(Failure::usage(
-                        "--password-stdin read an empty password: pipe it in, e.g. `echo \"$TOKEN\" | oci-check ...`",
-                    ));
-                }
-                Some(Credentials::new(username, password))
-            }
-            _ => None,
-        };
+    /// them: a helper that is missing or fails, or a credentials file that cannot be read, is reported for the
+    /// images of the registries that need credentials only; every other image is still checked.
+    pub(crate) fn prepare<'a>(
+        &self,
+        references: impl IntoIterator<Item = &'a Reference>,
+        concurrency: Option<usize>,
+        output: Output,
+    ) -> Result<Client, Failure> {
+        let registries: BTreeSet<String> = references
+            .into_iter()
+            .map(|reference| reference.registry().to_owned())
+            .collect();
+        let explicit = self.explicit_credentials(&registries)?;
         let mut shared_pem = Vec::new();
         let mut host_pem: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
         for spec in &self.ca_cert {
@@ -78,27 +77,32 @@ impl RegistryArgs {
                 Some((host, path)) => (Some(host), path),
                 None => (None, spec.as_str()),
             };
-            let pem = std::fs::read(path)
-                .map_err(|err| Failure::usage(format!("could not read the CA certificate file `{path}`: {err}")))?;
+            let pem = std::fs::read(path).map_err(|err| {
+                Failure::usage(format!("could not read the CA certificate file `{}`: {err}", quote(path)))
+            })?;
             match host {
                 Some(host) => host_pem.entry(host.to_owned()).or_default().push(pem),
                 None => shared_pem.push(pem),
             }
         }
-        let insecure: BTreeSet<&str> = self.insecure_registry.iter().map(String::as_str).collect();
+        let mut insecure = BTreeSet::new();
+        for host in &self.insecure_registry {
+            if let Some((scheme, rest)) = host.split_once("://") {
+                return Err(Failure::usage(format!(
+                    "--insecure-registry takes HOST or HOST:PORT, not a URL: drop the scheme and write \
+                     --insecure-registry {} (`{}://` is not needed)",
+                    quote(rest.trim_end_matches('/')),
+                    quote(scheme)
+                )));
+            }
+            insecure.insert(host.as_str());
+        }
+        let timeout = Duration::from_secs(self.timeout);
         let store = if explicit.is_some() {
             None
         } else {
-            Some(
-                CredentialStore::from_environment(&Environment::capture()).map_err(|err| {
-                    Failure::new(
-                        "credentials",
-                        format!("could not read the credentials files: {err}; fix or move the file"),
-                    )
-                })?,
-            )
+            Some(credential_store(timeout, output))
         };
-        let timeout = Duration::from_secs(self.timeout);
         let mut builder = Client::builder()
             .request_timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)));
@@ -107,6 +111,7 @@ impl RegistryArgs {
             .map(String::as_str)
             .chain(insecure.iter().copied())
             .chain(host_pem.keys().map(String::as_str))
+            .chain(explicit.as_ref().map(|(host, _)| host.as_str()))
             .collect();
         for registry in all {
             let mut options = RegistryOptions::new();
@@ -118,8 +123,10 @@ impl RegistryArgs {
                     Failure::usage(format!("a --ca-cert file holds no usable PEM certificate: {err}"))
                 })?;
             }
-            if let Some(credentials) = &explicit {
-                options = options.credentials(credentials.clone());
+            if let Some((host, credentials)) = &explicit {
+                if host == registry {
+                    options = options.credentials(credentials.clone());
+                }
             }
             builder = builder.registry(registry, options);
         }
@@ -131,8 +138,62 @@ impl RegistryArgs {
         }
         builder
             .build()
-            .map_err(|err| Failure::usage(format!("the registry options are not usable: {err}")))
+            .map_err(|err| Failure::usage(format!("the registry options are not usable: {err:#}")))
     }
+
+    /// The --username credentials and the one registry they are for.
+    fn explicit_credentials(&self, registries: &BTreeSet<String>) -> Result<Option<(String, Credentials)>, Failure> {
+        let Some(username) = &self.username else {
+            return Ok(None);
+        };
+        if !self.password_stdin {
+            return Ok(None);
+        }
+        let (registry, username) = match username.split_once('=') {
+            Some((registry, username)) => (registry.to_owned(), username),
+            None if registries.len() == 1 => (registries.iter().next().cloned().unwrap_or_default(), username.as_str()),
+            None => {
+                return Err(Failure::usage(format!(
+                    "--username is for one registry, and these images are on {}: write --username REGISTRY=NAME",
+                    registries.iter().map(|r| quote(r)).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        };
+        let mut password = String::new();
+        io::stdin()
+            .read_to_string(&mut password)
+            .map_err(|err| Failure::usage(format!("could not read the password from standard input: {err}")))?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        if password.is_empty() {
+            return Err(Failure::usage(
+                "--password-stdin read an empty password: pipe it in, e.g. `echo \"$TOKEN\" | oci-check ...`",
+            ));
+        }
+        let registry = match registry.as_str() {
+            "index.docker.io" | "registry-1.docker.io" => "docker.io".to_owned(),
+            _ => registry,
+        };
+        Ok(Some((registry, Credentials::new(username, password))))
+    }
+}
+
+/// The credential store of this environment. A credentials file that cannot be read is a warning naming it;
+/// the registries that need credentials then fail with that reason, the others are checked as usual.
+fn credential_store(timeout: Duration, output: Output) -> CredentialStore {
+    let environment = Environment::capture();
+    let store = match CredentialStore::from_environment(&environment) {
+        Ok(store) => store,
+        Err(err) => {
+            if !output.quiet {
+                tracing::warn!(
+                    "{}; images on registries that ask for credentials will fail, the others are checked",
+                    quote(&err.to_string())
+                );
+            }
+            CredentialStore::new()
+        }
+    };
+    store.with_helper_timeout(timeout.min(DEFAULT_HELPER_TIMEOUT))
 }
 
 /// What a one-image subcommand (`manifest`, `tags`) works with.
@@ -151,7 +212,7 @@ impl RegistryArgs {
             ExitCode::from(exit::FAILED)
         })?;
         let client = self
-            .prepare(&BTreeSet::from([reference.registry().to_owned()]), None)
+            .prepare([&reference], None, output)
             .map_err(|failure| exit::failure(&failure))?;
         let runtime = crate::runtime()?;
         Ok(Session {

@@ -30,17 +30,15 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Err(code) => return code,
     };
     let name = reference.familiar_name().to_owned();
-    let tags = Repository::try_from(&reference).map_err(|err| Failure::from_client(&name, &err));
-    let tags = tags.and_then(|repository| {
-        runtime
-            .block_on(client.tags(&repository))
-            .map_err(|err| Failure::from_client(&name, &err))
-    });
+    let repository = Repository::from(&reference);
+    let tags = runtime
+        .block_on(client.tags(&repository))
+        .map_err(|err| Failure::from_client(&name, &err));
     match tags {
         Ok(tags) => {
             let mut stdout = io::stdout().lock();
             for tag in tags {
-                if writeln!(stdout, "{tag}").is_err() {
+                if writeln!(stdout, "{}", oci_client::text::escape(&tag, 256)).is_err() {
                     break;
                 }
             }

@@ -1,22 +1,19 @@
 //! `oci-check update`: is there a newer digest behind each image's tag than the one in use?
 
 mod input;
-mod verdict;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use oci_manifest::Platform;
+use oci_client::{CheckOptions, Digest, Platform, RateLimit, UpdateCheck};
 use serde::Serialize;
 
 use crate::failure::Failure;
 use crate::registry::RegistryArgs;
 use crate::{Output, exit};
 use input::Entry;
-use verdict::{RateLimit, Status, Verdict};
 
 /// The arguments of `oci-check update`.
 #[derive(Debug, clap::Args)]
@@ -42,11 +39,15 @@ pub(crate) struct Args {
 }
 
 /// The outcome for one entry.
-type Outcome = Result<Verdict, Failure>;
+type Outcome = Result<UpdateCheck, Failure>;
 
 /// Checks every image and prints the answers; the exit code says whether anything needs doing.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let mut entries: Vec<Entry> = args.images.iter().map(|image| input::parse_entry(image)).collect();
+    let mut entries: Vec<Entry> = args
+        .images
+        .iter()
+        .map(|image| input::parse_entry(image, &args.platform))
+        .collect();
     if let Some(path) = &args.file {
         if path.as_os_str() == "-" && args.registry.password_stdin() {
             return exit::usage("-f - and --password-stdin both want standard input: put the images in a file");
@@ -58,19 +59,18 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             std::fs::read_to_string(path)
         };
         match text {
-            Ok(text) => entries.extend(input::parse_lines(&text)),
+            Ok(text) => entries.extend(input::parse_lines(&text, &args.platform)),
             Err(err) => return exit::usage(&format!("could not read `{}`: {err}", path.display())),
         }
     }
     if entries.is_empty() {
         return exit::usage("no images to check: give IMAGE[@DIGEST] arguments or -f FILE");
     }
-    let registries: BTreeSet<String> = entries
+    let references = entries
         .iter()
         .filter_map(|entry| entry.parsed.as_ref().ok())
-        .map(|target| target.reference.registry().to_owned())
-        .collect();
-    let client = match args.registry.prepare(&registries, Some(usize::from(args.concurrency))) {
+        .map(oci_client::UpdateRequest::reference);
+    let client = match args.registry.prepare(references, Some(usize::from(args.concurrency)), output) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
@@ -80,23 +80,42 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let progress = (!args.json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
-    let mut printer = Printer::new(args.json, output);
-    let outcomes = runtime.block_on(check_all(&client, &registries, &entries, args, |index, outcomes| {
-        if let Some(bar) = &progress {
-            bar.inc(1);
+    let mut printer = Printer::new(args.json, output, progress);
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
+    let mut requests = Vec::new();
+    let mut positions = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        match &entry.parsed {
+            Ok(request) => {
+                requests.push(request.clone());
+                positions.push(index);
+                outcomes.push(None);
+            }
+            Err(failure) => outcomes.push(Some(Err(failure.clone()))),
         }
-        printer.ready(&entries, outcomes, index, progress.as_ref());
-    }));
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
     }
+    for index in 0..entries.len() {
+        if outcomes[index].is_some() {
+            printer.ready(&entries, &outcomes, index);
+        }
+    }
+    let options = CheckOptions::new().concurrency(usize::from(args.concurrency));
+    runtime.block_on(client.check_each(&requests, &options, |done, result| {
+        let index = positions[done];
+        let image = entries[index]
+            .parsed
+            .as_ref()
+            .map_or_else(|_| entries[index].image.clone(), |request| request.reference().familiar());
+        outcomes[index] = Some(result.map_err(|err| Failure::from_client(&image, &err)));
+        printer.ready(&entries, &outcomes, index);
+    }));
+    let outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
+        .collect();
     printer.finish(&entries, &outcomes);
     let failed = outcomes.iter().any(Result::is_err);
-    let updates = outcomes.iter().any(|outcome| {
-        outcome
-            .as_ref()
-            .is_ok_and(|verdict| verdict.status == Status::UpdateAvailable)
-    });
+    let updates = outcomes.iter().any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update));
     match (failed, updates) {
         (true, _) => ExitCode::from(exit::FAILED),
         (false, true) => ExitCode::from(exit::UPDATES),
@@ -104,91 +123,34 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     }
 }
 
-/// Checks the entries `args.concurrency` at a time; `done(index, outcomes)` is called as each finishes.
-///
-/// Every registry is pinged first, all at once, so that the checks share its connection (one HTTP/2 connection
-/// carries them all) and its answered challenge instead of racing to open their own. A failed ping is left for
-/// the checks to report.
-async fn check_all(
-    client: &oci_client::Client,
-    registries: &BTreeSet<String>,
-    entries: &[Entry],
-    args: &Args,
-    mut done: impl FnMut(usize, &[Option<Outcome>]),
-) -> Vec<Outcome> {
-    let mut pings = tokio::task::JoinSet::new();
-    for registry in registries {
-        let (client, registry) = (client.clone(), registry.clone());
-        pings.spawn(async move {
-            let ping = client.ping(&registry).await;
-            tracing::debug!(registry, ok = ping.is_ok(), "ping");
-        });
-    }
-    while pings.join_next().await.is_some() {}
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency)));
-    let platform = Arc::new(args.platform.clone());
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; entries.len()];
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, entry) in entries.iter().enumerate() {
-        let target = match &entry.parsed {
-            Ok(target) => target.clone(),
-            Err(failure) => {
-                outcomes[index] = Some(Err(failure.clone()));
-                done(index, &outcomes);
-                continue;
-            }
-        };
-        let (client, semaphore, platform) = (client.clone(), Arc::clone(&semaphore), Arc::clone(&platform));
-        tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            tracing::debug!(image = %target.reference, "checking");
-            let outcome = verdict::check(&client, &target, &platform).await;
-            (index, outcome)
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, outcome)) => {
-                outcomes[index] = Some(outcome);
-                done(index, &outcomes);
-            }
-            Err(err) => tracing::error!("a check stopped unexpectedly: {err}"),
-        }
-    }
-    outcomes
-        .into_iter()
-        .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
-        .collect()
-}
-
-/// Prints JSON lines in input order as soon as they are known, and errors on stderr as they happen; the table at
-/// the end.
+/// Prints JSON lines in input order as soon as they are known, and failures on stderr as they happen (a failure
+/// seen before for the same registry and cause only counted, and summed up at the end); the table at the end.
 struct Printer {
     json: bool,
     output: Output,
+    progress: Option<indicatif::ProgressBar>,
     next: usize,
+    /// Failures by (registry, kind): how many more after the first, printed one.
+    repeated: BTreeMap<(String, &'static str), usize>,
 }
 
 impl Printer {
-    fn new(json: bool, output: Output) -> Self {
-        Self { json, output, next: 0 }
+    fn new(json: bool, output: Output, progress: Option<indicatif::ProgressBar>) -> Self {
+        Self {
+            json,
+            output,
+            progress,
+            next: 0,
+            repeated: BTreeMap::new(),
+        }
     }
 
-    fn ready(
-        &mut self,
-        entries: &[Entry],
-        outcomes: &[Option<Outcome>],
-        index: usize,
-        progress: Option<&indicatif::ProgressBar>,
-    ) {
-        if let Some(Err(failure)) = &outcomes[index] {
-            if !self.output.quiet {
-                let line = format!("oci-check: {failure}");
-                match progress {
-                    Some(bar) => bar.suspend(|| writeln!(io::stderr(), "{line}")).ok(),
-                    None => writeln!(io::stderr(), "{line}").ok(),
-                };
-            }
+    fn ready(&mut self, entries: &[Entry], outcomes: &[Option<Outcome>], index: usize) {
+        if let Some(bar) = &self.progress {
+            bar.inc(1);
+        }
+        if let Some(Some(Err(failure))) = outcomes.get(index) {
+            self.failure(failure);
         }
         if !self.json {
             return;
@@ -202,7 +164,40 @@ impl Printer {
         let _ = stdout.flush();
     }
 
+    /// Tells a failure unless the same registry failed the same way before.
+    fn failure(&mut self, failure: &Failure) {
+        if let Some(registry) = failure.registry() {
+            let key = (registry.to_owned(), failure.kind());
+            if let Some(count) = self.repeated.get_mut(&key) {
+                *count += 1;
+                return;
+            }
+            self.repeated.insert(key, 0);
+        }
+        let output = self.output;
+        match &self.progress {
+            Some(bar) => bar.suspend(|| output.error(failure)),
+            None => output.error(failure),
+        }
+    }
+
     fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome]) {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
+        for ((registry, kind), count) in &self.repeated {
+            if *count > 0 {
+                let more = if *count == 1 { "image" } else { "images" };
+                self.output.error(&Failure::new(
+                    kind,
+                    format!(
+                        "{count} more {more} on {} failed the same way ({})",
+                        oci_client::text::quote(registry),
+                        kind.replace('_', " ")
+                    ),
+                ));
+            }
+        }
         if !self.json {
             let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let _ = io::stdout().write_all(table(entries, outcomes, colour).as_bytes());
@@ -224,8 +219,18 @@ struct Record<'a> {
     platform_changed: Option<bool>,
     verified: bool,
     note: Option<&'a str>,
-    rate_limit: Option<&'a RateLimit>,
+    rate_limit: Option<RateLimitRecord<'a>>,
     error: Option<ErrorRecord<'a>>,
+}
+
+/// A rate limit the registry announced.
+#[derive(Debug, Serialize)]
+struct RateLimitRecord<'a> {
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    /// The window in seconds.
+    window: Option<u64>,
+    source: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -234,34 +239,41 @@ struct ErrorRecord<'a> {
     message: &'a str,
 }
 
+impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
+    fn from(limit: &'a RateLimit) -> Self {
+        Self {
+            limit: limit.limit(),
+            remaining: limit.remaining(),
+            window: limit.window().map(|window| window.as_secs()),
+            source: limit.source(),
+        }
+    }
+}
+
 fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
-    let reference = entry.parsed.as_ref().ok().map(|target| target.reference.to_string());
+    let request = entry.parsed.as_ref().ok();
+    let reference = request.map(|request| request.reference().to_string());
     match outcome {
-        Ok(verdict) => Record {
+        Ok(check) => Record {
             image: &entry.image,
             reference,
-            status: verdict.status.as_str(),
-            current_digest: verdict.current.as_ref().map(|d| d.as_str()),
-            latest_digest: Some(verdict.latest.as_str()),
-            platform_digest: verdict.platform_digest.as_ref().map(|d| d.as_str()),
-            media_type: Some(&verdict.media_type),
-            index_changed: verdict.index_changed,
-            platform_changed: verdict.platform_changed,
-            verified: verdict.verified,
-            note: verdict.note.as_deref(),
-            rate_limit: verdict.rate_limit.as_ref(),
+            status: check.status().as_str(),
+            current_digest: check.current_digest().map(Digest::as_str),
+            latest_digest: Some(check.latest_digest().as_str()),
+            platform_digest: check.platform_digest().map(Digest::as_str),
+            media_type: Some(check.media_type()),
+            index_changed: check.index_changed(),
+            platform_changed: check.platform_changed(),
+            verified: check.verified(),
+            note: check.note(),
+            rate_limit: check.rate_limit().map(RateLimitRecord::from),
             error: None,
         },
         Err(failure) => Record {
             image: &entry.image,
             reference,
             status: "error",
-            current_digest: entry
-                .parsed
-                .as_ref()
-                .ok()
-                .and_then(|target| target.current.as_ref())
-                .map(|d| d.as_str()),
+            current_digest: request.and_then(|request| request.current()).map(Digest::as_str),
             latest_digest: None,
             platform_digest: None,
             media_type: None,
@@ -280,7 +292,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
 
 /// The table: image, status, short digests, and a note where the verdict needs one.
 fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
-    let short = |digest: Option<&oci_digest::Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
+    let short = |digest: Option<&Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
     let mut rows = vec![[
         "IMAGE".to_owned(),
         "STATUS".to_owned(),
@@ -290,23 +302,23 @@ fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
         "NOTE".to_owned(),
     ]];
     for (entry, outcome) in entries.iter().zip(outcomes) {
-        let image = entry
-            .parsed
-            .as_ref()
-            .map_or_else(|_| entry.image.clone(), |target| target.reference.familiar());
+        let image = entry.parsed.as_ref().map_or_else(
+            |_| oci_client::text::quote(&entry.image),
+            |request| request.reference().familiar(),
+        );
         rows.push(match outcome {
-            Ok(verdict) => [
+            Ok(check) => [
                 image,
-                verdict.status.as_str().replace('_', " "),
-                short(verdict.current.as_ref()),
-                short(Some(&verdict.latest)),
-                short(verdict.platform_digest.as_ref()),
-                verdict.note.clone().unwrap_or_default(),
+                check.status().to_string(),
+                short(check.current_digest()),
+                short(Some(check.latest_digest())),
+                short(check.platform_digest()),
+                check.note().map(oci_client::text::quote).unwrap_or_default(),
             ],
             Err(failure) => [
                 image,
                 "error".to_owned(),
-                short(entry.parsed.as_ref().ok().and_then(|target| target.current.as_ref())),
+                short(entry.parsed.as_ref().ok().and_then(|request| request.current())),
                 "-".to_owned(),
                 "-".to_owned(),
                 failure.kind().replace('_', " "),

@@ -1,7 +1,6 @@
 //! The images to check: `IMAGE[@DIGEST]` or `IMAGE DIGEST`, from arguments or lines of a file.
 
-use oci_digest::Digest;
-use oci_ref::Reference;
+use oci_client::{Digest, Platform, Reference, UpdateRequest};
 
 use crate::failure::Failure;
 
@@ -10,39 +9,30 @@ use crate::failure::Failure;
 pub(crate) struct Entry {
     /// The text as given (trimmed), the `image` of `--json`.
     pub(crate) image: String,
-    /// The tag to check and the digest in use, or why the text is not usable.
-    pub(crate) parsed: Result<Target, Failure>,
-}
-
-/// A tag to check and the digest currently in use.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Target {
-    /// The reference with its tag (`latest` when none was written) and without a digest.
-    pub(crate) reference: Reference,
-    /// The digest in use, when one was given.
-    pub(crate) current: Option<Digest>,
+    /// The check to make, or why the text is not usable.
+    pub(crate) parsed: Result<UpdateRequest, Failure>,
 }
 
 /// The entries of a list file: one per line, blank lines and `#` comments skipped (a `#` starts a comment
 /// anywhere on a line: references never contain one).
-pub(crate) fn parse_lines(text: &str) -> Vec<Entry> {
+pub(crate) fn parse_lines(text: &str, platform: &Platform) -> Vec<Entry> {
     text.lines()
         .map(|line| line.split_once('#').map_or(line, |(before, _)| before).trim())
         .filter(|line| !line.is_empty())
-        .map(parse_entry)
+        .map(|line| parse_entry(line, platform))
         .collect()
 }
 
-/// One `IMAGE[@DIGEST]` or `IMAGE DIGEST`.
-pub(crate) fn parse_entry(text: &str) -> Entry {
+/// One `IMAGE[@DIGEST]` or `IMAGE DIGEST`, to be checked for `platform`.
+pub(crate) fn parse_entry(text: &str, platform: &Platform) -> Entry {
     let text = text.trim();
     Entry {
         image: text.to_owned(),
-        parsed: parse_target(text),
+        parsed: parse_target(text).map(|(reference, current)| UpdateRequest::new(reference, current, platform.clone())),
     }
 }
 
-fn parse_target(text: &str) -> Result<Target, Failure> {
+fn parse_target(text: &str) -> Result<(Reference, Option<Digest>), Failure> {
     let mut words = text.split_whitespace();
     let image = words.next().unwrap_or_default();
     let separate = words.next();
@@ -69,22 +59,16 @@ fn parse_target(text: &str) -> Result<Target, Failure> {
         }
         current = Some(digest);
     }
-    let tag = match (reference.tag(), &current) {
-        (Some(tag), _) => tag,
-        (None, None) => "latest",
-        (None, Some(_)) => {
-            return Err(Failure::new(
-                "no_tag",
-                format!(
-                    "`{text}` names a digest but no tag to compare it with: write {}:TAG@DIGEST",
-                    reference.familiar_name()
-                ),
-            ));
-        }
-    };
-    let reference = Reference::parse_normalized(&format!("{}:{tag}", reference.name()))
-        .map_err(|err| Failure::bad_reference(image, &err))?;
-    Ok(Target { reference, current })
+    if reference.tag().is_none() && current.is_some() {
+        return Err(Failure::new(
+            "no_tag",
+            format!(
+                "`{text}` names a digest but no tag to compare it with: write {}:TAG@DIGEST",
+                reference.familiar_name()
+            ),
+        ));
+    }
+    Ok((reference, current))
 }
 
 #[cfg(test)]
@@ -96,12 +80,12 @@ mod tests {
 
     /// `text` parses to `reference` (canonical) and `current`, or fails with `Err(kind)`.
     fn check(text: &str, expected: Result<(&str, Option<&str>), &str>) {
-        let entry = parse_entry(text);
+        let entry = parse_entry(text, &Platform::host());
         assert_eq!(entry.image, text.trim());
         match (&entry.parsed, expected) {
-            (Ok(target), Ok((reference, current))) => {
-                assert_eq!(target.reference.to_string(), reference, "{text}");
-                assert_eq!(target.current.as_ref().map(Digest::as_str), current, "{text}");
+            (Ok(request), Ok((reference, current))) => {
+                assert_eq!(request.reference().to_string(), reference, "{text}");
+                assert_eq!(request.current().map(Digest::as_str), current, "{text}");
             }
             (Err(failure), Err(kind)) => assert_eq!(failure.kind(), kind, "{text}: {failure}"),
             (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
@@ -145,7 +129,7 @@ mod tests {
     #[test]
     fn lines_skip_blanks_and_comments() {
         let text = format!("# images\n\nnginx:1.25 {D1}\n   \nalpine # the base\n#redis\nbusybox@{D2}\n");
-        let entries = parse_lines(&text);
+        let entries = parse_lines(&text, &Platform::host());
         let images: Vec<&str> = entries.iter().map(|entry| entry.image.as_str()).collect();
         assert_eq!(
             images,
