@@ -84,23 +84,28 @@ impl Failure {
         let (kind, message) = match err.kind() {
             ErrorKind::NotFound => (
                 "not_found",
-                format!("{image} was not found on {registry}: check the name and tag (`oci-check tags` lists the tags)"),
+                format!(
+                    "{image} was not found on {registry}: check the name and tag (`oci-check tags` lists the tags)"
+                ),
             ),
-            ErrorKind::Unauthorized => ("unauthorized", match err.credentials_sent() {
-                Some(None) => format!(
-                    "{registry} wants credentials for {image} and none were found: log in with `docker login \
+            ErrorKind::Unauthorized => (
+                "unauthorized",
+                match err.credentials_sent() {
+                    Some(None) => format!(
+                        "{registry} wants credentials for {image} and none were found: log in with `docker login \
                      {registry}` (or `podman login`), or pass --username NAME --password-stdin ({err:#})"
-                ),
-                Some(Some(source)) => format!(
-                    "{registry} refused the login from {} for {image}: check them with `docker login {registry}` \
+                    ),
+                    Some(Some(source)) => format!(
+                        "{registry} refused the login from {} for {image}: check them with `docker login {registry}` \
                      ({err:#})",
-                    quote(source)
-                ),
-                None => format!(
-                    "{registry} refused the login for {image}: check `docker login {registry}`, or pass --username \
+                        quote(source)
+                    ),
+                    None => format!(
+                        "{registry} refused the login for {image}: check `docker login {registry}`, or pass --username \
                      with --password-stdin ({err:#})"
-                ),
-            }),
+                    ),
+                },
+            ),
             ErrorKind::AuthLoop => (
                 "auth_loop",
                 format!(
@@ -151,7 +156,9 @@ impl Failure {
             ),
             ErrorKind::DigestMismatch => (
                 "digest_mismatch",
-                format!("{registry} served content for {image} that does not match its digest: do not trust it ({err:#})"),
+                format!(
+                    "{registry} served content for {image} that does not match its digest: do not trust it ({err:#})"
+                ),
             ),
             ErrorKind::Credentials => {
                 let registry = err.registry().unwrap_or("the registry");

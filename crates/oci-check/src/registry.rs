@@ -78,7 +78,10 @@ impl RegistryArgs {
                 None => (None, spec.as_str()),
             };
             let pem = std::fs::read(path).map_err(|err| {
-                Failure::usage(format!("could not read the CA certificate file `{}`: {err}", quote(path)))
+                Failure::usage(format!(
+                    "could not read the CA certificate file `{}`: {err}",
+                    quote(path)
+                ))
             })?;
             match host {
                 Some(host) => host_pem.entry(host.to_owned()).or_default().push(pem),

@@ -70,7 +70,10 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .iter()
         .filter_map(|entry| entry.parsed.as_ref().ok())
         .map(oci_client::UpdateRequest::reference);
-    let client = match args.registry.prepare(references, Some(usize::from(args.concurrency)), output) {
+    let client = match args
+        .registry
+        .prepare(references, Some(usize::from(args.concurrency)), output)
+    {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
@@ -102,10 +105,10 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let options = CheckOptions::new().concurrency(usize::from(args.concurrency));
     runtime.block_on(client.check_each(&requests, &options, |done, result| {
         let index = positions[done];
-        let image = entries[index]
-            .parsed
-            .as_ref()
-            .map_or_else(|_| entries[index].image.clone(), |request| request.reference().familiar());
+        let image = entries[index].parsed.as_ref().map_or_else(
+            |_| entries[index].image.clone(),
+            |request| request.reference().familiar(),
+        );
         outcomes[index] = Some(result.map_err(|err| Failure::from_client(&image, &err)));
         printer.ready(&entries, &outcomes, index);
     }));
@@ -115,7 +118,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .collect();
     printer.finish(&entries, &outcomes);
     let failed = outcomes.iter().any(Result::is_err);
-    let updates = outcomes.iter().any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update));
+    let updates = outcomes
+        .iter()
+        .any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update));
     match (failed, updates) {
         (true, _) => ExitCode::from(exit::FAILED),
         (false, true) => ExitCode::from(exit::UPDATES),

@@ -232,9 +232,7 @@ impl Auth {
         } else {
             scopes.clone()
         };
-        let (token, source) = self
-            .token(transport, at, &bearer_challenge, &scopes, deadline)
-            .await?;
+        let (token, source) = self.token(transport, at, &bearer_challenge, &scopes, deadline).await?;
         bearer(token, true, source).map(Some)
     }
 
@@ -258,11 +256,7 @@ impl Auth {
         scopes: &ScopeSet,
         deadline: Instant,
     ) -> Result<(String, Option<String>), Error> {
-        let key = format!(
-            "{}\n{}\n{scopes}",
-            at.registry,
-            challenge.service().unwrap_or_default()
-        );
+        let key = format!("{}\n{}\n{scopes}", at.registry, challenge.service().unwrap_or_default());
         let flight = Arc::clone(lock(&self.flights).entry(key.clone()).or_default());
         let _guard = flight.lock().await;
         if let Some(token) = self.cached(at.registry, challenge.service(), scopes) {
@@ -316,7 +310,11 @@ impl Auth {
         if status != StatusCode::OK {
             let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
             let mut err = at
-                .error(if refused { ErrorKind::Unauthorized } else { ErrorKind::Status })
+                .error(if refused {
+                    ErrorKind::Unauthorized
+                } else {
+                    ErrorKind::Status
+                })
                 .with_status(status, ServerError::parse_body(&body))
                 .with_scope(scopes)
                 .with_detail(format!("token request to `{}` refused", quote(challenge.realm())));

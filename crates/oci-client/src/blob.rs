@@ -87,7 +87,8 @@ impl Client {
             let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
             match target.scheme_str() {
                 Some("https") => {}
-                Some("http") if self.transport().plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
+                Some("http")
+                    if self.transport().plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
                 _ => {
                     return Err(call
                         .error(ErrorKind::InsecureTransport)

@@ -17,6 +17,10 @@ use crate::location::{ManifestLocation, Repository};
 use crate::ratelimit::RateLimit;
 use crate::verdict::{Answer, Need, UpdateCheck, UpdateRequest, Verdict};
 
+/// Per registry that more than one check goes to: the gate its checks pass once it is prepared, and its
+/// repositories.
+type Gates = HashMap<String, (OnceCell<()>, Vec<String>)>;
+
 /// The default number of checks [`Client::check_many`] runs at once.
 const DEFAULT_CONCURRENCY: usize = 32;
 
@@ -266,7 +270,7 @@ impl Client {
     }
 
     /// One gate per registry that more than one request goes to, with that registry's repositories.
-    fn gates(&self, requests: &[UpdateRequest]) -> Arc<HashMap<String, (OnceCell<()>, Vec<String>)>> {
+    fn gates(&self, requests: &[UpdateRequest]) -> Arc<Gates> {
         let mut by_registry: HashMap<String, (usize, Vec<String>)> = HashMap::new();
         for request in requests {
             let repository = Repository::from(request.reference());
@@ -289,7 +293,11 @@ impl Client {
     /// `repositories` in as few token requests as it allows. A failure here is left for the checks to report.
     async fn warm_up(&self, registry: &str, repositories: &[String]) {
         let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
-        if let Err(err) = self.auth().authorize_batch(self.transport(), registry, &names, self.deadline()).await {
+        if let Err(err) = self
+            .auth()
+            .authorize_batch(self.transport(), registry, &names, self.deadline())
+            .await
+        {
             tracing::debug!(registry, "preparing the registry failed: {err}");
         }
     }
@@ -371,7 +379,12 @@ fn select(index: &oci_manifest::ImageIndex, platform: &Platform, repository: &Re
     index
         .select(platform)
         .map(|descriptor| descriptor.digest().clone())
-        .map_err(|no_match| at(Error::new(ErrorKind::PlatformNotFound).with_source(no_match), repository))
+        .map_err(|no_match| {
+            at(
+                Error::new(ErrorKind::PlatformNotFound).with_source(no_match),
+                repository,
+            )
+        })
 }
 
 fn at(err: Error, repository: &Repository) -> Error {

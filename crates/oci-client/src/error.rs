@@ -311,9 +311,16 @@ impl fmt::Display for Error {
             write!(f, ": {detail}")?;
         }
         if f.alternate() {
-            let mut next = inner.source.as_deref().map(|source| source as &(dyn StdError + 'static));
+            let mut next = inner
+                .source
+                .as_deref()
+                .map(|source| source as &(dyn StdError + 'static));
             while let Some(cause) = next {
-                write!(f, ": {}", crate::text::escape(&cause.to_string(), crate::text::QUOTE_LIMIT * 4))?;
+                write!(
+                    f,
+                    ": {}",
+                    crate::text::escape(&cause.to_string(), crate::text::QUOTE_LIMIT * 4)
+                )?;
                 next = cause.source();
             }
         }
@@ -392,7 +399,10 @@ mod tests {
         assert_eq!(quote("short"), "short");
         let long = "é".repeat(150);
         let short = quote(&long);
-        assert!(short.starts_with(&"é".repeat(100)) && short.ends_with("...(+100 bytes)"), "{short}");
+        assert!(
+            short.starts_with(&"é".repeat(100)) && short.ends_with("...(+100 bytes)"),
+            "{short}"
+        );
     }
 
     #[test]
@@ -422,6 +432,9 @@ mod tests {
         );
         let shown = err.to_string();
         assert!(!shown.chars().any(char::is_control), "{shown:?}");
-        assert!(shown.contains("X\\x1b[2J") && shown.contains("line\\nforged"), "{shown}");
+        assert!(
+            shown.contains("X\\x1b[2J") && shown.contains("line\\nforged"),
+            "{shown}"
+        );
     }
 }

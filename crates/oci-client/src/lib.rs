@@ -1,50 +1,68 @@
-//! A registry client for OCI and Docker registries on hyper, hyper-util and rustls (ring provider).
+//! A registry client for OCI and Docker registries on hyper, hyper-util and rustls (ring provider), whose headline
+//! job is the update check: is the image someone runs still the newest one behind its tag, for their platform?
 //!
 //! The key design decision: the client is built directly on hyper 1 and rustls, not on a general-purpose HTTP
 //! crate, so that it controls exactly what goes over the wire. One pooled connection per registry (HTTP/2 when ALPN
 //! negotiates it), every manifest request with all four manifest types in `Accept`, and nothing trusted that was not
 //! verified: a manifest's bytes are checked against the digest asked for or announced, and never re-serialized.
 //!
+//! # Example
+//!
+//! Add credentials for a registry, check `nginx:latest` against the digest you run:
+//!
+//! ```no_run
+//! use oci_client::{Client, UpdateRequest};
+//!
+//! # async fn run() -> Result<(), oci_client::Error> {
+//! let client = Client::builder()
+//!     .add_auth("docker.io", "alice", "dckr_pat_token")
+//!     .build()?;
+//! let request = UpdateRequest::parse(
+//!     "nginx:latest",
+//!     Some("sha256:aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa24"),
+//! )?;
+//! let check = client.check_for_update(&request).await?;
+//! if check.has_update() {
+//!     println!("nginx:latest moved to {}", check.latest_digest());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Overview
 //!
 //! - [`Client`] is cheap to clone; clones share one connection pool and one auth cache. Build it with
 //!   [`Client::builder`] ([`ClientBuilder`]), with per-registry [`RegistryOptions`]: [`Transport`], extra CA
-//!   certificates, [`Credentials`].
-//! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
-//!   [`Client::manifest`] (size-limited and verified), [`Client::push_blob`] and [`Client::push_manifest`].
+//!   certificates, [`Credentials`] ([`ClientBuilder::add_auth`] for short).
 //! - Update checks, the heart of the product: [`Client::check_for_update`] of an [`UpdateRequest`] gives an
-//!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`]), one `HEAD` when the image is up to date;
-//!   [`Client::check_many`] runs many with bounded concurrency ([`CheckOptions`]), tokens batched per registry,
-//!   results in input order; [`Client::resolve_digest`] and [`Client::fetch_manifest`] take an `oci_ref::Reference`.
-//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`](oci_digest::Digest)), also from an
-//!   `oci_ref::Reference`.
-//! - Failures: one [`Error`] with an [`ErrorKind`], the registry and repository concerned, the HTTP status and the
-//!   registry's own error codes ([`ServerError`]).
+//!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`], [`UpdateCheck::has_update`]), one `HEAD`
+//!   when the image is up to date. The rules are a pure state machine, [`Verdict`], that says what it [`Need`]s
+//!   and is given each [`Answer`]; the client is the small loop that fetches. [`Client::check_many`] and
+//!   [`Client::check_each`] run many with bounded concurrency ([`CheckOptions`]), tokens batched per registry.
+//! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
+//!   [`Client::manifest`] (size-limited and verified), [`Client::resolve_digest`] and [`Client::fetch_manifest`] of
+//!   a [`Reference`], [`Client::tags`] (every page), [`Client::blob`] (a verified [`Blob`] stream),
+//!   [`Client::push_blob`] and [`Client::push_manifest`].
+//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`]), from a [`Reference`] or from
+//!   strings.
+//! - Failures: one [`Error`] (one pointer wide) with an [`ErrorKind`], the registry and repository concerned, the
+//!   HTTP status and the registry's own error codes ([`ServerError`]). [`text`] is where every foreign string is
+//!   escaped and cut before it reaches a message.
+//! - [`Reference`], [`Digest`] and [`Platform`] are re-exported from `oci-ref`, `oci-digest` and `oci-manifest`, so
+//!   this crate is enough to depend on.
 //!
-//! Plain HTTP is used only for registries configured with [`Transport::Http`], and the configuration is refused
-//! unless the registry is on loopback or marked [`RegistryOptions::insecure`], as Docker does. `docker.io` means
-//! Docker Hub's API host `registry-1.docker.io`.
+//! Transport: HTTPS by default; a loopback registry (`localhost`, 127.0.0.0/8, `::1`) whose HTTPS port answers in
+//! plain HTTP is then spoken to in plain HTTP, as Docker treats its default insecure range, decided once per registry.
+//! Any other registry gets plain HTTP only when configured with [`Transport::Http`] and marked
+//! [`RegistryOptions::insecure`]. `docker.io` means Docker Hub's API host `registry-1.docker.io`.
 //!
 //! Auth follows the registry's challenge through `oci-auth`: Basic gets the credentials ([`Credentials`], or a
 //! [`CredentialStore`](oci_auth::CredentialStore) given to [`ClientBuilder::credential_store`]), Bearer a token from
 //! the realm, cached for every clone, fetched once however many requests need it, pre-fetched for many repositories at
-//! once with [`Client::authorize_batch`]. Idempotent requests are retried after connect errors, 5xx and 429 by a
-//! [`RetryPolicy`] honouring `Retry-After`, with at most [`ClientConfig::max_concurrency_per_registry`] requests in
-//! flight per registry. [`Client::tags`] follows every page; [`Client::blob`] streams a verified [`Blob`].
-//!
-//! # Example
-//!
-//! ```no_run
-//! use oci_client::{Client, Repository};
-//!
-//! # async fn run() -> Result<(), oci_client::Error> {
-//! let client = Client::new()?;
-//! let alpine = Repository::new("docker.io", "library/alpine")?.tag("3")?;
-//! let head = client.manifest_digest(&alpine).await?;
-//! println!("{alpine} is {}", head.digest());
-//! # Ok(())
-//! # }
-//! ```
+//! once with [`Client::authorize_batch`]. One request answers at most three challenges. Idempotent requests are
+//! retried after connect errors, 5xx and 429 by a [`RetryPolicy`] honouring `Retry-After`, never past the operation's
+//! deadline ([`ClientConfig::request_timeout`]), with at most [`ClientConfig::max_concurrency_per_registry`] requests
+//! in flight per registry. Each request is logged at `tracing`'s info level (method, URL, status, time, size).
 //!
 //! The configuration is checked before any connection is made:
 //!
@@ -102,3 +120,8 @@ pub mod internal {
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
     pub use crate::retry::{Jitter, Outcome, parse_http_date, parse_retry_after};
 }
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

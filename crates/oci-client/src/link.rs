@@ -77,13 +77,13 @@ impl Link {
     /// [`LinkErrorKind::Syntax`] when the value does not follow the grammar.
     ///
     /// ```
-    /// use oci_client::Link;
+    /// use oci_client::internal::Link;
     ///
     /// let links = Link::parse_header(r#"</v2/_catalog?last=b&n=2>; rel="next", <https://x.example/>; rel=help"#)?;
     /// assert_eq!(links.len(), 2);
     /// assert_eq!(links[0].target(), "/v2/_catalog?last=b&n=2");
     /// assert!(links[0].has_rel("next"));
-    /// # Ok::<(), oci_client::LinkError>(())
+    /// # Ok::<(), oci_client::internal::LinkError>(())
     /// ```
     pub fn parse_header(value: &str) -> Result<Vec<Self>, LinkError> {
         Parser { input: value, pos: 0 }.links()
@@ -146,14 +146,14 @@ impl fmt::Display for Link {
 ///
 /// ```
 /// use http::{HeaderMap, Uri};
-/// use oci_client::{NextPage, next_page};
+/// use oci_client::internal::{NextPage, next_page};
 ///
 /// let base: Uri = "https://registry.example/v2/_catalog?n=2".parse().unwrap();
 /// let mut headers = HeaderMap::new();
 /// headers.insert("link", r#"</v2/_catalog?last=b&n=2>; rel="next""#.parse().unwrap());
 /// let next = next_page(&base, &headers)?;
 /// assert_eq!(next, NextPage::Next("https://registry.example/v2/_catalog?last=b&n=2".parse().unwrap()));
-/// # Ok::<(), oci_client::LinkError>(())
+/// # Ok::<(), oci_client::internal::LinkError>(())
 /// ```
 ///
 /// # Errors

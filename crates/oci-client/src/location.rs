@@ -118,7 +118,10 @@ impl From<&oci_ref::Reference> for Repository {
                 (DOCKER_HUB_API.to_owned(), format!("library/{}", reference.repository()))
             }
             "" => (DOCKER_HUB_API.to_owned(), reference.repository().to_owned()),
-            registry => (docker_hub_to_api(registry).to_owned(), reference.repository().to_owned()),
+            registry => (
+                docker_hub_to_api(registry).to_owned(),
+                reference.repository().to_owned(),
+            ),
         };
         Self { registry, name }
     }

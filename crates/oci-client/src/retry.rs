@@ -126,7 +126,8 @@ impl RetryPolicy {
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use http::{Method, StatusCode};
-    /// use oci_client::{Jitter, Outcome, RetryPolicy};
+    /// use oci_client::RetryPolicy;
+    /// use oci_client::internal::{Jitter, Outcome};
     ///
     /// let policy = RetryPolicy::new(3, Duration::from_millis(100), Duration::from_secs(5)).with_jitter(false);
     /// let mut jitter = Jitter::from_seed(1);

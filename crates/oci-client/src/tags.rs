@@ -73,10 +73,9 @@ impl Client {
             };
             path = next.path_and_query().map_or("/", |p| p.as_str()).to_owned();
             if seen.contains(&path) || seen.len() >= MAX_PAGES {
-                return Err(call.error(ErrorKind::Protocol).with_detail(format!(
-                    "the tag list's pages loop at `{}`",
-                    quote(&path)
-                )));
+                return Err(call
+                    .error(ErrorKind::Protocol)
+                    .with_detail(format!("the tag list's pages loop at `{}`", quote(&path))));
             }
         }
     }

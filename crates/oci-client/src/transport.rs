@@ -199,7 +199,11 @@ impl Transport {
             };
             let wake = Instant::now().checked_add(delay);
             if wake.is_none_or(|wake| wake >= deadline) {
-                tracing::debug!(registry = call.at.registry, ?delay, "no retry: the wait would pass the deadline");
+                tracing::debug!(
+                    registry = call.at.registry,
+                    ?delay,
+                    "no retry: the wait would pass the deadline"
+                );
                 return result;
             }
             tracing::debug!(registry = call.at.registry, attempt, ?delay, ?outcome, "retrying");
@@ -232,7 +236,10 @@ impl Transport {
         let result = self.send_to_base(call, authorization, deadline).await;
         match result {
             Err(Failure::PlainHttpAnswer(_)) if self.may_fall_back_to_plain(registry) => {
-                tracing::info!(registry, "the registry answers in plain HTTP on loopback: using http://");
+                tracing::info!(
+                    registry,
+                    "the registry answers in plain HTTP on loopback: using http://"
+                );
                 lock(&self.plain).insert(registry.to_owned(), true);
                 self.send_to_base(call, authorization, deadline)
                     .await
@@ -286,7 +293,9 @@ impl Transport {
         let (method, uri) = (request.method.clone(), request.uri.clone());
         let mut builder = Request::builder().method(request.method).uri(request.uri);
         let user_agent = HeaderValue::from_str(&self.config.user_agent).map_err(|_| {
-            Failure::Error(Error::new(ErrorKind::InvalidInput).with_detail("the user agent holds characters HTTP forbids"))
+            Failure::Error(
+                Error::new(ErrorKind::InvalidInput).with_detail("the user agent holds characters HTTP forbids"),
+            )
         })?;
         if let Some(headers) = builder.headers_mut() {
             headers.insert(header::USER_AGENT, user_agent);
@@ -446,4 +455,49 @@ pub(crate) fn is_redirect(status: StatusCode) -> bool {
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RegistryOptions;
+
+    fn transport(builder: crate::ClientBuilder) -> Transport {
+        Transport::new(builder.config().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_loopback_registries_fall_back_to_plain_http_by_themselves() {
+        let default = transport(crate::Client::builder());
+        for loopback in ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "127.9.9.9"] {
+            assert!(default.may_fall_back_to_plain(loopback), "{loopback}");
+            assert_eq!(default.base_url(loopback).unwrap(), format!("https://{loopback}"));
+        }
+        for remote in [
+            "registry.example:5000",
+            "10.0.0.1:5000",
+            "ghcr.io",
+            "localhost.example.com:5000",
+        ] {
+            assert!(!default.may_fall_back_to_plain(remote), "{remote}");
+            assert_eq!(default.base_url(remote).unwrap(), format!("https://{remote}"));
+        }
+        // An explicit transport is kept as it is.
+        let strict = transport(
+            crate::Client::builder().registry("127.0.0.1:5000", RegistryOptions::new().transport(Scheme::Https)),
+        );
+        assert!(!strict.may_fall_back_to_plain("127.0.0.1:5000"));
+        // A non-loopback registry needs to be marked insecure for plain HTTP, by host:port or by host.
+        let by_host = transport(
+            crate::Client::builder().registry("10.0.0.1", RegistryOptions::new().transport(Scheme::Http).insecure()),
+        );
+        assert_eq!(by_host.base_url("10.0.0.1:5000").unwrap(), "http://10.0.0.1:5000");
+        assert_eq!(by_host.base_url("10.0.0.2:5000").unwrap(), "https://10.0.0.2:5000");
+    }
+
+    #[test]
+    fn deadlines_saturate() {
+        let far = deadline_after(Duration::from_secs(u64::MAX));
+        assert!(far > Instant::now() + Duration::from_secs(365 * 24 * 3600));
+    }
 }

@@ -1,28 +1,7 @@
 //! The update verdict as a pure state machine: it says which manifest it needs next, is told what the registry
 //! answered, and ends with an [`UpdateCheck`]. No IO: [`Client::check_for_update`](crate::Client::check_for_update)
-//! is the small loop that fetches what it asks for, and every rule below is unit-tested without a registry.
-//!
-//! # The rules
-//!
-//! The digest in use `U` (optional), the tag's digest `D` and media type `T`, the platform `P`:
-//!
-//! 1. Ask for the tag's `HEAD` ([`Need::TagHead`]): `D` and `T`.
-//! 2. `U = D`: up to date, after one request.
-//! 3. `T` is an index, or unknown: ask for the tag's manifest by digest ([`Need::LatestManifest`]). An index gives
-//!    its image for `P`, `C` (never an attestation). No `U`: [`UpdateStatus::NoDigest`]. `U = C`: up to date.
-//!    Otherwise ask for `U`'s manifest ([`Need::CurrentManifest`]): an index whose image for `P` is `C` is up to date
-//!    although the index changed (only other platforms' images moved, which other checkers report as an update);
-//!    another index, or a single image, is an update.
-//! 4. `T` is a single image: no `U` gives [`UpdateStatus::NoDigest`]. Otherwise ask whether `U` exists and what it
-//!    is with a `HEAD` ([`Need::CurrentHead`]): a single image is an update; an index is fetched
-//!    ([`Need::CurrentManifest`]) and is up to date when its image for `P` is `D` (the tag now names that image
-//!    directly), an update otherwise.
-//! 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
-//!    the image for `P` changed.
-//!
-//! The fields are honest: [`UpdateCheck::verified`] is `true` only when `U` was confirmed to exist (it equals the
-//! tag's digest or its image for `P`, or the registry served it); [`UpdateCheck::index_changed`] and
-//! [`UpdateCheck::platform_changed`] are `None` exactly when the answers seen cannot tell.
+//! is the small loop that fetches what it asks for. The rules are documented on [`Verdict`], and each is
+//! unit-tested here without a registry.
 
 use std::fmt;
 
@@ -104,7 +83,30 @@ pub enum Answer<'a> {
     Missing,
 }
 
-/// The update rules for one request, as a state machine (see the [module documentation](self)).
+/// The update rules for one request, as a state machine: [`Verdict::need`] says what it needs next,
+/// [`Verdict::answer`] takes what the registry said, [`Verdict::finish`] gives the [`UpdateCheck`].
+///
+/// # The rules
+///
+/// The digest in use `U` (optional), the tag's digest `D` and media type `T`, the platform `P`:
+///
+/// 1. Ask for the tag's `HEAD` ([`Need::TagHead`]): `D` and `T`.
+/// 2. `U = D`: up to date, after one request.
+/// 3. `T` is an index, or unknown: ask for the tag's manifest by digest ([`Need::LatestManifest`]). An index gives
+///    its image for `P`, `C` (never an attestation). No `U`: [`UpdateStatus::NoDigest`]. `U = C`: up to date.
+///    Otherwise ask for `U`'s manifest ([`Need::CurrentManifest`]): an index whose image for `P` is `C` is up to date
+///    although the index changed (only other platforms' images moved, which other checkers report as an update);
+///    another index, or a single image, is an update.
+/// 4. `T` is a single image: no `U` gives [`UpdateStatus::NoDigest`]. Otherwise ask whether `U` exists and what it
+///    is with a `HEAD` ([`Need::CurrentHead`]): a single image is an update; an index is fetched
+///    ([`Need::CurrentManifest`]) and is up to date when its image for `P` is `D` (the tag now names that image
+///    directly), an update otherwise.
+/// 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
+///    the image for `P` changed.
+///
+/// The fields are honest: [`UpdateCheck::verified`] is `true` only when `U` was confirmed to exist (it equals the
+/// tag's digest or its image for `P`, or the registry served it); [`UpdateCheck::index_changed`] and
+/// [`UpdateCheck::platform_changed`] are `None` exactly when the answers seen cannot tell.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     platform: Platform,
@@ -290,10 +292,7 @@ impl Verdict {
                 request.reference.familiar_name()
             )));
         }
-        let placeholder = request
-            .current
-            .clone()
-            .unwrap_or_else(|| Digest::sha256(b""));
+        let placeholder = request.current.clone().unwrap_or_else(|| Digest::sha256(b""));
         Ok(Self {
             platform: request.platform.clone(),
             check: UpdateCheck {
@@ -349,8 +348,7 @@ impl Verdict {
     /// [`ErrorKind::Protocol`] when the rules still need something.
     pub fn finish(self) -> Result<UpdateCheck, Error> {
         if self.need != Need::Done {
-            return Err(Error::new(ErrorKind::Protocol)
-                .with_detail(format!("the verdict still needs {:?}", self.need)));
+            return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the verdict still needs {:?}", self.need)));
         }
         Ok(self.check)
     }
@@ -681,7 +679,10 @@ mod tests {
         let new = index(&[("linux/amd64", &amd), ("linux/arm64", &arm2)]);
         let (check, needs) = run(&Registry::new(&new, &[&old]), Some(old.digest()));
         let check = check.unwrap();
-        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "current manifest", "done"]);
+        assert_eq!(
+            kinds(&needs),
+            ["tag head", "latest manifest", "current manifest", "done"]
+        );
         assert_eq!(fields(&check), (UpToDate, true, Some(true), Some(false)));
         assert_eq!(check.note(), Some("the index changed, but not its linux/amd64 image"));
     }
@@ -755,7 +756,10 @@ mod tests {
         let (amd, arm) = (image("amd"), image("arm"));
         let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
         let (check, needs) = run(&Registry::new(&multi, &[]), Some(&never));
-        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "current manifest", "done"]);
+        assert_eq!(
+            kinds(&needs),
+            ["tag head", "latest manifest", "current manifest", "done"]
+        );
         assert_eq!(fields(&check.unwrap()), (UpdateAvailable, false, None, None));
     }
 

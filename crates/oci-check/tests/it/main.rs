@@ -7,6 +7,7 @@
 )]
 
 mod auth;
+mod defaults;
 mod reference;
 mod subcommands;
 mod support;

@@ -211,8 +211,11 @@ async fn single_arch_moved_tag() {
     assert_eq!(check.platform_digest(), None);
     assert_eq!(check.platform_changed(), Some(true));
     assert_eq!(check.index_changed(), None);
-    assert_eq!(check.verified(), true, "a HEAD by digest confirmed the old image exists");
-    assert_eq!(heads, 2, "the media type says it is not an index: a HEAD of the tag and of the old digest, no GET");
+    assert!(check.verified(), "a HEAD by digest confirmed the old image exists");
+    assert_eq!(
+        heads, 2,
+        "the media type says it is not an index: a HEAD of the tag and of the old digest, no GET"
+    );
 
     let (check, heads) = setup
         .check(&setup.request("single/app", "v1", Some(&new.digest), "linux/amd64"))

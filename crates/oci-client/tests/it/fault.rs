@@ -11,9 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use oci_client::internal::{IgnoredReason, Jitter, NextPage, Outcome, next_page, parse_retry_after};
-use oci_client::{
-    Client, Credentials, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Transport,
-};
+use oci_client::{Client, Credentials, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Transport};
 use oci_digest::Digest;
 
 use server::{FaultServer, Reply, get};

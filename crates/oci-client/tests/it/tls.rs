@@ -83,7 +83,10 @@ async fn a_plain_http_loopback_registry_just_works_unless_https_is_required() {
     client.ping(&by_name).await.unwrap();
     // Asking for HTTPS means HTTPS only.
     let strict = oci_client::Client::builder()
-        .registry(registry.host(), RegistryOptions::new().transport(oci_client::Transport::Https))
+        .registry(
+            registry.host(),
+            RegistryOptions::new().transport(oci_client::Transport::Https),
+        )
         .build()
         .unwrap();
     let err = strict.ping(registry.host()).await.unwrap_err();
