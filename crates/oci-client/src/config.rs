@@ -48,6 +48,11 @@ pub struct RegistryOptions {
 }
 
 /// Everything a [`Client`](crate::Client) is built from; made by [`ClientBuilder`].
+///
+/// Whatever the configuration, the addresses a host name resolves to are checked before connecting: no connection
+/// to a link-local, cloud-metadata or unspecified address unless the host is a registry configured here (so a token
+/// realm or a redirect cannot lead there by a DNS name), and plain HTTP to `localhost` only when it resolves to
+/// loopback addresses.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub(crate) connect_timeout: Duration,
@@ -58,6 +63,8 @@ pub struct ClientConfig {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) max_concurrency_per_registry: Option<usize>,
     pub(crate) credential_store: Option<CredentialStore>,
+    /// Addresses used for host names instead of asking DNS, like curl's `--resolve`.
+    pub(crate) resolve: HashMap<String, Vec<std::net::IpAddr>>,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -155,6 +162,7 @@ impl Default for ClientConfig {
             retry_policy: RetryPolicy::default(),
             max_concurrency_per_registry: Some(DEFAULT_CONCURRENCY_PER_REGISTRY),
             credential_store: None,
+            resolve: HashMap::new(),
         }
     }
 }
@@ -271,6 +279,17 @@ impl ClientBuilder {
                 self.error.get_or_insert(err);
             }
         }
+        self
+    }
+
+    /// Connects to `address` whenever `host` is to be reached, instead of asking DNS (repeatable: each call adds an
+    /// address), like curl's `--resolve`. The address checks still apply: see [`ClientConfig`].
+    pub fn resolve(mut self, host: &str, address: std::net::IpAddr) -> Self {
+        self.config
+            .resolve
+            .entry(host.to_ascii_lowercase())
+            .or_default()
+            .push(address);
         self
     }
 

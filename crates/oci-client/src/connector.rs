@@ -1,11 +1,17 @@
-//! The connector under hyper-util's pooled client: TCP through hyper-util's `HttpConnector`, then TLS through
+//! The connector under hyper-util's pooled client: name resolution with address checks, TCP, then TLS through
 //! tokio-rustls with the ring provider, ALPN `h2` and `http/1.1`, and a TLS configuration per registry.
+//!
+//! The addresses a name resolves to are checked before connecting, since a name can resolve anywhere:
+//! - no connection to a link-local, cloud-metadata or unspecified address ([`oci_auth::is_forbidden_ip`]) unless
+//!   the host is a registry the caller configured: a realm or a redirect cannot lead there by a DNS name;
+//! - plain HTTP to a host allowed it only for being named `localhost` goes only to loopback addresses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -13,7 +19,7 @@ use std::time::Duration;
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -22,13 +28,24 @@ use tokio_rustls::client::TlsStream;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind};
+use crate::location::host_of;
 
 /// Opens plain or TLS connections; cloned by the pool for each new connection.
 #[derive(Clone)]
 pub(crate) struct Connector {
-    http: HttpConnector,
     tls: Arc<TlsConfigs>,
     timeout: Duration,
+    hosts: Arc<Hosts>,
+}
+
+/// What the configuration says about hosts, for the address checks.
+struct Hosts {
+    /// Hosts of the registries the caller configured: exempt from the forbidden-address check.
+    configured: HashSet<String>,
+    /// Hosts marked insecure: plain HTTP to them goes wherever they resolve.
+    insecure: HashSet<String>,
+    /// Addresses given for host names instead of DNS.
+    resolve: HashMap<String, Vec<IpAddr>>,
 }
 
 /// The default TLS configuration and the ones for registries with extra CA certificates, keyed by authority.
@@ -54,10 +71,18 @@ pub(crate) struct ConnectError {
 
 impl Connector {
     pub(crate) fn new(config: &ClientConfig) -> Result<Self, Error> {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.connect_timeout));
+        let mut hosts = Hosts {
+            configured: HashSet::new(),
+            insecure: HashSet::new(),
+            resolve: config.resolve.clone(),
+        };
+        for (authority, options) in &config.registries {
+            let host = host_of(authority).to_ascii_lowercase();
+            if options.insecure {
+                hosts.insecure.insert(host.clone());
+            }
+            hosts.configured.insert(host);
+        }
         let default = Arc::new(tls_config(&[])?);
         let mut by_authority = HashMap::new();
         for (host, options) in &config.registries {
@@ -67,9 +92,9 @@ impl Connector {
             }
         }
         Ok(Self {
-            http,
             tls: Arc::new(TlsConfigs { default, by_authority }),
             timeout: config.connect_timeout,
+            hosts: Arc::new(hosts),
         })
     }
 }
@@ -111,15 +136,13 @@ impl tower_service::Service<Uri> for Connector {
     type Error = ConnectError;
     type Future = Pin<Box<dyn Future<Output = Result<Stream, ConnectError>> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.http
-            .poll_ready(cx)
-            .map_err(|err| ConnectError::new(ErrorKind::Connect, err))
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let mut http = self.http.clone();
         let tls = Arc::clone(&self.tls);
+        let hosts = Arc::clone(&self.hosts);
         let timeout = self.timeout;
         Box::pin(async move {
             let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
@@ -130,14 +153,21 @@ impl tower_service::Service<Uri> for Connector {
                 .trim_end_matches(']')
                 .to_owned();
             let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-            let tcp = tower_service::Service::call(&mut http, uri).await.map_err(|err| {
-                let kind = if err.to_string().contains("timed out") {
-                    ErrorKind::Timeout
-                } else {
-                    ErrorKind::Connect
-                };
-                ConnectError::new(kind, err)
-            })?;
+            let addresses = match hosts.resolve.get(&host.to_ascii_lowercase()) {
+                Some(given) => given.iter().map(|ip| SocketAddr::new(*ip, port)).collect(),
+                None => resolve(&host, port, timeout).await?,
+            };
+            hosts.check(&host, https, &addresses)?;
+            let tcp = TokioIo::new(connect(&addresses, timeout).await?);
+            tracing::debug!(
+                host,
+                port,
+                https,
+                "connected to {}",
+                tcp.inner()
+                    .peer_addr()
+                    .map_or_else(|_| "?".to_owned(), |a| a.to_string())
+            );
             if !https {
                 return Ok(Stream::Plain(tcp));
             }
@@ -161,6 +191,75 @@ impl tower_service::Service<Uri> for Connector {
             Ok(Stream::Tls(Box::new(TokioIo::new(tls_stream))))
         })
     }
+}
+
+impl Hosts {
+    /// The address rules of the module documentation.
+    fn check(&self, host: &str, https: bool, addresses: &[SocketAddr]) -> Result<(), ConnectError> {
+        let host = host.to_ascii_lowercase();
+        let host = host.trim_end_matches('.');
+        if !self.configured.contains(host) {
+            if let Some(bad) = addresses.iter().find(|a| oci_auth::is_forbidden_ip(a.ip())) {
+                return Err(ConnectError::new(
+                    ErrorKind::ForbiddenAddress,
+                    format!(
+                        "`{}` resolves to {}, which no registry should send a client to",
+                        crate::text::quote(host),
+                        bad.ip()
+                    ),
+                ));
+            }
+        }
+        let named_loopback = host.parse::<IpAddr>().is_err() && oci_auth::is_loopback_host(host);
+        if !https && named_loopback && !self.insecure.contains(host) {
+            if let Some(remote) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+                return Err(ConnectError::new(
+                    ErrorKind::InsecureTransport,
+                    format!(
+                        "`{}` resolves to {}, not a loopback address: no plain HTTP to it",
+                        crate::text::quote(host),
+                        remote.ip()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The addresses of `host` (an IP literal is its own), within `timeout`.
+async fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, ConnectError> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let found = tokio::time::timeout(timeout, tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| ConnectError::new(ErrorKind::Timeout, "name resolution timed out"))?
+        .map_err(|err| ConnectError::new(ErrorKind::Connect, err))?;
+    let addresses: Vec<SocketAddr> = found.collect();
+    if addresses.is_empty() {
+        return Err(ConnectError::new(
+            ErrorKind::Connect,
+            format!("`{}` has no address", crate::text::quote(host)),
+        ));
+    }
+    Ok(addresses)
+}
+
+/// A TCP connection to the first of `addresses` that accepts one, each tried within `timeout`.
+async fn connect(addresses: &[SocketAddr], timeout: Duration) -> Result<TcpStream, ConnectError> {
+    let mut last = ConnectError::new(ErrorKind::Connect, "no address to connect to");
+    for address in addresses {
+        match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(err)) => last = ConnectError::new(ErrorKind::Connect, err),
+            Err(_) => last = ConnectError::new(ErrorKind::Timeout, format!("connecting to {address} timed out")),
+        }
+    }
+    Err(last)
 }
 
 impl ConnectError {
@@ -265,6 +364,58 @@ impl Write for Stream {
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+
+    use super::{Connector, Hosts};
+    use crate::error::ErrorKind;
+    use crate::{Client, RegistryOptions, Transport};
+
+    fn hosts(builder: crate::ClientBuilder) -> std::sync::Arc<Hosts> {
+        Connector::new(&builder.config().unwrap()).unwrap().hosts
+    }
+
+    fn at(ip: &str) -> Vec<SocketAddr> {
+        vec![SocketAddr::new(ip.parse().unwrap(), 443)]
+    }
+
+    #[test]
+    fn names_that_resolve_to_metadata_addresses_are_refused_unless_configured() {
+        let default = hosts(Client::builder());
+        for ip in [
+            "169.254.169.254",
+            "fe80::1",
+            "0.0.0.0",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+        ] {
+            let err = default.check("realm.example", true, &at(ip)).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::ForbiddenAddress, "{ip}");
+        }
+        assert!(default.check("realm.example", true, &at("192.0.2.7")).is_ok());
+        let configured = hosts(Client::builder().registry("metadata.internal:5000", RegistryOptions::new()));
+        assert!(
+            configured
+                .check("metadata.internal", true, &at("169.254.169.254"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn plain_http_to_localhost_goes_only_to_loopback_addresses() {
+        let default = hosts(Client::builder());
+        assert!(default.check("localhost", false, &at("127.0.0.1")).is_ok());
+        assert!(default.check("localhost", false, &at("::1")).is_ok());
+        let err = default.check("localhost", false, &at("192.0.2.7")).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InsecureTransport);
+        // HTTPS is verified by its certificate; an insecure host was chosen to be reached in plain HTTP.
+        assert!(default.check("localhost", true, &at("192.0.2.7")).is_ok());
+        let insecure = hosts(Client::builder().registry(
+            "localhost",
+            RegistryOptions::new().transport(Transport::Http).insecure(),
+        ));
+        assert!(insecure.check("localhost", false, &at("192.0.2.7")).is_ok());
+    }
+
     #[test]
     fn default_port() {
         assert_eq!(super::with_default_port("ghcr.io"), "ghcr.io:443");
