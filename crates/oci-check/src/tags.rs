@@ -31,23 +31,24 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let name = reference.familiar_name().to_owned();
     let repository = Repository::from(&reference);
-    let tags = runtime
-        .block_on(client.tags(&repository))
-        .map_err(|err| Failure::from_client(&name, &err));
-    match tags {
-        Ok(tags) => {
-            let mut stdout = io::stdout().lock();
-            for tag in tags {
-                if writeln!(stdout, "{}", oci_client::text::escape(&tag, 256)).is_err() {
-                    break;
-                }
+    let mut stdout = io::stdout().lock();
+    let mut closed = false;
+    let listed = runtime.block_on(client.tags_each(&repository, |page| {
+        for tag in page {
+            if !closed && writeln!(stdout, "{}", oci_client::text::escape(&tag, TAG_LIMIT)).is_err() {
+                closed = true;
             }
-            let _ = stdout.flush();
-            ExitCode::SUCCESS
         }
-        Err(failure) => {
-            output.error(&failure);
+        let _ = stdout.flush();
+    }));
+    match listed {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output.error(&Failure::from_client(&name, &err));
             ExitCode::from(exit::FAILED)
         }
     }
 }
+
+/// The longest tag printed as it is: tags are at most 128 characters, so longer text is a registry's garbage.
+const TAG_LIMIT: usize = 256;

@@ -105,6 +105,7 @@ pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;
+pub use tags::MAX_TAGS;
 pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
 
 /// The types in this crate's signatures that come from the crates below it, so that a user of `oci-client` alone

@@ -14,7 +14,11 @@ use crate::transport::{Call, read_body};
 const PAGE_SIZE: u32 = 1000;
 
 /// The largest page read.
-const PAGE_LIMIT: u64 = 16 * 1024 * 1024;
+const PAGE_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// The most tags listed for one repository, across all pages: past it, the listing fails with
+/// [`ErrorKind::TooLarge`] instead of growing without bound.
+pub const MAX_TAGS: usize = 100_000;
 
 /// The most pages followed, against a registry whose cursor never ends.
 const MAX_PAGES: usize = 10_000;
@@ -30,18 +34,28 @@ impl Client {
     /// # Errors
     ///
     /// [`ErrorKind::NotFound`] for an unknown repository, [`ErrorKind::Protocol`] for a body that is not the tag
-    /// list or a malformed `Link`, [`ErrorKind::TooLarge`] for a page over 16 MiB, and the errors of
-    /// [`Client::ping`].
+    /// list or a malformed `Link`, [`ErrorKind::TooLarge`] for a page over 4 MiB or more than [`MAX_TAGS`] tags in
+    /// all, and the errors of [`Client::ping`].
     pub async fn tags(&self, repository: &Repository) -> Result<Vec<String>, Error> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            #[serde(default)]
-            tags: Option<Vec<String>>,
-        }
+        let mut tags = Vec::new();
+        self.tags_each(repository, |page| tags.extend(page)).await?;
+        Ok(tags)
+    }
+
+    /// Lists the tags of `repository` as [`Client::tags`] does, giving each page to `each_page` as it arrives, so a
+    /// caller can print or filter them without holding them all.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::tags`]; the pages given before the error stay given.
+    pub async fn tags_each<F>(&self, repository: &Repository, mut each_page: F) -> Result<(), Error>
+    where
+        F: FnMut(Vec<String>),
+    {
+        let mut listed = 0;
         let base = self.transport().base_url(repository.registry())?;
         let mut path = format!("/v2/{}/tags/list?n={PAGE_SIZE}", repository.name());
         let mut seen = HashSet::new();
-        let mut tags = Vec::new();
         loop {
             let call = Call::new(
                 repository.registry(),
@@ -61,15 +75,21 @@ impl Client {
                     .with_detail("bad Link header")
             })?;
             let body = read_body(call.at, response, PAGE_LIMIT, deadline).await?;
-            let page: Page = serde_json::from_slice(&body).map_err(|err| {
-                call.error(ErrorKind::Protocol)
-                    .with_source(err)
-                    .with_detail("the tag list is not the JSON the API promises")
+            let page = parse_page(&body, MAX_TAGS - listed).map_err(|err| {
+                let kind = if err.to_string().starts_with(TOO_MANY) {
+                    ErrorKind::TooLarge
+                } else {
+                    ErrorKind::Protocol
+                };
+                call.error(kind).with_source(err).with_detail(format!(
+                    "the tag list is not the JSON the API promises, or has over {MAX_TAGS} tags"
+                ))
             })?;
-            tags.extend(page.tags.unwrap_or_default());
+            listed += page.len();
+            each_page(page);
             seen.insert(path);
             let NextPage::Next(next) = next else {
-                return Ok(tags);
+                return Ok(());
             };
             path = next.path_and_query().map_or("/", |p| p.as_str()).to_owned();
             if seen.contains(&path) || seen.len() >= MAX_PAGES {
@@ -77,6 +97,95 @@ impl Client {
                     .error(ErrorKind::Protocol)
                     .with_detail(format!("the tag list's pages loop at `{}`", quote(&path))));
             }
+        }
+    }
+}
+
+const TOO_MANY: &str = "too many tags";
+
+/// The tags of one page, `{"name": ..., "tags": [...]}` (`tags` may be null or missing), at most `budget` of them:
+/// the array is read one tag at a time and refused at the first tag over the budget.
+fn parse_page(body: &[u8], budget: usize) -> Result<Vec<String>, serde_json::Error> {
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct Tags(usize);
+    struct Page(usize);
+
+    impl<'de> de::DeserializeSeed<'de> for Tags {
+        type Value = Option<Vec<String>>;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_option(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Tags {
+        type Value = Option<Vec<String>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of tags or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut tags = Vec::new();
+            while let Some(tag) = seq.next_element::<String>()? {
+                if tags.len() == self.0 {
+                    return Err(de::Error::custom(TOO_MANY));
+                }
+                tags.push(tag);
+            }
+            Ok(Some(tags))
+        }
+    }
+
+    impl<'de> Visitor<'de> for Page {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a tag list object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut tags = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "tags" {
+                    tags = map.next_value_seed(Tags(self.0))?;
+                } else {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            Ok(tags.unwrap_or_default())
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let page = deserializer.deserialize_map(Page(budget))?;
+    deserializer.end()?;
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_page;
+
+    #[test]
+    fn pages_are_read_within_the_budget() {
+        assert_eq!(parse_page(br#"{"name":"a","tags":["1","2"]}"#, 10).unwrap(), ["1", "2"]);
+        assert!(parse_page(br#"{"name":"a","tags":null}"#, 10).unwrap().is_empty());
+        assert!(parse_page(br#"{"name":"a"}"#, 10).unwrap().is_empty());
+        assert!(
+            parse_page(br#"{"tags":["1","2","3"]}"#, 2)
+                .unwrap_err()
+                .to_string()
+                .starts_with(super::TOO_MANY)
+        );
+        for bad in [&br#"{"tags":[1]}"#[..], b"[]", b"{", br#"{"tags":["a"]} x"#] {
+            assert!(parse_page(bad, 10).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }
 }
