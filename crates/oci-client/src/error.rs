@@ -232,8 +232,10 @@ impl ServerError {
         self.detail.as_deref()
     }
 
-    /// Parses a registry error body; anything that is not the documented JSON gives an empty list.
-    pub(crate) fn parse_body(body: &[u8]) -> Vec<Self> {
+    /// Parses a registry error body, `{"errors":[{"code","message","detail"}]}`; anything that is not the
+    /// documented JSON gives an empty list. Codes and messages are kept as sent (they are escaped when displayed);
+    /// `detail` is compact JSON cut at [`QUOTE_LIMIT`](crate::text::QUOTE_LIMIT) characters.
+    pub fn parse_body(body: &[u8]) -> Vec<Self> {
         #[derive(serde::Deserialize)]
         struct Body {
             #[serde(default)]

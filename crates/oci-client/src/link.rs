@@ -389,12 +389,13 @@ fn is_tchar(b: u8) -> bool {
 }
 
 /// Resolves a URI reference (a `Location` header) against an absolute `base` (RFC 3986 section 5).
-pub(crate) fn resolve_against(base: &Uri, reference: &str) -> String {
+pub fn resolve_against(base: &Uri, reference: &str) -> String {
     let base_text = base.to_string();
     resolve(&Reference::split(&base_text), &Reference::split(reference))
 }
 
-pub(crate) fn same_origin(a: &Uri, b: &Uri) -> bool {
+/// Whether two absolute URIs share scheme, host and port (the default port of the scheme when none is written).
+pub fn same_origin(a: &Uri, b: &Uri) -> bool {
     let port = |uri: &Uri| {
         uri.port_u16().or(match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
