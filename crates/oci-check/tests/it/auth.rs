@@ -4,8 +4,8 @@
 use std::os::unix::fs::PermissionsExt;
 
 use oci_digest::Digest;
+use oci_testkit::{Images, Registry, TempDir, block_on};
 
-use crate::support::{Images, Registry, TempDir, block_on};
 use crate::{Outcome, oci_check_env};
 
 const USER: &str = "tester";
@@ -18,9 +18,10 @@ fn registry() -> (Registry, Digest) {
     let digest = block_on(async {
         Images::new(&client, &host, "private/app")
             .unwrap()
-            .image("amd64", "private", Some("1"))
+            .platform_image("amd64", "private", Some("1"))
             .await
             .unwrap()
+            .digest
     });
     (registry, digest)
 }
@@ -118,7 +119,7 @@ fn a_missing_helper_is_one_clear_line() {
 #[test]
 fn inline_auths_no_credentials_and_password_stdin() {
     let (registry, digest) = registry();
-    let auth = crate::support::base64(format!("{USER}:{PASSWORD}").as_bytes());
+    let auth = oci_testkit::base64(format!("{USER}:{PASSWORD}").as_bytes());
     let (config, bin) = docker_config(&format!(
         r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#,
         registry.host()
