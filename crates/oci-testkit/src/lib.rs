@@ -14,6 +14,8 @@
 //! - [`TestCa`]: a P-256 test CA and a loopback server certificate.
 //! - [`Proxy`]: a TCP proxy that counts connections and HTTP/1.1 request heads, and can delay each direction.
 //! - [`Images`]: pushes test images, indexes and raw manifests through the registry's upload API.
+//! - [`FaultServer`]: for the faults a real registry cannot be made to show; scripted or computed replies
+//!   ([`fault::Reply`]: well-formed, raw, or a stall), every request recorded with its body.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -38,6 +40,7 @@
     reason = "a test kit: a failed setup step panics, which is a test failure with a location"
 )]
 
+pub mod fault;
 pub mod images;
 mod pki;
 mod proxy;
@@ -45,6 +48,7 @@ mod registry;
 mod temp;
 pub mod token;
 
+pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use pki::TestCa;
 pub use proxy::Proxy;

@@ -39,7 +39,11 @@ fn a_token_registry_keeps_its_token_server_running() {
     let err = block_on(client.manifest_digest(&location)).unwrap_err();
     assert_eq!(err.kind(), oci_client::ErrorKind::NotFound, "{err}");
     assert!(server.requests() >= 1);
-    assert!(server.scopes().contains(&"repository:public/app:pull".to_owned()), "{:?}", server.scopes());
+    assert!(
+        server.scopes().contains(&"repository:public/app:pull".to_owned()),
+        "{:?}",
+        server.scopes()
+    );
 }
 
 #[test]
@@ -95,7 +99,11 @@ fn platform_images_and_indexes_keep_their_bytes() {
     });
     // The README's tour of `oci-check update` shows these (demo/app:1 and demo/multi:latest before the move).
     assert!(app.digest.as_str().starts_with("sha256:aa246210cd06"), "{}", app.digest);
-    assert!(index.digest.as_str().starts_with("sha256:ffd541ec7f5a"), "{}", index.digest);
+    assert!(
+        index.digest.as_str().starts_with("sha256:ffd541ec7f5a"),
+        "{}",
+        index.digest
+    );
     assert_eq!(index.media_type, OCI_INDEX);
 }
 
@@ -112,8 +120,59 @@ fn the_proxy_counts_connections_and_request_heads_and_delays() {
         client.ping(&proxy.host()).await.unwrap();
         client.ping(&proxy.host()).await.unwrap();
         // Two round trips at 50 ms each way.
-        assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(proxy.connections(), 1);
         assert_eq!(proxy.request_heads(), 2);
     });
+}
+
+#[test]
+fn a_fault_server_handler_sees_each_request_with_its_number_on_the_path() {
+    use oci_testkit::fault::{FaultServer, OTHER_HOST, Reply, get};
+
+    let server = FaultServer::with_handler(OTHER_HOST, |request, n| {
+        Reply::response(200, &[("X-Seen", &n.to_string())], request.target.as_bytes())
+    });
+    assert!(server.host().starts_with("127.0.0.2:"), "{}", server.host());
+    let seen = |target| {
+        let (status, headers, body) = get(&server.host(), target, &[("X-Test", "yes")]).unwrap();
+        assert_eq!(status, 200);
+        let number = headers.iter().find(|(n, _)| n == "x-seen").unwrap().1.clone();
+        (number, String::from_utf8(body).unwrap())
+    };
+    assert_eq!(seen("/a"), ("0".to_owned(), "/a".to_owned()));
+    assert_eq!(
+        seen("/a?page=2"),
+        ("1".to_owned(), "/a?page=2".to_owned()),
+        "the query is not the path"
+    );
+    assert_eq!(seen("/b"), ("0".to_owned(), "/b".to_owned()));
+    assert_eq!(server.request_lines(), ["GET /a", "GET /a?page=2", "GET /b"]);
+    assert_eq!(server.requests()[0].header("X-TEST"), Some("yes"));
+    assert_eq!(server.count("/a"), 2);
+}
+
+#[test]
+fn a_fault_server_records_request_bodies() {
+    use std::io::{Read, Write};
+
+    use oci_testkit::fault::{FaultServer, Reply};
+
+    let server = FaultServer::with_handler(std::net::Ipv4Addr::LOCALHOST, |_, _| Reply::status(201));
+    let mut stream = std::net::TcpStream::connect(server.host()).unwrap();
+    stream
+        .write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201 "), "{answer}");
+    let requests = server.requests();
+    assert_eq!(
+        (requests[0].method.as_str(), requests[0].body.as_slice()),
+        ("POST", b"hello".as_slice())
+    );
 }
