@@ -1,29 +1,34 @@
 //! `cargo xtask demo`: the main job end to end without internet access.
 //!
-//! Starts the registry the tests use (Debian's `docker-registry`, installed when missing) on a free loopback port
-//! with a temporary directory, pushes a few images with oci-check's `push-demo` example (a single-arch image, two
-//! multi-arch indexes, an unpinned tag), runs `oci-check update` on the list of digests in use, moves the tags, and
-//! runs it again: the moved single-arch tag and the index whose linux/amd64 image was rebuilt are updates, the index
-//! where only arm64 was rebuilt is not. The registry is stopped and its directory removed at the end.
+//! Has oci-check's `push-demo` example start the registry the tests use (oci-testkit's `Registry`: Debian's
+//! `docker-registry`, installed here when missing, on a free loopback port with a temporary directory), pushes a few
+//! images with the same example (a single-arch image, two multi-arch indexes, an unpinned tag), runs
+//! `oci-check update` on the list of digests in use, moves the tags, and runs it again: the moved single-arch tag
+//! and the index whose linux/amd64 image was rebuilt are updates, the index where only arm64 was rebuilt is not.
+//! Closing the example's standard input at the end stops the registry and removes its directory.
+//!
+//! xtask stays a driver: starting the registry needs the test kit, whose dependencies xtask does not take.
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::{env, fs};
 
 use crate::{Result, output, registry, root, show};
 
-/// A registry process and its directory, stopped and removed on drop.
+/// `push-demo serve`, which runs the registry until its standard input closes, and the directory of the image
+/// list; on drop the registry is stopped and the directory removed.
 struct Demo {
-    child: Child,
+    server: Child,
+    stdin: Option<ChildStdin>,
     dir: PathBuf,
 }
 
 impl Drop for Demo {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // End of input is the signal to stop; killing `cargo run` would leave the example running.
+        drop(self.stdin.take());
+        let _ = self.server.wait();
         let _ = fs::remove_dir_all(&self.dir);
     }
 }
@@ -33,46 +38,37 @@ pub(crate) fn command(args: &[String]) -> Result {
         return Err(format!("`cargo xtask demo` takes no arguments (got `{extra}`)").into());
     }
     registry::ensure()?;
-    let binary = env::var("OCI_TEST_REGISTRY").unwrap_or_else(|_| registry::BINARY.to_owned());
+    let root = root();
     let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port();
-    let host = format!("127.0.0.1:{port}");
-    let config = dir.join("config.yml");
-    fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n\
-             storage:\n  filesystem:\n    rootdirectory: {}\n\
-             http:\n  addr: \"{host}\"\n  secret: oci-check-demo\n",
-            dir.join("storage").display()
-        ),
-    )?;
-    let log = fs::File::create(dir.join("registry.log"))?;
-    eprintln!("$ {binary} serve {}", config.display());
-    let child = Command::new(&binary)
-        .arg("serve")
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .map_err(|err| format!("could not start {binary}: {err}"))?;
-    let mut demo = Demo { child, dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        if Instant::now() > deadline || demo.child.try_wait()?.is_some() {
-            let log = fs::read_to_string(demo.dir.join("registry.log")).unwrap_or_default();
-            return Err(format!("the registry did not start; its log:\n{log}").into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let mut serve = Command::new("cargo");
+    serve
+        .current_dir(&root)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "oci-check",
+            "--example",
+            "push-demo",
+            "--",
+            "serve",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    eprintln!("$ {}", show(&serve));
+    let mut server = serve.spawn()?;
+    let stdin = server.stdin.take();
+    let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
+    let demo = Demo { server, stdin, dir };
+    let mut host = String::new();
+    BufReader::new(stdout).read_line(&mut host)?;
+    let host = host.trim().to_owned();
+    if host.is_empty() {
+        return Err("push-demo serve ended before the registry was listening (its error is above)".into());
     }
-    println!(
-        "A registry is listening on {host} (storage in {}).\n",
-        demo.dir.display()
-    );
+    println!("A registry is listening on {host}.\n");
 
-    let root = root();
     let push = |step: &str| {
         output(
             Command::new("cargo")

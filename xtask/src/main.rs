@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("oci-manifest", NO_IO),
     ("oci-auth", NO_IO),
     ("oci-client", &[]),
+    ("oci-testkit", &[]),
     ("oci-check", &[]),
 ];
 

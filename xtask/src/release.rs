@@ -27,6 +27,14 @@ pub(crate) fn command(args: &[String]) -> Result {
         if !text.lines().any(|line| line.trim() == "version.workspace = true") {
             return Err(format!("crates/{krate}/Cargo.toml must take its version from the workspace").into());
         }
+        // A crate that is never published (oci-testkit, a dev-dependency only) needs no pinned version.
+        if text
+            .lines()
+            .any(|line| line.trim_start().starts_with("publish = false"))
+        {
+            eprintln!("xtask: {krate} is not publishable (publish = false); skipped");
+            continue;
+        }
         // Crates that others depend on are pinned in [workspace.dependencies]; the CLI is not.
         let pinned = format!("{krate} = {{ path = \"crates/{krate}\", version = \"{version}\" }}");
         let declared = manifest.lines().any(|line| line.starts_with(&format!("{krate} = ")));
@@ -36,14 +44,7 @@ pub(crate) fn command(args: &[String]) -> Result {
             )
             .into());
         }
-        if text
-            .lines()
-            .any(|line| line.trim_start().starts_with("publish = false"))
-        {
-            eprintln!("xtask: {krate} is not publishable yet (publish = false); skipped");
-        } else {
-            publishable.push(*krate);
-        }
+        publishable.push(*krate);
     }
     if publishable.is_empty() {
         return Err("no crate is publishable".into());

@@ -1,4 +1,8 @@
-//! Pushes the images of `cargo xtask demo` into a plain-HTTP loopback registry.
+//! The registry and the images of `cargo xtask demo`.
+//!
+//! `push-demo serve` starts the registry the tests use (oci-testkit's `Registry`: Debian's `docker-registry` on a
+//! free loopback port, plain HTTP, a temporary directory), prints its `HOST:PORT` on a line of its own, and keeps it
+//! running until its standard input is closed; then it stops the registry and removes its directory.
 //!
 //! `push-demo HOST:PORT setup` pushes a single-arch image, a multi-arch index and an image left unpinned, and
 //! prints the list `oci-check update -f` reads, with the digests in use. `push-demo HOST:PORT move` then moves the
@@ -8,39 +12,48 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::error::Error;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use oci_client::{Client, RegistryOptions, Transport};
-
-#[path = "../tests/it/support/images.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod images;
-
-use images::Images;
+use oci_digest::Digest;
+use oci_testkit::{Images, Registry};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(host), Some(step)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: push-demo HOST:PORT setup|move");
-        return ExitCode::from(2);
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("push-demo: {err}");
-            return ExitCode::FAILURE;
+    let result = match args.as_slice() {
+        [serve] if serve == "serve" => serve_until_stdin_closes(),
+        [host, step] => push_step(host, step),
+        _ => {
+            eprintln!("usage: push-demo serve | push-demo HOST:PORT setup|move");
+            return ExitCode::from(2);
         }
     };
-    match runtime.block_on(push(host, step)) {
-        Ok(list) => {
-            print!("{list}");
-            ExitCode::SUCCESS
-        }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("push-demo: {err}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the registry until standard input reaches its end, so that it stops with whoever started it.
+fn serve_until_stdin_closes() -> Result<(), Box<dyn Error>> {
+    let registry = Registry::open();
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", registry.host())?;
+    stdout.flush()?;
+    std::io::stdin().lock().read_to_end(&mut Vec::new())?;
+    drop(registry);
+    Ok(())
+}
+
+fn push_step(host: &str, step: &str) -> Result<(), Box<dyn Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let list = runtime.block_on(push(host, step))?;
+    print!("{list}");
+    Ok(())
 }
 
 async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
@@ -53,10 +66,10 @@ async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
     let web = Images::new(&client, host, "demo/web")?;
     match step {
         "setup" => {
-            let app1 = app.image("amd64", "app-1.0", Some("1")).await?;
+            let app1 = app.platform_image("amd64", "app-1.0", Some("1")).await?.digest;
             let multi1 = index(&multi, "multi-amd64-1", "multi-arm64-1", "latest").await?;
             let rebuilt1 = index(&rebuilt, "rebuilt-amd64-1", "rebuilt-arm64-1", "3").await?;
-            web.image("amd64", "web-1", Some("stable")).await?;
+            web.platform_image("amd64", "web-1", Some("stable")).await?;
             Ok(format!(
                 "# The images in use, as `oci-check update -f` reads them: IMAGE@DIGEST or IMAGE DIGEST.\n\
                  {host}/demo/app:1@{app1}\n\
@@ -67,7 +80,7 @@ async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
             ))
         }
         "move" => {
-            let app2 = app.image("amd64", "app-1.1", Some("1")).await?;
+            let app2 = app.platform_image("amd64", "app-1.1", Some("1")).await?.digest;
             // Only the arm64 image was rebuilt: the index digest changes, the linux/amd64 image does not.
             let multi2 = index(&multi, "multi-amd64-1", "multi-arm64-2", "latest").await?;
             let rebuilt2 = index(&rebuilt, "rebuilt-amd64-2", "rebuilt-arm64-2", "3").await?;
@@ -81,8 +94,8 @@ async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
 }
 
 /// Pushes a linux/amd64 and a linux/arm64 image and an index naming both under `tag`.
-async fn index(images: &Images<'_>, amd64: &str, arm64: &str, tag: &str) -> Result<oci_digest::Digest, Box<dyn Error>> {
-    let amd64 = images.image("amd64", amd64, None).await?;
-    let arm64 = images.image("arm64", arm64, None).await?;
-    Ok(images.index(&[("amd64", &amd64), ("arm64", &arm64)], tag).await?)
+async fn index(images: &Images, amd64: &str, arm64: &str, tag: &str) -> Result<Digest, Box<dyn Error>> {
+    let amd64 = images.platform_image("amd64", amd64, None).await?.digest;
+    let arm64 = images.platform_image("arm64", arm64, None).await?.digest;
+    Ok(images.index(&[("amd64", &amd64), ("arm64", &arm64)], tag).await?.digest)
 }

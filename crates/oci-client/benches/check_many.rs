@@ -19,13 +19,6 @@
     reason = "a benchmark program: setup failures abort it, and it prints its figures"
 )]
 
-#[allow(
-    dead_code,
-    reason = "the test support is shared with the integration tests; not all of it is used here"
-)]
-#[path = "../tests/it/support/mod.rs"]
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -33,11 +26,9 @@ use oci_client::{CheckOptions, Client, Credentials, RegistryOptions, UpdateReque
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
+use oci_testkit::images::OCI_INDEX;
+use oci_testkit::{Auth, Images, Proxy, Registry, TestCa, TokenServer};
 use tokio::task::JoinSet;
-
-use support::images::OCI_INDEX;
-use support::proxy::Proxy;
-use support::{Auth, Images, Registry, TestCa, TokenServer};
 
 /// One way of the 50 ms round trip.
 const ONE_WAY: Duration = Duration::from_millis(25);
@@ -45,7 +36,6 @@ const ONE_WAY: Duration = Duration::from_millis(25);
 struct Setup {
     label: &'static str,
     registry: Registry,
-    tokens: Option<TokenServer>,
     /// `(repository, index digest)` of every pushed image.
     images: Vec<(String, Digest)>,
 }
@@ -79,12 +69,8 @@ async fn run(count: usize, memory_checks: usize) {
         setups.push(Setup {
             label,
             registry,
-            tokens: None,
             images,
         });
-    }
-    if let Some(last) = setups.last_mut() {
-        last.tokens = Some(token_server);
     }
     println!(
         "check_many: pushed {count} multi-arch images (OCI index, linux/amd64 + linux/arm64) into each of {} registries in {:.1} s",
@@ -145,8 +131,8 @@ async fn push_all(registry: &Registry, names: &[String], token: bool) -> Vec<(St
             let name = names[next].clone();
             let position = next;
             running.spawn(async move {
-                let images = Images::new(&client, &host, &name);
-                let (index, _) = images.list(OCI_INDEX, &name, "v1").await;
+                let images = Images::new(&client, &host, &name).unwrap();
+                let (index, _) = images.list(OCI_INDEX, &name, "v1").await.unwrap();
                 (position, index.digest)
             });
             next += 1;
@@ -197,7 +183,7 @@ async fn measure(setup: &Setup, delay: Duration, concurrency: usize, repeat: usi
             UpdateRequest::new(reference, Some(digest.clone()), platform.clone())
         })
         .collect();
-    let tokens_before = setup.tokens.as_ref().map_or(0, TokenServer::requests);
+    let tokens_before = setup.registry.token_server().map_or(0, TokenServer::requests);
     let cpu_before = (cpu_ms("self"), cpu_ms(&setup.registry.pid().to_string()));
     let started = Instant::now();
     let results = client
@@ -212,7 +198,7 @@ async fn measure(setup: &Setup, delay: Duration, concurrency: usize, repeat: usi
         assert_eq!(check.status(), UpdateStatus::UpToDate);
         manifest_requests += u64::from(check.requests());
     }
-    let tokens = setup.tokens.as_ref().map_or(0, TokenServer::requests) - tokens_before;
+    let tokens = setup.registry.token_server().map_or(0, TokenServer::requests) - tokens_before;
     assert_eq!(client.token_requests(), tokens as u64);
     Row {
         checks: requests.len(),

@@ -118,7 +118,9 @@ pub use oci_ref::Reference;
 /// change in any release (as rustls's `internal` module).
 #[doc(hidden)]
 pub mod internal {
-    pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page, resolve_against, same_origin};
+    pub use crate::link::{
+        IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page, resolve_against, same_origin,
+    };
     pub use crate::retry::{Jitter, Outcome, parse_http_date, parse_retry_after};
 }
 

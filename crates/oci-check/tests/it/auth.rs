@@ -1,11 +1,11 @@
 //! Credentials: a credential helper named by a temporary `DOCKER_CONFIG`, inline `auths`, `--username` with
-//! `--password-stdin`, and what happens when they are missing or wrong.
+//! `--password-stdin`, Bearer tokens from a token server, and what happens when credentials are missing or wrong.
 
 use std::os::unix::fs::PermissionsExt;
 
 use oci_digest::Digest;
+use oci_testkit::{Images, Registry, TempDir, block_on};
 
-use crate::support::{Images, Registry, TempDir, block_on};
 use crate::{Outcome, oci_check_env};
 
 const USER: &str = "tester";
@@ -18,9 +18,10 @@ fn registry() -> (Registry, Digest) {
     let digest = block_on(async {
         Images::new(&client, &host, "private/app")
             .unwrap()
-            .image("amd64", "private", Some("1"))
+            .platform_image("amd64", "private", Some("1"))
             .await
             .unwrap()
+            .digest
     });
     (registry, digest)
 }
@@ -118,7 +119,7 @@ fn a_missing_helper_is_one_clear_line() {
 #[test]
 fn inline_auths_no_credentials_and_password_stdin() {
     let (registry, digest) = registry();
-    let auth = crate::support::base64(format!("{USER}:{PASSWORD}").as_bytes());
+    let auth = oci_testkit::base64(format!("{USER}:{PASSWORD}").as_bytes());
     let (config, bin) = docker_config(&format!(
         r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#,
         registry.host()
@@ -137,4 +138,52 @@ fn inline_auths_no_credentials_and_password_stdin() {
     assert_eq!(status(&out).1, "unauthorized");
     let out = update(&registry, &digest, &empty, &bin, &flags, "");
     assert_eq!(out.code, 2, "{out:?}");
+}
+
+#[test]
+fn bearer_tokens_from_the_registry_token_server_with_password_stdin() {
+    let registry = Registry::bearer(USER, PASSWORD);
+    let host = registry.host().to_owned();
+    let images: Vec<String> = block_on(async {
+        let mut images = Vec::new();
+        for name in ["tok/one", "tok/two", "tok/three"] {
+            let pushed = registry
+                .images(name)
+                .unwrap()
+                .platform_image("amd64", name, Some("1"))
+                .await
+                .unwrap();
+            images.push(format!("{host}/{name}:1@{}", pushed.digest));
+        }
+        images
+    });
+    let before = registry.token_requests();
+    let mut args = vec![
+        "update",
+        "--json",
+        "--insecure-registry",
+        &host,
+        "--username",
+        USER,
+        "--password-stdin",
+    ];
+    args.extend(images.iter().map(String::as_str));
+    let out = oci_check_env(&args, format!("{PASSWORD}\n"), &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.contains(r#""status":"up_to_date""#))
+            .count(),
+        3,
+        "{out:?}"
+    );
+    // Bearer auth went through the token server: at least one token, and never more than one per repository
+    // plus the ping's. (How few exactly is for the update tests to pin.)
+    let sent = registry.token_requests() - before;
+    let scopes = registry.token_server().unwrap().scopes();
+    assert!(
+        (1..=images.len() + 1).contains(&sent),
+        "{sent} token requests: {scopes:?}"
+    );
 }

@@ -4,7 +4,8 @@
 use oci_digest::Digest;
 use serde_json::Value;
 
-use crate::support::{Images, Registry, TempDir, block_on};
+use oci_testkit::{Images, Registry, TempDir, block_on};
+
 use crate::{oci_check, oci_check_env};
 
 /// An open plain-HTTP registry on 127.0.0.1 with `demo/app:1` and the image's digest.
@@ -14,7 +15,7 @@ fn registry() -> (Registry, Digest) {
     let host = registry.host().to_owned();
     let digest = block_on(async {
         let app = Images::new(&client, &host, "demo/app").unwrap();
-        app.image("amd64", "app", Some("1")).await.unwrap()
+        app.platform_image("amd64", "app", Some("1")).await.unwrap().digest
     });
     (registry, digest)
 }

@@ -10,7 +10,6 @@ mod auth;
 mod defaults;
 mod reference;
 mod subcommands;
-mod support;
 mod update;
 
 use std::io::Write;
@@ -32,7 +31,7 @@ fn oci_check(args: &[&str], stdin: impl AsRef<[u8]>) -> Outcome {
 /// Runs `oci-check ARGS` with `stdin` and the environment variables `env` (an empty value removes one).
 /// Credentials files are looked up in an empty directory unless `env` sets `DOCKER_CONFIG`.
 fn oci_check_env(args: &[&str], stdin: impl AsRef<[u8]>, env: &[(&str, &str)]) -> Outcome {
-    let empty = support::TempDir::new("oci-check-empty-config");
+    let empty = oci_testkit::TempDir::new("oci-check-empty-config");
     let mut command = Command::new(env!("CARGO_BIN_EXE_oci-check"));
     command
         .env("DOCKER_CONFIG", empty.path())

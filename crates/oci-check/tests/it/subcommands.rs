@@ -1,10 +1,10 @@
 //! `oci-check digest` and `oci-check manifest` against a real registry.
 
 use oci_digest::Digest;
+use oci_testkit::{Images, Registry, block_on, images};
 use serde_json::Value;
 
 use crate::oci_check;
-use crate::support::{Images, Registry, block_on, images};
 
 /// An open registry with `demo/app:1` (single-arch) and `demo/multi:latest` (an index of amd64 and arm64).
 struct Fixture {
@@ -23,13 +23,14 @@ impl Fixture {
         block_on(async {
             let app = Images::new(&client, &host, "demo/app").unwrap();
             let multi = Images::new(&client, &host, "demo/multi").unwrap();
-            let app_digest = app.image("amd64", "app", Some("1")).await.unwrap();
-            let amd64 = multi.image("amd64", "m-amd64", None).await.unwrap();
-            let arm64 = multi.image("arm64", "m-arm64", None).await.unwrap();
+            let app_digest = app.platform_image("amd64", "app", Some("1")).await.unwrap().digest;
+            let amd64 = multi.platform_image("amd64", "m-amd64", None).await.unwrap().digest;
+            let arm64 = multi.platform_image("arm64", "m-arm64", None).await.unwrap().digest;
             let index = multi
                 .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
                 .await
-                .unwrap();
+                .unwrap()
+                .digest;
             Self {
                 registry,
                 app: app_digest,
@@ -122,7 +123,11 @@ fn tags_lists_every_tag_across_pages() {
     // More tags than one page of 1000, so that the listing follows the registry's Link header.
     let expected: Vec<String> = block_on(async {
         let images = Images::new(&client, &host, "demo/many").unwrap();
-        let digest = images.image("amd64", "many", Some("base")).await.unwrap();
+        let digest = images
+            .platform_image("amd64", "many", Some("base"))
+            .await
+            .unwrap()
+            .digest;
         let bytes = client
             .manifest(&oci_client::Repository::new(&host, "demo/many").unwrap().digest(digest))
             .await

@@ -1,9 +1,9 @@
 //! `oci-check update` against a real registry: verdicts, JSON fields, the table and the exit codes.
 
 use oci_digest::Digest;
+use oci_testkit::{Images, Registry, TempDir, block_on};
 use serde_json::Value;
 
-use crate::support::{Images, Registry, TempDir, block_on};
 use crate::{Outcome, oci_check};
 
 /// A registry with the demo's images, before and after their tags moved.
@@ -31,32 +31,60 @@ impl Fixture {
             let app = Images::new(&client, &host, "demo/app").unwrap();
             let multi = Images::new(&client, &host, "demo/multi").unwrap();
             let rebuilt = Images::new(&client, &host, "demo/rebuilt").unwrap();
-            let app1 = app.image("amd64", "app-1.0", Some("1")).await.unwrap();
-            let multi_amd64 = multi.image("amd64", "multi-amd64", None).await.unwrap();
-            let arm64_1 = multi.image("arm64", "multi-arm64-1", None).await.unwrap();
+            let app1 = app.platform_image("amd64", "app-1.0", Some("1")).await.unwrap().digest;
+            let multi_amd64 = multi.platform_image("amd64", "multi-amd64", None).await.unwrap().digest;
+            let arm64_1 = multi
+                .platform_image("arm64", "multi-arm64-1", None)
+                .await
+                .unwrap()
+                .digest;
             let multi1 = multi
                 .index(&[("amd64", &multi_amd64), ("arm64", &arm64_1)], "latest")
                 .await
-                .unwrap();
-            let old_amd64 = rebuilt.image("amd64", "rebuilt-amd64-1", None).await.unwrap();
-            let old_arm64 = rebuilt.image("arm64", "rebuilt-arm64-1", None).await.unwrap();
+                .unwrap()
+                .digest;
+            let old_amd64 = rebuilt
+                .platform_image("amd64", "rebuilt-amd64-1", None)
+                .await
+                .unwrap()
+                .digest;
+            let old_arm64 = rebuilt
+                .platform_image("arm64", "rebuilt-arm64-1", None)
+                .await
+                .unwrap()
+                .digest;
             let rebuilt1 = rebuilt
                 .index(&[("amd64", &old_amd64), ("arm64", &old_arm64)], "3")
                 .await
-                .unwrap();
+                .unwrap()
+                .digest;
             // The moves.
-            let app2 = app.image("amd64", "app-1.1", Some("1")).await.unwrap();
-            let arm64_2 = multi.image("arm64", "multi-arm64-2", None).await.unwrap();
+            let app2 = app.platform_image("amd64", "app-1.1", Some("1")).await.unwrap().digest;
+            let arm64_2 = multi
+                .platform_image("arm64", "multi-arm64-2", None)
+                .await
+                .unwrap()
+                .digest;
             let multi2 = multi
                 .index(&[("amd64", &multi_amd64), ("arm64", &arm64_2)], "latest")
                 .await
-                .unwrap();
-            let rebuilt_amd64_2 = rebuilt.image("amd64", "rebuilt-amd64-2", None).await.unwrap();
-            let new_arm64 = rebuilt.image("arm64", "rebuilt-arm64-2", None).await.unwrap();
+                .unwrap()
+                .digest;
+            let rebuilt_amd64_2 = rebuilt
+                .platform_image("amd64", "rebuilt-amd64-2", None)
+                .await
+                .unwrap()
+                .digest;
+            let new_arm64 = rebuilt
+                .platform_image("arm64", "rebuilt-arm64-2", None)
+                .await
+                .unwrap()
+                .digest;
             let rebuilt2 = rebuilt
                 .index(&[("amd64", &rebuilt_amd64_2), ("arm64", &new_arm64)], "3")
                 .await
-                .unwrap();
+                .unwrap()
+                .digest;
             Self {
                 registry,
                 app1,

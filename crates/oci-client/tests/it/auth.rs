@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use oci_auth::{AuthFile, CredentialStore};
 use oci_client::{Client, Credentials, ErrorKind, RegistryOptions};
-
-use crate::support::images::OCI_MANIFEST;
-use crate::support::{Auth, Images, Registry, TempDir, TokenServer, base64};
+use oci_testkit::images::OCI_MANIFEST;
+use oci_testkit::{Auth, Images, Registry, TempDir, TokenServer, base64};
 
 fn client(registry: &Registry, credentials: Option<Credentials>) -> Client {
     let mut options: RegistryOptions = registry.options();
@@ -22,16 +21,16 @@ async fn push_and_pull_with_credentials_anonymous_pull_and_a_private_repository_
     let tokens = TokenServer::start(&[("pusher", "pw")], &["pub/app"]);
     let registry = Registry::start(Auth::Token(&tokens), None);
     let pusher = client(&registry, Some(Credentials::new("pusher", "pw")));
-    let public = Images::new(&pusher, registry.host(), "pub/app");
-    let pushed = public.image(OCI_MANIFEST, "pub", Some("v1")).await;
-    let private = Images::new(&pusher, registry.host(), "priv/app");
-    let secret = private.image(OCI_MANIFEST, "priv", Some("v1")).await;
-    let location = private.repository.tag("v1").unwrap();
+    let public = Images::new(&pusher, registry.host(), "pub/app").unwrap();
+    let pushed = public.image(OCI_MANIFEST, "pub", Some("v1")).await.unwrap();
+    let private = Images::new(&pusher, registry.host(), "priv/app").unwrap();
+    let secret = private.image(OCI_MANIFEST, "priv", Some("v1")).await.unwrap();
+    let location = private.repository().tag("v1").unwrap();
     assert_eq!(pusher.manifest(&location).await.unwrap().bytes(), &secret.bytes);
 
     let anonymous = client(&registry, None);
     let head = anonymous
-        .manifest_digest(&public.repository.tag("v1").unwrap())
+        .manifest_digest(&public.repository().tag("v1").unwrap())
         .await
         .unwrap();
     assert_eq!(head.digest(), &pushed.digest);
@@ -47,12 +46,12 @@ async fn many_requests_to_one_repository_need_one_token() {
     let tokens = TokenServer::start(&[("u", "p")], &[]);
     let registry = Registry::start(Auth::Token(&tokens), None);
     let pusher = client(&registry, Some(Credentials::new("u", "p")));
-    let images = Images::new(&pusher, registry.host(), "one/repo");
-    let pushed = images.image(OCI_MANIFEST, "one", Some("v1")).await;
+    let images = Images::new(&pusher, registry.host(), "one/repo").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "one", Some("v1")).await.unwrap();
 
     let reader = client(&registry, Some(Credentials::new("u", "p")));
     let before = tokens.requests();
-    let location = images.repository.tag("v1").unwrap();
+    let location = images.repository().tag("v1").unwrap();
     for _ in 0..10 {
         assert_eq!(
             reader.manifest_digest(&location).await.unwrap().digest(),
@@ -71,12 +70,12 @@ async fn concurrent_requests_wait_for_one_token_fetch() {
     let tokens = TokenServer::start(&[("u", "p")], &[]);
     let registry = Registry::start(Auth::Token(&tokens), None);
     let pusher = client(&registry, Some(Credentials::new("u", "p")));
-    let images = Images::new(&pusher, registry.host(), "busy/repo");
-    let pushed = images.image(OCI_MANIFEST, "busy", Some("v1")).await;
+    let images = Images::new(&pusher, registry.host(), "busy/repo").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "busy", Some("v1")).await.unwrap();
 
     let reader = client(&registry, Some(Credentials::new("u", "p")));
     let before = tokens.requests();
-    let location = Arc::new(images.repository.tag("v1").unwrap());
+    let location = Arc::new(images.repository().tag("v1").unwrap());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..16 {
         let (reader, location) = (reader.clone(), Arc::clone(&location));
@@ -96,10 +95,10 @@ async fn one_batched_token_covers_several_repositories() {
     let names = ["batch/one", "batch/two", "batch/three"];
     let mut pushed = Vec::new();
     for name in names {
-        let images = Images::new(&pusher, registry.host(), name);
+        let images = Images::new(&pusher, registry.host(), name).unwrap();
         pushed.push((
-            images.repository.tag("v1").unwrap(),
-            images.image(OCI_MANIFEST, name, Some("v1")).await,
+            images.repository().tag("v1").unwrap(),
+            images.image(OCI_MANIFEST, name, Some("v1")).await.unwrap(),
         ));
     }
 
@@ -129,9 +128,9 @@ async fn a_partial_grant_falls_back_to_one_repository_per_token_request() {
     let pusher = client(&registry, Some(Credentials::new("u", "p")));
     let mut locations = Vec::new();
     for name in ["open/one", "open/two", "closed/three"] {
-        let images = Images::new(&pusher, registry.host(), name);
-        images.image(OCI_MANIFEST, name, Some("v1")).await;
-        locations.push(images.repository.tag("v1").unwrap());
+        let images = Images::new(&pusher, registry.host(), name).unwrap();
+        images.image(OCI_MANIFEST, name, Some("v1")).await.unwrap();
+        locations.push(images.repository().tag("v1").unwrap());
     }
     let anonymous = client(&registry, None);
     let before = tokens.requests();
@@ -157,7 +156,7 @@ async fn credentials_come_from_a_docker_config() {
     let config = format!(
         r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
         registry.host(),
-        base64(b"u:p", false)
+        base64(b"u:p")
     );
     let store = CredentialStore::new().with_docker_config(AuthFile::parse(&config).unwrap());
     let client = Client::builder()
@@ -165,10 +164,10 @@ async fn credentials_come_from_a_docker_config() {
         .credential_store(store)
         .build()
         .unwrap();
-    let images = Images::new(&client, registry.host(), "from/config");
-    let pushed = images.image(OCI_MANIFEST, "config", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "from/config").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "config", Some("v1")).await.unwrap();
     let head = client
-        .manifest_digest(&images.repository.tag("v1").unwrap())
+        .manifest_digest(&images.repository().tag("v1").unwrap())
         .await
         .unwrap();
     assert_eq!(head.digest(), &pushed.digest);
@@ -201,8 +200,8 @@ async fn credentials_come_from_a_credential_helper() {
         .credential_store(store)
         .build()
         .unwrap();
-    let images = Images::new(&client, registry.host(), "from/helper");
-    images.image(OCI_MANIFEST, "helper", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "from/helper").unwrap();
+    images.image(OCI_MANIFEST, "helper", Some("v1")).await.unwrap();
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(calls.starts_with("get "), "{calls}");
     assert_eq!(calls.lines().count(), 1, "looked up once per registry: {calls}");

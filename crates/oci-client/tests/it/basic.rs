@@ -1,9 +1,8 @@
 //! A registry with htpasswd Basic auth (bcrypt entries) over plain HTTP on loopback.
 
 use oci_client::{Credentials, ErrorKind, RegistryOptions, Transport};
-
-use crate::support::images::OCI_MANIFEST;
-use crate::support::{Auth, Images, Registry};
+use oci_testkit::images::OCI_MANIFEST;
+use oci_testkit::{Auth, Images, Registry};
 
 #[tokio::test]
 async fn right_credentials_push_and_pull() {
@@ -16,10 +15,10 @@ async fn right_credentials_push_and_pull() {
     );
     let client = registry.client_builder().build().unwrap();
     client.ping(registry.host()).await.unwrap();
-    let images = Images::new(&client, registry.host(), "private/app");
-    let pushed = images.image(OCI_MANIFEST, "basic", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "private/app").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "basic", Some("v1")).await.unwrap();
     let head = client
-        .manifest_digest(&images.repository.tag("v1").unwrap())
+        .manifest_digest(&images.repository().tag("v1").unwrap())
         .await
         .unwrap();
     assert_eq!(head.digest(), &pushed.digest);

@@ -2,10 +2,9 @@
 
 use http::Version;
 use oci_client::{Client, Credentials, ErrorKind, Repository};
-
-use crate::support::images::{DOCKER_LIST, OCI_MANIFEST};
-use crate::support::token::{libtrust_key_id, raw_get};
-use crate::support::{Auth, Images, Registry, TestCa, TokenServer};
+use oci_testkit::images::{DOCKER_LIST, OCI_MANIFEST};
+use oci_testkit::token::{libtrust_key_id, raw_get};
+use oci_testkit::{Auth, Images, Registry, TestCa, TokenServer};
 
 fn options(registry: &Registry, credentials: Option<Credentials>) -> oci_client::RegistryOptions {
     let options = registry.options();
@@ -26,10 +25,10 @@ async fn anonymous_pull_of_public_repository_and_private_refused() {
         )
         .build()
         .unwrap();
-    let public = Images::new(&pusher, registry.host(), "public/app");
-    let pushed = public.image(OCI_MANIFEST, "public", Some("v1")).await;
-    let private = Images::new(&pusher, registry.host(), "private/app");
-    private.image(OCI_MANIFEST, "private", Some("v1")).await;
+    let public = Images::new(&pusher, registry.host(), "public/app").unwrap();
+    let pushed = public.image(OCI_MANIFEST, "public", Some("v1")).await.unwrap();
+    let private = Images::new(&pusher, registry.host(), "private/app").unwrap();
+    private.image(OCI_MANIFEST, "private", Some("v1")).await.unwrap();
     assert!(
         tokens.scopes().contains(&"repository:public/app:pull,push".to_owned()),
         "{:?}",
@@ -41,7 +40,7 @@ async fn anonymous_pull_of_public_repository_and_private_refused() {
         .build()
         .unwrap();
     anonymous.ping(registry.host()).await.unwrap();
-    let location = public.repository.tag("v1").unwrap();
+    let location = public.repository().tag("v1").unwrap();
     assert_eq!(
         anonymous.manifest_digest(&location).await.unwrap().digest(),
         &pushed.digest
@@ -50,7 +49,7 @@ async fn anonymous_pull_of_public_repository_and_private_refused() {
 
     let before = tokens.requests();
     let err = anonymous
-        .manifest_digest(&private.repository.tag("v1").unwrap())
+        .manifest_digest(&private.repository().tag("v1").unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
@@ -67,9 +66,9 @@ async fn tokens_are_cached_per_scope() {
         .registry(registry.host(), options(&registry, Some(Credentials::new("u", "p"))))
         .build()
         .unwrap();
-    let images = Images::new(&client, registry.host(), "cached");
-    let (list, _) = images.list(DOCKER_LIST, "cached", "v1").await;
-    let location = images.repository.tag("v1").unwrap();
+    let images = Images::new(&client, registry.host(), "cached").unwrap();
+    let (list, _) = images.list(DOCKER_LIST, "cached", "v1").await.unwrap();
+    let location = images.repository().tag("v1").unwrap();
     assert_eq!(client.manifest_digest(&location).await.unwrap().digest(), &list.digest);
     let after_first = tokens.requests();
     for _ in 0..3 {
@@ -102,10 +101,10 @@ async fn token_auth_over_tls() {
     let registry = Registry::start(Auth::Token(&tokens), Some(&ca));
     let options = options(&registry, Some(Credentials::new("u", "p")));
     let client = Client::builder().registry(registry.host(), options).build().unwrap();
-    let images = Images::new(&client, registry.host(), "tls/token");
-    let pushed = images.image(OCI_MANIFEST, "tls-token", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "tls/token").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "tls-token", Some("v1")).await.unwrap();
     let head = client
-        .manifest_digest(&images.repository.tag("v1").unwrap())
+        .manifest_digest(&images.repository().tag("v1").unwrap())
         .await
         .unwrap();
     assert_eq!(head.digest(), &pushed.digest);

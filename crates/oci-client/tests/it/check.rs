@@ -8,23 +8,16 @@ use oci_client::{CheckOptions, Client, Credentials, ErrorKind, UpdateCheck, Upda
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
+use oci_testkit::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
+use oci_testkit::{Auth, Images, Proxy, Registry, TestCa, TokenServer};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::support::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
-use crate::support::proxy::Proxy;
-use crate::support::{Auth, Images, Registry, TestCa, TokenServer};
 
 /// The platforms every test index has.
 const PLATFORMS: [(&str, Option<&str>); 3] = [("amd64", None), ("arm64", None), ("arm", Some("v7"))];
 
 /// Pushes one image per platform, each from `seeds[i]`, and an index of kind `list_type` naming them under `tag`.
-async fn push_index(
-    images: &Images<'_>,
-    list_type: &'static str,
-    seeds: [&str; 3],
-    tag: &str,
-) -> (Pushed, Vec<Digest>) {
+async fn push_index(images: &Images, list_type: &'static str, seeds: [&str; 3], tag: &str) -> (Pushed, Vec<Digest>) {
     let child_type = if list_type == OCI_INDEX {
         OCI_MANIFEST
     } else {
@@ -33,7 +26,7 @@ async fn push_index(
     let mut entries = Vec::new();
     let mut children = Vec::new();
     for ((arch, variant), seed) in PLATFORMS.iter().zip(seeds) {
-        let child = images.image(child_type, seed, None).await;
+        let child = images.image(child_type, seed, None).await.unwrap();
         let mut platform = json!({"architecture": arch, "os": "linux"});
         if let Some(variant) = variant {
             platform["variant"] = json!(variant);
@@ -48,7 +41,7 @@ async fn push_index(
     }
     let list = json!({"schemaVersion": 2, "mediaType": list_type, "manifests": entries});
     let bytes = Bytes::from(serde_json::to_string_pretty(&list).unwrap());
-    (images.manifest(list_type, bytes, Some(tag)).await, children)
+    (images.manifest(list_type, bytes, Some(tag)).await.unwrap(), children)
 }
 
 /// A registry with a counting proxy in front; pushes go straight to the registry, checks through the proxy.
@@ -76,8 +69,8 @@ impl Setup {
         }
     }
 
-    fn images(&self, name: &str) -> Images<'_> {
-        Images::new(&self.pusher, self.registry.host(), name)
+    fn images(&self, name: &str) -> Images {
+        Images::new(&self.pusher, self.registry.host(), name).unwrap()
     }
 
     fn request(&self, name: &str, tag: &str, current: Option<&Digest>, platform: &str) -> UpdateRequest {
@@ -199,8 +192,8 @@ async fn multi_arch_verdicts_for_indexes_and_lists() {
 async fn single_arch_moved_tag() {
     let setup = Setup::new().await;
     let images = setup.images("single/app");
-    let old = images.image(OCI_MANIFEST, "s1", Some("v1")).await;
-    let new = images.image(OCI_MANIFEST, "s2", Some("v1")).await;
+    let old = images.image(OCI_MANIFEST, "s1", Some("v1")).await.unwrap();
+    let new = images.image(OCI_MANIFEST, "s2", Some("v1")).await.unwrap();
 
     let (check, heads) = setup
         .check(&setup.request("single/app", "v1", Some(&old.digest), "linux/amd64"))
@@ -324,7 +317,7 @@ async fn check_many_over_tls_shares_one_http2_connection() {
     let mut requests = Vec::new();
     for i in 0..16 {
         let name = format!("tls/app{i}");
-        let images = Images::new(&pusher, registry.host(), &name);
+        let images = Images::new(&pusher, registry.host(), &name).unwrap();
         let (index, _) = push_index(&images, OCI_INDEX, [&format!("t{i}"), "u", "v"], "1").await;
         let reference = Reference::parse_normalized(&format!("{}/{name}:1", proxy.host())).unwrap();
         requests.push(UpdateRequest::new(
@@ -365,8 +358,8 @@ async fn check_many_batches_token_requests() {
         .unwrap();
     let mut requests = Vec::new();
     for name in &names {
-        let images = Images::new(&pusher, registry.host(), name);
-        let pushed = images.image(OCI_MANIFEST, name, Some("1")).await;
+        let images = Images::new(&pusher, registry.host(), name).unwrap();
+        let pushed = images.image(OCI_MANIFEST, name, Some("1")).await.unwrap();
         let reference = Reference::parse_normalized(&format!("{}/{name}:1", registry.host())).unwrap();
         requests.push(UpdateRequest::new(
             reference,

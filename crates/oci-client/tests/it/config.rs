@@ -3,8 +3,7 @@
 use std::time::{Duration, Instant};
 
 use oci_client::{Client, ErrorKind, RegistryOptions, Transport};
-
-use crate::support::registry::free_port;
+use oci_testkit::free_port;
 
 #[test]
 fn plain_http_to_a_remote_host_is_refused_by_config() {

@@ -1,9 +1,8 @@
-//! The fault-injecting server ([`server::FaultServer`]) and what the client does with each fault it can produce.
+//! The fault-injecting server (oci-testkit's `FaultServer` with scripted routes) and what the client does with each
+//! fault it can produce.
 //!
 //! Each scenario is tested twice where the client supports it: the server is shown to produce the fault on the wire,
 //! and the client is shown to end in the documented typed error, within a bounded time, without leaking credentials.
-
-mod server;
 
 use std::future::Future;
 use std::net::Ipv4Addr;
@@ -13,8 +12,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use oci_client::internal::{IgnoredReason, Jitter, NextPage, Outcome, next_page, parse_retry_after};
 use oci_client::{Client, Credentials, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Transport};
 use oci_digest::Digest;
-
-use server::{FaultServer, Reply, get};
+use oci_testkit::fault::{FaultServer, Reply, get};
 
 const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
 const OCI: &str = "application/vnd.oci.image.manifest.v1+json";

@@ -1,15 +1,21 @@
 //! What the real registry never does, from a canned-response server: the client verifies, limits and reports.
 //! (The wider fault-injection suite is in `fault`.)
 
+use std::net::Ipv4Addr;
+
 use oci_client::{Client, ErrorKind, RegistryOptions, Repository, Transport};
 use oci_digest::Digest;
-
-use crate::support::faulty::{FaultyServer, response};
+use oci_testkit::fault::{FaultServer, Reply};
 
 const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
 const OCI: &str = "application/vnd.oci.image.manifest.v1+json";
 
-fn client(server: &FaultyServer) -> Client {
+/// A server giving every request the same reply (without the body for `HEAD`).
+fn always(reply: Reply) -> FaultServer {
+    FaultServer::with_handler(Ipv4Addr::LOCALHOST, move |_, _| reply.clone())
+}
+
+fn client(server: &FaultServer) -> Client {
     Client::builder()
         .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
         .build()
@@ -18,24 +24,20 @@ fn client(server: &FaultyServer) -> Client {
 
 #[tokio::test]
 async fn head_without_docker_content_digest_falls_back_to_get_and_hashes() {
-    let server = FaultyServer::start(Box::new(|method, _| {
-        response("200 OK", &[("Content-Type", OCI)], MANIFEST, method == "HEAD", false)
-    }));
+    let server = always(Reply::response(200, &[("Content-Type", OCI)], MANIFEST));
     let location = Repository::new(&server.host(), "a/b").unwrap().tag("v1").unwrap();
     let head = client(&server).manifest_digest(&location).await.unwrap();
     assert_eq!(head.digest(), &Digest::sha256(MANIFEST));
     assert_eq!(head.media_type(), Some(OCI));
     assert_eq!(
-        server.requests(),
+        server.request_lines(),
         ["HEAD /v2/a/b/manifests/v1", "GET /v2/a/b/manifests/v1"]
     );
 }
 
 #[tokio::test]
 async fn head_fallback_by_digest_verifies_the_body() {
-    let server = FaultyServer::start(Box::new(|method, _| {
-        response("200 OK", &[("Content-Type", OCI)], MANIFEST, method == "HEAD", false)
-    }));
+    let server = always(Reply::response(200, &[("Content-Type", OCI)], MANIFEST));
     let asked = Digest::sha256(b"the manifest I want");
     let location = Repository::new(&server.host(), "a").unwrap().digest(asked.clone());
     // Without Docker-Content-Digest, HEAD by digest falls back to GET, and that GET is verified.
@@ -47,15 +49,7 @@ async fn head_fallback_by_digest_verifies_the_body() {
 #[tokio::test]
 async fn head_naming_another_digest_than_requested_is_a_mismatch() {
     let other = Digest::sha256(b"other").to_string();
-    let server = FaultyServer::start(Box::new(move |method, _| {
-        response(
-            "200 OK",
-            &[("Docker-Content-Digest", other.as_str())],
-            MANIFEST,
-            method == "HEAD",
-            false,
-        )
-    }));
+    let server = always(Reply::response(200, &[("Docker-Content-Digest", &other)], MANIFEST));
     let location = Repository::new(&server.host(), "a")
         .unwrap()
         .digest(Digest::sha256(MANIFEST));
@@ -66,15 +60,7 @@ async fn head_naming_another_digest_than_requested_is_a_mismatch() {
 #[tokio::test]
 async fn oversized_chunked_manifests_are_refused_while_reading() {
     // No Content-Length to refuse up front: the limit must stop the reading.
-    let server = FaultyServer::start(Box::new(|method, _| {
-        response(
-            "200 OK",
-            &[("Content-Type", OCI)],
-            &vec![b' '; 5 * 1024 * 1024],
-            method == "HEAD",
-            true,
-        )
-    }));
+    let server = always(Reply::response(200, &[("Content-Type", OCI)], &vec![b' '; 5 * 1024 * 1024]).chunked());
     let location = Repository::new(&server.host(), "a").unwrap().tag("big").unwrap();
     let err = client(&server).manifest(&location).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
@@ -89,16 +75,8 @@ async fn oversized_chunked_manifests_are_refused_while_reading() {
 
 #[tokio::test]
 async fn server_errors_carry_the_registry_error_codes() {
-    let server = FaultyServer::start(Box::new(|_, _| {
-        let body = br#"{"errors":[{"code":"UNKNOWN","message":"storage exploded","detail":"disk"}]}"#;
-        response(
-            "500 Internal Server Error",
-            &[("Content-Type", "application/json")],
-            body,
-            false,
-            false,
-        )
-    }));
+    let body = br#"{"errors":[{"code":"UNKNOWN","message":"storage exploded","detail":"disk"}]}"#;
+    let server = always(Reply::response(500, &[("Content-Type", "application/json")], body));
     let location = Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap();
     let err = client(&server).manifest(&location).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Status, "{err}");
@@ -109,15 +87,11 @@ async fn server_errors_carry_the_registry_error_codes() {
 
 #[tokio::test]
 async fn malformed_docker_content_digest_is_a_protocol_error() {
-    let server = FaultyServer::start(Box::new(|method, _| {
-        response(
-            "200 OK",
-            &[("Docker-Content-Digest", "sha256:nothex")],
-            MANIFEST,
-            method == "HEAD",
-            false,
-        )
-    }));
+    let server = always(Reply::response(
+        200,
+        &[("Docker-Content-Digest", "sha256:nothex")],
+        MANIFEST,
+    ));
     let location = Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap();
     let err = client(&server).manifest_digest(&location).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");

@@ -15,6 +15,4 @@ mod fault;
 mod faults;
 mod open;
 mod resilience;
-mod scripted;
-mod support;
 mod tls;

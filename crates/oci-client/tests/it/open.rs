@@ -2,9 +2,8 @@
 
 use http::Version;
 use oci_client::{ErrorKind, Repository};
-
-use crate::support::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
-use crate::support::{Images, Registry};
+use oci_testkit::images::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pushed};
+use oci_testkit::{Images, Registry};
 
 #[tokio::test]
 async fn ping_answers_registry_api() {
@@ -16,26 +15,26 @@ async fn ping_answers_registry_api() {
 }
 
 /// HEAD gives the digest of the exact bytes pushed and their content type; GET gives those bytes, verified.
-async fn check_round_trip(images: &Images<'_>, pushed: &Pushed, tag: &str) {
-    let location = images.repository.tag(tag).unwrap();
-    let head = images.client.manifest_digest(&location).await.unwrap();
+async fn check_round_trip(images: &Images, pushed: &Pushed, tag: &str) {
+    let location = images.repository().tag(tag).unwrap();
+    let head = images.client().manifest_digest(&location).await.unwrap();
     assert_eq!(head.digest(), &pushed.digest, "{tag}");
     assert_eq!(head.media_type(), Some(pushed.media_type), "{tag}");
     assert_eq!(head.size(), Some(pushed.bytes.len() as u64), "{tag}");
 
-    let manifest = images.client.manifest(&location).await.unwrap();
+    let manifest = images.client().manifest(&location).await.unwrap();
     assert_eq!(manifest.bytes(), &pushed.bytes, "{tag}");
     assert_eq!(manifest.digest(), &pushed.digest, "{tag}");
     assert_eq!(manifest.media_type(), Some(pushed.media_type), "{tag}");
 
-    let by_digest = images.repository.digest(pushed.digest.clone());
+    let by_digest = images.repository().digest(pushed.digest.clone());
     assert_eq!(
-        images.client.manifest(&by_digest).await.unwrap().bytes(),
+        images.client().manifest(&by_digest).await.unwrap().bytes(),
         &pushed.bytes,
         "{tag}"
     );
     assert_eq!(
-        images.client.manifest_digest(&by_digest).await.unwrap().digest(),
+        images.client().manifest_digest(&by_digest).await.unwrap().digest(),
         &pushed.digest,
         "{tag}"
     );
@@ -45,22 +44,22 @@ async fn check_round_trip(images: &Images<'_>, pushed: &Pushed, tag: &str) {
 async fn head_and_get_each_manifest_kind() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "kinds/app");
+    let images = Images::new(&client, registry.host(), "kinds/app").unwrap();
 
-    let oci = images.image(OCI_MANIFEST, "oci", Some("oci")).await;
+    let oci = images.image(OCI_MANIFEST, "oci", Some("oci")).await.unwrap();
     check_round_trip(&images, &oci, "oci").await;
-    let docker = images.image(DOCKER_MANIFEST, "docker", Some("docker")).await;
+    let docker = images.image(DOCKER_MANIFEST, "docker", Some("docker")).await.unwrap();
     check_round_trip(&images, &docker, "docker").await;
 
     // The list digests, not a child's: every list type is in Accept.
-    let (index, children) = images.list(OCI_INDEX, "index", "index").await;
+    let (index, children) = images.list(OCI_INDEX, "index", "index").await.unwrap();
     check_round_trip(&images, &index, "index").await;
     assert!(children.iter().all(|child| child.digest != index.digest));
-    let (list, children) = images.list(DOCKER_LIST, "list", "list").await;
+    let (list, children) = images.list(DOCKER_LIST, "list", "list").await.unwrap();
     check_round_trip(&images, &list, "list").await;
     for child in &children {
         let head = client
-            .manifest_digest(&images.repository.digest(child.digest.clone()))
+            .manifest_digest(&images.repository().digest(child.digest.clone()))
             .await
             .unwrap();
         assert_eq!(head.media_type(), Some(DOCKER_MANIFEST));
@@ -71,8 +70,8 @@ async fn head_and_get_each_manifest_kind() {
 async fn unknown_tag_and_repository_are_not_found() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "present");
-    images.image(OCI_MANIFEST, "present", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "present").unwrap();
+    images.image(OCI_MANIFEST, "present", Some("v1")).await.unwrap();
 
     for (name, tag) in [("present", "missing"), ("absent/repo", "v1")] {
         let location = Repository::new(registry.host(), name).unwrap().tag(tag).unwrap();
@@ -92,12 +91,12 @@ async fn unknown_tag_and_repository_are_not_found() {
 async fn moved_tag_gives_new_digest() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "moving");
-    let location = images.repository.tag("latest").unwrap();
+    let images = Images::new(&client, registry.host(), "moving").unwrap();
+    let location = images.repository().tag("latest").unwrap();
 
-    let first = images.image(OCI_MANIFEST, "first", Some("latest")).await;
+    let first = images.image(OCI_MANIFEST, "first", Some("latest")).await.unwrap();
     assert_eq!(client.manifest_digest(&location).await.unwrap().digest(), &first.digest);
-    let second = images.image(OCI_MANIFEST, "second", Some("latest")).await;
+    let second = images.image(OCI_MANIFEST, "second", Some("latest")).await.unwrap();
     assert_ne!(first.digest, second.digest);
     assert_eq!(
         client.manifest_digest(&location).await.unwrap().digest(),
@@ -106,7 +105,7 @@ async fn moved_tag_gives_new_digest() {
     assert_eq!(client.manifest(&location).await.unwrap().bytes(), &second.bytes);
     // The old manifest is still there by digest.
     let old = client
-        .manifest(&images.repository.digest(first.digest.clone()))
+        .manifest(&images.repository().digest(first.digest.clone()))
         .await
         .unwrap();
     assert_eq!(old.bytes(), &first.bytes);
@@ -116,9 +115,9 @@ async fn moved_tag_gives_new_digest() {
 async fn manifest_size_limit_is_enforced() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "limits");
-    let pushed = images.image(OCI_MANIFEST, "limits", Some("v1")).await;
-    let location = images.repository.tag("v1").unwrap();
+    let images = Images::new(&client, registry.host(), "limits").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "limits", Some("v1")).await.unwrap();
+    let location = images.repository().tag("v1").unwrap();
 
     let exact = registry
         .client_builder()
@@ -139,10 +138,10 @@ async fn manifest_size_limit_is_enforced() {
 async fn wrong_digest_in_a_request_is_not_found_not_trusted() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "digests");
-    images.image(OCI_MANIFEST, "digests", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "digests").unwrap();
+    images.image(OCI_MANIFEST, "digests", Some("v1")).await.unwrap();
     let absent = images
-        .repository
+        .repository()
         .digest(oci_digest::Digest::sha256(b"no such manifest"));
     assert_eq!(client.manifest(&absent).await.unwrap_err().kind(), ErrorKind::NotFound);
 }
@@ -152,9 +151,9 @@ async fn clones_share_the_connection_pool() {
     let registry = Registry::open();
     let client = registry.client_builder().build().unwrap();
     let clone = client.clone();
-    let images = Images::new(&client, registry.host(), "shared");
-    let pushed = images.image(DOCKER_MANIFEST, "shared", Some("v1")).await;
-    let location = images.repository.tag("v1").unwrap();
+    let images = Images::new(&client, registry.host(), "shared").unwrap();
+    let pushed = images.image(DOCKER_MANIFEST, "shared", Some("v1")).await.unwrap();
+    let location = images.repository().tag("v1").unwrap();
     let (a, b) = tokio::join!(client.manifest_digest(&location), clone.manifest_digest(&location));
     assert_eq!(a.unwrap().digest(), &pushed.digest);
     assert_eq!(b.unwrap().digest(), &pushed.digest);

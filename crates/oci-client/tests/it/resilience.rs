@@ -10,8 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use oci_client::{Client, Credentials, ErrorKind, MAX_REDIRECTS, RegistryOptions, Repository, RetryPolicy, Transport};
 use oci_digest::Digest;
-
-use crate::scripted::{Scripted, Seen, reply};
+use oci_testkit::fault::{FaultServer, Reply};
 
 const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
 const OCI: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -30,7 +29,7 @@ fn fast_retries() -> RetryPolicy {
     RetryPolicy::new(4, Duration::from_millis(10), Duration::from_secs(5))
 }
 
-fn client(server: &Scripted, options: RegistryOptions) -> Client {
+fn client(server: &FaultServer, options: RegistryOptions) -> Client {
     Client::builder()
         .registry(&server.host(), options.transport(Transport::Http))
         .retry_policy(fast_retries())
@@ -39,17 +38,16 @@ fn client(server: &Scripted, options: RegistryOptions) -> Client {
         .unwrap()
 }
 
-fn manifest(seen: &Seen) -> Option<Vec<u8>> {
+fn manifest() -> Reply {
     let digest = Digest::sha256(MANIFEST).to_string();
-    reply(
-        seen,
-        "200 OK",
+    Reply::response(
+        200,
         &[("Content-Type", OCI), ("Docker-Content-Digest", &digest)],
         MANIFEST,
     )
 }
 
-fn location(server: &Scripted) -> oci_client::ManifestLocation {
+fn location(server: &FaultServer) -> oci_client::ManifestLocation {
     Repository::new(&server.host(), "a").unwrap().tag("v1").unwrap()
 }
 
@@ -95,9 +93,9 @@ async fn too_many_requests_with_retry_after_is_retried_then_succeeds() {
         // Computed right before use: an HTTP date counts whole seconds, so 3 s ahead leaves more than 2.
         let retry_after = if date { http_date(3) } else { "1".to_owned() };
         let after = retry_after.clone();
-        let server = Scripted::start(LOCAL, move |seen, n| match n {
-            0 => reply(seen, "429 Too Many Requests", &[("Retry-After", &after)], b""),
-            _ => manifest(seen),
+        let server = FaultServer::with_handler(LOCAL, move |_, n| match n {
+            0 => Reply::response(429, &[("Retry-After", &after)], b""),
+            _ => manifest(),
         });
         let start = Instant::now();
         let head = bounded(client(&server, RegistryOptions::new()).manifest_digest(&location(&server)))
@@ -117,10 +115,9 @@ async fn too_many_requests_with_retry_after_is_retried_then_succeeds() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_cap_is_not_waited_for_and_the_rate_limit_is_reported() {
-    let server = Scripted::start(LOCAL, |seen, _| {
-        reply(
-            seen,
-            "429 Too Many Requests",
+    let server = FaultServer::with_handler(LOCAL, |_, _| {
+        Reply::response(
+            429,
             &[
                 ("Retry-After", "3600"),
                 ("RateLimit-Limit", "100;w=21600"),
@@ -146,11 +143,11 @@ async fn a_retry_after_beyond_the_cap_is_not_waited_for_and_the_rate_limit_is_re
 
 #[tokio::test]
 async fn a_burst_of_503_then_success() {
-    let server = Scripted::start(LOCAL, |seen, n| {
+    let server = FaultServer::with_handler(LOCAL, |_, n| {
         if n < 3 {
-            reply(seen, "503 Service Unavailable", &[], b"busy")
+            Reply::response(503, &[], b"busy")
         } else {
-            manifest(seen)
+            manifest()
         }
     });
     let manifest = bounded(client(&server, RegistryOptions::new()).manifest(&location(&server)))
@@ -162,7 +159,7 @@ async fn a_burst_of_503_then_success() {
 
 #[tokio::test]
 async fn retries_stop_at_the_policy_and_never_repeat_a_post() {
-    let server = Scripted::start(LOCAL, |seen, _| reply(seen, "503 Service Unavailable", &[], b""));
+    let server = FaultServer::with_handler(LOCAL, |_, _| Reply::response(503, &[], b""));
     let client = client(&server, RegistryOptions::new());
     let err = bounded(client.manifest_digest(&location(&server))).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Status, "{err}");
@@ -206,7 +203,7 @@ async fn connect_errors_are_retried() {
 
 #[tokio::test]
 async fn a_stall_beyond_the_timeout_is_a_timeout() {
-    let server = Scripted::start(LOCAL, |_, _| None);
+    let server = FaultServer::with_handler(LOCAL, |_, _| Reply::Stall);
     let client = Client::builder()
         .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
         .request_timeout(Duration::from_millis(300))
@@ -223,12 +220,12 @@ async fn requests_in_flight_per_registry_are_limited() {
     let active = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let (a, p) = (Arc::clone(&active), Arc::clone(&peak));
-    let server = Scripted::start(LOCAL, move |seen, _| {
+    let server = FaultServer::with_handler(LOCAL, move |_, _| {
         let now = a.fetch_add(1, Ordering::SeqCst) + 1;
         p.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(150));
         a.fetch_sub(1, Ordering::SeqCst);
-        manifest(seen)
+        manifest()
     });
     let client = Client::builder()
         .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
@@ -260,23 +257,18 @@ fn blob_path(digest: &Digest) -> String {
 async fn a_blob_redirect_to_another_host_carries_no_authorization() {
     let data: &'static [u8] = b"blob bytes, stored elsewhere";
     let digest = Digest::sha256(data);
-    let storage = Scripted::start(OTHER, move |seen, _| reply(seen, "200 OK", &[], data));
+    let storage = FaultServer::with_handler(OTHER, move |_, _| Reply::response(200, &[], data));
     let elsewhere = format!("{}/store/blob?sig=abc", storage.url());
     let path = blob_path(&digest);
-    let registry = Scripted::start(LOCAL, move |seen, _| {
+    let registry = FaultServer::with_handler(LOCAL, move |seen, _| {
         if seen.header("authorization").is_none() {
-            return reply(
-                seen,
-                "401 Unauthorized",
-                &[("WWW-Authenticate", r#"Basic realm="r""#)],
-                b"",
-            );
+            return Reply::response(401, &[("WWW-Authenticate", r#"Basic realm="r""#)], b"");
         }
         if seen.path() == path {
             // First to the registry's own origin (Authorization kept), then away.
-            return reply(seen, "307 Temporary Redirect", &[("Location", "/v2/a/moved")], b"");
+            return Reply::response(307, &[("Location", "/v2/a/moved")], b"");
         }
-        reply(seen, "307 Temporary Redirect", &[("Location", &elsewhere)], b"")
+        Reply::response(307, &[("Location", &elsewhere)], b"")
     });
     let client = client(
         &registry,
@@ -288,11 +280,11 @@ async fn a_blob_redirect_to_another_host_carries_no_authorization() {
     assert_eq!(bounded(blob.bytes(1024)).await.unwrap().as_ref(), data);
     assert!(
         registry
-            .seen()
+            .requests()
             .iter()
             .any(|s| s.path() == "/v2/a/moved" && s.header("authorization").is_some())
     );
-    let at_storage = storage.seen();
+    let at_storage = storage.requests();
     assert_eq!(at_storage.len(), 1);
     assert_eq!(at_storage[0].header("authorization"), None, "{at_storage:?}");
     assert_eq!(at_storage[0].target, "/store/blob?sig=abc");
@@ -300,7 +292,7 @@ async fn a_blob_redirect_to_another_host_carries_no_authorization() {
 
 #[tokio::test]
 async fn redirect_loops_and_long_chains_end_in_a_typed_error() {
-    let server = Scripted::start(LOCAL, |seen, _| {
+    let server = FaultServer::with_handler(LOCAL, |seen, _| {
         let path = seen.path().to_owned();
         let next = match path.strip_prefix("/hop/") {
             Some(n) => format!("/hop/{}", n.parse::<usize>().unwrap() + 1),
@@ -309,9 +301,9 @@ async fn redirect_loops_and_long_chains_end_in_a_typed_error() {
             None => "/hop/1".to_owned(),
         };
         if path == format!("/hop/{MAX_REDIRECTS}") && seen.target.contains("end") {
-            return reply(seen, "200 OK", &[], b"");
+            return Reply::response(200, &[], b"");
         }
-        reply(seen, "302 Found", &[("Location", &next)], b"")
+        Reply::response(302, &[("Location", &next)], b"")
     });
     let client = client(&server, RegistryOptions::new());
     let digest = Digest::sha256(b"");
@@ -324,7 +316,11 @@ async fn redirect_loops_and_long_chains_end_in_a_typed_error() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooManyRedirects, "{err}");
     assert_eq!(
-        server.seen().iter().filter(|s| s.path().starts_with("/hop/")).count(),
+        server
+            .requests()
+            .iter()
+            .filter(|s| s.path().starts_with("/hop/"))
+            .count(),
         MAX_REDIRECTS
     );
 }
@@ -332,7 +328,7 @@ async fn redirect_loops_and_long_chains_end_in_a_typed_error() {
 #[tokio::test]
 async fn a_blob_that_does_not_match_its_digest_fails_at_the_end() {
     let body: &'static [u8] = &[7u8; 5000];
-    let server = Scripted::start(LOCAL, move |seen, _| reply(seen, "200 OK", &[], body));
+    let server = FaultServer::with_handler(LOCAL, move |_, _| Reply::response(200, &[], body));
     let client = client(&server, RegistryOptions::new());
     let repository = Repository::new(&server.host(), "a").unwrap();
     let mut blob = bounded(client.blob(&repository, &Digest::sha256(b"something else")))
@@ -356,44 +352,37 @@ async fn a_blob_that_does_not_match_its_digest_fails_at_the_end() {
 
 #[tokio::test]
 async fn tags_follow_every_same_origin_page_and_ignore_a_cross_origin_link() {
-    let other = Scripted::start(OTHER, |seen, _| reply(seen, "200 OK", &[], br#"{"tags":["evil"]}"#));
+    let other = FaultServer::with_handler(OTHER, |_, _| Reply::response(200, &[], br#"{"tags":["evil"]}"#));
     let evil = format!("<{}/v2/a/tags/list?last=z>; rel=\"next\"", other.url());
-    let server = Scripted::start(LOCAL, move |seen, _| match seen.target.as_str() {
-        "/v2/a/tags/list?n=1000" => reply(
-            seen,
-            "200 OK",
+    let server = FaultServer::with_handler(LOCAL, move |seen, _| match seen.target.as_str() {
+        "/v2/a/tags/list?n=1000" => Reply::response(
+            200,
             &[("Link", r#"</v2/a/tags/list?last=b&n=2&cursor=opaque%2F1>; rel="next""#)],
             br#"{"name":"a","tags":["a","b"]}"#,
         ),
-        "/v2/a/tags/list?last=b&n=2&cursor=opaque%2F1" => reply(
-            seen,
-            "200 OK",
+        "/v2/a/tags/list?last=b&n=2&cursor=opaque%2F1" => Reply::response(
+            200,
             &[("Link", r#"<?last=d&n=2>; rel="next""#)],
             br#"{"name":"a","tags":["c","d"]}"#,
         ),
-        "/v2/a/tags/list?last=d&n=2" => reply(seen, "200 OK", &[("Link", &evil)], br#"{"name":"a","tags":["e"]}"#),
-        _ => reply(seen, "404 Not Found", &[], b""),
+        "/v2/a/tags/list?last=d&n=2" => Reply::response(200, &[("Link", &evil)], br#"{"name":"a","tags":["e"]}"#),
+        _ => Reply::response(404, &[], b""),
     });
     let client = client(&server, RegistryOptions::new());
     let tags = bounded(client.tags(&Repository::new(&server.host(), "a").unwrap()))
         .await
         .unwrap();
     assert_eq!(tags, ["a", "b", "c", "d", "e"]);
-    assert!(other.seen().is_empty(), "a cross-origin Link was followed");
-    assert_eq!(server.seen().len(), 3);
+    assert!(other.requests().is_empty(), "a cross-origin Link was followed");
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn tags_of_an_empty_or_unknown_repository() {
-    let server = Scripted::start(LOCAL, |seen, _| match seen.path() {
-        "/v2/empty/tags/list" => reply(seen, "200 OK", &[], br#"{"name":"empty","tags":null}"#),
-        "/v2/bad/tags/list" => reply(seen, "200 OK", &[], b"<html>"),
-        _ => reply(
-            seen,
-            "404 Not Found",
-            &[],
-            br#"{"errors":[{"code":"NAME_UNKNOWN","message":"no"}]}"#,
-        ),
+    let server = FaultServer::with_handler(LOCAL, |seen, _| match seen.path() {
+        "/v2/empty/tags/list" => Reply::response(200, &[], br#"{"name":"empty","tags":null}"#),
+        "/v2/bad/tags/list" => Reply::response(200, &[], b"<html>"),
+        _ => Reply::response(404, &[], br#"{"errors":[{"code":"NAME_UNKNOWN","message":"no"}]}"#),
     });
     let client = client(&server, RegistryOptions::new());
     let repository = |name| Repository::new(&server.host(), name).unwrap();
@@ -404,12 +393,12 @@ async fn tags_of_an_empty_or_unknown_repository() {
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
 
-fn challenge_server(challenge: String) -> Scripted {
-    Scripted::start(LOCAL, move |seen, _| {
+fn challenge_server(challenge: String) -> FaultServer {
+    FaultServer::with_handler(LOCAL, move |seen, _| {
         if seen.header("authorization").is_some() {
-            return manifest(seen);
+            return manifest();
         }
-        reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b"")
+        Reply::response(401, &[("WWW-Authenticate", &challenge)], b"")
     })
 }
 
@@ -427,7 +416,7 @@ async fn a_malformed_www_authenticate_is_a_protocol_error() {
 
 #[tokio::test]
 async fn a_failing_token_endpoint_is_a_typed_error_naming_the_scope() {
-    let tokens = Scripted::start(OTHER, |seen, _| reply(seen, "500 Internal Server Error", &[], b"oops"));
+    let tokens = FaultServer::with_handler(OTHER, |_, _| Reply::response(500, &[], b"oops"));
     let registry = challenge_server(format!(r#"Bearer realm="{}/token",service="s""#, tokens.url()));
     let err = bounded(client(&registry, RegistryOptions::new()).manifest_digest(&location(&registry)))
         .await
@@ -459,25 +448,24 @@ async fn credentials_never_go_to_a_remote_plain_http_realm_nor_a_metadata_addres
 /// A registry that accepts token `t1` for its first two uses only, then calls it invalid; `t2` always passes.
 #[tokio::test]
 async fn a_refused_cached_token_is_dropped_and_fetched_again_once() {
-    let tokens = Scripted::start(OTHER, |seen, n| {
+    let tokens = FaultServer::with_handler(OTHER, |_, n| {
         let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
-        reply(seen, "200 OK", &[("Content-Type", "application/json")], body.as_bytes())
+        Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes())
     });
     let challenge = format!(
         r#"Bearer realm="{}/token",service="s",scope="repository:a:pull""#,
         tokens.url()
     );
     let uses = Arc::new(AtomicUsize::new(0));
-    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if uses.fetch_add(1, Ordering::SeqCst) < 2 => manifest(seen),
-        Some("Bearer t2") => manifest(seen),
-        Some(_) => reply(
-            seen,
-            "401 Unauthorized",
+    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer t1") if uses.fetch_add(1, Ordering::SeqCst) < 2 => manifest(),
+        Some("Bearer t2") => manifest(),
+        Some(_) => Reply::response(
+            401,
             &[("WWW-Authenticate", &format!("{challenge},error=\"invalid_token\""))],
             b"",
         ),
-        None => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
     });
     let client = client(&registry, RegistryOptions::new());
     let location = location(&registry);
@@ -486,7 +474,7 @@ async fn a_refused_cached_token_is_dropped_and_fetched_again_once() {
     }
     assert_eq!(tokens.count("/token"), 2, "one fetch, one refetch after the refusal");
     let sent: Vec<Option<String>> = registry
-        .seen()
+        .requests()
         .iter()
         .map(|s| s.header("authorization").map(str::to_owned))
         .collect();
@@ -497,21 +485,20 @@ async fn a_refused_cached_token_is_dropped_and_fetched_again_once() {
 
 #[tokio::test]
 async fn a_refetched_token_that_is_refused_too_is_the_answer() {
-    let tokens = Scripted::start(OTHER, |seen, n| {
+    let tokens = FaultServer::with_handler(OTHER, |_, n| {
         let body = format!(r#"{{"token":"t{}"}}"#, n + 1);
-        reply(seen, "200 OK", &[], body.as_bytes())
+        Reply::response(200, &[], body.as_bytes())
     });
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
     let first = Arc::new(AtomicUsize::new(0));
-    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if first.fetch_add(1, Ordering::SeqCst) == 0 => manifest(seen),
-        Some(_) => reply(
-            seen,
-            "401 Unauthorized",
+    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer t1") if first.fetch_add(1, Ordering::SeqCst) == 0 => manifest(),
+        Some(_) => Reply::response(
+            401,
             &[("WWW-Authenticate", &format!("{challenge},error=\"invalid_token\""))],
             b"",
         ),
-        None => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
     });
     let client = client(&registry, RegistryOptions::new());
     let location = location(&registry);
@@ -528,29 +515,28 @@ async fn a_refetched_token_that_is_refused_too_is_the_answer() {
 /// stops batching for this registry.
 #[tokio::test]
 async fn insufficient_scope_for_a_batched_token_refetches_alone_and_stops_batching() {
-    let tokens = Scripted::start(OTHER, |seen, n| {
+    let tokens = FaultServer::with_handler(OTHER, |_, n| {
         let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
-        reply(seen, "200 OK", &[], body.as_bytes())
+        Reply::response(200, &[], body.as_bytes())
     });
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
     // t1 (the batch) is good for `a` only; any later token is good for everything.
-    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if seen.path().starts_with("/v2/a/") => manifest(seen),
-        Some("Bearer t1") => reply(
-            seen,
-            "401 Unauthorized",
+    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer t1") if seen.path().starts_with("/v2/a/") => manifest(),
+        Some("Bearer t1") => Reply::response(
+            401,
             &[("WWW-Authenticate", &format!("{challenge},error=\"insufficient_scope\""))],
             b"",
         ),
-        Some(_) => manifest(seen),
-        None => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+        Some(_) => manifest(),
+        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
     });
     let client = client(&registry, RegistryOptions::new());
     bounded(client.authorize_batch(&registry.host(), &["a", "b"]))
         .await
         .unwrap();
     assert_eq!(tokens.count("/token"), 1);
-    let first = &tokens.seen()[0];
+    let first = &tokens.requests()[0];
     assert!(
         first.target.contains("scope=repository%3Aa%3Apull") && first.target.contains("scope=repository%3Ab%3Apull"),
         "{first:?}"
@@ -559,8 +545,8 @@ async fn insufficient_scope_for_a_batched_token_refetches_alone_and_stops_batchi
     bounded(client.manifest_digest(&repository("a"))).await.unwrap();
     bounded(client.manifest_digest(&repository("b"))).await.unwrap();
     assert_eq!(tokens.count("/token"), 2, "b's token fetched alone once");
-    assert!(tokens.seen()[1].target.contains("scope=repository%3Ab%3Apull"));
-    assert!(!tokens.seen()[1].target.contains("repository%3Aa"));
+    assert!(tokens.requests()[1].target.contains("scope=repository%3Ab%3Apull"));
+    assert!(!tokens.requests()[1].target.contains("repository%3Aa"));
     // No more batches for this registry: one request per repository.
     bounded(client.authorize_batch(&registry.host(), &["c", "d"]))
         .await
@@ -572,20 +558,20 @@ async fn insufficient_scope_for_a_batched_token_refetches_alone_and_stops_batchi
 /// OAuth2 (405) gets the GET form instead.
 #[tokio::test]
 async fn identity_tokens_use_the_oauth2_post_and_fall_back_to_get() {
-    let tokens = Scripted::start(OTHER, |seen, _| {
+    let tokens = FaultServer::with_handler(OTHER, |seen, _| {
         if seen.method == "POST" {
             let body = String::from_utf8_lossy(&seen.body);
             if body.contains("grant_type=refresh_token") && body.contains("refresh_token=refresh-me") {
-                return reply(seen, "405 Method Not Allowed", &[], b"");
+                return Reply::response(405, &[], b"");
             }
-            return reply(seen, "400 Bad Request", &[], b"");
+            return Reply::response(400, &[], b"");
         }
-        reply(seen, "200 OK", &[], br#"{"token":"from-get"}"#)
+        Reply::response(200, &[], br#"{"token":"from-get"}"#)
     });
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
-    let registry = Scripted::start(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer from-get") => manifest(seen),
-        _ => reply(seen, "401 Unauthorized", &[("WWW-Authenticate", &challenge)], b""),
+    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
+        Some("Bearer from-get") => manifest(),
+        _ => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
     });
     let config = format!(
         r#"{{"auths":{{"{}":{{"identitytoken":"refresh-me"}}}}}}"#,
@@ -598,6 +584,6 @@ async fn identity_tokens_use_the_oauth2_post_and_fall_back_to_get() {
         .build()
         .unwrap();
     bounded(client.manifest_digest(&location(&registry))).await.unwrap();
-    let methods: Vec<String> = tokens.seen().iter().map(|s| s.method.clone()).collect();
+    let methods: Vec<String> = tokens.requests().iter().map(|s| s.method.clone()).collect();
     assert_eq!(methods, ["POST", "GET"]);
 }

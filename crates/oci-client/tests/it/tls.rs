@@ -4,9 +4,8 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use http::Version;
 use oci_client::{ErrorKind, RegistryOptions};
-
-use crate::support::images::{OCI_INDEX, OCI_MANIFEST};
-use crate::support::{Auth, Images, Registry, TestCa};
+use oci_testkit::images::{OCI_INDEX, OCI_MANIFEST};
+use oci_testkit::{Auth, Images, Registry, TestCa};
 
 #[tokio::test]
 async fn tls_with_test_ca_negotiates_http2() {
@@ -16,9 +15,9 @@ async fn tls_with_test_ca_negotiates_http2() {
     let ping = client.ping(registry.host()).await.unwrap();
     assert_eq!(ping.http_version(), Version::HTTP_2);
 
-    let images = Images::new(&client, registry.host(), "tls/app");
-    let (index, _) = images.list(OCI_INDEX, "tls", "v1").await;
-    let location = images.repository.tag("v1").unwrap();
+    let images = Images::new(&client, registry.host(), "tls/app").unwrap();
+    let (index, _) = images.list(OCI_INDEX, "tls", "v1").await.unwrap();
+    let location = images.repository().tag("v1").unwrap();
     let head = client.manifest_digest(&location).await.unwrap();
     assert_eq!(head.digest(), &index.digest);
     assert_eq!(head.http_version(), Version::HTTP_2);
@@ -38,10 +37,10 @@ async fn tls_with_basic_auth() {
         Some(&ca),
     );
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "tls/basic");
-    let pushed = images.image(OCI_MANIFEST, "tls-basic", Some("v1")).await;
+    let images = Images::new(&client, registry.host(), "tls/basic").unwrap();
+    let pushed = images.image(OCI_MANIFEST, "tls-basic", Some("v1")).await.unwrap();
     let head = client
-        .manifest_digest(&images.repository.tag("v1").unwrap())
+        .manifest_digest(&images.repository().tag("v1").unwrap())
         .await
         .unwrap();
     assert_eq!(head.digest(), &pushed.digest);
@@ -58,7 +57,7 @@ async fn tls_without_the_ca_fails_with_tls_error() {
             .registry(
                 registry.host(),
                 RegistryOptions::new()
-                    .ca_certificates_pem(TestCa::new().ca_pem.as_bytes())
+                    .ca_certificates_pem(TestCa::new().ca_pem().as_bytes())
                     .unwrap(),
             )
             .build()

@@ -1,5 +1,7 @@
 //! A token server on loopback that signs ES256 JWTs the registry verifies: the key's self-signed certificate goes
 //! into the registry's `rootcertbundle` and the JWT header names the key by its libtrust key ID.
+//!
+//! Also the two helpers the tests of the token scheme itself need: [`libtrust_key_id`] and [`raw_get`].
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -13,16 +15,24 @@ use rcgen::{CertificateParams, DnType, KeyPair, PublicKeyData};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
-use super::base64;
+use crate::temp::{base64, base64url};
 
-pub(crate) const SERVICE: &str = "oci-client-test-registry";
-pub(crate) const ISSUER: &str = "oci-client-test-issuer";
+/// The `service` the registry names in its challenge and the token server insists on.
+pub const SERVICE: &str = "oci-testkit-registry";
+/// The `iss` of every token, which the registry checks.
+pub const ISSUER: &str = "oci-testkit-issuer";
 
-pub(crate) struct TokenServer {
+/// A token server on 127.0.0.1 that knows some users and some public repositories, and counts the token requests
+/// it answers. Stopped when the last handle is dropped: a [`Registry`](crate::Registry) started with it holds one.
+pub struct TokenServer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     port: u16,
     certificate_pem: String,
     state: Arc<State>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct State {
@@ -37,7 +47,7 @@ struct State {
 
 impl TokenServer {
     /// A server that lets `users` (name, password) do anything and anonymous clients pull the `public` repositories.
-    pub(crate) fn start(users: &[(&str, &str)], public: &[&str]) -> Self {
+    pub fn start(users: &[(&str, &str)], public: &[&str]) -> Self {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
@@ -45,7 +55,7 @@ impl TokenServer {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params
             .distinguished_name
-            .push(DnType::CommonName, "oci-client test token signer");
+            .push(DnType::CommonName, "oci-testkit token signer");
         let certificate_pem = params.self_signed(&cert_key).unwrap().pem();
         let kid = libtrust_key_id(&cert_key.subject_public_key_info());
 
@@ -75,48 +85,69 @@ impl TokenServer {
             }
         });
         Self {
-            port,
-            certificate_pem,
-            state,
-            thread: Some(thread),
+            shared: Arc::new(Shared {
+                port,
+                certificate_pem,
+                state,
+                thread: Mutex::new(Some(thread)),
+            }),
         }
     }
 
-    pub(crate) fn realm(&self) -> String {
-        format!("http://127.0.0.1:{}/token", self.port)
+    /// The realm the registry sends clients to: `http://127.0.0.1:PORT/token`.
+    pub fn realm(&self) -> String {
+        format!("http://127.0.0.1:{}/token", self.shared.port)
     }
 
-    pub(crate) fn certificate_pem(&self) -> &str {
-        &self.certificate_pem
+    /// The signing key's self-signed certificate as PEM, the registry's `rootcertbundle`.
+    pub fn certificate_pem(&self) -> &str {
+        &self.shared.certificate_pem
     }
 
-    /// How many token requests were answered.
-    pub(crate) fn requests(&self) -> usize {
-        self.state.requests.load(Ordering::SeqCst)
+    /// How many token requests were answered with a token (refusals are not counted).
+    pub fn requests(&self) -> usize {
+        self.shared.state.requests.load(Ordering::SeqCst)
     }
 
-    /// The scopes asked for, in order.
-    pub(crate) fn scopes(&self) -> Vec<String> {
-        self.state.scopes.lock().unwrap().clone()
+    /// The scopes asked for, in order, by every request including refused ones.
+    pub fn scopes(&self) -> Vec<String> {
+        self.shared.state.scopes.lock().unwrap().clone()
     }
 
-    /// A token for `subject` granting `access` (type, name, actions), signed like the server's own but with the
+    /// A token for `tester` granting `access` (type, name, actions), signed like the server's own but with the
     /// key ID `kid` (the right one when `None`).
-    pub(crate) fn sign(&self, kid: Option<&str>, access: &[(&str, &str, Vec<String>)]) -> String {
-        sign(&self.state, kid.unwrap_or(&self.state.kid), "tester", access)
+    pub fn sign(&self, kid: Option<&str>, access: &[(&str, &str, Vec<String>)]) -> String {
+        let state = &self.shared.state;
+        sign(state, kid.unwrap_or(&state.kid), "tester", access)
     }
 
     /// The signing key's libtrust key ID.
-    pub(crate) fn kid(&self) -> &str {
-        &self.state.kid
+    pub fn kid(&self) -> &str {
+        &self.shared.state.kid
+    }
+
+    /// Another handle on the same server, which keeps it running.
+    pub(crate) fn handle(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
-impl Drop for TokenServer {
+impl std::fmt::Debug for TokenServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenServer")
+            .field("realm", &self.realm())
+            .field("requests", &self.requests())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Shared {
     fn drop(&mut self) {
         self.state.stop.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
-        if let Some(thread) = self.thread.take() {
+        if let Some(thread) = self.thread.lock().unwrap().take() {
             let _ = thread.join();
         }
     }
@@ -124,7 +155,7 @@ impl Drop for TokenServer {
 
 /// libtrust's key ID: SHA-256 of the DER SubjectPublicKeyInfo, first 30 bytes, base32 without padding, 12 groups
 /// of 4 characters joined by `:`.
-pub(crate) fn libtrust_key_id(spki_der: &[u8]) -> String {
+pub fn libtrust_key_id(spki_der: &[u8]) -> String {
     let hash = ring::digest::digest(&ring::digest::SHA256, spki_der);
     let encoded = base32(&hash.as_ref()[..30]);
     encoded
@@ -173,11 +204,11 @@ fn sign(state: &State, kid: &str, subject: &str, access: &[(&str, &str, Vec<Stri
     });
     let signing_input = format!(
         "{}.{}",
-        base64(header.to_string().as_bytes(), true),
-        base64(claims.to_string().as_bytes(), true)
+        base64url(header.to_string().as_bytes()),
+        base64url(claims.to_string().as_bytes())
     );
     let signature = state.key.sign(&SystemRandom::new(), signing_input.as_bytes()).unwrap();
-    format!("{signing_input}.{}", base64(signature.as_ref(), true))
+    format!("{signing_input}.{}", base64url(signature.as_ref()))
 }
 
 fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
@@ -215,7 +246,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             let known = state
                 .users
                 .iter()
-                .find(|(user, password)| base64(format!("{user}:{password}").as_bytes(), false) == encoded);
+                .find(|(user, password)| base64(format!("{user}:{password}").as_bytes()) == encoded);
             match known {
                 Some((user, _)) => Some(user.clone()),
                 None => {
@@ -286,8 +317,9 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A bare HTTP/1.1 GET over plain TCP, for checking what the registry itself accepts: (status, `WWW-Authenticate`).
-pub(crate) fn raw_get(host: &str, path: &str, bearer: &str) -> (u16, String) {
+/// A bare HTTP/1.1 GET with `Authorization: Bearer BEARER` over plain TCP to `host`, for checking what the registry
+/// itself accepts: the status and the `WWW-Authenticate` header (empty when there is none).
+pub fn raw_get(host: &str, path: &str, bearer: &str) -> (u16, String) {
     use std::io::Read;
     let mut stream = TcpStream::connect(host).unwrap();
     write!(

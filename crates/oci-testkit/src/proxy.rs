@@ -1,6 +1,6 @@
 //! A TCP proxy on loopback that counts connections and plain-HTTP request heads, and can delay each direction.
 //!
-//! Shared by the integration tests (counting requests) and the `check_many` benchmark (latency injection, since the
+//! Used by the integration tests (counting requests) and the `check_many` benchmark (latency injection, since the
 //! kernel here has no netem). Bytes are forwarded as they come, each chunk released `delay` after it was read, so
 //! streams stay pipelined: a round trip through the proxy costs twice the delay, however many requests are in
 //! flight.
@@ -13,17 +13,22 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 /// Counters shared by the proxy's tasks.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Counters {
     connections: AtomicU64,
     request_heads: AtomicU64,
 }
 
-pub(crate) struct Proxy {
+/// A TCP proxy on 127.0.0.1 in front of one upstream address. Dropping it closes its listener and every
+/// connection it forwards.
+///
+/// Its tasks run on the Tokio runtime it was started on.
+#[derive(Debug)]
+pub struct Proxy {
     addr: SocketAddr,
     counters: Arc<Counters>,
     accept: JoinHandle<()>,
@@ -31,16 +36,19 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     /// Listens on 127.0.0.1 and forwards every connection to `upstream`, delaying each direction by `delay`.
-    pub(crate) async fn start(upstream: SocketAddr, delay: Duration) -> Self {
+    pub async fn start(upstream: SocketAddr, delay: Duration) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let counters = Arc::new(Counters::default());
         let shared = Arc::clone(&counters);
         let accept = tokio::spawn(async move {
+            // Owned by the accept task, so that aborting it on drop also ends every forwarded connection.
+            let mut connections = JoinSet::new();
             while let Ok((client, _)) = listener.accept().await {
+                while connections.try_join_next().is_some() {}
                 shared.connections.fetch_add(1, Ordering::Relaxed);
                 let counters = Arc::clone(&shared);
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let Ok(server) = TcpStream::connect(upstream).await else {
                         return;
                     };
@@ -58,18 +66,18 @@ impl Proxy {
     }
 
     /// `127.0.0.1:PORT`, the address clients use.
-    pub(crate) fn host(&self) -> String {
+    pub fn host(&self) -> String {
         self.addr.to_string()
     }
 
     /// TCP connections accepted so far.
-    pub(crate) fn connections(&self) -> u64 {
+    pub fn connections(&self) -> u64 {
         self.counters.connections.load(Ordering::Relaxed)
     }
 
     /// HTTP/1.1 request heads (each ends with an empty line) seen from clients so far; meaningful only for plain
     /// HTTP requests without bodies, which is what manifest `HEAD` and `GET` requests are.
-    pub(crate) fn request_heads(&self) -> u64 {
+    pub fn request_heads(&self) -> u64 {
         self.counters.request_heads.load(Ordering::Relaxed)
     }
 }

@@ -7,18 +7,23 @@ use rcgen::{
     PKCS_ECDSA_P256_SHA256,
 };
 
-pub(crate) struct TestCa {
-    pub(crate) ca_pem: String,
-    pub(crate) server_cert_pem: String,
-    pub(crate) server_key_pem: String,
+/// A test CA and a server certificate it signed for `127.0.0.1`, `::1` and `localhost`.
+///
+/// Each `TestCa::new()` is a new CA: clients that trust one do not trust another.
+#[derive(Debug)]
+pub struct TestCa {
+    ca_pem: String,
+    server_cert_pem: String,
+    server_key_pem: String,
 }
 
 impl TestCa {
-    pub(crate) fn new() -> Self {
+    /// Generates the CA and the server certificate (P-256, so it is quick).
+    pub fn new() -> Self {
         let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(DnType::CommonName, "oci-client test CA");
+        ca.distinguished_name.push(DnType::CommonName, "oci-testkit CA");
         ca.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
@@ -32,7 +37,7 @@ impl TestCa {
             CertificateParams::new(vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()]).unwrap();
         server
             .distinguished_name
-            .push(DnType::CommonName, "oci-client test registry");
+            .push(DnType::CommonName, "oci-testkit registry");
         server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         let server_cert = server.signed_by(&server_key, &issuer).unwrap();
@@ -43,12 +48,30 @@ impl TestCa {
         }
     }
 
-    /// Writes the server certificate and key into `dir`, returning their paths.
-    pub(crate) fn write_server_files(&self, dir: &Path) -> (PathBuf, PathBuf) {
+    /// The CA certificate as PEM, what a client trusts.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Writes the CA certificate into `dir` as `ca.pem`, returning its path (for `--ca-cert` and the like).
+    pub fn write_ca_file(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, &self.ca_pem).unwrap();
+        path
+    }
+
+    /// Writes the server certificate and key into `dir` as `server.crt` and `server.key`, returning their paths.
+    pub fn write_server_files(&self, dir: &Path) -> (PathBuf, PathBuf) {
         let cert = dir.join("server.crt");
         let key = dir.join("server.key");
         std::fs::write(&cert, &self.server_cert_pem).unwrap();
         std::fs::write(&key, &self.server_key_pem).unwrap();
         (cert, key)
+    }
+}
+
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -1,0 +1,181 @@
+//! Test images pushed through the registry's upload API: blobs by `POST` + `PUT ?digest=`, manifests by `PUT`.
+//!
+//! Two families, kept apart because tests and the README's demo output depend on their exact bytes:
+//! [`Images::image`] and [`Images::list`] build linux/amd64 images of any of the four manifest kinds and lists whose
+//! children they push themselves; [`Images::platform_image`] and [`Images::index`] build OCI images for a given
+//! architecture and an OCI index naming images pushed before.
+
+use bytes::Bytes;
+use oci_client::{Client, Error, Repository};
+use oci_digest::Digest;
+use serde_json::json;
+
+/// The OCI image manifest media type.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The OCI image index media type.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The Docker schema2 manifest media type.
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// The Docker manifest list media type.
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// A manifest as pushed: its exact bytes, media type and digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// The bytes sent, which the registry serves back unchanged.
+    pub bytes: Bytes,
+    /// The media type it was pushed as.
+    pub media_type: &'static str,
+    /// sha256 of `bytes`.
+    pub digest: Digest,
+}
+
+/// Pushes images into one repository with one client.
+#[derive(Debug, Clone)]
+pub struct Images {
+    client: Client,
+    repository: Repository,
+}
+
+impl Images {
+    /// Pushes into `registry/name` with (a clone of) `client`, which must be allowed to push there.
+    pub fn new(client: &Client, registry: &str, name: &str) -> Result<Self, Error> {
+        Ok(Self {
+            client: client.clone(),
+            repository: Repository::new(registry, name)?,
+        })
+    }
+
+    /// The client that pushes.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The repository pushed into.
+    pub fn repository(&self) -> &Repository {
+        &self.repository
+    }
+
+    /// Pushes a config and a layer whose contents depend on `seed`, then a linux/amd64 image manifest of kind
+    /// `media_type` ([`OCI_MANIFEST`] or [`DOCKER_MANIFEST`]) under `tag`, or by digest only when `tag` is `None`.
+    pub async fn image(&self, media_type: &'static str, seed: &str, tag: Option<&str>) -> Result<Pushed, Error> {
+        let (config_type, layer_type) = if media_type == OCI_MANIFEST {
+            (
+                "application/vnd.oci.image.config.v1+json",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            )
+        } else {
+            (
+                "application/vnd.docker.container.image.v1+json",
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            )
+        };
+        let config = Bytes::from(
+            json!({"architecture": "amd64", "os": "linux", "config": {"Labels": {"seed": seed}}, "rootfs": {"type": "layers", "diff_ids": []}})
+                .to_string(),
+        );
+        let layer = Bytes::from(format!("layer contents for {seed}"));
+        let config_digest = self.client.push_blob(&self.repository, config.clone()).await?;
+        let layer_digest = self.client.push_blob(&self.repository, layer.clone()).await?;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "config": {"mediaType": config_type, "digest": config_digest.as_str(), "size": config.len()},
+            "layers": [{"mediaType": layer_type, "digest": layer_digest.as_str(), "size": layer.len()}],
+        });
+        self.manifest(media_type, pretty(&manifest), tag).await
+    }
+
+    /// Pushes two platform images (linux/amd64, linux/arm64) by digest and a list of kind `media_type`
+    /// ([`OCI_INDEX`] or [`DOCKER_LIST`]) naming them, under `tag`. Returns the list and its two children.
+    pub async fn list(&self, media_type: &'static str, seed: &str, tag: &str) -> Result<(Pushed, Vec<Pushed>), Error> {
+        let child_type = if media_type == OCI_INDEX {
+            OCI_MANIFEST
+        } else {
+            DOCKER_MANIFEST
+        };
+        let mut children = Vec::new();
+        let mut entries = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let child = self.image(child_type, &format!("{seed}-{arch}"), None).await?;
+            entries.push(json!({
+                "mediaType": child_type,
+                "digest": child.digest.as_str(),
+                "size": child.bytes.len(),
+                "platform": {"architecture": arch, "os": "linux"},
+            }));
+            children.push(child);
+        }
+        let list = json!({"schemaVersion": 2, "mediaType": media_type, "manifests": entries});
+        Ok((self.manifest(media_type, pretty(&list), Some(tag)).await?, children))
+    }
+
+    /// Pushes a config and a layer that depend on `seed`, then an OCI image manifest for linux/`arch`, under `tag`
+    /// or by digest only. (The demo's images: their bytes, hence the README's digests, must not change.)
+    pub async fn platform_image(&self, arch: &str, seed: &str, tag: Option<&str>) -> Result<Pushed, Error> {
+        let config = Bytes::from(format!(
+            r#"{{"architecture":"{arch}","os":"linux","config":{{"Labels":{{"seed":"{seed}"}}}},"rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+        ));
+        let layer = Bytes::from(format!("layer contents for {seed}"));
+        let config_digest = self.client.push_blob(&self.repository, config.clone()).await?;
+        let layer_digest = self.client.push_blob(&self.repository, layer.clone()).await?;
+        let manifest = format!(
+            "{{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"{OCI_MANIFEST}\",\n  \"config\": {{\"mediaType\": \
+             \"application/vnd.oci.image.config.v1+json\", \"digest\": \"{config_digest}\", \"size\": {}}},\n  \
+             \"layers\": [{{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"digest\": \
+             \"{layer_digest}\", \"size\": {}}}]\n}}",
+            config.len(),
+            layer.len()
+        );
+        self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
+    }
+
+    /// Pushes an OCI index under `tag` naming `children` (linux/architecture, digest of an image pushed before into
+    /// this repository, whose size is read back from the registry).
+    pub async fn index(&self, children: &[(&str, &Digest)], tag: &str) -> Result<Pushed, Error> {
+        let mut entries = Vec::new();
+        for (arch, digest) in children {
+            let size = self
+                .client
+                .manifest(&self.repository.digest((*digest).clone()))
+                .await?
+                .bytes()
+                .len();
+            entries.push(format!(
+                "    {{\"mediaType\": \"{OCI_MANIFEST}\", \"digest\": \"{digest}\", \"size\": {size}, \
+                 \"platform\": {{\"architecture\": \"{arch}\", \"os\": \"linux\"}}}}"
+            ));
+        }
+        let index = format!(
+            "{{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"{OCI_INDEX}\",\n  \"manifests\": [\n{}\n  ]\n}}",
+            entries.join(",\n")
+        );
+        self.manifest(OCI_INDEX, Bytes::from(index), Some(tag)).await
+    }
+
+    /// Pushes manifest `bytes` as `media_type` under `tag`, or by their digest.
+    ///
+    /// # Panics
+    ///
+    /// When the registry answers with another digest than that of `bytes`.
+    pub async fn manifest(&self, media_type: &'static str, bytes: Bytes, tag: Option<&str>) -> Result<Pushed, Error> {
+        let digest = Digest::sha256(&bytes);
+        let location = match tag {
+            Some(tag) => self.repository.tag(tag)?,
+            None => self.repository.digest(digest.clone()),
+        };
+        let pushed = self.client.push_manifest(&location, media_type, bytes.clone()).await?;
+        assert_eq!(pushed, digest, "the registry names the manifest by another digest");
+        Ok(Pushed {
+            bytes,
+            media_type,
+            digest,
+        })
+    }
+}
+
+/// Pretty-printed JSON, so that the digest is of bytes no serializer would produce by default: re-serializing would
+/// change it.
+fn pretty(value: &serde_json::Value) -> Bytes {
+    Bytes::from(serde_json::to_string_pretty(value).expect("a JSON value serializes"))
+}

@@ -1,0 +1,57 @@
+//! Test support for the oci workspace: everything the integration tests, benchmarks and examples of `oci-client`
+//! and `oci-check` start on loopback, in one place.
+//!
+//! The key design decision is the house rule "no mocks of the registry": [`Registry`] runs the real CNCF registry
+//! (Debian's `docker-registry`) on a free loopback port with its own storage and configuration, open, behind
+//! htpasswd Basic auth, behind Bearer tokens from [`TokenServer`], and over TLS with a certificate from [`TestCa`].
+//! Every fixture stops what it started when it is dropped (processes are killed, threads joined, tasks aborted,
+//! directories removed), and panics with a message saying what failed when it cannot be set up: a setup failure is
+//! a test failure with a location.
+//!
+//! - [`Registry`]: the real registry; [`Auth`] says how it authenticates. It hands out its host, client options and
+//!   clients, its credentials, its CA file and the number of token requests its token server answered.
+//! - [`TokenServer`]: signs ES256 JWTs that the registry verifies, and counts the token requests it answers.
+//! - [`TestCa`]: a P-256 test CA and a loopback server certificate.
+//! - [`Proxy`]: a TCP proxy that counts connections and HTTP/1.1 request heads, and can delay each direction.
+//! - [`Images`]: pushes test images, indexes and raw manifests through the registry's upload API.
+//! - [`FaultServer`]: for the faults a real registry cannot be made to show; scripted or computed replies
+//!   ([`fault::Reply`]: well-formed, raw, or a stall), every request recorded with its body.
+//! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use oci_testkit::{Registry, block_on, images::OCI_INDEX};
+//!
+//! let registry = Registry::bearer("pusher", "secret");
+//! let images = registry.images("demo/app").unwrap();
+//! let (index, _children) = block_on(images.list(OCI_INDEX, "demo", "latest")).unwrap();
+//! println!("{}/demo/app:latest is {}", registry.host(), index.digest);
+//! println!("token requests so far: {}", registry.token_requests());
+//! ```
+//!
+//! The registry binary is `/usr/bin/docker-registry` (`cargo xtask test` installs it), or the one named by
+//! `OCI_TEST_REGISTRY`. This crate has no cargo features and is never published.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test kit: a failed setup step panics, which is a test failure with a location"
+)]
+
+pub mod fault;
+pub mod images;
+mod pki;
+mod proxy;
+mod registry;
+mod temp;
+pub mod token;
+
+pub use fault::FaultServer;
+pub use images::{Images, Pushed};
+pub use pki::TestCa;
+pub use proxy::Proxy;
+pub use registry::{Auth, Registry};
+pub use temp::{TempDir, base64, block_on, free_port};
+pub use token::TokenServer;
