@@ -82,4 +82,6 @@ pub use error::{Error, ErrorKind};
 pub use registry::{Realm, Registry, is_forbidden_ip, is_loopback_host};
 pub use scope::{Scope, ScopeSet};
 pub use secret::Secret;
-pub use token::{DEFAULT_CLIENT_ID, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder};
+pub use token::{
+    DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
+};
