@@ -35,6 +35,15 @@ pub enum ErrorKind {
     InvalidConfig,
     /// A credentials file could not be read.
     Io,
+    /// A credentials file is not a regular file (a directory, FIFO, socket or device) and was refused without
+    /// being read: a FIFO would block the reader forever and a device like `/dev/zero` never ends.
+    NotRegularFile,
+    /// A credentials file is larger than the limit ([`MAX_AUTH_FILE_SIZE`](crate::MAX_AUTH_FILE_SIZE)) and was
+    /// refused.
+    FileTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The credential helper program is not on the `PATH`.
     HelperNotFound {
         /// The helper's name, without the `docker-credential-` prefix.
@@ -142,6 +151,19 @@ impl fmt::Display for Error {
             ErrorKind::Io => {
                 f.write_str("cannot read ")?;
                 write_quoted(f, &self.input)?;
+            }
+            ErrorKind::NotRegularFile => {
+                f.write_str("refusing credentials file ")?;
+                write_quoted(f, &self.input)?;
+                f.write_str(", which is not a regular file")?;
+            }
+            ErrorKind::FileTooLarge { limit } => {
+                f.write_str("refusing credentials file ")?;
+                write_quoted(f, &self.input)?;
+                write!(
+                    f,
+                    " because it is larger than {limit} bytes, more than any credentials file holds (check what it is)"
+                )?;
             }
             ErrorKind::HelperNotFound { helper } => {
                 write!(f, "credential helper `docker-credential-{helper}` not found on PATH")?;

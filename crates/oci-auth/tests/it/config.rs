@@ -1,9 +1,12 @@
 //! Credentials files: docker `config.json`, podman `auth.json`, key normalization, the environment.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use oci_auth::{AuthFile, Credential, Environment, ErrorKind, helper_server_url, normalize_registry};
+use oci_auth::{
+    AuthFile, Credential, CredentialStore, Environment, ErrorKind, MAX_AUTH_FILE_SIZE, helper_server_url,
+    normalize_registry,
+};
 
 use crate::data;
 
@@ -132,8 +135,6 @@ fn invalid_files() {
         assert!(err.input().ends_with(file), "{file}: {err}");
     }
     assert!(AuthFile::load(&data("config/does-not-exist.json")).unwrap().is_none());
-    let dir = AuthFile::load(&data("config")).unwrap_err();
-    assert_eq!(dir.kind(), &ErrorKind::Io);
     // Minimal and empty documents are fine.
     assert!(AuthFile::parse("{}").unwrap().credential("x").is_none());
     assert!(
@@ -204,4 +205,101 @@ fn fuzzed_regressions() {
     assert!(seen >= 1);
     assert_eq!(normalize_registry("[ /x"), "[");
     assert_eq!(normalize_registry("ghcr.io /x"), "ghcr.io");
+}
+
+/// An empty directory of this test's own under cargo's scratch space.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oci-auth-files").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Loads `path` and checks the error is `kind` and names the file.
+fn refused(path: &Path, kind: &ErrorKind) -> oci_auth::Error {
+    let err = AuthFile::load(path).unwrap_err();
+    assert_eq!(err.kind(), kind, "{}: {err}", path.display());
+    assert_eq!(err.input(), path.to_string_lossy(), "{err}");
+    assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    err
+}
+
+/// A FIFO would block the reader until someone writes to it: it is refused without being opened, from the
+/// docker and the podman location alike.
+#[cfg(unix)]
+#[test]
+fn fifo_is_refused_unopened() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("config.json");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let err = refused(&fifo, &ErrorKind::NotRegularFile);
+    assert!(
+        err.to_string()
+            .ends_with("which is not a regular file: it is a FIFO; replace it with a regular file or remove it"),
+        "{err}"
+    );
+    let env = Environment::new().with_var("DOCKER_CONFIG".as_ref(), &dir);
+    let err = CredentialStore::from_environment(&env).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotRegularFile);
+    let env = Environment::new().with_var("REGISTRY_AUTH_FILE".as_ref(), &fifo);
+    let err = CredentialStore::from_environment(&env).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotRegularFile);
+}
+
+/// A symlink is followed, and a device at its end is refused: `/dev/zero` would be read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn symlink_to_dev_zero_is_refused() {
+    let dir = scratch("dev-zero");
+    let link = dir.join("config.json");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let err = refused(&link, &ErrorKind::NotRegularFile);
+    assert!(err.to_string().contains("it is a device"), "{err}");
+    // A symlink to a regular file is fine, and a dangling one is a missing file.
+    let real = dir.join("real.json");
+    std::fs::write(&real, r#"{"auths":{"ghcr.io":{"auth":"dTpw"}}}"#).unwrap();
+    let good = dir.join("good.json");
+    std::os::unix::fs::symlink(&real, &good).unwrap();
+    assert!(AuthFile::load(&good).unwrap().unwrap().credential("ghcr.io").is_some());
+    let dangling = dir.join("dangling.json");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    assert!(AuthFile::load(&dangling).unwrap().is_none());
+}
+
+#[test]
+fn directory_is_refused() {
+    let err = refused(&data("config"), &ErrorKind::NotRegularFile);
+    assert!(err.to_string().contains("it is a directory"), "{err}");
+}
+
+/// Valid JSON one byte over the cap is refused; at the cap it is read.
+#[test]
+fn file_over_the_size_cap_is_refused() {
+    let dir = scratch("size-cap");
+    let document = r#"{"auths":{"ghcr.io":{"auth":"dTpw"}}}"#;
+    let padded = |size: u64| {
+        let mut text = document.to_owned();
+        text.push_str(&" ".repeat(usize::try_from(size).unwrap() - document.len()));
+        text
+    };
+    let at_cap = dir.join("at-cap.json");
+    std::fs::write(&at_cap, padded(MAX_AUTH_FILE_SIZE)).unwrap();
+    assert!(
+        AuthFile::load(&at_cap)
+            .unwrap()
+            .unwrap()
+            .credential("ghcr.io")
+            .is_some()
+    );
+    let over = dir.join("over.json");
+    std::fs::write(&over, padded(MAX_AUTH_FILE_SIZE + 1)).unwrap();
+    let err = refused(
+        &over,
+        &ErrorKind::FileTooLarge {
+            limit: MAX_AUTH_FILE_SIZE,
+        },
+    );
+    assert!(err.to_string().contains("larger than 4194304 bytes"), "{err}");
+    assert_eq!(MAX_AUTH_FILE_SIZE, 4 << 20);
 }
