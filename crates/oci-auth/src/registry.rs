@@ -165,16 +165,23 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
     }
 }
 
-/// Whether `host` (a name or an address, without brackets or port) is loopback: `localhost`, `*.localhost`,
-/// 127.0.0.0/8, `::1`.
+/// Whether `host` (without port) is loopback: the name `localhost` (any case, with or without a trailing dot),
+/// an IPv4 literal in 127.0.0.0/8, or `::1` (bare or in brackets).
+///
+/// No other name counts, not even one under `.localhost`: it is not resolved here, and a resolver may send it
+/// anywhere. IPv4-mapped forms (`::ffff:127.0.0.1`) and shorthand such as `127.1` do not count either.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+    if host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case("localhost.") {
         return true;
     }
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner
+            .strip_suffix(']')
+            .and_then(|v6| v6.parse::<Ipv6Addr>().ok())
+            .is_some_and(|v6| v6.is_loopback());
+    }
     match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => v4.is_loopback(),
-        Ok(IpAddr::V6(v6)) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Ok(ip) => ip.is_loopback(),
         Err(_) => false,
     }
 }

@@ -174,7 +174,7 @@ fn forbidden_realm_addresses() {
     assert!(is_forbidden_ip("169.254.169.254".parse().unwrap()));
     assert!(is_forbidden_ip("::".parse().unwrap()));
     assert!(!is_forbidden_ip("127.0.0.1".parse().unwrap()));
-    assert!(is_loopback_host("::1") && is_loopback_host("[::1]") && is_loopback_host("a.localhost"));
+    assert!(is_loopback_host("::1") && is_loopback_host("[::1]") && !is_loopback_host("a.localhost"));
     assert!(!is_loopback_host("localhost.example.com") && !is_loopback_host("128.0.0.1"));
 }
 
@@ -220,4 +220,72 @@ fn secrets_never_in_debug_or_display() {
     let plan = builder.build().unwrap();
     assert!(!format!("{plan:?}").contains("hunter2"));
     assert!(!format!("{plan:?}").contains("dTpodW50ZXIy"), "{plan:?}");
+}
+
+/// Only `localhost` itself and loopback address literals count as loopback: any other name, even one under
+/// `.localhost`, resolves wherever its DNS says.
+#[test]
+fn loopback_hosts() {
+    for (host, loopback) in [
+        ("localhost", true),
+        ("LOCALHOST", true),
+        ("LocalHost", true),
+        ("localhost.", true),
+        ("LOCALHOST.", true),
+        ("127.0.0.1", true),
+        ("127.0.0.2", true),
+        ("127.255.255.254", true),
+        ("127.3.4.5", true),
+        ("::1", true),
+        ("[::1]", true),
+        ("0:0:0:0:0:0:0:1", true),
+        ("[0:0:0:0:0:0:0:1]", true),
+        // Names that merely look local.
+        ("evil.localhost", false),
+        ("x.localhost", false),
+        ("a.localhost", false),
+        ("X.LOCALHOST.", false),
+        ("localhost.example.com", false),
+        ("localhost..", false),
+        (".localhost", false),
+        ("localhost:5000", false),
+        ("loopback", false),
+        ("127.0.0.1.nip.io", false),
+        ("", false),
+        // Addresses that are not loopback, or not in literal form.
+        ("128.0.0.1", false),
+        ("126.255.255.255", false),
+        ("0.0.0.0", false),
+        ("::", false),
+        ("::2", false),
+        ("::ffff:127.0.0.1", false),
+        ("[::ffff:127.0.0.1]", false),
+        ("127.1", false),
+        ("2130706433", false),
+        ("0x7f000001", false),
+        ("127.000.000.001", false),
+        // Brackets only around IPv6, and only a matched pair.
+        ("[127.0.0.1]", false),
+        ("[localhost]", false),
+        ("[::1", false),
+        ("::1]", false),
+        ("[[::1]]", false),
+        ("[::1%lo]", false),
+    ] {
+        assert_eq!(is_loopback_host(host), loopback, "{host:?}");
+    }
+    // The realm checks use the same rule.
+    let https = Registry::https("registry.example.com");
+    assert_eq!(
+        anonymous(&https, "http://evil.localhost/token"),
+        Err(ErrorKind::InsecureRealm)
+    );
+    assert_eq!(anonymous(&https, "http://LOCALHOST.:8080/token"), Ok(()));
+    let local = Registry::http("127.0.0.1:5000");
+    assert_eq!(
+        with_credential(&local, "http://x.localhost:5001/token"),
+        Err(ErrorKind::InsecureTransport)
+    );
+    assert_eq!(with_credential(&local, "http://localhost.:5001/token"), Ok(()));
+    assert!(!Registry::http("evil.localhost:5000").allows_credentials());
 }
