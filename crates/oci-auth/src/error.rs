@@ -75,8 +75,8 @@ pub enum ErrorKind {
     InvalidTokenResponse,
     /// A token response has neither `token` nor `access_token`.
     MissingToken,
-    /// Credentials would be sent in clear text over plain HTTP to a host that is not loopback, and the
-    /// registry was not marked insecure.
+    /// Credentials would be sent in clear text over plain HTTP to a host that is neither loopback nor the host
+    /// of a registry marked insecure.
     InsecureTransport,
     /// A Bearer realm uses plain HTTP although the registry uses HTTPS.
     InsecureRealm,
@@ -203,7 +203,7 @@ impl fmt::Display for Error {
             ErrorKind::InsecureTransport => {
                 f.write_str("refusing to send credentials over plain HTTP to ")?;
                 write_quoted(f, &self.input)?;
-                f.write_str(" (mark the registry insecure to allow it)")?;
+                f.write_str(" (clear text goes only to loopback, or to the registry's own host if you mark the registry insecure)")?;
             }
             ErrorKind::InsecureRealm => {
                 f.write_str("refusing plain-HTTP token realm ")?;

@@ -10,8 +10,9 @@
 //! - [`Scope`] and [`ScopeSet`]: `repository:NAME:pull,push` and friends, with action merging.
 //! - [`CredentialStore`]: explicit credentials, docker [`AuthFile`]s with `credHelpers` and `credsStore`, podman
 //!   `auth.json`, in docker's order; [`normalize_registry`] for Docker Hub's many names.
-//! - [`Registry`]: the security rules: no credentials over plain HTTP to a remote host unless marked insecure,
-//!   HTTPS realms for HTTPS registries, no realms on link-local, metadata or unspecified addresses.
+//! - [`Registry`]: the security rules: no credentials over plain HTTP except to loopback or to the very host of a
+//!   registry marked insecure, HTTPS realms for HTTPS registries, no realms on link-local, metadata or
+//!   unspecified addresses.
 //! - [`TokenRequestBuilder`] and [`Token`]: the GET and OAuth2 POST token requests, token responses, the JWT
 //!   `access` claim.
 //! - [`TokenCache`] with a [`Clock`]: expiry with a safety margin, scope batching with a [`BatchConfig`], and the

@@ -221,7 +221,9 @@ impl<'a> TokenRequestBuilder<'a> {
     /// # Errors
     ///
     /// The errors of [`Registry::check_realm`]; [`ErrorKind::InsecureTransport`] when there is a credential and
-    /// the realm is plain HTTP to a host other than loopback on a registry not marked insecure.
+    /// the realm is plain HTTP to a host that is neither loopback nor the host of a registry marked insecure
+    /// ([`Registry::may_send_credentials`]), or when a registry token would go to a registry that does not
+    /// [allow credentials](Registry::allows_credentials).
     pub fn build(&self) -> Result<TokenPlan, Error> {
         let realm = self.registry.check_realm(self.challenge.realm())?;
         if let Some(credential) = self.credential {
