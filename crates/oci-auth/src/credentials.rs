@@ -282,7 +282,9 @@ impl AuthFile {
         Ok(file)
     }
 
-    /// The inline credential for a whole registry (docker's lookup: keys compared by normalized host).
+    /// The inline credential for a whole registry (docker's lookup: keys compared by normalized host, so a key's
+    /// path is ignored when no host-wide key exists). For a podman `auth.json`, whose paths are namespaces, use
+    /// [`credential_for_repository`](Self::credential_for_repository).
     pub fn credential(&self, registry: &str) -> Option<&Credential> {
         let host = normalize_registry(registry);
         let mut found = None;
@@ -314,6 +316,19 @@ impl AuthFile {
             }
         }
         best.and_then(|(_, e)| e.credential.as_ref())
+    }
+
+    /// The credential of the host-wide key for `host` (normalized), ignoring path-scoped keys.
+    fn host_credential(&self, host: &str) -> Option<&Credential> {
+        self.entries
+            .iter()
+            .find(|e| e.host == host && e.path.is_none())
+            .and_then(|e| e.credential.as_ref())
+    }
+
+    /// Whether `host` (normalized) has a path-scoped key.
+    fn has_scoped(&self, host: &str) -> bool {
+        self.entries.iter().any(|e| e.host == host && e.path.is_some())
     }
 
     /// The credential helper for a registry: its `credHelpers` entry, else `credsStore`.
@@ -400,8 +415,24 @@ impl CredentialStore {
         self
     }
 
+    /// Whether the credential [`lookup`](Self::lookup) finds for `registry` may depend on the repository: true
+    /// when the podman auth file has keys for the registry narrower than the whole registry
+    /// (`registry/namespace`, `registry/namespace/repository`) and no explicit credential overrides them.
+    ///
+    /// A client that caches credentials should cache them per registry and repository when this is true, and
+    /// per registry otherwise; caching one per registry would send one namespace's credential to another's
+    /// repositories. Docker config keys never make it true: docker ignores the path of a key (`host/v2/`).
+    pub fn varies_by_repository(&self, registry: &str) -> bool {
+        let host = normalize_registry(registry);
+        !self.explicit.iter().any(|(h, _)| *h == host) && self.podman.as_ref().is_some_and(|f| f.has_scoped(&host))
+    }
+
     /// Finds the credential for `repository` on `registry` (the repository matters only for podman's
     /// path-scoped keys), and where it came from. `Ok(None)` means anonymous.
+    ///
+    /// A podman key for a namespace serves the repositories in it (`team-a` serves `team-a/x` and
+    /// `team-a/sub/y`, not `team-ab/x`), the most specific key winning; without a repository only host-wide
+    /// podman keys count. See [`varies_by_repository`](Self::varies_by_repository) for caching the answer.
     ///
     /// # Errors
     ///
@@ -428,6 +459,8 @@ impl CredentialStore {
             }
             let inline = match (&source, repository) {
                 (Source::PodmanAuth, Some(repository)) => file.credential_for_repository(&host, repository),
+                // A namespace's credential must not serve the registry as a whole.
+                (Source::PodmanAuth, None) => file.host_credential(&host),
                 _ => file.credential(&host),
             };
             if let Some(credential) = inline {

@@ -303,3 +303,78 @@ fn file_over_the_size_cap_is_refused() {
     assert!(err.to_string().contains("larger than 4194304 bytes"), "{err}");
     assert_eq!(MAX_AUTH_FILE_SIZE, 4 << 20);
 }
+
+/// A podman key scoped to a namespace serves that namespace and what is below it, never a sibling whose name
+/// merely starts the same, nor the registry as a whole; and the store says when its answer depends on the
+/// repository, so that a client caches credentials per repository there.
+#[test]
+fn podman_namespace_keys_stay_in_their_namespace() {
+    let podman = AuthFile::parse(
+        r#"{"auths": {
+            "registry.example/team-a": {"auth": "YTpucw=="},
+            "registry.example/team-a/special": {"auth": "YTpyZXBv"},
+            "wide.example": {"auth": "aG9zdDp3aWRl"},
+            "wide.example/team-a": {"auth": "YTpucw=="}
+        }}"#,
+    )
+    .unwrap();
+    let store = CredentialStore::new().with_podman_auth(podman);
+    let user = |registry: &str, repository: Option<&str>| {
+        store
+            .lookup(registry, repository)
+            .unwrap()
+            .map(|(credential, _)| show(Some(&credential)))
+    };
+    for (repository, expected) in [
+        (Some("team-a/x"), Some("basic a ns")),
+        (Some("team-a/sub/y"), Some("basic a ns")),
+        (Some("team-a"), Some("basic a ns")),
+        (Some("team-a/special"), Some("basic a repo")),
+        (Some("team-a/special/z"), Some("basic a repo")),
+        (Some("team-a/specialist"), Some("basic a ns")),
+        (Some("team-ab/x"), None),
+        (Some("team-b/x"), None),
+        (Some("team"), None),
+        (Some("x/team-a"), None),
+        (None, None),
+    ] {
+        assert_eq!(
+            user("registry.example", repository).as_deref(),
+            expected,
+            "{repository:?}"
+        );
+    }
+    // With a host-wide key as well, the namespace key still wins inside its namespace only.
+    assert_eq!(user("wide.example", Some("team-a/x")).as_deref(), Some("basic a ns"));
+    assert_eq!(
+        user("wide.example", Some("team-b/x")).as_deref(),
+        Some("basic host wide")
+    );
+    assert_eq!(user("wide.example", None).as_deref(), Some("basic host wide"));
+    assert!(store.varies_by_repository("registry.example"));
+    assert!(store.varies_by_repository("REGISTRY.example"));
+    assert!(store.varies_by_repository("https://wide.example/v2/"));
+    assert!(!store.varies_by_repository("other.example"));
+    // An explicit credential wins for every repository.
+    let explicit = store
+        .clone()
+        .with_credential("registry.example", Credential::basic("ex", "plicit"));
+    assert!(!explicit.varies_by_repository("registry.example"));
+    assert!(explicit.varies_by_repository("wide.example"));
+    // A docker config key's path is not a namespace (docker writes `host/v2/` and ignores the path): the
+    // credential is the registry's, for every repository.
+    let docker = AuthFile::parse(r#"{"auths": {"registry.example:5000/v2/": {"auth": "ZG9jazplcg=="}}}"#).unwrap();
+    let store = CredentialStore::new().with_docker_config(docker);
+    assert!(!store.varies_by_repository("registry.example:5000"));
+    for repository in [None, Some("team-a/x"), Some("v2")] {
+        assert_eq!(
+            store
+                .lookup("registry.example:5000", repository)
+                .unwrap()
+                .map(|(credential, _)| show(Some(&credential)))
+                .as_deref(),
+            Some("basic dock er"),
+            "{repository:?}"
+        );
+    }
+}
