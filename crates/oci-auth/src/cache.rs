@@ -82,10 +82,10 @@ impl ManualClock {
         }
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward, stopping at the latest time the platform can represent.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += by;
+        *now = saturating_add(*now, by);
     }
 
     /// Sets the clock.
@@ -121,9 +121,12 @@ impl CacheConfig {
         }
     }
 
-    /// The margin for a token living `lifetime`.
+    /// The margin for a token living `lifetime` (any duration, up to [`Duration::MAX`]).
     pub fn margin_for(&self, lifetime: Duration) -> Duration {
-        self.margin.min(lifetime * self.margin_percent / 100)
+        // A share that overflows is larger than any fixed margin, so the fixed one wins.
+        lifetime
+            .checked_mul(self.margin_percent)
+            .map_or(self.margin, |share| self.margin.min(share / 100))
     }
 }
 
@@ -347,6 +350,24 @@ impl<C: Clock> fmt::Debug for TokenCache<C> {
             .field("no_batching", &self.no_batching)
             .finish_non_exhaustive()
     }
+}
+
+/// `time + by`, or the latest time representable when that overflows (which `SystemTime` does not expose, so it is
+/// approached by halving steps: at most two steps per halving, about 200 in all).
+fn saturating_add(mut time: SystemTime, by: Duration) -> SystemTime {
+    let mut left = by;
+    let mut step = by;
+    while !step.is_zero() {
+        match time.checked_add(step) {
+            Some(later) => {
+                time = later;
+                left -= step;
+                step = step.min(left);
+            }
+            None => step /= 2,
+        }
+    }
+    time
 }
 
 /// The bytes `&scope=<encoded>` adds to a query.

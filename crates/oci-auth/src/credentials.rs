@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ pub const DOCKER_HUB: &str = "docker.io";
 
 /// The key docker writes Docker Hub's credentials under, and the server URL it gives credential helpers.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+
+/// The largest credentials file read (4 MiB); a larger one is refused with [`ErrorKind::FileTooLarge`].
+pub const MAX_AUTH_FILE_SIZE: u64 = 4 * 1024 * 1024;
 
 /// How long a credential helper may take before it is killed, unless configured otherwise.
 pub const DEFAULT_HELPER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -213,23 +217,41 @@ impl AuthFile {
 
     /// Reads and parses a file; a file that does not exist gives `Ok(None)`.
     ///
+    /// The file (after following symlinks) must be a regular file of at most [`MAX_AUTH_FILE_SIZE`] bytes. It is
+    /// checked before it is opened, since opening a FIFO blocks until someone writes to it, and checked again
+    /// once open, since the path may have changed in between; at most the limit plus one byte is read, since a
+    /// file can grow too.
+    ///
     /// # Errors
     ///
-    /// [`ErrorKind::Io`] when the file exists but cannot be read, and the errors of [`parse`](Self::parse).
+    /// [`ErrorKind::NotRegularFile`] for a directory, FIFO, socket or device; [`ErrorKind::FileTooLarge`] for a
+    /// file over the limit; [`ErrorKind::Io`] when the file exists but cannot be read; and the errors of
+    /// [`parse`](Self::parse).
     pub fn load(path: &Path) -> Result<Option<Self>, Error> {
         let shown = path.to_string_lossy();
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| {
-                    Error::new(ErrorKind::InvalidConfig, &shown)
-                        .with_detail("not UTF-8")
-                        .with_source(e)
-                })?;
-                Self::parse_named(&text, &shown).map(Some)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::new(ErrorKind::Io, &shown).with_source(e)),
+        let io = |e: std::io::Error| Error::new(ErrorKind::Io, &shown).with_source(e);
+        match std::fs::metadata(path) {
+            Ok(metadata) => check_file(&metadata, &shown)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
         }
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        check_file(&file.metadata().map_err(io)?, &shown)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_AUTH_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() as u64 > MAX_AUTH_FILE_SIZE {
+            return Err(too_large(&shown));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::new(ErrorKind::InvalidConfig, &shown)
+                .with_detail("not UTF-8")
+                .with_source(e)
+        })?;
+        Self::parse_named(&text, &shown).map(Some)
     }
 
     fn parse_named(json: &str, name: &str) -> Result<Self, Error> {
@@ -260,7 +282,9 @@ impl AuthFile {
         Ok(file)
     }
 
-    /// The inline credential for a whole registry (docker's lookup: keys compared by normalized host).
+    /// The inline credential for a whole registry (docker's lookup: keys compared by normalized host, so a key's
+    /// path is ignored when no host-wide key exists). For a podman `auth.json`, whose paths are namespaces, use
+    /// [`credential_for_repository`](Self::credential_for_repository).
     pub fn credential(&self, registry: &str) -> Option<&Credential> {
         let host = normalize_registry(registry);
         let mut found = None;
@@ -292,6 +316,19 @@ impl AuthFile {
             }
         }
         best.and_then(|(_, e)| e.credential.as_ref())
+    }
+
+    /// The credential of the host-wide key for `host` (normalized), ignoring path-scoped keys.
+    fn host_credential(&self, host: &str) -> Option<&Credential> {
+        self.entries
+            .iter()
+            .find(|e| e.host == host && e.path.is_none())
+            .and_then(|e| e.credential.as_ref())
+    }
+
+    /// Whether `host` (normalized) has a path-scoped key.
+    fn has_scoped(&self, host: &str) -> bool {
+        self.entries.iter().any(|e| e.host == host && e.path.is_some())
     }
 
     /// The credential helper for a registry: its `credHelpers` entry, else `credsStore`.
@@ -378,8 +415,24 @@ impl CredentialStore {
         self
     }
 
+    /// Whether the credential [`lookup`](Self::lookup) finds for `registry` may depend on the repository: true
+    /// when the podman auth file has keys for the registry narrower than the whole registry
+    /// (`registry/namespace`, `registry/namespace/repository`) and no explicit credential overrides them.
+    ///
+    /// A client that caches credentials should cache them per registry and repository when this is true, and
+    /// per registry otherwise; caching one per registry would send one namespace's credential to another's
+    /// repositories. Docker config keys never make it true: docker ignores the path of a key (`host/v2/`).
+    pub fn varies_by_repository(&self, registry: &str) -> bool {
+        let host = normalize_registry(registry);
+        !self.explicit.iter().any(|(h, _)| *h == host) && self.podman.as_ref().is_some_and(|f| f.has_scoped(&host))
+    }
+
     /// Finds the credential for `repository` on `registry` (the repository matters only for podman's
     /// path-scoped keys), and where it came from. `Ok(None)` means anonymous.
+    ///
+    /// A podman key for a namespace serves the repositories in it (`team-a` serves `team-a/x` and
+    /// `team-a/sub/y`, not `team-ab/x`), the most specific key winning; without a repository only host-wide
+    /// podman keys count. See [`varies_by_repository`](Self::varies_by_repository) for caching the answer.
     ///
     /// # Errors
     ///
@@ -406,6 +459,8 @@ impl CredentialStore {
             }
             let inline = match (&source, repository) {
                 (Source::PodmanAuth, Some(repository)) => file.credential_for_repository(&host, repository),
+                // A namespace's credential must not serve the registry as a whole.
+                (Source::PodmanAuth, None) => file.host_credential(&host),
                 _ => file.credential(&host),
             };
             if let Some(credential) = inline {
@@ -488,6 +543,51 @@ fn entry_credential(entry: &RawEntry) -> Result<Option<Credential>, String> {
         (Some(user), Some(pass)) => Ok(Some(Credential::basic(user, pass.as_str()))),
         _ => Ok(None),
     }
+}
+
+/// Refuses what is not a regular file, or is one over the size limit.
+fn check_file(metadata: &std::fs::Metadata, shown: &str) -> Result<(), Error> {
+    if !metadata.is_file() {
+        return Err(Error::new(ErrorKind::NotRegularFile, shown).with_detail(format!(
+            "it is {}; replace it with a regular file or remove it",
+            file_type(metadata)
+        )));
+    }
+    if metadata.len() > MAX_AUTH_FILE_SIZE {
+        return Err(too_large(shown));
+    }
+    Ok(())
+}
+
+fn too_large(shown: &str) -> Error {
+    Error::new(
+        ErrorKind::FileTooLarge {
+            limit: MAX_AUTH_FILE_SIZE,
+        },
+        shown,
+    )
+}
+
+/// What a file that is not a regular file is, for messages.
+fn file_type(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    "something else"
 }
 
 fn check_helper_name(helper: &str, file: &str) -> Result<(), Error> {

@@ -35,6 +35,15 @@ pub enum ErrorKind {
     InvalidConfig,
     /// A credentials file could not be read.
     Io,
+    /// A credentials file is not a regular file (a directory, FIFO, socket or device) and was refused without
+    /// being read: a FIFO would block the reader forever and a device like `/dev/zero` never ends.
+    NotRegularFile,
+    /// A credentials file is larger than the limit ([`MAX_AUTH_FILE_SIZE`](crate::MAX_AUTH_FILE_SIZE)) and was
+    /// refused.
+    FileTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The credential helper program is not on the `PATH`.
     HelperNotFound {
         /// The helper's name, without the `docker-credential-` prefix.
@@ -66,8 +75,8 @@ pub enum ErrorKind {
     InvalidTokenResponse,
     /// A token response has neither `token` nor `access_token`.
     MissingToken,
-    /// Credentials would be sent in clear text over plain HTTP to a host that is not loopback, and the
-    /// registry was not marked insecure.
+    /// Credentials would be sent in clear text over plain HTTP to a host that is neither loopback nor the host
+    /// of a registry marked insecure.
     InsecureTransport,
     /// A Bearer realm uses plain HTTP although the registry uses HTTPS.
     InsecureRealm,
@@ -143,6 +152,19 @@ impl fmt::Display for Error {
                 f.write_str("cannot read ")?;
                 write_quoted(f, &self.input)?;
             }
+            ErrorKind::NotRegularFile => {
+                f.write_str("refusing credentials file ")?;
+                write_quoted(f, &self.input)?;
+                f.write_str(", which is not a regular file")?;
+            }
+            ErrorKind::FileTooLarge { limit } => {
+                f.write_str("refusing credentials file ")?;
+                write_quoted(f, &self.input)?;
+                write!(
+                    f,
+                    " because it is larger than {limit} bytes, more than any credentials file holds (check what it is)"
+                )?;
+            }
             ErrorKind::HelperNotFound { helper } => {
                 write!(f, "credential helper `docker-credential-{helper}` not found on PATH")?;
                 f.write_str(" (install it, or remove it from the docker config) for ")?;
@@ -181,7 +203,7 @@ impl fmt::Display for Error {
             ErrorKind::InsecureTransport => {
                 f.write_str("refusing to send credentials over plain HTTP to ")?;
                 write_quoted(f, &self.input)?;
-                f.write_str(" (mark the registry insecure to allow it)")?;
+                f.write_str(" (clear text goes only to loopback, or to the registry's own host if you mark the registry insecure)")?;
             }
             ErrorKind::InsecureRealm => {
                 f.write_str("refusing plain-HTTP token realm ")?;

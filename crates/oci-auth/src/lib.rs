@@ -10,8 +10,9 @@
 //! - [`Scope`] and [`ScopeSet`]: `repository:NAME:pull,push` and friends, with action merging.
 //! - [`CredentialStore`]: explicit credentials, docker [`AuthFile`]s with `credHelpers` and `credsStore`, podman
 //!   `auth.json`, in docker's order; [`normalize_registry`] for Docker Hub's many names.
-//! - [`Registry`]: the security rules: no credentials over plain HTTP to a remote host unless marked insecure,
-//!   HTTPS realms for HTTPS registries, no realms on link-local, metadata or unspecified addresses.
+//! - [`Registry`]: the security rules: no credentials over plain HTTP except to loopback or to the very host of a
+//!   registry marked insecure, HTTPS realms for HTTPS registries, no realms on link-local, metadata or
+//!   unspecified addresses.
 //! - [`TokenRequestBuilder`] and [`Token`]: the GET and OAuth2 POST token requests, token responses, the JWT
 //!   `access` claim.
 //! - [`TokenCache`] with a [`Clock`]: expiry with a safety margin, scope batching with a [`BatchConfig`], and the
@@ -75,11 +76,13 @@ mod token;
 pub use cache::{BatchConfig, CacheConfig, Clock, Grant, ManualClock, SystemClock, TokenCache};
 pub use challenge::{AuthScheme, BearerChallenge, BearerError, Challenge};
 pub use credentials::{
-    AuthFile, Credential, CredentialStore, DEFAULT_HELPER_TIMEOUT, DOCKER_HUB, DOCKER_HUB_KEY, Environment, Source,
-    helper_server_url, normalize_registry,
+    AuthFile, Credential, CredentialStore, DEFAULT_HELPER_TIMEOUT, DOCKER_HUB, DOCKER_HUB_KEY, Environment,
+    MAX_AUTH_FILE_SIZE, Source, helper_server_url, normalize_registry,
 };
 pub use error::{Error, ErrorKind};
 pub use registry::{Realm, Registry, is_forbidden_ip, is_loopback_host};
 pub use scope::{Scope, ScopeSet};
 pub use secret::Secret;
-pub use token::{DEFAULT_CLIENT_ID, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder};
+pub use token::{
+    DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
+};

@@ -9,8 +9,9 @@ use crate::error::{Error, ErrorKind};
 /// A registry endpoint: its host (with port, if any), whether it is reached over HTTPS, and whether the caller
 /// marked it insecure.
 ///
-/// Marking a registry insecure is what allows credentials to go over plain HTTP to a host that is not
-/// loopback; nothing else does.
+/// Credentials go over plain HTTP only to loopback, or to the registry's own host (on any port) when the caller
+/// marked it insecure. Marking a registry insecure opens clear text to that host only: never to a realm on
+/// another host, which the registry names and could point anywhere.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Registry {
     host: Box<str>,
@@ -52,8 +53,9 @@ impl Registry {
         }
     }
 
-    /// Marks the registry insecure (or not): credentials may then be sent to it, and to its realm, over plain
-    /// HTTP even when it is not on loopback.
+    /// Marks the registry insecure (or not): credentials may then be sent over plain HTTP to its host (on any
+    /// port, so to a realm there too) even when it is not on loopback. A realm on another host still needs
+    /// HTTPS or loopback.
     #[must_use]
     pub fn with_insecure(mut self, insecure: bool) -> Self {
         self.insecure = insecure;
@@ -75,10 +77,11 @@ impl Registry {
         self.insecure
     }
 
-    /// Whether credentials may go to `host` over a connection with or without TLS: always over HTTPS; over
-    /// plain HTTP only to loopback, or when the registry is marked insecure.
+    /// Whether credentials may go to `host` (without port) over a connection with or without TLS: always over
+    /// HTTPS; over plain HTTP only to loopback ([`is_loopback_host`]), or to this registry's own host when it
+    /// is marked insecure (compared without port, ignoring ASCII case and a trailing dot).
     pub fn may_send_credentials(&self, https: bool, host: &str) -> bool {
-        https || self.insecure || is_loopback_host(host)
+        https || is_loopback_host(host) || (self.insecure && same_host(host, host_of_authority(&self.host)))
     }
 
     /// Whether credentials (a password, or a token worth protecting) may be sent to the registry itself: it is
@@ -91,7 +94,8 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InsecureTransport`] when the registry is plain HTTP, not loopback and not marked insecure.
+    /// [`ErrorKind::InsecureTransport`] when the registry is plain HTTP, not loopback and not marked insecure
+    /// (the rule of [`may_send_credentials`](Self::may_send_credentials)).
     /// A credential that is not [`Credential::Basic`] gives `Ok(None)`: Basic needs a password.
     pub fn basic_authorization(&self, credential: &Credential) -> Result<Option<String>, Error> {
         if !self.allows_credentials() {
@@ -165,16 +169,23 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
     }
 }
 
-/// Whether `host` (a name or an address, without brackets or port) is loopback: `localhost`, `*.localhost`,
-/// 127.0.0.0/8, `::1`.
+/// Whether `host` (without port) is loopback: the name `localhost` (any case, with or without a trailing dot),
+/// an IPv4 literal in 127.0.0.0/8, or `::1` (bare or in brackets).
+///
+/// No other name counts, not even one under `.localhost`: it is not resolved here, and a resolver may send it
+/// anywhere. IPv4-mapped forms (`::ffff:127.0.0.1`) and shorthand such as `127.1` do not count either.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+    if host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case("localhost.") {
         return true;
     }
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner
+            .strip_suffix(']')
+            .and_then(|v6| v6.parse::<Ipv6Addr>().ok())
+            .is_some_and(|v6| v6.is_loopback());
+    }
     match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => v4.is_loopback(),
-        Ok(IpAddr::V6(v6)) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Ok(ip) => ip.is_loopback(),
         Err(_) => false,
     }
 }
@@ -200,6 +211,17 @@ fn is_forbidden_host(host: &str) -> bool {
                     .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
     };
     lower.split('.').all(numeric_label) && lower.parse::<Ipv4Addr>().is_err()
+}
+
+/// Whether two hosts (without port, brackets optional) are the same, ignoring ASCII case and a trailing dot.
+/// Textual on purpose: another spelling of the same address is refused, never a different host accepted.
+fn same_host(a: &str, b: &str) -> bool {
+    let norm = |h: &str| {
+        let h = h.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(h);
+        h.strip_suffix('.').unwrap_or(h).to_owned()
+    };
+    let (a, b) = (norm(a), norm(b));
+    !a.is_empty() && a.eq_ignore_ascii_case(&b)
 }
 
 /// The host of `host[:port]` or `[v6]:port`, without brackets.

@@ -17,6 +17,10 @@ use crate::secret::Secret;
 /// The shortest token lifetime the protocol allows; `expires_in` below it (or missing) means this.
 pub const MINIMUM_LIFETIME: Duration = Duration::from_secs(60);
 
+/// The longest token lifetime believed: a longer `expires_in` (up to `u64::MAX` seconds, which no time
+/// arithmetic survives) means this. A token is then fetched anew daily, which costs one request.
+pub const MAXIMUM_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The `client_id` sent with OAuth2 token requests unless configured otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "oci-auth";
 
@@ -217,7 +221,9 @@ impl<'a> TokenRequestBuilder<'a> {
     /// # Errors
     ///
     /// The errors of [`Registry::check_realm`]; [`ErrorKind::InsecureTransport`] when there is a credential and
-    /// the realm is plain HTTP to a host other than loopback on a registry not marked insecure.
+    /// the realm is plain HTTP to a host that is neither loopback nor the host of a registry marked insecure
+    /// ([`Registry::may_send_credentials`]), or when a registry token would go to a registry that does not
+    /// [allow credentials](Registry::allows_credentials).
     pub fn build(&self) -> Result<TokenPlan, Error> {
         let realm = self.registry.check_realm(self.challenge.realm())?;
         if let Some(credential) = self.credential {
@@ -298,8 +304,8 @@ impl<'a> TokenRequestBuilder<'a> {
 impl Token {
     /// Reads a token response received at `now`.
     ///
-    /// `token` is used, else `access_token`; `expires_in` missing or below 60 s means 60 s; `issued_at` missing
-    /// means `now`. The expiry is `issued_at + expires_in`, except that an `issued_at` in the future or so far
+    /// `token` is used, else `access_token`; `expires_in` missing or below 60 s means 60 s, above a day
+    /// ([`MAXIMUM_LIFETIME`]) a day; `issued_at` missing means `now`. The expiry is `issued_at + expires_in`, except that an `issued_at` in the future or so far
     /// in the past that the token would already be expired is taken as clock skew and replaced by `now`.
     ///
     /// # Errors
@@ -344,7 +350,7 @@ impl Token {
     }
 
     /// A token obtained otherwise (a `registrytoken`, a token from a test server), valid for `expires_in` from
-    /// `now`.
+    /// `now`, at most [`MAXIMUM_LIFETIME`].
     pub fn from_parts(token: Secret, expires_in: Duration, now: SystemTime) -> Self {
         Self::new(token, expires_in, now, now, None)
     }
@@ -356,6 +362,8 @@ impl Token {
         now: SystemTime,
         refresh: Option<Secret>,
     ) -> Self {
+        let expires_in = expires_in.min(MAXIMUM_LIFETIME);
+        // `checked_add`, not `+`: `issued_at` and `now` are foreign and may sit at either end of time.
         let skewed = issued_at > now || issued_at.checked_add(expires_in).is_none_or(|end| end <= now);
         let start = if skewed { now } else { issued_at };
         Self {
@@ -377,7 +385,8 @@ impl Token {
         format!("Bearer {}", self.token.expose())
     }
 
-    /// The lifetime the server gave (at least 60 s).
+    /// The lifetime the server gave, at least 60 s ([`MINIMUM_LIFETIME`]) when parsed and at most a day
+    /// ([`MAXIMUM_LIFETIME`]).
     pub fn expires_in(&self) -> Duration {
         self.expires_in
     }

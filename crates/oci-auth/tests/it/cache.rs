@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use oci_auth::{BatchConfig, CacheConfig, Clock, ManualClock, Scope, ScopeSet, Token, TokenCache};
+use oci_auth::{BatchConfig, CacheConfig, Clock, MAXIMUM_LIFETIME, ManualClock, Scope, ScopeSet, Token, TokenCache};
 
 use crate::tokens::{NOW, at};
 
@@ -287,4 +287,89 @@ fn granted_scopes_of_odd_tokens() {
     let no_claim = format!("{}.e30.c2ln", "eyJhbGciOiJub25lIn0");
     assert!(parse(&no_claim).granted_scopes().is_none());
     assert_eq!(parse(&jwt("[]")).granted_scopes(), Some(ScopeSet::new()));
+}
+
+/// Lifetimes come from token servers, which any registry can name: no value may make the cache panic, and an
+/// absurd one is cut to a day.
+#[test]
+fn absurd_lifetimes_are_clamped_not_fatal() {
+    const DAY: Duration = MAXIMUM_LIFETIME;
+    assert_eq!(DAY, Duration::from_secs(24 * 60 * 60));
+    // `lifetime * percent` overflowed here for lifetimes of about 1.85e18 s and more.
+    assert_eq!(
+        CacheConfig::default().margin_for(Duration::MAX),
+        Duration::from_secs(30)
+    );
+    assert_eq!(
+        CacheConfig::new(Duration::MAX, 100).margin_for(Duration::MAX),
+        Duration::MAX
+    );
+    assert_eq!(
+        CacheConfig::new(Duration::MAX, 50).margin_for(Duration::from_secs(600)),
+        Duration::from_secs(300)
+    );
+    let scopes = set("repository:a:pull");
+    for expires_in in [
+        "18446744073709551615",
+        "1850000000000000000",
+        "9223372036854775807",
+        "1e300",
+        "31536000000",
+    ] {
+        let (clock, mut cache) = cache();
+        let token = Token::parse(
+            format!(r#"{{"token":"t","expires_in":{expires_in}}}"#).as_bytes(),
+            clock.now(),
+        )
+        .unwrap();
+        assert_eq!(token.expires_in(), DAY, "{expires_in}");
+        assert_eq!(token.expires_at(), at(NOW) + DAY, "{expires_in}");
+        cache.insert("r", None, &scopes, token);
+        assert!(cache.get("r", None, &scopes).is_some(), "{expires_in}");
+        clock.advance(DAY - Duration::from_secs(30));
+        assert!(cache.get("r", None, &scopes).is_none(), "{expires_in}");
+    }
+    // A token made by the caller with the longest duration there is: also a day.
+    let clock = ManualClock::new(at(NOW));
+    let mut cache = TokenCache::with_clock(clock.clone(), CacheConfig::new(Duration::MAX, 100));
+    cache.insert(
+        "r",
+        None,
+        &scopes,
+        Token::from_parts("t".into(), Duration::MAX, clock.now()),
+    );
+    assert_eq!(cache.get("r", None, &scopes).map(Token::expires_in), None);
+    cache.insert(
+        "r",
+        None,
+        &scopes,
+        Token::from_parts("t".into(), Duration::MAX, clock.now()),
+    );
+    assert_eq!(cache.len(), 1);
+}
+
+/// A clock moved past the end of representable time stops there; tokens and the cache cope with it.
+#[test]
+fn clock_at_the_end_of_time() {
+    let clock = ManualClock::new(at(NOW));
+    clock.advance(Duration::MAX);
+    let end = clock.now();
+    assert!(end > at(NOW));
+    assert!(end.checked_add(Duration::from_secs(1)).is_none());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(clock.now(), end);
+    // Adding exactly what fits still works after a saturating step elsewhere.
+    let clock = ManualClock::new(at(NOW));
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(clock.now(), at(NOW + 5));
+
+    let mut cache = TokenCache::with_clock(clock.clone(), CacheConfig::default());
+    clock.set(end);
+    let token = Token::parse(br#"{"token":"t","expires_in":300}"#, clock.now()).unwrap();
+    // Nothing fits after the end of time: the token is born expired rather than wrapping around.
+    assert_eq!(token.expires_at(), end);
+    let scopes = set("repository:a:pull");
+    cache.insert("r", None, &scopes, token);
+    assert!(cache.get("r", None, &scopes).is_none());
+    assert_eq!(cache.purge_expired(), 1);
 }

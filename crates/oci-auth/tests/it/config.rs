@@ -1,9 +1,12 @@
 //! Credentials files: docker `config.json`, podman `auth.json`, key normalization, the environment.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use oci_auth::{AuthFile, Credential, Environment, ErrorKind, helper_server_url, normalize_registry};
+use oci_auth::{
+    AuthFile, Credential, CredentialStore, Environment, ErrorKind, MAX_AUTH_FILE_SIZE, helper_server_url,
+    normalize_registry,
+};
 
 use crate::data;
 
@@ -132,8 +135,6 @@ fn invalid_files() {
         assert!(err.input().ends_with(file), "{file}: {err}");
     }
     assert!(AuthFile::load(&data("config/does-not-exist.json")).unwrap().is_none());
-    let dir = AuthFile::load(&data("config")).unwrap_err();
-    assert_eq!(dir.kind(), &ErrorKind::Io);
     // Minimal and empty documents are fine.
     assert!(AuthFile::parse("{}").unwrap().credential("x").is_none());
     assert!(
@@ -204,4 +205,176 @@ fn fuzzed_regressions() {
     assert!(seen >= 1);
     assert_eq!(normalize_registry("[ /x"), "[");
     assert_eq!(normalize_registry("ghcr.io /x"), "ghcr.io");
+}
+
+/// An empty directory of this test's own under cargo's scratch space.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oci-auth-files").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Loads `path` and checks the error is `kind` and names the file.
+fn refused(path: &Path, kind: &ErrorKind) -> oci_auth::Error {
+    let err = AuthFile::load(path).unwrap_err();
+    assert_eq!(err.kind(), kind, "{}: {err}", path.display());
+    assert_eq!(err.input(), path.to_string_lossy(), "{err}");
+    assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    err
+}
+
+/// A FIFO would block the reader until someone writes to it: it is refused without being opened, from the
+/// docker and the podman location alike.
+#[cfg(unix)]
+#[test]
+fn fifo_is_refused_unopened() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("config.json");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let err = refused(&fifo, &ErrorKind::NotRegularFile);
+    assert!(
+        err.to_string()
+            .ends_with("which is not a regular file: it is a FIFO; replace it with a regular file or remove it"),
+        "{err}"
+    );
+    let env = Environment::new().with_var("DOCKER_CONFIG".as_ref(), &dir);
+    let err = CredentialStore::from_environment(&env).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotRegularFile);
+    let env = Environment::new().with_var("REGISTRY_AUTH_FILE".as_ref(), &fifo);
+    let err = CredentialStore::from_environment(&env).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotRegularFile);
+}
+
+/// A symlink is followed, and a device at its end is refused: `/dev/zero` would be read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn symlink_to_dev_zero_is_refused() {
+    let dir = scratch("dev-zero");
+    let link = dir.join("config.json");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let err = refused(&link, &ErrorKind::NotRegularFile);
+    assert!(err.to_string().contains("it is a device"), "{err}");
+    // A symlink to a regular file is fine, and a dangling one is a missing file.
+    let real = dir.join("real.json");
+    std::fs::write(&real, r#"{"auths":{"ghcr.io":{"auth":"dTpw"}}}"#).unwrap();
+    let good = dir.join("good.json");
+    std::os::unix::fs::symlink(&real, &good).unwrap();
+    assert!(AuthFile::load(&good).unwrap().unwrap().credential("ghcr.io").is_some());
+    let dangling = dir.join("dangling.json");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    assert!(AuthFile::load(&dangling).unwrap().is_none());
+}
+
+#[test]
+fn directory_is_refused() {
+    let err = refused(&data("config"), &ErrorKind::NotRegularFile);
+    assert!(err.to_string().contains("it is a directory"), "{err}");
+}
+
+/// Valid JSON one byte over the cap is refused; at the cap it is read.
+#[test]
+fn file_over_the_size_cap_is_refused() {
+    let dir = scratch("size-cap");
+    let document = r#"{"auths":{"ghcr.io":{"auth":"dTpw"}}}"#;
+    let padded = |size: u64| {
+        let mut text = document.to_owned();
+        text.push_str(&" ".repeat(usize::try_from(size).unwrap() - document.len()));
+        text
+    };
+    let at_cap = dir.join("at-cap.json");
+    std::fs::write(&at_cap, padded(MAX_AUTH_FILE_SIZE)).unwrap();
+    assert!(
+        AuthFile::load(&at_cap)
+            .unwrap()
+            .unwrap()
+            .credential("ghcr.io")
+            .is_some()
+    );
+    let over = dir.join("over.json");
+    std::fs::write(&over, padded(MAX_AUTH_FILE_SIZE + 1)).unwrap();
+    let err = refused(
+        &over,
+        &ErrorKind::FileTooLarge {
+            limit: MAX_AUTH_FILE_SIZE,
+        },
+    );
+    assert!(err.to_string().contains("larger than 4194304 bytes"), "{err}");
+    assert_eq!(MAX_AUTH_FILE_SIZE, 4 << 20);
+}
+
+/// A podman key scoped to a namespace serves that namespace and what is below it, never a sibling whose name
+/// merely starts the same, nor the registry as a whole; and the store says when its answer depends on the
+/// repository, so that a client caches credentials per repository there.
+#[test]
+fn podman_namespace_keys_stay_in_their_namespace() {
+    let podman = AuthFile::parse(
+        r#"{"auths": {
+            "registry.example/team-a": {"auth": "YTpucw=="},
+            "registry.example/team-a/special": {"auth": "YTpyZXBv"},
+            "wide.example": {"auth": "aG9zdDp3aWRl"},
+            "wide.example/team-a": {"auth": "YTpucw=="}
+        }}"#,
+    )
+    .unwrap();
+    let store = CredentialStore::new().with_podman_auth(podman);
+    let user = |registry: &str, repository: Option<&str>| {
+        store
+            .lookup(registry, repository)
+            .unwrap()
+            .map(|(credential, _)| show(Some(&credential)))
+    };
+    for (repository, expected) in [
+        (Some("team-a/x"), Some("basic a ns")),
+        (Some("team-a/sub/y"), Some("basic a ns")),
+        (Some("team-a"), Some("basic a ns")),
+        (Some("team-a/special"), Some("basic a repo")),
+        (Some("team-a/special/z"), Some("basic a repo")),
+        (Some("team-a/specialist"), Some("basic a ns")),
+        (Some("team-ab/x"), None),
+        (Some("team-b/x"), None),
+        (Some("team"), None),
+        (Some("x/team-a"), None),
+        (None, None),
+    ] {
+        assert_eq!(
+            user("registry.example", repository).as_deref(),
+            expected,
+            "{repository:?}"
+        );
+    }
+    // With a host-wide key as well, the namespace key still wins inside its namespace only.
+    assert_eq!(user("wide.example", Some("team-a/x")).as_deref(), Some("basic a ns"));
+    assert_eq!(
+        user("wide.example", Some("team-b/x")).as_deref(),
+        Some("basic host wide")
+    );
+    assert_eq!(user("wide.example", None).as_deref(), Some("basic host wide"));
+    assert!(store.varies_by_repository("registry.example"));
+    assert!(store.varies_by_repository("REGISTRY.example"));
+    assert!(store.varies_by_repository("https://wide.example/v2/"));
+    assert!(!store.varies_by_repository("other.example"));
+    // An explicit credential wins for every repository.
+    let explicit = store
+        .clone()
+        .with_credential("registry.example", Credential::basic("ex", "plicit"));
+    assert!(!explicit.varies_by_repository("registry.example"));
+    assert!(explicit.varies_by_repository("wide.example"));
+    // A docker config key's path is not a namespace (docker writes `host/v2/` and ignores the path): the
+    // credential is the registry's, for every repository.
+    let docker = AuthFile::parse(r#"{"auths": {"registry.example:5000/v2/": {"auth": "ZG9jazplcg=="}}}"#).unwrap();
+    let store = CredentialStore::new().with_docker_config(docker);
+    assert!(!store.varies_by_repository("registry.example:5000"));
+    for repository in [None, Some("team-a/x"), Some("v2")] {
+        assert_eq!(
+            store
+                .lookup("registry.example:5000", repository)
+                .unwrap()
+                .map(|(credential, _)| show(Some(&credential)))
+                .as_deref(),
+            Some("basic dock er"),
+            "{repository:?}"
+        );
+    }
 }

@@ -174,7 +174,7 @@ fn forbidden_realm_addresses() {
     assert!(is_forbidden_ip("169.254.169.254".parse().unwrap()));
     assert!(is_forbidden_ip("::".parse().unwrap()));
     assert!(!is_forbidden_ip("127.0.0.1".parse().unwrap()));
-    assert!(is_loopback_host("::1") && is_loopback_host("[::1]") && is_loopback_host("a.localhost"));
+    assert!(is_loopback_host("::1") && is_loopback_host("[::1]") && !is_loopback_host("a.localhost"));
     assert!(!is_loopback_host("localhost.example.com") && !is_loopback_host("128.0.0.1"));
 }
 
@@ -220,4 +220,160 @@ fn secrets_never_in_debug_or_display() {
     let plan = builder.build().unwrap();
     assert!(!format!("{plan:?}").contains("hunter2"));
     assert!(!format!("{plan:?}").contains("dTpodW50ZXIy"), "{plan:?}");
+}
+
+/// Only `localhost` itself and loopback address literals count as loopback: any other name, even one under
+/// `.localhost`, resolves wherever its DNS says.
+#[test]
+fn loopback_hosts() {
+    for (host, loopback) in [
+        ("localhost", true),
+        ("LOCALHOST", true),
+        ("LocalHost", true),
+        ("localhost.", true),
+        ("LOCALHOST.", true),
+        ("127.0.0.1", true),
+        ("127.0.0.2", true),
+        ("127.255.255.254", true),
+        ("127.3.4.5", true),
+        ("::1", true),
+        ("[::1]", true),
+        ("0:0:0:0:0:0:0:1", true),
+        ("[0:0:0:0:0:0:0:1]", true),
+        // Names that merely look local.
+        ("evil.localhost", false),
+        ("x.localhost", false),
+        ("a.localhost", false),
+        ("X.LOCALHOST.", false),
+        ("localhost.example.com", false),
+        ("localhost..", false),
+        (".localhost", false),
+        ("localhost:5000", false),
+        ("loopback", false),
+        ("127.0.0.1.nip.io", false),
+        ("", false),
+        // Addresses that are not loopback, or not in literal form.
+        ("128.0.0.1", false),
+        ("126.255.255.255", false),
+        ("0.0.0.0", false),
+        ("::", false),
+        ("::2", false),
+        ("::ffff:127.0.0.1", false),
+        ("[::ffff:127.0.0.1]", false),
+        ("127.1", false),
+        ("2130706433", false),
+        ("0x7f000001", false),
+        ("127.000.000.001", false),
+        // Brackets only around IPv6, and only a matched pair.
+        ("[127.0.0.1]", false),
+        ("[localhost]", false),
+        ("[::1", false),
+        ("::1]", false),
+        ("[[::1]]", false),
+        ("[::1%lo]", false),
+    ] {
+        assert_eq!(is_loopback_host(host), loopback, "{host:?}");
+    }
+    // The realm checks use the same rule.
+    let https = Registry::https("registry.example.com");
+    assert_eq!(
+        anonymous(&https, "http://evil.localhost/token"),
+        Err(ErrorKind::InsecureRealm)
+    );
+    assert_eq!(anonymous(&https, "http://LOCALHOST.:8080/token"), Ok(()));
+    let local = Registry::http("127.0.0.1:5000");
+    assert_eq!(
+        with_credential(&local, "http://x.localhost:5001/token"),
+        Err(ErrorKind::InsecureTransport)
+    );
+    assert_eq!(with_credential(&local, "http://localhost.:5001/token"), Ok(()));
+    assert!(!Registry::http("evil.localhost:5000").allows_credentials());
+}
+
+/// Credentials go over plain HTTP only to loopback, or to the very host (any port) of a registry marked
+/// insecure; marking a registry insecure does not open clear text to any other host, whatever the
+/// credential and whichever request carries it.
+#[test]
+fn clear_text_only_to_loopback_or_the_insecure_registry_host() {
+    let loopback = Registry::http("127.0.0.1:5000");
+    let insecure_loopback = Registry::http("127.0.0.1:5000").with_insecure(true);
+    let insecure = Registry::http("registry.example.com:5000").with_insecure(true);
+    let insecure_v6 = Registry::http("[2001:db8::1]:5000").with_insecure(true);
+    let insecure_https = Registry::https("registry.example.com").with_insecure(true);
+    let secure = Registry::https("registry.example.com");
+    let refused = Err(ErrorKind::InsecureTransport);
+    for (registry, realm, expected) in [
+        // A loopback registry, insecure or not, never sends credentials to a remote plain-HTTP realm.
+        (&loopback, "http://auth.example.com/token", refused.clone()),
+        (&insecure_loopback, "http://auth.example.com/token", refused.clone()),
+        (
+            &insecure_loopback,
+            "http://registry.example.com:5000/token",
+            refused.clone(),
+        ),
+        (&insecure_loopback, "http://127.0.0.1:5001/token", Ok(())),
+        (&insecure_loopback, "http://localhost:5001/token", Ok(())),
+        // An insecure registry: its own host on any port, in any case, with or without a trailing dot.
+        (&insecure, "http://registry.example.com:5000/token", Ok(())),
+        (&insecure, "http://registry.example.com/token", Ok(())),
+        (&insecure, "http://REGISTRY.Example.COM.:8080/token", Ok(())),
+        (&insecure, "http://[::1]:5001/token", Ok(())),
+        (&insecure, "http://auth.example.com/token", refused.clone()),
+        (&insecure, "http://registry.example.com.evil.net/token", refused.clone()),
+        (&insecure, "http://example.com/token", refused.clone()),
+        (&insecure, "http://10.0.0.1/token", refused.clone()),
+        (&insecure_v6, "http://[2001:db8::1]:5001/token", Ok(())),
+        (&insecure_v6, "http://[2001:db8::2]/token", refused.clone()),
+        // HTTPS realms are fine for every registry.
+        (&loopback, "https://auth.example.com/token", Ok(())),
+        (&insecure_loopback, "https://auth.example.com/token", Ok(())),
+        (&insecure, "https://auth.example.com/token", Ok(())),
+        (&secure, "https://auth.example.com/token", Ok(())),
+        // An HTTPS registry takes a plain-HTTP realm only on loopback, insecure or not.
+        (
+            &insecure_https,
+            "http://registry.example.com/token",
+            Err(ErrorKind::InsecureRealm),
+        ),
+        (&insecure_https, "http://127.0.0.1/token", Ok(())),
+    ] {
+        assert_eq!(with_credential(registry, realm), expected, "{registry:?} {realm}");
+        // The OAuth2 form POSTs carry secrets in the body: the same rule.
+        let challenge = bearer(realm);
+        let identity = Credential::IdentityToken("refresh".into());
+        let oauth = TokenRequestBuilder::new(registry, &challenge)
+            .credential(Some(&identity))
+            .build()
+            .map(|_| ())
+            .map_err(|e| e.kind().clone());
+        assert_eq!(oauth, expected, "identity token: {registry:?} {realm}");
+        let basic = Credential::basic("u", "p");
+        let password = TokenRequestBuilder::new(registry, &challenge)
+            .credential(Some(&basic))
+            .oauth_password(true)
+            .build()
+            .map(|_| ())
+            .map_err(|e| e.kind().clone());
+        assert_eq!(password, expected, "oauth password: {registry:?} {realm}");
+        // Without credentials only the realm checks apply.
+        if expected == refused {
+            assert_eq!(anonymous(registry, realm), Ok(()), "{registry:?} {realm}");
+        }
+    }
+    // The rule as a predicate, and Basic to the registry itself.
+    assert!(!insecure.may_send_credentials(false, "auth.example.com"));
+    assert!(!insecure_loopback.may_send_credentials(false, "auth.example.com"));
+    assert!(insecure.may_send_credentials(false, "registry.example.com"));
+    assert!(insecure.may_send_credentials(true, "auth.example.com"));
+    assert!(insecure.may_send_credentials(false, "127.0.0.1"));
+    let credential = Credential::basic("u", "p");
+    for registry in [&loopback, &insecure_loopback, &insecure, &insecure_v6, &secure] {
+        assert!(registry.allows_credentials(), "{registry:?}");
+        assert!(
+            registry.basic_authorization(&credential).unwrap().is_some(),
+            "{registry:?}"
+        );
+    }
+    let err = with_credential(&insecure, "http://auth.example.com/token").unwrap_err();
+    assert_eq!(err, ErrorKind::InsecureTransport);
 }

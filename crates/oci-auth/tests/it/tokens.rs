@@ -3,8 +3,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oci_auth::{
-    BearerChallenge, Challenge, Credential, ErrorKind, Method, Registry, ScopeSet, Token, TokenPlan, TokenRequest,
-    TokenRequestBuilder,
+    BearerChallenge, Challenge, Credential, ErrorKind, MAXIMUM_LIFETIME, Method, Registry, ScopeSet, Token, TokenPlan,
+    TokenRequest, TokenRequestBuilder,
 };
 
 use crate::data;
@@ -276,4 +276,38 @@ fn secrets_hidden() {
     // Error messages about responses carry no token.
     let err = Token::parse(br#"{"token":"very-secret","issued_at":"bad"}"#, at(NOW)).unwrap_err();
     assert!(!err.to_string().contains("very-secret"), "{err}");
+}
+
+/// `issued_at` and `now` at the extremes: the token lives its lifetime from `now` when `issued_at` is not
+/// plausible, and nothing panics.
+#[test]
+fn extreme_issued_at() {
+    for issued_at in [
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59.999999999-23:59",
+        "0000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+23:59",
+        "1970-01-01T00:00:00Z",
+        "1969-12-31T23:59:59.5Z",
+        "2024-05-01T12:00:00Z",
+    ] {
+        let body = format!(r#"{{"token":"t","expires_in":300,"issued_at":"{issued_at}"}}"#);
+        let t = Token::parse(body.as_bytes(), at(NOW)).unwrap();
+        assert_eq!(t.expires_at(), at(NOW + 300), "{issued_at}");
+        // At the epoch and before it.
+        let early = UNIX_EPOCH - Duration::from_secs(1_000_000);
+        let t = Token::parse(body.as_bytes(), early).unwrap();
+        assert!(t.expires_at() > early, "{issued_at}");
+        assert!(t.expires_at() <= early + Duration::from_secs(300), "{issued_at}");
+    }
+    let huge = br#"{"token":"t","expires_in":18446744073709551615,"issued_at":"9999-12-31T23:59:59Z"}"#;
+    let t = Token::parse(huge, at(NOW)).unwrap();
+    assert_eq!(t.expires_at(), at(NOW) + MAXIMUM_LIFETIME);
+    // A plausible issued_at with a clamped lifetime counts from issued_at.
+    let t = Token::parse(
+        br#"{"token":"t","expires_in":18446744073709551615,"issued_at":"2024-05-01T11:00:00Z"}"#,
+        at(NOW),
+    )
+    .unwrap();
+    assert_eq!(t.expires_at(), at(NOW - 3600) + MAXIMUM_LIFETIME);
 }
