@@ -75,6 +75,7 @@ mod location;
 mod ratelimit;
 mod retry;
 mod tags;
+pub mod text;
 
 pub use blob::{Blob, MAX_REDIRECTS};
 pub use check::{CheckOptions, ResolvedDigest, UpdateCheck, UpdateRequest, UpdateStatus};
