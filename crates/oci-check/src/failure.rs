@@ -1,7 +1,7 @@
 //! Failures told to people: one line saying what happened and what to try, and a stable kind for `--json`.
 
 use oci_client::ErrorKind;
-use oci_client::text::quote;
+use oci_client::text::cut as quote;
 
 /// One failure: a machine-readable kind, a message for people, and the registry it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl Failure {
 
     fn describe(image: &str, err: &oci_client::Error) -> Self {
         let image = &quote(image);
-        let registry = err.registry().map_or_else(|| "the registry".to_owned(), quote);
+        let registry = err.registry().map_or(std::borrow::Cow::Borrowed("the registry"), quote);
         let (kind, message) = match err.kind() {
             ErrorKind::NotFound => (
                 "not_found",

@@ -197,7 +197,7 @@ impl Printer {
                     kind,
                     format!(
                         "{count} more {more} on {} failed the same way ({})",
-                        oci_client::text::quote(registry),
+                        oci_client::text::cut(registry),
                         kind.replace('_', " ")
                     ),
                 ));
@@ -308,7 +308,7 @@ fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
     ]];
     for (entry, outcome) in entries.iter().zip(outcomes) {
         let image = entry.parsed.as_ref().map_or_else(
-            |_| oci_client::text::quote(&entry.image),
+            |_| oci_client::text::cut(&entry.image).into_owned(),
             |request| request.reference().familiar(),
         );
         rows.push(match outcome {
@@ -318,7 +318,10 @@ fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
                 short(check.current_digest()),
                 short(Some(check.latest_digest())),
                 short(check.platform_digest()),
-                check.note().map(oci_client::text::quote).unwrap_or_default(),
+                check
+                    .note()
+                    .map(|note| oci_client::text::cut(note).into_owned())
+                    .unwrap_or_default(),
             ],
             Err(failure) => [
                 image,

@@ -360,7 +360,7 @@ impl StdError for Error {
 /// Foreign text made safe to put into a message: control characters escaped, cut at
 /// [`QUOTE_LIMIT`](crate::text::QUOTE_LIMIT) characters.
 pub(crate) fn quote(text: &str) -> String {
-    crate::text::quote(text)
+    crate::text::cut(text).into_owned()
 }
 
 #[cfg(test)]

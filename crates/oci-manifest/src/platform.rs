@@ -240,7 +240,9 @@ impl FromStr for Platform {
     /// Parses `os[(os.version)]/arch[/variant]` and [normalizes](Self::normalize) it.
     ///
     /// Unlike containerd's `platforms.Parse`, a lone `os` or `arch` is refused: filling in the
-    /// rest from the host would make the result depend on where the program runs.
+    /// rest from the host would make the result depend on where the program runs. So is a part
+    /// (os, os.version, architecture or variant) longer than 128 bytes: no real platform comes
+    /// near that, and the limit keeps the work per specifier small.
     fn from_str(s: &str) -> Result<Self, Error> {
         let invalid = |reason: &str| {
             Error::new(
@@ -248,11 +250,17 @@ impl FromStr for Platform {
                 format!("invalid platform {}: {reason}", quote(s)),
             )
         };
-        let parts: Vec<&str> = s.split('/').collect();
-        let (os_part, architecture, variant) = match parts.as_slice() {
-            [os, arch] => (*os, *arch, None),
-            [os, arch, variant] => (*os, *arch, Some(*variant)),
-            _ => return Err(invalid("expected `os/arch` or `os/arch/variant`")),
+        let too_long = || invalid(&format!("a part is longer than {MAX_PART_LEN} bytes"));
+        // Four parts and the four separators of `os(version)/arch/variant`.
+        let max_len = 4 * MAX_PART_LEN + 4;
+        if s.len() > max_len {
+            return Err(invalid(&format!("it is longer than {max_len} bytes")));
+        }
+        let mut parts = s.splitn(4, '/');
+        let (Some(os_part), Some(architecture), variant, None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid("expected `os/arch` or `os/arch/variant`"));
         };
         let (os, os_version) = match os_part.split_once('(') {
             Some((os, rest)) => {
@@ -268,6 +276,13 @@ impl FromStr for Platform {
             }
             None => (os_part, None),
         };
+        if [Some(os), os_version, Some(architecture), variant]
+            .into_iter()
+            .flatten()
+            .any(|part| part.len() > MAX_PART_LEN)
+        {
+            return Err(too_long());
+        }
         if os.is_empty() || !os.bytes().all(|b| b != b'.' && is_specifier_byte(b)) {
             return Err(invalid("the os must be letters, digits, `_` and `-`"));
         }
@@ -285,12 +300,32 @@ impl FromStr for Platform {
     }
 }
 
+/// The longest os, os.version, architecture or variant a platform specifier may have. Normalizing
+/// changes only short parts, so a parsed platform's display parses back under the same limit.
+const MAX_PART_LEN: usize = 128;
+
 /// Ranks candidate platforms for one wanted platform: lower is better, `None` does not match.
 struct Matcher {
-    /// The normalized platforms the host runs, best first (containerd's `platformVector`).
-    vector: Vec<(String, String, String)>,
+    /// The normalized operating system; every platform the host runs has it.
+    os: String,
+    /// The platforms the host runs, best first (containerd's `platformVector`), normalized.
+    vector: Vec<Step>,
     /// The host's Windows version, when it is a Windows host.
     windows: Option<WindowsVersion>,
+}
+
+/// A run of platforms in a host's vector, best first. containerd lists numbered variant levels one
+/// by one; a run of them is one step here, so that `amd64/v4000000000` costs what `amd64/v3` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// One architecture and variant, both normalized.
+    One { architecture: String, variant: String },
+    /// The variants `v{high}` down to `v{low}` of a normalized architecture, newest first.
+    Levels {
+        architecture: &'static str,
+        high: u32,
+        low: u32,
+    },
 }
 
 /// Sorts Windows candidates: the same build first, then newer builds and revisions.
@@ -301,38 +336,82 @@ impl Matcher {
         let wanted = wanted.normalize();
         let mut vector = Vec::new();
         platform_vector(
-            &wanted.os,
             &wanted.architecture,
             wanted.variant.as_deref().unwrap_or(""),
             &mut vector,
         );
         if !options.cross_architecture {
-            vector.retain(|(_, arch, _)| *arch == wanted.architecture);
+            vector.retain(|step| step.architecture() == wanted.architecture);
         }
-        // Compare the vector's entries the way candidates are compared: normalized.
-        let vector = vector
-            .into_iter()
-            .map(|(os, arch, variant)| {
-                let (arch, variant) = normalize_arch(&arch, &variant);
-                (os, arch, variant)
-            })
-            .collect();
         let windows = (wanted.os == "windows").then(|| WindowsVersion::parse(wanted.os_version.as_deref()));
-        Self { vector, windows }
+        Self {
+            os: wanted.os,
+            vector,
+            windows,
+        }
     }
 
-    fn rank(&self, candidate: &Platform) -> Option<(usize, WindowsRank)> {
+    fn rank(&self, candidate: &Platform) -> Option<(u64, WindowsRank)> {
         let candidate = candidate.normalize();
-        let variant = candidate.variant.as_deref().unwrap_or("");
-        let position = self
-            .vector
-            .iter()
-            .position(|(os, arch, v)| *os == candidate.os && *arch == candidate.architecture && v == variant)?;
+        if candidate.os != self.os {
+            return None;
+        }
+        let position = self.position(&candidate.architecture, candidate.variant.as_deref().unwrap_or(""))?;
         let windows_rank = match &self.windows {
             Some(host) => host.rank(candidate.os_version.as_deref())?,
             None => (false, Reverse(0), Reverse(0)),
         };
         Some((position, windows_rank))
+    }
+
+    /// The place of a normalized architecture and variant in the vector, counting every level.
+    fn position(&self, architecture: &str, variant: &str) -> Option<u64> {
+        let mut start = 0;
+        for step in &self.vector {
+            if let Some(offset) = step.offset(architecture, variant) {
+                return Some(start + offset);
+            }
+            start += step.len();
+        }
+        None
+    }
+}
+
+impl Step {
+    fn architecture(&self) -> &str {
+        match self {
+            Self::One { architecture, .. } => architecture,
+            Self::Levels { architecture, .. } => architecture,
+        }
+    }
+
+    /// How many platforms of the vector this step stands for.
+    fn len(&self) -> u64 {
+        match self {
+            Self::One { .. } => 1,
+            Self::Levels { high, low, .. } => u64::from(high - low) + 1,
+        }
+    }
+
+    /// Where a normalized candidate sits in this step, or `None` if it is not in it.
+    fn offset(&self, architecture: &str, variant: &str) -> Option<u64> {
+        match self {
+            Self::One {
+                architecture: a,
+                variant: v,
+            } => (a == architecture && v == variant).then_some(0),
+            Self::Levels {
+                architecture: a,
+                high,
+                low,
+            } => {
+                if *a != architecture {
+                    return None;
+                }
+                let level = level(architecture, variant)?;
+                (*low..=*high).contains(&level).then(|| u64::from(high - level))
+            }
+        }
     }
 }
 
@@ -433,27 +512,25 @@ fn normalize_arch(architecture: &str, variant: &str) -> (String, String) {
     }
 }
 
-/// containerd's `platformVector`: the platforms a host of this (normalized) platform runs, best
-/// first, as `(os, arch, variant)`.
-fn platform_vector(os: &str, architecture: &str, variant: &str, out: &mut Vec<(String, String, String)>) {
-    let entry = |arch: &str, variant: &str| (os.to_owned(), arch.to_owned(), variant.to_owned());
+/// containerd's `platformVector`: the platforms a host of this (normalized) architecture and
+/// variant runs, best first, normalized. The operating system is always the host's.
+fn platform_vector(architecture: &str, variant: &str, out: &mut Vec<Step>) {
+    let mut one = |arch: &str, variant: &str| {
+        let (architecture, variant) = normalize_arch(arch, variant);
+        out.push(Step::One { architecture, variant });
+    };
     match architecture {
         "amd64" => {
-            out.push(entry("amd64", variant));
-            if let Some(version) = variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
-                for older in (1..version).rev() {
-                    out.push(entry("amd64", &format!("v{older}")));
-                }
-            }
-            out.push(entry("386", ""));
+            one("amd64", variant);
+            levels_below(out, "amd64", variant, 1);
+            out.push(Step::One {
+                architecture: "386".to_owned(),
+                variant: String::new(),
+            });
         }
         "arm" => {
-            out.push(entry("arm", variant));
-            if let Some(version) = variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
-                for older in (5..version).rev() {
-                    out.push(entry("arm", &format!("v{older}")));
-                }
-            }
+            one("arm", variant);
+            levels_below(out, "arm", variant, 5);
         }
         "arm64" => {
             let variant = if variant.is_empty() { "v8" } else { variant };
@@ -464,18 +541,44 @@ fn platform_vector(os: &str, architecture: &str, variant: &str, out: &mut Vec<(S
                     } else {
                         format!("v{major}.{minor}")
                     };
-                    out.push(entry("arm64", &name));
+                    one("arm64", &name);
                 }
             } else {
-                out.push(entry("arm64", variant));
+                one("arm64", variant);
             }
             // Every arm64 CPU up to v9.x runs 32-bit arm up to v8.
             if variant.starts_with("v8") || variant.starts_with("v9") {
-                platform_vector(os, "arm", "v8", out);
+                platform_vector("arm", "v8", out);
             }
         }
-        _ => out.push(entry(architecture, variant)),
+        _ => one(architecture, variant),
     }
+}
+
+/// The levels a CPU of numbered `variant` (`v3`) runs besides its own: the ones below it, down
+/// to `low`, as one step.
+fn levels_below(out: &mut Vec<Step>, architecture: &'static str, variant: &str, low: u32) {
+    let wanted = variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok());
+    if let Some(high) = wanted.and_then(|v| v.checked_sub(1)).filter(|&high| high >= low) {
+        out.push(Step::Levels {
+            architecture,
+            high,
+            low,
+        });
+    }
+}
+
+/// The level `n` whose variant `v{n}` normalizes to this normalized `variant`: `v` and a decimal
+/// number without leading zeros, as containerd formats the levels it lists, or the empty
+/// variant that `amd64/v1` normalizes to.
+fn level(architecture: &str, variant: &str) -> Option<u32> {
+    if variant.is_empty() {
+        return (architecture == "amd64").then_some(1);
+    }
+    let digits = variant.strip_prefix('v')?;
+    let canonical =
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
+    canonical.then(|| digits.parse().ok()).flatten()
 }
 
 /// The arm64 variants a CPU of `variant` runs, best first: v8.x runs v8.x down to v8; v9.x runs
@@ -503,26 +606,48 @@ fn arm64_chain(variant: &str) -> Option<Vec<(u32, u32)>> {
 mod tests {
     use super::*;
 
+    /// The vector as containerd lists it, each level spelled out, as `arch[/variant]`.
+    fn names(architecture: &str, variant: &str) -> Vec<String> {
+        let mut steps = Vec::new();
+        platform_vector(architecture, variant, &mut steps);
+        let mut names = Vec::new();
+        for step in steps {
+            match step {
+                Step::One { architecture, variant } => names.push((architecture, variant)),
+                Step::Levels {
+                    architecture,
+                    high,
+                    low,
+                } => {
+                    assert!(high - low < 100, "spelling out {high} levels");
+                    for level in (low..=high).rev() {
+                        names.push(normalize_arch(architecture, &format!("v{level}")));
+                    }
+                }
+            }
+        }
+        names
+            .into_iter()
+            .map(|(a, v)| if v.is_empty() { a } else { format!("{a}/{v}") })
+            .collect()
+    }
+
+    fn matcher(wanted: &str) -> Matcher {
+        let wanted: Platform = wanted.parse().unwrap();
+        Matcher::new(&wanted, &MatchOptions::new().cross_architecture(true))
+    }
+
     #[test]
     fn vectors_follow_containerd() {
-        let names = |os: &str, arch: &str, variant: &str| {
-            let mut out = Vec::new();
-            platform_vector(os, arch, variant, &mut out);
-            out.into_iter()
-                .map(|(_, a, v)| if v.is_empty() { a } else { format!("{a}/{v}") })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names("linux", "arm", "v7"), ["arm/v7", "arm/v6", "arm/v5"]);
+        assert_eq!(names("arm", "v7"), ["arm/v7", "arm/v6", "arm/v5"]);
+        assert_eq!(names("amd64", "v3"), ["amd64/v3", "amd64/v2", "amd64", "386"]);
+        assert_eq!(names("amd64", ""), ["amd64", "386"]);
+        assert_eq!(names("amd64", "v0"), ["amd64/v0", "386"]);
+        assert_eq!(names("arm", "v5"), ["arm/v5"]);
+        assert_eq!(names("arm", "v4"), ["arm/v4"]);
+        assert_eq!(names("arm64", ""), ["arm64", "arm/v8", "arm/v7", "arm/v6", "arm/v5"]);
         assert_eq!(
-            names("linux", "amd64", "v3"),
-            ["amd64/v3", "amd64/v2", "amd64/v1", "386"]
-        );
-        assert_eq!(
-            names("linux", "arm64", ""),
-            ["arm64/v8", "arm/v8", "arm/v7", "arm/v6", "arm/v5"]
-        );
-        assert_eq!(
-            names("linux", "arm64", "v9.1")[..9],
+            names("arm64", "v9.1")[..9],
             [
                 "arm64/v9.1",
                 "arm64/v9",
@@ -532,10 +657,71 @@ mod tests {
                 "arm64/v8.3",
                 "arm64/v8.2",
                 "arm64/v8.1",
-                "arm64/v8"
+                "arm64"
             ]
         );
-        assert_eq!(names("linux", "s390x", ""), ["s390x"]);
+        assert_eq!(names("s390x", ""), ["s390x"]);
+    }
+
+    /// Before levels were one step, this vector held four billion platforms and the matcher
+    /// allocated hundreds of gigabytes.
+    #[test]
+    fn a_huge_level_is_one_step() {
+        for (architecture, low) in [("amd64", 1), ("arm", 5)] {
+            let mut steps = Vec::new();
+            platform_vector(architecture, "v4000000000", &mut steps);
+            assert!(steps.len() <= 3, "{steps:?}");
+            assert!(steps.contains(&Step::Levels {
+                architecture,
+                high: 3_999_999_999,
+                low
+            }));
+        }
+        let mut steps = Vec::new();
+        platform_vector("amd64", "v4294967295", &mut steps);
+        assert_eq!(steps.iter().map(Step::len).sum::<u64>(), 4_294_967_296);
+
+        let host = matcher("linux/amd64/v4000000000");
+        assert_eq!(host.position("amd64", "v4000000000"), Some(0));
+        assert_eq!(host.position("amd64", "v3999999999"), Some(1));
+        assert_eq!(host.position("amd64", "v3"), Some(3_999_999_997));
+        assert_eq!(host.position("amd64", ""), Some(3_999_999_999));
+        assert_eq!(host.position("386", ""), Some(4_000_000_000));
+        for absent in ["v4000000001", "v03", "v0", "v", "v+3", "3", "v99999999999"] {
+            assert_eq!(host.position("amd64", absent), None, "{absent}");
+        }
+        assert_eq!(host.position("arm", "v3"), None);
+    }
+
+    /// Levels as steps rank every candidate where containerd's spelled-out vector puts it.
+    #[test]
+    fn levels_rank_as_the_spelled_out_vector() {
+        let variants = [
+            "", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v12", "v03", "v+3", "1", "5", "8", "v8.2",
+            "x",
+        ];
+        for architecture in ["amd64", "arm", "arm64", "386"] {
+            for wanted in variants {
+                let wanted = Platform::new("linux", architecture).with_variant(wanted);
+                let host = Matcher::new(&wanted, &MatchOptions::new().cross_architecture(true));
+                let normalized = wanted.normalize();
+                let spelled = names(normalized.architecture(), normalized.variant().unwrap_or(""));
+                for candidate_arch in ["amd64", "arm", "arm64", "386"] {
+                    for variant in variants {
+                        let candidate = Platform::new("linux", candidate_arch).with_variant(variant).normalize();
+                        let name = match candidate.variant() {
+                            Some(v) => format!("{}/{v}", candidate.architecture()),
+                            None => candidate.architecture().to_owned(),
+                        };
+                        let expected = spelled.iter().position(|n| *n == name).map(|p| p as u64);
+                        let found = host
+                            .rank(&Platform::new("linux", candidate_arch).with_variant(variant))
+                            .map(|(position, _)| position);
+                        assert_eq!(found, expected, "{wanted} runs {name}? vector {spelled:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

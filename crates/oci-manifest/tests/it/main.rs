@@ -1,11 +1,12 @@
 //! Integration tests of oci-manifest: registry-shaped vectors, parse errors, platforms, the
-//! platform-matching table, image configs and property round-trips.
+//! platform-matching table, image configs, property round-trips and replayed fuzzer findings.
 
 // As clippy.toml says for #[test] functions: the helpers here may unwrap too.
 #![allow(clippy::unwrap_used)]
 
 mod config;
 mod errors;
+mod fuzzed;
 mod platform;
 mod props;
 mod select;

@@ -77,6 +77,35 @@ fn parse_errors() {
 }
 
 #[test]
+fn parts_are_at_most_128_bytes() {
+    let at_limit = "a".repeat(128);
+    let version = format!("10.0.{}", "1".repeat(123));
+    let longest = format!("{at_limit}({version})/{at_limit}/{at_limit}");
+    let platform: Platform = longest.parse().unwrap();
+    assert_eq!(platform.to_string(), longest);
+    for input in [
+        format!("{at_limit}a/amd64"),
+        format!("windows({version}1)/amd64"),
+        format!("linux/{at_limit}a"),
+        format!("linux/amd64/{at_limit}a"),
+    ] {
+        let err = input.parse::<Platform>().expect_err("too long");
+        assert_eq!(err.kind(), ErrorKind::InvalidPlatform);
+        assert!(err.to_string().ends_with("a part is longer than 128 bytes"), "{err}");
+    }
+    for input in [
+        format!("{longest}a"),
+        format!("linux/amd64/{}", "v".repeat(20_000_000)),
+        "a/".repeat(10_000_000),
+    ] {
+        let err = input.parse::<Platform>().expect_err("too long");
+        assert_eq!(err.kind(), ErrorKind::InvalidPlatform);
+        assert!(err.to_string().ends_with("it is longer than 516 bytes"), "{err}");
+        assert!(err.to_string().len() < 300, "{err}");
+    }
+}
+
+#[test]
 fn values_keep_what_they_were_given() {
     let platform = Platform::new("Linux", "aarch64").with_variant("8");
     assert_eq!(
