@@ -92,6 +92,8 @@ pub struct CredentialStore {
     podman: Option<AuthFile>,
     path: Option<OsString>,
     helper_timeout: Duration,
+    /// Credentials files that could not be read: the reason a lookup that finds nothing else fails with.
+    unreadable: Vec<(ErrorKind, String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -359,6 +361,7 @@ impl CredentialStore {
             podman: None,
             path: None,
             helper_timeout: DEFAULT_HELPER_TIMEOUT,
+            unreadable: Vec::new(),
         }
     }
 
@@ -378,6 +381,32 @@ impl CredentialStore {
             store.podman = AuthFile::load(&path)?;
         }
         Ok(store)
+    }
+
+    /// Loads the files as [`CredentialStore::from_environment`] does, but a file that cannot be read does not stop
+    /// the others: it is returned as an error (to warn about), and a later [`lookup`](Self::lookup) that finds no
+    /// credential elsewhere fails with that error instead of answering "anonymous", since the file might have held
+    /// one. Registries that never ask for credentials are not affected.
+    pub fn from_environment_lenient(env: &Environment) -> (Self, Vec<Error>) {
+        let mut store = Self::new();
+        store.path = env.path.clone();
+        let mut errors = Vec::new();
+        for (path, podman) in [(env.docker_config_path(), false), (env.podman_auth_path(), true)] {
+            let Some(path) = path else { continue };
+            match AuthFile::load(&path) {
+                Ok(file) if podman => store.podman = file,
+                Ok(file) => store.docker = file,
+                Err(err) => {
+                    store.unreadable.push((
+                        err.kind().clone(),
+                        err.input().to_owned(),
+                        err.detail().unwrap_or_default().to_owned(),
+                    ));
+                    errors.push(err);
+                }
+            }
+        }
+        (store, errors)
     }
 
     /// Adds an explicit credential for a registry; it is found before any file or helper.
@@ -466,6 +495,16 @@ impl CredentialStore {
             if let Some(credential) = inline {
                 return Ok(Some((credential.clone(), source)));
             }
+        }
+        if let Some((kind, input, detail)) = self.unreadable.first() {
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!("{detail}; ")
+            };
+            return Err(Error::new(kind.clone(), input).with_detail(format!(
+                "{detail}it may hold the credentials for {host}: fix or move the file"
+            )));
         }
         Ok(None)
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
-use oci_client::text::quote;
+use oci_client::text::cut as quote;
 use oci_client::{Client, Credentials, Reference, RegistryOptions, Transport};
 
 use crate::failure::Failure;
@@ -183,19 +183,15 @@ impl RegistryArgs {
 /// The credential store of this environment. A credentials file that cannot be read is a warning naming it;
 /// the registries that need credentials then fail with that reason, the others are checked as usual.
 fn credential_store(timeout: Duration, output: Output) -> CredentialStore {
-    let environment = Environment::capture();
-    let store = match CredentialStore::from_environment(&environment) {
-        Ok(store) => store,
-        Err(err) => {
-            if !output.quiet {
-                tracing::warn!(
-                    "{}; images on registries that ask for credentials will fail, the others are checked",
-                    quote(&err.to_string())
-                );
-            }
-            CredentialStore::new()
+    let (store, errors) = CredentialStore::from_environment_lenient(&Environment::capture());
+    if !output.quiet {
+        for err in errors {
+            tracing::warn!(
+                "{}; images on registries that ask for credentials fail for that reason, the others are checked",
+                crate::line(&err.to_string())
+            );
         }
-    };
+    }
     store.with_helper_timeout(timeout.min(DEFAULT_HELPER_TIMEOUT))
 }
 

@@ -396,7 +396,7 @@ impl Auth {
             return Ok(None);
         };
         let key = match at.repository {
-            Some(repository) if varies_by_repository(&store, at.registry) => format!("{}/{repository}", at.registry),
+            Some(repository) if store.varies_by_repository(at.registry) => format!("{}/{repository}", at.registry),
             _ => at.registry.to_owned(),
         };
         if let Some(found) = lock(&self.credentials).get(&key) {
@@ -620,13 +620,10 @@ pub(crate) fn auth_error(at: Context<'_>, err: oci_auth::Error) -> Error {
         | A::HelperTimeout { .. }
         | A::HelperIo { .. }
         | A::InvalidConfig
+        | A::NotRegularFile
+        | A::FileTooLarge { .. }
         | A::Io => ErrorKind::Credentials,
         _ => ErrorKind::Protocol,
     };
     at.error(kind).with_source(err)
-}
-
-/// Whether the store's answer for `registry` depends on the repository (podman's namespace keys).
-fn varies_by_repository(_store: &oci_auth::CredentialStore, _registry: &str) -> bool {
-    true
 }

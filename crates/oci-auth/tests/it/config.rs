@@ -378,3 +378,25 @@ fn podman_namespace_keys_stay_in_their_namespace() {
         );
     }
 }
+
+#[test]
+fn an_unreadable_file_fails_only_the_lookups_that_find_nothing_else() {
+    let dir = std::env::temp_dir().join(format!("oci-auth-lenient-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.json"), "{ not json").unwrap();
+    let env = Environment::new().with_var(OsStr::new("DOCKER_CONFIG"), dir.as_os_str());
+    assert!(CredentialStore::from_environment(&env).is_err());
+    let (store, errors) = CredentialStore::from_environment_lenient(&env);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].to_string().contains("config.json"), "{}", errors[0]);
+    let store = store.with_credential("given.example", Credential::basic("u", "p"));
+    assert!(store.lookup("given.example", None).unwrap().is_some());
+    let err = store.lookup("other.example", None).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidConfig);
+    let message = err.to_string();
+    assert!(
+        message.contains("config.json") && message.contains("other.example"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

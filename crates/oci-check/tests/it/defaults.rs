@@ -86,6 +86,30 @@ fn a_broken_credentials_file_is_a_warning_and_open_registries_are_still_checked(
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("up to date"), "{out:?}");
 
+    // A registry that asks for credentials fails for the reason the file gave, and only it.
+    let private = Registry::htpasswd("alice", "s3cret");
+    let private_digest = block_on(async {
+        let client = private.client();
+        let app = Images::new(&client, private.host(), "team/app").unwrap();
+        app.platform_image("amd64", "private", Some("1")).await.unwrap().digest
+    });
+    let locked = format!("{}/team/app:1@{private_digest}", private.host());
+    let out = oci_check_env(&["update", "--json", &image, &locked], "", &env);
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines[0]["status"], "up_to_date");
+    assert_eq!(lines[1]["status"], "error");
+    assert_eq!(lines[1]["error"]["kind"], "credentials");
+    let message = lines[1]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("config.json") && message.contains("fix or move"),
+        "{message}"
+    );
+
     let out = oci_check_env(&["update", "-q", &image], "", &env);
     assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
 }
