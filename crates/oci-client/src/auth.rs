@@ -59,9 +59,10 @@ pub(crate) struct Auth {
     cache: Mutex<TokenCache>,
     /// The last Bearer challenge of each registry, to authorize requests before sending them.
     challenges: Mutex<HashMap<String, BearerChallenge>>,
-    /// `Authorization: Basic` values of registries that challenged with Basic, with where the credentials came from.
+    /// `Authorization: Basic` values of registries that challenged with Basic, with where the credentials came from,
+    /// by [`credential_key`].
     basic: Mutex<HashMap<String, (HeaderValue, String)>>,
-    /// Credentials looked up once per registry (or per repository where the store's answer depends on it).
+    /// Credentials looked up once per [`credential_key`].
     credentials: Mutex<HashMap<String, Option<(Credential, String)>>>,
     /// Tokens a registry refused: never offered again.
     refused: Mutex<HashSet<String>>,
@@ -147,7 +148,7 @@ impl Auth {
         scopes: &ScopeSet,
         deadline: Instant,
     ) -> Result<Sent, Error> {
-        if let Some((value, source)) = lock(&self.basic).get(at.registry).cloned() {
+        if let Some((value, source)) = lock(&self.basic).get(&credential_key(transport, at)).cloned() {
             return Ok(Sent {
                 header: Some(value),
                 basic: true,
@@ -196,7 +197,7 @@ impl Auth {
                 at.error(ErrorKind::InvalidInput)
                     .with_detail("credentials hold characters HTTP forbids")
             })?;
-            lock(&self.basic).insert(at.registry.to_owned(), (value.clone(), source.clone()));
+            lock(&self.basic).insert(credential_key(transport, at), (value.clone(), source.clone()));
             return Ok(Some(Sent {
                 header: Some(value),
                 basic: true,
@@ -395,10 +396,7 @@ impl Auth {
         let Some(store) = config.credential_store.clone() else {
             return Ok(None);
         };
-        let key = match at.repository {
-            Some(repository) if store.varies_by_repository(at.registry) => format!("{}/{repository}", at.registry),
-            _ => at.registry.to_owned(),
-        };
+        let key = credential_key(transport, at);
         if let Some(found) = lock(&self.credentials).get(&key) {
             return Ok(found.clone());
         }
@@ -495,6 +493,21 @@ impl Auth {
             lock(&self.challenges).insert(registry.to_owned(), bearer.clone());
         }
         Ok(bearer)
+    }
+}
+
+/// What credentials are looked up and remembered by: the registry, or the registry and repository where the
+/// credential store's answer depends on the repository (podman's namespace keys), so that one namespace's
+/// credentials never serve another's.
+fn credential_key(transport: &Transport, at: Context<'_>) -> String {
+    let varies = transport
+        .config()
+        .credential_store
+        .as_ref()
+        .is_some_and(|store| store.varies_by_repository(at.registry));
+    match at.repository {
+        Some(repository) if varies => format!("{}/{repository}", at.registry),
+        _ => at.registry.to_owned(),
     }
 }
 

@@ -13,6 +13,7 @@ mod check;
 mod config;
 mod fault;
 mod faults;
+mod hostile;
 mod open;
 mod resilience;
 mod tls;
