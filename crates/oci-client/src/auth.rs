@@ -50,7 +50,7 @@ pub(crate) const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 const REGISTRY_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The most challenges one request answers before giving up with [`ErrorKind::AuthLoop`].
-pub(crate) const MAX_AUTH_ROUNDS: u32 = 3;
+pub const MAX_AUTH_ROUNDS: u32 = 3;
 
 /// The auth state shared by every clone of a client.
 #[derive(Default)]
@@ -108,24 +108,32 @@ impl Auth {
         }
         let scopes = call_scopes(call)?;
         let mut sent = self.preauthorize(transport, call.at, &scopes, deadline).await?;
-        let mut rounds = 0;
+        let mut rounds = AuthRounds::default();
         loop {
             let response = transport
                 .send_with_retries(call, sent.header.as_ref(), deadline)
                 .await?;
-            if response.status() != StatusCode::UNAUTHORIZED {
-                return Ok(response);
-            }
-            if rounds == MAX_AUTH_ROUNDS {
-                lock(&self.looping).insert(registry.to_owned());
-                tracing::warn!(registry, "the registry's challenges did not settle: giving up on it");
-                return Err(auth_loop(call.at));
-            }
-            rounds += 1;
-            match self
-                .answer_challenge(transport, call.at, &scopes, &response, &sent, deadline)
-                .await?
-            {
+            let headers = www_authenticate(&response);
+            let step = rounds.next(response.status().as_u16(), &headers).map_err(|err| {
+                call.error(ErrorKind::Protocol)
+                    .with_status(response.status(), Vec::new())
+                    .with_source(err)
+                    .with_detail(format!("malformed WWW-Authenticate `{}`", quote(&headers.join(", "))))
+            })?;
+            let next = match step {
+                AuthStep::Answer if response.status() != StatusCode::UNAUTHORIZED => return Ok(response),
+                AuthStep::GiveUp => {
+                    lock(&self.looping).insert(registry.to_owned());
+                    tracing::warn!(registry, "the registry's challenges did not settle: giving up on it");
+                    return Err(auth_loop(call.at));
+                }
+                AuthStep::Challenge(challenge) => {
+                    self.answer_challenge(transport, call.at, &scopes, &challenge, &sent, deadline)
+                        .await?
+                }
+                _ => None,
+            };
+            match next {
                 Some(next) => sent = next,
                 None => {
                     let credentials = match sent.credentials {
@@ -173,13 +181,10 @@ impl Auth {
         transport: &Transport,
         at: Context<'_>,
         scopes: &ScopeSet,
-        response: &Response<Incoming>,
+        challenge: &Challenge,
         sent: &Sent,
         deadline: Instant,
     ) -> Result<Option<Sent>, Error> {
-        let Some(challenge) = read_challenge(at, response)? else {
-            return Ok(None);
-        };
         if *challenge.scheme() == AuthScheme::Basic {
             if sent.basic {
                 return Ok(None);
@@ -511,14 +516,65 @@ fn credential_key(transport: &Transport, at: Context<'_>) -> String {
     }
 }
 
-/// The preferred challenge of a `401`, `None` when it names none.
-fn read_challenge(at: Context<'_>, response: &Response<Incoming>) -> Result<Option<Challenge>, Error> {
-    let headers: Vec<&str> = response
+/// One request's challenge rounds as data: what a response means for the request, and the bound on how many
+/// challenges it answers ([`MAX_AUTH_ROUNDS`]). Pure, so that the bound is unit-tested and fuzzed.
+#[derive(Debug, Default)]
+pub struct AuthRounds {
+    answered: u32,
+}
+
+/// What to do with a response, from [`AuthRounds::next`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthStep {
+    /// The response is the answer: any status but `401`, or a `401` naming no challenge.
+    Answer,
+    /// Answer this challenge and send the request again.
+    Challenge(Challenge),
+    /// The registry challenged [`MAX_AUTH_ROUNDS`] times already: give up.
+    GiveUp,
+}
+
+impl AuthRounds {
+    /// What a response with `status` and these `WWW-Authenticate` values means for the request.
+    ///
+    /// # Errors
+    ///
+    /// A `401` whose `WWW-Authenticate` is not RFC 7235.
+    pub fn next(&mut self, status: u16, www_authenticate: &[&str]) -> Result<AuthStep, oci_auth::Error> {
+        if status != 401 || www_authenticate.is_empty() {
+            return Ok(AuthStep::Answer);
+        }
+        let challenges = Challenge::parse_headers(www_authenticate)?;
+        let Some(challenge) = Challenge::preferred(&challenges) else {
+            return Ok(AuthStep::Answer);
+        };
+        if self.answered >= MAX_AUTH_ROUNDS {
+            return Ok(AuthStep::GiveUp);
+        }
+        self.answered += 1;
+        Ok(AuthStep::Challenge(challenge.clone()))
+    }
+
+    /// How many challenges were answered so far.
+    pub fn answered(&self) -> u32 {
+        self.answered
+    }
+}
+
+/// The `WWW-Authenticate` values of a response that are text.
+fn www_authenticate(response: &Response<Incoming>) -> Vec<&str> {
+    response
         .headers()
         .get_all(header::WWW_AUTHENTICATE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .collect();
+        .collect()
+}
+
+/// The preferred challenge of a `401`, `None` when it names none.
+fn read_challenge(at: Context<'_>, response: &Response<Incoming>) -> Result<Option<Challenge>, Error> {
+    let headers = www_authenticate(response);
     if headers.is_empty() {
         return Ok(None);
     }
@@ -639,4 +695,32 @@ pub(crate) fn auth_error(at: Context<'_>, err: oci_auth::Error) -> Error {
         _ => ErrorKind::Protocol,
     };
     at.error(kind).with_source(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
+
+    #[test]
+    fn rounds_end_within_the_bound() {
+        let mut rounds = AuthRounds::default();
+        for _ in 0..MAX_AUTH_ROUNDS {
+            assert!(matches!(
+                rounds.next(401, &[r#"Basic realm="r""#]),
+                Ok(AuthStep::Challenge(_))
+            ));
+        }
+        assert!(matches!(
+            rounds.next(401, &[r#"Bearer realm="https://r/t""#]),
+            Ok(AuthStep::GiveUp)
+        ));
+        let mut rounds = AuthRounds::default();
+        assert!(matches!(
+            rounds.next(200, &[r#"Basic realm="r""#]),
+            Ok(AuthStep::Answer)
+        ));
+        assert!(matches!(rounds.next(401, &[]), Ok(AuthStep::Answer)));
+        assert!(rounds.next(401, &[",,,"]).is_err());
+        assert_eq!(rounds.answered(), 0);
+    }
 }

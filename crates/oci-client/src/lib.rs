@@ -118,6 +118,7 @@ pub use oci_ref::Reference;
 /// change in any release (as rustls's `internal` module).
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
     pub use crate::link::{
         IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page, resolve_against, same_origin,
     };
