@@ -34,9 +34,11 @@ impl Drop for Demo {
 }
 
 pub(crate) fn command(args: &[String]) -> Result {
-    if let Some(extra) = args.first() {
-        return Err(format!("`cargo xtask demo` takes no arguments (got `{extra}`)").into());
-    }
+    let keep = match args {
+        [] => false,
+        [flag] if flag == "--keep" => true,
+        _ => return Err(format!("`cargo xtask demo` takes only --keep (got `{}`)", args.join(" ")).into()),
+    };
     registry::ensure()?;
     let root = root();
     let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
@@ -54,8 +56,11 @@ pub(crate) fn command(args: &[String]) -> Result {
             "--",
             "serve",
         ])
-        .stdin(Stdio::piped())
+        .args(keep.then_some("--keep"))
+        .stdin(if keep { Stdio::null() } else { Stdio::piped() })
         .stdout(Stdio::piped());
+    // Its own process group, so that `kill -- -PGID` stops cargo, the example and the registry together.
+    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
     eprintln!("$ {}", show(&serve));
     let mut server = serve.spawn()?;
     let stdin = server.stdin.take();
@@ -90,14 +95,7 @@ pub(crate) fn command(args: &[String]) -> Result {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&root)
             .args(["run", "--quiet", "-p", "oci-check", "--", "update"])
-            .args([
-                "--insecure-registry",
-                host.as_str(),
-                "--platform",
-                "linux/amd64",
-                "-f",
-                list_arg.as_str(),
-            ])
+            .args(["--platform", "linux/amd64", "-f", list_arg.as_str()])
             .args(extra);
         println!(
             "$ {}",
@@ -112,8 +110,23 @@ pub(crate) fn command(args: &[String]) -> Result {
     println!("Moving the tags:\n\n{}", push("move")?);
     let after = update(&[])?;
     let json = update(&["--json"])?;
-    drop(demo);
-    println!("The registry is stopped.");
+    if keep {
+        let group = demo.server.id();
+        let list = list_path.display().to_string();
+        // Keep the registry and the list: the process group outlives xtask.
+        std::mem::forget(demo);
+        println!(
+            "The registry keeps running on {host} (process group {group}); try the README's tour on it:\n\n  \
+             oci-check update --platform linux/amd64 -f {list}\n  \
+             oci-check digest --platform linux/arm64 {host}/demo/multi:latest\n  \
+             oci-check manifest --platform linux/amd64 {host}/demo/multi:latest\n  \
+             oci-check tags {host}/demo/app\n\n\
+             Stop it with: kill -- -{group}\n"
+        );
+    } else {
+        drop(demo);
+        println!("The registry is stopped.");
+    }
     if (before, after, json) != (0, 10, 10) {
         return Err(
             format!("expected exit codes 0 before the move and 10 after it, got {before}, {after} and {json}").into(),

@@ -97,13 +97,18 @@ pub(crate) fn get(
         if not_found(&out) || not_found(&errors) {
             return Ok(None);
         }
-        // Stdout is never quoted: a confused helper may have printed a secret there.
+        // Neither stream is repeated: a confused helper may have printed a secret on either, and its text is not
+        // ours to put on a terminal. Say how to see it instead.
         let mut error = err(ErrorKind::HelperFailed {
             helper: name.into(),
             code: status.code(),
         });
         if !errors.trim().is_empty() {
-            error = error.with_detail(format!("stderr: {}", excerpt(&errors, 200)));
+            error = error.with_detail(format!(
+                "it wrote {} bytes to stderr, not repeated here: run `echo {} | docker-credential-{name} get` to see them",
+                errors.len(),
+                excerpt(server_url, 100)
+            ));
         }
         return Err(error);
     }

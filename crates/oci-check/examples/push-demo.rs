@@ -2,7 +2,8 @@
 //!
 //! `push-demo serve` starts the registry the tests use (oci-testkit's `Registry`: Debian's `docker-registry` on a
 //! free loopback port, plain HTTP, a temporary directory), prints its `HOST:PORT` on a line of its own, and keeps it
-//! running until its standard input is closed; then it stops the registry and removes its directory.
+//! running until its standard input is closed; then it stops the registry and removes its directory. `push-demo serve
+//! --keep` keeps it running until the process is killed (`cargo xtask demo --keep` says how).
 //!
 //! `push-demo HOST:PORT setup` pushes a single-arch image, a multi-arch index and an image left unpinned, and
 //! prints the list `oci-check update -f` reads, with the digests in use. `push-demo HOST:PORT move` then moves the
@@ -23,9 +24,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [serve] if serve == "serve" => serve_until_stdin_closes(),
+        [serve, keep] if serve == "serve" && keep == "--keep" => serve_until_killed(),
         [host, step] => push_step(host, step),
         _ => {
-            eprintln!("usage: push-demo serve | push-demo HOST:PORT setup|move");
+            eprintln!("usage: push-demo serve [--keep] | push-demo HOST:PORT setup|move");
             return ExitCode::from(2);
         }
     };
@@ -47,6 +49,18 @@ fn serve_until_stdin_closes() -> Result<(), Box<dyn Error>> {
     std::io::stdin().lock().read_to_end(&mut Vec::new())?;
     drop(registry);
     Ok(())
+}
+
+/// Runs the registry until this process is killed (with its process group, which takes the registry too).
+fn serve_until_killed() -> Result<(), Box<dyn Error>> {
+    let registry = Registry::open();
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", registry.host())?;
+    stdout.flush()?;
+    drop(stdout);
+    loop {
+        std::thread::park();
+    }
 }
 
 fn push_step(host: &str, step: &str) -> Result<(), Box<dyn Error>> {
