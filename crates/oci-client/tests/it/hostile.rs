@@ -42,6 +42,21 @@ fn basic_sent(request: &Request) -> bool {
         .is_some_and(|value| value.starts_with("Basic "))
 }
 
+/// An error's `Display` says its own layer only: no cause of its `source()` chain is repeated in it.
+fn layer_only(err: &oci_client::Error) {
+    let shown = err.to_string();
+    let mut next = std::error::Error::source(err);
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        assert!(
+            !shown.contains(&cause_text),
+            "`{shown}` repeats its source `{cause_text}`"
+        );
+        next = cause.source();
+    }
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+}
+
 fn client(server: &FaultServer, options: RegistryOptions) -> Client {
     Client::builder()
         .registry(&server.host(), options.transport(Transport::Http))
@@ -78,6 +93,7 @@ async fn item_1_an_endless_401_loop_ends_after_three_rounds_and_fails_the_regist
     let err = bounded(client.manifest_digest(&location(&server, "a")))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::AuthLoop, "{err}");
     let requests = server.requests();
     let passwords = requests.iter().filter(|r| basic_sent(r)).count();
@@ -88,6 +104,7 @@ async fn item_1_an_endless_401_loop_ends_after_three_rounds_and_fails_the_regist
     let err = bounded(client.manifest_digest(&location(&server, "b")))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::AuthLoop);
     assert_eq!(server.requests().len(), requests.len());
 }
@@ -191,6 +208,7 @@ async fn item_3_a_realm_whose_name_resolves_to_a_metadata_address_gets_nothing()
         let err = bounded(client.manifest_digest(&location(&server, "a")))
             .await
             .unwrap_err();
+        layer_only(&err);
         assert_eq!(err.kind(), ErrorKind::ForbiddenAddress, "{name}: {err:#}");
         assert!(format!("{err:#}").contains(address), "{err:#}");
     }
@@ -224,6 +242,7 @@ async fn item_4_an_insecure_loopback_registry_sends_no_clear_text_to_another_hos
         let err = bounded(client.manifest_digest(&location(&registry, "a")))
             .await
             .unwrap_err();
+        layer_only(&err);
         assert_eq!(err.kind(), ErrorKind::InsecureTransport, "{name}: {err:#}");
     }
     assert!(realm_server.requests().is_empty(), "{:?}", realm_server.request_lines());
@@ -253,6 +272,7 @@ async fn item_4_podman_credentials_for_one_namespace_stay_in_it() {
     let err = bounded(client.manifest_digest(&location(&server, "team-b/app")))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
     assert_eq!(err.credentials_sent(), Some(None), "nothing was sent for team-b");
     for request in server.requests() {
@@ -281,6 +301,7 @@ async fn item_5_a_registry_with_endless_tags_stops_at_the_cap() {
     let err = bounded(client.tags_each(&repository, |page| seen += page.len()))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
     assert_eq!(seen, MAX_TAGS, "every tag up to the cap was given, none past it");
     assert!(server.requests().len() <= MAX_TAGS / 1000 + 1);
@@ -303,6 +324,7 @@ async fn item_7_a_retry_after_past_the_deadline_is_not_waited_for() {
     let err = bounded(client.manifest_digest(&location(&server, "a")))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
     assert_eq!(server.requests().len(), 1, "no retry: the wait would pass the deadline");
 
@@ -316,5 +338,56 @@ async fn item_7_a_retry_after_past_the_deadline_is_not_waited_for() {
     let err = bounded(forever.manifest_digest(&location(&server, "a")))
         .await
         .unwrap_err();
+    layer_only(&err);
     assert_eq!(err.kind(), ErrorKind::TooManyRequests);
+}
+
+#[tokio::test]
+async fn no_error_display_repeats_its_source() {
+    // A closed port (connect error with an io source), a server speaking garbage (an HTTP parse error), a
+    // manifest that lies about its digest (a verifier mismatch), a token server answering nonsense (a JSON error).
+    let closed = std::net::TcpListener::bind((LOCAL, 0)).unwrap().local_addr().unwrap();
+    let plain = Client::builder()
+        .registry(&closed.to_string(), RegistryOptions::new().transport(Transport::Http))
+        .retry_policy(oci_client::RetryPolicy::never())
+        .build()
+        .unwrap();
+    let repository = Repository::new(&closed.to_string(), "a").unwrap();
+    let err = bounded(plain.manifest_digest(&repository.tag("v1").unwrap()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    layer_only(&err);
+
+    let garbage = FaultServer::with_handler(LOCAL, |_, _| Reply::Raw(b"SPEAK FRIEND\r\n\r\n".to_vec()));
+    let err = bounded(client(&garbage, RegistryOptions::new()).manifest_digest(&location(&garbage, "a")))
+        .await
+        .unwrap_err();
+    layer_only(&err);
+
+    let liar = FaultServer::with_handler(LOCAL, |_, _| {
+        Reply::response(200, &[("Content-Type", OCI)], b"{\"schemaVersion\":2}")
+    });
+    let digest = Digest::sha256(MANIFEST);
+    let by_digest = Repository::new(&liar.host(), "a").unwrap().digest(digest);
+    let err = bounded(client(&liar, RegistryOptions::new()).manifest(&by_digest))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch);
+    assert!(std::error::Error::source(&err).is_some());
+    layer_only(&err);
+
+    let nonsense = FaultServer::with_handler(LOCAL, |request, _| {
+        if request.path().starts_with("/token") {
+            return Reply::response(200, &[("Content-Type", "application/json")], b"{not json");
+        }
+        let realm = format!("http://{}/token", request.header("host").unwrap_or_default());
+        challenge(&format!(r#"Bearer realm="{realm}",service="s""#))
+    });
+    let err = bounded(client(&nonsense, RegistryOptions::new()).manifest_digest(&location(&nonsense, "a")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(std::error::Error::source(&err).is_some());
+    layer_only(&err);
 }
