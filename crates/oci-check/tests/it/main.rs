@@ -8,6 +8,8 @@
 
 mod auth;
 mod defaults;
+// Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
+mod hostile;
 mod reference;
 mod subcommands;
 mod update;
