@@ -8,6 +8,8 @@
 
 mod auth;
 mod defaults;
+// Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
+mod hostile;
 mod reference;
 mod subcommands;
 mod update;
@@ -56,7 +58,11 @@ fn oci_check_env(args: &[&str], stdin: impl AsRef<[u8]>, env: &[(&str, &str)]) -
     let input = stdin.as_ref().to_vec();
     let writer = std::thread::spawn(move || pipe.write_all(&input));
     let output = child.wait_with_output().expect("oci-check finishes");
-    writer.join().expect("writer thread").expect("stdin written");
+    // A command may exit before reading its input (a usage error found first): a closed pipe is not a failure.
+    match writer.join().expect("writer thread") {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin not written: {err}"),
+        _ => {}
+    }
     Outcome {
         code: output.status.code().expect("oci-check exits rather than being killed"),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
