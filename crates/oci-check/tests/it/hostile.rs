@@ -124,16 +124,21 @@ fn username_without_a_registry_is_refused_when_images_are_on_two_registries_and_
     assert!(!other.requests().is_empty(), "the other image was checked");
 }
 
-#[test]
-fn tags_with_terminal_escapes_newlines_and_bidi_controls_are_printed_escaped_one_per_line() {
-    let body = r#"{"name":"demo","tags":["ok","\u001b[2J\u001b[31mFAKE","line\nforged","\u202eevil"]}"#;
+/// `oci-check tags` of `demo` on a registry whose one tag page is `body`.
+fn tags_of(body: String) -> Outcome {
     let server = FaultServer::with_handler(LOCAL, move |request, _| match request.path() {
         "/v2/" => Reply::status(200),
         "/v2/demo/tags/list" => Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes()),
         _ => Reply::status(404),
     });
     let host = server.host();
-    let out = oci_check(&["tags", "--insecure-registry", &host, &format!("{host}/demo")], "");
+    oci_check(&["tags", "--insecure-registry", &host, &format!("{host}/demo")], "")
+}
+
+#[test]
+fn tags_with_terminal_escapes_newlines_and_bidi_controls_are_printed_escaped_one_per_line() {
+    let body = r#"{"name":"demo","tags":["ok","\u001b[2J\u001b[31mFAKE","line\nforged","\u202eevil"]}"#;
+    let out = tags_of(body.to_owned());
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout.lines().count(), 4, "{:?}", out.stdout);
     assert_printable("stdout", &out.stdout);
@@ -201,13 +206,7 @@ fn a_huge_tag_is_cut_and_a_huge_page_is_refused() {
     // 3 MB: within the page limit, so it is listed, and printed cut.
     let huge = "x".repeat(3_000_000);
     let body = format!(r#"{{"name":"demo","tags":["ok","{huge}","end"]}}"#);
-    let server = FaultServer::with_handler(LOCAL, move |request, _| match request.path() {
-        "/v2/" => Reply::status(200),
-        "/v2/demo/tags/list" => Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes()),
-        _ => Reply::status(404),
-    });
-    let host = server.host();
-    let out = oci_check(&["tags", "--insecure-registry", &host, &format!("{host}/demo")], "");
+    let out = tags_of(body);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.len() < 1024, "{} bytes on stdout", out.stdout.len());
     let lines: Vec<&str> = out.stdout.lines().collect();
@@ -222,13 +221,7 @@ fn a_huge_tag_is_cut_and_a_huge_page_is_refused() {
     // 20 MB: past the page limit, refused without printing it anywhere.
     let huge = "y".repeat(20_000_000);
     let body = format!(r#"{{"name":"demo","tags":["{huge}"]}}"#);
-    let server = FaultServer::with_handler(LOCAL, move |request, _| match request.path() {
-        "/v2/" => Reply::status(200),
-        "/v2/demo/tags/list" => Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes()),
-        _ => Reply::status(404),
-    });
-    let host = server.host();
-    let out = oci_check(&["tags", "--insecure-registry", &host, &format!("{host}/demo")], "");
+    let out = tags_of(body);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.len() < 1024, "{} bytes on stdout", out.stdout.len());
     assert!(out.stderr.len() < 4096, "{} bytes on stderr", out.stderr.len());

@@ -58,11 +58,35 @@ fn layer_only(err: &oci_client::Error) {
 }
 
 fn client(server: &FaultServer, options: RegistryOptions) -> Client {
+    builder(server, options).build().unwrap()
+}
+
+/// A builder for a plain-HTTP client of `server` with `options` and a 5 s timeout, for tests to add to.
+fn builder(server: &FaultServer, options: RegistryOptions) -> oci_client::ClientBuilder {
     Client::builder()
         .registry(&server.host(), options.transport(Transport::Http))
         .request_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
+}
+
+/// A registry whose every answer is a Bearer challenge naming `realm`.
+fn bearer_to(realm: String) -> FaultServer {
+    FaultServer::with_handler(LOCAL, move |_, _| {
+        challenge(&format!(r#"Bearer realm="{realm}",service="s""#))
+    })
+}
+
+/// The error of `client`'s `HEAD` of `a:v1` on `server`, checked to say its own layer only.
+async fn fails(client: &Client, server: &FaultServer) -> oci_client::Error {
+    let err = bounded(client.manifest_digest(&location(server, "a")))
+        .await
+        .unwrap_err();
+    layer_only(&err);
+    err
+}
+
+/// Options with the password `secret` for user `u`.
+fn with_password() -> RegistryOptions {
+    RegistryOptions::new().credentials(Credentials::new("u", "secret"))
 }
 
 fn location(server: &FaultServer, repository: &str) -> oci_client::ManifestLocation {
@@ -190,25 +214,12 @@ async fn item_3_a_realm_whose_name_resolves_to_a_metadata_address_gets_nothing()
         ("link-local.test", "fe80::1"),
         ("unspecified.test", "0.0.0.0"),
     ] {
-        let realm = format!("https://{name}/token");
-        let server = FaultServer::with_handler(LOCAL, move |_, _| {
-            challenge(&format!(r#"Bearer realm="{realm}",service="s""#))
-        });
-        let client = Client::builder()
-            .registry(
-                &server.host(),
-                RegistryOptions::new()
-                    .transport(Transport::Http)
-                    .credentials(Credentials::new("u", "secret")),
-            )
+        let server = bearer_to(format!("https://{name}/token"));
+        let client = builder(&server, with_password())
             .resolve(name, address.parse::<IpAddr>().unwrap())
-            .request_timeout(Duration::from_secs(5))
             .build()
             .unwrap();
-        let err = bounded(client.manifest_digest(&location(&server, "a")))
-            .await
-            .unwrap_err();
-        layer_only(&err);
+        let err = fails(&client, &server).await;
         assert_eq!(err.kind(), ErrorKind::ForbiddenAddress, "{name}: {err:#}");
         assert!(format!("{err:#}").contains(address), "{err:#}");
     }
@@ -223,26 +234,12 @@ async fn item_4_an_insecure_loopback_registry_sends_no_clear_text_to_another_hos
     });
     let port = realm_server.host().rsplit_once(':').unwrap().1.to_owned();
     for name in ["realm.example", "evil.localhost"] {
-        let realm = format!("http://{name}:{port}/token");
-        let registry = FaultServer::with_handler(LOCAL, move |_, _| {
-            challenge(&format!(r#"Bearer realm="{realm}",service="s""#))
-        });
-        let client = Client::builder()
-            .registry(
-                &registry.host(),
-                RegistryOptions::new()
-                    .transport(Transport::Http)
-                    .insecure()
-                    .credentials(Credentials::new("u", "secret")),
-            )
+        let registry = bearer_to(format!("http://{name}:{port}/token"));
+        let client = builder(&registry, with_password().insecure())
             .resolve(name, IpAddr::V4(OTHER_HOST))
-            .request_timeout(Duration::from_secs(5))
             .build()
             .unwrap();
-        let err = bounded(client.manifest_digest(&location(&registry, "a")))
-            .await
-            .unwrap_err();
-        layer_only(&err);
+        let err = fails(&client, &registry).await;
         assert_eq!(err.kind(), ErrorKind::InsecureTransport, "{name}: {err:#}");
     }
     assert!(realm_server.requests().is_empty(), "{:?}", realm_server.request_lines());
@@ -260,10 +257,8 @@ async fn item_4_podman_credentials_for_one_namespace_stay_in_it() {
     let auth = oci_testkit::base64(b"team-a-user:team-a-secret");
     let file = AuthFile::parse(&format!(r#"{{"auths":{{"{host}/team-a":{{"auth":"{auth}"}}}}}}"#)).unwrap();
     let store = CredentialStore::new().with_podman_auth(file);
-    let client = Client::builder()
-        .registry(&host, RegistryOptions::new().transport(Transport::Http))
+    let client = builder(&server, RegistryOptions::new())
         .credential_store(store)
-        .request_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     bounded(client.manifest_digest(&location(&server, "team-a/app")))
@@ -316,8 +311,7 @@ async fn item_7_a_retry_after_past_the_deadline_is_not_waited_for() {
             br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#,
         )
     });
-    let client = Client::builder()
-        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+    let client = builder(&server, RegistryOptions::new())
         .request_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
@@ -329,8 +323,7 @@ async fn item_7_a_retry_after_past_the_deadline_is_not_waited_for() {
     assert_eq!(server.requests().len(), 1, "no retry: the wait would pass the deadline");
 
     // A timeout too large for the clock is no panic.
-    let forever = Client::builder()
-        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+    let forever = builder(&server, RegistryOptions::new())
         .request_timeout(Duration::MAX)
         .retry_policy(oci_client::RetryPolicy::never())
         .build()
