@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The longest part of an input that an error message quotes.
-const QUOTE_LIMIT: usize = 120;
+const QUOTE_LIMIT: usize = 100;
 
 /// Something this crate refused or could not do.
 ///
