@@ -11,8 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(text) else { return };
     let now = UNIX_EPOCH + Duration::from_secs(u64::from(seed) * 86_400 * 365);
     let delay = parse_retry_after(text, now);
-    if let Ok(seconds) = text.trim().parse::<u64>() {
-        assert_eq!(delay, Some(Duration::from_secs(seconds)));
+    // delay-seconds is 1*DIGIT (RFC 9110): `+0` is not one, though Rust's u64 parser takes it.
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(seconds) = trimmed.parse::<u64>() {
+            assert_eq!(delay, Some(Duration::from_secs(seconds)));
+        }
     }
     if let Some(date) = parse_http_date(text) {
         // A date after `now` is a delay to it; one before is no wait.
