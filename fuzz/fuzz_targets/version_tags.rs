@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(current.to_string(), current.as_str());
     let shape: Shape = current.shape().to_string().parse().expect("a tag's shape parses");
     assert_eq!(&shape, current.shape());
-    assert_eq!(shape.numbers(), current.numbers().len());
+    assert_eq!(shape.number_count(), current.numbers().len());
 
     let newer = newer_candidates(&current, tags.iter().copied(), &policy);
     assert_eq!(newer.candidates().len() + newer.skipped().len(), tags.len());

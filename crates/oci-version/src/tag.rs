@@ -289,7 +289,7 @@ impl Shape {
     }
 
     /// How many numbers a tag of this shape has.
-    pub fn numbers(&self) -> usize {
+    pub fn number_count(&self) -> usize {
         self.0.bytes().filter(|&b| b == b'#').count()
     }
 }
@@ -457,7 +457,7 @@ mod tests {
     fn numbers_keep_leading_zeros() {
         let tag = Tag::parse("2026-08-028").unwrap();
         assert_eq!(tag.numbers().collect::<Vec<_>>(), ["2026", "08", "028"]);
-        assert_eq!(tag.shape().numbers(), 3);
+        assert_eq!(tag.shape().number_count(), 3);
     }
 
     #[test]

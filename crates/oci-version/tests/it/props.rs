@@ -136,7 +136,7 @@ proptest! {
         let other = Tag::parse(&changed).unwrap();
         prop_assert_eq!(tag.shape(), other.shape());
         prop_assert!(tag.compare(&other).is_some());
-        prop_assert_eq!(tag.numbers().len(), tag.shape().numbers());
+        prop_assert_eq!(tag.numbers().len(), tag.shape().number_count());
     }
 
     #[test]
@@ -165,7 +165,7 @@ proptest! {
         prop_assert_eq!(&tag.to_string(), &text);
         let shape: Shape = tag.shape().to_string().parse().unwrap();
         prop_assert_eq!(&shape, tag.shape());
-        prop_assert_eq!(shape.numbers(), tag.numbers().len());
+        prop_assert_eq!(shape.number_count(), tag.numbers().len());
     }
 
     #[test]
