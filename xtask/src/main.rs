@@ -49,6 +49,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("oci-ref", NO_IO),
     ("oci-manifest", NO_IO),
     ("oci-auth", NO_IO),
+    ("oci-version", NO_IO),
     ("oci-client", &[]),
     ("oci-testkit", &[]),
     ("oci-check", &[]),
