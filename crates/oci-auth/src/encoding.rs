@@ -79,7 +79,7 @@ pub(crate) fn percent_encode(input: &str) -> String {
 }
 
 /// Parses an RFC 3339 timestamp (`2024-05-01T12:00:00Z`, fractions and offsets allowed).
-pub(crate) fn parse_rfc3339(input: &str) -> Option<SystemTime> {
+pub fn parse_rfc3339(input: &str) -> Option<SystemTime> {
     let b = input.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
         return None;

@@ -86,3 +86,10 @@ pub use secret::Secret;
 pub use token::{
     DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
 };
+
+/// Helpers public for the crates above this one (`oci-client` reads dates with them), **not** part of the stable
+/// interface: they may change in any release.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::encoding::parse_rfc3339;
+}

@@ -90,6 +90,7 @@ mod connector;
 mod error;
 mod link;
 mod location;
+mod newer;
 mod ratelimit;
 mod retry;
 mod tags;
@@ -103,6 +104,9 @@ pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
+pub use newer::{
+    MAX_CONFIRMATIONS, NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion, ROLLING_PER_SHAPE,
+};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;
 pub use tags::MAX_TAGS;
@@ -113,6 +117,7 @@ pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdic
 pub use oci_digest::Digest;
 pub use oci_manifest::Platform;
 pub use oci_ref::Reference;
+pub use oci_version::{Glob, Jump, Policy};
 
 /// Wire helpers public only for this crate's tests and fuzz targets: **not** part of the stable interface, and may
 /// change in any release (as rustls's `internal` module).

@@ -266,8 +266,7 @@ impl NewerSearch {
     /// [`ErrorKind::Protocol`] when the rules still need something.
     pub fn finish(self) -> Result<NewerCheck, Error> {
         if self.need != NewerNeed::Done {
-            return Err(Error::new(ErrorKind::Protocol)
-                .with_detail(format!("the search still needs {:?}", self.need)));
+            return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the search still needs {:?}", self.need)));
         }
         Ok(self.check)
     }
@@ -512,4 +511,256 @@ fn missing_is_none<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
 /// An RFC 3339 date-time as a time, `None` when it is not one.
 fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     oci_auth::internal::parse_rfc3339(text)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules through the state machine alone, against a scripted repository.
+
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    const IMAGE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    /// A repository: tags naming manifests, manifests and configs by digest.
+    #[derive(Default)]
+    struct Repo {
+        tags: HashMap<String, Digest>,
+        manifests: HashMap<Digest, oci_manifest::Manifest>,
+        configs: HashMap<Digest, ImageConfig>,
+    }
+
+    impl Repo {
+        /// An image for `platform` created at `created` (or undated), returned by digest.
+        fn image(&mut self, platform: &str, created: Option<&str>) -> Digest {
+            let platform: Platform = platform.parse().unwrap();
+            let mut config = ImageConfig::new(&platform).with_label("n", self.manifests.len().to_string());
+            if let Some(created) = created {
+                config = config.with_created(created);
+            }
+            let config_bytes = serde_json::to_vec(&config).unwrap();
+            let config_digest = Digest::sha256(&config_bytes);
+            self.configs
+                .insert(config_digest.clone(), ImageConfig::parse(&config_bytes).unwrap());
+            let json = format!(
+                r#"{{"schemaVersion":2,"mediaType":"{IMAGE}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[]}}"#,
+                config_bytes.len()
+            );
+            let manifest = oci_manifest::Manifest::parse(json.as_bytes(), Some(IMAGE)).unwrap();
+            let digest = manifest.digest().clone();
+            self.manifests.insert(digest.clone(), manifest);
+            digest
+        }
+
+        /// An index of `(platform, image)`.
+        fn index(&mut self, entries: &[(&str, &Digest)]) -> Digest {
+            let manifests: Vec<String> = entries
+                .iter()
+                .map(|(platform, digest)| {
+                    let (os, arch) = platform.split_once('/').unwrap();
+                    format!(r#"{{"mediaType":"{IMAGE}","digest":"{digest}","size":1,"platform":{{"os":"{os}","architecture":"{arch}"}}}}"#)
+                })
+                .collect();
+            let json = format!(
+                r#"{{"schemaVersion":2,"mediaType":"{INDEX}","manifests":[{}]}}"#,
+                manifests.join(",")
+            );
+            let manifest = oci_manifest::Manifest::parse(json.as_bytes(), Some(INDEX)).unwrap();
+            let digest = manifest.digest().clone();
+            self.manifests.insert(digest.clone(), manifest);
+            digest
+        }
+
+        fn tag(&mut self, tag: &str, digest: &Digest) {
+            self.tags.insert(tag.to_owned(), digest.clone());
+        }
+
+        /// Runs the search for `current` (with the digest in use) on `platform`: the answer and how many
+        /// manifest and config requests it made.
+        fn search(
+            &self,
+            current: &str,
+            in_use: Option<&Digest>,
+            platform: &str,
+            policy: Policy,
+        ) -> (NewerCheck, usize) {
+            let reference = Reference::parse_normalized(&format!("registry.example/app:{current}")).unwrap();
+            let request = NewerRequest::new(reference, in_use.cloned(), platform.parse().unwrap(), policy);
+            let mut search = NewerSearch::new(&request).unwrap();
+            let tags: Vec<String> = self.tags.keys().cloned().collect();
+            let mut requests = 0;
+            loop {
+                let need = search.need().clone();
+                if !matches!(need, NewerNeed::Tags | NewerNeed::Done) {
+                    requests += 1;
+                }
+                let manifest_of = |digest: Option<&Digest>| digest.and_then(|d| self.manifests.get(d));
+                match need {
+                    NewerNeed::Tags => search.answer(NewerAnswer::Tags(&tags)),
+                    NewerNeed::TagHead(tag) => match self.tags.get(&tag) {
+                        Some(digest) => search.answer(NewerAnswer::Head(digest)),
+                        None => search.answer(NewerAnswer::Missing),
+                    },
+                    NewerNeed::TagManifest(tag) => match manifest_of(self.tags.get(&tag)) {
+                        Some(manifest) => search.answer(NewerAnswer::Manifest(manifest)),
+                        None => search.answer(NewerAnswer::Missing),
+                    },
+                    NewerNeed::Manifest(digest) => match manifest_of(Some(&digest)) {
+                        Some(manifest) => search.answer(NewerAnswer::Manifest(manifest)),
+                        None => search.answer(NewerAnswer::Missing),
+                    },
+                    NewerNeed::Config(digest) => match self.configs.get(&digest) {
+                        Some(config) => search.answer(NewerAnswer::Config(config)),
+                        None => search.answer(NewerAnswer::Missing),
+                    },
+                    _ => return (search.finish().unwrap(), requests),
+                }
+                .unwrap();
+            }
+        }
+    }
+
+    fn newer(check: &NewerCheck) -> Option<(&str, Jump)> {
+        check.newer().map(|newer| (newer.tag(), newer.jump()))
+    }
+
+    #[test]
+    fn the_newest_confirmed_candidate_wins() {
+        let mut repo = Repo::default();
+        let old = repo.image("linux/amd64", Some("2024-01-01T00:00:00Z"));
+        let new = repo.image("linux/amd64", Some("2024-06-01T00:00:00Z"));
+        let newest = repo.image("linux/amd64", Some("2024-09-01T00:00:00Z"));
+        repo.tag("1.27.3", &old);
+        repo.tag("1.27.4", &new);
+        repo.tag("1.28.0", &newest);
+        repo.tag("1.28.0-alpine", &newest);
+        repo.tag("latest", &newest);
+        let (check, requests) = repo.search("1.27.3", Some(&old), "linux/amd64", Policy::new());
+        assert_eq!(newer(&check), Some(("1.28.0", Jump::Minor)));
+        assert_eq!(check.newer().unwrap().digest(), &newest);
+        assert_eq!(check.newer().unwrap().created(), Some("2024-09-01T00:00:00Z"));
+        assert_eq!(
+            requests, 4,
+            "the image in use (manifest, config), the newest candidate (manifest, config)"
+        );
+        assert!(!check.is_rolling());
+
+        let capped = Policy::new().with_max_jump(Jump::Patch);
+        let (check, _) = repo.search("1.27.3", Some(&old), "linux/amd64", capped);
+        assert_eq!(newer(&check), Some(("1.27.4", Jump::Patch)));
+    }
+
+    #[test]
+    fn an_older_image_under_a_higher_number_is_skipped() {
+        // The calver trap and the fat finger: a higher number whose image is older than the one in use.
+        let mut repo = Repo::default();
+        let in_use = repo.image("linux/amd64", Some("2024-05-01T00:00:00Z"));
+        let calver = repo.image("linux/amd64", Some("2021-12-16T00:00:00Z"));
+        let patch = repo.image("linux/amd64", Some("2024-06-01T00:00:00Z"));
+        repo.tag("10.10.7", &in_use);
+        repo.tag("2021.12.16", &calver);
+        repo.tag("10.10.8", &patch);
+        let (check, _) = repo.search("10.10.7", Some(&in_use), "linux/amd64", Policy::new());
+        assert_eq!(newer(&check), Some(("10.10.8", Jump::Patch)));
+        assert_eq!(check.skipped().len(), 1);
+        assert_eq!(check.skipped()[0].0, "2021.12.16");
+        assert!(
+            check.skipped()[0].1.contains("older than the one in use"),
+            "{:?}",
+            check.skipped()
+        );
+    }
+
+    #[test]
+    fn a_newer_tag_without_the_platforms_image_is_skipped() {
+        let mut repo = Repo::default();
+        let amd_old = repo.image("linux/amd64", Some("2024-01-01T00:00:00Z"));
+        let arm_old = repo.image("linux/arm64", Some("2024-01-01T00:00:00Z"));
+        let amd_new = repo.image("linux/amd64", Some("2024-06-01T00:00:00Z"));
+        let arm_mid = repo.image("linux/arm64", Some("2024-03-01T00:00:00Z"));
+        let old = repo.index(&[("linux/amd64", &amd_old), ("linux/arm64", &arm_old)]);
+        let staggered = repo.index(&[("linux/amd64", &amd_new)]);
+        let both = repo.index(&[("linux/amd64", &amd_old), ("linux/arm64", &arm_mid)]);
+        repo.tag("1.0.0", &old);
+        repo.tag("1.2.0", &staggered);
+        repo.tag("1.1.0", &both);
+        let (check, _) = repo.search("1.0.0", Some(&old), "linux/amd64", Policy::new());
+        assert_eq!(newer(&check), Some(("1.2.0", Jump::Minor)));
+        assert_eq!(check.newer().unwrap().digest(), &amd_new);
+        let (check, _) = repo.search("1.0.0", Some(&old), "linux/arm64", Policy::new());
+        assert_eq!(newer(&check), Some(("1.1.0", Jump::Minor)));
+        assert_eq!(check.skipped()[0].0, "1.2.0");
+        assert!(
+            check.skipped()[0].1.contains("no linux/arm64 image"),
+            "{:?}",
+            check.skipped()
+        );
+    }
+
+    #[test]
+    fn undated_images_hold_but_say_so_and_nothing_newer_is_none() {
+        let mut repo = Repo::default();
+        let in_use = repo.image("linux/amd64", None);
+        let next = repo.image("linux/amd64", Some("2024-06-01T00:00:00Z"));
+        repo.tag("2.5.0p13", &in_use);
+        repo.tag("2.5.0p14", &next);
+        let (check, _) = repo.search("2.5.0p13", Some(&in_use), "linux/amd64", Policy::new());
+        assert_eq!(newer(&check), Some(("2.5.0p14", Jump::Build)));
+        assert_eq!(check.note(), Some("the images' creation dates could not be compared"));
+        let (check, requests) = repo.search("2.5.0p14", None, "linux/amd64", Policy::new());
+        assert_eq!((check.newer(), requests), (None, 0));
+    }
+
+    #[test]
+    fn at_most_three_candidates_are_confirmed() {
+        let mut repo = Repo::default();
+        let in_use = repo.image("linux/amd64", Some("2024-05-01T00:00:00Z"));
+        let older = repo.image("linux/amd64", Some("2020-01-01T00:00:00Z"));
+        repo.tag("1.0.0", &in_use);
+        for minor in 1..=5 {
+            repo.tag(&format!("1.{minor}.0"), &older);
+        }
+        let (check, requests) = repo.search("1.0.0", Some(&in_use), "linux/amd64", Policy::new());
+        assert_eq!(check.newer(), None);
+        assert_eq!(check.skipped().len(), MAX_CONFIRMATIONS);
+        assert_eq!(requests, 2 + 2 * MAX_CONFIRMATIONS);
+        assert!(check.note().unwrap().contains("not confirmed"), "{:?}", check.note());
+    }
+
+    #[test]
+    fn a_rolling_tag_names_the_versions_with_its_digest() {
+        let mut repo = Repo::default();
+        let new = repo.image("linux/amd64", None);
+        let old = repo.image("linux/amd64", None);
+        repo.tag("latest", &new);
+        repo.tag("1.27.3", &new);
+        repo.tag("1.27", &new);
+        repo.tag("1.27.2", &old);
+        repo.tag("1.27.3-alpine", &old);
+        let (check, requests) = repo.search("latest", None, "linux/amd64", Policy::new());
+        assert!(check.is_rolling());
+        let mut same = check.same_as().to_vec();
+        same.sort();
+        assert_eq!(same, ["1.27", "1.27.3"]);
+        assert_eq!(check.newer(), None);
+        assert!(requests <= 1 + 3 * ROLLING_PER_SHAPE, "{requests} HEADs");
+        let (check, _) = repo.search("1.27", None, "linux/amd64", Policy::new());
+        assert!(check.is_rolling());
+        assert_eq!(check.same_as(), ["1.27.3"]);
+    }
+
+    #[test]
+    fn answers_that_do_not_fit_are_refused() {
+        let reference = Reference::parse_normalized("registry.example/app:1.0").unwrap();
+        let request = NewerRequest::new(reference, None, Platform::host(), Policy::new());
+        let mut search = NewerSearch::new(&request).unwrap();
+        assert_eq!(
+            search.answer(NewerAnswer::Missing).unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
+        let search = NewerSearch::new(&request).unwrap();
+        assert_eq!(search.finish().unwrap_err().kind(), ErrorKind::Protocol);
+    }
 }
