@@ -22,6 +22,7 @@ mod reference;
 mod registry;
 mod tags;
 mod update;
+mod versions;
 
 /// Command-line tools for OCI and Docker registries.
 #[derive(Debug, Parser)]
@@ -68,6 +69,12 @@ enum Command {
     ///
     /// Exits with 1 when the tags could not be listed.
     Tags(tags::Args),
+    /// Show a repository's version tags by shape, newest first: the tag in use, the newer version `update --newer`
+    /// would pick (confirmed on the registry: an image for the platform, not older than the one in use), and why
+    /// the other tags were skipped.
+    ///
+    /// Exits with 1 when the tags could not be listed.
+    Versions(versions::Args),
     /// Parse image references exactly as Docker does and show their parts.
     ///
     /// Reads one reference per line from standard input when none are given. Each is read as
@@ -156,6 +163,7 @@ fn main() -> ExitCode {
         Command::Digest(args) => digest::run(&args, output),
         Command::Manifest(args) => manifest::run(&args, output),
         Command::Tags(args) => tags::run(&args, output),
+        Command::Versions(args) => versions::run(&args, output),
         Command::Ref(args) => reference::run(&args),
     }
 }

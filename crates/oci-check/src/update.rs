@@ -7,7 +7,9 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oci_client::{CheckOptions, Digest, Platform, RateLimit, UpdateCheck};
+use oci_client::{
+    CheckOptions, Digest, Glob, Jump, NewerCheck, NewerRequest, Platform, Policy, RateLimit, UpdateCheck,
+};
 use serde::Serialize;
 
 use crate::failure::Failure;
@@ -35,7 +37,39 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    versions: VersionArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
+}
+
+/// Which newer versions count, for `update --newer` and `versions`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct VersionArgs {
+    /// Also look for a newer version tag of the tag in use (of the same shape: `1.27.3-alpine` moves to
+    /// `1.28.0-alpine`), at most a CAP jump away (`patch`, `minor` or `major`, the default), confirmed on the
+    /// registry: an image for the platform, not older than the one in use. A newer version counts as an update.
+    #[arg(long, value_name = "CAP", num_args = 0..=1, default_missing_value = "major", help_heading = "Versions")]
+    pub(crate) newer: Option<Jump>,
+    /// Only propose tags matching GLOB (`*`, `?`, `[...]`; repeatable).
+    #[arg(long, value_name = "GLOB", help_heading = "Versions")]
+    include: Vec<Glob>,
+    /// Never propose tags matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB", help_heading = "Versions")]
+    exclude: Vec<Glob>,
+}
+
+impl VersionArgs {
+    /// The policy these options give, with `cap` as the largest jump.
+    pub(crate) fn policy(&self, cap: Jump) -> Policy {
+        let mut policy = Policy::new().with_max_jump(cap);
+        for glob in &self.include {
+            policy = policy.with_include(glob.clone());
+        }
+        for glob in &self.exclude {
+            policy = policy.with_exclude(glob.clone());
+        }
+        policy
+    }
 }
 
 /// The outcome for one entry.
@@ -83,7 +117,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let progress = (!args.json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
-    let mut printer = Printer::new(args.json, output, progress);
+    let mut printer = Printer::new(args.json, args.versions.newer.is_some(), output, progress);
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
     let mut requests = Vec::new();
     let mut positions = Vec::new();
@@ -116,11 +150,53 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .into_iter()
         .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
         .collect();
-    printer.finish(&entries, &outcomes);
+    let mut newers: Vec<Option<NewerCheck>> = vec![None; entries.len()];
+    if let Some(cap) = args.versions.newer {
+        let policy = args.versions.policy(cap);
+        let (requests, positions): (Vec<NewerRequest>, Vec<usize>) = entries
+            .iter()
+            .zip(&outcomes)
+            .enumerate()
+            .filter_map(|(index, (entry, outcome))| {
+                let request = entry.parsed.as_ref().ok()?;
+                outcome.as_ref().ok()?;
+                let newer = NewerRequest::new(
+                    request.reference().clone(),
+                    request.current().cloned(),
+                    request.platform().clone(),
+                    policy.clone(),
+                );
+                Some((newer, index))
+            })
+            .unzip();
+        runtime.block_on(client.newer_each(&requests, &options, |done, result| {
+            let index = positions[done];
+            match result {
+                Ok(check) => {
+                    for (tag, reason) in check.skipped() {
+                        tracing::info!(
+                            "{}: skipped {}: {}",
+                            requests[done].reference().familiar(),
+                            oci_client::text::cut(tag),
+                            oci_client::text::cut(reason)
+                        );
+                    }
+                    newers[index] = Some(check);
+                }
+                Err(err) => {
+                    let image = requests[done].reference().familiar();
+                    let failure = Failure::from_client(&image, &err);
+                    printer.failure(&Failure::new(failure.kind(), format!("newer versions: {failure}")));
+                }
+            }
+        }));
+    }
+    printer.finish(&entries, &outcomes, &newers);
     let failed = outcomes.iter().any(Result::is_err);
     let updates = outcomes
         .iter()
-        .any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update));
+        .any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update))
+        || newers.iter().flatten().any(|newer| newer.newer().is_some());
     match (failed, updates) {
         (true, _) => ExitCode::from(exit::FAILED),
         (false, true) => ExitCode::from(exit::UPDATES),
@@ -132,6 +208,8 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
 /// seen before for the same registry and cause only counted, and summed up at the end); the table at the end.
 struct Printer {
     json: bool,
+    /// With `--newer`, JSON waits for the version search, so it is printed at the end.
+    newer: bool,
     output: Output,
     progress: Option<indicatif::ProgressBar>,
     next: usize,
@@ -140,9 +218,10 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(json: bool, output: Output, progress: Option<indicatif::ProgressBar>) -> Self {
+    fn new(json: bool, newer: bool, output: Output, progress: Option<indicatif::ProgressBar>) -> Self {
         Self {
             json,
+            newer,
             output,
             progress,
             next: 0,
@@ -157,12 +236,12 @@ impl Printer {
         if let Some(Some(Err(failure))) = outcomes.get(index) {
             self.failure(failure);
         }
-        if !self.json {
+        if !self.json || self.newer {
             return;
         }
         let mut stdout = io::stdout().lock();
         while let Some(Some(outcome)) = outcomes.get(self.next) {
-            let line = serde_json::to_string(&record(&entries[self.next], outcome)).unwrap_or_default();
+            let line = serde_json::to_string(&record(&entries[self.next], outcome, None)).unwrap_or_default();
             let _ = writeln!(stdout, "{line}");
             self.next += 1;
         }
@@ -186,7 +265,7 @@ impl Printer {
         }
     }
 
-    fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome]) {
+    fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome], newers: &[Option<NewerCheck>]) {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
@@ -203,9 +282,19 @@ impl Printer {
                 ));
             }
         }
+        if self.json && self.newer {
+            let mut stdout = io::stdout().lock();
+            for (index, (entry, outcome)) in entries.iter().zip(outcomes).enumerate() {
+                let newer = newers.get(index).and_then(Option::as_ref);
+                let line = serde_json::to_string(&record(entry, outcome, newer)).unwrap_or_default();
+                let _ = writeln!(stdout, "{line}");
+            }
+            let _ = stdout.flush();
+        }
         if !self.json {
             let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let _ = io::stdout().write_all(table(entries, outcomes, colour).as_bytes());
+            let newers = self.newer.then_some(newers);
+            let _ = io::stdout().write_all(table(entries, outcomes, newers, colour).as_bytes());
         }
     }
 }
@@ -226,6 +315,19 @@ struct Record<'a> {
     note: Option<&'a str>,
     rate_limit: Option<RateLimitRecord<'a>>,
     error: Option<ErrorRecord<'a>>,
+    /// With `--newer`: the newer version found, or null.
+    newer: Option<NewerRecord<'a>>,
+    /// With `--newer`, for a rolling tag: the version tags naming the same image.
+    same_as: &'a [String],
+}
+
+/// A newer version.
+#[derive(Debug, Serialize)]
+struct NewerRecord<'a> {
+    tag: &'a str,
+    digest: &'a str,
+    kind: &'static str,
+    created: Option<&'a str>,
 }
 
 /// A rate limit the registry announced.
@@ -255,7 +357,14 @@ impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
     }
 }
 
-fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
+fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerCheck>) -> Record<'a> {
+    let same_as = newer.map_or(&[][..], NewerCheck::same_as);
+    let newer = newer.and_then(NewerCheck::newer).map(|newer| NewerRecord {
+        tag: newer.tag(),
+        digest: newer.digest().as_str(),
+        kind: newer.jump().name(),
+        created: newer.created(),
+    });
     let request = entry.parsed.as_ref().ok();
     let reference = request.map(|request| request.reference().to_string());
     match outcome {
@@ -273,6 +382,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             note: check.note(),
             rate_limit: check.rate_limit().map(RateLimitRecord::from),
             error: None,
+            newer,
+            same_as,
         },
         Err(failure) => Record {
             image: &entry.image,
@@ -291,49 +402,67 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
                 kind: failure.kind(),
                 message: failure.message(),
             }),
+            newer: None,
+            same_as: &[],
         },
     }
 }
 
-/// The table: image, status, short digests, and a note where the verdict needs one.
-fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
+/// The table: image, status, short digests, the newer version with `--newer`, and a note where the verdict needs
+/// one.
+fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerCheck>]>, colour: bool) -> String {
     let short = |digest: Option<&Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
-    let mut rows = vec![[
-        "IMAGE".to_owned(),
-        "STATUS".to_owned(),
-        "CURRENT".to_owned(),
-        "LATEST".to_owned(),
-        "PLATFORM".to_owned(),
-        "NOTE".to_owned(),
-    ]];
-    for (entry, outcome) in entries.iter().zip(outcomes) {
+    let mut header = vec!["IMAGE", "STATUS", "CURRENT", "LATEST", "PLATFORM"];
+    if newers.is_some() {
+        header.push("NEWER");
+    }
+    header.push("NOTE");
+    let mut rows: Vec<Vec<String>> = vec![header.into_iter().map(str::to_owned).collect()];
+    for (index, (entry, outcome)) in entries.iter().zip(outcomes).enumerate() {
         let image = entry.parsed.as_ref().map_or_else(
             |_| oci_client::text::cut(&entry.image).into_owned(),
             |request| request.reference().familiar(),
         );
-        rows.push(match outcome {
-            Ok(check) => [
+        let mut row = match outcome {
+            Ok(check) => vec![
                 image,
                 check.status().to_string(),
                 short(check.current_digest()),
                 short(Some(check.latest_digest())),
                 short(check.platform_digest()),
-                check
-                    .note()
-                    .map(|note| oci_client::text::cut(note).into_owned())
-                    .unwrap_or_default(),
             ],
-            Err(failure) => [
+            Err(_) => vec![
                 image,
                 "error".to_owned(),
                 short(entry.parsed.as_ref().ok().and_then(|request| request.current())),
                 "-".to_owned(),
                 "-".to_owned(),
-                failure.kind().replace('_', " "),
             ],
+        };
+        if let Some(newers) = newers {
+            let newer = newers.get(index).and_then(Option::as_ref);
+            row.push(match newer {
+                Some(check) if check.newer().is_some() => check
+                    .newer()
+                    .map(|newer| format!("{} ({})", oci_client::text::cut(newer.tag()), newer.jump()))
+                    .unwrap_or_default(),
+                Some(check) if !check.same_as().is_empty() => {
+                    format!("= {}", oci_client::text::cut(&check.same_as().join(", ")))
+                }
+                _ => "-".to_owned(),
+            });
+        }
+        row.push(match outcome {
+            Ok(check) => check
+                .note()
+                .map(|note| oci_client::text::cut(note).into_owned())
+                .unwrap_or_default(),
+            Err(failure) => failure.kind().replace('_', " "),
         });
+        rows.push(row);
     }
-    let mut widths = [0; 6];
+    let columns = rows[0].len();
+    let mut widths = vec![0; columns];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -342,8 +471,8 @@ fn table(entries: &[Entry], outcomes: &[Outcome], colour: bool) -> String {
     let mut out = String::new();
     for row in &rows {
         let mut line = String::new();
-        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
-            if column == 5 {
+        for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if column + 1 == columns {
                 line.push_str(cell);
                 break;
             }

@@ -235,38 +235,18 @@ impl Client {
         F: FnMut(usize, Result<UpdateCheck, Error>),
     {
         let gates = self.gates(requests);
-        let shared: Arc<[UpdateRequest]> = requests.into();
-        let mut running = JoinSet::new();
-        let mut next = 0;
-        loop {
-            while next < shared.len() && running.len() < options.concurrency {
-                let client = self.clone();
-                let requests = Arc::clone(&shared);
-                let gates = Arc::clone(&gates);
-                let position = next;
-                running.spawn(async move {
-                    let Some(request) = requests.get(position) else {
-                        return (position, Err(Error::new(ErrorKind::InvalidInput)));
-                    };
-                    let deadline = client.deadline();
-                    let registry = Repository::from(request.reference()).registry().to_owned();
-                    if let Some((gate, repositories)) = gates.get(&registry) {
-                        gate.get_or_init(|| client.warm_up(&registry, repositories)).await;
-                    }
-                    (position, client.check_until(request, deadline).await)
-                });
-                next += 1;
-            }
-            match running.join_next().await {
-                None => break,
-                Some(Ok((position, result))) => done(position, result),
-                Some(Err(err)) => {
-                    if err.is_panic() {
-                        std::panic::resume_unwind(err.into_panic());
-                    }
+        let work = |_, request: UpdateRequest| {
+            let (client, gates) = (self.clone(), Arc::clone(&gates));
+            async move {
+                let deadline = client.deadline();
+                let registry = Repository::from(request.reference()).registry().to_owned();
+                if let Some((gate, repositories)) = gates.get(&registry) {
+                    gate.get_or_init(|| client.warm_up(&registry, repositories)).await;
                 }
+                client.check_until(&request, deadline).await
             }
-        }
+        };
+        run_each(requests, options.concurrency, work, &mut done).await;
     }
 
     /// One gate per registry that more than one request goes to, with that registry's repositories.
@@ -370,6 +350,35 @@ impl Client {
                 self.manifest_until(&repository.digest(child), deadline).await
             }
             None => Ok(manifest),
+        }
+    }
+}
+
+/// Runs `work(index, item)` for every item as its own task, at most `concurrency` at once, and calls
+/// `done(index, result)` as each completes. A panicking task panics the caller, as it would have inline.
+pub(crate) async fn run_each<T, R, W, Fut>(items: &[T], concurrency: usize, work: W, done: &mut impl FnMut(usize, R))
+where
+    T: Clone,
+    R: Send + 'static,
+    W: Fn(usize, T) -> Fut,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let mut running = JoinSet::new();
+    let mut next = 0;
+    loop {
+        while next < items.len() && running.len() < concurrency.max(1) {
+            let (position, task) = (next, work(next, items[next].clone()));
+            running.spawn(async move { (position, task.await) });
+            next += 1;
+        }
+        match running.join_next().await {
+            None => break,
+            Some(Ok((position, result))) => done(position, result),
+            Some(Err(err)) => {
+                if err.is_panic() {
+                    std::panic::resume_unwind(err.into_panic());
+                }
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ use oci_manifest::{ImageConfig, Platform};
 use oci_ref::Reference;
 use oci_version::{Jump, Policy, Tag};
 
+use crate::check::CheckOptions;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::location::Repository;
@@ -43,6 +44,7 @@ pub struct NewerRequest {
     current: Option<Digest>,
     platform: Platform,
     policy: Policy,
+    keep_tags: bool,
 }
 
 /// The newer version found.
@@ -62,6 +64,7 @@ pub struct NewerCheck {
     rolling: bool,
     skipped: Vec<(String, String)>,
     note: Option<String>,
+    tags: Vec<String>,
 }
 
 /// What a [`NewerSearch`] needs to know next.
@@ -136,7 +139,20 @@ impl NewerRequest {
             current,
             platform,
             policy,
+            keep_tags: false,
         }
+    }
+
+    /// Keeps the repository's tag list in the answer ([`NewerCheck::tags`]), for a caller that shows them.
+    #[must_use]
+    pub fn keep_tags(mut self) -> Self {
+        self.keep_tags = true;
+        self
+    }
+
+    /// The policy: which tags may be proposed.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// The reference whose tag is looked at.
@@ -196,6 +212,11 @@ impl NewerCheck {
     /// A short explanation, when the answer needs one.
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+
+    /// The repository's tags, as listed, when the request asked to keep them ([`NewerRequest::keep_tags`]).
+    pub fn tags(&self) -> &[String] {
+        &self.tags
     }
 }
 
@@ -277,6 +298,9 @@ impl NewerSearch {
 
     /// Rule 1, and the choice between rules 2 and 3.
     fn tags(&mut self, tags: &[String]) -> NewerNeed {
+        if self.request.keep_tags {
+            self.check.tags = tags.to_vec();
+        }
         let current = match Tag::parse(self.current_tag()) {
             Ok(tag) => tag,
             Err(err) => {
@@ -496,6 +520,22 @@ impl Client {
                 _ => return search.finish(),
             }
         }
+    }
+}
+
+impl Client {
+    /// Runs [`Client::newer_version`] for every request, at most [`CheckOptions::max_concurrency`] at once, and
+    /// calls `done(index, result)` as each completes (each request gets exactly one call). Tag lists are requests
+    /// like any other: the per-registry limit applies to them too.
+    pub async fn newer_each<F>(&self, requests: &[NewerRequest], options: &CheckOptions, mut done: F)
+    where
+        F: FnMut(usize, Result<NewerCheck, Error>),
+    {
+        let work = |_, request: NewerRequest| {
+            let client = self.clone();
+            async move { client.newer_version(&request).await }
+        };
+        crate::check::run_each(requests, options.max_concurrency(), work, &mut done).await;
     }
 }
 

@@ -130,6 +130,32 @@ impl Images {
         self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
     }
 
+    /// Pushes a linux/`arch` OCI image whose config says it was `created` at that RFC 3339 time (or says nothing),
+    /// under `tag` or by digest only: for the version tests, where image dates decide.
+    pub async fn dated_image(
+        &self,
+        arch: &str,
+        seed: &str,
+        created: Option<&str>,
+        tag: Option<&str>,
+    ) -> Result<Pushed, Error> {
+        let mut config = json!({"architecture": arch, "os": "linux", "config": {"Labels": {"seed": seed}}, "rootfs": {"type": "layers", "diff_ids": []}});
+        if let Some(created) = created {
+            config["created"] = json!(created);
+        }
+        let config = Bytes::from(config.to_string());
+        let layer = Bytes::from(format!("layer contents for {seed}"));
+        let config_digest = self.client.push_blob(&self.repository, config.clone()).await?;
+        let layer_digest = self.client.push_blob(&self.repository, layer.clone()).await?;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.as_str(), "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest.as_str(), "size": layer.len()}],
+        });
+        self.manifest(OCI_MANIFEST, pretty(&manifest), tag).await
+    }
+
     /// Pushes an OCI index under `tag` naming `children` (linux/architecture, digest of an image pushed before into
     /// this repository, whose size is read back from the registry).
     pub async fn index(&self, children: &[(&str, &Digest)], tag: &str) -> Result<Pushed, Error> {

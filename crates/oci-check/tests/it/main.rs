@@ -13,6 +13,7 @@ mod hostile;
 mod reference;
 mod subcommands;
 mod update;
+mod versions;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
