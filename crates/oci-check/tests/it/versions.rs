@@ -14,7 +14,7 @@ fn repository() -> (Registry, Digest) {
     let registry = Registry::open();
     let in_use = block_on(async {
         let app = registry.images("demo/app").unwrap();
-        let mut index = |arches: &'static [&'static str], seed: &'static str, created: &'static str| {
+        let index = |arches: &'static [&'static str], seed: &'static str, created: &'static str| {
             let app = &app;
             async move {
                 let mut children = Vec::new();
