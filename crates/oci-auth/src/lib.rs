@@ -63,6 +63,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod calendar;
 mod challenge;
 mod credentials;
 mod encoding;
@@ -86,3 +87,10 @@ pub use secret::Secret;
 pub use token::{
     DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
 };
+
+/// Helpers public only so that `oci-client` shares them instead of keeping a copy: **not** part of the stable
+/// interface, and may change in any release (as rustls's `internal` module).
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::calendar::{days_from_civil, days_in_month};
+}
