@@ -72,6 +72,7 @@ mod helper;
 mod registry;
 mod scope;
 mod secret;
+mod syntax;
 mod token;
 
 pub use cache::{BatchConfig, CacheConfig, Clock, Grant, ManualClock, SystemClock, TokenCache};
@@ -93,4 +94,5 @@ pub use token::{
 #[doc(hidden)]
 pub mod internal {
     pub use crate::calendar::{days_from_civil, days_in_month};
+    pub use crate::syntax::write_quoted;
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use http::{HeaderMap, Uri};
+use oci_auth::internal::write_quoted;
 
 use crate::uri::{Reference, resolve, same_origin};
 
@@ -126,14 +127,8 @@ impl fmt::Display for Link {
         for (name, value) in &self.params {
             write!(f, "; {name}")?;
             if let Some(value) = value {
-                f.write_str("=\"")?;
-                for c in value.chars() {
-                    if c == '"' || c == '\\' {
-                        f.write_str("\\")?;
-                    }
-                    write!(f, "{c}")?;
-                }
-                f.write_str("\"")?;
+                f.write_str("=")?;
+                write_quoted(f, value)?;
             }
         }
         Ok(())
