@@ -69,6 +69,7 @@ mod credentials;
 mod encoding;
 mod error;
 mod helper;
+mod json;
 mod registry;
 mod scope;
 mod secret;
