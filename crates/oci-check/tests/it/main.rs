@@ -6,10 +6,15 @@
     reason = "helpers outside #[test] functions panic on setup failures, as tests do"
 )]
 
+// Credentials as a user gives them: helpers, `auths`, `--username`/`--password-stdin`, Bearer, and missing or wrong ones.
 mod auth;
+// What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).
 mod defaults;
+// `oci-check ref`: parsing and printing references, no registry needed.
 mod reference;
+// `oci-check digest` and `oci-check manifest`; a new read-only subcommand goes here too.
 mod subcommands;
+// `oci-check update`: verdicts, JSON fields, the table, exit codes. Most new CLI behaviour belongs here.
 mod update;
 
 use std::io::Write;
