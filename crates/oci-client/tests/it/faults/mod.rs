@@ -19,7 +19,6 @@ use std::future::Future;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
 use oci_client::{Client, ClientBuilder, ManifestLocation, RegistryOptions, Repository, RetryPolicy, Transport};
 use oci_digest::Digest;
 use oci_testkit::fault::{FaultServer, OTHER_HOST, Reply};
@@ -67,16 +66,4 @@ fn manifest() -> Reply {
         .header("Content-Type", OCI)
         .header("Docker-Content-Digest", Digest::sha256(MANIFEST).as_str())
         .body(MANIFEST)
-}
-
-/// The headers `oci_testkit::fault::get` received, for the library's header parsers.
-fn header_map(headers: &[(String, String)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in headers {
-        map.append(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            HeaderValue::from_str(value).unwrap(),
-        );
-    }
-    map
 }

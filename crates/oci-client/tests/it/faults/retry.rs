@@ -12,7 +12,7 @@ use oci_client::{Client, ErrorKind, RateLimit, RegistryOptions, Repository, Retr
 use oci_digest::Digest;
 use oci_testkit::fault::{FaultServer, Reply, get};
 
-use super::{LOCAL, MANIFEST, PATH, bounded, builder, client, fast_retries, header_map, location, manifest};
+use super::{LOCAL, MANIFEST, PATH, bounded, builder, client, fast_retries, location, manifest};
 
 /// An IMF-fixdate `secs` seconds from now, from a civil-date algorithm of its own.
 fn http_date(secs: u64) -> String {
@@ -48,7 +48,6 @@ fn get_with_retries(server: &FaultServer, target: &str, policy: &RetryPolicy, no
     let mut delays = Vec::new();
     for attempt in 1.. {
         let (status, headers, _) = get(&server.host(), target, &[]).unwrap();
-        let headers = header_map(&headers);
         let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok());
         let outcome = Outcome::Status(StatusCode::from_u16(status).unwrap());
         match policy.next_delay(attempt, &Method::GET, outcome, retry_after, now, &mut jitter) {
@@ -262,7 +261,7 @@ fn rate_limit_headers_from_the_wire() {
             .header("Docker-RateLimit-Source", "192.0.2.7")],
     );
     let (_, headers, _) = get(&server.host(), PATH, &[]).unwrap();
-    let limit = RateLimit::from_headers(&header_map(&headers)).unwrap();
+    let limit = RateLimit::from_headers(&headers).unwrap();
     assert_eq!(limit.to_string(), "?/100 per 21600s (192.0.2.7)");
 }
 

@@ -6,7 +6,7 @@ use oci_client::internal::{IgnoredReason, NextPage, next_page};
 use oci_client::{ErrorKind, RegistryOptions, Repository};
 use oci_testkit::fault::{FaultServer, Reply, get};
 
-use super::{LOCAL, OTHER, bounded, client, header_map};
+use super::{LOCAL, OTHER, bounded, client};
 
 #[tokio::test]
 async fn tags_follow_every_same_origin_page_and_stop_at_a_cross_origin_link() {
@@ -45,7 +45,7 @@ async fn tags_follow_every_same_origin_page_and_stop_at_a_cross_origin_link() {
         let (status, headers, body) = get(&server.host(), &target, &[]).unwrap();
         assert_eq!(status, 200, "{target}");
         pages.push(String::from_utf8(body).unwrap());
-        match next_page(&url, &header_map(&headers)).unwrap() {
+        match next_page(&url, &headers).unwrap() {
             NextPage::Next(next) => url = next,
             other => break other,
         }
