@@ -67,31 +67,25 @@ impl<'a> Reference<'a> {
 
 /// RFC 3986 section 5.2.2 (strict), returning the target without its fragment.
 pub(crate) fn resolve(base: &Reference<'_>, reference: &Reference<'_>) -> String {
-    let (scheme, authority, path, query);
-    if let Some(s) = reference.scheme {
-        scheme = Some(s);
+    // The RFC's first two branches (a scheme; an authority without one) differ only in where the scheme comes from.
+    let scheme = reference.scheme.or(base.scheme);
+    let (authority, path, query);
+    if reference.scheme.is_some() || reference.authority.is_some() {
         authority = reference.authority;
         path = remove_dot_segments(reference.path);
         query = reference.query;
     } else {
-        scheme = base.scheme;
-        if reference.authority.is_some() {
-            authority = reference.authority;
-            path = remove_dot_segments(reference.path);
-            query = reference.query;
+        authority = base.authority;
+        if reference.path.is_empty() {
+            path = base.path.to_owned();
+            query = reference.query.or(base.query);
         } else {
-            authority = base.authority;
-            if reference.path.is_empty() {
-                path = base.path.to_owned();
-                query = reference.query.or(base.query);
+            path = if reference.path.starts_with('/') {
+                remove_dot_segments(reference.path)
             } else {
-                path = if reference.path.starts_with('/') {
-                    remove_dot_segments(reference.path)
-                } else {
-                    remove_dot_segments(&merge(base, reference.path))
-                };
-                query = reference.query;
-            }
+                remove_dot_segments(&merge(base, reference.path))
+            };
+            query = reference.query;
         }
     }
     let mut out = String::new();
