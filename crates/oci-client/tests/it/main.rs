@@ -27,3 +27,20 @@ mod hostile;
 mod open;
 // A registry over TLS with a certificate from a test CA.
 mod tls;
+
+use oci_client::{Client, ManifestHead};
+use oci_testkit::Images;
+use oci_testkit::images::OCI_MANIFEST;
+
+/// Pushes an image made from `seed` to `host/repository:v1` with `client`, then asks for its digest by tag with the
+/// same client: the round trip that shows the client may write and read there. Returns the answer to that `HEAD`.
+async fn push_and_read_back(client: &Client, host: &str, repository: &str, seed: &str) -> ManifestHead {
+    let images = Images::new(client, host, repository).unwrap();
+    let pushed = images.image(OCI_MANIFEST, seed, Some("v1")).await.unwrap();
+    let head = client
+        .manifest_digest(&images.repository().tag("v1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(head.digest(), &pushed.digest);
+    head
+}

@@ -1,21 +1,41 @@
 //! Auth gone wrong: malformed challenges, failing token endpoints, realms the rules refuse, refused and
 //! insufficient tokens, and identity tokens against a token server without OAuth2.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oci_client::{Client, Credentials, ErrorKind, RegistryOptions, Repository, Transport};
-use oci_testkit::fault::{FaultServer, Reply};
+use oci_testkit::fault::{FaultServer, Reply, Request};
 
 use super::{LOCAL, OTHER, PATH, bounded, client, location, manifest};
 
-/// A registry that asks every request without `Authorization` for `challenge`, and serves the manifest otherwise.
+/// A registry that answers every request without `Authorization` with `challenge`, serves the manifest when
+/// `accepts(request, authorization)`, and refuses any other `Authorization` with `challenge` and `error="refusal"`.
+fn registry(
+    challenge: String,
+    refusal: &'static str,
+    accepts: impl Fn(&Request, &str) -> bool + Send + Sync + 'static,
+) -> FaultServer {
+    FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
+        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
+        Some(authorization) if accepts(seen, authorization) => manifest(),
+        Some(_) => Reply::response(
+            401,
+            &[("WWW-Authenticate", &format!("{challenge},error=\"{refusal}\""))],
+            b"",
+        ),
+    })
+}
+
+/// A registry that asks for `challenge` and takes whatever `Authorization` comes back.
 fn challenge_server(challenge: String) -> FaultServer {
-    FaultServer::with_handler(LOCAL, move |seen, _| {
-        if seen.header("authorization").is_some() {
-            return manifest();
-        }
-        Reply::response(401, &[("WWW-Authenticate", &challenge)], b"")
+    registry(challenge, "invalid_token", |_, _| true)
+}
+
+/// A token server on another host whose n-th token (from 1) is `tn`, valid for 300 s.
+fn numbered_tokens() -> FaultServer {
+    FaultServer::with_handler(OTHER, |_, n| {
+        let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
+        Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes())
     })
 }
 
@@ -111,25 +131,21 @@ async fn credentials_never_go_to_a_remote_plain_http_realm_nor_a_metadata_addres
 /// A registry that accepts token `t1` for its first two uses only, then calls it invalid; `t2` always passes.
 #[tokio::test]
 async fn a_refused_cached_token_is_dropped_and_fetched_again_once() {
-    let tokens = FaultServer::with_handler(OTHER, |_, n| {
-        let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
-        Reply::response(200, &[("Content-Type", "application/json")], body.as_bytes())
-    });
+    let tokens = numbered_tokens();
     let challenge = format!(
         r#"Bearer realm="{}/token",service="s",scope="repository:a:pull""#,
         tokens.url()
     );
-    let uses = Arc::new(AtomicUsize::new(0));
-    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if uses.fetch_add(1, Ordering::SeqCst) < 2 => manifest(),
-        Some("Bearer t2") => manifest(),
-        Some(_) => Reply::response(
-            401,
-            &[("WWW-Authenticate", &format!("{challenge},error=\"invalid_token\""))],
-            b"",
-        ),
-        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
-    });
+    let uses = AtomicUsize::new(0);
+    let registry = registry(
+        challenge,
+        "invalid_token",
+        move |_, authorization| match authorization {
+            "Bearer t1" => uses.fetch_add(1, Ordering::SeqCst) < 2,
+            "Bearer t2" => true,
+            _ => false,
+        },
+    );
     let client = client(&registry, RegistryOptions::new());
     let location = location(&registry);
     for _ in 0..5 {
@@ -148,20 +164,11 @@ async fn a_refused_cached_token_is_dropped_and_fetched_again_once() {
 
 #[tokio::test]
 async fn a_refetched_token_that_is_refused_too_is_the_answer() {
-    let tokens = FaultServer::with_handler(OTHER, |_, n| {
-        let body = format!(r#"{{"token":"t{}"}}"#, n + 1);
-        Reply::response(200, &[], body.as_bytes())
-    });
+    let tokens = numbered_tokens();
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
-    let first = Arc::new(AtomicUsize::new(0));
-    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if first.fetch_add(1, Ordering::SeqCst) == 0 => manifest(),
-        Some(_) => Reply::response(
-            401,
-            &[("WWW-Authenticate", &format!("{challenge},error=\"invalid_token\""))],
-            b"",
-        ),
-        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
+    let first = AtomicUsize::new(0);
+    let registry = registry(challenge, "invalid_token", move |_, authorization| {
+        authorization == "Bearer t1" && first.fetch_add(1, Ordering::SeqCst) == 0
     });
     let client = client(&registry, RegistryOptions::new());
     let location = location(&registry);
@@ -178,21 +185,11 @@ async fn a_refetched_token_that_is_refused_too_is_the_answer() {
 /// stops batching for this registry.
 #[tokio::test]
 async fn insufficient_scope_for_a_batched_token_refetches_alone_and_stops_batching() {
-    let tokens = FaultServer::with_handler(OTHER, |_, n| {
-        let body = format!(r#"{{"token":"t{}","expires_in":300}}"#, n + 1);
-        Reply::response(200, &[], body.as_bytes())
-    });
+    let tokens = numbered_tokens();
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, tokens.url());
     // t1 (the batch) is good for `a` only; any later token is good for everything.
-    let registry = FaultServer::with_handler(LOCAL, move |seen, _| match seen.header("authorization") {
-        Some("Bearer t1") if seen.path().starts_with("/v2/a/") => manifest(),
-        Some("Bearer t1") => Reply::response(
-            401,
-            &[("WWW-Authenticate", &format!("{challenge},error=\"insufficient_scope\""))],
-            b"",
-        ),
-        Some(_) => manifest(),
-        None => Reply::response(401, &[("WWW-Authenticate", &challenge)], b""),
+    let registry = registry(challenge, "insufficient_scope", |seen, authorization| {
+        authorization != "Bearer t1" || seen.path().starts_with("/v2/a/")
     });
     let client = client(&registry, RegistryOptions::new());
     bounded(client.authorize_batch(&registry.host(), &["a", "b"]))
