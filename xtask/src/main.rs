@@ -12,9 +12,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+use layering::Layer;
+
 mod baseline;
 mod demo;
 mod fuzz;
+mod layering;
 mod registry;
 mod release;
 
@@ -26,8 +29,10 @@ cargo xtask COMMAND
 Commands:
   test                      run the whole test suite (unit, property, doc and integration tests),
                             installing what it needs first; this is the README's test command
-  ci                        format check, clippy and rustdoc with -D warnings, the layering
-                            invariants, a build of every fuzz target, then `test`
+  ci                        the layering invariants, format check, clippy and rustdoc with
+                            -D warnings, a build of every fuzz target, then `test`
+  layering                  check the dependency arrows between workspace crates and that no crate
+                            below oci-client reaches an IO crate (see docs/architecture.md)
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
@@ -43,16 +48,22 @@ Commands:
   help                      this text
 ";
 
-/// The library crates in dependency order, and what each must never depend on.
-const LAYERS: &[(&str, &[&str])] = &[
-    ("oci-digest", NO_IO),
-    ("oci-ref", NO_IO),
-    ("oci-manifest", NO_IO),
-    ("oci-auth", NO_IO),
-    ("oci-version", NO_IO),
-    ("oci-client", &[]),
-    ("oci-testkit", &[]),
-    ("oci-check", &[]),
+/// Every workspace crate in dependency order (`release` publishes in this order), with the workspace crates
+/// each may depend on and what each must never reach.
+const LAYERS: &[Layer] = &[
+    Layer::new("oci-version", &[]).no_io(),
+    Layer::new("oci-digest", &[]).no_io(),
+    Layer::new("oci-ref", &["oci-digest"]).no_io(),
+    Layer::new("oci-manifest", &["oci-digest"]).no_io(),
+    Layer::new("oci-auth", &[]).no_io(),
+    Layer::new(
+        "oci-client",
+        &["oci-digest", "oci-ref", "oci-manifest", "oci-auth", "oci-version"],
+    ),
+    // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
+    Layer::new("oci-testkit", &[]).any_dependency(),
+    Layer::new("oci-check", &["oci-client", "oci-ref", "oci-auth", "oci-version"]),
+    Layer::new("xtask", &[]).tool(),
 ];
 
 /// The crates that do IO; only `oci-client` and the CLI above it may know them.
@@ -72,6 +83,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("ci") => ci(),
+        Some("layering") => layering::command(&root()),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("baseline") => baseline::command(&args[1..]),
         Some("bench") => bench(&args[1..]),
@@ -168,7 +180,7 @@ fn ci() -> Result {
     let root = root();
     let locked = locked_flag();
     // The cheapest check first: it needs no build.
-    layering(&root)?;
+    layering::command(&root)?;
     cargo(&root, &["fmt", "--all", "--check"], &[])?;
     cargo(
         &root,
@@ -182,41 +194,6 @@ fn ci() -> Result {
         .args(&locked))?;
     fuzz::build(&root)?;
     test()
-}
-
-/// Checks that no library crate below `oci-client` reaches an IO crate.
-fn layering(root: &Path) -> Result {
-    eprintln!("xtask: checking the layering invariants");
-    for (krate, forbidden) in LAYERS {
-        if forbidden.is_empty() {
-            continue;
-        }
-        let tree = output(Command::new("cargo").current_dir(root).args([
-            "tree",
-            "--package",
-            krate,
-            "--edges",
-            "normal,build",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ]))?;
-        let found: Vec<&str> = tree
-            .lines()
-            .filter_map(|line| line.split_whitespace().next())
-            .filter(|name| forbidden.contains(name))
-            .collect();
-        if !found.is_empty() {
-            return Err(format!(
-                "layering: `{krate}` must do no IO, but it depends on {}; only oci-client and the CLI may (see docs/architecture.md)",
-                found.join(", ")
-            )
-            .into());
-        }
-    }
-    eprintln!("xtask: layering ok");
-    Ok(())
 }
 
 fn bench(args: &[String]) -> Result {

@@ -22,8 +22,10 @@ pub(crate) fn command(args: &[String]) -> Result {
     }
 
     let mut publishable = Vec::new();
-    for (krate, _) in LAYERS {
-        let text = read(&root.join("crates").join(krate).join("Cargo.toml"))?;
+    for layer in LAYERS.iter().filter(|layer| !layer.tool) {
+        let krate = layer.name;
+        let path = root.join("crates").join(krate).join("Cargo.toml");
+        let text = read(&path)?;
         if !text.lines().any(|line| line.trim() == "version.workspace = true") {
             return Err(format!("crates/{krate}/Cargo.toml must take its version from the workspace").into());
         }
@@ -44,7 +46,7 @@ pub(crate) fn command(args: &[String]) -> Result {
             )
             .into());
         }
-        publishable.push(*krate);
+        publishable.push(krate);
     }
     if publishable.is_empty() {
         return Err("no crate is publishable".into());

@@ -9,6 +9,7 @@ use nom::{IResult, Parser};
 
 use crate::error::{Error, ErrorKind};
 use crate::scope::ScopeSet;
+use crate::syntax::write_quoted;
 
 /// One challenge of a `WWW-Authenticate` header: an auth scheme with either a token68 or parameters.
 ///
@@ -180,14 +181,8 @@ impl fmt::Display for Challenge {
         }
         for (i, (name, value)) in self.params.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { "," })?;
-            write!(f, "{name}=\"")?;
-            for c in value.chars() {
-                if c == '"' || c == '\\' {
-                    f.write_str("\\")?;
-                }
-                write!(f, "{c}")?;
-            }
-            f.write_str("\"")?;
+            write!(f, "{name}=")?;
+            write_quoted(f, value)?;
         }
         Ok(())
     }

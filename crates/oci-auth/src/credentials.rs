@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::encoding::base64_decode;
 use crate::error::{Error, ErrorKind};
 use crate::helper;
+use crate::json::{from_object, parse_object};
 use crate::secret::Secret;
 
 /// The registry name that every spelling of Docker Hub normalizes to.
@@ -258,8 +259,7 @@ impl AuthFile {
 
     fn parse_named(json: &str, name: &str) -> Result<Self, Error> {
         let invalid = |why: String| Error::new(ErrorKind::InvalidConfig, name).with_detail(why);
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| invalid(e.to_string()))?;
-        let raw: RawFile = from_object(value).map_err(invalid)?;
+        let raw: RawFile = parse_object(json.as_bytes()).map_err(invalid)?;
         let mut file = Self::default();
         for (key, entry) in raw.auths.unwrap_or_default() {
             let (host, path) = split_key(&key);
@@ -552,14 +552,6 @@ fn split_key(key: &str) -> (String, Option<String>) {
     let path = path.trim_matches('/');
     let path = (!had_scheme && !path.is_empty()).then(|| path.to_owned());
     (host, path)
-}
-
-/// Deserializes `value` only if it is a JSON object (serde would also read a struct from an array).
-pub(crate) fn from_object<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-    if !value.is_object() {
-        return Err("expected a JSON object".to_owned());
-    }
-    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 fn entry_credential(entry: &RawEntry) -> Result<Option<Credential>, String> {

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::credentials::Credential;
 use crate::error::{Error, ErrorKind, excerpt};
+use crate::json::parse_object;
 
 /// The most a helper may print; more is cut off.
 const OUTPUT_LIMIT: u64 = 1 << 20;
@@ -112,15 +113,12 @@ pub(crate) fn get(
         }
         return Err(error);
     }
-    let answer: Answer = serde_json::from_str(&out)
-        .map_err(|e| e.to_string())
-        .and_then(crate::credentials::from_object)
-        .map_err(|_| {
-            err(ErrorKind::HelperOutput { helper: name.into() }).with_detail(format!(
-                "{} bytes that are not a JSON object with `Username` and `Secret`",
-                out.len()
-            ))
-        })?;
+    let answer: Answer = parse_object(out.as_bytes()).map_err(|_| {
+        err(ErrorKind::HelperOutput { helper: name.into() }).with_detail(format!(
+            "{} bytes that are not a JSON object with `Username` and `Secret`",
+            out.len()
+        ))
+    })?;
     if answer.secret.is_empty() {
         return Ok(None);
     }

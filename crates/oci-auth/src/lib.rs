@@ -63,14 +63,17 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod calendar;
 mod challenge;
 mod credentials;
 mod encoding;
 mod error;
 mod helper;
+mod json;
 mod registry;
 mod scope;
 mod secret;
+mod syntax;
 mod token;
 
 pub use cache::{BatchConfig, CacheConfig, Clock, Grant, ManualClock, SystemClock, TokenCache};
@@ -87,9 +90,11 @@ pub use token::{
     DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
 };
 
-/// Helpers public for the crates above this one (`oci-client` reads dates with them), **not** part of the stable
-/// interface: they may change in any release.
+/// Helpers public only so that `oci-client` shares them instead of keeping a copy (calendar, quoting, RFC 3339): **not** part of the stable
+/// interface, and may change in any release (as rustls's `internal` module).
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::calendar::{days_from_civil, days_in_month};
     pub use crate::encoding::parse_rfc3339;
+    pub use crate::syntax::write_quoted;
 }

@@ -10,6 +10,7 @@ use crate::challenge::BearerChallenge;
 use crate::credentials::Credential;
 use crate::encoding::{base64_decode, parse_rfc3339, percent_encode};
 use crate::error::{Error, ErrorKind};
+use crate::json::parse_object;
 use crate::registry::{Registry, basic_header};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::Secret;
@@ -314,8 +315,7 @@ impl Token {
     /// `issued_at` is not RFC 3339; [`ErrorKind::MissingToken`] when neither token field has a value.
     pub fn parse(body: &[u8], now: SystemTime) -> Result<Self, Error> {
         let bad = |why: String| Error::new(ErrorKind::InvalidTokenResponse, "").with_detail(why);
-        let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
-        let raw: RawToken = crate::credentials::from_object(value).map_err(bad)?;
+        let raw: RawToken = parse_object(body).map_err(bad)?;
         let token = [raw.token, raw.access_token]
             .into_iter()
             .flatten()
@@ -416,7 +416,7 @@ impl Token {
             return None;
         }
         let json = base64_decode(payload)?;
-        let claims: Claims = crate::credentials::from_object(serde_json::from_slice(&json).ok()?).ok()?;
+        let claims: Claims = parse_object(&json).ok()?;
         let mut set = ScopeSet::new();
         for access in claims.access? {
             if access.actions.is_empty() {

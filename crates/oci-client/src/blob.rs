@@ -13,9 +13,9 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::client::{Client, expect_status};
 use crate::error::{Error, ErrorKind, quote};
-use crate::link::{resolve_against, same_origin};
 use crate::location::Repository;
 use crate::transport::{Call, Outgoing, deadline_after, header_str, is_redirect};
+use crate::uri::{resolve_against, same_origin};
 
 /// The most redirects followed for one blob.
 pub const MAX_REDIRECTS: usize = 5;

@@ -88,6 +88,7 @@ mod client;
 mod config;
 mod connector;
 mod error;
+mod http_date;
 mod link;
 mod location;
 mod newer;
@@ -96,6 +97,7 @@ mod retry;
 mod tags;
 pub mod text;
 mod transport;
+mod uri;
 mod verdict;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
@@ -124,10 +126,10 @@ pub use oci_version::{Glob, Jump, Policy};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
-    pub use crate::link::{
-        IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page, resolve_against, same_origin,
-    };
-    pub use crate::retry::{Jitter, Outcome, parse_http_date, parse_retry_after};
+    pub use crate::http_date::parse as parse_http_date;
+    pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
+    pub use crate::retry::{Jitter, Outcome, parse_retry_after};
+    pub use crate::uri::{resolve_against, same_origin};
 }
 
 /// The README's examples, compiled as doctests.

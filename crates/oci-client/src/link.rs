@@ -3,11 +3,15 @@
 //! Registries paginate tag lists and the catalog with `Link: </v2/NAME/tags/list?last=X&n=N>; rel="next"`. The
 //! target is an opaque cursor: it is resolved against the URL of the request that returned it (RFC 3986 section 5)
 //! and followed as it is, never rebuilt from `last`. It is followed only on the request's own origin (scheme, host
-//! and port), so that a registry cannot send the client, and its credentials, somewhere else.
+//! and port), so that a registry cannot send the client, and its credentials, somewhere else. The URI arithmetic
+//! (resolution, origins) is `uri.rs`'s, shared with the blob redirects.
 
 use std::fmt;
 
 use http::{HeaderMap, Uri};
+use oci_auth::internal::write_quoted;
+
+use crate::uri::{Reference, resolve, same_origin};
 
 /// The longest header value quoted in an error message.
 const QUOTE_LIMIT: usize = 120;
@@ -123,14 +127,8 @@ impl fmt::Display for Link {
         for (name, value) in &self.params {
             write!(f, "; {name}")?;
             if let Some(value) = value {
-                f.write_str("=\"")?;
-                for c in value.chars() {
-                    if c == '"' || c == '\\' {
-                        f.write_str("\\")?;
-                    }
-                    write!(f, "{c}")?;
-                }
-                f.write_str("\"")?;
+                f.write_str("=")?;
+                write_quoted(f, value)?;
             }
         }
         Ok(())
@@ -386,155 +384,6 @@ fn is_ows(b: u8) -> bool {
 /// RFC 9110 `tchar`.
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-/// Resolves a URI reference (a `Location` header) against an absolute `base` (RFC 3986 section 5).
-pub fn resolve_against(base: &Uri, reference: &str) -> String {
-    let base_text = base.to_string();
-    resolve(&Reference::split(&base_text), &Reference::split(reference))
-}
-
-/// Whether two absolute URIs share scheme, host and port (the default port of the scheme when none is written).
-pub fn same_origin(a: &Uri, b: &Uri) -> bool {
-    let port = |uri: &Uri| {
-        uri.port_u16().or(match uri.scheme_str() {
-            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
-            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
-            _ => None,
-        })
-    };
-    let lower = |s: Option<&str>| s.map(str::to_ascii_lowercase);
-    lower(a.scheme_str()) == lower(b.scheme_str()) && lower(a.host()) == lower(b.host()) && port(a) == port(b)
-}
-
-/// The five components of a URI reference (RFC 3986 appendix B).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Reference<'a> {
-    scheme: Option<&'a str>,
-    authority: Option<&'a str>,
-    path: &'a str,
-    query: Option<&'a str>,
-    fragment: Option<&'a str>,
-}
-
-impl<'a> Reference<'a> {
-    /// `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`
-    fn split(text: &'a str) -> Self {
-        let (text, fragment) = match text.split_once('#') {
-            Some((rest, fragment)) => (rest, Some(fragment)),
-            None => (text, None),
-        };
-        let (text, query) = match text.split_once('?') {
-            Some((rest, query)) => (rest, Some(query)),
-            None => (text, None),
-        };
-        let (scheme, text) = match text.find([':', '/']) {
-            Some(i) if i > 0 && text.as_bytes()[i] == b':' => (Some(&text[..i]), &text[i + 1..]),
-            _ => (None, text),
-        };
-        let (authority, path) = match text.strip_prefix("//") {
-            Some(rest) => {
-                let end = rest.find('/').unwrap_or(rest.len());
-                (Some(&rest[..end]), &rest[end..])
-            }
-            None => (None, text),
-        };
-        Self {
-            scheme,
-            authority,
-            path,
-            query,
-            fragment,
-        }
-    }
-}
-
-/// RFC 3986 section 5.2.2 (strict), returning the target without its fragment.
-fn resolve(base: &Reference<'_>, reference: &Reference<'_>) -> String {
-    let (scheme, authority, path, query);
-    if let Some(s) = reference.scheme {
-        scheme = Some(s);
-        authority = reference.authority;
-        path = remove_dot_segments(reference.path);
-        query = reference.query;
-    } else {
-        scheme = base.scheme;
-        if reference.authority.is_some() {
-            authority = reference.authority;
-            path = remove_dot_segments(reference.path);
-            query = reference.query;
-        } else {
-            authority = base.authority;
-            if reference.path.is_empty() {
-                path = base.path.to_owned();
-                query = reference.query.or(base.query);
-            } else {
-                path = if reference.path.starts_with('/') {
-                    remove_dot_segments(reference.path)
-                } else {
-                    remove_dot_segments(&merge(base, reference.path))
-                };
-                query = reference.query;
-            }
-        }
-    }
-    let mut out = String::new();
-    if let Some(scheme) = scheme {
-        out.push_str(scheme);
-        out.push(':');
-    }
-    if let Some(authority) = authority {
-        out.push_str("//");
-        out.push_str(authority);
-    }
-    out.push_str(&path);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// RFC 3986 section 5.2.3.
-fn merge(base: &Reference<'_>, path: &str) -> String {
-    if base.authority.is_some() && base.path.is_empty() {
-        return format!("/{path}");
-    }
-    match base.path.rfind('/') {
-        Some(i) => format!("{}{path}", &base.path[..=i]),
-        None => path.to_owned(),
-    }
-}
-
-/// RFC 3986 section 5.2.4.
-fn remove_dot_segments(path: &str) -> String {
-    let mut input = path;
-    let mut output = String::with_capacity(path.len());
-    while !input.is_empty() {
-        if let Some(rest) = input.strip_prefix("../") {
-            input = rest;
-        } else if let Some(rest) = input.strip_prefix("./") {
-            input = rest;
-        } else if input.starts_with("/./") {
-            input = &input[2..];
-        } else if input == "/." {
-            input = "/";
-        } else if input.starts_with("/../") || input == "/.." {
-            input = if input == "/.." { "/" } else { &input[3..] };
-            match output.rfind('/') {
-                Some(i) => output.truncate(i),
-                None => output.clear(),
-            }
-        } else if input == "." || input == ".." {
-            input = "";
-        } else {
-            let start = usize::from(input.starts_with('/'));
-            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
-            output.push_str(&input[..end]);
-            input = &input[end..];
-        }
-    }
-    output
 }
 
 #[cfg(test)]
@@ -849,61 +698,6 @@ mod tests {
             err.to_string(),
             "malformed Link header: not visible ASCII: `</v2/\u{fffd}>; rel=next`"
         );
-    }
-
-    #[test]
-    fn dot_segments() {
-        for (input, expected) in [
-            ("/a/b/c/./../../g", "/a/g"),
-            ("mid/content=5/../6", "mid/6"),
-            ("/..", "/"),
-            ("/.", "/"),
-            ("../a", "a"),
-            ("/a/..", "/"),
-            ("/a/b/..", "/a/"),
-            (".", ""),
-            ("", ""),
-        ] {
-            assert_eq!(remove_dot_segments(input), expected, "{input:?}");
-        }
-    }
-
-    /// RFC 3986 section 5.4's examples.
-    #[test]
-    fn rfc3986_resolution_examples() {
-        let base = Reference::split("http://a/b/c/d;p?q");
-        for (reference, expected) in [
-            ("g:h", "g:h"),
-            ("g", "http://a/b/c/g"),
-            ("./g", "http://a/b/c/g"),
-            ("g/", "http://a/b/c/g/"),
-            ("/g", "http://a/g"),
-            ("//g", "http://g"),
-            ("?y", "http://a/b/c/d;p?y"),
-            ("g?y", "http://a/b/c/g?y"),
-            ("#s", "http://a/b/c/d;p?q"),
-            ("g;x?y#s", "http://a/b/c/g;x?y"),
-            ("", "http://a/b/c/d;p?q"),
-            (".", "http://a/b/c/"),
-            ("./", "http://a/b/c/"),
-            ("..", "http://a/b/"),
-            ("../", "http://a/b/"),
-            ("../g", "http://a/b/g"),
-            ("../..", "http://a/"),
-            ("../../g", "http://a/g"),
-            ("../../../g", "http://a/g"),
-            ("/./g", "http://a/g"),
-            ("/../g", "http://a/g"),
-            ("g.", "http://a/b/c/g."),
-            ("..g", "http://a/b/c/..g"),
-            ("./../g", "http://a/b/g"),
-            ("g/./h", "http://a/b/c/g/h"),
-            ("g/../h", "http://a/b/c/h"),
-            ("g?y/./x", "http://a/b/c/g?y/./x"),
-            ("http:g", "http:g"),
-        ] {
-            assert_eq!(resolve(&base, &Reference::split(reference)), expected, "{reference:?}");
-        }
     }
 
     /// Randomized round-trip: seeded links parse back from their display form.

@@ -2,10 +2,8 @@
 
 use std::fmt;
 
+use crate::quote::write_quoted;
 use crate::{Algorithm, Digest};
-
-/// The longest part of an input that an error message quotes.
-const QUOTE_LIMIT: usize = 100;
 
 /// A string that is not a valid digest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,12 +121,3 @@ impl fmt::Display for Mismatch {
 }
 
 impl std::error::Error for Mismatch {}
-
-/// Writes `s` quoted and escaped, cut at [`QUOTE_LIMIT`] characters so that a huge input
-/// cannot flood a log.
-fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    match s.char_indices().nth(QUOTE_LIMIT) {
-        None => write!(f, "{s:?}"),
-        Some((cut, _)) => write!(f, "{:?}... ({} bytes)", &s[..cut], s.len()),
-    }
-}

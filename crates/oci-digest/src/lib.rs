@@ -47,11 +47,19 @@ use std::str::FromStr;
 
 mod digester;
 mod error;
+mod quote;
 #[cfg(feature = "serde")]
 mod serde_impl;
 
 pub use digester::{Digester, Verifier};
 pub use error::{Error, ErrorKind, Mismatch};
+
+/// Helpers public only so that `oci-ref` and `oci-manifest` quote refused input as this crate does: **not** part of
+/// the stable interface, and may change in any release (as rustls's `internal` module).
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::quote::{QUOTE_LIMIT, quote, write_quoted};
+}
 
 /// A hash algorithm that a [`Digest`] can use.
 #[non_exhaustive]

@@ -19,19 +19,10 @@ pub struct ImageConfig {
     created: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     author: Option<String>,
-    architecture: String,
-    os: String,
-    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
-    os_version: Option<String>,
-    #[serde(
-        rename = "os.features",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "nullable"
-    )]
-    os_features: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    variant: Option<String>,
+    /// The platform fields (`architecture`, `os`, `os.version`, `os.features`, `variant`), which a config writes
+    /// as an index entry's platform does.
+    #[serde(flatten)]
+    platform: Platform,
     #[serde(default, skip_serializing_if = "RunConfig::is_empty", deserialize_with = "nullable")]
     config: RunConfig,
 }
@@ -66,11 +57,7 @@ impl ImageConfig {
         Self {
             created: None,
             author: None,
-            architecture: platform.architecture().to_owned(),
-            os: platform.os().to_owned(),
-            os_version: platform.os_version().map(str::to_owned),
-            os_features: platform.os_features().to_vec(),
-            variant: platform.variant().map(str::to_owned),
+            platform: platform.clone(),
             config: RunConfig::default(),
         }
     }
@@ -101,39 +88,32 @@ impl ImageConfig {
 
     /// The CPU architecture, as written.
     pub fn architecture(&self) -> &str {
-        &self.architecture
+        self.platform.architecture()
     }
 
     /// The operating system, as written.
     pub fn os(&self) -> &str {
-        &self.os
+        self.platform.os()
     }
 
     /// The operating system version (Windows images).
     pub fn os_version(&self) -> Option<&str> {
-        self.os_version.as_deref()
+        self.platform.os_version()
     }
 
     /// Operating system features the image needs.
     pub fn os_features(&self) -> &[String] {
-        &self.os_features
+        self.platform.os_features()
     }
 
     /// The CPU variant, as written.
     pub fn variant(&self) -> Option<&str> {
-        self.variant.as_deref()
+        self.platform.variant()
     }
 
     /// The platform these fields describe, as written (not normalized).
     pub fn platform(&self) -> Platform {
-        let mut platform = Platform::new(&self.os, &self.architecture);
-        if let Some(variant) = &self.variant {
-            platform = platform.with_variant(variant);
-        }
-        if let Some(os_version) = &self.os_version {
-            platform = platform.with_os_version(os_version);
-        }
-        platform.with_os_features(self.os_features.iter().cloned())
+        self.platform.clone()
     }
 
     /// The labels (`config.Labels`), sorted by key.

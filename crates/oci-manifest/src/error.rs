@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-use crate::Platform;
+pub(crate) use oci_digest::internal::quote;
 
-/// The longest part of an input that an error message quotes.
-const QUOTE_LIMIT: usize = 100;
+use crate::Platform;
 
 /// A manifest, image config or platform that could not be parsed.
 #[derive(Debug)]
@@ -128,11 +127,3 @@ impl fmt::Display for NoMatch {
 }
 
 impl std::error::Error for NoMatch {}
-
-/// `s` quoted and escaped, cut at [`QUOTE_LIMIT`] characters so that a huge input cannot flood a log.
-pub(crate) fn quote(s: &str) -> String {
-    match s.char_indices().nth(QUOTE_LIMIT) {
-        None => format!("{s:?}"),
-        Some((cut, _)) => format!("{:?}... ({} bytes)", &s[..cut], s.len()),
-    }
-}

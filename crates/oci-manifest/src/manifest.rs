@@ -102,6 +102,58 @@ pub struct ParseOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct SchemaVersion;
 
+/// The methods [`ImageManifest`] and [`ImageIndex`] share: the fields the image spec gives both (`mediaType`,
+/// `artifactType`, `subject`, `annotations`), and canonical JSON.
+macro_rules! shared_methods {
+    () => {
+        /// Sets the artifact type.
+        #[must_use]
+        pub fn with_artifact_type(mut self, artifact_type: impl Into<String>) -> Self {
+            self.artifact_type = Some(artifact_type.into());
+            self
+        }
+
+        /// Sets the subject: the manifest this one refers to (a signature, SBOM or attestation).
+        #[must_use]
+        pub fn with_subject(mut self, subject: Descriptor) -> Self {
+            self.subject = Some(subject);
+            self
+        }
+
+        /// Sets an annotation.
+        #[must_use]
+        pub fn with_annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+            self.annotations.insert(key.into(), value.into());
+            self
+        }
+
+        /// The declared `mediaType`, if the document has one.
+        pub fn media_type(&self) -> Option<&str> {
+            self.media_type.as_deref()
+        }
+
+        /// The artifact type, for artifacts.
+        pub fn artifact_type(&self) -> Option<&str> {
+            self.artifact_type.as_deref()
+        }
+
+        /// The manifest this one refers to.
+        pub fn subject(&self) -> Option<&Descriptor> {
+            self.subject.as_ref()
+        }
+
+        /// The annotations, sorted by key.
+        pub fn annotations(&self) -> &BTreeMap<String, String> {
+            &self.annotations
+        }
+
+        /// Canonical JSON bytes: see the type's documentation.
+        pub fn to_json(&self) -> Vec<u8> {
+            to_json(self)
+        }
+    };
+}
+
 impl ImageManifest {
     /// A manifest of `media_type` (usually [`media_type::OCI_IMAGE_MANIFEST`] or
     /// [`media_type::DOCKER_MANIFEST`]) with this config and these layers.
@@ -117,36 +169,7 @@ impl ImageManifest {
         }
     }
 
-    /// Sets the artifact type.
-    #[must_use]
-    pub fn with_artifact_type(mut self, artifact_type: impl Into<String>) -> Self {
-        self.artifact_type = Some(artifact_type.into());
-        self
-    }
-
-    /// Sets the subject: the manifest this one refers to (a signature, SBOM or attestation).
-    #[must_use]
-    pub fn with_subject(mut self, subject: Descriptor) -> Self {
-        self.subject = Some(subject);
-        self
-    }
-
-    /// Sets an annotation.
-    #[must_use]
-    pub fn with_annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.annotations.insert(key.into(), value.into());
-        self
-    }
-
-    /// The declared `mediaType`, if the document has one.
-    pub fn media_type(&self) -> Option<&str> {
-        self.media_type.as_deref()
-    }
-
-    /// The artifact type, for artifacts.
-    pub fn artifact_type(&self) -> Option<&str> {
-        self.artifact_type.as_deref()
-    }
+    shared_methods!();
 
     /// The config descriptor.
     pub fn config(&self) -> &Descriptor {
@@ -156,21 +179,6 @@ impl ImageManifest {
     /// The layers, base first.
     pub fn layers(&self) -> &[Descriptor] {
         &self.layers
-    }
-
-    /// The manifest this one refers to.
-    pub fn subject(&self) -> Option<&Descriptor> {
-        self.subject.as_ref()
-    }
-
-    /// The annotations, sorted by key.
-    pub fn annotations(&self) -> &BTreeMap<String, String> {
-        &self.annotations
-    }
-
-    /// Canonical JSON bytes: see the type's documentation.
-    pub fn to_json(&self) -> Vec<u8> {
-        to_json(self)
     }
 }
 
@@ -188,50 +196,11 @@ impl ImageIndex {
         }
     }
 
-    /// Sets the artifact type.
-    #[must_use]
-    pub fn with_artifact_type(mut self, artifact_type: impl Into<String>) -> Self {
-        self.artifact_type = Some(artifact_type.into());
-        self
-    }
-
-    /// Sets the subject.
-    #[must_use]
-    pub fn with_subject(mut self, subject: Descriptor) -> Self {
-        self.subject = Some(subject);
-        self
-    }
-
-    /// Sets an annotation.
-    #[must_use]
-    pub fn with_annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.annotations.insert(key.into(), value.into());
-        self
-    }
-
-    /// The declared `mediaType`, if the document has one.
-    pub fn media_type(&self) -> Option<&str> {
-        self.media_type.as_deref()
-    }
-
-    /// The artifact type, for artifacts.
-    pub fn artifact_type(&self) -> Option<&str> {
-        self.artifact_type.as_deref()
-    }
+    shared_methods!();
 
     /// The entries, in the index's order.
     pub fn manifests(&self) -> &[Descriptor] {
         &self.manifests
-    }
-
-    /// The manifest this one refers to.
-    pub fn subject(&self) -> Option<&Descriptor> {
-        self.subject.as_ref()
-    }
-
-    /// The annotations, sorted by key.
-    pub fn annotations(&self) -> &BTreeMap<String, String> {
-        &self.annotations
     }
 
     /// The platforms of the entries that are images (not attestations), in the index's order.
@@ -250,11 +219,6 @@ impl ImageIndex {
     /// [`select`](Self::select) with options.
     pub fn select_with(&self, platform: &Platform, options: &MatchOptions) -> Result<&Descriptor, NoMatch> {
         platform::select(&self.manifests, platform, options)
-    }
-
-    /// Canonical JSON bytes: see the type's documentation.
-    pub fn to_json(&self) -> Vec<u8> {
-        to_json(self)
     }
 }
 

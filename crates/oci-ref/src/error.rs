@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-/// The longest part of an input that an error message quotes.
-const QUOTE_LIMIT: usize = 100;
+use oci_digest::internal::write_quoted;
 
 /// A string that is not a valid image reference (for the entry point that read it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,14 +178,5 @@ impl std::error::Error for Error {
             Detail::Digest(err) => Some(err),
             _ => None,
         }
-    }
-}
-
-/// Writes `s` quoted and escaped, cut at [`QUOTE_LIMIT`] characters so that a huge input
-/// cannot flood a log.
-fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    match s.char_indices().nth(QUOTE_LIMIT) {
-        None => write!(f, "{s:?}"),
-        Some((cut, _)) => write!(f, "{:?}... ({} bytes)", &s[..cut], s.len()),
     }
 }

@@ -308,8 +308,8 @@ impl Drop for FaultServer {
     }
 }
 
-/// What [`get`] received: the status, the headers (names in lowercase) and the body.
-pub type Fetched = (u16, Vec<(String, String)>, Vec<u8>);
+/// What [`get`] received: the status, the headers and the body.
+pub type Fetched = (u16, http::HeaderMap, Vec<u8>);
 
 /// A plain HTTP/1.1 GET over a fresh connection with a 2-second read timeout, for tests of the server itself:
 /// status, headers, body.
@@ -335,10 +335,12 @@ pub fn get(addr: &str, target: &str, headers: &[(&str, &str)]) -> std::io::Resul
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in lines.filter_map(|l| l.split_once(':')) {
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(std::io::Error::other)?;
+        let value = http::HeaderValue::from_str(value.trim()).map_err(std::io::Error::other)?;
+        headers.append(name, value);
+    }
     Ok((status, headers, raw[end + 4..].to_vec()))
 }
 

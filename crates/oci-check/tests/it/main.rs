@@ -6,17 +6,26 @@
     reason = "helpers outside #[test] functions panic on setup failures, as tests do"
 )]
 
+// Credentials as a user gives them: helpers, `auths`, `--username`/`--password-stdin`, Bearer, and missing or wrong ones.
 mod auth;
+// What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).
 mod defaults;
 // Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
 mod hostile;
+// `oci-check ref`: parsing and printing references, no registry needed.
 mod reference;
+// `oci-check digest` and `oci-check manifest`; a new read-only subcommand goes here too.
 mod subcommands;
+// `oci-check update`: verdicts, JSON fields, the table, exit codes. Most new CLI behaviour belongs here.
 mod update;
+// `update --newer` and `versions`: newer version tags, with images of chosen dates and platforms.
 mod versions;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+use oci_digest::Digest;
+use oci_testkit::{Registry, block_on};
 
 /// What one run of `oci-check` did.
 #[derive(Debug)]
@@ -68,5 +77,45 @@ fn oci_check_env(args: &[&str], stdin: impl AsRef<[u8]>, env: &[(&str, &str)]) -
         code: output.status.code().expect("oci-check exits rather than being killed"),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// An open registry with the README demo's first images: `demo/app:1` (single-arch amd64) and `demo/multi:latest`
+/// (an index of an amd64 and an arm64 image). `subcommands` reads them; `update` then moves the tags.
+struct Demo {
+    registry: Registry,
+    app: Digest,
+    multi: Digest,
+    amd64: Digest,
+    arm64: Digest,
+}
+
+impl Demo {
+    fn new() -> Self {
+        let registry = Registry::open();
+        let app = registry.images("demo/app").unwrap();
+        let multi = registry.images("demo/multi").unwrap();
+        let (app, amd64, arm64, multi) = block_on(async {
+            let app = app.platform_image("amd64", "app-1.0", Some("1")).await.unwrap().digest;
+            let amd64 = multi.platform_image("amd64", "multi-amd64", None).await.unwrap().digest;
+            let arm64 = multi
+                .platform_image("arm64", "multi-arm64-1", None)
+                .await
+                .unwrap()
+                .digest;
+            let index = multi
+                .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
+                .await
+                .unwrap()
+                .digest;
+            (app, amd64, arm64, index)
+        });
+        Self {
+            registry,
+            app,
+            multi,
+            amd64,
+            arm64,
+        }
     }
 }

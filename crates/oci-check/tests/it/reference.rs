@@ -6,6 +6,20 @@ use crate::{Outcome, oci_check};
 
 const DIGEST: &str = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/// The keys of a `--json` record, in the documented order.
+const KEYS: [&str; 10] = [
+    "input",
+    "ok",
+    "error_kind",
+    "error",
+    "registry",
+    "repository",
+    "tag",
+    "digest",
+    "canonical",
+    "familiar",
+];
+
 /// The JSON objects of a `--json` run, one per line.
 fn records(outcome: &Outcome) -> Vec<Value> {
     outcome
@@ -63,18 +77,7 @@ fn json_from_stdin_field_by_field() {
     assert_eq!(records.len(), 1);
     let record = records[0].as_object().expect("an object");
     let keys: Vec<&str> = record.keys().map(String::as_str).collect();
-    let mut expected_keys = vec![
-        "input",
-        "ok",
-        "error_kind",
-        "error",
-        "registry",
-        "repository",
-        "tag",
-        "digest",
-        "canonical",
-        "familiar",
-    ];
+    let mut expected_keys = KEYS.to_vec();
     expected_keys.sort_unstable();
     assert_eq!(keys, expected_keys);
     assert_eq!(record["input"], "localhost:5000/a/b:1.0");
@@ -92,20 +95,8 @@ fn json_from_stdin_field_by_field() {
 #[test]
 fn json_keys_come_in_the_documented_order() {
     let outcome = oci_check(&["ref", "--json", "nginx", "Foo"], "");
-    let order = [
-        "input",
-        "ok",
-        "error_kind",
-        "error",
-        "registry",
-        "repository",
-        "tag",
-        "digest",
-        "canonical",
-        "familiar",
-    ];
     for line in outcome.stdout.lines() {
-        let positions: Vec<usize> = order
+        let positions: Vec<usize> = KEYS
             .iter()
             .map(|key| {
                 line.find(&format!("\"{key}\":"))

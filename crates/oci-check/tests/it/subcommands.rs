@@ -4,43 +4,9 @@ use oci_digest::Digest;
 use oci_testkit::{Images, Registry, block_on, images};
 use serde_json::Value;
 
-use crate::oci_check;
+use crate::{Demo, oci_check};
 
-/// An open registry with `demo/app:1` (single-arch) and `demo/multi:latest` (an index of amd64 and arm64).
-struct Fixture {
-    registry: Registry,
-    app: Digest,
-    multi: Digest,
-    amd64: Digest,
-    arm64: Digest,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let registry = Registry::open();
-        let client = registry.client();
-        let host = registry.host().to_owned();
-        block_on(async {
-            let app = Images::new(&client, &host, "demo/app").unwrap();
-            let multi = Images::new(&client, &host, "demo/multi").unwrap();
-            let app_digest = app.platform_image("amd64", "app", Some("1")).await.unwrap().digest;
-            let amd64 = multi.platform_image("amd64", "m-amd64", None).await.unwrap().digest;
-            let arm64 = multi.platform_image("arm64", "m-arm64", None).await.unwrap().digest;
-            let index = multi
-                .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
-                .await
-                .unwrap()
-                .digest;
-            Self {
-                registry,
-                app: app_digest,
-                multi: index,
-                amd64,
-                arm64,
-            }
-        })
-    }
-
+impl Demo {
     fn run(&self, subcommand: &str, extra: &[&str]) -> crate::Outcome {
         let mut args = vec![subcommand, "--insecure-registry", self.registry.host()];
         args.extend_from_slice(extra);
@@ -50,7 +16,7 @@ impl Fixture {
 
 #[test]
 fn digest_prints_one_line_per_image_and_goes_on_after_a_failure() {
-    let f = Fixture::new();
+    let f = Demo::new();
     let h = f.registry.host();
     let app = format!("{h}/demo/app:1");
     let multi = format!("{h}/demo/multi");
@@ -83,7 +49,7 @@ fn digest_prints_one_line_per_image_and_goes_on_after_a_failure() {
 
 #[test]
 fn manifest_raw_pretty_and_by_platform() {
-    let f = Fixture::new();
+    let f = Demo::new();
     let h = f.registry.host();
     let multi = format!("{h}/demo/multi:latest");
     let raw = f.run("manifest", &["--raw", &multi]);

@@ -4,7 +4,7 @@ use oci_digest::Digest;
 use oci_testkit::{Images, Registry, TempDir, block_on};
 use serde_json::Value;
 
-use crate::{Outcome, oci_check};
+use crate::{Demo, Outcome, oci_check};
 
 /// A registry with the demo's images, before and after their tags moved.
 struct Fixture {
@@ -24,25 +24,19 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let registry = Registry::open();
+        let Demo {
+            registry,
+            app: app1,
+            multi: multi1,
+            amd64: multi_amd64,
+            ..
+        } = Demo::new();
         let client = registry.client();
         let host = registry.host().to_owned();
         block_on(async {
             let app = Images::new(&client, &host, "demo/app").unwrap();
             let multi = Images::new(&client, &host, "demo/multi").unwrap();
             let rebuilt = Images::new(&client, &host, "demo/rebuilt").unwrap();
-            let app1 = app.platform_image("amd64", "app-1.0", Some("1")).await.unwrap().digest;
-            let multi_amd64 = multi.platform_image("amd64", "multi-amd64", None).await.unwrap().digest;
-            let arm64_1 = multi
-                .platform_image("arm64", "multi-arm64-1", None)
-                .await
-                .unwrap()
-                .digest;
-            let multi1 = multi
-                .index(&[("amd64", &multi_amd64), ("arm64", &arm64_1)], "latest")
-                .await
-                .unwrap()
-                .digest;
             let old_amd64 = rebuilt
                 .platform_image("amd64", "rebuilt-amd64-1", None)
                 .await

@@ -8,6 +8,8 @@ use oci_client::{Client, Credentials, ErrorKind, RegistryOptions};
 use oci_testkit::images::OCI_MANIFEST;
 use oci_testkit::{Auth, Images, Registry, TempDir, TokenServer, base64};
 
+use crate::push_and_read_back;
+
 fn client(registry: &Registry, credentials: Option<Credentials>) -> Client {
     let mut options: RegistryOptions = registry.options();
     if let Some(credentials) = credentials {
@@ -164,13 +166,7 @@ async fn credentials_come_from_a_docker_config() {
         .credential_store(store)
         .build()
         .unwrap();
-    let images = Images::new(&client, registry.host(), "from/config").unwrap();
-    let pushed = images.image(OCI_MANIFEST, "config", Some("v1")).await.unwrap();
-    let head = client
-        .manifest_digest(&images.repository().tag("v1").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(head.digest(), &pushed.digest);
+    push_and_read_back(&client, registry.host(), "from/config", "config").await;
 }
 
 #[tokio::test]

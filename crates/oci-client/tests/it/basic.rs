@@ -1,8 +1,9 @@
 //! A registry with htpasswd Basic auth (bcrypt entries) over plain HTTP on loopback.
 
 use oci_client::{Credentials, ErrorKind, RegistryOptions, Transport};
-use oci_testkit::images::OCI_MANIFEST;
-use oci_testkit::{Auth, Images, Registry};
+use oci_testkit::{Auth, Registry};
+
+use crate::push_and_read_back;
 
 #[tokio::test]
 async fn right_credentials_push_and_pull() {
@@ -15,13 +16,7 @@ async fn right_credentials_push_and_pull() {
     );
     let client = registry.client_builder().build().unwrap();
     client.ping(registry.host()).await.unwrap();
-    let images = Images::new(&client, registry.host(), "private/app").unwrap();
-    let pushed = images.image(OCI_MANIFEST, "basic", Some("v1")).await.unwrap();
-    let head = client
-        .manifest_digest(&images.repository().tag("v1").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(head.digest(), &pushed.digest);
+    push_and_read_back(&client, registry.host(), "private/app", "basic").await;
 }
 
 #[tokio::test]

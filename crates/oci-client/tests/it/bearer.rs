@@ -6,6 +6,8 @@ use oci_testkit::images::{DOCKER_LIST, OCI_MANIFEST};
 use oci_testkit::token::{libtrust_key_id, raw_get};
 use oci_testkit::{Auth, Images, Registry, TestCa, TokenServer};
 
+use crate::push_and_read_back;
+
 fn options(registry: &Registry, credentials: Option<Credentials>) -> oci_client::RegistryOptions {
     let options = registry.options();
     match credentials {
@@ -101,13 +103,7 @@ async fn token_auth_over_tls() {
     let registry = Registry::start(Auth::Token(&tokens), Some(&ca));
     let options = options(&registry, Some(Credentials::new("u", "p")));
     let client = Client::builder().registry(registry.host(), options).build().unwrap();
-    let images = Images::new(&client, registry.host(), "tls/token").unwrap();
-    let pushed = images.image(OCI_MANIFEST, "tls-token", Some("v1")).await.unwrap();
-    let head = client
-        .manifest_digest(&images.repository().tag("v1").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(head.digest(), &pushed.digest);
+    let head = push_and_read_back(&client, registry.host(), "tls/token", "tls-token").await;
     assert_eq!(head.http_version(), Version::HTTP_2);
 }
 

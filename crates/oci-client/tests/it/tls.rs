@@ -4,8 +4,10 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use http::Version;
 use oci_client::{ErrorKind, RegistryOptions};
-use oci_testkit::images::{OCI_INDEX, OCI_MANIFEST};
+use oci_testkit::images::OCI_INDEX;
 use oci_testkit::{Auth, Images, Registry, TestCa};
+
+use crate::push_and_read_back;
 
 #[tokio::test]
 async fn tls_with_test_ca_negotiates_http2() {
@@ -37,13 +39,7 @@ async fn tls_with_basic_auth() {
         Some(&ca),
     );
     let client = registry.client_builder().build().unwrap();
-    let images = Images::new(&client, registry.host(), "tls/basic").unwrap();
-    let pushed = images.image(OCI_MANIFEST, "tls-basic", Some("v1")).await.unwrap();
-    let head = client
-        .manifest_digest(&images.repository().tag("v1").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(head.digest(), &pushed.digest);
+    push_and_read_back(&client, registry.host(), "tls/basic", "tls-basic").await;
 }
 
 #[tokio::test]

@@ -99,6 +99,25 @@ fn extras() -> impl Strategy<Value = (Option<String>, Option<Descriptor>, Vec<(S
     )
 }
 
+/// `$value` (an image manifest or an index, which share these builders) with the artifact type, subject and
+/// annotations of [`extras`].
+macro_rules! with_extras {
+    ($value:expr, $extras:expr) => {{
+        let (artifact_type, subject, annotations) = $extras;
+        let mut m = $value;
+        if let Some(a) = artifact_type {
+            m = m.with_artifact_type(a);
+        }
+        if let Some(s) = subject {
+            m = m.with_subject(s);
+        }
+        for (k, v) in annotations {
+            m = m.with_annotation(k, v);
+        }
+        m
+    }};
+}
+
 fn image_manifest() -> impl Strategy<Value = ImageManifest> {
     (
         prop::sample::select(vec![media_type::OCI_IMAGE_MANIFEST, media_type::DOCKER_MANIFEST]),
@@ -106,19 +125,7 @@ fn image_manifest() -> impl Strategy<Value = ImageManifest> {
         prop::collection::vec(descriptor(), 0..4),
         extras(),
     )
-        .prop_map(|(kind, config, layers, (artifact_type, subject, annotations))| {
-            let mut m = ImageManifest::new(kind, config, layers);
-            if let Some(a) = artifact_type {
-                m = m.with_artifact_type(a);
-            }
-            if let Some(s) = subject {
-                m = m.with_subject(s);
-            }
-            for (k, v) in annotations {
-                m = m.with_annotation(k, v);
-            }
-            m
-        })
+        .prop_map(|(kind, config, layers, extras)| with_extras!(ImageManifest::new(kind, config, layers), extras))
 }
 
 fn image_index() -> impl Strategy<Value = ImageIndex> {
@@ -127,19 +134,7 @@ fn image_index() -> impl Strategy<Value = ImageIndex> {
         prop::collection::vec(descriptor(), 0..5),
         extras(),
     )
-        .prop_map(|(kind, manifests, (artifact_type, subject, annotations))| {
-            let mut m = ImageIndex::new(kind, manifests);
-            if let Some(a) = artifact_type {
-                m = m.with_artifact_type(a);
-            }
-            if let Some(s) = subject {
-                m = m.with_subject(s);
-            }
-            for (k, v) in annotations {
-                m = m.with_annotation(k, v);
-            }
-            m
-        })
+        .prop_map(|(kind, manifests, extras)| with_extras!(ImageIndex::new(kind, manifests), extras))
 }
 
 /// Index entries with platforms drawn from the specifier vocabulary, some marked as attestations.
