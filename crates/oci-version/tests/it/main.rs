@@ -4,12 +4,19 @@
 // As clippy.toml says for #[test] functions: the helpers here may unwrap too.
 #![allow(clippy::unwrap_used)]
 
+// Order within a shape and jump kinds (tests/data/order.txt).
 mod compare;
+// Include and exclude globs (tests/data/globs.txt).
 mod globs;
+// The exact text of every error message.
 mod messages;
+// newer_candidates over real tag families (tests/data/newer.txt): the contract's main table.
 mod newer;
+// Properties: total order within a shape, shapes stable under digit changes, no panic, round trips.
 mod props;
+// Rolling tags (latest, 1.27) and which versions they are compared with.
 mod rolling;
+// Shapes and noise of single tags (tests/data/shapes.txt).
 mod shapes;
 
 use std::fs;
