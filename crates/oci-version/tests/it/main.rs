@@ -4,7 +4,7 @@
 // As clippy.toml says for #[test] functions: the helpers here may unwrap too.
 #![allow(clippy::unwrap_used)]
 
-// Order within a shape and jump kinds (tests/data/order.txt).
+// Order within a shape and jump kinds (tests/data/compare.txt).
 mod compare;
 // Include and exclude globs (tests/data/globs.txt).
 mod globs;
