@@ -121,6 +121,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The longest reason printed for a skipped tag.
+const REASON_LIMIT: usize = 240;
+
 fn writeln_line(out: &mut String, line: &str) -> std::fmt::Result {
     use std::fmt::Write as _;
     writeln!(out, "{line}")
