@@ -101,7 +101,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                 format!("= {}", cut(&current_text))
             } else {
                 reason_of(text)
-                    .map(|reason| cut(&reason).into_owned())
+                    .map(|reason| oci_client::text::escape(&reason, REASON_LIMIT).into_owned())
                     .unwrap_or_default()
             };
             let _ = writeln_line(&mut out, format!("  {:<24} {mark}", cut(text)).trim_end());
