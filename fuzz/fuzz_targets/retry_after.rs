@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let now = UNIX_EPOCH + Duration::from_secs(u64::from(seed) * 86_400 * 365);
     let delay = parse_retry_after(text, now);
     // delay-seconds is 1*DIGIT (RFC 9110): `+0` is not one, though Rust's u64 parser takes it.
-    let trimmed = text.trim();
+    // Whitespace around a field value is OWS (SP and HTAB only); a form feed is not whitespace here.
+    let trimmed = text.trim_matches([' ', '\t']);
     if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(seconds) = trimmed.parse::<u64>() {
             assert_eq!(delay, Some(Duration::from_secs(seconds)));

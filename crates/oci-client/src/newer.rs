@@ -1,23 +1,6 @@
 //! Newer versions: which newer tag to move to, confirmed against the registry, as a pure state machine
-//! ([`NewerSearch`]) in the style of [`Verdict`](crate::Verdict), driven by [`Client::newer_version`].
-//!
-//! # The rules
-//!
-//! 1. List the repository's tags ([`NewerNeed::Tags`], every page).
-//! 2. A rolling current tag (no number, like `latest`; or one that covers versions, like `1.29` among `1.29.3`)
-//!    is compared by digest with the newest few version tags of each shape ([`NewerNeed::TagHead`], `HEAD`s
-//!    only): the tags naming the same image are reported as [`NewerCheck::same_as`] (`latest = 1.27.3`).
-//! 3. Otherwise the candidates are the tags of the current tag's shape that are newer, newest first, within the
-//!    policy (`oci_version::newer_candidates`). The image in use is read first (its manifest, its image for the
-//!    platform, its config's `created`), then each candidate in turn, at most [`MAX_CONFIRMATIONS`] of them,
-//!    until one holds: it exists; it has an image for the platform (an index entry for it, or a single image
-//!    whose config is for it); and that image is not older than the one in use. A candidate that fails is
-//!    skipped with the reason. When either date is missing, the candidate holds and says the dates could not be
-//!    compared.
-//!
-//! The last check is what keeps a calver tag (`2021.12.16` among `10.10.x`) or a fat-fingered one (`8.1.2135`
-//! among `0.8.x`) from being proposed when its image is older, and a newly pushed tag whose image for the
-//! platform is not there yet (staggered multi-arch pushes) from being proposed before it is.
+//! ([`NewerSearch`]) in the style of [`Verdict`](crate::Verdict), driven by [`Client::newer_version`], whose
+//! documentation states the rules.
 
 use std::time::SystemTime;
 
@@ -110,7 +93,9 @@ enum Reading {
     Candidate(usize),
 }
 
-/// The rules for one request, as a state machine (see the [module documentation](self)).
+/// The rules for one request, as a state machine: [`NewerSearch::need`] says what it needs next,
+/// [`NewerSearch::answer`] takes what the registry said, [`NewerSearch::finish`] gives the [`NewerCheck`]. The rules
+/// are those of [`Client::newer_version`].
 #[derive(Debug, Clone)]
 pub struct NewerSearch {
     request: NewerRequest,
@@ -459,8 +444,24 @@ impl NewerSearch {
 const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
 
 impl Client {
-    /// Looks for a newer version of the tag in use (see [`NewerSearch`] for the rules): the tag list (every page),
-    /// then at most a few manifest and config requests, all within one deadline.
+    /// Looks for a newer version of the tag in use: the tag list (every page), then at most a few manifest and
+    /// config requests, all within one deadline. The rules, which [`NewerSearch`] implements without IO:
+    ///
+    /// 1. List the repository's tags ([`NewerNeed::Tags`], every page).
+    /// 2. A rolling current tag (no number, like `latest`; or one that covers versions, like `1.29` among `1.29.3`)
+    ///    is compared by digest with the newest few version tags of each shape ([`NewerNeed::TagHead`], `HEAD`s
+    ///    only): the tags naming the same image are reported as [`NewerCheck::same_as`] (`latest = 1.27.3`).
+    /// 3. Otherwise the candidates are the tags of the current tag's shape that are newer, newest first, within the
+    ///    policy (`oci_version::newer_candidates`). The image in use is read first (its manifest, its image for the
+    ///    platform, its config's `created`), then each candidate in turn, at most [`MAX_CONFIRMATIONS`] of them,
+    ///    until one holds: it exists; it has an image for the platform (an index entry for it, or a single image
+    ///    whose config is for it); and that image is not older than the one in use. A candidate that fails is
+    ///    skipped with the reason. When either date is missing, the candidate holds and says the dates could not be
+    ///    compared.
+    ///
+    /// The last check is what keeps a calver tag (`2021.12.16` among `10.10.x`) or a fat-fingered one (`8.1.2135`
+    /// among `0.8.x`) from being proposed when its image is older, and a newly pushed tag whose image for the
+    /// platform is not there yet (staggered multi-arch pushes) from being proposed before it is.
     ///
     /// # Errors
     ///
