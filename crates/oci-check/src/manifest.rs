@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use oci_client::Platform;
 
 use crate::failure::Failure;
-use crate::registry::{RegistryArgs, Session};
+use crate::registry::RegistryArgs;
 use crate::{Output, exit};
 
 /// The arguments of `oci-check manifest`.
@@ -27,41 +27,40 @@ pub(crate) struct Args {
 
 /// Fetches the manifest, checks its digest, and prints it.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let Session {
-        reference,
-        client,
-        runtime,
-    } = match args.registry.session(&args.image, output) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let image = reference.familiar();
-    let fetched = runtime
-        .block_on(client.fetch_manifest(&reference, args.platform.as_ref()))
-        .and_then(|manifest| manifest.parse().map(|_| manifest))
-        .map_err(|err| Failure::from_client(&image, &err));
-    let manifest = match fetched {
-        Ok(manifest) => manifest,
-        Err(failure) => {
-            output.error(&failure);
-            return ExitCode::from(exit::FAILED);
-        }
-    };
-    let bytes = manifest.bytes();
-    let text = match indent(bytes) {
-        Some(mut text) if !args.raw => {
-            text.push('\n');
-            text.into_bytes()
-        }
-        None if !args.raw => {
-            tracing::warn!("the manifest is nested too deeply to indent: printing the bytes as served");
-            bytes.to_vec()
-        }
-        _ => bytes.to_vec(),
-    };
-    let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(&text).and_then(|()| stdout.flush());
-    ExitCode::SUCCESS
+    args.registry.with_session(&args.image, output, |session| {
+        let image = session.reference.familiar();
+        let fetched = session
+            .runtime
+            .block_on(
+                session
+                    .client
+                    .fetch_manifest(&session.reference, args.platform.as_ref()),
+            )
+            .and_then(|manifest| manifest.parse().map(|_| manifest))
+            .map_err(|err| Failure::from_client(&image, &err));
+        let manifest = match fetched {
+            Ok(manifest) => manifest,
+            Err(failure) => {
+                output.error(&failure);
+                return ExitCode::from(exit::FAILED);
+            }
+        };
+        let bytes = manifest.bytes();
+        let text = match indent(bytes) {
+            Some(mut text) if !args.raw => {
+                text.push('\n');
+                text.into_bytes()
+            }
+            None if !args.raw => {
+                tracing::warn!("the manifest is nested too deeply to indent: printing the bytes as served");
+                bytes.to_vec()
+            }
+            _ => bytes.to_vec(),
+        };
+        let mut stdout = io::stdout().lock();
+        let _ = stdout.write_all(&text).and_then(|()| stdout.flush());
+        ExitCode::SUCCESS
+    })
 }
 
 /// Re-indents JSON by two spaces, keeping the keys in their order and every value as written; `None` when the

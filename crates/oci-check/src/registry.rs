@@ -203,9 +203,17 @@ pub(crate) struct Session {
 }
 
 impl RegistryArgs {
+    /// Runs `work` with a [`Session`] for `image`, or says why there is none and gives the exit code.
+    pub(crate) fn with_session(&self, image: &str, output: Output, work: impl FnOnce(Session) -> ExitCode) -> ExitCode {
+        match self.session(image, output) {
+            Ok(session) => work(session),
+            Err(code) => code,
+        }
+    }
+
     /// Parses `image`, then prepares a client for its registry and a runtime; on failure, says why and gives the
     /// exit code to return.
-    pub(crate) fn session(&self, image: &str, output: Output) -> Result<Session, ExitCode> {
+    fn session(&self, image: &str, output: Output) -> Result<Session, ExitCode> {
         let reference = Reference::parse_normalized(image).map_err(|err| {
             output.error(&Failure::bad_reference(image, &err));
             ExitCode::from(exit::FAILED)

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use oci_client::Repository;
 
 use crate::failure::Failure;
-use crate::registry::{RegistryArgs, Session};
+use crate::registry::RegistryArgs;
 use crate::{Output, exit};
 
 /// The arguments of `oci-check tags`.
@@ -21,33 +21,27 @@ pub(crate) struct Args {
 
 /// Prints every tag, one per line, in the registry's order.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let Session {
-        reference,
-        client,
-        runtime,
-    } = match args.registry.session(&args.image, output) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let name = reference.familiar_name().to_owned();
-    let repository = Repository::from(&reference);
-    let mut stdout = io::stdout().lock();
-    let mut closed = false;
-    let listed = runtime.block_on(client.tags_each(&repository, |page| {
-        for tag in page {
-            if !closed && writeln!(stdout, "{}", oci_client::text::escape(&tag, TAG_LIMIT)).is_err() {
-                closed = true;
+    args.registry.with_session(&args.image, output, |session| {
+        let name = session.reference.familiar_name().to_owned();
+        let repository = Repository::from(&session.reference);
+        let mut stdout = io::stdout().lock();
+        let mut closed = false;
+        let listed = session.runtime.block_on(session.client.tags_each(&repository, |page| {
+            for tag in page {
+                if !closed && writeln!(stdout, "{}", oci_client::text::escape(&tag, TAG_LIMIT)).is_err() {
+                    closed = true;
+                }
+            }
+            let _ = stdout.flush();
+        }));
+        match listed {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                output.error(&Failure::from_client(&name, &err));
+                ExitCode::from(exit::FAILED)
             }
         }
-        let _ = stdout.flush();
-    }));
-    match listed {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            output.error(&Failure::from_client(&name, &err));
-            ExitCode::from(exit::FAILED)
-        }
-    }
+    })
 }
 
 /// The longest tag printed as it is: tags are at most 128 characters, so longer text is a registry's garbage.

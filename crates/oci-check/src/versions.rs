@@ -9,7 +9,7 @@ use oci_client::{Jump, NewerRequest, Platform};
 use oci_version::{Skip, Tag};
 
 use crate::failure::Failure;
-use crate::registry::{RegistryArgs, Session};
+use crate::registry::RegistryArgs;
 use crate::update::VersionArgs;
 use crate::{Output, exit};
 
@@ -30,95 +30,90 @@ pub(crate) struct Args {
 
 /// Lists the tags by shape and explains the choice.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let Session {
-        reference,
-        client,
-        runtime,
-    } = match args.registry.session(&args.image, output) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let policy = args.versions.policy(args.versions.newer.unwrap_or(Jump::Major));
-    let request = NewerRequest::new(reference.clone(), None, args.platform.clone(), policy.clone()).keep_tags();
-    let current_text = request.reference().tag().unwrap_or("latest").to_owned();
-    let check = match runtime.block_on(client.newer_version(&request)) {
-        Ok(check) => check,
-        Err(err) => {
-            output.error(&Failure::from_client(&reference.familiar(), &err));
-            return ExitCode::from(exit::FAILED);
-        }
-    };
-    let tags: Vec<&str> = check.tags().iter().map(String::as_str).collect();
-    let mut out = String::new();
-    let current = Tag::parse(&current_text).ok();
-    let picked = check.newer().map(|newer| newer.tag().to_owned());
-    let pure = current
-        .as_ref()
-        .map(|current| oci_version::newer_candidates(current, tags.iter().copied(), &policy));
-    let reason_of = |tag: &str| -> Option<String> {
-        if let Some((_, reason)) = check.skipped().iter().find(|(skipped, _)| skipped == tag) {
-            return Some(reason.clone());
-        }
-        let pure = pure.as_ref()?;
-        if let Some(candidate) = pure.candidates().iter().find(|c| c.tag().as_str() == tag) {
-            return Some(format!("newer ({}), not confirmed", candidate.jump()));
-        }
-        pure.skipped()
-            .iter()
-            .find(|skipped| skipped.tag() == tag)
-            .filter(|skipped| !matches!(skipped.reason(), Skip::OtherShape))
-            .map(|skipped| skipped.reason().to_string())
-    };
-    let _ = writeln_line(
-        &mut out,
-        &format!(
-            "{} on {}: {}",
-            reference.familiar(),
-            args.platform,
-            match (&picked, check.is_rolling()) {
-                (Some(tag), _) => format!("newer version {}", cut(tag)),
-                (None, true) if !check.same_as().is_empty() => {
-                    format!("a rolling tag, now {}", cut(&check.same_as().join(", ")))
-                }
-                (None, true) => "a rolling tag".to_owned(),
-                (None, false) => "no newer version".to_owned(),
+    args.registry.with_session(&args.image, output, |session| {
+        let policy = args.versions.policy(args.versions.newer.unwrap_or(Jump::Major));
+        let request =
+            NewerRequest::new(session.reference.clone(), None, args.platform.clone(), policy.clone()).keep_tags();
+        let current_text = request.reference().tag().unwrap_or("latest").to_owned();
+        let check = match session.runtime.block_on(session.client.newer_version(&request)) {
+            Ok(check) => check,
+            Err(err) => {
+                output.error(&Failure::from_client(&session.reference.familiar(), &err));
+                return ExitCode::from(exit::FAILED);
             }
-        ),
-    );
-    if let Some(note) = check.note() {
-        let _ = writeln_line(&mut out, &format!("note: {}", cut(note)));
-    }
-    for (shape, group) in oci_version::group_by_shape(tags.iter().copied()) {
-        let _ = writeln_line(&mut out, &format!("\n{}", cut(shape.as_str())));
-        for tag in group {
-            let text = tag.as_str();
-            let mark = if text == current_text {
-                "in use".to_owned()
-            } else if picked.as_deref() == Some(text) {
-                let jump = check.newer().map(|newer| newer.jump().to_string()).unwrap_or_default();
-                format!("<- newer ({jump})")
-            } else if check.same_as().iter().any(|same| same == text) {
-                format!("= {}", cut(&current_text))
-            } else {
-                reason_of(text)
-                    .map(|reason| oci_client::text::escape(&reason, REASON_LIMIT).into_owned())
-                    .unwrap_or_default()
-            };
-            let _ = writeln_line(&mut out, format!("  {:<24} {mark}", cut(text)).trim_end());
+        };
+        let tags: Vec<&str> = check.tags().iter().map(String::as_str).collect();
+        let mut out = String::new();
+        let current = Tag::parse(&current_text).ok();
+        let picked = check.newer().map(|newer| newer.tag().to_owned());
+        let pure = current
+            .as_ref()
+            .map(|current| oci_version::newer_candidates(current, tags.iter().copied(), &policy));
+        let reason_of = |tag: &str| -> Option<String> {
+            if let Some((_, reason)) = check.skipped().iter().find(|(skipped, _)| skipped == tag) {
+                return Some(reason.clone());
+            }
+            let pure = pure.as_ref()?;
+            if let Some(candidate) = pure.candidates().iter().find(|c| c.tag().as_str() == tag) {
+                return Some(format!("newer ({}), not confirmed", candidate.jump()));
+            }
+            pure.skipped()
+                .iter()
+                .find(|skipped| skipped.tag() == tag)
+                .filter(|skipped| !matches!(skipped.reason(), Skip::OtherShape))
+                .map(|skipped| skipped.reason().to_string())
+        };
+        let _ = writeln_line(
+            &mut out,
+            &format!(
+                "{} on {}: {}",
+                session.reference.familiar(),
+                args.platform,
+                match (&picked, check.is_rolling()) {
+                    (Some(tag), _) => format!("newer version {}", cut(tag)),
+                    (None, true) if !check.same_as().is_empty() => {
+                        format!("a rolling tag, now {}", cut(&check.same_as().join(", ")))
+                    }
+                    (None, true) => "a rolling tag".to_owned(),
+                    (None, false) => "no newer version".to_owned(),
+                }
+            ),
+        );
+        if let Some(note) = check.note() {
+            let _ = writeln_line(&mut out, &format!("note: {}", cut(note)));
         }
-    }
-    let noise: Vec<String> = tags
-        .iter()
-        .filter_map(|text| Tag::parse(text).ok())
-        .filter(|tag| !tag.is_version())
-        .map(|tag| cut(tag.as_str()).into_owned())
-        .collect();
-    if !noise.is_empty() {
-        let _ = writeln_line(&mut out, &format!("\nnot versions: {}", noise.join(" ")));
-    }
-    let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
-    ExitCode::SUCCESS
+        for (shape, group) in oci_version::group_by_shape(tags.iter().copied()) {
+            let _ = writeln_line(&mut out, &format!("\n{}", cut(shape.as_str())));
+            for tag in group {
+                let text = tag.as_str();
+                let mark = if text == current_text {
+                    "in use".to_owned()
+                } else if picked.as_deref() == Some(text) {
+                    let jump = check.newer().map(|newer| newer.jump().to_string()).unwrap_or_default();
+                    format!("<- newer ({jump})")
+                } else if check.same_as().iter().any(|same| same == text) {
+                    format!("= {}", cut(&current_text))
+                } else {
+                    reason_of(text)
+                        .map(|reason| oci_client::text::escape(&reason, REASON_LIMIT).into_owned())
+                        .unwrap_or_default()
+                };
+                let _ = writeln_line(&mut out, format!("  {:<24} {mark}", cut(text)).trim_end());
+            }
+        }
+        let noise: Vec<String> = tags
+            .iter()
+            .filter_map(|text| Tag::parse(text).ok())
+            .filter(|tag| !tag.is_version())
+            .map(|tag| cut(tag.as_str()).into_owned())
+            .collect();
+        if !noise.is_empty() {
+            let _ = writeln_line(&mut out, &format!("\nnot versions: {}", noise.join(" ")));
+        }
+        let mut stdout = io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+        ExitCode::SUCCESS
+    })
 }
 
 /// The longest reason printed for a skipped tag.
