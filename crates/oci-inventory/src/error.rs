@@ -86,7 +86,6 @@ impl Error {
         self
     }
 
-    #[allow(dead_code, reason = "the compose parser uses it, in the next commit")]
     pub(crate) fn with_line(mut self, line: usize) -> Self {
         self.inner.line = Some(line);
         self
