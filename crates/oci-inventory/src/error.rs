@@ -91,7 +91,6 @@ impl Error {
         self
     }
 
-    #[allow(dead_code, reason = "the engine client uses it, in a later commit")]
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.inner.status = Some(status);
         self
