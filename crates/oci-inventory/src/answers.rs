@@ -106,6 +106,15 @@ pub struct ImageDetails {
     pub digest: Option<Digest>,
 }
 
+/// What podman's own API (`GET /libpod/images/{id}/json`) still knows of an image whose names are gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodmanHistory {
+    /// `Digest`: the digest the image was first pulled by.
+    pub digest: Option<Digest>,
+    /// `NamesHistory`: the names the image had, most recent first.
+    pub names: Vec<Reference>,
+}
+
 /// `GET /version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionInfo {
@@ -233,6 +242,40 @@ pub fn parse_container(body: &[u8]) -> Result<ContainerDetails, Error> {
 pub fn parse_image(body: &[u8]) -> Result<ImageDetails, Error> {
     let raw: RawImage = from_json(body, "the image")?;
     raw.check()
+}
+
+/// `GET /libpod/images/{id}/json` of podman's own API: `Digest` and `NamesHistory`. Entries of `NamesHistory` that
+/// are not references are skipped (they only help to pair a name with the digest).
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidJson`] for another shape, [`ErrorKind::InvalidField`] when `Digest` is not a digest.
+pub fn parse_libpod_image(body: &[u8]) -> Result<PodmanHistory, Error> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "Digest", default, deserialize_with = "nullable")]
+        digest: String,
+        #[serde(rename = "NamesHistory", default, deserialize_with = "nullable")]
+        names_history: Vec<String>,
+    }
+    let raw: Raw = from_json(body, "podman's image")?;
+    let digest = if raw.digest.is_empty() {
+        None
+    } else {
+        Some(Digest::parse(&raw.digest).map_err(|err| {
+            Error::new(
+                ErrorKind::InvalidField,
+                format!("the Digest {} of podman's image is not a digest", quote(&raw.digest)),
+            )
+            .with_source(err)
+        })?)
+    };
+    let names = raw
+        .names_history
+        .iter()
+        .filter_map(|name| Reference::parse_normalized(name).ok())
+        .collect();
+    Ok(PodmanHistory { digest, names })
 }
 
 /// `GET /info`: the engine's platform, from `OSType` and `Architecture`; `None` when either is empty.

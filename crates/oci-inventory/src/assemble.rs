@@ -11,7 +11,7 @@ use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::{AnyReference, Reference};
 
-use crate::answers::{ContainerSummary, ImageDetails};
+use crate::answers::{ContainerSummary, ImageDetails, PodmanHistory};
 use crate::error::{Error, ErrorKind};
 use crate::text::quote;
 use crate::workload::{ImageRef, Source, Workload};
@@ -23,6 +23,7 @@ pub struct Assembly {
     containers: Vec<ContainerSummary>,
     images: HashMap<Digest, Option<ImageDetails>>,
     configured: HashMap<String, String>,
+    histories: HashMap<Digest, PodmanHistory>,
     engine_platform: Option<Platform>,
 }
 
@@ -34,6 +35,7 @@ impl Assembly {
             containers,
             images: HashMap::new(),
             configured: HashMap::new(),
+            histories: HashMap::new(),
             engine_platform: None,
         }
     }
@@ -69,6 +71,33 @@ impl Assembly {
     /// Records a container's `Config.Image`.
     pub fn add_configured(&mut self, container: &str, configured: String) {
         self.configured.insert(container.to_owned(), configured);
+    }
+
+    /// The images (IDs) whose history podman's own API should give (`GET /libpod/images/{id}/json`): podman
+    /// computes `RepoDigests` from the names an image has, so an image whose tag moved on to a newer image lists
+    /// none, while a container still runs it. Only for podman, and only for images a container names.
+    pub fn histories_needed(&self) -> Vec<Digest> {
+        if self.source != Source::Podman {
+            return Vec::new();
+        }
+        let mut needed: Vec<Digest> = Vec::new();
+        for container in &self.containers {
+            let Some(id) = &container.image_id else { continue };
+            let nameless = self
+                .images
+                .get(id)
+                .and_then(Option::as_ref)
+                .is_some_and(|details| details.repo_digests.is_empty() && details.repo_tags.is_empty());
+            if nameless && !self.histories.contains_key(id) && !needed.contains(id) {
+                needed.push(id.clone());
+            }
+        }
+        needed
+    }
+
+    /// Records what podman's own API says about an image.
+    pub fn add_history(&mut self, id: Digest, history: PodmanHistory) {
+        self.histories.insert(id, history);
     }
 
     /// Whether some workload would have no platform without the engine's (`GET /info`).
@@ -116,9 +145,14 @@ impl Assembly {
                 .and_then(|m| m.platform.clone())
                 .or_else(|| details.and_then(|d| d.platform.clone()))
                 .or_else(|| self.engine_platform.clone());
+            let mut repo_digests = details.map(|d| d.repo_digests.clone()).unwrap_or_default();
+            if repo_digests.is_empty() {
+                let history = container.image_id.as_ref().and_then(|id| self.histories.get(id));
+                repo_digests.extend(pulled_by(&image, history));
+            }
             let mut workload = Workload::new(self.source.clone(), container.name, image);
             workload.set_id(Some(container.id));
-            workload.set_repo_digests(details.map(|d| d.repo_digests.clone()).unwrap_or_default());
+            workload.set_repo_digests(repo_digests);
             workload.set_manifest_digest(container.manifest.map(|m| m.digest));
             workload.set_image_id(container.image_id);
             workload.set_platform(platform);
@@ -135,9 +169,10 @@ impl Assembly {
 /// - An ID or ID prefix of the container's image (`sha256:...`, 64 hex, or a hex prefix as Docker keeps it), unless
 ///   the image is tagged with that very name: [`ImageRef::ImageId`], completed.
 /// - Another digest: [`ImageRef::BareDigest`].
-/// - A name: [`ImageRef::Local`] for podman's `localhost/` names, and for a name without digest whose image has
-///   no `RepoDigests` entry for the name's repository (built, committed or tagged locally; never pulled by it);
-///   else [`ImageRef::Reference`].
+/// - A name: [`ImageRef::Local`] for podman's `localhost/` names; for Docker, for a name without digest whose
+///   image has no `RepoDigests` entry for the name's repository (built, committed, loaded or tagged locally, never
+///   pulled by it; Docker keeps the entries of an image whose tag moved on, podman drops them, so the rule is
+///   Docker's only); else [`ImageRef::Reference`].
 ///
 /// # Errors
 ///
@@ -175,7 +210,7 @@ pub fn classify(
         AnyReference::Digest(digest) if Some(&digest) == image_id => ImageRef::ImageId(digest),
         AnyReference::Digest(digest) => ImageRef::BareDigest(digest),
         AnyReference::Named(reference) if podman && reference.registry() == "localhost" => ImageRef::Local(reference),
-        AnyReference::Named(reference) if is_local(&reference, details) => ImageRef::Local(reference),
+        AnyReference::Named(reference) if !podman && is_local(&reference, details) => ImageRef::Local(reference),
         AnyReference::Named(reference) => ImageRef::Reference(reference),
         _ => {
             return Err(Error::new(
@@ -187,6 +222,18 @@ pub fn classify(
             ));
         }
     })
+}
+
+/// The configured name with the digest podman pulled the image by, when the image was once known by that name.
+fn pulled_by(image: &ImageRef, history: Option<&PodmanHistory>) -> Option<Reference> {
+    let (ImageRef::Reference(reference), Some(history)) = (image, history) else {
+        return None;
+    };
+    let digest = history.digest.as_ref()?;
+    if !history.names.iter().any(|name| name.name() == reference.name()) {
+        return None;
+    }
+    format!("{}@{digest}", reference.name()).parse().ok()
 }
 
 /// Whether `field` is an image ID, or a prefix of one as Docker accepts and keeps, that `id` begins with.

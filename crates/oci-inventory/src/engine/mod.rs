@@ -21,8 +21,8 @@ use tokio::time::timeout;
 pub use address::{DOCKER_SOCKET, EngineAddress, EngineKind, Environment, Located, Origin, PODMAN_ROOT_SOCKET};
 
 use crate::answers::{
-    ApiVersion, parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_ping_version,
-    parse_version,
+    ApiVersion, parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_libpod_image,
+    parse_ping_version, parse_version,
 };
 use crate::assemble::Assembly;
 use crate::error::{Error, ErrorKind};
@@ -47,6 +47,8 @@ pub struct Engine {
     options: EngineOptions,
     connection: Option<Connection>,
     api: ApiVersion,
+    /// Podman's own API version (`Libpod-Api-Version`), for its `/libpod` endpoints.
+    libpod: Option<String>,
     source: Source,
     requests: u64,
 }
@@ -126,6 +128,7 @@ impl Engine {
             options,
             connection: None,
             api: ApiVersion::MINIMUM,
+            libpod: None,
             requests: 0,
         };
         let ping = engine.get("/_ping").await?;
@@ -135,6 +138,12 @@ impl Engine {
                 .get("server")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|server| server.starts_with("Libpod"));
+        engine.libpod = ping
+            .headers
+            .get("libpod-api-version")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .map(str::to_owned);
         let offered = match ping.headers.get("api-version") {
             Some(value) if ping.status.is_success() => {
                 engine.source = if podman_header { Source::Podman } else { Source::Docker };
@@ -190,7 +199,8 @@ impl Engine {
     /// The containers as workloads: the running ones, or with `all` also created, paused and exited ones.
     ///
     /// It lists the containers (`GET /containers/json`), inspects each distinct image once
-    /// (`GET /images/{id}/json`; an image the engine no longer knows leaves the workload without digests), reads
+    /// (`GET /images/{id}/json`; an image the engine no longer knows leaves the workload without digests), asks
+    /// podman's own API for the pull digest of images whose names are gone (`GET /libpod/images/{id}/json`), reads
     /// `Config.Image` of the containers the list names by image ID only (`GET /containers/{id}/json`), and asks
     /// for the engine's platform (`GET /info`) only when an image has none.
     ///
@@ -214,6 +224,15 @@ impl Engine {
                 _ => return Err(self.status_error(&format!("/images/{id}/json"), &answer)),
             };
             assembly.add_image(id, details);
+        }
+        if let Some(libpod) = self.libpod.clone() {
+            for id in assembly.histories_needed() {
+                let path = format!("/v{libpod}/libpod/images/{id}/json");
+                let answer = self.get(&path).await?;
+                if answer.status == StatusCode::OK {
+                    assembly.add_history(id, parse_libpod_image(&answer.body)?);
+                }
+            }
         }
         for container in assembly.containers_needed() {
             if !is_path_safe(&container) {
