@@ -99,6 +99,7 @@ fn main() -> ExitCode {
 /// so `.ci/run` can repeat it last).
 fn test() -> Result {
     registry::ensure()?;
+    registry::ensure_podman()?;
     let root = root();
     let locked = locked_flag();
     let mut totals = Totals::default();
