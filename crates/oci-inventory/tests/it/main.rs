@@ -1,1 +1,15 @@
-//! placeholder
+//! Integration tests of oci-inventory: engine answers (recorded from podman, written by hand for Docker), inspect
+//! files, compose files, the engine client against faults, and against the real podman service.
+
+// clippy's allow-unwrap-in-tests covers `#[test]` functions only; the helpers they call are test code too.
+#![allow(clippy::unwrap_used)]
+
+/// The real podman API service: every source of the crate on the answers of a live engine.
+mod podman;
+
+use std::path::PathBuf;
+
+/// A file under `tests/data`.
+fn data(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
+}
