@@ -60,6 +60,20 @@ struct Connection {
     task: JoinHandle<()>,
 }
 
+/// Why an exchange failed: before any answer (the connection was dead; a GET may be sent again), or otherwise.
+enum Failure {
+    BeforeAnswer(Error),
+    Other(Error),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Self::BeforeAnswer(error) | Self::Other(error) => error,
+        }
+    }
+}
+
 /// An answer: status, headers, and the body read within the limit.
 struct Answer {
     status: StatusCode,
@@ -290,8 +304,49 @@ impl Engine {
         .with_status(answer.status.as_u16())
     }
 
-    /// The one function that sends a request: a `GET` of `path`, on the open connection or a new one.
+    /// `GET path` within the request timeout, on the open connection or a new one. A request that fails before any
+    /// answer on a reused connection (the engine closed it while idle) is sent once more on a new one: a GET may be.
     async fn get(&mut self, path: &str) -> Result<Answer, Error> {
+        let deadline = self.options.request_timeout;
+        let result = match timeout(deadline, self.get_within(path)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "{} did not answer GET {path} within {} s",
+                    self.located.address(),
+                    deadline.as_secs_f32()
+                ),
+            )),
+        };
+        if result.is_err() {
+            // The connection may be mid-answer: never reuse it.
+            self.connection = None;
+        }
+        result
+    }
+
+    async fn get_within(&mut self, path: &str) -> Result<Answer, Error> {
+        let reusable = self
+            .connection
+            .as_ref()
+            .is_some_and(|c| !c.sender.is_closed() && !c.task.is_finished());
+        if !reusable {
+            self.connection = Some(self.open().await?);
+        }
+        match self.exchange(path).await {
+            Err(Failure::BeforeAnswer(_)) if reusable => {
+                self.connection = Some(self.open().await?);
+                self.exchange(path).await.map_err(Failure::into_error)
+            }
+            result => result.map_err(Failure::into_error),
+        }
+    }
+
+    /// The one function that sends a request: a `GET` of `path` on the open connection, and its answer with the body
+    /// read within the limit.
+    async fn exchange(&mut self, path: &str) -> Result<Answer, Failure> {
+        let address = self.located.address().to_string();
         let host = match self.located.address() {
             EngineAddress::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
             EngineAddress::Tcp { host, port } => format!("{host}:{port}"),
@@ -305,84 +360,62 @@ impl Engine {
             .header(USER_AGENT, concat!("oci-inventory/", env!("CARGO_PKG_VERSION")))
             .body(Empty::<Bytes>::new())
             .map_err(|err| {
-                Error::new(ErrorKind::InvalidField, format!("cannot request {}", quote(path))).with_source(err)
+                Failure::Other(
+                    Error::new(ErrorKind::InvalidField, format!("cannot request {}", quote(path))).with_source(err),
+                )
             })?;
-        let deadline = self.options.request_timeout;
-        let address = self.located.address().to_string();
         let limit = self.options.body_limit;
-        if self
-            .connection
-            .as_ref()
-            .is_none_or(|c| c.sender.is_closed() || c.task.is_finished())
-        {
-            self.connection = Some(self.open().await?);
-        }
         let Some(connection) = self.connection.as_mut() else {
-            return Err(Error::new(ErrorKind::Connect, "no connection"));
+            return Err(Failure::Other(Error::new(ErrorKind::Connect, "no connection")));
         };
         self.requests += 1;
-        let exchange = async {
-            connection
-                .sender
-                .ready()
-                .await
-                .map_err(|err| not_an_engine(&address, err))?;
-            let response = connection
-                .sender
-                .send_request(request)
-                .await
-                .map_err(|err| not_an_engine(&address, err))?;
-            let (parts, body) = response.into_parts();
-            let announced = parts
-                .headers
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            let too_large = || {
-                Error::new(
-                    ErrorKind::BodyTooLarge,
-                    format!("{address} answered GET {path} with more than {limit} bytes"),
-                )
-            };
-            if announced.is_some_and(|length| length > limit as u64) {
-                return Err(too_large());
+        connection
+            .sender
+            .ready()
+            .await
+            .map_err(|err| Failure::BeforeAnswer(not_an_engine(&address, err)))?;
+        let response = connection.sender.send_request(request).await.map_err(|err| {
+            let before = err.is_canceled() || err.is_closed() || err.is_incomplete_message();
+            let error = not_an_engine(&address, err);
+            if before {
+                Failure::BeforeAnswer(error)
+            } else {
+                Failure::Other(error)
             }
-            let body = Limited::new(body, limit).collect().await.map_err(|err| {
-                if err.is::<http_body_util::LengthLimitError>() {
-                    too_large()
-                } else {
+        })?;
+        let (parts, body) = response.into_parts();
+        let announced = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let too_large = || {
+            Failure::Other(Error::new(
+                ErrorKind::BodyTooLarge,
+                format!("{address} answered GET {path} with more than {limit} bytes"),
+            ))
+        };
+        if announced.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        let body = Limited::new(body, limit).collect().await.map_err(|err| {
+            if err.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                Failure::Other(
                     Error::new(
                         ErrorKind::NotAnEngine,
                         format!("{address} broke off its answer to GET {path}"),
                     )
-                    .with_source(err)
-                }
-            })?;
-            Ok(Answer {
-                status: parts.status,
-                headers: parts.headers,
-                body: body.to_bytes(),
-            })
-        };
-        match timeout(deadline, exchange).await {
-            Ok(result) => {
-                if result.is_err() {
-                    // The connection may be mid-answer: never reuse it.
-                    self.connection = None;
-                }
-                result
+                    .with_source(err),
+                )
             }
-            Err(_) => {
-                self.connection = None;
-                Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "{address} did not answer GET {path} within {} s",
-                        deadline.as_secs_f32()
-                    ),
-                ))
-            }
-        }
+        })?;
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: body.to_bytes(),
+        })
     }
 
     async fn open(&self) -> Result<Connection, Error> {
