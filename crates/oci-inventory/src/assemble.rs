@@ -58,8 +58,11 @@ impl Assembly {
 
     /// The containers (IDs) whose list entry names the image only by its ID: Docker puts the ID there when the
     /// tag the container was created from has moved on, so `Config.Image` of `GET /containers/{id}/json` is
-    /// needed to know what was configured.
+    /// needed to know what was configured. Podman never does (it lists an ID only when it was given one).
     pub fn containers_needed(&self) -> Vec<String> {
+        if self.source == Source::Podman {
+            return Vec::new();
+        }
         self.containers
             .iter()
             .filter(|c| !self.configured.contains_key(&c.id))
