@@ -432,57 +432,58 @@ impl Engine {
                 let stream = timeout(limit, UnixStream::connect(path))
                     .await
                     .map_err(|_| timed_out())?
-                    .map_err(|err| self.connect_error(err))?;
+                    .map_err(|err| connect_error(&self.located, err))?;
                 handshake(stream, address).await
             }
             EngineAddress::Tcp { host, port } => {
                 let stream = timeout(limit, TcpStream::connect((host.as_str(), *port)))
                     .await
                     .map_err(|_| timed_out())?
-                    .map_err(|err| self.connect_error(err))?;
+                    .map_err(|err| connect_error(&self.located, err))?;
                 let _ = stream.set_nodelay(true);
                 handshake(stream, address).await
             }
         }
     }
+}
 
-    fn connect_error(&self, err: std::io::Error) -> Error {
-        let address = self.located.address();
-        let advice = self.located.advice();
-        let (kind, message) = match (err.kind(), address) {
-            (std::io::ErrorKind::NotFound, EngineAddress::Unix(path)) => (
-                ErrorKind::SocketNotFound,
-                format!("no engine socket at {}: {advice}", crate::text::path(path)),
-            ),
-            (std::io::ErrorKind::PermissionDenied, EngineAddress::Unix(path)) => (
-                ErrorKind::PermissionDenied,
-                format!(
-                    "permission denied on {}: {}",
-                    crate::text::path(path),
-                    match self.located.kind() {
-                        EngineKind::Podman =>
-                            "use your own rootless socket ($XDG_RUNTIME_DIR/podman/podman.sock, `systemctl --user \
+/// What a failed connect means, and what to do about it.
+fn connect_error(located: &Located, err: std::io::Error) -> Error {
+    let address = located.address();
+    let advice = located.advice();
+    let (kind, message) = match (err.kind(), address) {
+        (std::io::ErrorKind::NotFound, EngineAddress::Unix(path)) => (
+            ErrorKind::SocketNotFound,
+            format!("no engine socket at {}: {advice}", crate::text::path(path)),
+        ),
+        (std::io::ErrorKind::PermissionDenied, EngineAddress::Unix(path)) => (
+            ErrorKind::PermissionDenied,
+            format!(
+                "permission denied on {}: {}",
+                crate::text::path(path),
+                match located.kind() {
+                    EngineKind::Podman =>
+                        "use your own rootless socket ($XDG_RUNTIME_DIR/podman/podman.sock, `systemctl --user \
                              enable --now podman.socket`), or run as root for /run/podman/podman.sock",
-                        _ =>
-                            "add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), \
+                    _ =>
+                        "add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), \
                              or use rootless podman's socket with --host",
-                    }
-                ),
+                }
             ),
-            (std::io::ErrorKind::ConnectionRefused, EngineAddress::Unix(path)) => (
-                ErrorKind::Connect,
-                format!(
-                    "nothing listens on {} (a socket left behind by a stopped engine?): {advice}",
-                    crate::text::path(path)
-                ),
+        ),
+        (std::io::ErrorKind::ConnectionRefused, EngineAddress::Unix(path)) => (
+            ErrorKind::Connect,
+            format!(
+                "nothing listens on {} (a socket left behind by a stopped engine?): {advice}",
+                crate::text::path(path)
             ),
-            (std::io::ErrorKind::ConnectionRefused, _) => {
-                (ErrorKind::Connect, format!("nothing listens at {address}: {advice}"))
-            }
-            _ => (ErrorKind::Connect, format!("cannot connect to {address}: {advice}")),
-        };
-        Error::new(kind, message).with_source(err)
-    }
+        ),
+        (std::io::ErrorKind::ConnectionRefused, _) => {
+            (ErrorKind::Connect, format!("nothing listens at {address}: {advice}"))
+        }
+        _ => (ErrorKind::Connect, format!("cannot connect to {address}: {advice}")),
+    };
+    Error::new(kind, message).with_source(err)
 }
 
 impl Drop for Connection {
@@ -527,6 +528,31 @@ fn is_path_safe(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connect_errors_say_what_to_do() {
+        let docker = Located::explicit(EngineKind::Docker, EngineAddress::Unix("/var/run/docker.sock".into()));
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let err = connect_error(&docker, denied());
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(
+            err.to_string()
+                .starts_with("permission denied on /var/run/docker.sock: add your user to the docker group"),
+            "{err}"
+        );
+        let podman = Located::explicit(
+            EngineKind::Podman,
+            EngineAddress::Unix("/run/podman/podman.sock".into()),
+        );
+        let err = connect_error(&podman, denied());
+        assert!(err.to_string().contains("rootless socket"), "{err}");
+        let err = connect_error(&docker, std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(err.kind(), ErrorKind::SocketNotFound);
+        assert_eq!(
+            err.to_string(),
+            "no engine socket at /var/run/docker.sock: --host names it; is the engine running there?"
+        );
+    }
 
     #[test]
     fn ids_in_paths() {

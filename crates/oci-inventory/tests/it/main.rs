@@ -14,6 +14,8 @@ mod engine;
 mod inspect;
 /// The real podman API service: every source of the crate on the answers of a live engine.
 mod podman;
+/// Round-trips of text forms, and parsers that never panic.
+mod props;
 
 use std::path::PathBuf;
 
