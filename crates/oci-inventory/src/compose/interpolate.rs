@@ -92,8 +92,12 @@ fn braced_value(
         };
     }
     let present = if colon { set_and_not_empty } else { value.is_some() };
-    let argument = &operator[1..];
-    match operator.as_bytes()[0] {
+    // The operator is one ASCII character; anything else (even a multi-byte one) makes the template invalid.
+    let (op, argument) = match operator.as_bytes()[0] {
+        op @ (b'-' | b'?' | b'+') => (op, &operator[1..]),
+        _ => return Err(whole()),
+    };
+    match op {
         b'-' if present => Ok(value.unwrap_or("").to_owned()),
         b'-' => substitute(argument, lookup, depth + 1),
         b'?' if present => Ok(value.unwrap_or("").to_owned()),
@@ -233,6 +237,8 @@ mod tests {
             "${-a}",
             "$é",
             "${UNSET:-${}",
+            "${R\u{feff}STRY}",
+            "${TAG€}",
         ] {
             invalid(text);
         }

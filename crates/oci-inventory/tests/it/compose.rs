@@ -391,6 +391,7 @@ fn dotenv_errors_name_the_file_and_line() {
     assert_eq!(vars.get("B"), Some("env-b"));
 }
 
+/// Replays what the fuzz targets found, split as they split their input.
 #[test]
 fn fuzzed_regressions() {
     let dir = data("fuzzed");
@@ -399,8 +400,27 @@ fn fuzzed_regressions() {
         let bytes = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.starts_with("compose_parse-") {
-            let text = String::from_utf8_lossy(&bytes);
-            let _ = parse(&[("fuzzed.yaml", &text)]);
+            // The compose file, then `\0` and a `.env` file, then `\0` and an override file.
+            let text = String::from_utf8(bytes).unwrap();
+            let mut parts = text.splitn(3, '\0');
+            let compose = parts.next().unwrap_or_default();
+            let vars = match parts.next() {
+                Some(dotenv) => vars().with_dotenv(dotenv, Path::new(".env")).unwrap_or_else(|_| vars()),
+                None => vars(),
+            };
+            let mut files = vec![ComposeFile {
+                path: Path::new("compose.yaml"),
+                text: compose,
+            }];
+            if let Some(overrides) = parts.next() {
+                files.push(ComposeFile {
+                    path: Path::new("override.yaml"),
+                    text: overrides,
+                });
+            }
+            if let Err(err) = parse_compose(&files, &vars) {
+                assert!(err.line().is_some(), "{name}: {err}");
+            }
         } else if name.starts_with("engine_answers-") {
             let _ = oci_inventory::parse_inspect(&bytes, None);
             let _ = oci_inventory::internal::answers::parse_containers(&bytes);
