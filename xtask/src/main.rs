@@ -60,6 +60,8 @@ const LAYERS: &[Layer] = &[
         "oci-client",
         &["oci-digest", "oci-ref", "oci-manifest", "oci-auth", "oci-version"],
     ),
+    // Reads engines over their unix socket with hyper and tokio; its parsers stay pure and are fuzzed.
+    Layer::new("oci-inventory", &["oci-digest", "oci-ref", "oci-manifest"]),
     // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new("oci-check", &["oci-client", "oci-ref", "oci-auth", "oci-version"]),
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
 /// so `.ci/run` can repeat it last).
 fn test() -> Result {
     registry::ensure()?;
+    registry::ensure_podman()?;
     let root = root();
     let locked = locked_flag();
     let mut totals = Totals::default();

@@ -1,7 +1,8 @@
-//! The CNCF distribution registry that `oci-client`'s integration tests start on loopback ports.
+//! The programs the integration tests start: the CNCF distribution registry (`oci-client`'s tests, on loopback
+//! ports) and podman (`oci-inventory`'s tests, its API service on a socket of its own).
 //!
-//! Debian ships it as `docker-registry`. `cargo xtask test` installs it when it is missing and the user is root,
-//! and otherwise stops with the command to run: the integration tests are never skipped silently.
+//! Debian ships them as `docker-registry` and `podman`. `cargo xtask test` installs each when it is missing and the
+//! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
 
 use std::path::Path;
 use std::process::Command;
@@ -11,42 +12,73 @@ use crate::Result;
 /// Where the tests look for the registry (they also honour `OCI_TEST_REGISTRY`).
 pub(crate) const BINARY: &str = "/usr/bin/docker-registry";
 
-/// The command that installs the registry.
-const INSTALL: &str = "apt-get update && apt-get install -y docker-registry";
+/// Where `oci-inventory`'s tests look for podman (they also honour `OCI_TEST_PODMAN`).
+pub(crate) const PODMAN: &str = "/usr/bin/podman";
+
+/// A program the tests need, and the Debian package that has it.
+struct Needed {
+    binary: &'static str,
+    package: &'static str,
+    /// The environment variable that names another binary.
+    variable: &'static str,
+    /// What it is, for messages.
+    what: &'static str,
+}
 
 /// Makes sure the registry binary exists, installing Debian's package when running as root.
 pub(crate) fn ensure() -> Result {
-    if let Ok(custom) = std::env::var("OCI_TEST_REGISTRY") {
+    ensure_one(&Needed {
+        binary: BINARY,
+        package: "docker-registry",
+        variable: "OCI_TEST_REGISTRY",
+        what: "the CNCF registry",
+    })
+}
+
+/// Makes sure podman exists, installing Debian's package when running as root.
+pub(crate) fn ensure_podman() -> Result {
+    ensure_one(&Needed {
+        binary: PODMAN,
+        package: "podman",
+        variable: "OCI_TEST_PODMAN",
+        what: "podman",
+    })
+}
+
+fn ensure_one(needed: &Needed) -> Result {
+    let Needed {
+        binary,
+        package,
+        variable,
+        what,
+    } = *needed;
+    if let Ok(custom) = std::env::var(variable) {
         if Path::new(&custom).exists() {
             return Ok(());
         }
-        return Err(format!("OCI_TEST_REGISTRY names `{custom}`, which does not exist").into());
+        return Err(format!("{variable} names `{custom}`, which does not exist").into());
     }
-    if Path::new(BINARY).exists() {
+    if Path::new(binary).exists() {
         return Ok(());
     }
+    let install = format!("apt-get update && apt-get install -y {package}");
     if !is_root() {
-        return Err(format!(
-            "the integration tests need the CNCF registry at {BINARY}; install it with `sudo sh -c '{INSTALL}'`"
-        )
-        .into());
+        return Err(
+            format!("the integration tests need {what} at {binary}; install it with `sudo sh -c '{install}'`").into(),
+        );
     }
-    eprintln!("xtask: {BINARY} is missing; installing Debian's docker-registry package");
-    for args in [&["update"][..], &["install", "-y", "docker-registry"][..]] {
+    eprintln!("xtask: {binary} is missing; installing Debian's {package} package");
+    for args in [&["update"][..], &["install", "-y", package][..]] {
         let status = Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()?;
         if !status.success() {
-            return Err(format!(
-                "`apt-get {}` failed; install the registry with `{INSTALL}`",
-                args.join(" ")
-            )
-            .into());
+            return Err(format!("`apt-get {}` failed; install {what} with `{install}`", args.join(" ")).into());
         }
     }
-    if !Path::new(BINARY).exists() {
-        return Err(format!("apt-get installed docker-registry but {BINARY} is still missing").into());
+    if !Path::new(binary).exists() {
+        return Err(format!("apt-get installed {package} but {binary} is still missing").into());
     }
     Ok(())
 }

@@ -156,6 +156,27 @@ impl Images {
         self.manifest(OCI_MANIFEST, pretty(&manifest), tag).await
     }
 
+    /// Pushes an image an engine can pull and create containers from: a config for linux/`arch` whose `diff_ids`
+    /// are right, and one uncompressed tar layer holding the file `/seed` (contents `seed`), under `tag` or by
+    /// digest only. The bytes depend only on `arch` and `seed`.
+    pub async fn pullable_image(&self, arch: &str, seed: &str, tag: Option<&str>) -> Result<Pushed, Error> {
+        let layer = Bytes::from(tar_with_one_file("seed", seed.as_bytes()));
+        let layer_digest = self.client.push_blob(&self.repository, layer.clone()).await?;
+        let config = Bytes::from(format!(
+            r#"{{"architecture":"{arch}","os":"linux","config":{{"Cmd":["/seed"],"Labels":{{"seed":"{seed}"}}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
+        ));
+        let config_digest = self.client.push_blob(&self.repository, config.clone()).await?;
+        let manifest = format!(
+            "{{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"{OCI_MANIFEST}\",\n  \"config\": {{\"mediaType\": \
+             \"application/vnd.oci.image.config.v1+json\", \"digest\": \"{config_digest}\", \"size\": {}}},\n  \
+             \"layers\": [{{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar\", \"digest\": \
+             \"{layer_digest}\", \"size\": {}}}]\n}}",
+            config.len(),
+            layer.len()
+        );
+        self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
+    }
+
     /// Pushes an OCI index under `tag` naming `children` (linux/architecture, digest of an image pushed before into
     /// this repository, whose size is read back from the registry).
     pub async fn index(&self, children: &[(&str, &Digest)], tag: &str) -> Result<Pushed, Error> {
@@ -198,6 +219,32 @@ impl Images {
             digest,
         })
     }
+}
+
+/// A ustar archive holding one regular file, as an image layer: a 512-byte header, the contents padded to 512
+/// bytes, and two zero blocks.
+fn tar_with_one_file(name: &str, contents: &[u8]) -> Vec<u8> {
+    fn field(header: &mut [u8], at: usize, value: &[u8]) {
+        header[at..at + value.len()].copy_from_slice(value);
+    }
+    let mut header = [0u8; 512];
+    field(&mut header, 0, name.as_bytes());
+    field(&mut header, 100, b"0000644\0");
+    field(&mut header, 108, b"0000000\0");
+    field(&mut header, 116, b"0000000\0");
+    field(&mut header, 124, format!("{:011o}\0", contents.len()).as_bytes());
+    field(&mut header, 136, b"00000000000\0");
+    field(&mut header, 148, b"        ");
+    header[156] = b'0';
+    field(&mut header, 257, b"ustar\0");
+    field(&mut header, 263, b"00");
+    let checksum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+    field(&mut header, 148, format!("{checksum:06o}\0 ").as_bytes());
+    let mut out = header.to_vec();
+    out.extend_from_slice(contents);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+    out.resize(out.len() + 1024, 0);
+    out
 }
 
 /// Pretty-printed JSON, so that the digest is of bytes no serializer would produce by default: re-serializing would

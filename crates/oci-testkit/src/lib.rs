@@ -16,6 +16,8 @@
 //! - [`Images`]: pushes test images, indexes and raw manifests through the registry's upload API.
 //! - [`FaultServer`]: for the faults a real registry cannot be made to show; scripted or computed replies
 //!   ([`fault::Reply`]: well-formed, raw, or a stall), every request recorded with its body.
+//! - [`Podman`]: podman's API service on a socket of its own, with its own storage and configuration, and the podman
+//!   CLI on the same storage; [`EngineRecorder`] records the requests a client sends to an engine.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -43,6 +45,7 @@
 pub mod fault;
 pub mod images;
 mod pki;
+pub mod podman;
 mod proxy;
 mod registry;
 mod temp;
@@ -51,6 +54,7 @@ pub mod token;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use pki::TestCa;
+pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;
 pub use registry::{Auth, Registry};
 pub use temp::{TempDir, base64, block_on, free_port};

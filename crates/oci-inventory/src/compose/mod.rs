@@ -1,0 +1,569 @@
+//! Compose files: the image of every service, with compose's variable substitution, `.env` files, override files
+//! and `extends`.
+//!
+//! Parsing is pure: [`parse_compose`] takes the files' text and the [`Variables`]; [`load_compose`] is the small
+//! IO helper that reads them (and the `.env` file of the project directory) first.
+//!
+//! What is read, per service: `image` (a string; compose refuses numbers, booleans and collections, and so does
+//! this), `build` (only whether it is there), `platform`, and `extends` within the project. Substitution applies
+//! to those values only, so a `${VAR:?}` elsewhere in the file is not checked. Later files override earlier ones
+//! key by key as `docker compose -f a.yaml -f b.yaml` does, `!reset` removes a key an earlier file set, merge keys
+//! (`<<: *defaults`) and anchors work, and a duplicate key is an error as in compose. The YAML is read with
+//! saphyr-parser's event parser into a tree of our own that keeps line numbers and shares aliased nodes.
+
+mod dotenv;
+mod interpolate;
+mod yaml;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use oci_manifest::Platform;
+use oci_ref::AnyReference;
+
+use crate::error::{Error, ErrorKind};
+use crate::text::quote;
+use crate::workload::{ImageRef, Source, Workload};
+
+use dotenv::DotenvErrorKind;
+use interpolate::{InterpolationError, interpolate};
+use yaml::{Node, ScalarKind, Value};
+
+/// The largest compose or `.env` file [`load_compose`] reads.
+pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+
+/// The variables substitution uses: the environment the caller passes, and what `.env` adds to it.
+///
+/// The environment wins over `.env`, as in compose. Nothing is read from the process environment unless the caller
+/// asks with [`Variables::capture`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Variables {
+    values: BTreeMap<String, String>,
+}
+
+impl Variables {
+    /// No variables.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The process environment (variables whose name or value is not UTF-8 are left out). This is the only
+    /// function of the crate that reads the environment, and only when called.
+    pub fn capture() -> Self {
+        Self::from_pairs(std::env::vars_os().filter_map(|(name, value): (OsString, OsString)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        }))
+    }
+
+    /// These `(name, value)` pairs, as the environment.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self {
+            values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+        }
+    }
+
+    /// Adds the variables of a `.env` file (its `text`, read from `file`) that are not set yet.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidDotenv`] for a line that is not `KEY=VALUE`, [`ErrorKind::Interpolation`] for a value
+    /// whose substitution fails; both name `file` and the line.
+    pub fn with_dotenv(mut self, text: &str, file: &Path) -> Result<Self, Error> {
+        let pairs = dotenv::parse(text, &|name| self.values.get(name).cloned()).map_err(|err| {
+            let error = match err.kind {
+                DotenvErrorKind::Syntax(reason) => Error::new(ErrorKind::InvalidDotenv, reason),
+                DotenvErrorKind::Interpolation(err) => interpolation_error(&err),
+            };
+            error.with_file(Some(file)).with_line(err.line)
+        })?;
+        for (name, value) in pairs {
+            self.values.entry(name).or_insert(value);
+        }
+        Ok(self)
+    }
+
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// One compose file: where it is (for `Source::Compose` and messages) and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct ComposeFile<'a> {
+    /// The file's path.
+    pub path: &'a Path,
+    /// Its contents.
+    pub text: &'a str,
+}
+
+/// The services of `files` (later files override earlier ones) as workloads, in the order each service first
+/// appears, with `vars` for substitution.
+///
+/// A service's image is an [`ImageRef::Reference`], or [`ImageRef::Local`] when the service also has `build`
+/// (compose builds it and tags it with that name), or [`ImageRef::BareDigest`] for `image: sha256:...`; a service
+/// with `build` and no `image` is [`ImageRef::BuildOnly`]. Its platform is its `platform:`, normalized. Compose
+/// workloads have no state, ID or digests.
+///
+/// # Errors
+///
+/// With the file and line: [`ErrorKind::InvalidYaml`], [`ErrorKind::InvalidCompose`] (wrong shapes, duplicate
+/// keys, a service with neither image nor build, a bad `extends`), [`ErrorKind::Interpolation`] and
+/// [`ErrorKind::InvalidField`] (an image that is no reference, a platform that is no `os/arch[/variant]`).
+pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<Workload>, Error> {
+    let mut project = Project::default();
+    for (index, file) in files.iter().enumerate() {
+        let documents = yaml::parse(file.text).map_err(|err| {
+            let kind = if err.duplicate {
+                ErrorKind::InvalidCompose
+            } else {
+                ErrorKind::InvalidYaml
+            };
+            let message = if err.duplicate {
+                err.message
+            } else {
+                format!("not YAML: {}", err.message)
+            };
+            Error::new(kind, message).with_file(Some(file.path)).with_line(err.line)
+        })?;
+        for document in &documents {
+            project.read_document(document, index, file.path, vars)?;
+        }
+    }
+    project.workloads(files)
+}
+
+/// Reads `files` and the `.env` file of the project directory (beside the first file) when there is one, then
+/// [`parse_compose`]s them with `environment` (for instance [`Variables::capture`]) and the `.env` variables.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when a file cannot be read, is not UTF-8, or is larger than [`MAX_FILE_SIZE`]; then as
+/// [`parse_compose`] and [`Variables::with_dotenv`].
+pub fn load_compose(files: &[PathBuf], environment: Variables) -> Result<Vec<Workload>, Error> {
+    let Some(first) = files.first() else {
+        return Ok(Vec::new());
+    };
+    let mut texts = Vec::with_capacity(files.len());
+    for path in files {
+        texts.push(read_text(path)?.ok_or_else(|| {
+            Error::new(ErrorKind::Io, "no such file; name the compose file with its path").with_file(Some(path))
+        })?);
+    }
+    let dotenv = first.parent().unwrap_or(Path::new("")).join(".env");
+    let vars = match read_text(&dotenv)? {
+        Some(text) => environment.with_dotenv(&text, &dotenv)?,
+        None => environment,
+    };
+    let files: Vec<ComposeFile<'_>> = files
+        .iter()
+        .zip(&texts)
+        .map(|(path, text)| ComposeFile { path, text })
+        .collect();
+    parse_compose(&files, &vars)
+}
+
+/// A file's text; `None` when it does not exist.
+fn read_text(path: &Path) -> Result<Option<String>, Error> {
+    let io_error = |err: std::io::Error| {
+        Error::new(ErrorKind::Io, "cannot read it")
+            .with_file(Some(path))
+            .with_source(err)
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(io_error(err)),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("larger than {MAX_FILE_SIZE} bytes; no compose file is that large"),
+        )
+        .with_file(Some(path)));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Error::new(ErrorKind::Io, "not UTF-8 text").with_file(Some(path)))
+}
+
+/// A value and where it was set: the file's index and the line.
+#[derive(Debug, Clone)]
+struct Located<T> {
+    value: T,
+    raw: String,
+    file: usize,
+    line: usize,
+}
+
+/// A key as one file leaves it.
+#[derive(Debug, Clone)]
+enum Field<T> {
+    Unset,
+    Reset,
+    Set(Located<T>),
+}
+
+/// Where `extends` points.
+#[derive(Debug, Clone)]
+enum Extends {
+    Service(String),
+    OtherFile,
+}
+
+#[derive(Debug)]
+struct Service {
+    name: String,
+    file: usize,
+    line: usize,
+    image: Option<Located<String>>,
+    build: Option<Located<()>>,
+    platform: Option<Located<Platform>>,
+    extends: Option<Located<Extends>>,
+}
+
+#[derive(Default)]
+struct Project {
+    services: Vec<Service>,
+    by_name: HashMap<String, usize>,
+}
+
+impl<T> Field<T> {
+    fn apply(self, to: &mut Option<Located<T>>) {
+        match self {
+            Self::Unset => {}
+            Self::Reset => *to = None,
+            Self::Set(value) => *to = Some(value),
+        }
+    }
+}
+
+impl Project {
+    fn read_document(&mut self, root: &Node, file: usize, path: &Path, vars: &Variables) -> Result<(), Error> {
+        let at = |line: usize, kind: ErrorKind, message: String| {
+            Error::new(kind, message).with_file(Some(path)).with_line(line)
+        };
+        if root.is_null() {
+            return Ok(());
+        }
+        if !matches!(root.value, Value::Mapping(_)) {
+            return Err(at(
+                root.line,
+                ErrorKind::InvalidCompose,
+                format!("a compose file is a mapping, not {}", root.describe()),
+            ));
+        }
+        let Some(services) = root.get("services") else {
+            return Ok(());
+        };
+        if services.is_null() {
+            return Ok(());
+        }
+        if !matches!(services.value, Value::Mapping(_)) {
+            return Err(at(
+                services.line,
+                ErrorKind::InvalidCompose,
+                format!("`services` must be a mapping, not {}", services.describe()),
+            ));
+        }
+        for (name, service, key_line) in services.entries() {
+            let whose = format!("service {}", quote(name));
+            if service.is_reset() {
+                if let Some(index) = self.by_name.remove(name) {
+                    self.services.remove(index);
+                    self.reindex();
+                }
+                continue;
+            }
+            if !service.is_null() && !matches!(service.value, Value::Mapping(_)) {
+                return Err(at(
+                    service.line,
+                    ErrorKind::InvalidCompose,
+                    format!("{whose} must be a mapping, not {}", service.describe()),
+                ));
+            }
+            let image = string_field(service, "image", &whose, path, vars)?;
+            let platform = match string_field(service, "platform", &whose, path, vars)? {
+                Field::Set(located) => Field::Set(Located {
+                    value: located.value.parse::<Platform>().map_err(|err| {
+                        at(
+                            located.line,
+                            ErrorKind::InvalidField,
+                            format!(
+                                "the platform {} of {whose} is not `os/arch[/variant]`",
+                                quote(&located.value)
+                            ),
+                        )
+                        .with_source(err)
+                    })?,
+                    raw: located.raw,
+                    file,
+                    line: located.line,
+                }),
+                Field::Reset => Field::Reset,
+                Field::Unset => Field::Unset,
+            };
+            let build = match service.get("build") {
+                None => Field::Unset,
+                Some(node) if node.is_reset() => Field::Reset,
+                Some(node) if node.is_null() => Field::Unset,
+                Some(node) => Field::Set(Located {
+                    value: (),
+                    raw: String::new(),
+                    file,
+                    line: node.line,
+                }),
+            };
+            let extends = extends_field(service, &whose, path, vars)?;
+            let index = match self.by_name.get(name) {
+                Some(&index) => index,
+                None => {
+                    self.services.push(Service {
+                        name: name.to_owned(),
+                        file,
+                        line: key_line,
+                        image: None,
+                        build: None,
+                        platform: None,
+                        extends: None,
+                    });
+                    self.by_name.insert(name.to_owned(), self.services.len() - 1);
+                    self.services.len() - 1
+                }
+            };
+            let entry = &mut self.services[index];
+            with_file(image, file).apply(&mut entry.image);
+            build.apply(&mut entry.build);
+            platform.apply(&mut entry.platform);
+            with_file(extends, file).apply(&mut entry.extends);
+        }
+        Ok(())
+    }
+
+    fn reindex(&mut self) {
+        self.by_name = self
+            .services
+            .iter()
+            .enumerate()
+            .map(|(index, service)| (service.name.clone(), index))
+            .collect();
+    }
+
+    fn workloads(&self, files: &[ComposeFile<'_>]) -> Result<Vec<Workload>, Error> {
+        let mut workloads = Vec::with_capacity(self.services.len());
+        for service in &self.services {
+            let (image, build, platform) = self.resolve(service, files, &mut HashSet::new())?;
+            let whose = format!("service {}", quote(&service.name));
+            let path = |index: usize| files[index].path;
+            let (image_ref, file) = match (image, build) {
+                (Some(image), build) => {
+                    let error = |err: oci_ref::Error| {
+                        let shown = if image.raw == image.value {
+                            quote(&image.value)
+                        } else {
+                            format!("{} (from {})", quote(&image.value), quote(&image.raw))
+                        };
+                        Error::new(
+                            ErrorKind::InvalidField,
+                            format!("the image {shown} of {whose} is not a reference"),
+                        )
+                        .with_file(Some(path(image.file)))
+                        .with_line(image.line)
+                        .with_source(err)
+                    };
+                    let image_ref = match oci_ref::parse_any(&image.value).map_err(error)? {
+                        AnyReference::Named(reference) if build.is_some() => ImageRef::Local(reference),
+                        AnyReference::Named(reference) => ImageRef::Reference(reference),
+                        AnyReference::Digest(digest) => ImageRef::BareDigest(digest),
+                        _ => {
+                            return Err(Error::new(
+                                ErrorKind::InvalidField,
+                                format!("the image of {whose} is of a kind this program does not know"),
+                            )
+                            .with_file(Some(path(image.file)))
+                            .with_line(image.line));
+                        }
+                    };
+                    let file = match build {
+                        Some(build) if build.file > image.file => build.file,
+                        _ => image.file,
+                    };
+                    (image_ref, file)
+                }
+                (None, Some(build)) => (ImageRef::BuildOnly, build.file),
+                (None, None) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidCompose,
+                        format!("{whose} has neither an `image` nor a `build`"),
+                    )
+                    .with_file(Some(path(service.file)))
+                    .with_line(service.line));
+                }
+            };
+            let mut workload = Workload::new(
+                Source::Compose {
+                    file: path(file).to_path_buf(),
+                },
+                service.name.clone(),
+                image_ref,
+            );
+            workload.set_platform(platform.map(|p| p.value.clone()));
+            workloads.push(workload);
+        }
+        Ok(workloads)
+    }
+
+    /// The service's image, build and platform, with what `extends` brings (the service's own keys win).
+    #[allow(
+        clippy::type_complexity,
+        reason = "three optional located values, named at the one call site"
+    )]
+    fn resolve<'a>(
+        &'a self,
+        service: &'a Service,
+        files: &[ComposeFile<'_>],
+        visiting: &mut HashSet<&'a str>,
+    ) -> Result<
+        (
+            Option<&'a Located<String>>,
+            Option<&'a Located<()>>,
+            Option<&'a Located<Platform>>,
+        ),
+        Error,
+    > {
+        let own = (
+            service.image.as_ref(),
+            service.build.as_ref(),
+            service.platform.as_ref(),
+        );
+        let Some(extends) = &service.extends else {
+            return Ok(own);
+        };
+        let whose = format!("service {}", quote(&service.name));
+        let at = |message: String| {
+            Error::new(ErrorKind::InvalidCompose, message)
+                .with_file(Some(files[extends.file].path))
+                .with_line(extends.line)
+        };
+        let base_name = match &extends.value {
+            Extends::Service(name) => name,
+            Extends::OtherFile if own.0.is_some() || own.1.is_some() => return Ok(own),
+            Extends::OtherFile => {
+                return Err(at(format!(
+                    "{whose} extends a service of another file, which this program does not read; give it an `image`"
+                )));
+            }
+        };
+        if !visiting.insert(&service.name) {
+            return Err(at(format!("{whose} extends itself through {}", quote(base_name))));
+        }
+        let Some(&index) = self.by_name.get(base_name) else {
+            return Err(at(format!(
+                "{whose} extends {}, which is not a service",
+                quote(base_name)
+            )));
+        };
+        let base = self.resolve(&self.services[index], files, visiting)?;
+        Ok((own.0.or(base.0), own.1.or(base.1), own.2.or(base.2)))
+    }
+}
+
+fn with_file<T>(field: Field<T>, file: usize) -> Field<T> {
+    match field {
+        Field::Set(located) => Field::Set(Located { file, ..located }),
+        other => other,
+    }
+}
+
+/// A string key of a service, substituted.
+fn string_field(service: &Node, key: &str, whose: &str, path: &Path, vars: &Variables) -> Result<Field<String>, Error> {
+    let Some(node) = service.get(key) else {
+        return Ok(Field::Unset);
+    };
+    if node.is_reset() {
+        return Ok(Field::Reset);
+    }
+    let at = |kind: ErrorKind, message: String| Error::new(kind, message).with_file(Some(path)).with_line(node.line);
+    match node.scalar_kind() {
+        Some(ScalarKind::Null) => Ok(Field::Unset),
+        Some(ScalarKind::String) => {
+            let raw = node.scalar().unwrap_or_default();
+            let value = interpolate(raw, &|name| vars.get(name).map(str::to_owned))
+                .map_err(|err| interpolation_error(&err).with_file(Some(path)).with_line(node.line))?;
+            Ok(Field::Set(Located {
+                value,
+                raw: raw.to_owned(),
+                file: 0,
+                line: node.line,
+            }))
+        }
+        _ => Err(at(
+            ErrorKind::InvalidCompose,
+            format!("`{key}` of {whose} must be a string, not {}", node.describe()),
+        )),
+    }
+}
+
+/// `extends: NAME` or `extends: {service: NAME, file: ...}`.
+fn extends_field(service: &Node, whose: &str, path: &Path, vars: &Variables) -> Result<Field<Extends>, Error> {
+    let Some(node) = service.get("extends") else {
+        return Ok(Field::Unset);
+    };
+    if node.is_reset() {
+        return Ok(Field::Reset);
+    }
+    let located = |value| {
+        Ok(Field::Set(Located {
+            value,
+            raw: String::new(),
+            file: 0,
+            line: node.line,
+        }))
+    };
+    match &node.value {
+        Value::Mapping(_) => {
+            if node.get("file").is_some_and(|file| !file.is_null()) {
+                return located(Extends::OtherFile);
+            }
+            match string_field(node, "service", whose, path, vars)? {
+                Field::Set(name) => located(Extends::Service(name.value)),
+                _ => Err(Error::new(
+                    ErrorKind::InvalidCompose,
+                    format!("`extends` of {whose} names no `service`"),
+                )
+                .with_file(Some(path))
+                .with_line(node.line)),
+            }
+        }
+        _ => match string_field(service, "extends", whose, path, vars)? {
+            Field::Set(name) => located(Extends::Service(name.value)),
+            _ => Ok(Field::Unset),
+        },
+    }
+}
+
+fn interpolation_error(err: &InterpolationError) -> Error {
+    match err {
+        InterpolationError::Required { name, message } if message.is_empty() => Error::new(
+            ErrorKind::Interpolation,
+            format!("the variable {name} is required but not set"),
+        ),
+        InterpolationError::Required { name, message } => Error::new(
+            ErrorKind::Interpolation,
+            format!("the variable {name} is required but not set: {}", quote(message)),
+        ),
+        InterpolationError::Invalid { at } => Error::new(
+            ErrorKind::Interpolation,
+            format!("invalid substitution at {}; write `$$` for a literal `$`", quote(at)),
+        ),
+    }
+}

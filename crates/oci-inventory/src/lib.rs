@@ -1,0 +1,95 @@
+//! What images run where: the workloads of a Docker or Podman engine, of `docker inspect` output, and of compose
+//! files, each with the image as configured, every digest known to be in use, its platform and its source.
+//!
+//! The key design decision: every parser is pure. Engine answers, inspect output, compose files and `.env` files
+//! are parsed from bytes and strings the caller hands in (and fuzzed that way), and the decisions about what an
+//! engine's fields mean live in pure code ([`internal::assemble`]). The only network IO is [`Engine`], a small
+//! HTTP/1.1 client that sends nothing but `GET` requests to an engine's unix socket or plain TCP port; the only
+//! other IO is reading files when asked ([`load_compose`]) and checking whether podman's rootless socket exists
+//! ([`EngineAddress::locate`]). The environment is read only when the caller asks ([`Environment::capture`],
+//! [`Variables::capture`]).
+//!
+//! - [`Workload`]: [`Source`] ([`Docker`](Source::Docker), [`Podman`](Source::Podman),
+//!   [`Compose`](Source::Compose), [`Inspect`](Source::Inspect)), name, [`ImageRef`] as configured (a registry
+//!   [`Reference`](ImageRef::Reference), an [`ImageId`](ImageRef::ImageId), a [`BareDigest`](ImageRef::BareDigest),
+//!   a [`Local`](ImageRef::Local) image, or [`BuildOnly`](ImageRef::BuildOnly)), `RepoDigests`, the image ID, the
+//!   platform and the [`State`].
+//! - [`Engine`]: [`connect`](Engine::connect) to the address [`EngineAddress::locate`] finds (`--host`, then
+//!   `DOCKER_HOST` or `CONTAINER_HOST`, then the default sockets), then [`workloads`](Engine::workloads).
+//! - [`parse_inspect`]: `docker inspect` / `podman inspect` output.
+//! - [`parse_compose`] and [`load_compose`]: compose files with `${VAR}` substitution from [`Variables`] and
+//!   `.env`, override files, `extends`, merge keys and `!reset`.
+//! - [`Error`] with an [`ErrorKind`], the file and line where there is one, and messages that say what to do.
+//!
+//! ```
+//! use std::path::Path;
+//! use oci_inventory::{ComposeFile, ImageRef, Variables, parse_compose};
+//!
+//! let text = "services:\n  web:\n    image: nginx:${TAG:-1.25}\n  app:\n    build: .\n";
+//! let vars = Variables::from_pairs([("TAG", "1.27")]);
+//! let workloads = parse_compose(&[ComposeFile { path: Path::new("compose.yaml"), text }], &vars)?;
+//! assert_eq!(workloads[0].name(), "web");
+//! assert_eq!(workloads[0].image().to_string(), "nginx:1.27");
+//! assert_eq!(workloads[1].image(), &ImageRef::BuildOnly);
+//! # Ok::<(), oci_inventory::Error>(())
+//! ```
+//!
+//! Reading a Docker engine (in a tokio runtime):
+//!
+//! ```no_run
+//! use oci_inventory::{Engine, EngineAddress, EngineKind, EngineOptions, Environment};
+//!
+//! # async fn run() -> Result<(), oci_inventory::Error> {
+//! let located = EngineAddress::locate(EngineKind::Docker, None, &Environment::capture())?;
+//! let mut engine = Engine::connect(located, EngineOptions::new()).await?;
+//! for workload in engine.workloads(false).await? {
+//!     println!("{} {} {:?}", workload.name(), workload.image(), workload.digests());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The YAML is read with [saphyr-parser](https://docs.rs/saphyr-parser), the maintained successor of yaml-rust
+//! (serde_yaml is archived): its event parser gives line numbers and tags, and this crate builds its own tree so
+//! aliases are shared, not copied. Kubernetes and containerd are not read yet; the crate's README says which
+//! fields would give the same answers.
+//!
+//! # Cargo features
+//!
+//! None.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod answers;
+mod assemble;
+mod compose;
+mod engine;
+mod error;
+mod inspect;
+mod text;
+mod workload;
+
+pub use compose::{ComposeFile, MAX_FILE_SIZE, Variables, load_compose, parse_compose};
+pub use engine::{
+    DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment, Located, Origin, PODMAN_ROOT_SOCKET,
+};
+pub use error::{Error, ErrorKind};
+pub use inspect::parse_inspect;
+pub use workload::{ImageRef, Source, State, Workload};
+
+pub use answers::ApiVersion;
+
+/// What is public only for the tests and fuzz targets: the engine answers' parsers and the assembly of workloads
+/// from them. Not part of the stable API.
+#[doc(hidden)]
+pub mod internal {
+    /// The parsers of engine answers.
+    pub mod answers {
+        pub use crate::answers::*;
+    }
+    /// From engine answers to workloads.
+    pub mod assemble {
+        pub use crate::assemble::*;
+    }
+}
