@@ -136,11 +136,14 @@ impl Client {
                         media_type: head.media_type(),
                     })
                 }
-                Need::LatestManifest(digest) | Need::CurrentManifest(digest) => {
+                Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
                     let fetched = self.manifest_until(&repository.digest(digest.clone()), deadline).await;
                     requests += 1;
                     match fetched {
-                        Err(err) if err.kind() == ErrorKind::NotFound && matches!(need, Need::CurrentManifest(_)) => {
+                        Err(err)
+                            if err.kind() == ErrorKind::NotFound
+                                && matches!(need, Need::CurrentManifest(_) | Need::ImageManifest(_)) =>
+                        {
                             verdict.answer(Answer::Missing)
                         }
                         Err(err) => return Err(err),

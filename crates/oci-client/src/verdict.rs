@@ -17,6 +17,10 @@ use crate::ratelimit::RateLimit;
 pub struct UpdateRequest {
     reference: Reference,
     current: Option<Digest>,
+    /// Other digests known to be in use (an engine's other RepoDigests of the image, for the same repository).
+    also_in_use: Vec<Digest>,
+    /// The image ID in use (the digest of its config), when an engine says it.
+    image_id: Option<Digest>,
     platform: Platform,
 }
 
@@ -47,6 +51,7 @@ pub struct UpdateCheck {
     note: Option<String>,
     rate_limit: Option<RateLimit>,
     requests: u32,
+    matched: Option<Digest>,
 }
 
 /// What a [`Verdict`] needs to know next.
@@ -62,6 +67,9 @@ pub enum Need {
     CurrentHead(Digest),
     /// The current digest's manifest: answered with [`Answer::Manifest`] or [`Answer::Missing`].
     CurrentManifest(Digest),
+    /// The manifest of the tag's image for the platform, to compare its config with the image ID in use:
+    /// answered with [`Answer::Manifest`] or [`Answer::Missing`].
+    ImageManifest(Digest),
     /// Nothing more: [`Verdict::finish`] gives the answer.
     Done,
 }
@@ -103,6 +111,13 @@ pub enum Answer<'a> {
 ///    directly), an update otherwise.
 /// 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
 ///    the image for `P` changed.
+/// 6. An engine may know several digests in use (`U` and others: [`UpdateRequest::with_digests_in_use`]): any of
+///    them equal to `D` or `C` makes the image up to date. When the rules end without a match and the image ID in use
+///    is known ([`UpdateRequest::with_image_id`]), the tag's image for `P` is fetched ([`Need::ImageManifest`]) and
+///    its config digest compared with the image ID: equal is up to date (the image lost its RepoDigests but is the
+///    tag's image); otherwise the verdict stands, or is an update when there was no digest at all.
+///
+/// [`UpdateCheck::matched_digest`] says which digest in use matched, for an up-to-date verdict.
 ///
 /// The fields are honest: [`UpdateCheck::verified`] is `true` only when `U` was confirmed to exist (it equals the
 /// tag's digest or its image for `P`, or the registry served it); [`UpdateCheck::index_changed`] and
@@ -110,6 +125,8 @@ pub enum Answer<'a> {
 #[derive(Debug, Clone)]
 pub struct Verdict {
     platform: Platform,
+    also_in_use: Vec<Digest>,
+    image_id: Option<Digest>,
     check: UpdateCheck,
     need: Need,
 }
@@ -132,8 +149,45 @@ impl UpdateRequest {
                 reference.with_default_tag()
             },
             current,
+            also_in_use: Vec::new(),
+            image_id: None,
             platform,
         }
+    }
+
+    /// Adds digests also known to be in use: an engine's other RepoDigests of the image for this repository (an
+    /// image pulled twice, or by index and by platform, has several). Any of them equal to the registry's answer
+    /// makes the image up to date, and [`UpdateCheck::matched_digest`] says which.
+    #[must_use]
+    pub fn with_digests_in_use(mut self, digests: impl IntoIterator<Item = Digest>) -> Self {
+        for digest in digests {
+            if self.current.is_none() {
+                self.current = Some(digest);
+            } else if self.current.as_ref() != Some(&digest) && !self.also_in_use.contains(&digest) {
+                self.also_in_use.push(digest);
+            }
+        }
+        self
+    }
+
+    /// Adds the image ID in use (the digest of the image's config, as engines show it). When no digest in use
+    /// matches the registry's answer, the config of the tag's image for the platform is compared with it: equal is
+    /// up to date (an image whose RepoDigests were lost, as podman loses them when the tag is pulled again for
+    /// another platform).
+    #[must_use]
+    pub fn with_image_id(mut self, image_id: Digest) -> Self {
+        self.image_id = Some(image_id);
+        self
+    }
+
+    /// Every digest known to be in use, the current one first.
+    pub fn digests_in_use(&self) -> impl Iterator<Item = &Digest> {
+        self.current.iter().chain(&self.also_in_use)
+    }
+
+    /// The image ID in use, when known.
+    pub fn image_id(&self) -> Option<&Digest> {
+        self.image_id.as_ref()
     }
 
     /// Parses `image` as Docker reads it (`nginx:latest`, `ghcr.io/o/app:1.2@sha256:…`) and `current_digest`
@@ -276,6 +330,12 @@ impl UpdateCheck {
     pub fn requests(&self) -> u32 {
         self.requests
     }
+
+    /// The digest in use that matched the registry's answer, when the verdict is up to date: the tag's digest, its
+    /// image for the platform, an old index whose image for the platform is unchanged, or the image ID.
+    pub fn matched_digest(&self) -> Option<&Digest> {
+        self.matched.as_ref()
+    }
 }
 
 impl Verdict {
@@ -295,6 +355,8 @@ impl Verdict {
         let placeholder = request.current.clone().unwrap_or_else(|| Digest::sha256(b""));
         Ok(Self {
             platform: request.platform.clone(),
+            also_in_use: request.also_in_use.clone(),
+            image_id: request.image_id.clone(),
             check: UpdateCheck {
                 reference: request.reference.clone(),
                 status: UpdateStatus::UpdateAvailable,
@@ -308,6 +370,7 @@ impl Verdict {
                 note: None,
                 rate_limit: None,
                 requests: 0,
+                matched: None,
             },
             need: Need::TagHead,
         })
@@ -333,6 +396,8 @@ impl Verdict {
             (Need::CurrentHead(_), Answer::Head { media_type, .. }) => self.current_head(media_type),
             (Need::CurrentHead(_) | Need::CurrentManifest(_), Answer::Missing) => self.current_missing(),
             (Need::CurrentManifest(_), Answer::Manifest(manifest)) => self.current_manifest(manifest),
+            (Need::ImageManifest(_), Answer::Manifest(manifest)) => self.image_manifest(manifest),
+            (Need::ImageManifest(_), Answer::Missing) => Need::Done,
             (need, answer) => {
                 return Err(Error::new(ErrorKind::Protocol)
                     .with_detail(format!("the answer {answer:?} does not fit the need {need:?}")));
@@ -367,7 +432,9 @@ impl Verdict {
         check.latest = digest.clone();
         check.media_type = media_type.unwrap_or_default().to_owned();
         let kind = media_type.and_then(ManifestKind::from_media_type);
-        if check.current.as_ref() == Some(digest) {
+        let in_use = check.current.as_ref() == Some(digest) || self.also_in_use.contains(digest);
+        if in_use {
+            check.matched = Some(digest.clone());
             check.status = UpdateStatus::UpToDate;
             check.verified = true;
             check.platform_changed = Some(false);
@@ -395,7 +462,8 @@ impl Verdict {
         let Some(current) = check.current.clone() else {
             return Ok(self.no_digest());
         };
-        if current == child {
+        if current == child || self.also_in_use.contains(&child) {
+            check.matched = Some(child);
             check.status = UpdateStatus::UpToDate;
             check.verified = true;
             check.platform_changed = Some(false);
@@ -419,6 +487,49 @@ impl Verdict {
     fn no_digest(&mut self) -> Need {
         self.check.status = UpdateStatus::NoDigest;
         self.check.note = Some("no digest given: pin the latest digest".to_owned());
+        self.image_id_or_done()
+    }
+
+    /// The verdict is not up to date by digest: compare the image ID in use, when known, with the config of the
+    /// tag's image for the platform (one more manifest `GET`); else the verdict stands.
+    fn image_id_or_done(&mut self) -> Need {
+        if self.image_id.is_none() {
+            return Need::Done;
+        }
+        let now = self
+            .check
+            .platform_digest
+            .clone()
+            .unwrap_or_else(|| self.check.latest.clone());
+        Need::ImageManifest(now)
+    }
+
+    /// The tag's image for the platform, to compare with the image ID in use.
+    fn image_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Need {
+        let (Some(image_id), Some(image)) = (&self.image_id, manifest.as_image()) else {
+            return Need::Done;
+        };
+        let check = &mut self.check;
+        if image.config().digest() == image_id {
+            check.status = UpdateStatus::UpToDate;
+            check.verified = true;
+            check.platform_changed = Some(false);
+            check.matched = Some(image_id.clone());
+            check.note = Some(format!(
+                "the image in use (ID {}) is the tag's {} image",
+                image_id.short(),
+                self.platform
+            ));
+        } else if check.status == UpdateStatus::NoDigest {
+            check.status = UpdateStatus::UpdateAvailable;
+            check.verified = false;
+            check.platform_changed = Some(true);
+            check.note = Some(format!(
+                "the image in use (ID {}) is not the tag's {} image",
+                image_id.short(),
+                self.platform
+            ));
+        }
         Need::Done
     }
 
@@ -428,7 +539,7 @@ impl Verdict {
         match media_type.and_then(ManifestKind::from_media_type) {
             Some(kind) if !kind.is_index() => {
                 self.single_update();
-                Need::Done
+                self.image_id_or_done()
             }
             _ => match self.check.current.clone() {
                 Some(current) => Need::CurrentManifest(current),
@@ -442,7 +553,7 @@ impl Verdict {
         self.check.verified = true;
         let Some(old_index) = manifest.as_index() else {
             self.single_update();
-            return Need::Done;
+            return self.image_id_or_done();
         };
         let platform = &self.platform;
         let check = &mut self.check;
@@ -455,6 +566,7 @@ impl Verdict {
         check.index_changed = tag_is_index.then_some(true);
         match old_child {
             Some(old) if old == now => {
+                check.matched = check.current.clone();
                 check.status = UpdateStatus::UpToDate;
                 check.platform_changed = Some(false);
                 check.note = Some(if tag_is_index {
@@ -473,7 +585,10 @@ impl Verdict {
                 check.note = Some(format!("the index in use has no {platform} image"));
             }
         }
-        Need::Done
+        if self.check.status == UpdateStatus::UpToDate {
+            return Need::Done;
+        }
+        self.image_id_or_done()
     }
 
     /// The current digest is a single image other than the platform's image now.
@@ -503,7 +618,7 @@ impl Verdict {
                 self.platform
             ));
         }
-        Need::Done
+        self.image_id_or_done()
     }
 }
 
@@ -572,7 +687,12 @@ mod tests {
     fn run(registry: &Registry, current: Option<&Digest>) -> (Result<UpdateCheck, Error>, Vec<Need>) {
         let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
         let request = UpdateRequest::new(reference, current.cloned(), "linux/amd64".parse().unwrap());
-        let mut verdict = Verdict::new(&request).unwrap();
+        run_request(registry, &request)
+    }
+
+    /// Runs the rules for `request` against `registry`.
+    fn run_request(registry: &Registry, request: &UpdateRequest) -> (Result<UpdateCheck, Error>, Vec<Need>) {
+        let mut verdict = Verdict::new(request).unwrap();
         let mut needs = Vec::new();
         loop {
             let need = verdict.need().clone();
@@ -582,10 +702,12 @@ mod tests {
                     digest: registry.tag.digest(),
                     media_type: registry.head_media_type.then(|| registry.tag.media_type()),
                 }),
-                Need::LatestManifest(digest) | Need::CurrentManifest(digest) => match registry.others.get(digest) {
-                    Some(manifest) => verdict.answer(Answer::Manifest(manifest)),
-                    None => verdict.answer(Answer::Missing),
-                },
+                Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
+                    match registry.others.get(digest) {
+                        Some(manifest) => verdict.answer(Answer::Manifest(manifest)),
+                        None => verdict.answer(Answer::Missing),
+                    }
+                }
                 Need::CurrentHead(digest) => match registry.others.get(digest) {
                     Some(manifest) => verdict.answer(Answer::Head {
                         digest,
@@ -609,6 +731,7 @@ mod tests {
                 Need::LatestManifest(_) => "latest manifest",
                 Need::CurrentHead(_) => "current head",
                 Need::CurrentManifest(_) => "current manifest",
+                Need::ImageManifest(_) => "image manifest",
                 _ => "done",
             })
             .collect()
@@ -825,5 +948,82 @@ mod tests {
             let err = UpdateRequest::parse(image, current).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{image}");
         }
+    }
+
+    /// A request for registry.example/app:1 on linux/amd64 with these digests in use and image ID.
+    fn engine_request(digests: &[&Digest], image_id: Option<&Digest>) -> UpdateRequest {
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let mut request = UpdateRequest::new(reference, None, "linux/amd64".parse().unwrap())
+            .with_digests_in_use(digests.iter().map(|d| (*d).clone()));
+        if let Some(image_id) = image_id {
+            request = request.with_image_id(image_id.clone());
+        }
+        request
+    }
+
+    fn config_of(manifest: &oci_manifest::Manifest) -> Digest {
+        manifest.as_image().unwrap().config().digest().clone()
+    }
+
+    #[test]
+    fn any_digest_in_use_that_matches_is_up_to_date_and_said() {
+        let (amd, arm) = (image("amd"), image("arm"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let older_index = Digest::sha256(b"an index pulled before");
+        // Pulled by index once and by platform once: the platform digest matches.
+        let request = engine_request(&[&older_index, amd.digest()], None);
+        let (check, needs) = run_request(&Registry::new(&multi, &[]), &request);
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "done"]);
+        assert_eq!(check.status(), UpToDate);
+        assert_eq!(check.matched_digest(), Some(amd.digest()));
+        assert_eq!(
+            check.current_digest(),
+            Some(&older_index),
+            "the first digest in use is still the current one"
+        );
+        // The index's own digest among several: one HEAD.
+        let request = engine_request(&[amd.digest(), multi.digest()], None);
+        let (check, needs) = run_request(&Registry::new(&multi, &[]), &request);
+        assert_eq!(kinds(&needs), ["tag head", "done"]);
+        assert_eq!(check.unwrap().matched_digest(), Some(multi.digest()));
+    }
+
+    #[test]
+    fn an_image_that_lost_its_repo_digests_is_judged_by_its_image_id() {
+        // Podman: the arm64 image lost its RepoDigests when the tag was pulled again for amd64; its container
+        // keeps running it. Only its image ID (config digest) can tell.
+        let (amd, arm, arm2) = (image("amd"), image("arm"), image("arm2"));
+        let multi = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let arm64: Platform = "linux/arm64".parse().unwrap();
+        let same = UpdateRequest::new(reference.clone(), None, arm64.clone()).with_image_id(config_of(&arm));
+        let (check, needs) = run_request(&Registry::new(&multi, &[&arm]), &same);
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "latest manifest", "image manifest", "done"]);
+        assert_eq!(check.status(), UpToDate);
+        assert_eq!(check.matched_digest(), Some(&config_of(&arm)));
+
+        let other = UpdateRequest::new(reference, None, arm64).with_image_id(config_of(&arm2));
+        let (check, _) = run_request(&Registry::new(&multi, &[&arm]), &other);
+        let check = check.unwrap();
+        assert_eq!(fields(&check), (UpdateAvailable, false, None, Some(true)));
+        assert_eq!(check.matched_digest(), None);
+    }
+
+    #[test]
+    fn a_repo_digest_update_is_overruled_by_a_matching_image_id() {
+        // The digest in use is an older single image, but the image ID says the tag's image is what runs.
+        let (old, new) = (image("old"), image("new"));
+        let request = engine_request(&[old.digest()], Some(&config_of(&new)));
+        let (check, needs) = run_request(&Registry::new(&new, &[&old]), &request);
+        let check = check.unwrap();
+        assert_eq!(kinds(&needs), ["tag head", "current head", "image manifest", "done"]);
+        assert_eq!(check.status(), UpToDate);
+        assert_eq!(check.matched_digest(), Some(&config_of(&new)));
+        // Without an image ID the verdict stands.
+        let request = engine_request(&[old.digest()], None);
+        let (check, _) = run_request(&Registry::new(&new, &[&old]), &request);
+        assert_eq!(check.unwrap().status(), UpdateAvailable);
     }
 }
