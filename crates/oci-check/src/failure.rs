@@ -39,6 +39,11 @@ impl Failure {
         &self.message
     }
 
+    /// An image built or loaded locally: reported with status `local`, neither a failure nor an update.
+    pub(crate) fn is_local(&self) -> bool {
+        self.kind == "local"
+    }
+
     pub(crate) fn is_usage(&self) -> bool {
         self.kind == "usage"
     }

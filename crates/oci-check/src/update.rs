@@ -37,9 +37,84 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    sources: SourceArgs,
+    #[command(flatten)]
     versions: VersionArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+}
+
+/// What runs here: containers of engines, services of compose files, inspect output.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SourceArgs {
+    /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else /var/run/docker.sock): running
+    /// ones, or all with --all. Only GET requests reach the engine.
+    #[arg(long, help_heading = "What runs here")]
+    docker: bool,
+    /// Check the containers of Podman's Docker-compatible API (`--host`, else CONTAINER_HOST, else
+    /// $XDG_RUNTIME_DIR/podman/podman.sock, else /run/podman/podman.sock).
+    #[arg(long, help_heading = "What runs here")]
+    podman: bool,
+    /// The engine's address, `unix:///path/to.sock` or `tcp://HOST:PORT`.
+    #[arg(long, value_name = "URL", help_heading = "What runs here")]
+    host: Option<String>,
+    /// With --docker or --podman: also created and stopped containers, as `docker ps -a`.
+    #[arg(long, help_heading = "What runs here")]
+    all: bool,
+    /// Check the images of a compose file's services (repeatable: later files override earlier ones, as
+    /// `docker compose -f a -f b`); variables from the environment and the `.env` beside the first file.
+    #[arg(long = "compose", value_name = "FILE", help_heading = "What runs here")]
+    compose: Vec<PathBuf>,
+    /// Check the containers or images in `docker inspect` / `podman inspect` output (`-` for standard input).
+    #[arg(long, value_name = "FILE|-", help_heading = "What runs here")]
+    inspect: Option<PathBuf>,
+}
+
+/// The workloads of the sources asked for, sorted by source then name; a source that cannot be read is a
+/// failure, and the others are still read.
+fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oci_inventory::Workload>, Vec<Failure>) {
+    use oci_inventory::{Engine, EngineAddress, EngineKind, EngineOptions, Environment, Variables};
+    let mut read: Vec<(String, Result<Vec<oci_inventory::Workload>, String>)> = Vec::new();
+    if !sources.compose.is_empty() {
+        let loaded = oci_inventory::load_compose(&sources.compose, Variables::capture());
+        read.push(("the compose files".to_owned(), loaded.map_err(|err| err.to_string())));
+    }
+    if let Some(path) = &sources.inspect {
+        let bytes = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        };
+        let file = (path.as_os_str() != "-").then_some(path.as_path());
+        let parsed = bytes
+            .map_err(|err| format!("`{}`: {err}", path.display()))
+            .and_then(|bytes| oci_inventory::parse_inspect(&bytes, file).map_err(|err| err.to_string()));
+        read.push(("the inspect output".to_owned(), parsed));
+    }
+    for (asked, kind, name) in [
+        (sources.docker, EngineKind::Docker, "the Docker engine"),
+        (sources.podman, EngineKind::Podman, "the Podman engine"),
+    ] {
+        if asked {
+            let listed = runtime.block_on(async {
+                let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture())?;
+                let mut engine = Engine::connect(located, EngineOptions::new()).await?;
+                engine.workloads(sources.all).await
+            });
+            read.push((name.to_owned(), listed.map_err(|err| err.to_string())));
+        }
+    }
+    let mut found = Vec::new();
+    let mut failures = Vec::new();
+    for (what, result) in read {
+        match result {
+            Ok(workloads) => found.extend(workloads),
+            Err(err) => failures.push(Failure::new("source", format!("could not read {what}: {err}"))),
+        }
+    }
+    found.sort_by(|a, b| (a.source().to_string(), a.name()).cmp(&(b.source().to_string(), b.name())));
+    (found, failures)
 }
 
 /// Which newer versions count, for `update --newer` and `versions`.
@@ -97,8 +172,21 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             Err(err) => return exit::usage(&format!("could not read `{}`: {err}", path.display())),
         }
     }
-    if entries.is_empty() {
-        return exit::usage("no images to check: give IMAGE[@DIGEST] arguments or -f FILE");
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let (found, source_failures) = workloads(&args.sources, &runtime);
+    entries.extend(
+        found
+            .iter()
+            .map(|workload| input::from_workload(workload, &args.platform)),
+    );
+    let asked_sources = args.sources.docker || args.sources.podman || !args.sources.compose.is_empty();
+    if entries.is_empty() && source_failures.is_empty() && !asked_sources && args.sources.inspect.is_none() {
+        return exit::usage(
+            "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE or --inspect FILE",
+        );
     }
     let references = entries
         .iter()
@@ -111,21 +199,26 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
-    let runtime = match crate::runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
     let progress = (!args.json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
     let mut printer = Printer::new(args.json, args.versions.newer.is_some(), output, progress);
+    for failure in &source_failures {
+        printer.failure(failure);
+    }
+    // One registry check per distinct request, however many containers share it.
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
-    let mut requests = Vec::new();
-    let mut positions = Vec::new();
+    let mut requests: Vec<oci_client::UpdateRequest> = Vec::new();
+    let mut positions: Vec<Vec<usize>> = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         match &entry.parsed {
             Ok(request) => {
-                requests.push(request.clone());
-                positions.push(index);
+                match requests.iter().position(|known| known == request) {
+                    Some(at) => positions[at].push(index),
+                    None => {
+                        requests.push(request.clone());
+                        positions.push(vec![index]);
+                    }
+                }
                 outcomes.push(None);
             }
             Err(failure) => outcomes.push(Some(Err(failure.clone()))),
@@ -138,13 +231,12 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     }
     let options = CheckOptions::new().concurrency(usize::from(args.concurrency));
     runtime.block_on(client.check_each(&requests, &options, |done, result| {
-        let index = positions[done];
-        let image = entries[index].parsed.as_ref().map_or_else(
-            |_| entries[index].image.clone(),
-            |request| request.reference().familiar(),
-        );
-        outcomes[index] = Some(result.map_err(|err| Failure::from_client(&image, &err)));
-        printer.ready(&entries, &outcomes, index);
+        let image = requests[done].reference().familiar();
+        let outcome = result.map_err(|err| Failure::from_client(&image, &err));
+        for &index in &positions[done] {
+            outcomes[index] = Some(outcome.clone());
+            printer.ready(&entries, &outcomes, index);
+        }
     }));
     let outcomes: Vec<Outcome> = outcomes
         .into_iter()
@@ -192,7 +284,10 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         }));
     }
     printer.finish(&entries, &outcomes, &newers);
-    let failed = outcomes.iter().any(Result::is_err);
+    let failed = !source_failures.is_empty()
+        || outcomes
+            .iter()
+            .any(|outcome| outcome.as_ref().is_err_and(|failure| !failure.is_local()));
     let updates = outcomes
         .iter()
         .any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::has_update))
@@ -234,7 +329,9 @@ impl Printer {
             bar.inc(1);
         }
         if let Some(Some(Err(failure))) = outcomes.get(index) {
-            self.failure(failure);
+            if !failure.is_local() {
+                self.failure(failure);
+            }
         }
         if !self.json || self.newer {
             return;
@@ -303,6 +400,10 @@ impl Printer {
 #[derive(Debug, Serialize)]
 struct Record<'a> {
     image: &'a str,
+    /// The container or compose service, for images found by --docker, --podman, --compose or --inspect.
+    container: Option<&'a str>,
+    /// `docker`, `podman`, `compose:FILE` or `inspect`; null for arguments and -f lists.
+    source: Option<&'a str>,
     reference: Option<String>,
     status: &'static str,
     current_digest: Option<&'a str>,
@@ -312,6 +413,8 @@ struct Record<'a> {
     index_changed: Option<bool>,
     platform_changed: Option<bool>,
     verified: bool,
+    /// The digest in use (a RepoDigest, the digest given, or the image ID) that matched, when up to date.
+    matched_digest: Option<&'a str>,
     note: Option<&'a str>,
     rate_limit: Option<RateLimitRecord<'a>>,
     error: Option<ErrorRecord<'a>>,
@@ -370,6 +473,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
     match outcome {
         Ok(check) => Record {
             image: &entry.image,
+            container: entry.container.as_deref(),
+            source: entry.source.as_deref(),
             reference,
             status: check.status().as_str(),
             current_digest: check.current_digest().map(Digest::as_str),
@@ -379,6 +484,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
             index_changed: check.index_changed(),
             platform_changed: check.platform_changed(),
             verified: check.verified(),
+            matched_digest: check.matched_digest().map(Digest::as_str),
             note: check.note(),
             rate_limit: check.rate_limit().map(RateLimitRecord::from),
             error: None,
@@ -387,8 +493,10 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
         },
         Err(failure) => Record {
             image: &entry.image,
+            container: entry.container.as_deref(),
+            source: entry.source.as_deref(),
             reference,
-            status: "error",
+            status: if failure.is_local() { "local" } else { "error" },
             current_digest: request.and_then(|request| request.current()).map(Digest::as_str),
             latest_digest: None,
             platform_digest: None,
@@ -396,9 +504,10 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
             index_changed: None,
             platform_changed: None,
             verified: false,
-            note: None,
+            matched_digest: None,
+            note: entry.local.as_deref(),
             rate_limit: None,
-            error: Some(ErrorRecord {
+            error: (!failure.is_local()).then(|| ErrorRecord {
                 kind: failure.kind(),
                 message: failure.message(),
             }),
@@ -412,7 +521,9 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
 /// one.
 fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerCheck>]>, colour: bool) -> String {
     let short = |digest: Option<&Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
-    let mut header = vec!["IMAGE", "STATUS", "CURRENT", "LATEST", "PLATFORM"];
+    let containers = entries.iter().any(|entry| entry.container.is_some());
+    let mut header = if containers { vec!["CONTAINER"] } else { Vec::new() };
+    header.extend(["IMAGE", "STATUS", "CURRENT", "LATEST", "PLATFORM"]);
     if newers.is_some() {
         header.push("NEWER");
     }
@@ -423,7 +534,17 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerC
             |_| oci_client::text::cut(&entry.image).into_owned(),
             |request| request.reference().familiar(),
         );
-        let mut row = match outcome {
+        let mut row = if containers {
+            vec![
+                entry
+                    .container
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), |name| oci_client::text::cut(name).into_owned()),
+            ]
+        } else {
+            Vec::new()
+        };
+        row.extend(match outcome {
             Ok(check) => vec![
                 image,
                 check.status().to_string(),
@@ -431,14 +552,14 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerC
                 short(Some(check.latest_digest())),
                 short(check.platform_digest()),
             ],
-            Err(_) => vec![
+            Err(failure) => vec![
                 image,
-                "error".to_owned(),
+                if failure.is_local() { "local" } else { "error" }.to_owned(),
                 short(entry.parsed.as_ref().ok().and_then(|request| request.current())),
                 "-".to_owned(),
                 "-".to_owned(),
             ],
-        };
+        });
         if let Some(newers) = newers {
             let newer = newers.get(index).and_then(Option::as_ref);
             row.push(match newer {
@@ -457,6 +578,7 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerC
                 .note()
                 .map(|note| oci_client::text::cut(note).into_owned())
                 .unwrap_or_default(),
+            Err(failure) if failure.is_local() => entry.local.clone().unwrap_or_default(),
             Err(failure) => failure.kind().replace('_', " "),
         });
         rows.push(row);
@@ -477,11 +599,12 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newers: Option<&[Option<NewerC
                 break;
             }
             let padded = format!("{cell:<width$}  ");
-            let code = match (colour, column, cell.as_str()) {
-                (true, 1, "up to date") => Some("32"),
-                (true, 1, "update available") => Some("33"),
-                (true, 1, "error") => Some("31"),
-                (true, 1, "no digest") => Some("2"),
+            let status_column = usize::from(containers) + 1;
+            let code = match (colour && column == status_column, cell.as_str()) {
+                (true, "up to date") => Some("32"),
+                (true, "update available") => Some("33"),
+                (true, "error") => Some("31"),
+                (true, "no digest" | "local") => Some("2"),
                 _ => None,
             };
             match code {

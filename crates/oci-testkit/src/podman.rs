@@ -51,7 +51,9 @@ impl Podman {
     /// quotes its log).
     pub fn start() -> Self {
         let binary = binary();
-        let dir = TempDir::new("oci-testkit-podman");
+        // A short name: podman refuses a runroot longer than 50 characters, and the pid, counter and nanoseconds
+        // in a temporary directory's name can make a longer prefix cross that.
+        let dir = TempDir::new("ocp");
         let root = dir.path();
         for sub in [
             "root",

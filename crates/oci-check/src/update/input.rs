@@ -11,6 +11,59 @@ pub(crate) struct Entry {
     pub(crate) image: String,
     /// The check to make, or why the text is not usable.
     pub(crate) parsed: Result<UpdateRequest, Failure>,
+    /// The container (or compose service) running it, when it came from an engine, a compose file or inspect output.
+    pub(crate) container: Option<String>,
+    /// Where it came from: `docker`, `podman`, `compose:FILE`, `inspect`; `None` for arguments and `-f` lists.
+    pub(crate) source: Option<String>,
+    /// Why it is not checked against a registry, for an image built or loaded locally.
+    pub(crate) local: Option<String>,
+}
+
+/// The entry for a workload found by oci-inventory: its reference with every digest in use for the same repository
+/// and its image ID, for the workload's platform (else `platform`).
+pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platform) -> Entry {
+    use oci_inventory::{ImageRef, Source};
+    let source = match workload.source() {
+        Source::Docker => "docker".to_owned(),
+        Source::Podman => "podman".to_owned(),
+        Source::Compose { file } => format!("compose:{}", file.display()),
+        _ => "inspect".to_owned(),
+    };
+    let platform = workload.platform().cloned().unwrap_or_else(|| platform.clone());
+    let mut local = None;
+    let parsed = match workload.image() {
+        ImageRef::Reference(reference) => {
+            let same_repository = workload
+                .repo_digests()
+                .iter()
+                .filter(|digest| digest.name() == reference.name())
+                .filter_map(|digest| digest.digest().cloned());
+            let mut request = UpdateRequest::new(reference.clone(), None, platform)
+                .with_digests_in_use(reference.digest().cloned().into_iter().chain(same_repository));
+            if let Some(image_id) = workload.image_id() {
+                request = request.with_image_id(image_id.clone());
+            }
+            Ok(request)
+        }
+        ImageRef::Local(_) | ImageRef::BuildOnly => {
+            local = Some("built or loaded locally: no registry has it".to_owned());
+            Err(Failure::new("local", "built or loaded locally"))
+        }
+        other => Err(Failure::new(
+            "no_reference",
+            format!(
+                "{} runs the image {other} by its ID or digest: there is no tag to check; create it from IMAGE:TAG",
+                workload.name()
+            ),
+        )),
+    };
+    Entry {
+        image: workload.image().to_string(),
+        parsed,
+        container: Some(workload.name().to_owned()),
+        source: Some(source),
+        local,
+    }
 }
 
 /// The entries of a list file: one per line, blank lines and `#` comments skipped (a `#` starts a comment
@@ -29,6 +82,9 @@ pub(crate) fn parse_entry(text: &str, platform: &Platform) -> Entry {
     Entry {
         image: text.to_owned(),
         parsed: parse_target(text).map(|(reference, current)| UpdateRequest::new(reference, current, platform.clone())),
+        container: None,
+        source: None,
+        local: None,
     }
 }
 

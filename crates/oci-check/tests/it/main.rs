@@ -14,6 +14,8 @@ mod defaults;
 mod hostile;
 // `oci-check ref`: parsing and printing references, no registry needed.
 mod reference;
+// What runs here: --compose (and the engines and inspect output), services and containers in the output.
+mod sources;
 // `oci-check digest` and `oci-check manifest`; a new read-only subcommand goes here too.
 mod subcommands;
 // `oci-check update`: verdicts, JSON fields, the table, exit codes. Most new CLI behaviour belongs here.
