@@ -49,13 +49,13 @@ pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platf
             local = Some("built or loaded locally: no registry has it".to_owned());
             Err(Failure::new("local", "built or loaded locally"))
         }
-        other => Err(Failure::new(
-            "no_reference",
-            format!(
-                "{} runs the image {other} by its ID or digest: there is no tag to check; create it from IMAGE:TAG",
-                workload.name()
-            ),
-        )),
+        other => {
+            // Not a failure: the container names no tag, so there is nothing a registry could say newer.
+            local = Some(format!(
+                "created from {other}, not from a tag: nothing to check (create it from IMAGE:TAG)"
+            ));
+            Err(Failure::new("local", "created from an image ID or digest"))
+        }
     };
     Entry {
         image: workload.image().to_string(),

@@ -120,7 +120,7 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
     let podman = Podman::start();
     let host = registry.host().to_owned();
     let multi_ref = format!("{host}/demo/multi:2");
-    let (arm_digest, single_ref) = block_on(async {
+    let (arm_digest, both_amd, single_ref) = block_on(async {
         let single = registry.images("demo/single").unwrap();
         single.pullable_image("amd64", "single-1", Some("1")).await.unwrap();
         let two = registry.images("demo/two").unwrap();
@@ -135,7 +135,13 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
             .index(&[("amd64", &amd.digest), ("arm64", &arm.digest)], "2")
             .await
             .unwrap();
-        (arm.digest, format!("{host}/demo/single:1"))
+        let both = registry.images("demo/both").unwrap();
+        let both_amd = both.pullable_image("amd64", "both-amd64", None).await.unwrap();
+        let both_arm = both.pullable_image("arm64", "both-arm64", None).await.unwrap();
+        both.index(&[("amd64", &both_amd.digest), ("arm64", &both_arm.digest)], "1")
+            .await
+            .unwrap();
+        (arm.digest, both_amd.digest, format!("{host}/demo/single:1"))
     });
     let pull = |args: &[&str]| {
         let mut all = vec!["pull", "--quiet", "--tls-verify=false"];
@@ -155,6 +161,14 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
     podman.run(&["create", "--name", "multi-amd", "--arch", "amd64", &multi_ref]);
     podman.run(&["commit", "--quiet", "single", "committed:1"]);
     podman.run(&["create", "--name", "local", "committed:1"]);
+    // A multi-arch image pulled by its tag and by its amd64 image's digest: two RepoDigests, both current.
+    let both_ref = format!("{host}/demo/both:1");
+    pull(&["--arch", "amd64", &both_ref]);
+    pull(&[&format!("{host}/demo/both@{both_amd}")]);
+    podman.run(&["create", "--name", "both", "--arch", "amd64", &both_ref]);
+    // A container created from an image ID names no tag.
+    let single_id = podman.run(&["image", "inspect", "--format", "{{.Id}}", &single_ref]);
+    podman.run(&["create", "--name", "by-id", &format!("sha256:{}", single_id.trim())]);
     // Then the tags move: the single-arch tag to a new image, the index rebuilt with only its amd64 image new.
     block_on(async {
         let single = registry.images("demo/single").unwrap();
@@ -199,6 +213,10 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
     // its arm64 image is the new index's. (Without that digest the image ID would decide: a verdict unit test.)
     assert!(arm_matched.is_string(), "{records:#?}");
     assert_eq!(status("local").0, "local");
+    let (both_status, both_matched) = status("both");
+    assert_eq!(both_status, "up_to_date", "{records:#?}");
+    assert!(both_matched.is_string(), "{records:#?}");
+    assert_eq!(status("by-id").0, "local", "an image ID names no tag: said, not failed");
     let names: Vec<&str> = records
         .iter()
         .filter_map(|record| record["container"].as_str())
@@ -206,4 +224,20 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted, "containers in a stable order");
+}
+
+#[test]
+fn a_missing_engine_socket_is_one_line_saying_what_to_do() {
+    let dir = TempDir::new("oci-check-no-engine");
+    let socket = dir.path().join("docker.sock");
+    let url = format!("unix://{}", socket.display());
+    let out = oci_check(&["update", "--docker", "--host", &url], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("docker.sock"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--host") || out.stderr.contains("DOCKER_HOST"),
+        "{}",
+        out.stderr
+    );
 }
