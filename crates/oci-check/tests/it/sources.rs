@@ -217,6 +217,21 @@ fn podman_containers_get_the_status_of_the_image_each_runs() {
     assert_eq!(both_status, "up_to_date", "{records:#?}");
     assert!(both_matched.is_string(), "{records:#?}");
     assert_eq!(status("by-id").0, "local", "an image ID names no tag: said, not failed");
+    // The same containers through `podman inspect` output piped in: the same statuses.
+    let inspected = podman.run(&["container", "inspect", "single", "two-a", "local"]);
+    let piped = oci_check(&["update", "--inspect", "-", "--json"], inspected.as_bytes());
+    assert_eq!(piped.code, 10, "{piped:?}");
+    let piped: Vec<Value> = piped
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(piped.len(), 3, "{piped:#?}");
+    for record in &piped {
+        let name = record["container"].as_str().unwrap();
+        assert_eq!(record["source"], "inspect", "{record}");
+        assert_eq!(record["status"].as_str().unwrap(), status(name).0, "{name}: {record}");
+    }
     let names: Vec<&str> = records
         .iter()
         .filter_map(|record| record["container"].as_str())
