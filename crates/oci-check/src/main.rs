@@ -51,10 +51,14 @@ enum Command {
     /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available, 1 at least one check
     /// failed (failures win over updates), 2 usage error.
     ///
-    /// --json prints one object per image in input order (JSON Lines) with the keys image, reference, status
-    /// (up_to_date, update_available, no_digest, error), current_digest, latest_digest, platform_digest,
-    /// media_type, index_changed, platform_changed, verified, note, rate_limit ({limit, remaining, window,
-    /// source} or null) and error ({kind, message} or null).
+    /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE
+    /// and --inspect FILE; each container is judged by its RepoDigests or image ID, and local images are `local`.
+    ///
+    /// --json prints one object per image in input order (JSON Lines) with the keys image, container, source,
+    /// reference, status (up_to_date, update_available, no_digest, local, error), current_digest, latest_digest,
+    /// platform_digest, media_type, index_changed, platform_changed, verified, matched_digest, note, rate_limit
+    /// ({limit, remaining, window, source} or null), error ({kind, message} or null), newer and same_as (with
+    /// --newer).
     #[command(after_help = "Exit codes: 0 all up to date, 10 an update is available, 1 a check failed, 2 usage error.")]
     Update(update::Args),
     /// Print the digest behind each image reference, like `crane digest`.
