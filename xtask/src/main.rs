@@ -64,7 +64,10 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-inventory", &["oci-digest", "oci-ref", "oci-manifest"]),
     // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
     Layer::new("oci-testkit", &[]).any_dependency(),
-    Layer::new("oci-check", &["oci-client", "oci-ref", "oci-auth", "oci-version", "oci-inventory"]),
+    Layer::new(
+        "oci-check",
+        &["oci-client", "oci-ref", "oci-auth", "oci-version", "oci-inventory"],
+    ),
     Layer::new("xtask", &[]).tool(),
 ];
 
