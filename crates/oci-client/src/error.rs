@@ -350,10 +350,8 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner
-            .source
-            .as_deref()
-            .map(|source| source as &(dyn StdError + 'static))
+        let source = self.inner.source.as_deref()?;
+        Some(source)
     }
 }
 

@@ -14,7 +14,7 @@ use oci_ref::{AnyReference, Reference};
 use crate::answers::{ContainerSummary, ImageDetails, PodmanHistory};
 use crate::error::{Error, ErrorKind};
 use crate::text::quote;
-use crate::workload::{ImageRef, Source, Workload};
+use crate::workload::{ContainerFacts, ImageRef, Source, Workload};
 
 /// The answers about one engine's containers, gathered until they make workloads.
 #[derive(Debug)]
@@ -153,14 +153,21 @@ impl Assembly {
                 let history = container.image_id.as_ref().and_then(|id| self.histories.get(id));
                 repo_digests.extend(pulled_by(&image, history));
             }
-            let mut workload = Workload::new(self.source.clone(), container.name, image);
-            workload.set_id(Some(container.id));
-            workload.set_repo_digests(repo_digests);
-            workload.set_manifest_digest(container.manifest.map(|m| m.digest));
-            workload.set_image_id(container.image_id);
-            workload.set_platform(platform);
-            workload.set_state(container.state);
-            workloads.push(workload);
+            let facts = ContainerFacts {
+                id: container.id,
+                manifest_digest: container.manifest.map(|m| m.digest),
+                image_id: container.image_id,
+                state: container.state,
+            };
+            let source = self.source.clone();
+            workloads.push(Workload::container(
+                source,
+                container.name,
+                image,
+                facts,
+                repo_digests,
+                platform,
+            ));
         }
         Ok(workloads)
     }

@@ -9,7 +9,7 @@ use crate::answers::{ContainerDetails, ImageDetails, parse_container, parse_imag
 use crate::assemble::classify;
 use crate::error::{Error, ErrorKind};
 use crate::text::quote;
-use crate::workload::{ImageRef, Source, Workload};
+use crate::workload::{ContainerFacts, ImageRef, Source, Workload};
 
 /// The workloads of `docker inspect` or `podman inspect` output, read from `file` (`None` for standard input).
 ///
@@ -93,14 +93,20 @@ pub fn parse_inspect(text: &[u8], file: Option<&Path>) -> Result<Vec<Workload>, 
             .as_ref()
             .and_then(|m| m.platform.clone())
             .or_else(|| details.and_then(|d| d.platform.clone()));
-        let mut workload = Workload::new(source.clone(), container.name, image);
-        workload.set_id(Some(container.id));
-        workload.set_repo_digests(repo_digests);
-        workload.set_manifest_digest(container.manifest.map(|m| m.digest));
-        workload.set_image_id(container.image_id);
-        workload.set_platform(platform);
-        workload.set_state(container.state);
-        workloads.push(workload);
+        let facts = ContainerFacts {
+            id: container.id,
+            manifest_digest: container.manifest.map(|m| m.digest),
+            image_id: container.image_id,
+            state: container.state,
+        };
+        workloads.push(Workload::container(
+            source.clone(),
+            container.name,
+            image,
+            facts,
+            repo_digests,
+            platform,
+        ));
     }
     for image in images.into_iter().filter(|image| !used.contains(&image.id)) {
         let (name, image_ref) = match image.repo_tags.first() {

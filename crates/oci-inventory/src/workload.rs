@@ -26,6 +26,14 @@ pub struct Workload {
     state: Option<State>,
 }
 
+/// What engine answers and inspect output both know of a container, besides its name and image.
+pub(crate) struct ContainerFacts {
+    pub(crate) id: String,
+    pub(crate) manifest_digest: Option<Digest>,
+    pub(crate) image_id: Option<Digest>,
+    pub(crate) state: Option<State>,
+}
+
 /// Where a [`Workload`] was found.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -104,6 +112,26 @@ impl Workload {
             platform: None,
             state: None,
         }
+    }
+
+    /// A container's workload: what engine answers and inspect output both know of it, the image as configured,
+    /// the digests it is known by and its platform.
+    pub(crate) fn container(
+        source: Source,
+        name: String,
+        image: ImageRef,
+        facts: ContainerFacts,
+        repo_digests: Vec<Reference>,
+        platform: Option<Platform>,
+    ) -> Self {
+        let mut workload = Self::new(source, name, image);
+        workload.set_id(Some(facts.id));
+        workload.set_repo_digests(repo_digests);
+        workload.set_manifest_digest(facts.manifest_digest);
+        workload.set_image_id(facts.image_id);
+        workload.set_platform(platform);
+        workload.set_state(facts.state);
+        workload
     }
 
     pub(crate) fn set_id(&mut self, id: Option<String>) {
