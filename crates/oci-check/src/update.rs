@@ -80,12 +80,22 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oc
         read.push(("the compose files".to_owned(), loaded.map_err(|err| err.to_string())));
     }
     if let Some(path) = &sources.inspect {
-        let bytes = if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+        // Read at most INSPECT_LIMIT (+1 to tell a longer input), whether a file, a pipe or standard input.
+        let mut bytes = Vec::new();
+        let outcome = if path.as_os_str() == "-" {
+            io::stdin().take(INSPECT_LIMIT + 1).read_to_end(&mut bytes)
         } else {
-            std::fs::read(path)
+            std::fs::File::open(path).and_then(|file| file.take(INSPECT_LIMIT + 1).read_to_end(&mut bytes))
         };
+        let bytes = outcome.and_then(|_| {
+            if bytes.len() as u64 > INSPECT_LIMIT {
+                Err(io::Error::other(format!(
+                    "more than {INSPECT_LIMIT} bytes of inspect output"
+                )))
+            } else {
+                Ok(bytes)
+            }
+        });
         let file = (path.as_os_str() != "-").then_some(path.as_path());
         let parsed = bytes
             .map_err(|err| format!("`{}`: {err}", path.display()))
@@ -116,6 +126,9 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oc
     found.sort_by(|a, b| (a.source().to_string(), a.name()).cmp(&(b.source().to_string(), b.name())));
     (found, failures)
 }
+
+/// The most `docker inspect` output `--inspect` reads (hundreds of containers fit in far less).
+const INSPECT_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Which newer versions count, for `update --newer` and `versions`.
 #[derive(Debug, Clone, clap::Args)]
