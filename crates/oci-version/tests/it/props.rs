@@ -105,6 +105,8 @@ fn naive_match(glob: &[u8], text: &[u8]) -> bool {
 proptest! {
     #[test]
     fn order_within_a_shape_is_total([a, b, c] in same_shape_triple()) {
+        // Long digit runs can make a generated text longer than the 128 characters a tag may have.
+        prop_assume!([&a, &b, &c].iter().all(|text| text.len() <= 128));
         let [a, b, c] = [a, b, c].map(|text| Tag::parse(&text).unwrap());
         prop_assert_eq!(a.shape(), b.shape());
         for (x, y) in [(&a, &b), (&b, &c), (&a, &c)] {
