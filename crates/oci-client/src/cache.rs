@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use oci_digest::Digest;
@@ -193,6 +195,87 @@ impl CacheKey {
     /// Whether the entry is content-addressed (a manifest or blob by digest) and so never changes.
     pub fn is_immutable(&self) -> bool {
         !matches!(self, Self::Tags { .. })
+    }
+}
+
+/// The cache a client was given, shared by its clones: a backend that fails is told once, as a warning, and
+/// not used again in the run.
+#[derive(Clone)]
+pub(crate) struct CacheSlot {
+    cache: Arc<dyn Cache>,
+    failed: Arc<AtomicBool>,
+}
+
+impl fmt::Debug for CacheSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Cache").field(&self.cache.location()).finish()
+    }
+}
+
+impl CacheSlot {
+    pub(crate) fn new(cache: Arc<dyn Cache>) -> Self {
+        Self {
+            cache,
+            failed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> &Arc<dyn Cache> {
+        &self.cache
+    }
+
+    fn usable(&self) -> bool {
+        !self.failed.load(Ordering::Relaxed)
+    }
+
+    /// The value of a result, or `None` after telling the failure (the first time) and giving up on the backend.
+    fn settle<T>(&self, result: CacheResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(err) => {
+                if !self.failed.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "the cache at {} failed, going on without it: {err:#}",
+                        crate::text::escape(&self.cache.location(), crate::text::QUOTE_LIMIT)
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    pub(crate) async fn get(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        if !self.usable() {
+            return None;
+        }
+        let value = self.settle(self.cache.get(key).await)??;
+        Some(value)
+    }
+
+    pub(crate) async fn put(&self, key: &CacheKey, value: &[u8], ttl: Option<Duration>) {
+        if self.usable() {
+            let _ = self.settle(self.cache.put(key, value, ttl).await);
+        }
+    }
+
+    /// Removes an entry that failed verification.
+    pub(crate) async fn drop_corrupt(&self, key: &CacheKey) {
+        tracing::warn!("dropping a corrupt cache entry: {}", key.name());
+        if self.usable() {
+            let _ = self.settle(self.cache.remove(key).await);
+        }
+    }
+
+    pub(crate) async fn announce(&self, source: &str, remaining: u64, window: Option<Duration>) {
+        if let Some(budget) = self.cache.shared_budget().filter(|_| self.usable()) {
+            let _ = self.settle(budget.announce(source, remaining, window).await);
+        }
+    }
+
+    /// `Some(false)` when the shared budget refuses a pull from `source`.
+    pub(crate) async fn take(&self, source: &str, reserve: u64) -> Option<bool> {
+        let budget = self.cache.shared_budget().filter(|_| self.usable())?;
+        self.settle(budget.take(source, reserve).await)?
     }
 }
 

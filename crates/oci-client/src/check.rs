@@ -120,7 +120,7 @@ impl Client {
         let repository = Repository::from(request.reference());
         let at = |err: Error| at(err, &repository);
         let mut verdict = Verdict::new(request)?;
-        let mut requests = 0;
+        let (mut requests, mut pulls, mut cache_hits) = (0, 0, 0);
         let mut rate_limit = None;
         loop {
             let need = verdict.need().clone();
@@ -138,7 +138,14 @@ impl Client {
                 }
                 Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
                     let fetched = self.manifest_until(&repository.digest(digest.clone()), deadline).await;
-                    requests += 1;
+                    match &fetched {
+                        Ok(manifest) if manifest.from_cache() => cache_hits += 1,
+                        Err(err) if err.kind() == ErrorKind::PullBudget => {}
+                        _ => {
+                            requests += 1;
+                            pulls += 1;
+                        }
+                    }
                     match fetched {
                         Err(err)
                             if err.kind() == ErrorKind::NotFound
@@ -146,7 +153,13 @@ impl Client {
                         {
                             verdict.answer(Answer::Missing)
                         }
-                        Err(err) => return Err(err),
+                        Err(err) => match withheld(&err) {
+                            Some(reason) => {
+                                rate_limit = err.rate_limit().cloned().or(rate_limit);
+                                verdict.answer(Answer::Withheld(&reason))
+                            }
+                            None => return Err(err),
+                        },
                         Ok(manifest) => {
                             rate_limit = manifest.rate_limit().cloned().or(rate_limit);
                             let parsed = manifest.parse().map_err(at)?;
@@ -172,7 +185,7 @@ impl Client {
                     }
                 }
                 _ => {
-                    verdict.record(requests, rate_limit);
+                    verdict.record(requests, pulls, cache_hits, rate_limit);
                     return verdict.finish();
                 }
             };
@@ -397,6 +410,21 @@ fn select(index: &oci_manifest::ImageIndex, platform: &Platform, repository: &Re
                 repository,
             )
         })
+}
+
+/// Why a manifest was not fetched, when the pull budget withheld it or the registry's rate limit refused it: the
+/// check then finishes on what it knows ([`Answer::Withheld`]) instead of failing.
+pub(crate) fn withheld(err: &Error) -> Option<String> {
+    match err.kind() {
+        ErrorKind::PullBudget => Some(format!(
+            "the pull budget withheld the manifest GET ({})",
+            err.detail().unwrap_or("no pulls left")
+        )),
+        ErrorKind::TooManyRequests => {
+            Some("the registry refused the manifest GET: 429, pull rate limit reached".to_owned())
+        }
+        _ => None,
+    }
 }
 
 fn at(err: Error, repository: &Repository) -> Error {

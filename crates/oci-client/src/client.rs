@@ -35,6 +35,8 @@ struct Inner {
     transport: Transport,
     /// Tokens, challenges and credentials, shared by every clone.
     auth: Auth,
+    /// Pulls spent and allowed, `HEAD`s and cache hits, shared by every clone.
+    ledger: crate::budget::Ledger,
 }
 
 /// The answer to [`Client::ping`].
@@ -62,6 +64,7 @@ pub struct Manifest {
     bytes: Bytes,
     http_version: Version,
     rate_limit: Option<RateLimit>,
+    cached: bool,
 }
 
 impl Client {
@@ -87,6 +90,7 @@ impl Client {
     pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
         Ok(Self {
             inner: Arc::new(Inner {
+                ledger: crate::budget::Ledger::new(config.pull_budget),
                 transport: Transport::new(config)?,
                 auth: Auth::default(),
             }),
@@ -134,9 +138,15 @@ impl Client {
         deadline: Instant,
     ) -> Result<ManifestHead, Error> {
         let call = manifest_call(location, Method::HEAD);
+        self.ledger().count_head();
         let response = self.send(&call, deadline).await?;
         let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
         let headers = response.headers();
+        self.observe(
+            location.repository().registry(),
+            RateLimit::from_headers(headers).as_ref(),
+        )
+        .await;
         let Some(digest) = content_digest(&call, headers)? else {
             let manifest = self.manifest_until(location, deadline).await?;
             let size = Some(manifest.bytes.len() as u64);
@@ -176,7 +186,8 @@ impl Client {
         self.manifest_until(location, self.deadline()).await
     }
 
-    pub(crate) async fn manifest_until(
+    /// The manifest `GET` itself, under no budget and past no cache: see `Client::manifest_until`.
+    pub(crate) async fn manifest_from_registry(
         &self,
         location: &ManifestLocation,
         deadline: Instant,
@@ -217,6 +228,7 @@ impl Client {
             bytes,
             http_version,
             rate_limit,
+            cached: false,
         })
     }
 
@@ -314,6 +326,11 @@ impl Client {
     /// The transport under the client: connections, schemes, limits, retries.
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
+    }
+
+    /// The pull accounting shared by every clone.
+    pub(crate) fn ledger(&self) -> &crate::budget::Ledger {
+        &self.inner.ledger
     }
 
     /// The auth state shared by every clone.
@@ -441,6 +458,23 @@ impl Manifest {
     /// The HTTP version the registry answered with.
     pub fn http_version(&self) -> Version {
         self.http_version
+    }
+
+    /// Whether the manifest came from the cache (verified against its digest) rather than the registry.
+    pub fn from_cache(&self) -> bool {
+        self.cached
+    }
+
+    /// A manifest read from the cache, its bytes verified against `digest`.
+    pub(crate) fn cached(digest: Digest, media_type: Option<String>, bytes: Bytes) -> Self {
+        Self {
+            digest,
+            media_type,
+            bytes,
+            http_version: Version::HTTP_11,
+            rate_limit: None,
+            cached: true,
+        }
     }
 }
 

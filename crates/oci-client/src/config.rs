@@ -65,6 +65,9 @@ pub struct ClientConfig {
     pub(crate) credential_store: Option<CredentialStore>,
     /// Addresses used for host names instead of asking DNS, like curl's `--resolve`.
     pub(crate) resolve: HashMap<String, Vec<std::net::IpAddr>>,
+    pub(crate) cache: Option<crate::cache::CacheSlot>,
+    pub(crate) tags_max_age: Duration,
+    pub(crate) pull_budget: crate::budget::PullBudget,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -163,9 +166,15 @@ impl Default for ClientConfig {
             max_concurrency_per_registry: Some(DEFAULT_CONCURRENCY_PER_REGISTRY),
             credential_store: None,
             resolve: HashMap::new(),
+            cache: None,
+            tags_max_age: DEFAULT_TAGS_MAX_AGE,
+            pull_budget: crate::budget::PullBudget::new(),
         }
     }
 }
+
+/// How long a cached tag list is used, by default.
+pub const DEFAULT_TAGS_MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
 impl ClientConfig {
     /// The options for `registry` (already normalized): those given for its `host:port`, else those given for its
@@ -174,6 +183,21 @@ impl ClientConfig {
         self.registries
             .get(registry)
             .or_else(|| self.registries.get(host_of(registry)))
+    }
+
+    /// The cache's location, when the client has one.
+    pub fn cache_location(&self) -> Option<String> {
+        self.cache.as_ref().map(|slot| slot.backend().location())
+    }
+
+    /// How long a cached tag list is used.
+    pub fn tags_max_age(&self) -> Duration {
+        self.tags_max_age
+    }
+
+    /// The pull budget.
+    pub fn pull_budget(&self) -> &crate::budget::PullBudget {
+        &self.pull_budget
     }
 
     /// The connect timeout (TCP and TLS handshake).
@@ -296,6 +320,27 @@ impl ClientBuilder {
     /// Sets the `User-Agent` header.
     pub fn user_agent(mut self, user_agent: &str) -> Self {
         user_agent.clone_into(&mut self.config.user_agent);
+        self
+    }
+
+    /// Remembers manifests and image configs by digest, and tag lists for [`ClientBuilder::tags_max_age`], in
+    /// `cache` (see [`Cache`](crate::Cache)). Every entry is verified when read; the tag's digest for a verdict is
+    /// never read from it.
+    pub fn cache(mut self, cache: std::sync::Arc<dyn crate::Cache>) -> Self {
+        self.config.cache = Some(crate::cache::CacheSlot::new(cache));
+        self
+    }
+
+    /// Uses a cached tag list for at most `age` (zero: never cached). The default is 5 minutes.
+    pub fn tags_max_age(mut self, age: Duration) -> Self {
+        self.config.tags_max_age = age;
+        self
+    }
+
+    /// Spends manifest `GET`s (pulls, on Docker Hub) within `budget`; a check that needs a `GET` the budget forbids
+    /// finishes on its `HEAD` (see [`Answer::Withheld`](crate::Answer::Withheld)).
+    pub fn pull_budget(mut self, budget: crate::budget::PullBudget) -> Self {
+        self.config.pull_budget = budget;
         self
     }
 

@@ -88,6 +88,9 @@ pub enum ErrorKind {
     /// A token realm or a redirect points to an address no registry should send a client to (link-local, cloud
     /// metadata, unspecified), by its text or by what its name resolves to.
     ForbiddenAddress,
+    /// A manifest `GET` was not sent: the pull budget forbids it, or the rate-limit source already answered `429`
+    /// in this run (see [`PullBudget`](crate::PullBudget)).
+    PullBudget,
 }
 
 /// One entry of the registry's JSON error body, `{"errors":[{"code","message","detail"}]}`.
@@ -187,6 +190,11 @@ impl Error {
     pub(crate) fn with_credentials_sent(mut self, sent: CredentialsSent) -> Self {
         self.inner.credentials = Some(sent);
         self
+    }
+
+    /// The detail given with [`Error::with_detail`], if any.
+    pub(crate) fn detail(&self) -> Option<&str> {
+        self.inner.detail.as_deref()
     }
 
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -292,6 +300,7 @@ impl fmt::Display for Error {
             ErrorKind::TooManyRedirects => "too many redirects",
             ErrorKind::AuthLoop => "authentication did not settle",
             ErrorKind::ForbiddenAddress => "forbidden address",
+            ErrorKind::PullBudget => "pull withheld",
         };
         f.write_str(what)?;
         match (&inner.registry, &inner.repository) {

@@ -83,7 +83,9 @@
 
 mod auth;
 mod blob;
+mod budget;
 pub mod cache;
+mod cached;
 mod check;
 mod client;
 mod config;
@@ -102,10 +104,11 @@ mod uri;
 mod verdict;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
+pub use budget::{PullBudget, PullStats, SourceBudget};
 pub use cache::{Cache, CacheError, CacheKey, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
-pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
+pub use config::{ClientBuilder, ClientConfig, Credentials, DEFAULT_TAGS_MAX_AGE, RegistryOptions, Transport};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use newer::{

@@ -82,6 +82,9 @@ pub enum NewerAnswer<'a> {
     Config(&'a ImageConfig),
     /// The registry does not have it.
     Missing,
+    /// A manifest was not fetched, for the reason given (the pull budget, or a `429`): the search ends with what
+    /// it found so far and says why.
+    Withheld(&'a str),
 }
 
 /// Whose image the search is reading.
@@ -256,6 +259,10 @@ impl NewerSearch {
             (NewerNeed::Config(_), NewerAnswer::Missing) => self.config(None),
             (NewerNeed::TagManifest(_) | NewerNeed::Manifest(_), NewerAnswer::Missing) => {
                 self.unreadable("the registry does not have it")
+            }
+            (NewerNeed::TagManifest(_) | NewerNeed::Manifest(_), NewerAnswer::Withheld(reason)) => {
+                self.check.note = Some(format!("newer versions were not confirmed: {reason}"));
+                NewerNeed::Done
             }
             (need, answer) => {
                 return Err(Error::new(ErrorKind::Protocol)
@@ -477,7 +484,7 @@ impl Client {
             let tag_location = |tag: &str| repository.tag(tag).ok();
             match &need {
                 NewerNeed::Tags => {
-                    let tags = self.tags(&repository).await?;
+                    let tags = self.tags_cached(&repository).await?;
                     search.answer(NewerAnswer::Tags(&tags))?;
                 }
                 NewerNeed::TagHead(tag) => {
@@ -497,21 +504,24 @@ impl Client {
                         _ => None,
                     };
                     let manifest = match location {
-                        Some(location) => missing_is_none(self.manifest_until(&location, deadline).await)?,
-                        None => None,
+                        Some(location) => self.manifest_until(&location, deadline).await,
+                        None => Err(Error::new(ErrorKind::NotFound)),
                     };
-                    let parsed = manifest.as_ref().map(crate::Manifest::parse).transpose()?;
+                    if let Some(reason) = manifest.as_ref().err().and_then(crate::check::withheld) {
+                        search.answer(NewerAnswer::Withheld(&reason))?;
+                        continue;
+                    }
+                    let parsed = missing_is_none(manifest)?
+                        .as_ref()
+                        .map(crate::Manifest::parse)
+                        .transpose()?;
                     match &parsed {
                         Some(parsed) => search.answer(NewerAnswer::Manifest(parsed))?,
                         None => search.answer(NewerAnswer::Missing)?,
                     };
                 }
                 NewerNeed::Config(digest) => {
-                    let blob = missing_is_none(self.blob(&repository, digest).await)?;
-                    let config = match blob {
-                        Some(blob) => Some(blob.bytes(CONFIG_LIMIT).await?),
-                        None => None,
-                    };
+                    let config = missing_is_none(self.config_blob(&repository, digest, CONFIG_LIMIT).await)?;
                     let parsed = config.as_deref().and_then(|bytes| ImageConfig::parse(bytes).ok());
                     match &parsed {
                         Some(config) => search.answer(NewerAnswer::Config(config))?,

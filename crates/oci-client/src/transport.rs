@@ -182,6 +182,15 @@ impl Transport {
                 Err(err) if err.kind() == ErrorKind::Connect => Outcome::Connect,
                 Err(_) => return result,
             };
+            let spent = result.as_ref().is_ok_and(|response| {
+                response.status() == StatusCode::TOO_MANY_REQUESTS
+                    && crate::ratelimit::RateLimit::from_headers(response.headers())
+                        .is_some_and(|limit| limit.is_exhausted())
+            });
+            if spent {
+                // A pull quota at zero (Docker Hub's `toomanyrequests`) lasts its window, hours: no retry helps.
+                return result;
+            }
             let retry_after = result
                 .as_ref()
                 .ok()

@@ -51,6 +51,8 @@ pub struct UpdateCheck {
     note: Option<String>,
     rate_limit: Option<RateLimit>,
     requests: u32,
+    pulls: u32,
+    cache_hits: u32,
     matched: Option<Digest>,
 }
 
@@ -89,6 +91,9 @@ pub enum Answer<'a> {
     Manifest(&'a oci_manifest::Manifest),
     /// The registry does not have the manifest asked for (404).
     Missing,
+    /// The manifest was not fetched, for the reason given: the pull budget forbids a `GET`, or the registry
+    /// answered `429 toomanyrequests`. Fits every manifest need; the verdict finishes on what it knows.
+    Withheld(&'a str),
 }
 
 /// The update rules for one request, as a state machine: [`Verdict::need`] says what it needs next,
@@ -111,6 +116,9 @@ pub enum Answer<'a> {
 ///    directly), an update otherwise.
 /// 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
 ///    the image for `P` changed.
+/// 7. When a manifest is withheld ([`Answer::Withheld`]: the pull budget is spent, or the registry answered `429`),
+///    the verdict ends on the `HEAD`: `U = D` was already up to date; otherwise an update marked unverified, with
+///    a note saying why (without `U`, [`UpdateStatus::NoDigest`]). Never an error, never a guess told as fact.
 /// 6. An engine may know several digests in use (`U` and others: [`UpdateRequest::with_digests_in_use`]): any of
 ///    them equal to `D` or `C` makes the image up to date. When the rules end without a match and the image ID in use
 ///    is known ([`UpdateRequest::with_image_id`]), the tag's image for `P` is fetched ([`Need::ImageManifest`]) and
@@ -331,6 +339,16 @@ impl UpdateCheck {
         self.requests
     }
 
+    /// How many manifest `GET`s the check sent: what Docker Hub counts as pulls (a `HEAD` is free).
+    pub fn pulls(&self) -> u32 {
+        self.pulls
+    }
+
+    /// How many manifests the check read from the cache instead of the registry.
+    pub fn cache_hits(&self) -> u32 {
+        self.cache_hits
+    }
+
     /// The digest in use that matched the registry's answer, when the verdict is up to date: the tag's digest, its
     /// image for the platform, an old index whose image for the platform is unchanged, or the image ID.
     pub fn matched_digest(&self) -> Option<&Digest> {
@@ -370,6 +388,8 @@ impl Verdict {
                 note: None,
                 rate_limit: None,
                 requests: 0,
+                pulls: 0,
+                cache_hits: 0,
                 matched: None,
             },
             need: Need::TagHead,
@@ -398,6 +418,9 @@ impl Verdict {
             (Need::CurrentManifest(_), Answer::Manifest(manifest)) => self.current_manifest(manifest),
             (Need::ImageManifest(_), Answer::Manifest(manifest)) => self.image_manifest(manifest),
             (Need::ImageManifest(_), Answer::Missing) => Need::Done,
+            (Need::LatestManifest(_) | Need::CurrentManifest(_), Answer::Withheld(reason)) => self.withheld(reason),
+            // The verdict by digest stands; only the image ID could not be compared.
+            (Need::ImageManifest(_), Answer::Withheld(_)) => Need::Done,
             (need, answer) => {
                 return Err(Error::new(ErrorKind::Protocol)
                     .with_detail(format!("the answer {answer:?} does not fit the need {need:?}")));
@@ -418,9 +441,12 @@ impl Verdict {
         Ok(self.check)
     }
 
-    /// Records how many manifest requests the check sent and the last rate limit seen (the driver counts them).
-    pub(crate) fn record(&mut self, requests: u32, rate_limit: Option<RateLimit>) {
+    /// Records how many manifest requests the check sent, how many of them were `GET`s (pulls), how many manifests
+    /// came from the cache, and the last rate limit seen (the driver counts them).
+    pub(crate) fn record(&mut self, requests: u32, pulls: u32, cache_hits: u32, rate_limit: Option<RateLimit>) {
         self.check.requests = requests;
+        self.check.pulls = pulls;
+        self.check.cache_hits = cache_hits;
         if rate_limit.is_some() {
             self.check.rate_limit = rate_limit;
         }
@@ -604,6 +630,26 @@ impl Verdict {
         }
     }
 
+    /// Rule 7: a manifest that was not fetched. The tag's digest is not a digest in use (else the verdict would be
+    /// done): without the manifest, whether the image for the platform changed cannot be told, so the verdict is an
+    /// update marked unverified, saying why. Without a digest in use, nothing is lost but the platform's digest.
+    fn withheld(&mut self, reason: &str) -> Need {
+        let platform = &self.platform;
+        let check = &mut self.check;
+        if check.current.is_none() {
+            check.status = UpdateStatus::NoDigest;
+            check.note = Some(format!("the tag's {platform} image was not looked up: {reason}"));
+            return Need::Done;
+        }
+        check.status = UpdateStatus::UpdateAvailable;
+        check.verified = false;
+        check.platform_changed = None;
+        check.note = Some(format!(
+            "unconfirmed: the tag moved, but whether its {platform} image changed was not checked: {reason}"
+        ));
+        Need::Done
+    }
+
     /// Rule 5.
     fn current_missing(&mut self) -> Need {
         let check = &mut self.check;
@@ -721,6 +767,74 @@ mod tests {
                 return (Err(err), needs);
             }
         }
+    }
+
+    /// Runs the rules for `current` with at most `gets` manifests served: the others are withheld.
+    fn run_with_budget(
+        registry: &Registry,
+        current: Option<&Digest>,
+        mut gets: usize,
+    ) -> (Result<UpdateCheck, Error>, Vec<Need>) {
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let request = UpdateRequest::new(reference, current.cloned(), "linux/amd64".parse().unwrap());
+        let mut verdict = Verdict::new(&request).unwrap();
+        let mut needs = Vec::new();
+        loop {
+            let need = verdict.need().clone();
+            needs.push(need.clone());
+            let result = match &need {
+                Need::TagHead => verdict.answer(Answer::Head {
+                    digest: registry.tag.digest(),
+                    media_type: Some(registry.tag.media_type()),
+                }),
+                Need::LatestManifest(_) | Need::CurrentManifest(_) | Need::ImageManifest(_) if gets == 0 => {
+                    verdict.answer(Answer::Withheld("the pull budget is spent"))
+                }
+                Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
+                    gets -= 1;
+                    verdict.answer(Answer::Manifest(&registry.others[digest]))
+                }
+                Need::CurrentHead(digest) => verdict.answer(Answer::Head {
+                    digest,
+                    media_type: Some(registry.others[digest].media_type()),
+                }),
+                _ => return (verdict.finish(), needs),
+            };
+            if let Err(err) = result {
+                return (Err(err), needs);
+            }
+        }
+    }
+
+    #[test]
+    fn rule_7_a_withheld_manifest_ends_on_the_head_unverified() {
+        let (amd, arm, arm2, amd2) = (image("amd"), image("arm"), image("arm2"), image("amd2"));
+        let old = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+        let new = index(&[("linux/amd64", &amd), ("linux/arm64", &arm2)]);
+        let registry = Registry::new(&new, &[&old]);
+        for gets in [0, 1] {
+            let (check, needs) = run_with_budget(&registry, Some(old.digest()), gets);
+            let check = check.unwrap();
+            assert_eq!(needs.len(), 3 + gets, "{:?}", kinds(&needs));
+            assert_eq!(fields(&check), (UpdateAvailable, false, check.index_changed(), None));
+            let note = check.note().unwrap();
+            assert!(note.contains("unconfirmed") && note.contains("pull budget"), "{note}");
+        }
+        // With both manifests the same case is up to date: rule 7 never claims more than it knows.
+        let (check, _) = run_with_budget(&registry, Some(old.digest()), 2);
+        assert_eq!(check.unwrap().status(), UpToDate);
+        // The tag's own digest needs no manifest.
+        let (check, needs) = run_with_budget(&registry, Some(new.digest()), 0);
+        assert_eq!((check.unwrap().status(), needs.len()), (UpToDate, 2));
+        // No digest in use: the tag's digest, without its platform image.
+        let (check, _) = run_with_budget(&registry, None, 0);
+        let check = check.unwrap();
+        assert_eq!((check.status(), check.platform_digest()), (NoDigest, None));
+        // Single images need HEADs only: a verified update whatever the budget.
+        let single = Registry::new(&amd2, &[&amd]);
+        let (check, needs) = run_with_budget(&single, Some(amd.digest()), 0);
+        assert_eq!(kinds(&needs), ["tag head", "current head", "done"]);
+        assert_eq!(fields(&check.unwrap()), (UpdateAvailable, true, None, Some(true)));
     }
 
     fn kinds(needs: &[Need]) -> Vec<&'static str> {
