@@ -13,6 +13,8 @@
 //! - [`TokenServer`]: signs ES256 JWTs that the registry verifies, and counts the token requests it answers.
 //! - [`TestCa`]: a P-256 test CA and a loopback server certificate.
 //! - [`Proxy`]: a TCP proxy that counts connections and HTTP/1.1 request heads, and can delay each direction.
+//! - [`RateLimitProxy`]: an HTTP/1.1 reverse proxy that plays Docker Hub's pull rate limit (rate-limit headers on
+//!   manifest answers, a pull spent per manifest `GET`, its own 429 once none are left) and counts requests.
 //! - [`Images`]: pushes test images, indexes and raw manifests through the registry's upload API.
 //! - [`FaultServer`]: for the faults a real registry cannot be made to show; scripted or computed replies
 //!   ([`fault::Reply`]: well-formed, raw, or a stall), every request recorded with its body.
@@ -47,6 +49,7 @@ pub mod images;
 mod pki;
 pub mod podman;
 mod proxy;
+pub mod ratelimit;
 mod registry;
 mod temp;
 pub mod token;
@@ -56,6 +59,7 @@ pub use images::{Images, Pushed};
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;
+pub use ratelimit::RateLimitProxy;
 pub use registry::{Auth, Registry};
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;

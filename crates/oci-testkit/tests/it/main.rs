@@ -9,5 +9,7 @@
 mod fault;
 // `Proxy`: connection and request-head counts, delays.
 mod proxy;
+// `RateLimitProxy`: Docker Hub's rate-limit headers, pulls spent by manifest GETs, its own 429, the counters.
+mod ratelimit;
 // `Registry` in each auth mode and with TLS, `TokenServer`, `Images`, and what dropping a registry cleans up.
 mod registry;
