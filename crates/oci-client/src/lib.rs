@@ -102,7 +102,7 @@ mod uri;
 mod verdict;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
-pub use cache::{Cache, CacheError, CacheKey, SharedBudget};
+pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Transport};
