@@ -609,3 +609,474 @@ fn is_expired(expires: Option<u64>, now: SystemTime) -> bool {
         u64::try_from(since.as_millis()).unwrap_or(u64::MAX) >= at
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use oci_digest::Digest;
+    use oci_testkit::TempDir;
+
+    use super::*;
+
+    const KIB: u64 = 1024;
+
+    fn blob(i: u64) -> CacheKey {
+        CacheKey::Blob(Digest::sha256(format!("blob {i}").as_bytes()))
+    }
+
+    fn tags(repository: &str) -> CacheKey {
+        CacheKey::Tags {
+            registry: "ghcr.io".into(),
+            repository: repository.into(),
+        }
+    }
+
+    fn set_mtime(path: &Path, at: SystemTime) {
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+    }
+
+    fn mtime(path: &Path) -> SystemTime {
+        fs::metadata(path).unwrap().modified().unwrap()
+    }
+
+    /// The size of every file under `v1/` but `v1/tmp/`, counted independently of the cache's own scan.
+    fn bytes_on_disk(dir: &Path) -> u64 {
+        fn walk(dir: &Path) -> u64 {
+            let mut total = 0;
+            for entry in fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                let path = entry.path();
+                if entry.file_type().unwrap().is_dir() {
+                    if path.file_name().unwrap() != TMP {
+                        total += walk(&path);
+                    }
+                } else {
+                    total += entry.metadata().unwrap().len();
+                }
+            }
+            total
+        }
+        walk(&dir.join(VERSION))
+    }
+
+    fn counts(info: &CacheInfo) -> (u64, u64) {
+        info.entries
+            .values()
+            .fold((0, 0), |(count, bytes), (c, b)| (count + c, bytes + b))
+    }
+
+    #[tokio::test]
+    async fn values_come_back_byte_for_byte() {
+        let dir = TempDir::new("oci-fs-round-trip");
+        let cache = FsCache::open(dir.path(), 16 * 1024 * KIB).unwrap();
+        let every_byte: Vec<u8> = (0..=255).collect();
+        let values: [&[u8]; 6] = [
+            b"",
+            b"\n",
+            b"application/vnd.oci.image.manifest.v1+json\n{\"schemaVersion\":2}\n\n",
+            &every_byte,
+            // A value that looks like a header must not be taken for one.
+            b"oci-cache 1 0\noci-cache 1 -\n",
+            b"\r\n\0trailing newline\n",
+        ];
+        for (i, value) in values.iter().enumerate() {
+            let key = CacheKey::Manifest(Digest::sha256(&[i as u8]));
+            assert_eq!(cache.get(&key).await.unwrap(), None);
+            cache.put(&key, value, None).await.unwrap();
+            assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(*value), "value {i}");
+            // A second read still answers: a hit does not consume the entry.
+            assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(*value), "value {i}");
+        }
+        // Distinct keys never answer for each other, and a long ttl is no expiry.
+        let key = tags("library/nginx");
+        cache
+            .put(&key, b"[\"1.0\"]", Some(Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        assert_eq!(cache.get(&tags("library/redis")).await.unwrap(), None);
+        assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"[\"1.0\"]"[..]));
+        // A shorter value replaces a longer one entirely.
+        cache.put(&key, b"[]", None).await.unwrap();
+        assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"[]"[..]));
+        // Entries are files under v1/<name>, and no temporary file is left behind.
+        assert!(dir.path().join(VERSION).join(key.name()).is_file());
+        assert_eq!(fs::read_dir(dir.path().join(VERSION).join(TMP)).unwrap().count(), 0);
+        cache.remove(&key).await.unwrap();
+        assert_eq!(cache.get(&key).await.unwrap(), None);
+        // Removing what is not there is fine.
+        cache.remove(&key).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn entries_expire_after_their_ttl() {
+        let dir = TempDir::new("oci-fs-ttl");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        let key = tags("library/nginx");
+        let path = cache.entry_path(&key);
+
+        cache.put(&key, b"[]", Some(Duration::ZERO)).await.unwrap();
+        assert!(path.is_file());
+        assert_eq!(cache.get(&key).await.unwrap(), None);
+        assert!(!path.exists(), "an expired entry is removed when read");
+
+        cache
+            .put(&key, b"[\"short\"]", Some(Duration::from_millis(300)))
+            .await
+            .unwrap();
+        assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"[\"short\"]"[..]));
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(cache.get(&key).await.unwrap(), None);
+        assert!(!path.exists());
+
+        // The boundary, with headers written by hand: expired from the millisecond of the expiry on.
+        let now = SystemTime::now();
+        let now_ms = expiry(now, Duration::ZERO);
+        assert!(is_expired(Some(now_ms), now));
+        assert!(!is_expired(Some(now_ms + 1), now));
+        assert!(!is_expired(None, now));
+        assert_eq!(expiry(UNIX_EPOCH, Duration::from_micros(1999)), 1);
+        assert_eq!(expiry(now, Duration::MAX), u64::MAX);
+        for (expires, answer) in [(now_ms - 1_000, None), (now_ms + 3_600_000, Some(&b"v"[..]))] {
+            fs::write(&path, [&header(Some(expires))[..], b"v"].concat()).unwrap();
+            assert_eq!(cache.get(&key).await.unwrap().as_deref(), answer, "expires {expires}");
+            assert_eq!(path.exists(), answer.is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn corrupt_files_answer_none_and_are_removed() {
+        let dir = TempDir::new("oci-fs-corrupt");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        let key = blob(1);
+        let path = cache.entry_path(&key);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let corrupt: [&[u8]; 8] = [
+            b"",
+            b"oci-cache 1 ",
+            b"oci-cache 1 -",
+            b"oci-cache 1 12x\nvalue",
+            b"oci-cache 1 \nvalue",
+            b"oci-cache 2 -\nvalue",
+            b"{\"schemaVersion\":2}\n",
+            &[b'x'; 100],
+        ];
+        for bytes in corrupt {
+            fs::write(&path, bytes).unwrap();
+            assert_eq!(
+                cache.get(&key).await.unwrap(),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+            assert!(!path.exists(), "{:?}", String::from_utf8_lossy(bytes));
+        }
+        // The same key is usable again afterwards.
+        cache.put(&key, b"fine", None).await.unwrap();
+        assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"fine"[..]));
+        assert_eq!(parse_header(b"oci-cache 1 -\n"), Some((None, 14)));
+        assert_eq!(parse_header(b"oci-cache 1 99999999999999999999999\n"), None);
+    }
+
+    #[tokio::test]
+    async fn a_hit_makes_the_entry_recent() {
+        let dir = TempDir::new("oci-fs-touch");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        let key = blob(1);
+        cache.put(&key, b"v", None).await.unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        set_mtime(&cache.entry_path(&key), old);
+        cache.get(&key).await.unwrap().unwrap();
+        assert!(mtime(&cache.entry_path(&key)) > old + Duration::from_secs(3000));
+    }
+
+    #[tokio::test]
+    async fn puts_keep_the_cache_under_its_size() {
+        let dir = TempDir::new("oci-fs-cap");
+        let cache = FsCache::open(dir.path(), 10 * KIB).unwrap();
+        let value = vec![b'x'; KIB as usize];
+        for i in 0..30 {
+            cache.put(&blob(i), &value, None).await.unwrap();
+            assert!(bytes_on_disk(dir.path()) <= 10 * KIB, "after put {i}");
+        }
+        // The newest entry is always kept, and eviction happened.
+        assert_eq!(cache.get(&blob(29)).await.unwrap(), Some(value.clone()));
+        assert!(counts(&cache.info().await.unwrap()).0 < 30);
+
+        // An entry bigger than the cache is not kept, nor the value it replaces.
+        let key = blob(29);
+        cache.put(&key, &vec![b'y'; 11 * KIB as usize], None).await.unwrap();
+        assert_eq!(cache.get(&key).await.unwrap(), None);
+        assert!(bytes_on_disk(dir.path()) <= 10 * KIB);
+    }
+
+    #[tokio::test]
+    async fn eviction_removes_the_least_recently_used() {
+        let dir = TempDir::new("oci-fs-lru");
+        let value = vec![b'x'; KIB as usize];
+        // Twenty entries, written without a cap, the i-th used i seconds after the first.
+        let unbounded = FsCache::open(dir.path(), u64::MAX).unwrap();
+        let first = SystemTime::now() - Duration::from_secs(3600);
+        for i in 0..20 {
+            unbounded.put(&blob(i), &value, None).await.unwrap();
+            set_mtime(&unbounded.entry_path(&blob(i)), first + Duration::from_secs(i));
+        }
+        let entry_size = (header(None).len() + value.len()) as u64;
+        assert_eq!(bytes_on_disk(dir.path()), 20 * entry_size);
+
+        // Another process with a 10 KiB cap reads an old entry, then writes one.
+        let cache = FsCache::open(dir.path(), 10 * KIB).unwrap();
+        assert_eq!(cache.get(&blob(3)).await.unwrap(), Some(value.clone()));
+        cache.put(&blob(100), &value, None).await.unwrap();
+
+        let total = bytes_on_disk(dir.path());
+        assert!(total <= 9 * KIB, "{total}: evicted down to 90 % of the cap");
+        let kept = (9 * KIB / entry_size) as usize;
+        assert_eq!(kept, 8);
+        assert_eq!(total, kept as u64 * entry_size, "no more evicted than needed");
+        let mut survivors = BTreeSet::new();
+        for i in (0..20).chain([100]) {
+            if cache.entry_path(&blob(i)).exists() {
+                survivors.insert(i);
+            }
+        }
+        // The touched entry and the new one, then the most recently used of the rest.
+        let expected: BTreeSet<u64> = [3, 100].into_iter().chain(20 - (kept as u64 - 2)..20).collect();
+        assert_eq!(survivors, expected);
+        // The estimate was reset from the scan: info agrees.
+        assert_eq!(counts(&cache.info().await.unwrap()), (kept as u64, total));
+    }
+
+    #[test]
+    fn concurrent_writers_leave_whole_values() {
+        let dir = TempDir::new("oci-fs-race");
+        let keys: Vec<CacheKey> = (0..4).map(blob).collect();
+        // Each writer's value has its own length and bytes, newlines included, so a mix or a cut shows.
+        let values: Vec<Vec<u8>> = (0..8u64)
+            .map(|t| {
+                (0..2000 + 500 * t)
+                    .map(|i| if i % 37 == 0 { b'\n' } else { (i * 7 + t * 13) as u8 })
+                    .collect()
+            })
+            .collect();
+        let hits = AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            for t in 0..8 {
+                let (keys, values, hits, dir) = (&keys, &values, &hits, dir.path());
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                    // A cap small enough for evictions to race with the writes and reads.
+                    let cache = FsCache::open(dir, 16 * KIB).unwrap();
+                    for i in 0..200 {
+                        let key = &keys[(i + t) % keys.len()];
+                        runtime.block_on(cache.put(key, &values[t], None)).unwrap();
+                        let key = &keys[(i * 3 + t) % keys.len()];
+                        if let Some(value) = runtime.block_on(cache.get(key)).unwrap() {
+                            assert!(
+                                values.contains(&value),
+                                "a value of {} bytes no writer wrote",
+                                value.len()
+                            );
+                            hits.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert!(hits.load(Ordering::Relaxed) > 0);
+        assert_eq!(fs::read_dir(dir.path().join(VERSION).join(TMP)).unwrap().count(), 0);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let cache = FsCache::open(dir.path(), 16 * KIB).unwrap();
+        for key in &keys {
+            if let Some(value) = runtime.block_on(cache.get(key)).unwrap() {
+                assert!(values.contains(&value));
+            }
+        }
+        assert!(bytes_on_disk(dir.path()) <= 16 * KIB);
+    }
+
+    #[tokio::test]
+    async fn info_prune_and_clear_count_what_they_see() {
+        let dir = TempDir::new("oci-fs-prune");
+        let value = vec![b'x'; 1000];
+        let entry_size = (header(None).len() + value.len()) as u64;
+        // Three entries fit, but not within 90 % of the cap.
+        let cap = 3 * entry_size + 200;
+        let cache = FsCache::open(dir.path(), cap).unwrap();
+        let manifest = CacheKey::Manifest(Digest::sha256(b"m"));
+        let config = CacheKey::Blob(Digest::sha256(b"c"));
+        let list = tags("library/nginx");
+        let first = SystemTime::now() - Duration::from_secs(3600);
+        for (i, key) in [&manifest, &config, &list].into_iter().enumerate() {
+            cache.put(key, &value, None).await.unwrap();
+            set_mtime(&cache.entry_path(key), first + Duration::from_secs(i as u64));
+        }
+        // Two expired entries, a corrupt one, an interrupted write and one in progress.
+        let expired = [tags("a"), tags("b")];
+        let mut doomed_bytes = 0;
+        for key in &expired {
+            cache.put(key, b"[]", Some(Duration::ZERO)).await.unwrap();
+            doomed_bytes += fs::metadata(cache.entry_path(key)).unwrap().len();
+        }
+        let corrupt = cache.entry_path(&CacheKey::Blob(Digest::sha256(b"corrupt")));
+        fs::write(&corrupt, b"garbage").unwrap();
+        let stale = dir.path().join(VERSION).join(TMP).join("1-0-0.tmp");
+        fs::write(&stale, b"oci-cache 1 -\nhalf a val").unwrap();
+        set_mtime(&stale, SystemTime::now() - Duration::from_secs(11 * 60));
+        let fresh = dir.path().join(VERSION).join(TMP).join("1-1-0.tmp");
+        fs::write(&fresh, b"oci-cache 1 -\nin progress").unwrap();
+        doomed_bytes += 7 + 24;
+
+        let info = cache.info().await.unwrap();
+        assert_eq!(info.location, dir.path().display().to_string());
+        assert_eq!(info.max_size, Some(cap));
+        assert_eq!(info.entries.len(), KINDS.len());
+        assert_eq!(info.entries["manifest"], (1, entry_size));
+        assert_eq!(info.entries["blob"], (2, entry_size + 7));
+        assert_eq!(info.entries["tags"], (3, entry_size + doomed_bytes - 7 - 24));
+
+        // Expired, corrupt and stale go, then the least recently used (the manifest) down to 90 % of the cap.
+        let removed = cache.prune().await.unwrap();
+        assert_eq!(
+            removed,
+            Removed {
+                entries: 5,
+                bytes: doomed_bytes + entry_size
+            }
+        );
+        assert!(!stale.exists() && !corrupt.exists());
+        assert!(fresh.exists(), "a write in progress is left alone");
+        assert!(!cache.entry_path(&manifest).exists());
+        let info = cache.info().await.unwrap();
+        assert_eq!(info.entries["manifest"], (0, 0));
+        assert_eq!(info.entries["blob"], (1, entry_size));
+        assert_eq!(info.entries["tags"], (1, entry_size));
+        // Pruning again finds nothing to do.
+        assert_eq!(cache.prune().await.unwrap(), Removed::default());
+
+        // Clear removes every entry and temporary file, and the cache goes on working.
+        let removed = cache.clear().await.unwrap();
+        assert_eq!(
+            removed,
+            Removed {
+                entries: 3,
+                bytes: 2 * entry_size + 11 + 14
+            }
+        );
+        assert_eq!(counts(&cache.info().await.unwrap()), (0, 0));
+        assert!(!fresh.exists());
+        assert!(dir.path().join(VERSION).join(TMP).is_dir());
+        cache.put(&list, b"[]", None).await.unwrap();
+        assert_eq!(cache.get(&list).await.unwrap().as_deref(), Some(&b"[]"[..]));
+        assert_eq!(cache.clear().await.unwrap().entries, 1);
+    }
+
+    #[tokio::test]
+    async fn unwritable_directories_are_errors_naming_the_path() {
+        let dir = TempDir::new("oci-fs-unwritable");
+        // A path under a regular file cannot be a directory, even for root.
+        let file = dir.path().join("file");
+        fs::write(&file, b"").unwrap();
+        let err = FsCache::open(file.join("cache"), 1024 * KIB).unwrap_err();
+        assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+
+        // A cache whose directory is replaced by a file after it was opened.
+        let root = dir.path().join("cache");
+        let cache = FsCache::open(&root, 1024 * KIB).unwrap();
+        fs::remove_dir_all(root.join(VERSION)).unwrap();
+        fs::write(root.join(VERSION), b"").unwrap();
+        let err = cache.put(&blob(1), b"v", None).await.unwrap_err();
+        assert!(err.to_string().starts_with("cannot write "), "{err}");
+        assert!(err.to_string().contains(&root.display().to_string()), "{err}");
+        assert!(cache.get(&blob(1)).await.is_err(), "an error other than not found");
+        assert!(cache.info().await.is_err());
+        assert!(cache.prune().await.is_err());
+        assert!(cache.clear().await.is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn read_only_directories_refuse_writes() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = TempDir::new("oci-fs-read-only");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        cache.put(&blob(1), b"kept", None).await.unwrap();
+        let tmp = dir.path().join(VERSION).join(TMP);
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o500)).unwrap();
+        let probe = tmp.join("probe");
+        let root_writes_anyway = fs::write(&probe, b"").is_ok();
+        if !root_writes_anyway {
+            let err = cache.put(&blob(2), b"v", None).await.unwrap_err();
+            assert!(err.to_string().contains(&tmp.display().to_string()), "{err}");
+            // Reading still works.
+            assert_eq!(cache.get(&blob(1)).await.unwrap().as_deref(), Some(&b"kept"[..]));
+        }
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o700)).unwrap();
+        let _ = fs::remove_file(&probe);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn directories_and_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = TempDir::new("oci-fs-modes");
+        let root = dir.path().join("a").join("b");
+        let cache = FsCache::open(&root, 1024 * KIB).unwrap();
+        let key = blob(1);
+        cache.put(&key, b"v", None).await.unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let entry = cache.entry_path(&key);
+        for created in [
+            dir.path().join("a"),
+            root.clone(),
+            root.join(VERSION),
+            root.join(VERSION).join(TMP),
+            entry.parent().unwrap().to_owned(),
+        ] {
+            assert_eq!(mode(&created), 0o700, "{}", created.display());
+        }
+        assert_eq!(mode(&entry), 0o600);
+    }
+
+    #[test]
+    fn the_default_directory_follows_xdg() {
+        let dir = |xdg: Option<&str>, home: Option<&str>| default_dir_from(xdg.map(Into::into), home.map(Into::into));
+        assert_eq!(
+            dir(Some("/x/cache"), Some("/home/a")),
+            Some(PathBuf::from("/x/cache/oci-check"))
+        );
+        assert_eq!(
+            dir(Some("relative"), Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(
+            dir(Some(""), Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(
+            dir(None, Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(dir(None, Some("")), None);
+        assert_eq!(dir(None, None), None);
+    }
+
+    #[test]
+    fn debug_shows_the_directory() {
+        let dir = TempDir::new("oci-fs-debug");
+        let cache = FsCache::open(dir.path(), 1).unwrap();
+        assert_eq!(format!("{cache:?}"), format!("FsCache {{ dir: {:?}, .. }}", dir.path()));
+        assert_eq!(cache.dir(), dir.path());
+        assert_eq!(cache.max_size(), 1);
+        assert_eq!(cache.location(), dir.path().display().to_string());
+        assert!(cache.shared_budget().is_none());
+    }
+}
