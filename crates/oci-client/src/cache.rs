@@ -22,6 +22,10 @@ use std::time::Duration;
 
 use oci_digest::Digest;
 
+mod fs;
+
+pub use fs::FsCache;
+
 /// What a [`Cache`] operation returns.
 pub type CacheResult<T> = Result<T, CacheError>;
 

@@ -105,7 +105,7 @@ mod verdict;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
 pub use budget::{PullBudget, PullStats, SourceBudget};
-pub use cache::{Cache, CacheError, CacheKey, SharedBudget};
+pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, DEFAULT_TAGS_MAX_AGE, RegistryOptions, Transport};
