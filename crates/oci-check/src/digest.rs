@@ -29,13 +29,13 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .iter()
         .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
         .collect();
-    let client = match args.registry.prepare(parsed.iter().flatten(), None, output) {
-        Ok(client) => client,
-        Err(failure) => return exit::failure(&failure),
-    };
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
+    };
+    let client = match args.registry.prepare(parsed.iter().flatten(), None, output, &runtime) {
+        Ok(client) => client,
+        Err(failure) => return exit::failure(&failure),
     };
     let mut failed = false;
     for reference in parsed {

@@ -183,6 +183,10 @@ impl Failure {
                 "bad_manifest",
                 format!("{registry} served a manifest for {image} that oci-check cannot read ({err:#})"),
             ),
+            ErrorKind::PullBudget => (
+                "pull_budget",
+                format!("{image}: no manifest GET was sent: {err:#}; raise --max-pulls or lower --reserve"),
+            ),
             ErrorKind::InvalidInput => ("invalid_input", format!("{image}: {err:#}")),
             _ => ("registry", format!("{image}: {err:#}")),
         };

@@ -15,9 +15,11 @@ use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
 
+mod cache;
 mod digest;
 mod failure;
 mod manifest;
+mod ratelimit;
 mod reference;
 mod registry;
 mod tags;
@@ -57,8 +59,13 @@ enum Command {
     /// --json prints one object per image in input order (JSON Lines) with the keys image, container, source,
     /// reference, status (up_to_date, update_available, no_digest, local, error), current_digest, latest_digest,
     /// platform_digest, media_type, index_changed, platform_changed, verified, matched_digest, note, rate_limit
-    /// ({limit, remaining, window, source} or null), error ({kind, message} or null), newer and same_as (with
-    /// --newer).
+    /// ({limit, remaining, window, source} or null), pulls (manifest GETs spent), cache_hits, error ({kind, message}
+    /// or null), newer and same_as (with --newer).
+    ///
+    /// Manifests and configs are cached by digest ($XDG_CACHE_HOME/oci-check; --cache-dir, --no-cache, or Redis
+    /// with --cache redis://...), so a second run spends only its HEADs. Manifest GETs count as pulls on Docker Hub:
+    /// --max-pulls caps them and --reserve keeps some of what the registry says is left; a check whose GET is
+    /// withheld finishes on its HEAD, marked unconfirmed (verified false, with a note). -v ends with a summary.
     #[command(after_help = "Exit codes: 0 all up to date, 10 an update is available, 1 a check failed, 2 usage error.")]
     Update(update::Args),
     /// Print the digest behind each image reference, like `crane digest`.
@@ -79,6 +86,13 @@ enum Command {
     ///
     /// Exits with 1 when the tags could not be listed.
     Versions(versions::Args),
+    /// Show the pull rate limit each image's registry announces (limit, remaining, window and what it is counted
+    /// against), learned with HEAD requests only: free on Docker Hub.
+    ///
+    /// Exits with 1 when any image could not be asked about.
+    Ratelimit(ratelimit::Args),
+    /// Show what the cache holds, prune it to its size, or clear it.
+    Cache(cache::Args),
     /// Parse image references exactly as Docker does and show their parts.
     ///
     /// Reads one reference per line from standard input when none are given. Each is read as
@@ -168,6 +182,8 @@ fn main() -> ExitCode {
         Command::Manifest(args) => manifest::run(&args, output),
         Command::Tags(args) => tags::run(&args, output),
         Command::Versions(args) => versions::run(&args, output),
+        Command::Ratelimit(args) => ratelimit::run(&args, output),
+        Command::Cache(args) => cache::run(&args, output),
         Command::Ref(args) => reference::run(&args),
     }
 }

@@ -43,6 +43,8 @@ pub(crate) struct RegistryArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     #[arg(help_heading = "Registry options")]
     timeout: u64,
+    #[command(flatten)]
+    cache: crate::cache::CacheArgs,
 }
 
 /// The longest --timeout: a day.
@@ -64,6 +66,7 @@ impl RegistryArgs {
         references: impl IntoIterator<Item = &'a Reference>,
         concurrency: Option<usize>,
         output: Output,
+        runtime: &tokio::runtime::Runtime,
     ) -> Result<Client, Failure> {
         let registries: BTreeSet<String> = references
             .into_iter()
@@ -139,7 +142,12 @@ impl RegistryArgs {
         if let Some(store) = store {
             builder = builder.credential_store(store);
         }
+        if let Some(cache) = self.cache.open(runtime) {
+            builder = builder.cache(cache);
+        }
         builder
+            .tags_max_age(self.cache.tags_max_age())
+            .pull_budget(self.cache.budget())
             .build()
             .map_err(|err| Failure::usage(format!("the registry options are not usable: {err:#}")))
     }
@@ -218,10 +226,10 @@ impl RegistryArgs {
             output.error(&Failure::bad_reference(image, &err));
             ExitCode::from(exit::FAILED)
         })?;
-        let client = self
-            .prepare([&reference], None, output)
-            .map_err(|failure| exit::failure(&failure))?;
         let runtime = crate::runtime()?;
+        let client = self
+            .prepare([&reference], None, output, &runtime)
+            .map_err(|failure| exit::failure(&failure))?;
         Ok(Session {
             reference,
             client,

@@ -207,7 +207,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .map(oci_client::UpdateRequest::reference);
     let client = match args
         .registry
-        .prepare(references, Some(usize::from(args.concurrency)), output)
+        .prepare(references, Some(usize::from(args.concurrency)), output, &runtime)
     {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
@@ -297,6 +297,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         }));
     }
     printer.finish(&entries, &outcomes, &newers);
+    tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));
     let failed = !source_failures.is_empty()
         || outcomes
             .iter()
@@ -430,6 +431,10 @@ struct Record<'a> {
     matched_digest: Option<&'a str>,
     note: Option<&'a str>,
     rate_limit: Option<RateLimitRecord<'a>>,
+    /// Manifest GETs the check sent (pulls, on Docker Hub).
+    pulls: u32,
+    /// Manifests the check read from the cache.
+    cache_hits: u32,
     error: Option<ErrorRecord<'a>>,
     /// With `--newer`: the newer version found, or null.
     newer: Option<NewerRecord<'a>>,
@@ -500,6 +505,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
             matched_digest: check.matched_digest().map(Digest::as_str),
             note: check.note(),
             rate_limit: check.rate_limit().map(RateLimitRecord::from),
+            pulls: check.pulls(),
+            cache_hits: check.cache_hits(),
             error: None,
             newer,
             same_as,
@@ -520,6 +527,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
             matched_digest: None,
             note: entry.local.as_deref(),
             rate_limit: None,
+            pulls: 0,
+            cache_hits: 0,
             error: (!failure.is_local()).then(|| ErrorRecord {
                 kind: failure.kind(),
                 message: failure.message(),

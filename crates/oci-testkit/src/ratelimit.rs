@@ -73,6 +73,8 @@ struct Shared {
     remaining: AtomicU64,
     source: Mutex<HeaderValue>,
     delay: Mutex<Duration>,
+    /// Whether `HEAD` answers go without the rate-limit headers.
+    quiet_heads: std::sync::atomic::AtomicBool,
     requests: AtomicU64,
     manifest_heads: AtomicU64,
     manifest_gets: AtomicU64,
@@ -122,6 +124,7 @@ impl RateLimitProxy {
             remaining: AtomicU64::new(remaining),
             source: Mutex::new(HeaderValue::from_static(DEFAULT_SOURCE)),
             delay: Mutex::new(Duration::ZERO),
+            quiet_heads: std::sync::atomic::AtomicBool::new(false),
             requests: AtomicU64::new(0),
             manifest_heads: AtomicU64::new(0),
             manifest_gets: AtomicU64::new(0),
@@ -167,6 +170,15 @@ impl RateLimitProxy {
     #[must_use]
     pub fn with_delay(self, delay: Duration) -> Self {
         *lock(&self.shared.delay) = delay;
+        self
+    }
+
+    /// The same proxy answering manifest `HEAD`s without the rate-limit headers, as registries that announce the
+    /// quota on `GET`s only do: a client then learns the quota from its pulls, and can meet a 429 when another host
+    /// spent the rest.
+    #[must_use]
+    pub fn with_quiet_heads(self) -> Self {
+        self.shared.quiet_heads.store(true, Ordering::SeqCst);
         self
     }
 
@@ -293,8 +305,12 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         (&Method::HEAD, Some(_)) => {
             shared.manifest_heads.fetch_add(1, Ordering::SeqCst);
             let response = forward(&shared, request).await;
-            let left = shared.remaining.load(Ordering::SeqCst);
-            with_quota(&shared, response, left)
+            if shared.quiet_heads.load(Ordering::SeqCst) {
+                response
+            } else {
+                let left = shared.remaining.load(Ordering::SeqCst);
+                with_quota(&shared, response, left)
+            }
         }
         _ => forward(&shared, request).await,
     };

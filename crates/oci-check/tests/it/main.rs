@@ -46,9 +46,13 @@ fn oci_check(args: &[&str], stdin: impl AsRef<[u8]>) -> Outcome {
 /// Credentials files are looked up in an empty directory unless `env` sets `DOCKER_CONFIG`.
 fn oci_check_env(args: &[&str], stdin: impl AsRef<[u8]>, env: &[(&str, &str)]) -> Outcome {
     let empty = oci_testkit::TempDir::new("oci-check-empty-config");
+    // Each run has a cache of its own unless the test gives one (--cache-dir, XDG_CACHE_HOME): a manifest cached by
+    // another test must not answer for this one.
+    let cache = oci_testkit::TempDir::new("oci-check-cache");
     let mut command = Command::new(env!("CARGO_BIN_EXE_oci-check"));
     command
         .env("DOCKER_CONFIG", empty.path())
+        .env("XDG_CACHE_HOME", cache.path())
         .env_remove("REGISTRY_AUTH_FILE")
         .env_remove("XDG_RUNTIME_DIR")
         .env_remove("NO_COLOR");

@@ -458,7 +458,7 @@ fn default_dir_from(xdg_cache_home: Option<OsString>, home: Option<OsString>) ->
 
 /// "cannot `action` `path`: `err`", with `err` as the source.
 fn failed(action: &str, path: &Path, err: io::Error) -> CacheError {
-    CacheError::new(format!("cannot {action} {}: {err}", path.display())).with_source(err)
+    CacheError::new(format!("cannot {action} {}", path.display())).with_source(err)
 }
 
 /// Creates `dir` and its missing parents, `0700` on unix.

@@ -87,7 +87,7 @@ impl Setup {
 }
 
 /// Deletes a manifest by digest with a raw `DELETE` (the client has no delete) and expects 202.
-async fn delete_manifest(host: &str, name: &str, digest: &Digest) {
+pub(crate) async fn delete_manifest(host: &str, name: &str, digest: &Digest) {
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     let request = format!("DELETE /v2/{name}/manifests/{digest} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();

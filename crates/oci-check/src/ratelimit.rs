@@ -1,0 +1,110 @@
+//! `oci-check ratelimit`: the pull rate limit each image's registry announces, learned with `HEAD` requests only
+//! (free on Docker Hub), as `regctl image ratelimit` does.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use oci_client::{ManifestLocation, RateLimit, Reference};
+use serde::Serialize;
+
+use crate::failure::Failure;
+use crate::registry::RegistryArgs;
+use crate::{Output, exit};
+
+/// The arguments of `oci-check ratelimit`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Images, `IMAGE[:TAG]`: one `HEAD` each.
+    #[arg(value_name = "IMAGE", required = true)]
+    images: Vec<String>,
+    /// Print one JSON object per image (JSON Lines): image, limit, remaining, window (seconds), source.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, Serialize)]
+struct Record<'a> {
+    image: &'a str,
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    window: Option<u64>,
+    source: Option<&'a str>,
+}
+
+/// Prints one line per image; a failure is told on stderr and the others are still asked.
+pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
+    let parsed: Vec<Result<Reference, Failure>> = args
+        .images
+        .iter()
+        .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
+        .collect();
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let client = match args.registry.prepare(parsed.iter().flatten(), None, output, &runtime) {
+        Ok(client) => client,
+        Err(failure) => return exit::failure(&failure),
+    };
+    let mut failed = false;
+    let mut stdout = io::stdout().lock();
+    if !args.json {
+        let _ = writeln!(
+            stdout,
+            "{:<40} {:>9} {:>6} {:>8}  SOURCE",
+            "IMAGE", "REMAINING", "LIMIT", "WINDOW"
+        );
+    }
+    for (image, reference) in args.images.iter().zip(parsed) {
+        let outcome = reference.and_then(|reference| {
+            let location = ManifestLocation::from(&reference.clone().with_default_tag());
+            runtime
+                .block_on(client.manifest_digest(&location))
+                .map_err(|err| Failure::from_client(&reference.familiar(), &err))
+        });
+        match outcome {
+            Ok(head) => print(&mut stdout, image, head.rate_limit(), args.json),
+            Err(failure) => {
+                failed = true;
+                output.error(&failure);
+            }
+        }
+    }
+    let _ = stdout.flush();
+    if failed {
+        ExitCode::from(exit::FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: bool) {
+    let record = Record {
+        image,
+        limit: limit.and_then(RateLimit::limit),
+        remaining: limit.and_then(RateLimit::remaining),
+        window: limit.and_then(RateLimit::window).map(|window| window.as_secs()),
+        source: limit.and_then(RateLimit::source),
+    };
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string(&record).unwrap_or_default());
+        return;
+    }
+    let number = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let window = record.window.map_or_else(|| "-".to_owned(), |w| format!("{w}s"));
+    let source = match (limit, record.source) {
+        (None, _) => "no rate limit announced".to_owned(),
+        (Some(_), Some(source)) => crate::line(source).into_owned(),
+        (Some(_), None) => "-".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "{:<40} {:>9} {:>6} {:>8}  {source}",
+        crate::line(image),
+        number(record.remaining),
+        number(record.limit),
+        window
+    );
+}
