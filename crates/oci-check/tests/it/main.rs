@@ -6,6 +6,8 @@
     reason = "helpers outside #[test] functions panic on setup failures, as tests do"
 )]
 
+// The cache and the pull budget: second runs, shared directories, corrupt entries, the size cap, ratelimit, cache.
+mod cache;
 // Credentials as a user gives them: helpers, `auths`, `--username`/`--password-stdin`, Bearer, and missing or wrong ones.
 mod auth;
 // What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).

@@ -14,6 +14,8 @@ mod auth;
 mod basic;
 // A registry with token auth (ES256 JWTs from the test token server).
 mod bearer;
+// The cache (a directory): manifests fetched once and verified when read, tag lists for their age, broken caches.
+mod cache;
 // The pull budget behind a Docker-Hub-like rate limit: reserve, cap, 429, checks finishing on their HEAD.
 mod budget;
 // Update checks (`check_for_update`, `check_many`) against real images, with requests counted at a proxy.

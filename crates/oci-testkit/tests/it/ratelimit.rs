@@ -147,6 +147,10 @@ async fn an_exhausted_quota_is_refused_by_the_proxy_alone() {
     );
     let reached = s.wire.request_heads();
 
+    // The client saw "0 left" and would withhold the GET itself; another client (another host) has not seen it.
+    let withheld = client.manifest(&v1).await.unwrap_err();
+    assert_eq!(withheld.kind(), ErrorKind::PullBudget, "{withheld}");
+    let client = self::client(&s.proxy, RetryPolicy::never());
     let err = client.manifest(&v1).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
     assert_eq!(err.status().map(|status| status.as_u16()), Some(429));
@@ -197,21 +201,25 @@ async fn an_exhausted_quota_is_refused_by_the_proxy_alone() {
     assert_eq!(head.rate_limit().unwrap().remaining(), Some(0));
     assert_eq!(s.wire.request_heads(), reached + 1);
     s.proxy.set_remaining(5);
-    let manifest = client.manifest(&v1).await.unwrap();
+    let manifest = self::client(&s.proxy, RetryPolicy::never())
+        .manifest(&v1)
+        .await
+        .unwrap();
     assert_eq!(manifest.rate_limit().unwrap().remaining(), Some(4));
     assert_eq!((s.proxy.remaining(), s.proxy.manifest_gets()), (4, 2));
 }
 
 #[tokio::test]
-async fn the_default_retry_policy_tries_a_refused_get_again() {
+async fn the_default_retry_policy_does_not_retry_a_spent_quota() {
     let s = setup(100, 0).await;
     let policy = RetryPolicy::default();
+    assert!(policy.max_attempts() > 1);
     let client = client(&s.proxy, policy);
     let err = client.manifest(&s.repository.tag("v1").unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
-    // Docker Hub sends no Retry-After, so the client backs off and tries again until its attempts are used up.
-    assert_eq!(s.proxy.refused(), u64::from(policy.max_attempts()));
-    assert_eq!(s.proxy.requests(), u64::from(policy.max_attempts()));
+    // A 429 whose headers say 0 left lasts the window (hours on Docker Hub): trying again only wastes requests.
+    assert_eq!(s.proxy.refused(), 1);
+    assert_eq!(s.proxy.requests(), 1);
     assert_eq!(s.wire.request_heads(), 0);
     assert_eq!(s.proxy.manifest_gets(), 0);
 }
@@ -290,8 +298,13 @@ async fn two_sources_keep_quotas_of_their_own_and_a_delay_holds_each_request() {
         (Some("192.0.2.2"), Some(200), Some(0))
     );
     assert_eq!(from_a.bytes(), from_b.bytes());
-    let err = client_b.manifest(&at_b).await.unwrap_err();
+    let err = client(&b, RetryPolicy::never()).manifest(&at_b).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
+    assert_eq!(
+        client_b.manifest(&at_b).await.unwrap_err().kind(),
+        ErrorKind::PullBudget,
+        "the client that saw 0 left sends nothing"
+    );
     assert_eq!((a.remaining(), b.remaining()), (1, 0));
     assert_eq!((a.refused(), b.refused()), (0, 1));
     assert_eq!(s.proxy.requests(), 0, "the first proxy saw none of it");

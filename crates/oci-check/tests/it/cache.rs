@@ -1,0 +1,361 @@
+//! The cache and the pull budget through the CLI, against the real registry behind oci-testkit's Docker-Hub-like
+//! rate-limit proxy (which counts the pulls): second runs, two processes at once, corrupt entries, a directory
+//! that cannot be written, the size cap, the budget, `ratelimit` and `cache`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use oci_digest::Digest;
+use oci_testkit::{RateLimitProxy, Registry, TempDir};
+use serde_json::Value;
+
+use crate::{Outcome, oci_check};
+
+/// Ten rebuilt multi-arch tags behind a rate-limit proxy: `app{i}:v1` moved from an index to another whose arm64
+/// image changed (so each is up to date for linux/amd64, after two manifest GETs).
+struct Rebuilt {
+    _registry: Registry,
+    proxy: RateLimitProxy,
+    /// `HOST/app{i}:v1 OLD_DIGEST` lines for `-f -`.
+    input: String,
+    /// Runs the proxy while the CLI does.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Rebuilt {
+    fn new(remaining: u64) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let registry = Registry::open();
+        let (proxy, input) = runtime.block_on(async {
+            let proxy = RateLimitProxy::start(registry.host(), remaining.max(100), remaining).await;
+            let mut input = String::new();
+            for i in 0..10 {
+                let images = registry.images(&format!("app{i}")).unwrap();
+                let seed = format!("cli-{i}");
+                let amd = images
+                    .platform_image("amd64", &format!("{seed}-amd"), None)
+                    .await
+                    .unwrap();
+                let arm = images
+                    .platform_image("arm64", &format!("{seed}-arm"), None)
+                    .await
+                    .unwrap();
+                let arm2 = images
+                    .platform_image("arm64", &format!("{seed}-arm2"), None)
+                    .await
+                    .unwrap();
+                let old: Digest = images
+                    .index(&[("amd64", &amd.digest), ("arm64", &arm.digest)], "v1")
+                    .await
+                    .unwrap()
+                    .digest;
+                images
+                    .index(&[("amd64", &amd.digest), ("arm64", &arm2.digest)], "v1")
+                    .await
+                    .unwrap();
+                input.push_str(&format!("{}/app{i}:v1 {old}\n", proxy.host()));
+            }
+            (proxy, input)
+        });
+        Self {
+            _registry: registry,
+            proxy,
+            input,
+            _runtime: runtime,
+        }
+    }
+
+    fn args<'a>(&'a self, host: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "update",
+            "-f",
+            "-",
+            "--json",
+            "--insecure-registry",
+            host,
+            "--platform",
+            "linux/amd64",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    fn update(&self, extra: &[&str]) -> Outcome {
+        let host = self.proxy.host();
+        oci_check(&self.args(&host, extra), &self.input)
+    }
+}
+
+fn records(outcome: &Outcome) -> Vec<Value> {
+    outcome
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn sum(records: &[Value], key: &str) -> u64 {
+    records.iter().map(|record| record[key].as_u64().unwrap()).sum()
+}
+
+fn all_up_to_date_and_verified(outcome: &Outcome) {
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let records = records(outcome);
+    assert_eq!(records.len(), 10);
+    for record in &records {
+        assert_eq!(
+            (record["status"].as_str(), record["verified"].as_bool()),
+            (Some("up_to_date"), Some(true)),
+            "{record}"
+        );
+    }
+}
+
+#[test]
+fn a_second_run_spends_only_its_heads_and_says_so() {
+    let rebuilt = Rebuilt::new(1000);
+    let dir = TempDir::new("oci-check-cache-second");
+    let cache_dir = dir.path().to_str().unwrap();
+    let first = rebuilt.update(&["--cache-dir", cache_dir]);
+    all_up_to_date_and_verified(&first);
+    assert_eq!(
+        (sum(&records(&first), "pulls"), sum(&records(&first), "cache_hits")),
+        (20, 0)
+    );
+    assert_eq!(rebuilt.proxy.manifest_gets(), 20);
+
+    let second = rebuilt.update(&["--cache-dir", cache_dir, "-v"]);
+    all_up_to_date_and_verified(&second);
+    assert_eq!(
+        (sum(&records(&second), "pulls"), sum(&records(&second), "cache_hits")),
+        (0, 20)
+    );
+    assert_eq!(
+        (rebuilt.proxy.manifest_gets(), rebuilt.proxy.manifest_heads()),
+        (20, 20)
+    );
+    let summary = second
+        .stderr
+        .lines()
+        .find(|line| line.contains("summary:"))
+        .unwrap_or_else(|| panic!("{}", second.stderr));
+    assert!(summary.contains("10 HEADs, 0 GETs (pulls), 20 cache hits"), "{summary}");
+    assert!(
+        summary.contains("127.0.0.1: 980 of 1000 pulls left per 21600s"),
+        "{summary}"
+    );
+
+    // --no-cache fetches again.
+    let uncached = rebuilt.update(&["--no-cache"]);
+    assert_eq!(sum(&records(&uncached), "pulls"), 20);
+}
+
+#[test]
+fn two_processes_share_one_cache_directory_at_once() {
+    let rebuilt = Rebuilt::new(1000);
+    let dir = TempDir::new("oci-check-cache-shared");
+    let cache_dir = dir.path().to_str().unwrap();
+    let host = rebuilt.proxy.host();
+    let spawn = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
+            .args(rebuilt.args(&host, &["--cache-dir", cache_dir, "--concurrency", "2"]))
+            .env("DOCKER_CONFIG", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), rebuilt.input.as_bytes()).unwrap();
+        child
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let output = child.wait_with_output().unwrap();
+        let outcome = Outcome {
+            code: output.status.code().unwrap(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        all_up_to_date_and_verified(&outcome);
+        assert!(
+            !outcome.stderr.contains("cache"),
+            "no cache warning: {}",
+            outcome.stderr
+        );
+    }
+    let gets = rebuilt.proxy.manifest_gets();
+    assert!((20..=40).contains(&gets), "{gets}");
+    let third = rebuilt.update(&["--cache-dir", cache_dir]);
+    all_up_to_date_and_verified(&third);
+    assert_eq!(sum(&records(&third), "pulls"), 0, "both runs left whole entries");
+    assert_eq!(rebuilt.proxy.manifest_gets(), gets);
+}
+
+/// Every manifest entry file under `dir`.
+fn manifest_entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.join("v1/manifest")];
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn corrupt_entries_are_fetched_again_and_a_cache_that_cannot_be_written_is_a_warning() {
+    let rebuilt = Rebuilt::new(1000);
+    let dir = TempDir::new("oci-check-cache-corrupt");
+    let cache_dir = dir.path().to_str().unwrap();
+    all_up_to_date_and_verified(&rebuilt.update(&["--cache-dir", cache_dir]));
+    let entries = manifest_entries(dir.path());
+    assert_eq!(entries.len(), 20);
+    for (i, path) in entries.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        // Half truncated, half with one byte flipped near the end.
+        let corrupt = if i % 2 == 0 {
+            bytes[..bytes.len() / 2].to_vec()
+        } else {
+            let mut flipped = bytes.clone();
+            let at = flipped.len() - 3;
+            flipped[at] ^= 0x20;
+            flipped
+        };
+        std::fs::write(path, corrupt).unwrap();
+    }
+    let again = rebuilt.update(&["--cache-dir", cache_dir]);
+    all_up_to_date_and_verified(&again);
+    assert_eq!(sum(&records(&again), "pulls"), 20, "no corrupt entry was trusted");
+
+    // A cache directory under a regular file cannot even be created.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let under = file.join("cache");
+    let unwritable = rebuilt.update(&["--cache-dir", under.to_str().unwrap()]);
+    all_up_to_date_and_verified(&unwritable);
+    assert!(
+        unwritable.stderr.contains("going on without a cache"),
+        "{}",
+        unwritable.stderr
+    );
+    assert!(
+        unwritable.stderr.contains("a-file"),
+        "the path is named: {}",
+        unwritable.stderr
+    );
+}
+
+#[test]
+fn the_size_cap_evicts_and_cache_info_prune_clear_tell() {
+    let rebuilt = Rebuilt::new(1000);
+    let dir = TempDir::new("oci-check-cache-cap");
+    let cache_dir = dir.path().to_str().unwrap();
+    all_up_to_date_and_verified(&rebuilt.update(&["--cache-dir", cache_dir, "--cache-max-size", "4K"]));
+    let total: u64 = manifest_entries(dir.path())
+        .iter()
+        .map(|path| std::fs::metadata(path).unwrap().len())
+        .sum();
+    assert!(total > 0 && total <= 4096, "{total} bytes kept");
+
+    let info = oci_check(&["cache", "info", "--cache-dir", cache_dir], "");
+    assert_eq!(info.code, 0, "{info:?}");
+    assert!(info.stdout.contains(&format!("cache: {cache_dir}")), "{}", info.stdout);
+    let manifests: u64 = info
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("manifest "))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|count| count.parse().ok())
+        .unwrap();
+    assert!((1..20).contains(&manifests), "{}", info.stdout);
+    assert!(info.stdout.contains("max size: 256.0 MiB"), "{}", info.stdout);
+
+    let prune = oci_check(
+        &["cache", "prune", "--cache-dir", cache_dir, "--cache-max-size", "1K"],
+        "",
+    );
+    assert_eq!(prune.code, 0, "{prune:?}");
+    assert!(prune.stdout.starts_with("pruned "), "{}", prune.stdout);
+    let kept: u64 = manifest_entries(dir.path())
+        .iter()
+        .map(|path| std::fs::metadata(path).unwrap().len())
+        .sum();
+    assert!(kept <= 1024, "{kept}");
+    let clear = oci_check(&["cache", "clear", "--cache-dir", cache_dir], "");
+    assert_eq!(clear.code, 0, "{clear:?}");
+    assert!(manifest_entries(dir.path()).is_empty());
+}
+
+#[test]
+fn three_pulls_left_with_one_in_reserve_spend_two_and_ratelimit_spends_none() {
+    let rebuilt = Rebuilt::new(3);
+    let host = rebuilt.proxy.host();
+    let ratelimit = oci_check(
+        &[
+            "ratelimit",
+            "--insecure-registry",
+            &host,
+            &format!("{host}/app0:v1"),
+            &format!("{host}/app1:v1"),
+        ],
+        "",
+    );
+    assert_eq!(ratelimit.code, 0, "{ratelimit:?}");
+    let row = ratelimit.stdout.lines().nth(1).unwrap();
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>()[1..],
+        ["3", "100", "21600s", "127.0.0.1"],
+        "{row}"
+    );
+    assert_eq!((rebuilt.proxy.manifest_gets(), rebuilt.proxy.manifest_heads()), (0, 2));
+
+    let outcome = rebuilt.update(&["--no-cache", "--reserve", "1", "-v"]);
+    assert_eq!(outcome.code, 10, "unconfirmed updates are updates: {outcome:?}");
+    assert_eq!(rebuilt.proxy.manifest_gets(), 2);
+    assert_eq!(rebuilt.proxy.refused(), 0);
+    let records = records(&outcome);
+    assert_eq!(records.len(), 10);
+    assert_eq!(sum(&records, "pulls"), 2);
+    let unconfirmed: Vec<&Value> = records.iter().filter(|record| record["verified"] == false).collect();
+    assert!(unconfirmed.len() >= 9, "{records:?}");
+    for record in unconfirmed {
+        assert_eq!(record["status"], "update_available");
+        assert!(record["error"].is_null());
+        let note = record["note"].as_str().unwrap();
+        assert!(
+            note.contains("unconfirmed") && note.contains("1 are kept in reserve"),
+            "{note}"
+        );
+    }
+    assert!(
+        outcome.stderr.contains("0 GETs") || outcome.stderr.contains("2 GETs (pulls)"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("GETs withheld"), "{}", outcome.stderr);
+
+    let json = oci_check(
+        &[
+            "ratelimit",
+            "--json",
+            "--insecure-registry",
+            &host,
+            &format!("{host}/app2:v1"),
+        ],
+        "",
+    );
+    let record: Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(record["remaining"], 1);
+    assert_eq!(record["window"], 21600);
+    assert_eq!(rebuilt.proxy.manifest_gets(), 2, "ratelimit spends nothing");
+}
