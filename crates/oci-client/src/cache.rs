@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use oci_digest::Digest;
 
-mod fs;
+pub(crate) mod fs;
 
 pub use fs::FsCache;
 

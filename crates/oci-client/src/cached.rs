@@ -194,7 +194,7 @@ fn verifies(digest: &Digest, bytes: &[u8]) -> bool {
 }
 
 /// A cached manifest entry (`media type`, newline, bytes) whose bytes are `digest`'s and within `limit`.
-fn decode_manifest(digest: &Digest, entry: &[u8], limit: u64) -> Option<(Option<String>, Bytes)> {
+pub fn decode_manifest(digest: &Digest, entry: &[u8], limit: u64) -> Option<(Option<String>, Bytes)> {
     let newline = entry.iter().position(|&b| b == b'\n')?;
     let (media_type, bytes) = (&entry[..newline], &entry[newline + 1..]);
     let media_type = std::str::from_utf8(media_type).ok()?;

@@ -131,6 +131,8 @@ pub use oci_version::{Glob, Jump, Policy};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
+    pub use crate::cache::fs::{header as cache_header, parse_header as parse_cache_header};
+    pub use crate::cached::decode_manifest as decode_cached_manifest;
     pub use crate::http_date::parse as parse_http_date;
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
     pub use crate::retry::{Jitter, Outcome, parse_retry_after};

@@ -566,7 +566,7 @@ fn touch(file: &File, path: &Path, now: SystemTime) {
 }
 
 /// The header of an entry that expires at `expires` (Unix milliseconds), or never.
-fn header(expires: Option<u64>) -> Vec<u8> {
+pub fn header(expires: Option<u64>) -> Vec<u8> {
     let mut header = MAGIC.to_vec();
     match expires {
         Some(at) => header.extend_from_slice(at.to_string().as_bytes()),
@@ -577,7 +577,7 @@ fn header(expires: Option<u64>) -> Vec<u8> {
 }
 
 /// The expiry in a file's first bytes and where its value starts, or `None` when they are no header.
-fn parse_header(bytes: &[u8]) -> Option<(Option<u64>, usize)> {
+pub fn parse_header(bytes: &[u8]) -> Option<(Option<u64>, usize)> {
     let end = bytes.iter().take(MAX_HEADER).position(|&byte| byte == b'\n')?;
     let expires = match bytes[..end].strip_prefix(MAGIC)? {
         b"-" => None,
