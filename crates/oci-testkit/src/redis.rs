@@ -1,7 +1,7 @@
 //! A real Redis (`redis-server`) on a free loopback port, one process per fixture, killed on drop.
 //!
-//! The server keeps nothing on disk (`--save "" --appendonly no`), listens on 127.0.0.1 only, and runs in a
-//! temporary directory of its own (`--dir`) holding its log. [`RedisServer::stop`] kills it and
+//! The server keeps nothing on disk (`--save "" --appendonly no`), listens on 127.0.0.1 only and on a unix socket
+//! (`--unixsocket`, mode 700), and runs in a temporary directory of its own (`--dir`) holding its log and socket. [`RedisServer::stop`] kills it and
 //! [`RedisServer::pause`] freezes it (`SIGSTOP`), so that tests can show what a client does when Redis went away or
 //! hangs; [`RedisServer::restart`] brings it back, empty, on the same port.
 
@@ -95,6 +95,16 @@ impl RedisServer {
         format!("redis://:{}@127.0.0.1:{}/0", percent_encode(password), self.port)
     }
 
+    /// `redis+unix:///DIR/redis.sock?db=0`, the server's unix socket, without the password.
+    pub fn unix_url(&self) -> String {
+        format!("redis+unix://{}?db=0", self.socket().display())
+    }
+
+    /// The server's unix socket, `redis.sock` in its [`dir`](Self::dir).
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
     /// The port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
@@ -105,7 +115,7 @@ impl RedisServer {
         self.child.as_ref().map(Child::id)
     }
 
-    /// The server's directory, holding `redis.log`.
+    /// The server's directory, holding `redis.log` and `redis.sock`.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -184,7 +194,10 @@ impl RedisServer {
             .arg("--port")
             .arg(self.port.to_string())
             .arg("--dir")
-            .arg(self.dir.path());
+            .arg(self.dir.path())
+            .arg("--unixsocket")
+            .arg(self.socket())
+            .args(["--unixsocketperm", "700"]);
         if let Some(password) = &self.password {
             command.arg("--requirepass").arg(password);
         }

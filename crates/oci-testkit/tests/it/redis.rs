@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use oci_testkit::RedisServer;
@@ -26,6 +27,15 @@ fn a_server_answers_on_its_port_and_stops() {
     assert!(server.is_running());
     assert_eq!(exchange(&server, SET, 5).unwrap(), b"+OK\r\n");
     assert_eq!(exchange(&server, GET, 7).unwrap(), b"$1\r\nv\r\n");
+    assert_eq!(
+        server.unix_url(),
+        format!("redis+unix://{}?db=0", server.socket().display())
+    );
+    let mut unix = UnixStream::connect(server.socket()).unwrap();
+    unix.write_all(GET).unwrap();
+    let mut reply = [0; 7];
+    unix.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"$1\r\nv\r\n");
 
     server.stop();
     assert!(!server.is_running());
