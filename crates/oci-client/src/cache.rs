@@ -9,7 +9,7 @@
 //!
 //! A backend that fails is never a failed check: the client logs a warning once, and goes on without it.
 //!
-//! Backends here: [`FsCache`] (a directory, the default of `oci-check`), and `RedisCache` with the `redis` feature
+//! Backends here: `FsCache` (a directory, the default of `oci-check`), and `RedisCache` with the `redis` feature
 //! (a Redis server shared by a fleet, also holding the shared pull budget).
 
 use std::collections::BTreeMap;
@@ -19,6 +19,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use oci_digest::Digest;
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisCache;
 
 /// What a [`Cache`] operation returns.
 pub type CacheResult<T> = Result<T, CacheError>;
