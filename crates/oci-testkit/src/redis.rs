@@ -1,9 +1,9 @@
 //! A real Redis (`redis-server`) on a free loopback port, one process per fixture, killed on drop.
 //!
 //! The server keeps nothing on disk (`--save "" --appendonly no`), listens on 127.0.0.1 only and on a unix socket
-//! (`--unixsocket`, mode 700), and runs in a temporary directory of its own (`--dir`) holding its log and socket. [`RedisServer::stop`] kills it and
-//! [`RedisServer::pause`] freezes it (`SIGSTOP`), so that tests can show what a client does when Redis went away or
-//! hangs; [`RedisServer::restart`] brings it back, empty, on the same port.
+//! (`--unixsocket`, mode 700), and runs in a temporary directory of its own (`--dir`) holding its log and socket.
+//! [`RedisServer::stop`] kills it and [`RedisServer::pause`] freezes it (`SIGSTOP`), so that tests can show what a
+//! client does when Redis went away or hangs; [`RedisServer::restart`] brings it back, empty, on the same port.
 
 use std::fmt;
 use std::io::{Read, Write};

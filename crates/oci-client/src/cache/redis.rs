@@ -24,8 +24,9 @@ use crate::text;
 /// trust, or through a unix socket.
 ///
 /// Clones share one multiplexed connection, opened again when it broke (the next operation reconnects). Every
-/// operation, reconnecting included, gives up after [`timeout`](Self::timeout) ([`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT), 2 s;
-/// [`with_timeout`](Self::with_timeout) to change it) with an error, and a timed-out connection is replaced.
+/// operation, reconnecting included, gives up after [`timeout`](Self::timeout) (2 s,
+/// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT); [`with_timeout`](Self::with_timeout) to change it) with an error,
+/// and a timed-out connection is replaced.
 ///
 /// Keys, all under [`KEY_PREFIX`](Self::KEY_PREFIX) so that a Redis server can be shared with other applications:
 /// - `oci-check:v1:manifest/sha256/HEX`, `oci-check:v1:blob/sha256/HEX` and `oci-check:v1:tags/HEX` (the
@@ -513,8 +514,9 @@ impl Cache for RedisCache {
 }
 
 impl SharedBudget for RedisCache {
-    /// Runs the announce script (see the type's docs): the window, or [`DEFAULT_BUDGET_WINDOW`](Self::DEFAULT_BUDGET_WINDOW) when the registry
-    /// gave none, becomes a new counter's expiry, rounded down to milliseconds (at least 1).
+    /// Runs the announce script (see the module's source): the window, or
+    /// [`DEFAULT_BUDGET_WINDOW`](Self::DEFAULT_BUDGET_WINDOW) when the registry gave none, becomes a new counter's
+    /// expiry, rounded down to milliseconds (at least 1). Counts are capped at 10^12.
     fn announce<'a>(&'a self, source: &'a str, remaining: u64, window: Option<Duration>) -> CacheFuture<'a, ()> {
         Box::pin(async move {
             let mut eval = ::redis::cmd("EVAL");
