@@ -116,6 +116,7 @@ fn main() -> ExitCode {
 fn test() -> Result {
     registry::ensure()?;
     registry::ensure_podman()?;
+    registry::ensure_redis()?;
     let root = root();
     let locked = locked_flag();
     let mut totals = Totals::default();

@@ -1,7 +1,8 @@
 //! The programs the integration tests start: the CNCF distribution registry (`oci-client`'s tests, on loopback
-//! ports) and podman (`oci-inventory`'s tests, its API service on a socket of its own).
+//! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own) and Redis (the tests of
+//! `oci-client`'s `redis` feature, on loopback ports).
 //!
-//! Debian ships them as `docker-registry` and `podman`. `cargo xtask test` installs each when it is missing and the
+//! Debian ships them as `docker-registry`, `podman` and `redis-server`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
 
 use std::path::Path;
@@ -14,6 +15,9 @@ pub(crate) const BINARY: &str = "/usr/bin/docker-registry";
 
 /// Where `oci-inventory`'s tests look for podman (they also honour `OCI_TEST_PODMAN`).
 pub(crate) const PODMAN: &str = "/usr/bin/podman";
+
+/// Where the tests of `oci-client`'s `redis` feature look for Redis (they also honour `OCI_TEST_REDIS`).
+pub(crate) const REDIS: &str = "/usr/bin/redis-server";
 
 /// A program the tests need, and the Debian package that has it.
 struct Needed {
@@ -42,6 +46,17 @@ pub(crate) fn ensure_podman() -> Result {
         package: "podman",
         variable: "OCI_TEST_PODMAN",
         what: "podman",
+    })
+}
+
+/// Makes sure redis-server exists, installing Debian's package when running as root. The package also tries to
+/// start a system service; the tests do not use it, they start their own on free ports.
+pub(crate) fn ensure_redis() -> Result {
+    ensure_one(&Needed {
+        binary: REDIS,
+        package: "redis-server",
+        variable: "OCI_TEST_REDIS",
+        what: "Redis",
     })
 }
 

@@ -25,6 +25,10 @@ use oci_digest::Digest;
 pub(crate) mod fs;
 
 pub use fs::FsCache;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisCache;
 
 /// What a [`Cache`] operation returns.
 pub type CacheResult<T> = Result<T, CacheError>;

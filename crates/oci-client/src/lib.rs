@@ -76,7 +76,10 @@
 //!
 //! # Cargo features
 //!
-//! None. TLS always uses rustls with the ring provider and the web PKI roots of `webpki-roots`.
+//! - `redis` (off by default): `RedisCache`, a [`Cache`] and [`SharedBudget`] in a Redis server that a fleet of
+//!   hosts shares, on the `redis` crate (plain TCP or a unix socket, no TLS).
+//!
+//! TLS always uses rustls with the ring provider and the web PKI roots of `webpki-roots`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -105,6 +108,8 @@ mod verdict;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
 pub use budget::{PullBudget, PullStats, SourceBudget};
+#[cfg(feature = "redis")]
+pub use cache::RedisCache;
 pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};

@@ -20,6 +20,8 @@
 //!   ([`fault::Reply`]: well-formed, raw, or a stall), every request recorded with its body.
 //! - [`Podman`]: podman's API service on a socket of its own, with its own storage and configuration, and the podman
 //!   CLI on the same storage; [`EngineRecorder`] records the requests a client sends to an engine.
+//! - [`RedisServer`]: a real Redis (`redis-server`) on a free loopback port, with or without a password, that can
+//!   be stopped, paused (a hanging Redis) and restarted, for `oci-client`'s `RedisCache`.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -35,7 +37,8 @@
 //! ```
 //!
 //! The registry binary is `/usr/bin/docker-registry` (`cargo xtask test` installs it), or the one named by
-//! `OCI_TEST_REGISTRY`. This crate has no cargo features and is never published.
+//! `OCI_TEST_REGISTRY`; Redis is `/usr/bin/redis-server` (installed the same way), or the one named by
+//! `OCI_TEST_REDIS`. This crate has no cargo features and is never published.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -50,6 +53,7 @@ mod pki;
 pub mod podman;
 mod proxy;
 pub mod ratelimit;
+pub mod redis;
 mod registry;
 mod temp;
 pub mod token;
@@ -60,6 +64,7 @@ pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
+pub use redis::RedisServer;
 pub use registry::{Auth, Registry};
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;

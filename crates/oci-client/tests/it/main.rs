@@ -1,6 +1,6 @@
 //! Integration tests against the real CNCF registry (`docker-registry`), started by each test on a free loopback
 //! port with its own storage and configuration, and against oci-testkit's fault-injecting server for what a real
-//! registry will not do.
+//! registry will not do; with the `redis` feature, `RedisCache` against a real Redis.
 
 #![allow(
     clippy::unwrap_used,
@@ -29,6 +29,9 @@ mod faults;
 mod hostile;
 // An open registry over plain HTTP: the operations themselves (ping, manifests, tags, blobs, pushes).
 mod open;
+// RedisCache against a real Redis: shared entries, expiry, the shared budget, Redis gone or hanging, passwords.
+#[cfg(feature = "redis")]
+mod redis;
 // A registry over TLS with a certificate from a test CA.
 mod tls;
 

@@ -1,4 +1,4 @@
-//! The test kit's fixtures against the real registry: what each one promises its users.
+//! The test kit's fixtures against the real registry (and a real Redis): what each one promises its users.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,5 +11,7 @@ mod fault;
 mod proxy;
 // `RateLimitProxy`: Docker Hub's rate-limit headers, pulls spent by manifest GETs, its own 429, the counters.
 mod ratelimit;
+// `RedisServer`: answers, wants its password, stops, hangs and restarts.
+mod redis;
 // `Registry` in each auth mode and with TLS, `TokenServer`, `Images`, and what dropping a registry cleans up.
 mod registry;
