@@ -19,7 +19,7 @@ pub(crate) struct CacheArgs {
     /// Keep the cache in DIR (default: $XDG_CACHE_HOME/oci-check, else ~/.cache/oci-check).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["no_cache", "cache"], help_heading = "Cache and pull budget")]
     cache_dir: Option<PathBuf>,
-    /// Share the cache and the pull budget through Redis: redis://[:PASSWORD@]HOST:PORT/DB.
+    /// Share the cache and the pull budget through Redis: `redis://[:PASSWORD@]HOST:PORT/DB`.
     #[arg(
         long,
         value_name = "URL",
@@ -54,7 +54,7 @@ pub(crate) struct Args {
     /// The cache directory (default: $XDG_CACHE_HOME/oci-check, else ~/.cache/oci-check).
     #[arg(long, value_name = "DIR", global = true, conflicts_with = "cache")]
     cache_dir: Option<PathBuf>,
-    /// A Redis cache instead: redis://[:PASSWORD@]HOST:PORT/DB.
+    /// A Redis cache instead: `redis://[:PASSWORD@]HOST:PORT/DB`.
     #[arg(long, value_name = "URL", global = true)]
     cache: Option<String>,
     /// The size to keep the directory under (for prune).

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use oci_digest::Digest;
-use oci_testkit::{RateLimitProxy, Registry, TempDir};
+use oci_testkit::{RateLimitProxy, RedisServer, Registry, TempDir};
 use serde_json::Value;
 
 use crate::{Outcome, oci_check};
@@ -14,12 +14,12 @@ use crate::{Outcome, oci_check};
 /// Ten rebuilt multi-arch tags behind a rate-limit proxy: `app{i}:v1` moved from an index to another whose arm64
 /// image changed (so each is up to date for linux/amd64, after two manifest GETs).
 struct Rebuilt {
-    _registry: Registry,
+    registry: Registry,
     proxy: RateLimitProxy,
     /// `HOST/app{i}:v1 OLD_DIGEST` lines for `-f -`.
     input: String,
     /// Runs the proxy while the CLI does.
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Rebuilt {
@@ -62,10 +62,10 @@ impl Rebuilt {
             (proxy, input)
         });
         Self {
-            _registry: registry,
+            registry,
             proxy,
             input,
-            _runtime: runtime,
+            runtime,
         }
     }
 
@@ -87,6 +87,24 @@ impl Rebuilt {
     fn update(&self, extra: &[&str]) -> Outcome {
         let host = self.proxy.host();
         oci_check(&self.args(&host, extra), &self.input)
+    }
+
+    /// Another rate-limit proxy in front of the same registry, counting against `source` with `remaining` left, and
+    /// holding each request `delay`.
+    fn another_proxy(&self, remaining: u64, source: &str, delay: std::time::Duration) -> RateLimitProxy {
+        self.runtime.block_on(async {
+            RateLimitProxy::start(self.registry.host(), 100, remaining)
+                .await
+                .with_source(source)
+                .with_delay(delay)
+        })
+    }
+
+    /// `update` through `proxy` instead.
+    fn update_via(&self, proxy: &RateLimitProxy, extra: &[&str]) -> Outcome {
+        let host = proxy.host();
+        let input = self.input.replace(&self.proxy.host(), &host);
+        oci_check(&self.args(&host, extra), input)
     }
 }
 
@@ -358,4 +376,86 @@ fn three_pulls_left_with_one_in_reserve_spend_two_and_ratelimit_spends_none() {
     assert_eq!(record["remaining"], 1);
     assert_eq!(record["window"], 21600);
     assert_eq!(rebuilt.proxy.manifest_gets(), 2, "ratelimit spends nothing");
+}
+
+#[test]
+fn hosts_sharing_redis_share_the_entries_and_one_pull_budget() {
+    let rebuilt = Rebuilt::new(1000);
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let first = rebuilt.update(&["--cache", &url]);
+    all_up_to_date_and_verified(&first);
+    assert_eq!(sum(&records(&first), "pulls"), 20);
+    // Another host (another cache directory, none at all here) finds the entries in Redis.
+    let second = rebuilt.update(&["--cache", &url]);
+    all_up_to_date_and_verified(&second);
+    assert_eq!(
+        (sum(&records(&second), "pulls"), sum(&records(&second), "cache_hits")),
+        (0, 20)
+    );
+
+    // Two hosts behind one address: each sees the registry say "3 left"; together they spend what one may.
+    let (a, b) = (
+        rebuilt.another_proxy(3, "203.0.113.7", std::time::Duration::ZERO),
+        rebuilt.another_proxy(3, "203.0.113.7", std::time::Duration::ZERO),
+    );
+    let fresh = RedisServer::start();
+    let shared = fresh.url();
+    let on_a = rebuilt.update_via(&a, &["--cache", &shared, "--reserve", "1"]);
+    assert_eq!((on_a.code, a.manifest_gets()), (10, 2), "{on_a:?}");
+    // The entries host A cached answer some of host B's checks; the budget forbids the rest.
+    let on_b = rebuilt.update_via(&b, &["--cache", &shared, "--reserve", "1", "-v"]);
+    assert_eq!(b.manifest_gets(), 0, "{on_b:?}");
+    assert!(on_b.stderr.contains("shared with other hosts"), "{}", on_b.stderr);
+    // Without the shared counter, host B alone would have spent two more.
+    let alone = rebuilt.another_proxy(3, "203.0.113.7", std::time::Duration::ZERO);
+    rebuilt.update_via(&alone, &["--no-cache", "--reserve", "1"]);
+    assert_eq!(alone.manifest_gets(), 2);
+}
+
+#[test]
+fn redis_going_away_is_a_warning_and_the_run_goes_on_without_it() {
+    let rebuilt = Rebuilt::new(1000);
+    let mut redis = RedisServer::start();
+    let url = redis.url();
+    // Slow requests, one image at a time: the run takes seconds, and Redis dies early in it.
+    let slow = rebuilt.another_proxy(1000, "127.0.0.1", std::time::Duration::from_millis(60));
+    let host = slow.host();
+    let input = rebuilt.input.replace(&rebuilt.proxy.host(), &host);
+    let args = rebuilt.args(&host, &["--cache", &url, "--concurrency", "1"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
+        .args(&args)
+        .env("DOCKER_CONFIG", redis.dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let heads_when_stopped = slow.manifest_heads();
+    redis.stop();
+    let output = child.wait_with_output().unwrap();
+    let outcome = Outcome {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert!(
+        (1..10).contains(&heads_when_stopped),
+        "Redis stopped mid-run: after {heads_when_stopped} checks"
+    );
+    all_up_to_date_and_verified(&outcome);
+    let warnings: Vec<&str> = outcome
+        .stderr
+        .lines()
+        .filter(|line| line.contains("going on without it"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning: {}", outcome.stderr);
+    assert!(warnings[0].contains(&url), "{}", warnings[0]);
+
+    // Down from the start: the same warning at once, and the checks as without a cache.
+    let down = rebuilt.update(&["--cache", &url]);
+    all_up_to_date_and_verified(&down);
+    assert!(down.stderr.contains("going on without a cache"), "{}", down.stderr);
 }
