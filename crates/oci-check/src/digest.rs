@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::{Platform, Reference};
+use oci_client::Platform;
 
 use crate::failure::Failure;
-use crate::registry::RegistryArgs;
+use crate::registry::{Batch, RegistryArgs};
 use crate::{Output, exit};
 
 /// The arguments of `oci-check digest`.
@@ -24,18 +24,13 @@ pub(crate) struct Args {
 
 /// Prints one digest per image, in order; a failure is told on stderr and the others are still resolved.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let parsed: Vec<Result<Reference, Failure>> = args
-        .images
-        .iter()
-        .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
-        .collect();
-    let runtime = match crate::runtime() {
-        Ok(runtime) => runtime,
+    let Batch {
+        parsed,
+        client,
+        runtime,
+    } = match args.registry.batch(&args.images, output) {
+        Ok(batch) => batch,
         Err(code) => return code,
-    };
-    let client = match args.registry.prepare(parsed.iter().flatten(), None, output, &runtime) {
-        Ok(client) => client,
-        Err(failure) => return exit::failure(&failure),
     };
     let mut failed = false;
     for reference in parsed {

@@ -4,11 +4,11 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::{ManifestLocation, RateLimit, Reference};
+use oci_client::{ManifestLocation, RateLimit};
 use serde::Serialize;
 
 use crate::failure::Failure;
-use crate::registry::RegistryArgs;
+use crate::registry::{Batch, RegistryArgs};
 use crate::{Output, exit};
 
 /// The arguments of `oci-check ratelimit`.
@@ -35,18 +35,13 @@ struct Record<'a> {
 
 /// Prints one line per image; a failure is told on stderr and the others are still asked.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let parsed: Vec<Result<Reference, Failure>> = args
-        .images
-        .iter()
-        .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
-        .collect();
-    let runtime = match crate::runtime() {
-        Ok(runtime) => runtime,
+    let Batch {
+        parsed,
+        client,
+        runtime,
+    } = match args.registry.batch(&args.images, output) {
+        Ok(batch) => batch,
         Err(code) => return code,
-    };
-    let client = match args.registry.prepare(parsed.iter().flatten(), None, output, &runtime) {
-        Ok(client) => client,
-        Err(failure) => return exit::failure(&failure),
     };
     let mut failed = false;
     let mut stdout = io::stdout().lock();

@@ -210,6 +210,33 @@ pub(crate) struct Session {
     pub(crate) runtime: tokio::runtime::Runtime,
 }
 
+/// What a subcommand of many images (`digest`, `ratelimit`) works with: each image parsed (or why not), a client
+/// for their registries, and a runtime.
+pub(crate) struct Batch {
+    pub(crate) parsed: Vec<Result<Reference, Failure>>,
+    pub(crate) client: Client,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl RegistryArgs {
+    /// Parses `images` and prepares a client and a runtime; on failure, says why and gives the exit code.
+    pub(crate) fn batch(&self, images: &[String], output: Output) -> Result<Batch, ExitCode> {
+        let parsed: Vec<Result<Reference, Failure>> = images
+            .iter()
+            .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
+            .collect();
+        let runtime = crate::runtime()?;
+        let client = self
+            .prepare(parsed.iter().flatten(), None, output, &runtime)
+            .map_err(|failure| exit::failure(&failure))?;
+        Ok(Batch {
+            parsed,
+            client,
+            runtime,
+        })
+    }
+}
+
 impl RegistryArgs {
     /// Runs `work` with a [`Session`] for `image`, or says why there is none and gives the exit code.
     pub(crate) fn with_session(&self, image: &str, output: Output, work: impl FnOnce(Session) -> ExitCode) -> ExitCode {

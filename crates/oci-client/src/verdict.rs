@@ -738,6 +738,26 @@ mod tests {
 
     /// Runs the rules for `request` against `registry`.
     fn run_request(registry: &Registry, request: &UpdateRequest) -> (Result<UpdateCheck, Error>, Vec<Need>) {
+        run_within(registry, request, usize::MAX)
+    }
+
+    /// Runs the rules for `current` with at most `gets` manifests served: the others are withheld.
+    fn run_with_budget(
+        registry: &Registry,
+        current: Option<&Digest>,
+        gets: usize,
+    ) -> (Result<UpdateCheck, Error>, Vec<Need>) {
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let request = UpdateRequest::new(reference, current.cloned(), "linux/amd64".parse().unwrap());
+        run_within(registry, &request, gets)
+    }
+
+    /// Runs the rules for `request` against `registry`, serving at most `gets` manifests (the others withheld).
+    fn run_within(
+        registry: &Registry,
+        request: &UpdateRequest,
+        mut gets: usize,
+    ) -> (Result<UpdateCheck, Error>, Vec<Need>) {
         let mut verdict = Verdict::new(request).unwrap();
         let mut needs = Vec::new();
         loop {
@@ -748,7 +768,11 @@ mod tests {
                     digest: registry.tag.digest(),
                     media_type: registry.head_media_type.then(|| registry.tag.media_type()),
                 }),
+                Need::LatestManifest(_) | Need::CurrentManifest(_) | Need::ImageManifest(_) if gets == 0 => {
+                    verdict.answer(Answer::Withheld("the pull budget is spent"))
+                }
                 Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
+                    gets -= 1;
                     match registry.others.get(digest) {
                         Some(manifest) => verdict.answer(Answer::Manifest(manifest)),
                         None => verdict.answer(Answer::Missing),
@@ -761,43 +785,6 @@ mod tests {
                     }),
                     None => verdict.answer(Answer::Missing),
                 },
-                _ => return (verdict.finish(), needs),
-            };
-            if let Err(err) = result {
-                return (Err(err), needs);
-            }
-        }
-    }
-
-    /// Runs the rules for `current` with at most `gets` manifests served: the others are withheld.
-    fn run_with_budget(
-        registry: &Registry,
-        current: Option<&Digest>,
-        mut gets: usize,
-    ) -> (Result<UpdateCheck, Error>, Vec<Need>) {
-        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
-        let request = UpdateRequest::new(reference, current.cloned(), "linux/amd64".parse().unwrap());
-        let mut verdict = Verdict::new(&request).unwrap();
-        let mut needs = Vec::new();
-        loop {
-            let need = verdict.need().clone();
-            needs.push(need.clone());
-            let result = match &need {
-                Need::TagHead => verdict.answer(Answer::Head {
-                    digest: registry.tag.digest(),
-                    media_type: Some(registry.tag.media_type()),
-                }),
-                Need::LatestManifest(_) | Need::CurrentManifest(_) | Need::ImageManifest(_) if gets == 0 => {
-                    verdict.answer(Answer::Withheld("the pull budget is spent"))
-                }
-                Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
-                    gets -= 1;
-                    verdict.answer(Answer::Manifest(&registry.others[digest]))
-                }
-                Need::CurrentHead(digest) => verdict.answer(Answer::Head {
-                    digest,
-                    media_type: Some(registry.others[digest].media_type()),
-                }),
                 _ => return (verdict.finish(), needs),
             };
             if let Err(err) = result {

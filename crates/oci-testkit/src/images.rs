@@ -177,6 +177,22 @@ impl Images {
         self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
     }
 
+    /// A multi-arch tag rebuilt for one platform: pushes an index of a linux/amd64 and a linux/arm64 image under
+    /// `tag`, then another index under the same tag with the same amd64 image and a new arm64 one. Returns both
+    /// indexes, the first (the digest in use) first: for linux/amd64 the tag moved but the image did not.
+    pub async fn rebuilt(&self, seed: &str, tag: &str) -> Result<(Pushed, Pushed), Error> {
+        let amd = self.platform_image("amd64", &format!("{seed}-amd"), None).await?;
+        let arm = self.platform_image("arm64", &format!("{seed}-arm"), None).await?;
+        let arm2 = self.platform_image("arm64", &format!("{seed}-arm2"), None).await?;
+        let old = self
+            .index(&[("amd64", &amd.digest), ("arm64", &arm.digest)], tag)
+            .await?;
+        let new = self
+            .index(&[("amd64", &amd.digest), ("arm64", &arm2.digest)], tag)
+            .await?;
+        Ok((old, new))
+    }
+
     /// Pushes an OCI index under `tag` naming `children` (linux/architecture, digest of an image pushed before into
     /// this repository, whose size is read back from the registry).
     pub async fn index(&self, children: &[(&str, &Digest)], tag: &str) -> Result<Pushed, Error> {

@@ -35,28 +35,7 @@ impl Rebuilt {
             let mut input = String::new();
             for i in 0..10 {
                 let images = registry.images(&format!("app{i}")).unwrap();
-                let seed = format!("cli-{i}");
-                let amd = images
-                    .platform_image("amd64", &format!("{seed}-amd"), None)
-                    .await
-                    .unwrap();
-                let arm = images
-                    .platform_image("arm64", &format!("{seed}-arm"), None)
-                    .await
-                    .unwrap();
-                let arm2 = images
-                    .platform_image("arm64", &format!("{seed}-arm2"), None)
-                    .await
-                    .unwrap();
-                let old: Digest = images
-                    .index(&[("amd64", &amd.digest), ("arm64", &arm.digest)], "v1")
-                    .await
-                    .unwrap()
-                    .digest;
-                images
-                    .index(&[("amd64", &amd.digest), ("arm64", &arm2.digest)], "v1")
-                    .await
-                    .unwrap();
+                let old: Digest = images.rebuilt(&format!("cli-{i}"), "v1").await.unwrap().0.digest;
                 input.push_str(&format!("{}/app{i}:v1 {old}\n", proxy.host()));
             }
             (proxy, input)

@@ -8,30 +8,9 @@ use oci_client::{
 use oci_digest::Digest;
 use oci_testkit::{Images, RateLimitProxy, Registry};
 
-/// A rebuilt multi-arch tag: `name:v1` was an index of an amd64 and an arm64 image (the digest in use), and now is
-/// another index whose arm64 image changed. Returns the old index's digest.
+/// A rebuilt multi-arch tag `name:v1` (only its arm64 image changed): the old index's digest, the one in use.
 pub(crate) async fn rebuilt_tag(images: &Images, seed: &str) -> Digest {
-    let amd = images
-        .platform_image("amd64", &format!("{seed}-amd"), None)
-        .await
-        .unwrap();
-    let arm = images
-        .platform_image("arm64", &format!("{seed}-arm"), None)
-        .await
-        .unwrap();
-    let arm2 = images
-        .platform_image("arm64", &format!("{seed}-arm2"), None)
-        .await
-        .unwrap();
-    let old = images
-        .index(&[("amd64", &amd.digest), ("arm64", &arm.digest)], "v1")
-        .await
-        .unwrap();
-    images
-        .index(&[("amd64", &amd.digest), ("arm64", &arm2.digest)], "v1")
-        .await
-        .unwrap();
-    old.digest
+    images.rebuilt(seed, "v1").await.unwrap().0.digest
 }
 
 /// `count` rebuilt tags `app0:v1`…, checked through `proxy`: the requests.
