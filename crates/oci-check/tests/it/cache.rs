@@ -373,6 +373,21 @@ fn hosts_sharing_redis_share_the_entries_and_one_pull_budget() {
         (0, 20)
     );
 
+    let info = oci_check(&["cache", "info", "--cache", &url], "");
+    assert_eq!(info.code, 0, "{info:?}");
+    assert!(
+        info.stdout
+            .lines()
+            .any(|line| line.split_whitespace().take(2).eq(["manifest", "20"])),
+        "{}",
+        info.stdout
+    );
+    let clear = oci_check(&["cache", "clear", "--cache", &url], "");
+    assert!(
+        clear.stdout.starts_with("cleared redis://127.0.0.1:") && clear.stdout.contains(": 20 entries"),
+        "{clear:?}"
+    );
+
     // Two hosts behind one address: each sees the registry say "3 left"; together they spend what one may.
     let (a, b) = (
         rebuilt.another_proxy(3, "203.0.113.7", std::time::Duration::ZERO),
