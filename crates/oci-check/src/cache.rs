@@ -15,34 +15,30 @@ use crate::{Output, exit};
 
 /// Cache and pull-budget options.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Cache and pull budget")]
 pub(crate) struct CacheArgs {
     /// Keep the cache in DIR (default: $XDG_CACHE_HOME/oci-check, else ~/.cache/oci-check).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["no_cache", "cache"], help_heading = "Cache and pull budget")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["no_cache", "cache"])]
     cache_dir: Option<PathBuf>,
     /// Share the cache and the pull budget through Redis: `redis://[:PASSWORD@]HOST:PORT/DB`.
-    #[arg(
-        long,
-        value_name = "URL",
-        conflicts_with = "no_cache",
-        help_heading = "Cache and pull budget"
-    )]
+    #[arg(long, value_name = "URL", conflicts_with = "no_cache")]
     cache: Option<String>,
     /// Use no cache: every manifest is fetched again.
-    #[arg(long, help_heading = "Cache and pull budget")]
+    #[arg(long)]
     no_cache: bool,
     /// The most the cache directory holds, in bytes or with a K, M or G suffix (a manifest is a few KiB); the least
     /// recently used entries go first.
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size, help_heading = "Cache and pull budget")]
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     cache_max_size: u64,
     /// How long a cached tag list is used (`--newer`, `versions`): seconds, or with an s, m, h or d suffix; 0 lists
     /// the tags every time.
-    #[arg(long, value_name = "AGE", default_value = "5m", value_parser = parse_age, help_heading = "Cache and pull budget")]
+    #[arg(long, value_name = "AGE", default_value = "5m", value_parser = parse_age)]
     tags_max_age: Duration,
     /// Send at most N manifest GETs (pulls, on Docker Hub) in this run; checks past it finish on their HEAD.
-    #[arg(long, value_name = "N", help_heading = "Cache and pull budget")]
+    #[arg(long, value_name = "N")]
     max_pulls: Option<u64>,
     /// Leave N of the pulls a registry says are remaining untouched, for your own pulls.
-    #[arg(long, value_name = "N", default_value_t = 5, help_heading = "Cache and pull budget")]
+    #[arg(long, value_name = "N", default_value_t = 5)]
     reserve: u64,
 }
 

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use oci_client::Platform;
 
+use crate::Output;
 use crate::failure::Failure;
-use crate::registry::{Batch, RegistryArgs};
-use crate::{Output, exit};
+use crate::registry::RegistryArgs;
 
 /// The arguments of `oci-check digest`.
 #[derive(Debug, clap::Args)]
@@ -24,39 +24,14 @@ pub(crate) struct Args {
 
 /// Prints one digest per image, in order; a failure is told on stderr and the others are still resolved.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let Batch {
-        parsed,
-        client,
-        runtime,
-    } = match args.registry.batch(&args.images, output) {
-        Ok(batch) => batch,
-        Err(code) => return code,
-    };
-    let mut failed = false;
-    for reference in parsed {
-        let outcome = match reference {
-            Ok(reference) => runtime
+    args.registry.with_batch(&args.images, output, |batch| {
+        batch.each(output, |runtime, client, _, reference| {
+            let resolved = runtime
                 .block_on(client.resolve_digest(&reference, args.platform.as_ref()))
-                .map_err(|err| Failure::from_client(&reference.familiar(), &err)),
-            Err(failure) => Err(failure),
-        };
-        match outcome {
-            Ok(resolved) => {
-                tracing::info!(digest = %resolved.digest(), media_type = resolved.media_type(), "resolved");
-                let digest = resolved.platform_digest().unwrap_or(resolved.digest());
-                if writeln!(io::stdout(), "{digest}").is_err() {
-                    return ExitCode::SUCCESS;
-                }
-            }
-            Err(failure) => {
-                failed = true;
-                output.error(&failure);
-            }
-        }
-    }
-    if failed {
-        ExitCode::from(exit::FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+                .map_err(|err| Failure::from_client(&reference.familiar(), &err))?;
+            tracing::info!(digest = %resolved.digest(), media_type = resolved.media_type(), "resolved");
+            let digest = resolved.platform_digest().unwrap_or(resolved.digest());
+            Ok(writeln!(io::stdout(), "{digest}").is_ok())
+        })
+    })
 }

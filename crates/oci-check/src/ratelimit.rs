@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use oci_client::{ManifestLocation, RateLimit};
 use serde::Serialize;
 
+use crate::Output;
 use crate::failure::Failure;
-use crate::registry::{Batch, RegistryArgs};
-use crate::{Output, exit};
+use crate::registry::RegistryArgs;
 
 /// The arguments of `oci-check ratelimit`.
 #[derive(Debug, clap::Args)]
@@ -35,47 +35,34 @@ struct Record<'a> {
 
 /// Prints one line per image; a failure is told on stderr and the others are still asked.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let Batch {
-        parsed,
-        client,
-        runtime,
-    } = match args.registry.batch(&args.images, output) {
-        Ok(batch) => batch,
-        Err(code) => return code,
-    };
-    let mut failed = false;
-    let mut stdout = io::stdout().lock();
-    if !args.json {
-        let _ = writeln!(
-            stdout,
-            "{:<40} {:>9} {:>6} {:>8}  SOURCE",
-            "IMAGE", "REMAINING", "LIMIT", "WINDOW"
-        );
-    }
-    for (image, reference) in args.images.iter().zip(parsed) {
-        let outcome = reference.and_then(|reference| {
-            let location = ManifestLocation::from(&reference.clone().with_default_tag());
-            runtime
-                .block_on(client.manifest_digest(&location))
-                .map_err(|err| Failure::from_client(&reference.familiar(), &err))
-        });
-        match outcome {
-            Ok(head) => print(&mut stdout, image, head.rate_limit(), args.json),
-            Err(failure) => {
-                failed = true;
-                output.error(&failure);
-            }
+    args.registry.with_batch(&args.images, output, |batch| {
+        if !args.json {
+            let _ = writeln!(
+                io::stdout(),
+                "{:<40} {:>9} {:>6} {:>8}  SOURCE",
+                "IMAGE",
+                "REMAINING",
+                "LIMIT",
+                "WINDOW"
+            );
         }
-    }
-    let _ = stdout.flush();
-    if failed {
-        ExitCode::from(exit::FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+        batch.each(output, |runtime, client, position, reference| {
+            let location = ManifestLocation::from(&reference.clone().with_default_tag());
+            let head = runtime
+                .block_on(client.manifest_digest(&location))
+                .map_err(|err| Failure::from_client(&reference.familiar(), &err))?;
+            Ok(print(
+                &mut io::stdout(),
+                &args.images[position],
+                head.rate_limit(),
+                args.json,
+            ))
+        })
+    })
 }
 
-fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: bool) {
+/// Prints one image's line; `false` when standard output is closed.
+fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: bool) -> bool {
     let record = Record {
         image,
         limit: limit.and_then(RateLimit::limit),
@@ -84,8 +71,7 @@ fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: boo
         source: limit.and_then(RateLimit::source),
     };
     if json {
-        let _ = writeln!(out, "{}", serde_json::to_string(&record).unwrap_or_default());
-        return;
+        return writeln!(out, "{}", serde_json::to_string(&record).unwrap_or_default()).is_ok();
     }
     let number = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
     let window = record.window.map_or_else(|| "-".to_owned(), |w| format!("{w}s"));
@@ -94,12 +80,13 @@ fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: boo
         (Some(_), Some(source)) => crate::line(source).into_owned(),
         (Some(_), None) => "-".to_owned(),
     };
-    let _ = writeln!(
+    writeln!(
         out,
         "{:<40} {:>9} {:>6} {:>8}  {source}",
         crate::line(image),
         number(record.remaining),
         number(record.limit),
         window
-    );
+    )
+    .is_ok()
 }

@@ -218,22 +218,58 @@ pub(crate) struct Batch {
     pub(crate) runtime: tokio::runtime::Runtime,
 }
 
+impl Batch {
+    /// Runs `each(runtime, client, position, reference)` for every image in order; an image that did not parse, or
+    /// whose `each` fails, is told on stderr and the others go on. `each` gives `Ok(false)` to stop (standard output
+    /// closed). Exits with 1 when any image failed.
+    pub(crate) fn each(
+        self,
+        output: Output,
+        mut each: impl FnMut(&tokio::runtime::Runtime, &Client, usize, Reference) -> Result<bool, Failure>,
+    ) -> ExitCode {
+        let mut failed = false;
+        for (position, reference) in self.parsed.into_iter().enumerate() {
+            match reference.and_then(|reference| each(&self.runtime, &self.client, position, reference)) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(failure) => {
+                    failed = true;
+                    output.error(&failure);
+                }
+            }
+        }
+        if failed {
+            ExitCode::from(exit::FAILED)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 impl RegistryArgs {
-    /// Parses `images` and prepares a client and a runtime; on failure, says why and gives the exit code.
-    pub(crate) fn batch(&self, images: &[String], output: Output) -> Result<Batch, ExitCode> {
+    /// Runs `work` with a [`Batch`] of `images`, or says why there is none and gives the exit code.
+    pub(crate) fn with_batch(
+        &self,
+        images: &[String],
+        output: Output,
+        work: impl FnOnce(Batch) -> ExitCode,
+    ) -> ExitCode {
         let parsed: Vec<Result<Reference, Failure>> = images
             .iter()
             .map(|image| Reference::parse_normalized(image).map_err(|err| Failure::bad_reference(image, &err)))
             .collect();
-        let runtime = crate::runtime()?;
-        let client = self
-            .prepare(parsed.iter().flatten(), None, output, &runtime)
-            .map_err(|failure| exit::failure(&failure))?;
-        Ok(Batch {
-            parsed,
-            client,
-            runtime,
-        })
+        let runtime = match crate::runtime() {
+            Ok(runtime) => runtime,
+            Err(code) => return code,
+        };
+        match self.prepare(parsed.iter().flatten(), None, output, &runtime) {
+            Ok(client) => work(Batch {
+                parsed,
+                client,
+                runtime,
+            }),
+            Err(failure) => exit::failure(&failure),
+        }
     }
 }
 
