@@ -412,7 +412,7 @@ fn redis_going_away_is_a_warning_and_the_run_goes_on_without_it() {
     let rebuilt = Rebuilt::new(1000);
     let mut redis = RedisServer::start();
     let url = redis.url();
-    // Slow requests, one image at a time: the run takes seconds, and Redis dies early in it.
+    // Slow requests, one image at a time: the run takes seconds, and Redis dies after its first image.
     let slow = rebuilt.another_proxy(1000, "127.0.0.1", std::time::Duration::from_millis(60));
     let host = slow.host();
     let input = rebuilt.input.replace(&rebuilt.proxy.host(), &host);
@@ -426,7 +426,11 @@ fn redis_going_away_is_a_warning_and_the_run_goes_on_without_it() {
         .spawn()
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Stop Redis once the first image has been asked about (its cache lookups have worked by then).
+    let waited = std::time::Instant::now();
+    while slow.manifest_heads() == 0 && waited.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let heads_when_stopped = slow.manifest_heads();
     redis.stop();
     let output = child.wait_with_output().unwrap();
