@@ -204,10 +204,12 @@ fn ci() -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
+    registry::ensure()?;
+    registry::ensure_redis()?;
     let root = root();
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&root)
-        .args(["bench", "--workspace"])
+        .args(["bench", "--workspace", "--all-features"])
         .args(locked_flag());
     if !args.is_empty() {
         cmd.arg("--").args(args);

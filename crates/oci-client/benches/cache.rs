@@ -1,12 +1,13 @@
 //! The cache against the real registry at 50 ms round trip: 500 multi-arch images of which 50 tags were rebuilt
 //! (a new index whose arm64 image changed, the amd64 one kept), checked for linux/amd64 with the old digests in
-//! use. A cold run (empty cache directory) and a warm one (the same directory, a fresh client: a new run).
+//! use. A cold run (empty cache directory) and a warm one (the same directory, a fresh client: a new run); with the
+//! `redis` feature, the same on a Redis server (another host's run warming it for the next).
 //!
 //! Run by `cargo xtask bench` (`cargo bench` passes `--bench`). Without `--bench`, as `cargo test` runs it, a
 //! 10-image smoke run (2 rebuilt) with the same code and assertions.
 //!
 //! Columns: wall time of `check_many` (concurrency 64); manifest HEADs and GETs the client sent (GETs are what
-//! Docker Hub counts as pulls); cache hits; bytes in the cache directory after the run.
+//! Docker Hub counts as pulls); cache hits; bytes in the cache directory after the run (not counting Redis).
 
 #![allow(
     clippy::unwrap_used,
@@ -60,12 +61,22 @@ async fn run(count: usize, rebuilt: usize) {
         "{:<10} {:>6} {:>7} {:>6} {:>6} {:>10} {:>11}",
         "run", "rtt", "wall ms", "HEADs", "GETs", "cache hits", "cache bytes"
     );
-    for run in ["no cache", "cold", "warm", "warm"] {
+    #[cfg(feature = "redis")]
+    let redis = oci_testkit::RedisServer::start();
+    let mut runs: Vec<(&str, Option<Arc<dyn Cache>>)> = vec![("no cache", None)];
+    for run in ["cold", "warm", "warm"] {
+        runs.push((run, Some(Arc::new(FsCache::open(dir.path(), 256 << 20).unwrap()))));
+    }
+    #[cfg(feature = "redis")]
+    for run in ["cold redis", "warm redis"] {
+        let cache = oci_client::RedisCache::connect(&redis.url()).await.unwrap();
+        runs.push((run, Some(Arc::new(cache))));
+    }
+    for (run, cache) in runs {
         let mut builder = Client::builder()
             .registry(&proxy.host(), registry.options())
             .max_concurrency_per_registry(64);
-        if run != "no cache" {
-            let cache: Arc<dyn Cache> = Arc::new(FsCache::open(dir.path(), 256 << 20).unwrap());
+        if let Some(cache) = cache {
             builder = builder.cache(cache);
         }
         let client = builder.build().unwrap();
@@ -77,7 +88,7 @@ async fn run(count: usize, rebuilt: usize) {
             assert_eq!((check.status(), check.verified()), (UpdateStatus::UpToDate, true));
         }
         let stats = client.pull_stats();
-        let expected_gets = if run == "warm" { 0 } else { 2 * rebuilt as u64 };
+        let expected_gets = if run.starts_with("warm") { 0 } else { 2 * rebuilt as u64 };
         assert_eq!(stats.gets(), expected_gets, "{run}");
         println!(
             "{run:<10} {:>4}ms {:>7} {:>6} {:>6} {:>10} {:>11}",

@@ -210,7 +210,16 @@ impl Ledger {
         let mut state = self.state();
         let source = match rate_limit.source() {
             Some(source) => {
-                state.source_of.insert(registry.to_owned(), source.to_owned());
+                let before = state.source_of.insert(registry.to_owned(), source.to_owned());
+                // Pulls taken before the source was known were counted under the registry's name: they are the
+                // source's.
+                if before.is_none() && registry != source {
+                    if let Some(early) = state.sources.remove(registry) {
+                        let entry = state.sources.entry(source.to_owned()).or_default();
+                        entry.pulls += early.pulls;
+                        entry.refused = entry.refused.take().or(early.refused);
+                    }
+                }
                 source.to_owned()
             }
             None => state
@@ -283,6 +292,15 @@ impl Ledger {
         self.withheld.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The `GET` of a pull taken with [`Ledger::take`] was refused with a `429`: it was sent, but spent nothing.
+    pub(crate) fn refused_pull(&self, source: &str) {
+        let mut state = self.state();
+        state.gets = state.gets.saturating_sub(1);
+        if let Some(entry) = state.sources.get_mut(source) {
+            entry.pulls = entry.pulls.saturating_sub(1);
+        }
+    }
+
     /// No more pulls from `source` in this run, for `reason` (it answered `429`, or a shared budget is spent).
     pub(crate) fn refuse(&self, source: &str, reason: &str) {
         let mut state = self.state();
@@ -347,9 +365,13 @@ mod tests {
         assert!(refused.contains("1 pulls are left for 192.0.2.1"), "{refused}");
         let stats = ledger.stats();
         assert_eq!((stats.gets(), stats.withheld()), (3, 1));
-        assert_eq!(stats.sources().len(), 2);
+        assert_eq!(
+            stats.sources().len(),
+            1,
+            "the pull taken before the source was known is the source's"
+        );
         let hub = &stats.sources()[0];
-        assert_eq!((hub.source(), hub.remaining(), hub.pulls()), ("192.0.2.1", Some(1), 2));
+        assert_eq!((hub.source(), hub.remaining(), hub.pulls()), ("192.0.2.1", Some(1), 3));
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Client {
             }
         }
         let repository = location.repository();
-        self.take_pull(repository).await?;
+        let taken_from = self.take_pull(repository).await?;
         let fetched = self.manifest_from_registry(location, deadline).await;
         match &fetched {
             Ok(manifest) => {
@@ -46,6 +46,7 @@ impl Client {
                 self.store_manifest(manifest).await;
             }
             Err(err) if err.kind() == ErrorKind::TooManyRequests => {
+                self.ledger().refused_pull(&taken_from);
                 self.observe(repository.registry(), err.rate_limit()).await;
                 let source = self.ledger().source_of(repository.registry());
                 self.ledger()
@@ -71,8 +72,9 @@ impl Client {
         }
     }
 
-    /// Takes one pull for a manifest `GET` from `repository`'s registry, or fails with [`ErrorKind::PullBudget`].
-    async fn take_pull(&self, repository: &Repository) -> Result<(), Error> {
+    /// Takes one pull for a manifest `GET` from `repository`'s registry and says from which source, or fails with
+    /// [`ErrorKind::PullBudget`].
+    async fn take_pull(&self, repository: &Repository) -> Result<String, Error> {
         let withheld = |reason: &str| {
             Error::new(ErrorKind::PullBudget)
                 .with_registry(repository.registry())
@@ -84,7 +86,7 @@ impl Client {
             .take(repository.registry())
             .map_err(|reason| withheld(&reason))?;
         let Some(cache) = &self.config().cache else {
-            return Ok(());
+            return Ok(source);
         };
         let reserve = self.ledger().budget().reserved();
         if cache.take(&source, reserve).await == Some(false) {
@@ -94,7 +96,7 @@ impl Client {
             self.ledger().refuse(&source, &reason);
             return Err(withheld(&reason));
         }
-        Ok(())
+        Ok(source)
     }
 
     /// A verified manifest from the cache; a corrupt entry is dropped.

@@ -141,6 +141,8 @@ impl Client {
                     match &fetched {
                         Ok(manifest) if manifest.from_cache() => cache_hits += 1,
                         Err(err) if err.kind() == ErrorKind::PullBudget => {}
+                        // Sent, and refused: no pull was spent.
+                        Err(err) if err.kind() == ErrorKind::TooManyRequests => requests += 1,
                         _ => {
                             requests += 1;
                             pulls += 1;

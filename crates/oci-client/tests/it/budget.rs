@@ -97,12 +97,14 @@ async fn a_429_stops_the_gets_to_its_source_for_the_run() {
     for result in &results {
         let check = result.as_ref().unwrap();
         assert_eq!(
-            (check.status(), check.verified()),
-            (UpdateStatus::UpdateAvailable, false)
+            (check.status(), check.verified(), check.pulls()),
+            (UpdateStatus::UpdateAvailable, false, 0)
         );
         assert!(check.note().unwrap().contains("429"), "{:?}", check.note());
     }
     let stats = client.pull_stats();
+    assert_eq!(stats.gets(), 2, "the refused GET spent no pull");
+    assert_eq!((stats.sources().len(), stats.sources()[0].pulls()), (1, 2));
     assert!(stats.sources()[0].refused().unwrap().contains("429"));
 }
 
