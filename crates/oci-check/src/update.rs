@@ -431,9 +431,9 @@ struct Record<'a> {
     matched_digest: Option<&'a str>,
     note: Option<&'a str>,
     rate_limit: Option<RateLimitRecord<'a>>,
-    /// Manifest GETs the check sent (pulls, on Docker Hub).
+    /// Manifest GETs the check sent (pulls, on Docker Hub), with `--newer` the version search's too.
     pulls: u32,
-    /// Manifests the check read from the cache.
+    /// Manifests the check (and with `--newer` the version search) read from the cache.
     cache_hits: u32,
     error: Option<ErrorRecord<'a>>,
     /// With `--newer`: the newer version found, or null.
@@ -480,6 +480,7 @@ impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
 
 fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerCheck>) -> Record<'a> {
     let same_as = newer.map_or(&[][..], NewerCheck::same_as);
+    let (newer_pulls, newer_hits) = newer.map_or((0, 0), |newer| (newer.pulls(), newer.cache_hits()));
     let newer = newer.and_then(NewerCheck::newer).map(|newer| NewerRecord {
         tag: newer.tag(),
         digest: newer.digest().as_str(),
@@ -505,8 +506,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, newer: Option<&'a NewerChe
             matched_digest: check.matched_digest().map(Digest::as_str),
             note: check.note(),
             rate_limit: check.rate_limit().map(RateLimitRecord::from),
-            pulls: check.pulls(),
-            cache_hits: check.cache_hits(),
+            pulls: check.pulls() + newer_pulls,
+            cache_hits: check.cache_hits() + newer_hits,
             error: None,
             newer,
             same_as,

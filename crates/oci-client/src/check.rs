@@ -140,13 +140,13 @@ impl Client {
                     let fetched = self.manifest_until(&repository.digest(digest.clone()), deadline).await;
                     match &fetched {
                         Ok(manifest) if manifest.from_cache() => cache_hits += 1,
-                        Err(err) if err.kind() == ErrorKind::PullBudget => {}
-                        // Sent, and refused: no pull was spent.
-                        Err(err) if err.kind() == ErrorKind::TooManyRequests => requests += 1,
-                        _ => {
+                        Ok(_) => {
                             requests += 1;
                             pulls += 1;
                         }
+                        Err(err) if err.kind() == ErrorKind::PullBudget => {}
+                        // Sent, but answered with an error (a 404, a 429): no image was pulled.
+                        Err(_) => requests += 1,
                     }
                     match fetched {
                         Err(err)

@@ -48,6 +48,8 @@ pub struct NewerCheck {
     skipped: Vec<(String, String)>,
     note: Option<String>,
     tags: Vec<String>,
+    pulls: u32,
+    cache_hits: u32,
 }
 
 /// What a [`NewerSearch`] needs to know next.
@@ -205,6 +207,16 @@ impl NewerCheck {
     /// The repository's tags, as listed, when the request asked to keep them ([`NewerRequest::keep_tags`]).
     pub fn tags(&self) -> &[String] {
         &self.tags
+    }
+
+    /// How many manifest `GET`s the search sent (pulls, on Docker Hub).
+    pub fn pulls(&self) -> u32 {
+        self.pulls
+    }
+
+    /// How many manifests the search read from the cache instead of the registry.
+    pub fn cache_hits(&self) -> u32 {
+        self.cache_hits
     }
 }
 
@@ -478,6 +490,7 @@ impl Client {
         let deadline = self.deadline();
         let repository = Repository::from(&request.reference);
         let mut search = NewerSearch::new(request)?;
+        let (mut pulls, mut cache_hits) = (0, 0);
         loop {
             let need = search.need().clone();
             // A tag from the registry's list that is not a valid tag is treated as missing.
@@ -507,6 +520,11 @@ impl Client {
                         Some(location) => self.manifest_until(&location, deadline).await,
                         None => Err(Error::new(ErrorKind::NotFound)),
                     };
+                    match &manifest {
+                        Ok(manifest) if manifest.from_cache() => cache_hits += 1,
+                        Ok(_) => pulls += 1,
+                        Err(_) => {}
+                    }
                     if let Some(reason) = manifest.as_ref().err().and_then(crate::check::withheld) {
                         search.answer(NewerAnswer::Withheld(&reason))?;
                         continue;
@@ -528,7 +546,11 @@ impl Client {
                         None => search.answer(NewerAnswer::Missing)?,
                     };
                 }
-                _ => return search.finish(),
+                _ => {
+                    let mut check = search.finish()?;
+                    (check.pulls, check.cache_hits) = (pulls, cache_hits);
+                    return Ok(check);
+                }
             }
         }
     }

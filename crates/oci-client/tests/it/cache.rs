@@ -143,8 +143,14 @@ async fn tag_lists_are_cached_for_their_age_and_configs_for_good() {
 
     // Within the age: no tag list, no manifest GET, no config (the new tag's manifest by tag is a GET: cached by
     // digest, but a tag is always asked).
+    assert_eq!((first.pulls(), first.cache_hits()), (2, 0));
     let second = client(&proxy, &cache).newer_version(&request).await.unwrap();
     assert_eq!(second.newer(), first.newer());
+    assert_eq!(
+        (second.pulls(), second.cache_hits()),
+        (1, 1),
+        "the image in use from the cache, the candidate by its tag"
+    );
     assert_eq!(tag_lists(&proxy), 1);
     let blobs = proxy
         .log()
