@@ -152,6 +152,24 @@ struct State {
     gets: u64,
 }
 
+impl State {
+    /// The source `registry`'s pulls count against: the one its answers named, else the registry itself.
+    fn source(&self, registry: &str) -> String {
+        self.source_of
+            .get(registry)
+            .cloned()
+            .unwrap_or_else(|| registry.to_owned())
+    }
+
+    /// Takes back one pull counted for `source`.
+    fn uncount(&mut self, source: &str) -> Option<&mut Source> {
+        self.gets = self.gets.saturating_sub(1);
+        let entry = self.sources.get_mut(source)?;
+        entry.pulls = entry.pulls.saturating_sub(1);
+        Some(entry)
+    }
+}
+
 /// A change of a source's count worth telling a shared budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Announcement {
@@ -188,11 +206,7 @@ impl Ledger {
 
     /// The source `registry`'s pulls count against.
     pub(crate) fn source_of(&self, registry: &str) -> String {
-        self.state()
-            .source_of
-            .get(registry)
-            .cloned()
-            .unwrap_or_else(|| registry.to_owned())
+        self.state().source(registry)
     }
 
     pub(crate) fn count_head(&self) {
@@ -222,11 +236,7 @@ impl Ledger {
                 }
                 source.to_owned()
             }
-            None => state
-                .source_of
-                .get(registry)
-                .cloned()
-                .unwrap_or_else(|| registry.to_owned()),
+            None => state.source(registry),
         };
         let entry = state.sources.entry(source.clone()).or_default();
         entry.limit = rate_limit.limit().or(entry.limit);
@@ -247,11 +257,7 @@ impl Ledger {
     pub(crate) fn take(&self, registry: &str) -> Result<String, String> {
         let mut guard = self.state();
         let state = &mut *guard;
-        let source = state
-            .source_of
-            .get(registry)
-            .cloned()
-            .unwrap_or_else(|| registry.to_owned());
+        let source = state.source(registry);
         let refusal = {
             let entry = state.sources.entry(source.clone()).or_default();
             if let Some(reason) = &entry.refused {
@@ -282,23 +288,15 @@ impl Ledger {
 
     /// Gives back a pull taken with [`Ledger::take`] that was not sent (a shared budget refused it).
     pub(crate) fn give_back(&self, source: &str) {
-        let mut state = self.state();
-        state.gets = state.gets.saturating_sub(1);
-        if let Some(entry) = state.sources.get_mut(source) {
-            entry.pulls = entry.pulls.saturating_sub(1);
+        if let Some(entry) = self.state().uncount(source) {
             entry.remaining = entry.remaining.map(|left| left.saturating_add(1));
         }
-        drop(state);
         self.withheld.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The `GET` of a pull taken with [`Ledger::take`] was refused with a `429`: it was sent, but spent nothing.
     pub(crate) fn refused_pull(&self, source: &str) {
-        let mut state = self.state();
-        state.gets = state.gets.saturating_sub(1);
-        if let Some(entry) = state.sources.get_mut(source) {
-            entry.pulls = entry.pulls.saturating_sub(1);
-        }
+        self.state().uncount(source);
     }
 
     /// No more pulls from `source` in this run, for `reason` (it answered `429`, or a shared budget is spent).

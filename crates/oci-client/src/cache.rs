@@ -64,6 +64,10 @@ pub enum CacheKey {
     },
 }
 
+/// The largest entry a backend hands back: a bigger one (the client's manifests and configs are far smaller) is
+/// treated as corrupt and removed, so a poisoned shared store cannot make the client read without bound.
+pub const MAX_ENTRY: u64 = 64 * 1024 * 1024;
+
 /// The kinds of entries, as [`CacheKey::kind`] names them.
 pub const KINDS: [&str; 3] = ["manifest", "blob", "tags"];
 
@@ -91,8 +95,8 @@ pub struct Removed {
 /// or a Redis server, by other processes and hosts).
 ///
 /// The contract, which the client relies on and verifies where it can:
-/// - `get` returns the bytes last `put` under the key, or `None`; never the bytes of another key. Bytes may be
-///   corrupt or truncated (the client checks and calls `remove`).
+/// - `get` returns the bytes last `put` under the key, or `None`; never the bytes of another key, nor more than
+///   [`MAX_ENTRY`] bytes. Bytes may be corrupt or truncated (the client checks and calls `remove`).
 /// - An entry put with a `ttl` is never returned after the `ttl` passed.
 /// - Writes are atomic: a reader sees a whole old value, a whole new one, or none.
 /// - Errors are errors of the backend (unreachable, unwritable), not "not found".

@@ -168,11 +168,12 @@ impl Client {
         if let Some(cache) = cache {
             if let Some(entry) = cache.get(&key).await {
                 match serde_json::from_slice::<TagList>(&entry) {
-                    Ok(list) => {
+                    // A list past the cap could not have come from `Client::tags`: corrupt.
+                    Ok(list) if list.tags.len() <= crate::tags::MAX_TAGS => {
                         self.ledger().count_cache_hit();
                         return Ok(list.tags);
                     }
-                    Err(_) => cache.drop_corrupt(&key).await,
+                    _ => cache.drop_corrupt(&key).await,
                 }
             }
         }

@@ -38,6 +38,9 @@ pub enum Outcome {
     Connect,
     /// The server answered with this status.
     Status(StatusCode),
+    /// A `429` whose rate-limit headers say nothing is left (Docker Hub's `toomanyrequests`): the quota lasts its
+    /// window, hours, so no retry helps.
+    QuotaSpent,
 }
 
 /// A small, seeded pseudo-random source for jitter (xorshift64*): not for anything secret.
@@ -98,6 +101,7 @@ impl RetryPolicy {
     pub fn is_retryable(outcome: Outcome) -> bool {
         match outcome {
             Outcome::Connect => true,
+            Outcome::QuotaSpent => false,
             Outcome::Status(status) => {
                 status == StatusCode::TOO_MANY_REQUESTS
                     || (status.is_server_error()
@@ -344,6 +348,15 @@ mod tests {
         assert_eq!(next(4, Method::GET, 503, None), None, "attempts used up");
         assert_eq!(next(1, Method::PUT, 503, None), None, "not idempotent here");
         assert_eq!(next(1, Method::GET, 404, None), None);
+        let spent = policy.next_delay(
+            1,
+            &Method::GET,
+            Outcome::QuotaSpent,
+            None,
+            now,
+            &mut Jitter::from_seed(3),
+        );
+        assert_eq!(spent, None, "a spent quota is not tried again");
         assert_eq!(next(1, Method::GET, 501, None), None);
         // Retry-After wins when it asks for longer than the backoff.
         assert_eq!(next(1, Method::GET, 429, Some("1")), Some(Duration::from_secs(1)));

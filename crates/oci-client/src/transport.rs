@@ -23,6 +23,7 @@ use crate::config::{ClientConfig, Transport as Scheme};
 use crate::connector::{ConnectError, Connector};
 use crate::error::{Error, ErrorKind, quote};
 use crate::location::is_loopback;
+use crate::ratelimit::RateLimit;
 use crate::retry::{Jitter, Outcome};
 
 /// What a request's errors name: the registry it went to (or was made for) and the repository it concerned.
@@ -178,19 +179,16 @@ impl Transport {
                 self.send_once(call, authorization, deadline).await
             };
             let outcome = match &result {
+                Ok(response)
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS
+                        && RateLimit::from_headers(response.headers()).is_some_and(|limit| limit.is_exhausted()) =>
+                {
+                    Outcome::QuotaSpent
+                }
                 Ok(response) => Outcome::Status(response.status()),
                 Err(err) if err.kind() == ErrorKind::Connect => Outcome::Connect,
                 Err(_) => return result,
             };
-            let spent = result.as_ref().is_ok_and(|response| {
-                response.status() == StatusCode::TOO_MANY_REQUESTS
-                    && crate::ratelimit::RateLimit::from_headers(response.headers())
-                        .is_some_and(|limit| limit.is_exhausted())
-            });
-            if spent {
-                // A pull quota at zero (Docker Hub's `toomanyrequests`) lasts its window, hours: no retry helps.
-                return result;
-            }
             let retry_after = result
                 .as_ref()
                 .ok()

@@ -59,8 +59,8 @@ const TMP: &str = "tmp";
 const MAGIC: &[u8] = b"oci-cache 1 ";
 /// A header's newline is within this many bytes.
 const MAX_HEADER: usize = 64;
-/// The largest value kept: the client's manifests and configs are far smaller.
-const MAX_VALUE: u64 = 64 * 1024 * 1024;
+/// The largest value kept.
+const MAX_VALUE: u64 = super::MAX_ENTRY;
 /// The largest file read.
 const MAX_FILE: u64 = MAX_VALUE + MAX_HEADER as u64;
 /// A temporary file older than this is a leftover of an interrupted write.

@@ -16,7 +16,9 @@ use ::redis::{AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ConnectionInfo
 use oci_digest::Digest;
 use tokio::sync::Mutex;
 
-use super::{Cache, CacheError, CacheFuture, CacheInfo, CacheKey, CacheResult, KINDS, Removed, SharedBudget};
+use super::{
+    Cache, CacheError, CacheFuture, CacheInfo, CacheKey, CacheResult, KINDS, MAX_ENTRY, Removed, SharedBudget,
+};
 use crate::text;
 
 /// A [`Cache`] and [`SharedBudget`] in a Redis server: `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, or a unix
@@ -83,6 +85,17 @@ const MAX_EXPIRY_MS: u64 = 1_000_000_000_000;
 
 /// The largest counter value written: Lua numbers print integers exactly only below 10^14.
 const MAX_COUNT: u64 = 1_000_000_000_000;
+
+/// A bounded `GET`: nil for a missing key; an entry longer than `ARGV[1]` bytes is deleted and nil returned.
+///
+/// `KEYS[1]`: the entry; `ARGV[1]`: the largest length read.
+const GET_BOUNDED: &str = r"
+if redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+return redis.call('GET', KEYS[1])
+";
 
 /// `announce`: the counter becomes the smaller of itself and `remaining`, keeping its expiry (`DECRBY` does); a
 /// missing counter (or one that is not a number) is created with the window as its expiry.
@@ -409,11 +422,12 @@ impl fmt::Debug for RedisCache {
 }
 
 impl Cache for RedisCache {
+    /// `GET` within [`MAX_ENTRY`] bytes (a script: `STRLEN` first), an entry past it removed as corrupt.
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<Vec<u8>>> {
         Box::pin(async move {
-            let mut get = ::redis::cmd("GET");
-            get.arg(entry_key(key));
-            self.query("GET", &get).await
+            let mut eval = ::redis::cmd("EVAL");
+            eval.arg(GET_BOUNDED).arg(1).arg(entry_key(key)).arg(MAX_ENTRY);
+            self.query("GET", &eval).await
         })
     }
 

@@ -47,6 +47,21 @@ async fn two_clients_share_entries() {
 }
 
 #[tokio::test]
+async fn an_entry_past_the_limit_is_never_read_and_is_removed() {
+    let server = RedisServer::start();
+    let cache = connect(&server.url()).await.with_timeout(Duration::from_secs(20));
+    let (big, edge) = (manifest("big"), manifest("edge"));
+    let limit = usize::try_from(oci_client::cache::MAX_ENTRY).unwrap();
+    // Another host (or an attacker with access to the shared store) wrote an entry past the limit.
+    cache.put(&big, &vec![b'x'; limit + 1], None).await.unwrap();
+    cache.put(&edge, &vec![b'y'; limit], None).await.unwrap();
+    assert_eq!(cache.get(&big).await.unwrap(), None);
+    let info = cache.info().await.unwrap();
+    assert_eq!(info.entries["manifest"].0, 1, "the oversized entry is gone: {info:?}");
+    assert_eq!(cache.get(&edge).await.unwrap().map(|value| value.len()), Some(limit));
+}
+
+#[tokio::test]
 async fn info_counts_per_kind_and_clear_removes_entries_but_not_the_budget() {
     let server = RedisServer::start();
     let cache = connect(&server.url()).await;
