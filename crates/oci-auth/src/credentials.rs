@@ -17,6 +17,23 @@ use crate::secret::Secret;
 /// The registry name that every spelling of Docker Hub normalizes to.
 pub const DOCKER_HUB: &str = "docker.io";
 
+/// Docker Hub's API host: where requests for any of [`DOCKER_HUB_NAMES`] go.
+pub const DOCKER_HUB_API: &str = "registry-1.docker.io";
+
+/// Every name of Docker Hub's registry (lowercase): the one table the client, the credentials files and the CLI
+/// ask ([`is_docker_hub`]).
+pub const DOCKER_HUB_NAMES: [&str; 4] = [
+    "docker.io",
+    "index.docker.io",
+    "registry-1.docker.io",
+    "registry.hub.docker.com",
+];
+
+/// Whether `host` (lowercase, without a port) is one of Docker Hub's names.
+pub fn is_docker_hub(host: &str) -> bool {
+    DOCKER_HUB_NAMES.contains(&host)
+}
+
 /// The key docker writes Docker Hub's credentials under, and the server URL it gives credential helpers.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
@@ -545,9 +562,10 @@ fn split_key(key: &str) -> (String, Option<String>) {
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     // Trimmed again: whitespace before a `/` would otherwise survive one pass and not the next.
     let host = host.trim().to_ascii_lowercase();
-    let host = match host.as_str() {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => DOCKER_HUB.to_owned(),
-        _ => host,
+    let host = if is_docker_hub(&host) {
+        DOCKER_HUB.to_owned()
+    } else {
+        host
     };
     let path = path.trim_matches('/');
     let path = (!had_scheme && !path.is_empty()).then(|| path.to_owned());

@@ -79,8 +79,8 @@ mod token;
 pub use cache::{BatchConfig, CacheConfig, Clock, Grant, ManualClock, SystemClock, TokenCache};
 pub use challenge::{AuthScheme, BearerChallenge, BearerError, Challenge};
 pub use credentials::{
-    AuthFile, Credential, CredentialStore, DEFAULT_HELPER_TIMEOUT, DOCKER_HUB, DOCKER_HUB_KEY, Environment,
-    MAX_AUTH_FILE_SIZE, Source, helper_server_url, normalize_registry,
+    AuthFile, Credential, CredentialStore, DEFAULT_HELPER_TIMEOUT, DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_KEY,
+    DOCKER_HUB_NAMES, Environment, MAX_AUTH_FILE_SIZE, Source, helper_server_url, is_docker_hub, normalize_registry,
 };
 pub use error::{Error, ErrorKind};
 pub use registry::{Realm, Registry, is_forbidden_ip, is_loopback_host};

@@ -8,9 +8,10 @@
 //! - `oci-check ref [REF...]`: how Docker reads image references ([`mod@reference`]).
 //!
 //! The network subcommands share [`registry::RegistryArgs`]; failures are told to people by [`failure::Failure`],
-//! one line each with what to try. Logs go through `tracing` to stderr (`-v`, `-q`).
+//! one line each with what to try, through [`mod@messages`] (which also decides the exit code). Logs go through
+//! `tracing` to stderr (`-v`, `-q`).
 
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
@@ -19,6 +20,7 @@ mod cache;
 mod digest;
 mod failure;
 mod manifest;
+mod messages;
 mod ratelimit;
 mod reference;
 mod registry;
@@ -102,55 +104,7 @@ enum Command {
     Ref(reference::Args),
 }
 
-/// How loud the command is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Output {
-    pub(crate) quiet: bool,
-}
-
-impl Output {
-    /// Tells a failure on stderr, one line (control characters escaped, cut at [`LINE_LIMIT`]), unless quiet.
-    pub(crate) fn error(self, failure: &failure::Failure) {
-        if !self.quiet {
-            let _ = writeln!(io::stderr(), "oci-check: {}", line(&failure.to_string()));
-        }
-    }
-}
-
-/// The longest line told on stderr, in characters.
-pub(crate) const LINE_LIMIT: usize = 2000;
-
-/// `text` safe for one line of a terminal: control characters escaped, cut at [`LINE_LIMIT`].
-pub(crate) fn line(text: &str) -> std::borrow::Cow<'_, str> {
-    oci_client::text::escape(text, LINE_LIMIT)
-}
-
-/// Exit codes and the usage-error path.
-pub(crate) mod exit {
-    use std::io::{self, Write};
-    use std::process::ExitCode;
-
-    use crate::failure::Failure;
-
-    /// At least one check failed.
-    pub(crate) const FAILED: u8 = 1;
-    /// The command could not run: bad arguments or options.
-    pub(crate) const USAGE: u8 = 2;
-    /// At least one update is available.
-    pub(crate) const UPDATES: u8 = 10;
-
-    /// Tells a usage error and returns its exit code.
-    pub(crate) fn usage(message: &str) -> ExitCode {
-        let _ = writeln!(io::stderr(), "oci-check: {}", crate::line(message));
-        ExitCode::from(USAGE)
-    }
-
-    /// Tells a failure that stops the whole command: usage errors exit with 2, others with 1.
-    pub(crate) fn failure(failure: &Failure) -> ExitCode {
-        let _ = writeln!(io::stderr(), "oci-check: {}", crate::line(&failure.to_string()));
-        ExitCode::from(if failure.is_usage() { USAGE } else { FAILED })
-    }
-}
+pub(crate) use messages::{Output, exit, line};
 
 /// The runtime the network subcommands run on: one thread, since the work is waiting on registries.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -175,8 +129,8 @@ fn main() -> ExitCode {
         .with_target(cli.verbose > 1)
         .without_time()
         .init();
-    let output = Output { quiet: cli.quiet };
-    match cli.command {
+    let output = Output::new(cli.quiet);
+    let code = match cli.command {
         Command::Update(args) => update::run(&args, output),
         Command::Digest(args) => digest::run(&args, output),
         Command::Manifest(args) => manifest::run(&args, output),
@@ -184,6 +138,7 @@ fn main() -> ExitCode {
         Command::Versions(args) => versions::run(&args, output),
         Command::Ratelimit(args) => ratelimit::run(&args, output),
         Command::Cache(args) => cache::run(&args, output),
-        Command::Ref(args) => reference::run(&args),
-    }
+        Command::Ref(args) => reference::run(&args, output),
+    };
+    messages::exit_code(code)
 }

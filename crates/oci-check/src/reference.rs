@@ -34,30 +34,28 @@ struct Record<'a> {
 }
 
 /// Parses every reference given (or read), prints each, and tells whether all were valid.
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args, output: crate::Output) -> ExitCode {
     let result = if args.references.is_empty() {
         let stdin = io::stdin();
-        if stdin.is_terminal() {
+        if stdin.is_terminal() && !output.quiet {
             let _ = writeln!(
                 io::stderr(),
                 "oci-check: reading references from standard input, one per line"
             );
         }
-        each_line(stdin.lock(), |input| show(input, args.json))
+        each_line(stdin.lock(), |input| show(input, args.json, output))
     } else {
-        args.references
-            .iter()
-            .try_fold(true, |all_valid, input| Ok(show(input, args.json)? && all_valid))
+        args.references.iter().try_fold(
+            true,
+            |all_valid, input| Ok(show(input, args.json, output)? && all_valid),
+        )
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(false) => ExitCode::from(crate::exit::FAILED),
         // The reader of our output has gone (`oci-check ref ... | head`): nothing left to tell.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(err) => {
-            let _ = writeln!(io::stderr(), "oci-check: {err}");
-            ExitCode::from(2)
-        }
+        Err(err) => crate::exit::usage(&err.to_string()),
     }
 }
 
@@ -82,7 +80,7 @@ fn each_line(mut reader: impl BufRead, mut f: impl FnMut(&str) -> io::Result<boo
 }
 
 /// Parses one reference and prints it; returns whether it was valid.
-fn show(input: &str, json: bool) -> io::Result<bool> {
+fn show(input: &str, json: bool, output: crate::Output) -> io::Result<bool> {
     let parsed = Reference::parse_normalized(input);
     let mut stdout = io::stdout().lock();
     if json {
@@ -94,7 +92,10 @@ fn show(input: &str, json: bool) -> io::Result<bool> {
             Ok(reference) => stdout.write_all(text(input, reference).as_bytes())?,
             Err(err) => {
                 stdout.flush()?;
-                writeln!(io::stderr(), "oci-check: {err} [{}]", err.kind().as_str())?;
+                output.error(&crate::failure::Failure::new(
+                    "invalid_reference",
+                    format!("{err} [{}]", err.kind().as_str()),
+                ));
             }
         }
     }

@@ -180,9 +180,10 @@ impl RegistryArgs {
                 "--password-stdin read an empty password: pipe it in, e.g. `echo \"$TOKEN\" | oci-check ...`",
             ));
         }
-        let registry = match registry.as_str() {
-            "index.docker.io" | "registry-1.docker.io" => "docker.io".to_owned(),
-            _ => registry,
+        let registry = if oci_auth::is_docker_hub(&registry) {
+            oci_auth::DOCKER_HUB.to_owned()
+        } else {
+            registry
         };
         Ok(Some((registry, Credentials::new(username, password))))
     }

@@ -11,11 +11,12 @@ use hyper::body::Incoming;
 use oci_digest::{Digest, Verifier};
 use tokio::time::{Instant, timeout_at};
 
-use crate::client::{Client, expect_status};
+use crate::client::Core;
 use crate::error::{Error, ErrorKind, quote};
 use crate::location::Repository;
 use crate::transport::{Call, Outgoing, deadline_after, header_str, is_redirect};
 use crate::uri::{resolve_against, same_origin};
+use crate::wire::expect_status;
 
 /// The most redirects followed for one blob.
 pub const MAX_REDIRECTS: usize = 5;
@@ -40,85 +41,83 @@ pub struct Blob {
     repository: String,
 }
 
-impl Client {
-    /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
-    /// [`MAX_REDIRECTS`] redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
-    /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
-    /// unless the target may use plain HTTP (loopback or marked insecure).
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::NotFound`] for an unknown blob, [`ErrorKind::TooManyRedirects`] past the limit or for a loop,
-    /// [`ErrorKind::Protocol`] for a redirect without a usable `Location`, [`ErrorKind::InsecureTransport`] for a
-    /// redirect to plain HTTP, and the errors of [`Client::ping`].
-    pub async fn blob(&self, repository: &Repository, digest: &Digest) -> Result<Blob, Error> {
-        let registry = repository.registry();
-        let path = format!("/v2/{}/blobs/{digest}", repository.name());
-        let call = Call::new(registry, Some(repository.name()), Method::GET, path.clone());
-        let origin: Uri = format!("{}{path}", self.transport().base_url(registry)?)
-            .parse()
-            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-        let deadline = self.deadline();
-        let mut response = self.send(&call, deadline).await?;
-        let mut current = origin.clone();
-        let mut visited = HashSet::from([current.to_string()]);
-        let mut redirects = 0;
-        while is_redirect(response.status()) {
-            redirects += 1;
-            let location = header_str(response.headers(), header::LOCATION.as_str())
-                .ok_or_else(|| {
-                    call.error(ErrorKind::Protocol)
-                        .with_detail("a redirect without Location")
-                })?
-                .to_owned();
-            drop(response);
-            let target_text = resolve_against(&current, &location);
-            if redirects > MAX_REDIRECTS || !visited.insert(target_text.clone()) {
-                return Err(call.error(ErrorKind::TooManyRedirects).with_detail(format!(
-                    "gave up after {redirects} redirects, at `{}`",
-                    quote(&target_text)
-                )));
-            }
-            let target: Uri = target_text.parse().map_err(|err| {
+/// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
+/// [`MAX_REDIRECTS`] redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+/// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
+/// unless the target may use plain HTTP (loopback or marked insecure).
+///
+/// # Errors
+///
+/// [`ErrorKind::NotFound`] for an unknown blob, [`ErrorKind::TooManyRedirects`] past the limit or for a loop,
+/// [`ErrorKind::Protocol`] for a redirect without a usable `Location`, [`ErrorKind::InsecureTransport`] for a
+/// redirect to plain HTTP, and the errors of [`Client::ping`].
+pub(crate) async fn blob(core: &Core, repository: &Repository, digest: &Digest) -> Result<Blob, Error> {
+    let registry = repository.registry();
+    let path = format!("/v2/{}/blobs/{digest}", repository.name());
+    let call = Call::new(registry, Some(repository.name()), Method::GET, path.clone());
+    let origin: Uri = format!("{}{path}", core.transport().base_url(registry)?)
+        .parse()
+        .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+    let deadline = core.deadline();
+    let mut response = core.send(&call, deadline).await?;
+    let mut current = origin.clone();
+    let mut visited = HashSet::from([current.to_string()]);
+    let mut redirects = 0;
+    while is_redirect(response.status()) {
+        redirects += 1;
+        let location = header_str(response.headers(), header::LOCATION.as_str())
+            .ok_or_else(|| {
                 call.error(ErrorKind::Protocol)
-                    .with_source(err)
-                    .with_detail(format!("bad redirect target `{}`", quote(&target_text)))
-            })?;
-            let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
-            match target.scheme_str() {
-                Some("https") => {}
-                Some("http")
-                    if self.transport().plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {}
-                _ => {
-                    return Err(call
-                        .error(ErrorKind::InsecureTransport)
-                        .with_detail(format!("redirect to `{}` refused", quote(&target_text))));
-                }
-            }
-            if same_origin(&origin, &target) {
-                let path = target.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-                let next = Call::new(registry, Some(repository.name()), Method::GET, path);
-                response = self.send(&next, deadline).await?;
-            } else {
-                // Another origin: no Authorization, whatever the registry wanted.
-                let outgoing = Outgoing {
-                    method: Method::GET,
-                    uri: target.clone(),
-                    headers: &[],
-                    body: Bytes::new(),
-                    authorization: None,
-                };
-                response = self.transport().request(call.at, outgoing, deadline).await?;
-            }
-            current = target;
+                    .with_detail("a redirect without Location")
+            })?
+            .to_owned();
+        drop(response);
+        let target_text = resolve_against(&current, &location);
+        if redirects > MAX_REDIRECTS || !visited.insert(target_text.clone()) {
+            return Err(call.error(ErrorKind::TooManyRedirects).with_detail(format!(
+                "gave up after {redirects} redirects, at `{}`",
+                quote(&target_text)
+            )));
         }
-        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
-        Ok(Blob::new(self, repository, digest, response))
+        let target: Uri = target_text.parse().map_err(|err| {
+            call.error(ErrorKind::Protocol)
+                .with_source(err)
+                .with_detail(format!("bad redirect target `{}`", quote(&target_text)))
+        })?;
+        let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        match target.scheme_str() {
+            Some("https") => {}
+            Some("http") if core.transport().plain_http_allowed(&authority) || current.scheme_str() == Some("http") => {
+            }
+            _ => {
+                return Err(call
+                    .error(ErrorKind::InsecureTransport)
+                    .with_detail(format!("redirect to `{}` refused", quote(&target_text))));
+            }
+        }
+        if same_origin(&origin, &target) {
+            let path = target.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+            let next = Call::new(registry, Some(repository.name()), Method::GET, path);
+            response = core.send(&next, deadline).await?;
+        } else {
+            // Another origin: no Authorization, whatever the registry wanted.
+            let outgoing = Outgoing {
+                method: Method::GET,
+                uri: target.clone(),
+                headers: &[],
+                body: Bytes::new(),
+                authorization: None,
+            };
+            response = core.transport().request(call.at, outgoing, deadline).await?;
+        }
+        current = target;
     }
+    let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+    Ok(Blob::new(core, repository, digest, response))
 }
 
 impl Blob {
-    fn new(client: &Client, repository: &Repository, digest: &Digest, response: Response<Incoming>) -> Self {
+    fn new(core: &Core, repository: &Repository, digest: &Digest, response: Response<Incoming>) -> Self {
         let size: Option<u64> =
             header_str(response.headers(), header::CONTENT_LENGTH.as_str()).and_then(|l| l.parse().ok());
         let transfer = Duration::from_secs(size.unwrap_or(0) / MIN_BLOB_RATE);
@@ -127,7 +126,7 @@ impl Blob {
             size,
             body: response.into_body(),
             verifier: Some(Verifier::new(digest.clone())),
-            deadline: deadline_after(client.config().request_timeout().saturating_add(transfer)),
+            deadline: deadline_after(core.config().request_timeout().saturating_add(transfer)),
             registry: repository.registry().to_owned(),
             repository: repository.name().to_owned(),
         }

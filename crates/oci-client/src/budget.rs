@@ -112,12 +112,13 @@ impl PullStats {
         self.heads
     }
 
-    /// Manifest `GET`s sent: pulls, on Docker Hub.
+    /// Manifest `GET`s answered with a manifest: pulls, on Docker Hub (a `GET` answered `404` or `429` spent none).
     pub fn gets(&self) -> u64 {
         self.gets
     }
 
-    /// Manifests and configs read from the cache instead of the registry.
+    /// Cache hits: manifests, image configs and tag lists read from the cache (and verified) instead of the
+    /// registry.
     pub fn cache_hits(&self) -> u64 {
         self.cache_hits
     }
@@ -142,6 +143,18 @@ struct Source {
     window: Option<u64>,
     pulls: u64,
     refused: Option<String>,
+    /// The first pull to the source: until it is answered, nobody knows how many pulls are left, so the other
+    /// `GET`s wait for it instead of going out as one wave that may spend the reserve.
+    first: FirstPull,
+}
+
+/// Where the first pull of a source is.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum FirstPull {
+    #[default]
+    NotSent,
+    InFlight,
+    Answered,
 }
 
 #[derive(Debug, Default)]
@@ -183,7 +196,10 @@ pub(crate) struct Announcement {
 pub(crate) struct Ledger {
     budget: PullBudget,
     state: Mutex<State>,
+    /// Woken when a first pull is answered (or given back).
+    learned: tokio::sync::Notify,
     heads: AtomicU64,
+    pulls: AtomicU64,
     cache_hits: AtomicU64,
     withheld: AtomicU64,
 }
@@ -209,12 +225,17 @@ impl Ledger {
         self.state().source(registry)
     }
 
-    pub(crate) fn count_head(&self) {
-        self.heads.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn count_cache_hit(&self) {
-        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    /// Counts what one lookup cost, for the run's [`PullStats`]: the same events the per-check counts come from.
+    pub(crate) fn spent(&self, cost: crate::fetch::Cost) {
+        use crate::fetch::Cost;
+        let counter = match cost {
+            Cost::Head => &self.heads,
+            Cost::Pull => &self.pulls,
+            Cost::CacheHit => &self.cache_hits,
+            Cost::Withheld => &self.withheld,
+            Cost::RefusedGet | Cost::Blob | Cost::TagList => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Learns from an answer of `registry`: its source, the quota, and the pulls left. Returns what a shared budget
@@ -253,8 +274,27 @@ impl Ledger {
         })
     }
 
-    /// Takes one pull from `registry`'s source, or says why not.
-    pub(crate) fn take(&self, registry: &str) -> Result<String, String> {
+    /// Takes one pull from `registry`'s source, or says why not. While the source's first pull is in flight (its
+    /// quota not known yet), waits for its answer, at most until `deadline`.
+    pub(crate) async fn take(&self, registry: &str, deadline: tokio::time::Instant) -> Result<String, String> {
+        loop {
+            let learned = self.learned.notified();
+            tokio::pin!(learned);
+            learned.as_mut().enable();
+            let waiting = {
+                let mut state = self.state();
+                let source = state.source(registry);
+                let entry = state.sources.entry(source).or_default();
+                entry.first == FirstPull::InFlight && entry.remaining.is_none() && entry.refused.is_none()
+            };
+            if !waiting || tokio::time::timeout_at(deadline, learned).await.is_err() {
+                break;
+            }
+        }
+        self.take_now(registry)
+    }
+
+    fn take_now(&self, registry: &str) -> Result<String, String> {
         let mut guard = self.state();
         let state = &mut *guard;
         let source = state.source(registry);
@@ -275,15 +315,33 @@ impl Ledger {
             }
         };
         if let Some(reason) = refusal {
-            drop(guard);
-            self.withheld.fetch_add(1, Ordering::Relaxed);
             return Err(reason);
         }
         state.gets += 1;
         let entry = state.sources.entry(source.clone()).or_default();
         entry.pulls += 1;
         entry.remaining = entry.remaining.map(|left| left.saturating_sub(1));
+        if entry.first == FirstPull::NotSent {
+            entry.first = FirstPull::InFlight;
+        }
         Ok(source)
+    }
+
+    /// The `GET` of a pull taken from `source` was answered (whatever the answer): the source's first pull, if it
+    /// was that, no longer holds the others back.
+    pub(crate) fn sent_pull(&self, source: &str) {
+        self.first_pull_over(source, FirstPull::Answered);
+    }
+
+    fn first_pull_over(&self, source: &str, now: FirstPull) {
+        let mut state = self.state();
+        if let Some(entry) = state.sources.get_mut(source) {
+            if entry.first == FirstPull::InFlight {
+                entry.first = now;
+                drop(state);
+                self.learned.notify_waiters();
+            }
+        }
     }
 
     /// Gives back a pull taken with [`Ledger::take`] that was not sent (a shared budget refused it).
@@ -291,7 +349,7 @@ impl Ledger {
         if let Some(entry) = self.state().uncount(source) {
             entry.remaining = entry.remaining.map(|left| left.saturating_add(1));
         }
-        self.withheld.fetch_add(1, Ordering::Relaxed);
+        self.first_pull_over(source, FirstPull::NotSent);
     }
 
     /// The `GET` of a pull taken with [`Ledger::take`] was refused with a `429`: it was sent, but spent nothing.
@@ -324,7 +382,7 @@ impl Ledger {
         sources.sort_by(|a, b| a.source.cmp(&b.source));
         PullStats {
             heads: self.heads.load(Ordering::Relaxed),
-            gets: state.gets,
+            gets: self.pulls.load(Ordering::Relaxed),
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
             withheld: self.withheld.load(Ordering::Relaxed),
             sources,
@@ -351,18 +409,17 @@ mod tests {
     #[test]
     fn the_reserve_is_kept_and_late_announcements_never_raise_the_count() {
         let ledger = Ledger::new(PullBudget::new().reserve(1));
-        assert_eq!(ledger.take("hub").as_deref(), Ok("hub"), "nothing known: allowed");
+        assert_eq!(ledger.take_now("hub").as_deref(), Ok("hub"), "nothing known: allowed");
         let told = ledger.observe("hub", Some(&limit(3, Some("192.0.2.1")))).unwrap();
         assert_eq!((told.source.as_str(), told.remaining), ("192.0.2.1", 3));
         assert_eq!(told.window, Some(Duration::from_secs(21600)));
-        assert_eq!(ledger.take("hub").as_deref(), Ok("192.0.2.1"));
+        assert_eq!(ledger.take_now("hub").as_deref(), Ok("192.0.2.1"));
         // An answer sent before that pull still says 3: the count stays at 2.
         assert_eq!(ledger.observe("hub", Some(&limit(3, Some("192.0.2.1")))), None);
-        assert!(ledger.take("hub").is_ok());
-        let refused = ledger.take("hub").unwrap_err();
+        assert!(ledger.take_now("hub").is_ok());
+        let refused = ledger.take_now("hub").unwrap_err();
         assert!(refused.contains("1 pulls are left for 192.0.2.1"), "{refused}");
         let stats = ledger.stats();
-        assert_eq!((stats.gets(), stats.withheld()), (3, 1));
         assert_eq!(
             stats.sources().len(),
             1,
@@ -375,13 +432,40 @@ mod tests {
     #[test]
     fn the_cap_counts_every_source_and_a_429_stops_one() {
         let ledger = Ledger::new(PullBudget::new().max_pulls(2));
-        assert!(ledger.take("a").is_ok());
+        assert!(ledger.take_now("a").is_ok());
         ledger.refuse("b", "the registry answered 429");
-        assert_eq!(ledger.take("b").unwrap_err(), "the registry answered 429");
-        assert!(ledger.take("c").is_ok());
-        assert_eq!(ledger.take("a").unwrap_err(), "the run's 2 pulls are spent");
+        assert_eq!(ledger.take_now("b").unwrap_err(), "the registry answered 429");
+        assert!(ledger.take_now("c").is_ok());
+        assert_eq!(ledger.take_now("a").unwrap_err(), "the run's 2 pulls are spent");
         ledger.give_back("c");
-        assert!(ledger.take("a").is_ok());
-        assert_eq!(ledger.stats().gets(), 2);
+        assert!(ledger.take_now("a").is_ok());
+        assert_eq!(ledger.state().gets, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_pull_of_a_source_is_answered_before_the_others_go() {
+        let ledger = std::sync::Arc::new(Ledger::new(PullBudget::new().reserve(5)));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        assert_eq!(ledger.take("hub", deadline).await.as_deref(), Ok("hub"));
+        // A second GET waits while the first is in flight...
+        let second = tokio::spawn({
+            let ledger = std::sync::Arc::clone(&ledger);
+            async move { ledger.take("hub", deadline).await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            !second.is_finished(),
+            "the second pull went out before the first was answered"
+        );
+        // ...and is refused once the first answer says only the reserve is left.
+        ledger.observe("hub", Some(&limit(5, None)));
+        ledger.sent_pull("hub");
+        let refused = second.await.unwrap().unwrap_err();
+        assert!(refused.contains("5 pulls are left for hub"), "{refused}");
+        // A registry that never announces holds nobody back after its first answer.
+        assert!(ledger.take("open", deadline).await.is_ok());
+        ledger.sent_pull("open");
+        assert!(ledger.take("open", deadline).await.is_ok());
+        assert!(ledger.take("open", deadline).await.is_ok());
     }
 }

@@ -1,5 +1,7 @@
-//! Update checks: the small IO loop that drives the pure [`Verdict`](crate::Verdict) (whose documentation states the
-//! rules), one check or many at once, and the lookups of one reference (`resolve_digest`, `fetch_manifest`).
+//! The drivers: the small IO loops that feed the pure machines ([`Verdict`](crate::Verdict) and
+//! [`NewerSearch`](crate::NewerSearch)) what they ask for, through the one fetch step
+//! ([`Fetch`](crate::fetch::Fetch)); running many at once; and the lookups of one reference (`resolve_digest`,
+//! `fetch_manifest`). [`Client`](crate::Client)'s methods call these; nothing here calls back up.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,13 +9,15 @@ use std::sync::Arc;
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
+use oci_version::Policy;
 use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 
-use crate::client::{Client, Manifest};
+use crate::client::{Core, Manifest};
 use crate::error::{Error, ErrorKind};
+use crate::fetch::{Fetch, Fetched, at};
 use crate::location::{ManifestLocation, Repository};
+use crate::newer::{NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch};
 use crate::ratelimit::RateLimit;
 use crate::verdict::{Answer, Need, UpdateCheck, UpdateRequest, Verdict};
 
@@ -21,16 +25,17 @@ use crate::verdict::{Answer, Need, UpdateCheck, UpdateRequest, Verdict};
 /// repositories.
 type Gates = HashMap<String, (OnceCell<()>, Vec<String>)>;
 
-/// The default number of checks [`Client::check_many`] runs at once.
+/// The default number of checks [`Client::check_many`](crate::Client::check_many) runs at once.
 const DEFAULT_CONCURRENCY: usize = 32;
 
-/// Options of [`Client::check_many`].
+/// Options of [`Client::check_many`](crate::Client::check_many) and [`Client::check_each`](crate::Client::check_each).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckOptions {
     concurrency: usize,
+    newer: Option<Policy>,
 }
 
-/// A reference resolved to a digest by [`Client::resolve_digest`].
+/// A reference resolved to a digest by [`Client::resolve_digest`](crate::Client::resolve_digest).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedDigest {
     digest: Digest,
@@ -40,10 +45,11 @@ pub struct ResolvedDigest {
 }
 
 impl CheckOptions {
-    /// The defaults: 32 checks at once.
+    /// The defaults: 32 checks at once, no search for newer versions.
     pub fn new() -> Self {
         Self {
             concurrency: DEFAULT_CONCURRENCY,
+            newer: None,
         }
     }
 
@@ -51,6 +57,15 @@ impl CheckOptions {
     #[must_use]
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// After each check that succeeds, also looks for a newer version of its tag within `policy`
+    /// ([`Client::newer_version`](crate::Client::newer_version)), reusing what the check learned (the tag's digest,
+    /// the manifests it read): the answer is [`UpdateCheck::newer`].
+    #[must_use]
+    pub fn newer(mut self, policy: Policy) -> Self {
+        self.newer = Some(policy);
         self
     }
 
@@ -100,275 +115,270 @@ impl Manifest {
     }
 }
 
-impl Client {
-    /// Checks one image with as few requests as the verdict allows: one `HEAD` when the image is up to date, and a
-    /// manifest `GET` or two when the tag names a multi-arch index (see [`Verdict`] for the rules). The whole
-    /// check, retries and `Retry-After` waits included, ends within the configured
-    /// [`request_timeout`](crate::ClientConfig::request_timeout).
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidInput`] for a reference without a tag, [`ErrorKind::PlatformNotFound`] when the tag's
-    /// index has no image for the platform, [`ErrorKind::InvalidManifest`] for a manifest that cannot be parsed,
-    /// [`ErrorKind::Timeout`] past the timeout, and the errors of [`Client::manifest`] (a 404 for the tag is
-    /// [`ErrorKind::NotFound`]).
-    pub async fn check_for_update(&self, request: &UpdateRequest) -> Result<UpdateCheck, Error> {
-        self.check_until(request, self.deadline()).await
+/// Drives a [`Verdict`] for `request` to its end.
+pub(crate) async fn check(fetch: &mut Fetch<'_>, request: &UpdateRequest) -> Result<UpdateCheck, Error> {
+    let mut verdict = Verdict::new(request)?;
+    loop {
+        let need = verdict.need().clone();
+        let answered = match &need {
+            Need::TagHead => match fetch.head(&ManifestLocation::from(request.reference())).await? {
+                Fetched::Got(head) => verdict.answer(Answer::Head {
+                    digest: head.digest(),
+                    media_type: head.media_type(),
+                }),
+                // What a tag names is the question: a missing tag, or one whose digest cannot be learned, fails.
+                Fetched::Missing(err) | Fetched::Withheld(_, err) => return Err(err),
+            },
+            Need::CurrentHead(digest) => match fetch.head(&fetch.repository().digest(digest.clone())).await? {
+                Fetched::Got(head) => verdict.answer(Answer::Head {
+                    digest: head.digest(),
+                    media_type: head.media_type(),
+                }),
+                Fetched::Missing(_) => verdict.answer(Answer::Missing),
+                Fetched::Withheld(reason, _) => verdict.answer(Answer::Withheld(&reason)),
+            },
+            Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
+                match fetch.manifest(&fetch.repository().digest(digest.clone())).await? {
+                    Fetched::Got(read) => verdict.answer(Answer::Manifest(&read.parsed)),
+                    // The tag's own manifest, just named by its HEAD, must exist.
+                    Fetched::Missing(err) if matches!(need, Need::LatestManifest(_)) => return Err(err),
+                    Fetched::Missing(_) => verdict.answer(Answer::Missing),
+                    Fetched::Withheld(reason, _) => verdict.answer(Answer::Withheld(&reason)),
+                }
+            }
+            _ => {
+                let check = verdict.finish().map_err(|err| at(err, fetch.repository()))?;
+                return Ok(check.with_costs(fetch.tally(), fetch.rate_limit().cloned()));
+            }
+        };
+        answered.map_err(|err| at(err, fetch.repository()))?;
     }
+}
 
-    async fn check_until(&self, request: &UpdateRequest, deadline: Instant) -> Result<UpdateCheck, Error> {
+/// Drives a [`NewerSearch`] for `request` to its end.
+pub(crate) async fn search(fetch: &mut Fetch<'_>, request: &NewerRequest) -> Result<NewerCheck, Error> {
+    let mut search = NewerSearch::new(request)?;
+    loop {
+        let need = search.need().clone();
+        match &need {
+            NewerNeed::Tags => {
+                let tags = fetch.tags().await?;
+                search.answer(NewerAnswer::Tags(&tags))?;
+            }
+            NewerNeed::TagHead(tag) => {
+                // A tag from the registry's list that is not a valid tag is treated as missing.
+                let fetched = match fetch.repository().tag(tag) {
+                    Ok(location) => Some(fetch.head(&location).await?),
+                    Err(_) => None,
+                };
+                match &fetched {
+                    Some(Fetched::Got(head)) => search.answer(NewerAnswer::Head(head.digest()))?,
+                    Some(Fetched::Withheld(reason, _)) => search.answer(NewerAnswer::Withheld(reason))?,
+                    Some(Fetched::Missing(_)) | None => search.answer(NewerAnswer::Missing)?,
+                };
+            }
+            NewerNeed::Manifest(digest) => {
+                match fetch.manifest(&fetch.repository().digest(digest.clone())).await? {
+                    Fetched::Got(read) => search.answer(NewerAnswer::Manifest(&read.parsed))?,
+                    Fetched::Missing(_) => search.answer(NewerAnswer::Missing)?,
+                    Fetched::Withheld(reason, _) => search.answer(NewerAnswer::Withheld(&reason))?,
+                };
+            }
+            NewerNeed::Config(digest) => {
+                match fetch.config(digest).await? {
+                    Some(config) => search.answer(NewerAnswer::Config(&config))?,
+                    None => search.answer(NewerAnswer::Missing)?,
+                };
+            }
+            _ => return Ok(search.finish()?.with_costs(fetch.tally())),
+        }
+    }
+}
+
+/// One check, and with `newer` the version search chained after it: one fetch step for both, so the search starts
+/// from what the check learned (the tag's digest, the manifests it read) instead of asking again. The search has a
+/// deadline of its own.
+pub(crate) async fn check_then_search(
+    core: &Core,
+    request: &UpdateRequest,
+    newer: Option<&Policy>,
+) -> Result<UpdateCheck, Error> {
+    let mut fetch = Fetch::new(core, Repository::from(request.reference()), core.deadline());
+    let check = check(&mut fetch, request).await?;
+    let Some(policy) = newer else {
+        return Ok(check);
+    };
+    fetch.next_operation(core.deadline());
+    let newer = NewerRequest::from_update(request, policy.clone()).knowing_tag_digest(check.latest_digest().clone());
+    let found = search(&mut fetch, &newer).await;
+    Ok(check.with_newer(found))
+}
+
+/// Runs [`check_then_search`] for every distinct request, at most `options.concurrency` at once, and calls
+/// `done(index, result)` for every request as its check completes (equal requests share one check and each get its
+/// result). A registry that more than one check goes to is prepared once, behind a gate only its own checks wait on.
+pub(crate) async fn check_each<F>(core: &Arc<Core>, requests: &[UpdateRequest], options: &CheckOptions, mut done: F)
+where
+    F: FnMut(usize, Result<UpdateCheck, Error>),
+{
+    // One check per distinct request, however many callers share it.
+    let mut distinct: Vec<UpdateRequest> = Vec::new();
+    let mut positions: Vec<Vec<usize>> = Vec::new();
+    let mut index_of: HashMap<&UpdateRequest, usize> = HashMap::new();
+    for (position, request) in requests.iter().enumerate() {
+        match index_of.get(request) {
+            Some(&at) => positions[at].push(position),
+            None => {
+                index_of.insert(request, distinct.len());
+                distinct.push(request.clone());
+                positions.push(vec![position]);
+            }
+        }
+    }
+    let gates = gates(&distinct);
+    let newer = options.newer.clone();
+    let work = |_, request: UpdateRequest| {
+        let (core, gates, newer) = (Arc::clone(core), Arc::clone(&gates), newer.clone());
+        async move {
+            let registry = Repository::from(request.reference()).registry().to_owned();
+            if let Some((gate, repositories)) = gates.get(&registry) {
+                gate.get_or_init(|| warm_up(&core, &registry, repositories)).await;
+            }
+            check_then_search(&core, &request, newer.as_ref()).await
+        }
+    };
+    run_each(&distinct, options.concurrency, work, &mut |at: usize,
+                                                         result: Result<
+        UpdateCheck,
+        Error,
+    >| {
+        let shared = &positions[at];
+        for &position in &shared[1..] {
+            done(position, result.clone());
+        }
+        done(shared[0], result);
+    })
+    .await;
+}
+
+/// Runs the version search for every request, at most `concurrency` at once.
+pub(crate) async fn newer_each<F>(core: &Arc<Core>, requests: &[NewerRequest], concurrency: usize, mut done: F)
+where
+    F: FnMut(usize, Result<NewerCheck, Error>),
+{
+    let work = |_, request: NewerRequest| {
+        let core = Arc::clone(core);
+        async move { newer_version(&core, &request).await }
+    };
+    run_each(requests, concurrency, work, &mut done).await;
+}
+
+/// One version search, within one deadline.
+pub(crate) async fn newer_version(core: &Core, request: &NewerRequest) -> Result<NewerCheck, Error> {
+    let mut fetch = Fetch::new(core, Repository::from(request.reference()), core.deadline());
+    search(&mut fetch, request).await
+}
+
+/// One gate per registry that more than one request goes to, with that registry's repositories.
+fn gates(requests: &[UpdateRequest]) -> Arc<Gates> {
+    let mut by_registry: HashMap<String, (usize, Vec<String>)> = HashMap::new();
+    for request in requests {
         let repository = Repository::from(request.reference());
-        let at = |err: Error| at(err, &repository);
-        let mut verdict = Verdict::new(request)?;
-        let (mut requests, mut pulls, mut cache_hits) = (0, 0, 0);
-        let mut rate_limit = None;
-        loop {
-            let need = verdict.need().clone();
-            let answered = match &need {
-                Need::TagHead => {
-                    let head = self
-                        .manifest_digest_until(&ManifestLocation::from(request.reference()), deadline)
-                        .await?;
-                    requests += 1;
-                    rate_limit = head.rate_limit().cloned().or(rate_limit);
-                    verdict.answer(Answer::Head {
-                        digest: head.digest(),
-                        media_type: head.media_type(),
-                    })
-                }
-                Need::LatestManifest(digest) | Need::CurrentManifest(digest) | Need::ImageManifest(digest) => {
-                    let fetched = self.manifest_until(&repository.digest(digest.clone()), deadline).await;
-                    match &fetched {
-                        Ok(manifest) if manifest.from_cache() => cache_hits += 1,
-                        Ok(_) => {
-                            requests += 1;
-                            pulls += 1;
-                        }
-                        Err(err) if err.kind() == ErrorKind::PullBudget => {}
-                        // Sent, but answered with an error (a 404, a 429): no image was pulled.
-                        Err(_) => requests += 1,
-                    }
-                    match fetched {
-                        Err(err)
-                            if err.kind() == ErrorKind::NotFound
-                                && matches!(need, Need::CurrentManifest(_) | Need::ImageManifest(_)) =>
-                        {
-                            verdict.answer(Answer::Missing)
-                        }
-                        Err(err) => match withheld(&err) {
-                            Some(reason) => {
-                                rate_limit = err.rate_limit().cloned().or(rate_limit);
-                                verdict.answer(Answer::Withheld(&reason))
-                            }
-                            None => return Err(err),
-                        },
-                        Ok(manifest) => {
-                            rate_limit = manifest.rate_limit().cloned().or(rate_limit);
-                            let parsed = manifest.parse().map_err(at)?;
-                            verdict.answer(Answer::Manifest(&parsed))
-                        }
-                    }
-                }
-                Need::CurrentHead(digest) => {
-                    let head = self
-                        .manifest_digest_until(&repository.digest(digest.clone()), deadline)
-                        .await;
-                    requests += 1;
-                    match head {
-                        Err(err) if err.kind() == ErrorKind::NotFound => verdict.answer(Answer::Missing),
-                        Err(err) => return Err(err),
-                        Ok(head) => {
-                            rate_limit = head.rate_limit().cloned().or(rate_limit);
-                            verdict.answer(Answer::Head {
-                                digest: head.digest(),
-                                media_type: head.media_type(),
-                            })
-                        }
-                    }
-                }
-                _ => {
-                    verdict.record(requests, pulls, cache_hits, rate_limit);
-                    return verdict.finish();
-                }
-            };
-            answered.map_err(at)?;
+        let (count, names) = by_registry.entry(repository.registry().to_owned()).or_default();
+        *count += 1;
+        if !names.iter().any(|name| name == repository.name()) {
+            names.push(repository.name().to_owned());
         }
     }
-
-    /// Runs [`Client::check_for_update`] for every request, at most [`CheckOptions::concurrency`] at once, and
-    /// returns one result per request in the input's order. A failed check does not stop the others.
-    ///
-    /// [`Client::check_each`] does the same and reports each result as it completes.
-    pub async fn check_many(
-        &self,
-        requests: &[UpdateRequest],
-        options: &CheckOptions,
-    ) -> Vec<Result<UpdateCheck, Error>> {
-        let mut results: Vec<Option<Result<UpdateCheck, Error>>> = (0..requests.len()).map(|_| None).collect();
-        self.check_each(requests, options, |index, result| {
-            if let Some(slot) = results.get_mut(index) {
-                *slot = Some(result);
-            }
-        })
-        .await;
-        results
+    Arc::new(
+        by_registry
             .into_iter()
-            .map(|result| {
-                result.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol).with_detail("the check was cancelled")))
-            })
-            .collect()
-    }
+            .filter(|(_, (count, _))| *count > 1)
+            .map(|(registry, (_, names))| (registry, (OnceCell::new(), names)))
+            .collect(),
+    )
+}
 
-    /// Runs [`Client::check_for_update`] for every request, at most [`CheckOptions::concurrency`] at once, and calls
-    /// `done(index, result)` as each check completes (in completion order; `index` is the request's position). A
-    /// failed check does not stop the others; each request gets exactly one call.
-    ///
-    /// Each check is its own task on the Tokio runtime; the connection pool and the token cache are shared. A
-    /// registry that more than one request goes to is prepared once, before its first check, with
-    /// [`Client::authorize_batch`] (a ping and a handful of token requests for all its repositories), so that its
-    /// checks share one connection and a few tokens. Only that registry's checks wait for it: a slow or broken
-    /// registry holds up nobody else.
-    ///
-    /// ```no_run
-    /// use oci_client::{CheckOptions, Client, UpdateRequest};
-    ///
-    /// # async fn run() -> Result<(), oci_client::Error> {
-    /// let client = Client::new()?;
-    /// let requests = vec![
-    ///     UpdateRequest::parse("nginx:1.27", Some("sha256:aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa24"))?,
-    ///     UpdateRequest::parse("ghcr.io/home-assistant/home-assistant:stable", None)?,
-    /// ];
-    /// client
-    ///     .check_each(&requests, &CheckOptions::new(), |index, result| match result {
-    ///         Ok(check) if check.has_update() => println!("{}: update to {}", requests[index].reference(), check.latest_digest()),
-    ///         Ok(check) => println!("{}: {}", requests[index].reference(), check.status()),
-    ///         Err(err) => eprintln!("{}: {err}", requests[index].reference()),
-    ///     })
-    ///     .await;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn check_each<F>(&self, requests: &[UpdateRequest], options: &CheckOptions, mut done: F)
-    where
-        F: FnMut(usize, Result<UpdateCheck, Error>),
+/// Prepares `registry` for its checks: learns its challenge with one ping and fetches the pull tokens for all
+/// `repositories` in as few token requests as it allows. A failure here is left for the checks to report.
+async fn warm_up(core: &Core, registry: &str, repositories: &[String]) {
+    let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
+    if let Err(err) = core
+        .auth()
+        .authorize_batch(core.transport(), registry, &names, core.deadline())
+        .await
     {
-        let gates = self.gates(requests);
-        let work = |_, request: UpdateRequest| {
-            let (client, gates) = (self.clone(), Arc::clone(&gates));
-            async move {
-                let deadline = client.deadline();
-                let registry = Repository::from(request.reference()).registry().to_owned();
-                if let Some((gate, repositories)) = gates.get(&registry) {
-                    gate.get_or_init(|| client.warm_up(&registry, repositories)).await;
-                }
-                client.check_until(&request, deadline).await
-            }
-        };
-        run_each(requests, options.concurrency, work, &mut done).await;
+        tracing::debug!(registry, "preparing the registry failed: {err}");
     }
+}
 
-    /// One gate per registry that more than one request goes to, with that registry's repositories.
-    fn gates(&self, requests: &[UpdateRequest]) -> Arc<Gates> {
-        let mut by_registry: HashMap<String, (usize, Vec<String>)> = HashMap::new();
-        for request in requests {
-            let repository = Repository::from(request.reference());
-            let (count, names) = by_registry.entry(repository.registry().to_owned()).or_default();
-            *count += 1;
-            if !names.iter().any(|name| name == repository.name()) {
-                names.push(repository.name().to_owned());
-            }
-        }
-        Arc::new(
-            by_registry
-                .into_iter()
-                .filter(|(_, (count, _))| *count > 1)
-                .map(|(registry, (_, names))| (registry, (OnceCell::new(), names)))
-                .collect(),
-        )
+/// The digest a reference names now (one `HEAD`, or the reference's own digest checked with one), and with
+/// `platform` the platform's image of an index (one more `GET`).
+pub(crate) async fn resolve_digest(
+    core: &Core,
+    reference: &Reference,
+    platform: Option<&Platform>,
+) -> Result<ResolvedDigest, Error> {
+    let location = ManifestLocation::from(reference);
+    let mut fetch = Fetch::new(core, location.repository().clone(), core.deadline());
+    let head = got(fetch.head(&location).await?)?;
+    let mut resolved = ResolvedDigest {
+        digest: head.digest().clone(),
+        media_type: head.media_type().unwrap_or_default().to_owned(),
+        platform_digest: None,
+        rate_limit: head.rate_limit().cloned(),
+    };
+    let Some(platform) = platform else {
+        return Ok(resolved);
+    };
+    let known_single = head
+        .media_type()
+        .and_then(oci_manifest::ManifestKind::from_media_type)
+        .is_some_and(|kind| !kind.is_index());
+    if known_single {
+        return Ok(resolved);
     }
-
-    /// Prepares `registry` for its checks: learns its challenge with one ping and fetches the pull tokens for all
-    /// `repositories` in as few token requests as it allows. A failure here is left for the checks to report.
-    async fn warm_up(&self, registry: &str, repositories: &[String]) {
-        let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
-        if let Err(err) = self
-            .auth()
-            .authorize_batch(self.transport(), registry, &names, self.deadline())
-            .await
-        {
-            tracing::debug!(registry, "preparing the registry failed: {err}");
-        }
+    let read = got(fetch
+        .manifest(&location.repository().digest(resolved.digest.clone()))
+        .await?)?;
+    if let Some(rate_limit) = fetch.rate_limit() {
+        resolved.rate_limit = Some(rate_limit.clone());
     }
-
-    /// The digest a reference names now: the tag's (one `HEAD`), or the reference's own digest (checked with a
-    /// `HEAD`); with `platform`, also the platform's image when the manifest is an index (one more `GET`).
-    ///
-    /// # Errors
-    ///
-    /// The errors of [`Client::check_for_update`].
-    pub async fn resolve_digest(
-        &self,
-        reference: &Reference,
-        platform: Option<&Platform>,
-    ) -> Result<ResolvedDigest, Error> {
-        let deadline = self.deadline();
-        let location = ManifestLocation::from(reference);
-        let head = self.manifest_digest_until(&location, deadline).await?;
-        let mut resolved = ResolvedDigest {
-            digest: head.digest().clone(),
-            media_type: head.media_type().unwrap_or_default().to_owned(),
-            platform_digest: None,
-            rate_limit: head.rate_limit().cloned(),
-        };
-        let Some(platform) = platform else {
-            return Ok(resolved);
-        };
-        let known_single = head
-            .media_type()
-            .and_then(oci_manifest::ManifestKind::from_media_type)
-            .is_some_and(|kind| !kind.is_index());
-        if known_single {
-            return Ok(resolved);
-        }
-        let repository = location.repository();
-        let manifest = self
-            .manifest_until(&repository.digest(resolved.digest.clone()), deadline)
-            .await?;
-        if let Some(rate_limit) = manifest.rate_limit() {
-            resolved.rate_limit = Some(rate_limit.clone());
-        }
-        let parsed = manifest.parse().map_err(|err| at(err, repository))?;
-        resolved.media_type = parsed.media_type().to_owned();
-        if let Some(index) = parsed.as_index() {
-            resolved.platform_digest = Some(select(index, platform, repository)?);
-        }
-        Ok(resolved)
+    resolved.media_type = read.parsed.media_type().to_owned();
+    if let Some(index) = read.parsed.as_index() {
+        resolved.platform_digest = Some(select(index, platform, location.repository())?);
     }
+    Ok(resolved)
+}
 
-    /// The manifest a reference names, by digest when it has one and by tag otherwise (`latest` when it has
-    /// neither): its exact bytes, verified against the digest. With `platform`, an index is followed to its image
-    /// for the platform (one more `GET`). [`Manifest::parse`] reads the bytes.
-    ///
-    /// # Errors
-    ///
-    /// The errors of [`Client::manifest`], and [`ErrorKind::PlatformNotFound`] when an index has no image for the
-    /// platform.
-    pub async fn fetch_manifest(&self, reference: &Reference, platform: Option<&Platform>) -> Result<Manifest, Error> {
-        let deadline = self.deadline();
-        let location = ManifestLocation::from(reference);
-        let manifest = self.manifest_until(&location, deadline).await?;
-        let Some(platform) = platform else {
-            return Ok(manifest);
-        };
-        let repository = location.repository();
-        let parsed = manifest.parse().map_err(|err| at(err, repository))?;
-        match parsed.as_index() {
-            Some(index) => {
-                let child = select(index, platform, repository)?;
-                self.manifest_until(&repository.digest(child), deadline).await
-            }
-            None => Ok(manifest),
+/// The manifest a reference names (by digest, else by tag), and with `platform` an index's image for it.
+pub(crate) async fn fetch_manifest(
+    core: &Core,
+    reference: &Reference,
+    platform: Option<&Platform>,
+) -> Result<Manifest, Error> {
+    let location = ManifestLocation::from(reference);
+    let mut fetch = Fetch::new(core, location.repository().clone(), core.deadline());
+    let manifest = got(fetch.manifest_raw(&location).await?)?;
+    let Some(platform) = platform else {
+        return Ok(manifest);
+    };
+    let repository = location.repository();
+    let parsed = manifest.parse().map_err(|err| at(err, repository))?;
+    match parsed.as_index() {
+        Some(index) => {
+            let child = select(index, platform, repository)?;
+            got(fetch.manifest_raw(&repository.digest(child)).await?)
         }
+        None => Ok(manifest),
+    }
+}
+
+/// What was asked for, or the error of a missing or withheld answer.
+pub(crate) fn got<T>(fetched: Fetched<T>) -> Result<T, Error> {
+    match fetched {
+        Fetched::Got(value) => Ok(value),
+        Fetched::Missing(err) | Fetched::Withheld(_, err) => Err(err),
     }
 }
 
@@ -412,27 +422,4 @@ fn select(index: &oci_manifest::ImageIndex, platform: &Platform, repository: &Re
                 repository,
             )
         })
-}
-
-/// Why a manifest was not fetched, when the pull budget withheld it or the registry's rate limit refused it: the
-/// check then finishes on what it knows ([`Answer::Withheld`]) instead of failing.
-pub(crate) fn withheld(err: &Error) -> Option<String> {
-    match err.kind() {
-        ErrorKind::PullBudget => Some(format!(
-            "the pull budget withheld the manifest GET ({})",
-            err.detail().unwrap_or("no pulls left")
-        )),
-        ErrorKind::TooManyRequests => {
-            Some("the registry refused the manifest GET: 429, pull rate limit reached".to_owned())
-        }
-        _ => None,
-    }
-}
-
-fn at(err: Error, repository: &Repository) -> Error {
-    if err.registry().is_some() {
-        return err;
-    }
-    err.with_registry(repository.registry())
-        .with_repository(Some(repository.name()))
 }

@@ -3,68 +3,78 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
-use http::{Method, Response, StatusCode, Uri, Version};
+use http::{Response, Version};
 use hyper::body::Incoming;
-use oci_digest::{Digest, Digester, Verifier};
+use oci_digest::Digest;
+use oci_manifest::Platform;
+use oci_ref::Reference;
 use tokio::time::Instant;
 
-use crate::auth::{Auth, status_error};
+use crate::auth::Auth;
+use crate::blob::Blob;
+use crate::budget::{Ledger, PullStats};
+use crate::check::{CheckOptions, ResolvedDigest, got};
 use crate::config::{ClientBuilder, ClientConfig};
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind};
+use crate::fetch::Fetch;
 use crate::location::{ManifestLocation, Repository, api_host};
+use crate::newer::{NewerCheck, NewerRequest};
 use crate::ratelimit::RateLimit;
-use crate::transport::{Call, Transport, header_str, read_body};
+use crate::transport::{Call, Transport};
+use crate::verdict::{UpdateCheck, UpdateRequest};
 
-/// The four manifest media types, lists first, sent in every manifest request's `Accept`.
+/// The four manifest media types, lists first, sent in every manifest request's `Accept` (oci-manifest's one
+/// constant, re-exported here for users of this crate alone).
 ///
 /// Leaving out a list type can make a registry answer with one platform's manifest and that child's digest.
-pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
-     application/vnd.docker.distribution.manifest.list.v2+json, \
-     application/vnd.oci.image.manifest.v1+json, \
-     application/vnd.docker.distribution.manifest.v2+json";
+pub use oci_manifest::media_type::MANIFEST_ACCEPT;
 
 /// A registry client: cheap to clone, every clone sharing one connection pool and one auth cache.
+///
+/// Every public operation is a method here, the one home of the client's API; each hands its work to the layers
+/// below (the drivers in `check.rs`, the fetch step in `fetch.rs`, the cache and budget in `cached.rs`, one request
+/// in `wire.rs`), which take the shared [`Core`] and never call back up.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    core: Arc<Core>,
 }
 
-struct Inner {
+/// What every clone of a [`Client`] shares.
+pub(crate) struct Core {
     /// Connections, schemes, concurrency limits and retries, shared by every clone.
     transport: Transport,
     /// Tokens, challenges and credentials, shared by every clone.
     auth: Auth,
     /// Pulls spent and allowed, `HEAD`s and cache hits, shared by every clone.
-    ledger: crate::budget::Ledger,
+    ledger: Ledger,
 }
 
 /// The answer to [`Client::ping`].
 #[derive(Debug, Clone)]
 pub struct Ping {
-    http_version: Version,
-    api_version: Option<String>,
+    pub(crate) http_version: Version,
+    pub(crate) api_version: Option<String>,
 }
 
 /// A manifest's digest and headers, from [`Client::manifest_digest`].
 #[derive(Debug, Clone)]
 pub struct ManifestHead {
-    digest: Digest,
-    media_type: Option<String>,
-    size: Option<u64>,
-    http_version: Version,
-    rate_limit: Option<RateLimit>,
+    pub(crate) digest: Digest,
+    pub(crate) media_type: Option<String>,
+    pub(crate) size: Option<u64>,
+    pub(crate) http_version: Version,
+    pub(crate) rate_limit: Option<RateLimit>,
 }
 
 /// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
 #[derive(Debug, Clone)]
 pub struct Manifest {
-    digest: Digest,
-    media_type: Option<String>,
-    bytes: Bytes,
-    http_version: Version,
-    rate_limit: Option<RateLimit>,
-    cached: bool,
+    pub(crate) digest: Digest,
+    pub(crate) media_type: Option<String>,
+    pub(crate) bytes: Bytes,
+    pub(crate) http_version: Version,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) cached: bool,
 }
 
 impl Client {
@@ -89,8 +99,8 @@ impl Client {
     /// [`ErrorKind::InvalidCertificate`] when a registry's CA certificate is unusable.
     pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
         Ok(Self {
-            inner: Arc::new(Inner {
-                ledger: crate::budget::Ledger::new(config.pull_budget),
+            core: Arc::new(Core {
+                ledger: Ledger::new(config.pull_budget),
                 transport: Transport::new(config)?,
                 auth: Auth::default(),
             }),
@@ -99,7 +109,7 @@ impl Client {
 
     /// The configuration the client was built from.
     pub fn config(&self) -> &ClientConfig {
-        self.inner.transport.config()
+        self.core.config()
     }
 
     /// Checks that `registry` speaks the registry API (`GET /v2/`), authenticating when it asks.
@@ -109,16 +119,7 @@ impl Client {
     /// A connect, TLS or timeout error, [`ErrorKind::Unauthorized`] when credentials are missing or refused, or
     /// another [`ErrorKind`] for an unexpected status.
     pub async fn ping(&self, registry: &str) -> Result<Ping, Error> {
-        let registry = api_host(registry)?;
-        let call = Call::new(&registry, None, Method::GET, "/v2/".to_owned());
-        let deadline = self.deadline();
-        let response = self.send(&call, deadline).await?;
-        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
-        let api_version = header_str(response.headers(), "docker-distribution-api-version").map(str::to_owned);
-        Ok(Ping {
-            http_version: response.version(),
-            api_version,
-        })
+        crate::wire::ping(&self.core, registry).await
     }
 
     /// The digest of the manifest at `location`, by `HEAD`, falling back to `GET` and hashing the body when the
@@ -129,50 +130,8 @@ impl Client {
     /// [`ErrorKind::NotFound`] for an unknown repository, tag or digest, [`ErrorKind::DigestMismatch`] when the
     /// registry names another digest than the one asked for, and the errors of [`Client::ping`].
     pub async fn manifest_digest(&self, location: &ManifestLocation) -> Result<ManifestHead, Error> {
-        self.manifest_digest_until(location, self.deadline()).await
-    }
-
-    pub(crate) async fn manifest_digest_until(
-        &self,
-        location: &ManifestLocation,
-        deadline: Instant,
-    ) -> Result<ManifestHead, Error> {
-        let call = manifest_call(location, Method::HEAD);
-        self.ledger().count_head();
-        let response = self.send(&call, deadline).await?;
-        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
-        let headers = response.headers();
-        self.observe(
-            location.repository().registry(),
-            RateLimit::from_headers(headers).as_ref(),
-        )
-        .await;
-        let Some(digest) = content_digest(&call, headers)? else {
-            let manifest = self.manifest_until(location, deadline).await?;
-            let size = Some(manifest.bytes.len() as u64);
-            return Ok(ManifestHead {
-                digest: manifest.digest,
-                media_type: manifest.media_type,
-                size,
-                http_version: manifest.http_version,
-                rate_limit: manifest.rate_limit,
-            });
-        };
-        if let Some(expected) = location.digest() {
-            if *expected != digest {
-                return Err(call
-                    .error(ErrorKind::DigestMismatch)
-                    .with_detail(format!("asked for `{expected}`, the registry answered `{digest}`")));
-            }
-        }
-        let size = header_str(headers, header::CONTENT_LENGTH.as_str()).and_then(|len| len.parse().ok());
-        Ok(ManifestHead {
-            digest,
-            media_type: content_type(headers),
-            size,
-            http_version: response.version(),
-            rate_limit: RateLimit::from_headers(headers),
-        })
+        let mut fetch = Fetch::new(&self.core, location.repository().clone(), self.core.deadline());
+        got(fetch.head(location).await?)
     }
 
     /// The manifest at `location`: its exact bytes, at most the configured size limit, verified against the digest
@@ -183,53 +142,42 @@ impl Client {
     /// [`ErrorKind::TooLarge`] past the size limit, [`ErrorKind::DigestMismatch`] when the bytes do not match, and
     /// the errors of [`Client::manifest_digest`].
     pub async fn manifest(&self, location: &ManifestLocation) -> Result<Manifest, Error> {
-        self.manifest_until(location, self.deadline()).await
+        let mut fetch = Fetch::new(&self.core, location.repository().clone(), self.core.deadline());
+        got(fetch.manifest_raw(location).await?)
     }
 
-    /// The manifest `GET` itself, under no budget and past no cache: see `Client::manifest_until`.
-    pub(crate) async fn manifest_from_registry(
-        &self,
-        location: &ManifestLocation,
-        deadline: Instant,
-    ) -> Result<Manifest, Error> {
-        let call = manifest_call(location, Method::GET);
-        let response = self.send(&call, deadline).await?;
-        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
-        let http_version = response.version();
-        let announced = content_digest(&call, response.headers())?;
-        let media_type = content_type(response.headers());
-        let rate_limit = RateLimit::from_headers(response.headers());
-        let limit = self.config().manifest_size_limit;
-        let bytes = read_body(call.at, response, limit, deadline).await?;
-        let digest = match location.digest().or(announced.as_ref()) {
-            Some(expected) => {
-                let mut verifier = Verifier::new(expected.clone());
-                verifier.update(&bytes);
-                verifier
-                    .finish()
-                    .map_err(|mismatch| call.error(ErrorKind::DigestMismatch).with_source(mismatch))?
-            }
-            None => {
-                let mut digester = Digester::sha256();
-                digester.update(&bytes);
-                digester.finish()
-            }
-        };
-        if let (Some(requested), Some(announced)) = (location.digest(), &announced) {
-            if requested != announced {
-                return Err(call
-                    .error(ErrorKind::DigestMismatch)
-                    .with_detail(format!("asked for `{requested}`, the registry announced `{announced}`")));
-            }
-        }
-        Ok(Manifest {
-            digest,
-            media_type,
-            bytes,
-            http_version,
-            rate_limit,
-            cached: false,
-        })
+    /// The repository's tags, as listed, when the request asked to keep them ([`NewerRequest::keep_tags`]).
+    pub async fn tags(&self, repository: &Repository) -> Result<Vec<String>, Error> {
+        let mut tags = Vec::new();
+        crate::tags::tags_each(&self.core, repository, None, |page| tags.extend(page)).await?;
+        Ok(tags)
+    }
+
+    /// Lists the tags of `repository` as [`Client::tags`] does, giving each page to `each_page` as it arrives, so a
+    /// caller can print or filter them without holding them all.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::tags`]; the pages given before the error stay given.
+    pub async fn tags_each<F>(&self, repository: &Repository, each_page: F) -> Result<(), Error>
+    where
+        F: FnMut(Vec<String>),
+    {
+        crate::tags::tags_each(&self.core, repository, None, each_page).await
+    }
+
+    /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
+    /// [`MAX_REDIRECTS`] redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+    /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
+    /// unless the target may use plain HTTP (loopback or marked insecure).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] for an unknown blob, [`ErrorKind::TooManyRedirects`] past the limit or for a loop,
+    /// [`ErrorKind::Protocol`] for a redirect without a usable `Location`, [`ErrorKind::InsecureTransport`] for a
+    /// redirect to plain HTTP, and the errors of [`Client::ping`].
+    pub async fn blob(&self, repository: &Repository, digest: &Digest) -> Result<Blob, Error> {
+        crate::blob::blob(&self.core, repository, digest).await
     }
 
     /// Uploads `data` as a blob of `repository` in one request (`POST` then `PUT ?digest=`) and returns its digest.
@@ -239,29 +187,7 @@ impl Client {
     /// [`ErrorKind::Protocol`] when the registry's upload location is missing or points to another host, and the
     /// errors of [`Client::ping`].
     pub async fn push_blob(&self, repository: &Repository, data: Bytes) -> Result<Digest, Error> {
-        let digest = Digest::sha256(&data);
-        let path = format!("/v2/{}/blobs/uploads/", repository.name());
-        let start = Call::new(repository.registry(), Some(repository.name()), Method::POST, path).push();
-        let deadline = self.deadline();
-        let response = self.send(&start, deadline).await?;
-        let response = expect_status(&start, response, deadline, &[StatusCode::ACCEPTED]).await?;
-        let location = header_str(response.headers(), header::LOCATION.as_str()).ok_or_else(|| {
-            start
-                .error(ErrorKind::Protocol)
-                .with_detail("upload answered without a Location")
-        })?;
-        let upload = self.same_origin_path(&start, location)?;
-        let separator = if upload.contains('?') { '&' } else { '?' };
-        let path = format!("{upload}{separator}digest={digest}");
-        let mut put = Call::new(repository.registry(), Some(repository.name()), Method::PUT, path).push();
-        put.headers.push((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        ));
-        put.body = data;
-        let response = self.send(&put, deadline).await?;
-        expect_status(&put, response, deadline, &[StatusCode::CREATED]).await?;
-        Ok(digest)
+        crate::wire::push_blob(&self.core, repository, data).await
     }
 
     /// Uploads a manifest's exact bytes to `location` (a tag, or the manifest's own digest) with its media type, and
@@ -277,25 +203,7 @@ impl Client {
         media_type: &str,
         bytes: Bytes,
     ) -> Result<Digest, Error> {
-        let digest = Digest::sha256(&bytes);
-        let mut call = manifest_call(location, Method::PUT).push();
-        call.headers.clear();
-        let content_type = HeaderValue::from_str(media_type).map_err(|_| {
-            Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", quote(media_type)))
-        })?;
-        call.headers.push((header::CONTENT_TYPE, content_type));
-        call.body = bytes;
-        let deadline = self.deadline();
-        let response = self.send(&call, deadline).await?;
-        let response = expect_status(&call, response, deadline, &[StatusCode::CREATED]).await?;
-        if let Some(announced) = content_digest(&call, response.headers())? {
-            if announced != digest {
-                return Err(call
-                    .error(ErrorKind::DigestMismatch)
-                    .with_detail(format!("pushed `{digest}`, the registry stored `{announced}`")));
-            }
-        }
-        Ok(digest)
+        crate::wire::push_manifest(&self.core, location, media_type, bytes).await
     }
 
     /// Fetches tokens ahead of time for pulling every repository of `repositories` on `registry`, in as few token
@@ -312,64 +220,174 @@ impl Client {
     /// (see [`Client::ping`]). A repository the registry refuses is no error here: its own request will say so.
     pub async fn authorize_batch(&self, registry: &str, repositories: &[&str]) -> Result<(), Error> {
         let registry = api_host(registry)?;
-        self.inner
-            .auth
-            .authorize_batch(&self.inner.transport, &registry, repositories, self.deadline())
+        let core = &self.core;
+        core.auth
+            .authorize_batch(&core.transport, &registry, repositories, core.deadline())
             .await
     }
 
     /// How many token requests this client (and its clones) has sent so far.
     pub fn token_requests(&self) -> u64 {
-        self.inner.auth.token_requests()
+        self.core.auth.token_requests()
     }
 
-    /// The transport under the client: connections, schemes, limits, retries.
+    /// What the client spent so far: `HEAD`s, `GET`s, cache hits, and each rate-limit source's budget.
+    pub fn pull_stats(&self) -> PullStats {
+        self.core.ledger.stats()
+    }
+
+    /// Checks one image with as few requests as the verdict allows: one `HEAD` when the image is up to date, and a
+    /// manifest `GET` or two when the tag names a multi-arch index (see [`Verdict`] for the rules). The whole
+    /// check, retries and `Retry-After` waits included, ends within the configured
+    /// [`request_timeout`](crate::ClientConfig::request_timeout).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for a reference without a tag, [`ErrorKind::PlatformNotFound`] when the tag's
+    /// index has no image for the platform, [`ErrorKind::InvalidManifest`] for a manifest that cannot be parsed,
+    /// [`ErrorKind::Timeout`] past the timeout, and the errors of [`Client::manifest`] (a 404 for the tag is
+    /// [`ErrorKind::NotFound`]).
+    pub async fn check_for_update(&self, request: &UpdateRequest) -> Result<UpdateCheck, Error> {
+        crate::check::check_then_search(&self.core, request, None).await
+    }
+
+    /// Runs [`Client::check_for_update`] for every request, at most [`CheckOptions::concurrency`] at once, and
+    /// returns one result per request in the input's order. A failed check does not stop the others.
+    ///
+    /// [`Client::check_each`] does the same and reports each result as it completes.
+    pub async fn check_many(
+        &self,
+        requests: &[UpdateRequest],
+        options: &CheckOptions,
+    ) -> Vec<Result<UpdateCheck, Error>> {
+        let mut results: Vec<Option<Result<UpdateCheck, Error>>> = (0..requests.len()).map(|_| None).collect();
+        self.check_each(requests, options, |index, result| {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(result);
+            }
+        })
+        .await;
+        results
+            .into_iter()
+            .map(|result| {
+                result.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol).with_detail("the check was cancelled")))
+            })
+            .collect()
+    }
+
+    /// Runs [`Client::check_for_update`] for every request, at most [`CheckOptions::concurrency`] at once, and calls
+    /// `done(index, result)` as each check completes (in completion order; `index` is the request's position). A
+    /// failed check does not stop the others; each request gets exactly one call.
+    ///
+    /// Each check is its own task on the Tokio runtime; the connection pool and the token cache are shared. A
+    /// registry that more than one request goes to is prepared once, before its first check, with
+    /// [`Client::authorize_batch`] (a ping and a handful of token requests for all its repositories), so that its
+    /// checks share one connection and a few tokens. Only that registry's checks wait for it: a slow or broken
+    /// registry holds up nobody else.
+    ///
+    /// ```no_run
+    /// use oci_client::{CheckOptions, Client, UpdateRequest};
+    ///
+    /// # async fn run() -> Result<(), oci_client::Error> {
+    /// let client = Client::new()?;
+    /// let requests = vec![
+    ///     UpdateRequest::parse("nginx:1.27", Some("sha256:aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa24"))?,
+    ///     UpdateRequest::parse("ghcr.io/home-assistant/home-assistant:stable", None)?,
+    /// ];
+    /// client
+    ///     .check_each(&requests, &CheckOptions::new(), |index, result| match result {
+    ///         Ok(check) if check.has_update() => println!("{}: update to {}", requests[index].reference(), check.latest_digest()),
+    ///         Ok(check) => println!("{}: {}", requests[index].reference(), check.status()),
+    ///         Err(err) => eprintln!("{}: {err}", requests[index].reference()),
+    ///     })
+    ///     .await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn check_each<F>(&self, requests: &[UpdateRequest], options: &CheckOptions, done: F)
+    where
+        F: FnMut(usize, Result<UpdateCheck, Error>),
+    {
+        crate::check::check_each(&self.core, requests, options, done).await;
+    }
+
+    /// Looks for a newer version of the tag in use: the tag list (every page), then a few `HEAD`s and manifest and
+    /// config reads by digest (through the cache), all within one deadline. The rules are [`NewerSearch`]'s
+    /// (documented there); this is the small loop that fetches what it asks for. To search right after an update
+    /// check, reusing what it learned, use [`CheckOptions::newer`].
+    ///
+    /// [`NewerSearch`]: crate::NewerSearch
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Client::tags`], [`Client::manifest`] and [`Client::blob`] other than a 404 (which is an
+    /// answer), and [`ErrorKind::InvalidInput`] for a reference without a tag.
+    pub async fn newer_version(&self, request: &NewerRequest) -> Result<NewerCheck, Error> {
+        crate::check::newer_version(&self.core, request).await
+    }
+
+    /// Runs [`Client::newer_version`] for every request, at most [`CheckOptions::max_concurrency`] at once, and
+    /// calls `done(index, result)` as each completes (each request gets exactly one call). Tag lists are requests
+    /// like any other: the per-registry limit applies to them too.
+    pub async fn newer_each<F>(&self, requests: &[NewerRequest], options: &CheckOptions, done: F)
+    where
+        F: FnMut(usize, Result<NewerCheck, Error>),
+    {
+        crate::check::newer_each(&self.core, requests, options.max_concurrency(), done).await;
+    }
+
+    /// The digest a reference names now: the tag's (one `HEAD`), or the reference's own digest (checked with a
+    /// `HEAD`); with `platform`, also the platform's image when the manifest is an index (one more `GET`).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Client::check_for_update`].
+    pub async fn resolve_digest(
+        &self,
+        reference: &Reference,
+        platform: Option<&Platform>,
+    ) -> Result<ResolvedDigest, Error> {
+        crate::check::resolve_digest(&self.core, reference, platform).await
+    }
+
+    /// The manifest a reference names, by digest when it has one and by tag otherwise (`latest` when it has
+    /// neither): its exact bytes, verified against the digest. With `platform`, an index is followed to its image
+    /// for the platform (one more `GET`). [`Manifest::parse`] reads the bytes.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Client::manifest`], and [`ErrorKind::PlatformNotFound`] when an index has no image for the
+    /// platform.
+    pub async fn fetch_manifest(&self, reference: &Reference, platform: Option<&Platform>) -> Result<Manifest, Error> {
+        crate::check::fetch_manifest(&self.core, reference, platform).await
+    }
+}
+
+impl Core {
+    pub(crate) fn config(&self) -> &ClientConfig {
+        self.transport.config()
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
+        &self.transport
     }
 
-    /// The pull accounting shared by every clone.
-    pub(crate) fn ledger(&self) -> &crate::budget::Ledger {
-        &self.inner.ledger
+    pub(crate) fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    /// The auth state shared by every clone.
     pub(crate) fn auth(&self) -> &Auth {
-        &self.inner.auth
+        &self.auth
     }
 
-    /// The deadline of an operation starting now.
+    /// When an operation started now must end: the configured request timeout from now.
     pub(crate) fn deadline(&self) -> Instant {
-        self.inner.transport.deadline()
+        self.transport.deadline()
     }
 
-    /// Sends `call`, authorized as the registry asks (see the `auth` module), retrying as the
-    /// [`RetryPolicy`](crate::RetryPolicy) allows, all before `deadline`.
+    /// Sends `call`, authorized as the registry asks.
     pub(crate) async fn send(&self, call: &Call<'_>, deadline: Instant) -> Result<Response<Incoming>, Error> {
-        self.inner.auth.send(&self.inner.transport, call, deadline).await
-    }
-
-    /// The path of `location` when it is relative or on the registry's own origin.
-    pub(crate) fn same_origin_path(&self, call: &Call<'_>, location: &str) -> Result<String, Error> {
-        if location.starts_with('/') {
-            return Ok(location.to_owned());
-        }
-        let uri: Uri = location.parse().map_err(|err| {
-            call.error(ErrorKind::Protocol)
-                .with_source(err)
-                .with_detail("bad Location")
-        })?;
-        let base: Uri = self
-            .transport()
-            .base_url(call.at.registry)?
-            .parse()
-            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-        if uri.authority() != base.authority() {
-            return Err(call
-                .error(ErrorKind::Protocol)
-                .with_detail(format!("upload location on another host: `{}`", quote(location))));
-        }
-        Ok(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
+        self.auth.send(&self.transport, call, deadline).await
     }
 }
 
@@ -379,20 +397,6 @@ impl std::fmt::Debug for Client {
             .field("config", self.config())
             .finish_non_exhaustive()
     }
-}
-
-/// Passes a response with one of the `expected` statuses, and turns any other into a typed error that carries the
-/// registry's error codes.
-pub(crate) async fn expect_status(
-    call: &Call<'_>,
-    response: Response<Incoming>,
-    deadline: Instant,
-    expected: &[StatusCode],
-) -> Result<Response<Incoming>, Error> {
-    if expected.contains(&response.status()) {
-        return Ok(response);
-    }
-    Err(status_error(call.at, response, deadline).await)
 }
 
 impl Ping {
@@ -408,6 +412,17 @@ impl Ping {
 }
 
 impl ManifestHead {
+    /// What a `HEAD` would have said of a manifest fetched whole.
+    pub(crate) fn of(manifest: &Manifest) -> Self {
+        Self {
+            digest: manifest.digest.clone(),
+            media_type: manifest.media_type.clone(),
+            size: Some(manifest.bytes.len() as u64),
+            http_version: manifest.http_version,
+            rate_limit: manifest.rate_limit.clone(),
+        }
+    }
+
     /// The manifest's digest.
     pub fn digest(&self) -> &Digest {
         &self.digest
@@ -475,34 +490,5 @@ impl Manifest {
             rate_limit: None,
             cached: true,
         }
-    }
-}
-
-fn manifest_call(location: &ManifestLocation, method: Method) -> Call<'_> {
-    let repository = location.repository();
-    let path = format!(
-        "/v2/{}/manifests/{}",
-        repository.name(),
-        location.reference().path_segment()
-    );
-    let mut call = Call::new(repository.registry(), Some(repository.name()), method, path);
-    call.headers
-        .push((header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT)));
-    call
-}
-
-fn content_type(headers: &HeaderMap) -> Option<String> {
-    header_str(headers, header::CONTENT_TYPE.as_str()).map(str::to_owned)
-}
-
-/// The `Docker-Content-Digest` header, when present.
-fn content_digest(call: &Call<'_>, headers: &HeaderMap) -> Result<Option<Digest>, Error> {
-    match header_str(headers, "docker-content-digest") {
-        None => Ok(None),
-        Some(value) => Digest::parse(value.trim()).map(Some).map_err(|err| {
-            call.error(ErrorKind::Protocol)
-                .with_source(err)
-                .with_detail("bad Docker-Content-Digest")
-        }),
     }
 }

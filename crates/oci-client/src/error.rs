@@ -13,10 +13,14 @@ use crate::ratelimit::RateLimit;
 /// One pointer wide, so `Result<T, Error>` stays small. `Display` says what went wrong at this layer only; the
 /// cause is [`source()`](StdError::source), as error reporters expect (they print both, so `Display` never repeats
 /// it). The alternate form `{:#}` appends the causes, for a one-line message.
+///
+/// Cloning is cheap enough for handing one failed check to every request that shares it: the cause is shared.
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     registry: Option<String>,
@@ -27,7 +31,7 @@ struct Inner {
     scope: Option<String>,
     rate_limit: Option<RateLimit>,
     credentials: Option<CredentialsSent>,
-    source: Option<Box<dyn StdError + Send + Sync>>,
+    source: Option<std::sync::Arc<dyn StdError + Send + Sync>>,
 }
 
 /// Whether credentials went with a refused request, and where they came from.
@@ -203,7 +207,7 @@ impl Error {
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        self.inner.source = Some(source.into());
+        self.inner.source = Some(std::sync::Arc::from(source.into()));
         self
     }
 

@@ -93,7 +93,9 @@ mod check;
 mod client;
 mod config;
 mod connector;
+mod entry;
 mod error;
+mod fetch;
 mod http_date;
 mod link;
 mod location;
@@ -105,6 +107,7 @@ pub mod text;
 mod transport;
 mod uri;
 mod verdict;
+mod wire;
 
 pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
 pub use budget::{PullBudget, PullStats, SourceBudget};
@@ -114,6 +117,7 @@ pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
 pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
 pub use config::{ClientBuilder, ClientConfig, Credentials, DEFAULT_TAGS_MAX_AGE, RegistryOptions, Transport};
+pub use entry::{EntryError, EntryErrorKind};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use newer::{
@@ -137,7 +141,7 @@ pub use oci_version::{Glob, Jump, Policy};
 pub mod internal {
     pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
     pub use crate::cache::fs::{header as cache_header, parse_header as parse_cache_header};
-    pub use crate::cached::decode_manifest as decode_cached_manifest;
+    pub use crate::cached::{TagsEntry, decode_manifest as decode_cached_manifest, decode_tags as decode_cached_tags};
     pub use crate::http_date::parse as parse_http_date;
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
     pub use crate::retry::{Jitter, Outcome, parse_retry_after};

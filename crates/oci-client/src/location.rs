@@ -114,10 +114,11 @@ impl From<&oci_ref::Reference> for Repository {
     /// a one-component name.
     fn from(reference: &oci_ref::Reference) -> Self {
         let (registry, name) = match reference.registry() {
-            "" if !reference.repository().contains('/') => {
-                (DOCKER_HUB_API.to_owned(), format!("library/{}", reference.repository()))
-            }
-            "" => (DOCKER_HUB_API.to_owned(), reference.repository().to_owned()),
+            "" if !reference.repository().contains('/') => (
+                oci_auth::DOCKER_HUB_API.to_owned(),
+                format!("library/{}", reference.repository()),
+            ),
+            "" => (oci_auth::DOCKER_HUB_API.to_owned(), reference.repository().to_owned()),
             registry => (
                 docker_hub_to_api(registry).to_owned(),
                 reference.repository().to_owned(),
@@ -179,9 +180,6 @@ impl ManifestReference {
     }
 }
 
-/// Docker Hub's API host, where `docker.io` and `index.docker.io` send requests.
-pub(crate) const DOCKER_HUB_API: &str = "registry-1.docker.io";
-
 /// Validates a registry authority and gives the host requests go to: Docker Hub's names become its API host
 /// (credentials files key Docker Hub differently: see `oci_auth::normalize_registry`).
 pub(crate) fn api_host(registry: &str) -> Result<String, Error> {
@@ -197,9 +195,10 @@ pub(crate) fn api_host(registry: &str) -> Result<String, Error> {
 }
 
 fn docker_hub_to_api(registry: &str) -> &str {
-    match registry {
-        "docker.io" | "index.docker.io" => DOCKER_HUB_API,
-        other => other,
+    if oci_auth::is_docker_hub(registry) {
+        oci_auth::DOCKER_HUB_API
+    } else {
+        registry
     }
 }
 

@@ -1,6 +1,6 @@
 //! Newer versions: which newer tag to move to, confirmed against the registry, as a pure state machine
-//! ([`NewerSearch`]) in the style of [`Verdict`](crate::Verdict), driven by [`Client::newer_version`], whose
-//! documentation states the rules.
+//! ([`NewerSearch`]), in the style of [`Verdict`](crate::Verdict). No IO: the rules are documented and unit-tested
+//! here; [`Client::newer_version`](crate::Client::newer_version) is the small loop that fetches what it asks for.
 
 use std::time::SystemTime;
 
@@ -9,10 +9,8 @@ use oci_manifest::{ImageConfig, Platform};
 use oci_ref::Reference;
 use oci_version::{Jump, Policy, Tag};
 
-use crate::check::CheckOptions;
-use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::location::Repository;
+use crate::verdict::UpdateRequest;
 
 /// The most candidates confirmed against the registry before giving up.
 pub const MAX_CONFIRMATIONS: usize = 3;
@@ -20,11 +18,17 @@ pub const MAX_CONFIRMATIONS: usize = 3;
 /// How many version tags of each shape a rolling tag is compared with.
 pub const ROLLING_PER_SHAPE: usize = 3;
 
+/// The most tags a rolling tag is compared with in all (one `HEAD` each): a repository with thousands of tag shapes
+/// would otherwise cost thousands of requests for one check.
+const MAX_ROLLING_HEADS: usize = 30;
+
 /// What to look for: the tag in use (and its digest when known), the platform, and the policy.
 #[derive(Debug, Clone)]
 pub struct NewerRequest {
     reference: Reference,
     current: Option<Digest>,
+    /// What the tag names now, when the caller knows it (a search chained after an update check).
+    tag_digest: Option<Digest>,
     platform: Platform,
     policy: Policy,
     keep_tags: bool,
@@ -40,7 +44,7 @@ pub struct NewerVersion {
 }
 
 /// The answer to a [`NewerRequest`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewerCheck {
     newer: Option<NewerVersion>,
     same_as: Vec<String>,
@@ -48,6 +52,7 @@ pub struct NewerCheck {
     skipped: Vec<(String, String)>,
     note: Option<String>,
     tags: Vec<String>,
+    requests: u32,
     pulls: u32,
     cache_hits: u32,
 }
@@ -58,11 +63,11 @@ pub struct NewerCheck {
 pub enum NewerNeed {
     /// Every tag of the repository: answered with [`NewerAnswer::Tags`].
     Tags,
-    /// The digest a tag names now (a `HEAD`): [`NewerAnswer::Head`] or [`NewerAnswer::Missing`].
+    /// The digest a tag names now (a `HEAD`, free on Docker Hub): [`NewerAnswer::Head`], [`NewerAnswer::Missing`],
+    /// or [`NewerAnswer::Withheld`] (a registry without `Docker-Content-Digest` is asked with a `GET`).
     TagHead(String),
-    /// The manifest a tag names now (a `GET`): [`NewerAnswer::Manifest`] or [`NewerAnswer::Missing`].
-    TagManifest(String),
-    /// The manifest with this digest: [`NewerAnswer::Manifest`] or [`NewerAnswer::Missing`].
+    /// The manifest with this digest (read through the cache): [`NewerAnswer::Manifest`], [`NewerAnswer::Missing`]
+    /// or [`NewerAnswer::Withheld`].
     Manifest(Digest),
     /// The image config blob with this digest: [`NewerAnswer::Config`] or [`NewerAnswer::Missing`].
     Config(Digest),
@@ -89,34 +94,62 @@ pub enum NewerAnswer<'a> {
     Withheld(&'a str),
 }
 
-/// Whose image the search is reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Reading {
-    /// The image in use.
+/// What the search is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Comparing a rolling tag's digest with version tags'.
+    Rolling,
+    /// Reading the image in use.
     InUse,
-    /// The candidate at this position of `candidates`.
+    /// Confirming the candidate at this position of `candidates`.
     Candidate(usize),
 }
 
 /// The rules for one request, as a state machine: [`NewerSearch::need`] says what it needs next,
-/// [`NewerSearch::answer`] takes what the registry said, [`NewerSearch::finish`] gives the [`NewerCheck`]. The rules
-/// are those of [`Client::newer_version`].
+/// [`NewerSearch::answer`] takes what the registry said, [`NewerSearch::finish`] gives the [`NewerCheck`].
+///
+/// # The rules
+///
+/// 1. List the repository's tags ([`NewerNeed::Tags`], every page).
+/// 2. A rolling tag (no number, like `latest`; or one that covers versions, like `1.29` among `1.29.3`) is
+///    compared by digest with the newest few version tags of each shape ([`ROLLING_PER_SHAPE`], at most
+///    [`MAX_ROLLING_HEADS`] in all; `HEAD`s only): the tags naming the same image are reported as
+///    [`NewerCheck::same_as`] (`latest = 1.27.3`). Then it moves on like any tag (rule 3): `1.26` proposes `1.27`,
+///    never `1.28.0` (another shape).
+/// 3. The candidates are the tags of the current tag's shape that are newer, newest first, within the policy
+///    (`oci_version::newer_candidates`). The image in use is read first (the manifest of the digest in use, else of
+///    what the tag names now; its image for the platform; its config's `created`), then each candidate in turn, at
+///    most [`MAX_CONFIRMATIONS`] of them, until one holds: its digest by `HEAD` (free on Docker Hub), its manifest
+///    by that digest (from the cache when it holds it, so a repeat run spends no pull), its image for the platform
+///    (an index entry for it, or a single image whose config is for it), and that image not older than the one in
+///    use. A candidate that fails is skipped with the reason. When either date is missing, the candidate holds and
+///    says the dates could not be compared.
+/// 4. A manifest withheld ([`NewerAnswer::Withheld`]: the pull budget, a `429`) ends the search with what it found,
+///    and a note saying why.
+///
+/// The date check is what keeps a calver tag (`2021.12.16` among `10.10.x`) or a fat-fingered one (`8.1.2135`
+/// among `0.8.x`) from being proposed when its image is older, and a newly pushed tag whose image for the platform
+/// is not there yet (staggered multi-arch pushes) from being proposed before it is.
+///
+/// An answer that does not fit the need leaves the search failed: [`NewerSearch::finish`] refuses it.
 #[derive(Debug, Clone)]
 pub struct NewerSearch {
     request: NewerRequest,
     need: NewerNeed,
     check: NewerCheck,
+    phase: Phase,
     /// The version candidates, newest first, with their jumps.
     candidates: Vec<(String, Jump)>,
-    /// Rolling mode: the tags still to compare, and the digest of the current tag.
+    /// Rolling mode: the tags still to compare.
     rolling: Vec<String>,
-    current_tag_digest: Option<Digest>,
-    reading: Reading,
+    /// What the tag in use names now, once known.
+    tag_digest: Option<Digest>,
     /// The platform image of what is being read, once known.
     image: Option<Digest>,
     in_use_created: Option<SystemTime>,
     in_use_created_text: Option<String>,
     tried: usize,
+    failed: Option<String>,
 }
 
 impl NewerRequest {
@@ -127,10 +160,28 @@ impl NewerRequest {
         Self {
             reference: reference.without_digest().with_default_tag(),
             current,
+            tag_digest: None,
             platform,
             policy,
             keep_tags: false,
         }
+    }
+
+    /// The search for newer versions of what `update` checks: its tag, digest in use and platform.
+    pub fn from_update(update: &UpdateRequest, policy: Policy) -> Self {
+        Self::new(
+            update.reference().clone(),
+            update.current().cloned(),
+            update.platform().clone(),
+            policy,
+        )
+    }
+
+    /// Says what the tag names now (an update check just asked), so the search does not ask again.
+    #[must_use]
+    pub fn knowing_tag_digest(mut self, digest: Digest) -> Self {
+        self.tag_digest = Some(digest);
+        self
     }
 
     /// Keeps the repository's tag list in the answer ([`NewerCheck::tags`]), for a caller that shows them.
@@ -209,14 +260,27 @@ impl NewerCheck {
         &self.tags
     }
 
-    /// How many manifest `GET`s the search sent (pulls, on Docker Hub).
+    /// How many manifest requests (`HEAD`s and `GET`s) the search sent.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// How many manifest `GET`s the search sent that were answered with a manifest (pulls, on Docker Hub).
     pub fn pulls(&self) -> u32 {
         self.pulls
     }
 
-    /// How many manifests the search read from the cache instead of the registry.
+    /// How many entries (manifests, configs, the tag list) the search read from the cache instead of the registry.
     pub fn cache_hits(&self) -> u32 {
         self.cache_hits
+    }
+
+    /// Records what the search's lookups cost (the driver counts them).
+    pub(crate) fn with_costs(mut self, tally: crate::fetch::Tally) -> Self {
+        self.requests = tally.requests();
+        self.pulls = tally.pulls;
+        self.cache_hits = tally.cache_hits;
+        self
     }
 }
 
@@ -236,15 +300,26 @@ impl NewerSearch {
         Ok(Self {
             request: request.clone(),
             need: NewerNeed::Tags,
-            check: NewerCheck::default(),
+            check: NewerCheck {
+                newer: None,
+                same_as: Vec::new(),
+                rolling: false,
+                skipped: Vec::new(),
+                note: None,
+                tags: Vec::new(),
+                requests: 0,
+                pulls: 0,
+                cache_hits: 0,
+            },
+            phase: Phase::InUse,
             candidates: Vec::new(),
             rolling: Vec::new(),
-            current_tag_digest: None,
-            reading: Reading::InUse,
+            tag_digest: request.tag_digest.clone(),
             image: None,
             in_use_created: None,
             in_use_created_text: None,
             tried: 0,
+            failed: None,
         })
     }
 
@@ -257,28 +332,29 @@ impl NewerSearch {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Protocol`] for an answer that does not fit the need.
+    /// [`ErrorKind::Protocol`] for an answer that does not fit the need; the search then stays failed, and
+    /// [`NewerSearch::finish`] refuses it.
     pub fn answer(&mut self, answer: NewerAnswer<'_>) -> Result<&NewerNeed, Error> {
+        if let Some(detail) = &self.failed {
+            return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the search failed before: {detail}")));
+        }
         let need = std::mem::replace(&mut self.need, NewerNeed::Done);
         self.need = match (need, answer) {
             (NewerNeed::Tags, NewerAnswer::Tags(tags)) => self.tags(tags),
-            (NewerNeed::TagHead(tag), NewerAnswer::Head(digest)) => self.rolling_head(&tag, Some(digest)),
-            (NewerNeed::TagHead(tag), NewerAnswer::Missing) => self.rolling_head(&tag, None),
-            (NewerNeed::TagManifest(_) | NewerNeed::Manifest(_), NewerAnswer::Manifest(manifest)) => {
-                self.manifest(manifest)
-            }
+            (NewerNeed::TagHead(tag), NewerAnswer::Head(digest)) => self.tag_head(&tag, Some(digest)),
+            (NewerNeed::TagHead(tag), NewerAnswer::Missing) => self.tag_head(&tag, None),
+            (NewerNeed::Manifest(_), NewerAnswer::Manifest(manifest)) => self.manifest(manifest),
             (NewerNeed::Config(_), NewerAnswer::Config(config)) => self.config(Some(config)),
             (NewerNeed::Config(_), NewerAnswer::Missing) => self.config(None),
-            (NewerNeed::TagManifest(_) | NewerNeed::Manifest(_), NewerAnswer::Missing) => {
-                self.unreadable("the registry does not have it")
-            }
-            (NewerNeed::TagManifest(_) | NewerNeed::Manifest(_), NewerAnswer::Withheld(reason)) => {
+            (NewerNeed::Manifest(_), NewerAnswer::Missing) => self.unreadable("the registry does not have it"),
+            (NewerNeed::TagHead(_) | NewerNeed::Manifest(_), NewerAnswer::Withheld(reason)) => {
                 self.check.note = Some(format!("newer versions were not confirmed: {reason}"));
                 NewerNeed::Done
             }
             (need, answer) => {
-                return Err(Error::new(ErrorKind::Protocol)
-                    .with_detail(format!("the answer {answer:?} does not fit the need {need:?}")));
+                let detail = format!("the answer {answer:?} does not fit the need {need:?}");
+                self.failed = Some(detail.clone());
+                return Err(Error::new(ErrorKind::Protocol).with_detail(detail));
             }
         };
         Ok(&self.need)
@@ -288,8 +364,11 @@ impl NewerSearch {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Protocol`] when the rules still need something.
+    /// [`ErrorKind::Protocol`] when the rules still need something, or an answer did not fit.
     pub fn finish(self) -> Result<NewerCheck, Error> {
+        if let Some(detail) = self.failed {
+            return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the search failed: {detail}")));
+        }
         if self.need != NewerNeed::Done {
             return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the search still needs {:?}", self.need)));
         }
@@ -313,50 +392,92 @@ impl NewerSearch {
             }
         };
         let texts = || tags.iter().map(String::as_str);
-        if oci_version::is_rolling(&current, texts()) {
-            self.check.rolling = true;
-            let groups = oci_version::rolling_candidates(&current, texts(), &self.request.policy, ROLLING_PER_SHAPE);
-            self.rolling = groups
-                .into_values()
-                .flatten()
-                .map(|tag| tag.as_str().to_owned())
-                .rev()
-                .collect();
-            if self.rolling.is_empty() {
-                return NewerNeed::Done;
-            }
-            return NewerNeed::TagHead(self.current_tag().to_owned());
-        }
         let newer = oci_version::newer_candidates(&current, texts(), &self.request.policy);
         self.candidates = newer
             .candidates()
             .iter()
             .map(|candidate| (candidate.tag().as_str().to_owned(), candidate.jump()))
             .collect();
+        if oci_version::is_rolling(&current, texts()) {
+            self.check.rolling = true;
+            let groups = oci_version::rolling_candidates(&current, texts(), &self.request.policy, ROLLING_PER_SHAPE);
+            let mut rolling: Vec<String> = groups
+                .into_values()
+                .flatten()
+                .map(|tag| tag.as_str().to_owned())
+                .collect();
+            if rolling.len() > MAX_ROLLING_HEADS {
+                self.check.note = Some(format!(
+                    "{} version tags were not compared with `{}`: at most {MAX_ROLLING_HEADS} are",
+                    rolling.len() - MAX_ROLLING_HEADS,
+                    self.current_tag()
+                ));
+                rolling.truncate(MAX_ROLLING_HEADS);
+            }
+            rolling.reverse();
+            self.rolling = rolling;
+            if !self.rolling.is_empty() {
+                self.phase = Phase::Rolling;
+                return match &self.tag_digest {
+                    Some(_) => self.next_rolling(),
+                    None => NewerNeed::TagHead(self.current_tag().to_owned()),
+                };
+            }
+        }
+        self.read_in_use()
+    }
+
+    /// Rule 3 begins: the image in use is read, when there is a candidate to compare it with.
+    fn read_in_use(&mut self) -> NewerNeed {
         if self.candidates.is_empty() {
             return NewerNeed::Done;
         }
-        self.reading = Reading::InUse;
-        match &self.request.current {
+        self.phase = Phase::InUse;
+        self.image = None;
+        match self.request.current.as_ref().or(self.tag_digest.as_ref()) {
             Some(digest) => NewerNeed::Manifest(digest.clone()),
-            None => NewerNeed::TagManifest(self.current_tag().to_owned()),
+            None => NewerNeed::TagHead(self.current_tag().to_owned()),
         }
     }
 
-    /// Rule 2: the current tag's digest first, then each version tag's.
-    fn rolling_head(&mut self, tag: &str, digest: Option<&Digest>) -> NewerNeed {
-        if tag == self.current_tag() && self.current_tag_digest.is_none() {
-            let Some(digest) = digest else {
-                self.check.note = Some(format!("the registry does not have the tag `{tag}`"));
-                return NewerNeed::Done;
-            };
-            self.current_tag_digest = Some(digest.clone());
-        } else if digest.is_some() && digest == self.current_tag_digest.as_ref() {
-            self.check.same_as.push(tag.to_owned());
+    /// A tag's digest: the tag in use (rules 2 and 3), a version tag compared with a rolling one (rule 2), or a
+    /// candidate (rule 3).
+    fn tag_head(&mut self, tag: &str, digest: Option<&Digest>) -> NewerNeed {
+        match self.phase {
+            Phase::Rolling | Phase::InUse if self.tag_digest.is_none() => {
+                let Some(digest) = digest else {
+                    self.check.note = Some(format!("the registry does not have the tag `{tag}`"));
+                    return NewerNeed::Done;
+                };
+                self.tag_digest = Some(digest.clone());
+                match self.phase {
+                    Phase::Rolling => self.next_rolling(),
+                    _ => NewerNeed::Manifest(digest.clone()),
+                }
+            }
+            Phase::Rolling => {
+                if digest.is_some() && digest == self.tag_digest.as_ref() {
+                    self.check.same_as.push(tag.to_owned());
+                }
+                self.next_rolling()
+            }
+            Phase::Candidate(_) => match digest {
+                Some(digest) => NewerNeed::Manifest(digest.clone()),
+                None => self.unreadable("the registry does not have it"),
+            },
+            Phase::InUse => {
+                let detail = format!("a tag's digest came while the image in use was read: `{tag}`");
+                self.failed = Some(detail);
+                NewerNeed::Done
+            }
         }
+    }
+
+    /// Rule 2: the next version tag to compare with the rolling tag, then rule 3.
+    fn next_rolling(&mut self) -> NewerNeed {
         match self.rolling.pop() {
             Some(next) => NewerNeed::TagHead(next),
-            None => NewerNeed::Done,
+            None => self.read_in_use(),
         }
     }
 
@@ -385,57 +506,67 @@ impl NewerSearch {
     fn config(&mut self, config: Option<&ImageConfig>) -> NewerNeed {
         let created_text = config.and_then(ImageConfig::created).map(str::to_owned);
         let created = created_text.as_deref().and_then(parse_rfc3339);
-        match self.reading {
-            Reading::InUse => {
+        let position = match self.phase {
+            Phase::Candidate(position) => position,
+            Phase::InUse => {
                 self.in_use_created = created;
                 self.in_use_created_text = created_text;
-                self.next_candidate()
+                return self.next_candidate();
             }
-            Reading::Candidate(position) => {
-                if let Some(config) = config {
-                    if !self.request.platform.runs(&config.platform()) {
-                        return self.unreadable(&format!("its image is for {}", config.platform()));
-                    }
-                }
-                match (created, self.in_use_created) {
-                    (Some(candidate), Some(in_use)) if candidate < in_use => {
-                        let reason = format!(
-                            "its image (created {}) is older than the one in use (created {})",
-                            created_text.unwrap_or_default(),
-                            self.in_use_created_text.clone().unwrap_or_default()
-                        );
-                        return self.unreadable(&reason);
-                    }
-                    (Some(_), Some(_)) => {}
-                    _ => {
-                        self.check.note = Some("the images' creation dates could not be compared".to_owned());
-                    }
-                }
-                let (tag, jump) = self.candidates[position].clone();
-                let digest = self.image.clone().unwrap_or_else(|| Digest::sha256(b""));
-                self.check.newer = Some(NewerVersion {
-                    tag,
-                    digest,
-                    jump,
-                    created: created_text,
-                });
-                NewerNeed::Done
+            Phase::Rolling => {
+                self.failed = Some("a config came while tags were compared".to_owned());
+                return NewerNeed::Done;
+            }
+        };
+        if let Some(config) = config {
+            if !self.request.platform.runs(&config.platform()) {
+                return self.unreadable(&format!("its image is for {}", config.platform()));
             }
         }
+        match (created, self.in_use_created) {
+            (Some(candidate), Some(in_use)) if candidate < in_use => {
+                let reason = format!(
+                    "its image (created {}) is older than the one in use (created {})",
+                    created_text.as_deref().unwrap_or_default(),
+                    self.in_use_created_text.as_deref().unwrap_or_default()
+                );
+                return self.unreadable(&reason);
+            }
+            (Some(_), Some(_)) => {}
+            _ => {
+                self.check.note = Some("the images' creation dates could not be compared".to_owned());
+            }
+        }
+        let (tag, jump) = self.candidates[position].clone();
+        let Some(digest) = self.image.clone() else {
+            self.failed = Some(format!("the image of `{tag}` was never read"));
+            return NewerNeed::Done;
+        };
+        self.check.newer = Some(NewerVersion {
+            tag,
+            digest,
+            jump,
+            created: created_text,
+        });
+        NewerNeed::Done
     }
 
     /// What is being read cannot be used: the image in use without a date, or a candidate skipped.
     fn unreadable(&mut self, reason: &str) -> NewerNeed {
-        match self.reading {
-            Reading::InUse => {
+        match self.phase {
+            Phase::InUse => {
                 self.in_use_created = None;
                 self.in_use_created_text = None;
                 self.next_candidate()
             }
-            Reading::Candidate(position) => {
+            Phase::Candidate(position) => {
                 let tag = self.candidates[position].0.clone();
                 self.check.skipped.push((tag, reason.to_owned()));
                 self.next_candidate()
+            }
+            Phase::Rolling => {
+                self.failed = Some(format!("a manifest answer came while tags were compared: {reason}"));
+                NewerNeed::Done
             }
         }
     }
@@ -444,140 +575,19 @@ impl NewerSearch {
     fn next_candidate(&mut self) -> NewerNeed {
         self.image = None;
         if self.tried == MAX_CONFIRMATIONS || self.tried == self.candidates.len() {
-            if self.tried < self.candidates.len() {
+            let left = self.candidates.len() - self.tried;
+            if left > 0 {
+                let tags = if left == 1 { "tag was" } else { "tags were" };
                 self.check.note = Some(format!(
-                    "{} newer tags were not confirmed: at most {MAX_CONFIRMATIONS} are tried",
-                    self.candidates.len() - self.tried
+                    "{left} newer {tags} not confirmed: at most {MAX_CONFIRMATIONS} are tried"
                 ));
             }
             return NewerNeed::Done;
         }
         let position = self.tried;
         self.tried += 1;
-        self.reading = Reading::Candidate(position);
-        NewerNeed::TagManifest(self.candidates[position].0.clone())
-    }
-}
-
-/// The largest image config read.
-const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
-
-impl Client {
-    /// Looks for a newer version of the tag in use: the tag list (every page), then at most a few manifest and
-    /// config requests, all within one deadline. The rules, which [`NewerSearch`] implements without IO:
-    ///
-    /// 1. List the repository's tags ([`NewerNeed::Tags`], every page).
-    /// 2. A rolling current tag (no number, like `latest`; or one that covers versions, like `1.29` among `1.29.3`)
-    ///    is compared by digest with the newest few version tags of each shape ([`NewerNeed::TagHead`], `HEAD`s
-    ///    only): the tags naming the same image are reported as [`NewerCheck::same_as`] (`latest = 1.27.3`).
-    /// 3. Otherwise the candidates are the tags of the current tag's shape that are newer, newest first, within the
-    ///    policy (`oci_version::newer_candidates`). The image in use is read first (its manifest, its image for the
-    ///    platform, its config's `created`), then each candidate in turn, at most [`MAX_CONFIRMATIONS`] of them,
-    ///    until one holds: it exists; it has an image for the platform (an index entry for it, or a single image
-    ///    whose config is for it); and that image is not older than the one in use. A candidate that fails is
-    ///    skipped with the reason. When either date is missing, the candidate holds and says the dates could not be
-    ///    compared.
-    ///
-    /// The last check is what keeps a calver tag (`2021.12.16` among `10.10.x`) or a fat-fingered one (`8.1.2135`
-    /// among `0.8.x`) from being proposed when its image is older, and a newly pushed tag whose image for the
-    /// platform is not there yet (staggered multi-arch pushes) from being proposed before it is.
-    ///
-    /// # Errors
-    ///
-    /// The errors of [`Client::tags`], [`Client::manifest`] and [`Client::blob`] other than a 404 (which is an
-    /// answer), and [`ErrorKind::InvalidInput`] for a reference without a tag.
-    pub async fn newer_version(&self, request: &NewerRequest) -> Result<NewerCheck, Error> {
-        let deadline = self.deadline();
-        let repository = Repository::from(&request.reference);
-        let mut search = NewerSearch::new(request)?;
-        let (mut pulls, mut cache_hits) = (0, 0);
-        loop {
-            let need = search.need().clone();
-            // A tag from the registry's list that is not a valid tag is treated as missing.
-            let tag_location = |tag: &str| repository.tag(tag).ok();
-            match &need {
-                NewerNeed::Tags => {
-                    let tags = self.tags_cached(&repository).await?;
-                    search.answer(NewerAnswer::Tags(&tags))?;
-                }
-                NewerNeed::TagHead(tag) => {
-                    let head = match tag_location(tag) {
-                        Some(location) => missing_is_none(self.manifest_digest_until(&location, deadline).await)?,
-                        None => None,
-                    };
-                    match &head {
-                        Some(head) => search.answer(NewerAnswer::Head(head.digest()))?,
-                        None => search.answer(NewerAnswer::Missing)?,
-                    };
-                }
-                NewerNeed::TagManifest(_) | NewerNeed::Manifest(_) => {
-                    let location = match &need {
-                        NewerNeed::Manifest(digest) => Some(repository.digest(digest.clone())),
-                        NewerNeed::TagManifest(tag) => tag_location(tag),
-                        _ => None,
-                    };
-                    let manifest = match location {
-                        Some(location) => self.manifest_until(&location, deadline).await,
-                        None => Err(Error::new(ErrorKind::NotFound)),
-                    };
-                    match &manifest {
-                        Ok(manifest) if manifest.from_cache() => cache_hits += 1,
-                        Ok(_) => pulls += 1,
-                        Err(_) => {}
-                    }
-                    if let Some(reason) = manifest.as_ref().err().and_then(crate::check::withheld) {
-                        search.answer(NewerAnswer::Withheld(&reason))?;
-                        continue;
-                    }
-                    let parsed = missing_is_none(manifest)?
-                        .as_ref()
-                        .map(crate::Manifest::parse)
-                        .transpose()?;
-                    match &parsed {
-                        Some(parsed) => search.answer(NewerAnswer::Manifest(parsed))?,
-                        None => search.answer(NewerAnswer::Missing)?,
-                    };
-                }
-                NewerNeed::Config(digest) => {
-                    let config = missing_is_none(self.config_blob(&repository, digest, CONFIG_LIMIT).await)?;
-                    let parsed = config.as_deref().and_then(|bytes| ImageConfig::parse(bytes).ok());
-                    match &parsed {
-                        Some(config) => search.answer(NewerAnswer::Config(config))?,
-                        None => search.answer(NewerAnswer::Missing)?,
-                    };
-                }
-                _ => {
-                    let mut check = search.finish()?;
-                    (check.pulls, check.cache_hits) = (pulls, cache_hits);
-                    return Ok(check);
-                }
-            }
-        }
-    }
-}
-
-impl Client {
-    /// Runs [`Client::newer_version`] for every request, at most [`CheckOptions::max_concurrency`] at once, and
-    /// calls `done(index, result)` as each completes (each request gets exactly one call). Tag lists are requests
-    /// like any other: the per-registry limit applies to them too.
-    pub async fn newer_each<F>(&self, requests: &[NewerRequest], options: &CheckOptions, mut done: F)
-    where
-        F: FnMut(usize, Result<NewerCheck, Error>),
-    {
-        let work = |_, request: NewerRequest| {
-            let client = self.clone();
-            async move { client.newer_version(&request).await }
-        };
-        crate::check::run_each(requests, options.max_concurrency(), work, &mut done).await;
-    }
-}
-
-/// A 404 as `None`, any other error as it is.
-fn missing_is_none<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err),
+        self.phase = Phase::Candidate(position);
+        NewerNeed::TagHead(self.candidates[position].0.clone())
     }
 }
 
@@ -676,10 +686,6 @@ mod tests {
                         Some(digest) => search.answer(NewerAnswer::Head(digest)),
                         None => search.answer(NewerAnswer::Missing),
                     },
-                    NewerNeed::TagManifest(tag) => match manifest_of(self.tags.get(&tag)) {
-                        Some(manifest) => search.answer(NewerAnswer::Manifest(manifest)),
-                        None => search.answer(NewerAnswer::Missing),
-                    },
                     NewerNeed::Manifest(digest) => match manifest_of(Some(&digest)) {
                         Some(manifest) => search.answer(NewerAnswer::Manifest(manifest)),
                         None => search.answer(NewerAnswer::Missing),
@@ -715,8 +721,8 @@ mod tests {
         assert_eq!(check.newer().unwrap().digest(), &newest);
         assert_eq!(check.newer().unwrap().created(), Some("2024-09-01T00:00:00Z"));
         assert_eq!(
-            requests, 4,
-            "the image in use (manifest, config), the newest candidate (manifest, config)"
+            requests, 5,
+            "the image in use (manifest, config), the newest candidate (HEAD, manifest, config)"
         );
         assert!(!check.is_rolling());
 
@@ -798,7 +804,7 @@ mod tests {
         let (check, requests) = repo.search("1.0.0", Some(&in_use), "linux/amd64", Policy::new());
         assert_eq!(check.newer(), None);
         assert_eq!(check.skipped().len(), MAX_CONFIRMATIONS);
-        assert_eq!(requests, 2 + 2 * MAX_CONFIRMATIONS);
+        assert_eq!(requests, 2 + 3 * MAX_CONFIRMATIONS);
         assert!(check.note().unwrap().contains("not confirmed"), "{:?}", check.note());
     }
 
@@ -825,7 +831,7 @@ mod tests {
     }
 
     #[test]
-    fn answers_that_do_not_fit_are_refused() {
+    fn answers_that_do_not_fit_leave_the_search_failed() {
         let reference = Reference::parse_normalized("registry.example/app:1.0").unwrap();
         let request = NewerRequest::new(reference, None, Platform::host(), Policy::new());
         let mut search = NewerSearch::new(&request).unwrap();
@@ -833,7 +839,88 @@ mod tests {
             search.answer(NewerAnswer::Missing).unwrap_err().kind(),
             ErrorKind::Protocol
         );
+        // Every later answer is refused, even one that would fit, and the search never finishes.
+        let tags = ["1.0".to_owned()];
+        assert!(search.answer(NewerAnswer::Tags(&tags)).is_err());
+        assert_eq!(search.finish().unwrap_err().kind(), ErrorKind::Protocol);
         let search = NewerSearch::new(&request).unwrap();
         assert_eq!(search.finish().unwrap_err().kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn a_manifest_where_a_tags_digest_was_needed_fails_the_search() {
+        let mut repo = Repo::default();
+        let in_use = repo.image("linux/amd64", Some("2024-01-01T00:00:00Z"));
+        let reference = Reference::parse_normalized("registry.example/app:1.0.0").unwrap();
+        let request = NewerRequest::new(
+            reference,
+            Some(in_use.clone()),
+            "linux/amd64".parse().unwrap(),
+            Policy::new(),
+        );
+        let mut search = NewerSearch::new(&request).unwrap();
+        let tags = ["1.0.0".to_owned(), "1.1.0".to_owned()];
+        assert_eq!(
+            search.answer(NewerAnswer::Tags(&tags)).unwrap(),
+            &NewerNeed::Manifest(in_use.clone())
+        );
+        search.answer(NewerAnswer::Manifest(&repo.manifests[&in_use])).unwrap();
+        let config = repo.configs.values().next().unwrap().clone();
+        assert_eq!(
+            search.answer(NewerAnswer::Config(&config)).unwrap(),
+            &NewerNeed::TagHead("1.1.0".to_owned())
+        );
+        // The candidate's digest was asked for; a manifest is not an answer to that.
+        assert!(search.answer(NewerAnswer::Manifest(&repo.manifests[&in_use])).is_err());
+        assert_eq!(search.finish().unwrap_err().kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn a_rolling_tag_also_moves_within_its_own_shape() {
+        let mut repo = Repo::default();
+        let old = repo.image("linux/amd64", Some("2024-01-01T00:00:00Z"));
+        let new = repo.image("linux/amd64", Some("2024-06-01T00:00:00Z"));
+        let newest = repo.image("linux/amd64", Some("2024-09-01T00:00:00Z"));
+        let older = repo.image("linux/amd64", Some("2023-12-01T00:00:00Z"));
+        repo.tag("1.26", &old);
+        repo.tag("1.26.4", &old);
+        repo.tag("1.26.3", &older);
+        repo.tag("1.27", &new);
+        repo.tag("1.27.1", &new);
+        repo.tag("1.28.0", &newest);
+        let (check, _) = repo.search("1.26", None, "linux/amd64", Policy::new());
+        assert!(check.is_rolling());
+        assert_eq!(check.same_as(), ["1.26.4"]);
+        assert_eq!(
+            newer(&check),
+            Some(("1.27", Jump::Minor)),
+            "never 1.28.0: another shape"
+        );
+        assert_eq!(check.newer().unwrap().digest(), &new);
+        // A cap keeps the rolling tag where it is.
+        let (check, _) = repo.search("1.26", None, "linux/amd64", Policy::new().with_max_jump(Jump::Patch));
+        assert_eq!(check.newer(), None);
+        assert_eq!(check.same_as(), ["1.26.4"]);
+    }
+
+    #[test]
+    fn a_rolling_tag_is_compared_with_a_bounded_number_of_tags() {
+        let mut repo = Repo::default();
+        let image = repo.image("linux/amd64", None);
+        repo.tag("latest", &image);
+        // 100 shapes of three versions each: 300 version tags.
+        for shape in 0..100 {
+            for patch in 0..3 {
+                repo.tag(&format!("1.0.{patch}-v{}", "x".repeat(shape + 1)), &image);
+            }
+        }
+        let (check, requests) = repo.search("latest", None, "linux/amd64", Policy::new());
+        assert!(requests <= 1 + MAX_ROLLING_HEADS, "{requests} HEADs");
+        assert_eq!(check.same_as().len(), MAX_ROLLING_HEADS);
+        assert!(
+            check.note().unwrap().contains("were not compared"),
+            "{:?}",
+            check.note()
+        );
     }
 }

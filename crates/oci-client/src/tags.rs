@@ -4,11 +4,14 @@ use std::collections::HashSet;
 
 use http::{Method, StatusCode, Uri};
 
-use crate::client::{Client, expect_status};
+use tokio::time::Instant;
+
+use crate::client::Core;
 use crate::error::{Error, ErrorKind, quote};
 use crate::link::{NextPage, next_page};
 use crate::location::Repository;
 use crate::transport::{Call, read_body};
+use crate::wire::expect_status;
 
 /// The page size asked for (registries may send fewer, or ignore it).
 const PAGE_SIZE: u32 = 1000;
@@ -23,80 +26,61 @@ pub const MAX_TAGS: usize = 100_000;
 /// The most pages followed, against a registry whose cursor never ends.
 const MAX_PAGES: usize = 10_000;
 
-impl Client {
-    /// Every tag of `repository`, in the registry's order, from `GET /v2/NAME/tags/list?n=1000` and the pages its
-    /// `Link: <...>; rel="next"` headers point to.
-    ///
-    /// A next link is followed as it is (never rebuilt from `last`), and only on the registry's own origin: a
-    /// cross-origin link, or one back to the same page, ends the listing, so a registry cannot send the client (and
-    /// its credentials) elsewhere.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::NotFound`] for an unknown repository, [`ErrorKind::Protocol`] for a body that is not the tag
-    /// list or a malformed `Link`, [`ErrorKind::TooLarge`] for a page over 4 MiB or more than [`MAX_TAGS`] tags in
-    /// all, and the errors of [`Client::ping`].
-    pub async fn tags(&self, repository: &Repository) -> Result<Vec<String>, Error> {
-        let mut tags = Vec::new();
-        self.tags_each(repository, |page| tags.extend(page)).await?;
-        Ok(tags)
-    }
-
-    /// Lists the tags of `repository` as [`Client::tags`] does, giving each page to `each_page` as it arrives, so a
-    /// caller can print or filter them without holding them all.
-    ///
-    /// # Errors
-    ///
-    /// As [`Client::tags`]; the pages given before the error stay given.
-    pub async fn tags_each<F>(&self, repository: &Repository, mut each_page: F) -> Result<(), Error>
-    where
-        F: FnMut(Vec<String>),
-    {
-        let mut listed = 0;
-        let base = self.transport().base_url(repository.registry())?;
-        let mut path = format!("/v2/{}/tags/list?n={PAGE_SIZE}", repository.name());
-        let mut seen = HashSet::new();
-        loop {
-            let call = Call::new(
-                repository.registry(),
-                Some(repository.name()),
-                Method::GET,
-                path.clone(),
-            );
-            let deadline = self.deadline();
-            let response = self.send(&call, deadline).await?;
-            let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
-            let uri: Uri = format!("{base}{path}")
-                .parse()
-                .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
-            let next = next_page(&uri, response.headers()).map_err(|err| {
-                call.error(ErrorKind::Protocol)
-                    .with_source(err)
-                    .with_detail("bad Link header")
-            })?;
-            let body = read_body(call.at, response, PAGE_LIMIT, deadline).await?;
-            let page = parse_page(&body, MAX_TAGS - listed).map_err(|err| {
-                let kind = if err.to_string().starts_with(TOO_MANY) {
-                    ErrorKind::TooLarge
-                } else {
-                    ErrorKind::Protocol
-                };
-                call.error(kind).with_source(err).with_detail(format!(
-                    "the tag list is not the JSON the API promises, or has over {MAX_TAGS} tags"
-                ))
-            })?;
-            listed += page.len();
-            each_page(page);
-            seen.insert(path);
-            let NextPage::Next(next) = next else {
-                return Ok(());
+/// Lists the tags of `repository` page by page (see [`Client::tags`](crate::Client::tags)), giving each page to
+/// `each_page`. With `deadline`, the whole listing ends by it; without, each page has the request timeout.
+pub(crate) async fn tags_each<F>(
+    core: &Core,
+    repository: &Repository,
+    deadline: Option<Instant>,
+    mut each_page: F,
+) -> Result<(), Error>
+where
+    F: FnMut(Vec<String>),
+{
+    let mut listed = 0;
+    let base = core.transport().base_url(repository.registry())?;
+    let mut path = format!("/v2/{}/tags/list?n={PAGE_SIZE}", repository.name());
+    let mut seen = HashSet::new();
+    loop {
+        let call = Call::new(
+            repository.registry(),
+            Some(repository.name()),
+            Method::GET,
+            path.clone(),
+        );
+        let deadline = deadline.unwrap_or_else(|| core.deadline());
+        let response = core.send(&call, deadline).await?;
+        let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+        let uri: Uri = format!("{base}{path}")
+            .parse()
+            .map_err(|err| call.error(ErrorKind::InvalidInput).with_source(err))?;
+        let next = next_page(&uri, response.headers()).map_err(|err| {
+            call.error(ErrorKind::Protocol)
+                .with_source(err)
+                .with_detail("bad Link header")
+        })?;
+        let body = read_body(call.at, response, PAGE_LIMIT, deadline).await?;
+        let page = parse_page(&body, MAX_TAGS - listed).map_err(|err| {
+            let kind = if err.to_string().starts_with(TOO_MANY) {
+                ErrorKind::TooLarge
+            } else {
+                ErrorKind::Protocol
             };
-            path = next.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-            if seen.contains(&path) || seen.len() >= MAX_PAGES {
-                return Err(call
-                    .error(ErrorKind::Protocol)
-                    .with_detail(format!("the tag list's pages loop at `{}`", quote(&path))));
-            }
+            call.error(kind).with_source(err).with_detail(format!(
+                "the tag list is not the JSON the API promises, or has over {MAX_TAGS} tags"
+            ))
+        })?;
+        listed += page.len();
+        each_page(page);
+        seen.insert(path);
+        let NextPage::Next(next) = next else {
+            return Ok(());
+        };
+        path = next.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        if seen.contains(&path) || seen.len() >= MAX_PAGES {
+            return Err(call
+                .error(ErrorKind::Protocol)
+                .with_detail(format!("the tag list's pages loop at `{}`", quote(&path))));
         }
     }
 }

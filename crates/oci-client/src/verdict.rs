@@ -10,10 +10,11 @@ use oci_manifest::{ManifestKind, Platform};
 use oci_ref::Reference;
 
 use crate::error::{Error, ErrorKind};
+use crate::newer::NewerCheck;
 use crate::ratelimit::RateLimit;
 
 /// One image to check: a reference (its tag is what is checked), the digest running now, and the platform.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UpdateRequest {
     reference: Reference,
     current: Option<Digest>,
@@ -54,6 +55,8 @@ pub struct UpdateCheck {
     pulls: u32,
     cache_hits: u32,
     matched: Option<Digest>,
+    /// The version search chained after the check, when asked for ([`CheckOptions::newer`](crate::CheckOptions::newer)).
+    newer: Option<Box<Result<NewerCheck, Error>>>,
 }
 
 /// What a [`Verdict`] needs to know next.
@@ -135,8 +138,28 @@ pub struct Verdict {
     platform: Platform,
     also_in_use: Vec<Digest>,
     image_id: Option<Digest>,
-    check: UpdateCheck,
+    check: Known,
     need: Need,
+    /// Why the rules cannot finish: an answer that did not fit, or an index without the platform. [`Verdict::finish`]
+    /// refuses then.
+    failed: Option<(ErrorKind, String)>,
+}
+
+/// What the rules know so far. Nothing here is a stand-in: what is not known yet is `None`, and
+/// [`Verdict::finish`] builds an [`UpdateCheck`] only when the tag's digest and the status are known.
+#[derive(Debug, Clone)]
+struct Known {
+    reference: Reference,
+    current: Option<Digest>,
+    latest: Option<Digest>,
+    status: Option<UpdateStatus>,
+    platform_digest: Option<Digest>,
+    media_type: String,
+    index_changed: Option<bool>,
+    platform_changed: Option<bool>,
+    verified: bool,
+    note: Option<String>,
+    matched: Option<Digest>,
 }
 
 impl UpdateRequest {
@@ -349,6 +372,32 @@ impl UpdateCheck {
         self.cache_hits
     }
 
+    /// The version search chained after the check ([`CheckOptions::newer`](crate::CheckOptions::newer)): `None` when
+    /// none was asked for, else its answer or why it failed (the check itself stands either way).
+    pub fn newer(&self) -> Option<Result<&NewerCheck, &Error>> {
+        self.newer.as_deref().map(Result::as_ref)
+    }
+
+    /// Whether there is something to do: an update of the tag, or a newer version found by the chained search.
+    pub fn needs_action(&self) -> bool {
+        self.has_update() || matches!(self.newer(), Some(Ok(newer)) if newer.newer().is_some())
+    }
+
+    /// Records what the check's lookups cost and the last rate limit the registry announced (the driver counts).
+    pub(crate) fn with_costs(mut self, tally: crate::fetch::Tally, rate_limit: Option<RateLimit>) -> Self {
+        self.requests = tally.requests();
+        self.pulls = tally.pulls;
+        self.cache_hits = tally.cache_hits;
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Adds the chained version search's answer.
+    pub(crate) fn with_newer(mut self, newer: Result<NewerCheck, Error>) -> Self {
+        self.newer = Some(Box::new(newer));
+        self
+    }
+
     /// The digest in use that matched the registry's answer, when the verdict is up to date: the tag's digest, its
     /// image for the platform, an old index whose image for the platform is unchanged, or the image ID.
     pub fn matched_digest(&self) -> Option<&Digest> {
@@ -370,29 +419,26 @@ impl Verdict {
                 request.reference.familiar_name()
             )));
         }
-        let placeholder = request.current.clone().unwrap_or_else(|| Digest::sha256(b""));
         Ok(Self {
             platform: request.platform.clone(),
             also_in_use: request.also_in_use.clone(),
             image_id: request.image_id.clone(),
-            check: UpdateCheck {
+            check: Known {
                 reference: request.reference.clone(),
-                status: UpdateStatus::UpdateAvailable,
                 current: request.current.clone(),
-                latest: placeholder,
+                latest: None,
+                status: None,
                 platform_digest: None,
                 media_type: String::new(),
                 index_changed: None,
                 platform_changed: None,
+                // Without a digest in use there is nothing to confirm.
                 verified: request.current.is_none(),
                 note: None,
-                rate_limit: None,
-                requests: 0,
-                pulls: 0,
-                cache_hits: 0,
                 matched: None,
             },
             need: Need::TagHead,
+            failed: None,
         })
     }
 
@@ -407,61 +453,89 @@ impl Verdict {
     ///
     /// [`ErrorKind::PlatformNotFound`] when the tag's index has no image for the platform; [`ErrorKind::Protocol`]
     /// for an answer that does not fit the need (a missing tag, a manifest given for a `HEAD`, an answer after
-    /// [`Need::Done`]): the caller's bug or a registry that changed its mind, never a silent verdict.
+    /// [`Need::Done`]): the caller's bug or a registry that changed its mind, never a silent verdict. Either way the
+    /// verdict stays failed: [`Verdict::finish`] refuses it, and every later answer is refused too.
     pub fn answer(&mut self, answer: Answer<'_>) -> Result<&Need, Error> {
+        if let Some((kind, detail)) = &self.failed {
+            return Err(Error::new(*kind).with_detail(format!("the verdict failed before: {detail}")));
+        }
         let need = std::mem::replace(&mut self.need, Need::Done);
-        self.need = match (need, answer) {
-            (Need::TagHead, Answer::Head { digest, media_type }) => self.tag_head(digest, media_type),
-            (Need::LatestManifest(_), Answer::Manifest(manifest)) => self.latest_manifest(manifest)?,
-            (Need::CurrentHead(_), Answer::Head { media_type, .. }) => self.current_head(media_type),
-            (Need::CurrentHead(_) | Need::CurrentManifest(_), Answer::Missing) => self.current_missing(),
-            (Need::CurrentManifest(_), Answer::Manifest(manifest)) => self.current_manifest(manifest),
-            (Need::ImageManifest(_), Answer::Manifest(manifest)) => self.image_manifest(manifest),
-            (Need::ImageManifest(_), Answer::Missing) => Need::Done,
-            (Need::LatestManifest(_) | Need::CurrentManifest(_), Answer::Withheld(reason)) => self.withheld(reason),
+        let next = match (need, answer) {
+            (Need::TagHead, Answer::Head { digest, media_type }) => Ok(self.tag_head(digest, media_type)),
+            (Need::LatestManifest(_), Answer::Manifest(manifest)) => self.latest_manifest(manifest),
+            (Need::CurrentHead(_), Answer::Head { media_type, .. }) => Ok(self.current_head(media_type)),
+            (Need::CurrentHead(_) | Need::CurrentManifest(_), Answer::Missing) => Ok(self.current_missing()),
+            (Need::CurrentManifest(_), Answer::Manifest(manifest)) => Ok(self.current_manifest(manifest)),
+            (Need::ImageManifest(_), Answer::Manifest(manifest)) => Ok(self.image_manifest(manifest)),
+            (Need::ImageManifest(_), Answer::Missing) => Ok(Need::Done),
+            (Need::LatestManifest(_) | Need::CurrentManifest(_), Answer::Withheld(reason)) => Ok(self.withheld(reason)),
             // The verdict by digest stands; only the image ID could not be compared.
-            (Need::ImageManifest(_), Answer::Withheld(_)) => Need::Done,
-            (need, answer) => {
-                return Err(Error::new(ErrorKind::Protocol)
-                    .with_detail(format!("the answer {answer:?} does not fit the need {need:?}")));
-            }
+            (Need::ImageManifest(_), Answer::Withheld(_)) => Ok(Need::Done),
+            (need, answer) => Err((
+                ErrorKind::Protocol,
+                format!("the answer {answer:?} does not fit the need {need:?}"),
+            )),
         };
-        Ok(&self.need)
+        match next {
+            Ok(next) => {
+                self.need = next;
+                Ok(&self.need)
+            }
+            Err((kind, detail)) => {
+                let err = Error::new(kind).with_detail(detail.clone());
+                self.failed = Some((kind, detail));
+                Err(err)
+            }
+        }
     }
 
     /// The answer, once [`Verdict::need`] is [`Need::Done`].
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Protocol`] when the rules still need something.
+    /// [`ErrorKind::Protocol`] when the rules still need something, or the error an earlier answer failed with
+    /// ([`ErrorKind::PlatformNotFound`], [`ErrorKind::Protocol`]): a failed verdict never finishes.
     pub fn finish(self) -> Result<UpdateCheck, Error> {
+        if let Some((kind, detail)) = self.failed {
+            return Err(Error::new(kind).with_detail(detail));
+        }
         if self.need != Need::Done {
             return Err(Error::new(ErrorKind::Protocol).with_detail(format!("the verdict still needs {:?}", self.need)));
         }
-        Ok(self.check)
-    }
-
-    /// Records how many manifest requests the check sent, how many of them were `GET`s (pulls), how many manifests
-    /// came from the cache, and the last rate limit seen (the driver counts them).
-    pub(crate) fn record(&mut self, requests: u32, pulls: u32, cache_hits: u32, rate_limit: Option<RateLimit>) {
-        self.check.requests = requests;
-        self.check.pulls = pulls;
-        self.check.cache_hits = cache_hits;
-        if rate_limit.is_some() {
-            self.check.rate_limit = rate_limit;
-        }
+        let known = self.check;
+        let (Some(latest), Some(status)) = (known.latest, known.status) else {
+            return Err(Error::new(ErrorKind::Protocol).with_detail("the verdict ended without the tag's digest"));
+        };
+        Ok(UpdateCheck {
+            reference: known.reference,
+            status,
+            current: known.current,
+            latest,
+            platform_digest: known.platform_digest,
+            media_type: known.media_type,
+            index_changed: known.index_changed,
+            platform_changed: known.platform_changed,
+            verified: known.verified,
+            note: known.note,
+            rate_limit: None,
+            requests: 0,
+            pulls: 0,
+            cache_hits: 0,
+            matched: known.matched,
+            newer: None,
+        })
     }
 
     /// Rules 1, 2 and the branch to 3 or 4.
     fn tag_head(&mut self, digest: &Digest, media_type: Option<&str>) -> Need {
         let check = &mut self.check;
-        check.latest = digest.clone();
+        check.latest = Some(digest.clone());
         check.media_type = media_type.unwrap_or_default().to_owned();
         let kind = media_type.and_then(ManifestKind::from_media_type);
         let in_use = check.current.as_ref() == Some(digest) || self.also_in_use.contains(digest);
         if in_use {
             check.matched = Some(digest.clone());
-            check.status = UpdateStatus::UpToDate;
+            check.status = Some(UpdateStatus::UpToDate);
             check.verified = true;
             check.platform_changed = Some(false);
             check.index_changed = kind.filter(|kind| kind.is_index()).map(|_| false);
@@ -474,7 +548,7 @@ impl Verdict {
     }
 
     /// Rule 3 (and 4 when the tag's kind was unknown before its manifest came).
-    fn latest_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Result<Need, Error> {
+    fn latest_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Result<Need, (ErrorKind, String)> {
         self.check.media_type = manifest.media_type().to_owned();
         let Some(index) = manifest.as_index() else {
             return Ok(self.single_tag());
@@ -482,7 +556,7 @@ impl Verdict {
         let child = index
             .select(&self.platform)
             .map(|descriptor| descriptor.digest().clone())
-            .map_err(|no_match| Error::new(ErrorKind::PlatformNotFound).with_source(no_match))?;
+            .map_err(|no_match| (ErrorKind::PlatformNotFound, no_match.to_string()))?;
         let check = &mut self.check;
         check.platform_digest = Some(child.clone());
         let Some(current) = check.current.clone() else {
@@ -490,7 +564,7 @@ impl Verdict {
         };
         if current == child || self.also_in_use.contains(&child) {
             check.matched = Some(child);
-            check.status = UpdateStatus::UpToDate;
+            check.status = Some(UpdateStatus::UpToDate);
             check.verified = true;
             check.platform_changed = Some(false);
             check.note = Some(format!(
@@ -511,7 +585,7 @@ impl Verdict {
     }
 
     fn no_digest(&mut self) -> Need {
-        self.check.status = UpdateStatus::NoDigest;
+        self.check.status = Some(UpdateStatus::NoDigest);
         self.check.note = Some("no digest given: pin the latest digest".to_owned());
         self.image_id_or_done()
     }
@@ -522,12 +596,10 @@ impl Verdict {
         if self.image_id.is_none() {
             return Need::Done;
         }
-        let now = self
-            .check
-            .platform_digest
-            .clone()
-            .unwrap_or_else(|| self.check.latest.clone());
-        Need::ImageManifest(now)
+        match self.check.platform_digest.clone().or_else(|| self.check.latest.clone()) {
+            Some(now) => Need::ImageManifest(now),
+            None => Need::Done,
+        }
     }
 
     /// The tag's image for the platform, to compare with the image ID in use.
@@ -537,7 +609,7 @@ impl Verdict {
         };
         let check = &mut self.check;
         if image.config().digest() == image_id {
-            check.status = UpdateStatus::UpToDate;
+            check.status = Some(UpdateStatus::UpToDate);
             check.verified = true;
             check.platform_changed = Some(false);
             check.matched = Some(image_id.clone());
@@ -546,8 +618,8 @@ impl Verdict {
                 image_id.short(),
                 self.platform
             ));
-        } else if check.status == UpdateStatus::NoDigest {
-            check.status = UpdateStatus::UpdateAvailable;
+        } else if check.status == Some(UpdateStatus::NoDigest) {
+            check.status = Some(UpdateStatus::UpdateAvailable);
             check.verified = false;
             check.platform_changed = Some(true);
             check.note = Some(format!(
@@ -587,13 +659,16 @@ impl Verdict {
         // The image for the platform now: the tag's index's, or the tag's single image.
         let (now, tag_is_index) = match &check.platform_digest {
             Some(child) => (child.clone(), true),
-            None => (check.latest.clone(), false),
+            None => match &check.latest {
+                Some(latest) => (latest.clone(), false),
+                None => return Need::Done,
+            },
         };
         check.index_changed = tag_is_index.then_some(true);
         match old_child {
             Some(old) if old == now => {
                 check.matched = check.current.clone();
-                check.status = UpdateStatus::UpToDate;
+                check.status = Some(UpdateStatus::UpToDate);
                 check.platform_changed = Some(false);
                 check.note = Some(if tag_is_index {
                     format!("the index changed, but not its {platform} image")
@@ -602,16 +677,16 @@ impl Verdict {
                 });
             }
             Some(_) => {
-                check.status = UpdateStatus::UpdateAvailable;
+                check.status = Some(UpdateStatus::UpdateAvailable);
                 check.platform_changed = Some(true);
             }
             None => {
-                check.status = UpdateStatus::UpdateAvailable;
+                check.status = Some(UpdateStatus::UpdateAvailable);
                 check.platform_changed = None;
                 check.note = Some(format!("the index in use has no {platform} image"));
             }
         }
-        if self.check.status == UpdateStatus::UpToDate {
+        if self.check.status == Some(UpdateStatus::UpToDate) {
             return Need::Done;
         }
         self.image_id_or_done()
@@ -620,7 +695,7 @@ impl Verdict {
     /// The current digest is a single image other than the platform's image now.
     fn single_update(&mut self) {
         let check = &mut self.check;
-        check.status = UpdateStatus::UpdateAvailable;
+        check.status = Some(UpdateStatus::UpdateAvailable);
         check.platform_changed = Some(true);
         if check.platform_digest.is_some() {
             check.note = Some(format!(
@@ -637,11 +712,11 @@ impl Verdict {
         let platform = &self.platform;
         let check = &mut self.check;
         if check.current.is_none() {
-            check.status = UpdateStatus::NoDigest;
+            check.status = Some(UpdateStatus::NoDigest);
             check.note = Some(format!("the tag's {platform} image was not looked up: {reason}"));
             return Need::Done;
         }
-        check.status = UpdateStatus::UpdateAvailable;
+        check.status = Some(UpdateStatus::UpdateAvailable);
         check.verified = false;
         check.platform_changed = None;
         check.note = Some(format!(
@@ -653,7 +728,7 @@ impl Verdict {
     /// Rule 5.
     fn current_missing(&mut self) -> Need {
         let check = &mut self.check;
-        check.status = UpdateStatus::UpdateAvailable;
+        check.status = Some(UpdateStatus::UpdateAvailable);
         check.verified = false;
         check.platform_changed = None;
         check.index_changed = None;
@@ -1015,8 +1090,36 @@ mod tests {
         let request = UpdateRequest::new(reference, None, Platform::host());
         let mut verdict = Verdict::new(&request).unwrap();
         assert_eq!(verdict.answer(Answer::Missing).unwrap_err().kind(), ErrorKind::Protocol);
+        // The verdict stays failed: a later answer that would have fitted is refused, and it never finishes (it
+        // once finished `Ok(UpdateAvailable)` with a placeholder digest here).
+        let digest = Digest::sha256(b"tag");
+        let head = Answer::Head {
+            digest: &digest,
+            media_type: Some(IMAGE),
+        };
+        assert!(verdict.answer(head).is_err());
+        assert_eq!(verdict.finish().unwrap_err().kind(), ErrorKind::Protocol);
         let verdict = Verdict::new(&request).unwrap();
         assert_eq!(verdict.finish().unwrap_err().kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn a_platform_not_found_verdict_never_finishes() {
+        let arm = image("arm");
+        let multi = index(&[("linux/arm64", &arm)]);
+        let reference = Reference::parse_normalized("registry.example/app:1").unwrap();
+        let request = UpdateRequest::new(reference, Some(Digest::sha256(b"old")), "linux/amd64".parse().unwrap());
+        let mut verdict = Verdict::new(&request).unwrap();
+        verdict
+            .answer(Answer::Head {
+                digest: multi.digest(),
+                media_type: Some(INDEX),
+            })
+            .unwrap();
+        let err = verdict.answer(Answer::Manifest(&multi)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PlatformNotFound);
+        assert_eq!(verdict.need(), &Need::Done);
+        assert_eq!(verdict.finish().unwrap_err().kind(), ErrorKind::PlatformNotFound);
     }
 
     #[test]

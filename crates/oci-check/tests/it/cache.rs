@@ -152,6 +152,95 @@ fn a_second_run_spends_only_its_heads_and_says_so() {
 }
 
 #[test]
+fn a_warm_newer_run_spends_no_manifest_get_and_says_the_same() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let registry = Registry::open();
+    // Ten repositories with a version in use and a newer one, behind the counting Docker-Hub-like proxy.
+    let (proxy, input) = runtime.block_on(async {
+        let proxy = RateLimitProxy::start(registry.host(), 1000, 1000).await;
+        let mut input = String::new();
+        for i in 0..10 {
+            let images = registry.images(&format!("svc{i}")).unwrap();
+            let seed = format!("svc{i}");
+            let old = images
+                .dated_image(
+                    "amd64",
+                    &format!("{seed}-old"),
+                    Some("2024-01-01T00:00:00Z"),
+                    Some("1.0.0"),
+                )
+                .await
+                .unwrap();
+            images
+                .dated_image(
+                    "amd64",
+                    &format!("{seed}-new"),
+                    Some("2024-06-01T00:00:00Z"),
+                    Some("1.1.0"),
+                )
+                .await
+                .unwrap();
+            input.push_str(&format!("{}/svc{i}:1.0.0 {}\n", proxy.host(), old.digest));
+        }
+        (proxy, input)
+    });
+    let dir = TempDir::new("oci-check-cache-newer");
+    let host = proxy.host();
+    let args = [
+        "update",
+        "-f",
+        "-",
+        "--json",
+        "--newer",
+        "--platform",
+        "linux/amd64",
+        "--insecure-registry",
+        &host,
+        "--cache-dir",
+        dir.path().to_str().unwrap(),
+    ];
+    let verdicts = |outcome: &Outcome| -> Vec<(String, String)> {
+        records(outcome)
+            .iter()
+            .map(|record| {
+                (
+                    record["status"].as_str().unwrap().to_owned(),
+                    record["newer"]["tag"].as_str().unwrap_or("-").to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    let cold = oci_check(&args, &input);
+    assert_eq!(cold.code, 10, "{cold:?}");
+    let expected = vec![("newer_available".to_owned(), "1.1.0".to_owned()); 10];
+    assert_eq!(verdicts(&cold), expected);
+    let cold_gets = proxy.manifest_gets();
+    assert!(cold_gets > 0);
+    assert_eq!(
+        sum(&records(&cold), "pulls"),
+        cold_gets,
+        "the JSON counts are the proxy's"
+    );
+
+    let warm = oci_check(&args, &input);
+    assert_eq!(warm.code, 10, "{warm:?}");
+    assert_eq!(verdicts(&warm), expected, "the same verdicts and newer tags");
+    assert_eq!(
+        proxy.manifest_gets(),
+        cold_gets,
+        "the warm run sent no manifest GET: {:?}",
+        proxy.log()
+    );
+    assert_eq!(sum(&records(&warm), "pulls"), 0);
+    assert!(sum(&records(&warm), "cache_hits") >= 40, "{}", warm.stdout);
+}
+
+#[test]
 fn two_processes_share_one_cache_directory_at_once() {
     let rebuilt = Rebuilt::new(1000);
     let dir = TempDir::new("oci-check-cache-shared");

@@ -434,3 +434,25 @@ fn an_unreachable_registry_is_one_line_and_the_others_are_checked() {
         out.stderr
     );
 }
+
+#[test]
+fn quiet_failures_print_nothing_on_stderr() {
+    // Port 1 on loopback refuses connections: every network subcommand fails there.
+    let cases: &[&[&str]] = &[
+        &["-q", "update", "127.0.0.1:1/app:1"],
+        &["-q", "update", "--newer=major", "127.0.0.1:1/app:1.0.0"],
+        &["-q", "digest", "127.0.0.1:1/app:1"],
+        &["-q", "manifest", "127.0.0.1:1/app:1"],
+        &["-q", "tags", "127.0.0.1:1/app"],
+        &["-q", "versions", "127.0.0.1:1/app:1.0.0"],
+        &["-q", "ratelimit", "127.0.0.1:1/app:1"],
+        &["-q", "cache", "info", "--cache-dir", "/dev/null/x"],
+        &["-q", "ref", "NOT-A/REFERENCE:"],
+        &["-q", "digest", "NOT A REFERENCE"],
+    ];
+    for args in cases {
+        let outcome = oci_check(args, "");
+        assert_eq!(outcome.code, 1, "{args:?}: {outcome:?}");
+        assert_eq!(outcome.stderr, "", "{args:?} printed on stderr despite -q");
+    }
+}

@@ -75,7 +75,10 @@ fn update_newer_picks_what_the_rules_say_for_each_platform() {
     );
     assert_eq!(amd64.code, 10, "a newer version is an update: {amd64:?}");
     let amd64 = record(&amd64);
-    assert_eq!(amd64["status"], "up_to_date", "the tag itself did not move");
+    assert_eq!(
+        amd64["status"], "newer_available",
+        "the tag itself did not move, but a newer version is there"
+    );
     assert_eq!(amd64["newer"]["tag"], "1.2.0");
     assert_eq!(amd64["newer"]["kind"], "minor");
     assert_eq!(amd64["newer"]["created"], "2024-06-01T00:00:00Z");

@@ -141,15 +141,21 @@ async fn tag_lists_are_cached_for_their_age_and_configs_for_good() {
     let gets = proxy.manifest_gets();
     assert_eq!((tag_lists(&proxy), gets), (1, 2), "{:?}", proxy.log());
 
-    // Within the age: no tag list, no manifest GET, no config (the new tag's manifest by tag is a GET: cached by
-    // digest, but a tag is always asked).
+    // Within the age: no tag list, no manifest GET, no config. The candidate's digest comes from a HEAD (free on
+    // Docker Hub) and its manifest by that digest from the cache: a repeat search spends no pull.
     assert_eq!((first.pulls(), first.cache_hits()), (2, 0));
     let second = client(&proxy, &cache).newer_version(&request).await.unwrap();
     assert_eq!(second.newer(), first.newer());
     assert_eq!(
         (second.pulls(), second.cache_hits()),
-        (1, 1),
-        "the image in use from the cache, the candidate by its tag"
+        (0, 5),
+        "the tag list, both manifests and both configs from the cache"
+    );
+    assert_eq!(
+        proxy.manifest_gets(),
+        gets,
+        "no manifest GET on the repeat: {:?}",
+        proxy.log()
     );
     assert_eq!(tag_lists(&proxy), 1);
     let blobs = proxy
@@ -182,14 +188,40 @@ async fn a_cache_that_cannot_be_written_is_no_failure() {
     std::fs::remove_dir_all(dir.path().join("cache/v1")).unwrap();
     std::fs::write(dir.path().join("cache/v1"), b"not a directory").unwrap();
     let reference = Reference::parse_normalized(&format!("{}/app:v1", proxy.host())).unwrap();
-    let requests = vec![UpdateRequest::new(reference, Some(old), "linux/amd64".parse().unwrap()); 3];
+    let request = UpdateRequest::new(reference, Some(old), "linux/amd64".parse().unwrap());
     let client = client(&proxy, &cache);
-    for result in client.check_many(&requests, &CheckOptions::new().concurrency(1)).await {
-        let check = result.unwrap();
+    for _ in 0..3 {
+        let check = client.check_for_update(&request).await.unwrap();
         assert_eq!(
             (check.status(), check.verified(), check.cache_hits()),
             (UpdateStatus::UpToDate, true, 0)
         );
     }
     assert_eq!(proxy.manifest_gets(), 6, "without a cache, each check fetches");
+}
+
+#[tokio::test]
+async fn equal_requests_share_one_check() {
+    let registry = Registry::open();
+    let proxy = RateLimitProxy::start(registry.host(), 100, 100).await;
+    let images = registry.images("app").unwrap();
+    let old = rebuilt_tag(&images, "app").await;
+    let dir = TempDir::new("oci-client-cache-shared");
+    let cache = Arc::new(FsCache::open(dir.path(), 1 << 20).unwrap());
+    let reference = Reference::parse_normalized(&format!("{}/app:v1", proxy.host())).unwrap();
+    let requests = vec![UpdateRequest::new(reference, Some(old), "linux/amd64".parse().unwrap()); 3];
+    let results = client(&proxy, &cache)
+        .check_many(&requests, &CheckOptions::new().concurrency(3))
+        .await;
+    assert_eq!(results.len(), 3);
+    for result in results {
+        assert_eq!(result.unwrap().status(), UpdateStatus::UpToDate);
+    }
+    let heads = proxy.log().iter().filter(|(method, _, _)| method == "HEAD").count();
+    assert_eq!(
+        (heads, proxy.manifest_gets()),
+        (1, 2),
+        "one check for three equal requests: {:?}",
+        proxy.log()
+    );
 }

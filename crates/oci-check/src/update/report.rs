@@ -1,0 +1,375 @@
+//! How `oci-check update` tells what it found: JSON lines in input order, failures on stderr as they happen (a
+//! failure repeated for one registry and cause told once, then counted), the table at the end.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+
+use oci_client::{Digest, NewerCheck, RateLimit, UpdateCheck};
+use serde::Serialize;
+
+use super::Outcome;
+use super::input::Entry;
+use crate::Output;
+use crate::failure::Failure;
+
+/// Logs the candidates the version search skipped, and tells a search that failed (the check itself stands).
+pub(super) fn tell_newer(image: &str, check: &UpdateCheck, printer: &mut Printer) {
+    match check.newer() {
+        Some(Ok(newer)) => {
+            for (tag, reason) in newer.skipped() {
+                tracing::info!(
+                    "{image}: skipped {}: {}",
+                    oci_client::text::cut(tag),
+                    oci_client::text::cut(reason)
+                );
+            }
+        }
+        Some(Err(err)) => {
+            let failure = Failure::from_client(image, err);
+            printer.failure(&Failure::new(failure.kind(), format!("newer versions: {failure}")));
+        }
+        None => {}
+    }
+}
+
+/// Prints JSON lines in input order as soon as they are known, and failures on stderr as they happen (a failure
+/// seen before for the same registry and cause only counted, and summed up at the end); the table at the end.
+pub(super) struct Printer {
+    json: bool,
+    /// With `--newer`, JSON waits for the version search, so it is printed at the end.
+    newer: bool,
+    output: Output,
+    progress: Option<indicatif::ProgressBar>,
+    next: usize,
+    /// Failures by (registry, kind): how many more after the first, printed one.
+    repeated: BTreeMap<(String, &'static str), usize>,
+}
+
+impl Printer {
+    pub(super) fn new(json: bool, newer: bool, output: Output, progress: Option<indicatif::ProgressBar>) -> Self {
+        Self {
+            json,
+            newer,
+            output,
+            progress,
+            next: 0,
+            repeated: BTreeMap::new(),
+        }
+    }
+
+    pub(super) fn ready(&mut self, entries: &[Entry], outcomes: &[Option<Outcome>], index: usize) {
+        if let Some(bar) = &self.progress {
+            bar.inc(1);
+        }
+        if let Some(Some(Err(failure))) = outcomes.get(index) {
+            if !failure.is_local() {
+                self.failure(failure);
+            }
+        }
+        if !self.json || self.newer {
+            return;
+        }
+        let mut stdout = io::stdout().lock();
+        while let Some(Some(outcome)) = outcomes.get(self.next) {
+            let line = serde_json::to_string(&record(&entries[self.next], outcome)).unwrap_or_default();
+            let _ = writeln!(stdout, "{line}");
+            self.next += 1;
+        }
+        let _ = stdout.flush();
+    }
+
+    /// Tells a failure unless the same registry failed the same way before.
+    pub(super) fn failure(&mut self, failure: &Failure) {
+        if let Some(registry) = failure.registry() {
+            let key = (registry.to_owned(), failure.kind());
+            if let Some(count) = self.repeated.get_mut(&key) {
+                *count += 1;
+                return;
+            }
+            self.repeated.insert(key, 0);
+        }
+        let output = self.output;
+        match &self.progress {
+            Some(bar) => bar.suspend(|| output.error(failure)),
+            None => output.error(failure),
+        }
+    }
+
+    pub(super) fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome]) {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
+        for ((registry, kind), count) in &self.repeated {
+            if *count > 0 {
+                let more = if *count == 1 { "image" } else { "images" };
+                self.output.error(&Failure::new(
+                    kind,
+                    format!(
+                        "{count} more {more} on {} failed the same way ({})",
+                        oci_client::text::cut(registry),
+                        kind.replace('_', " ")
+                    ),
+                ));
+            }
+        }
+        if self.json && self.newer {
+            let mut stdout = io::stdout().lock();
+            for (entry, outcome) in entries.iter().zip(outcomes) {
+                let line = serde_json::to_string(&record(entry, outcome)).unwrap_or_default();
+                let _ = writeln!(stdout, "{line}");
+            }
+            let _ = stdout.flush();
+        }
+        if !self.json {
+            let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let _ = io::stdout().write_all(table(entries, outcomes, self.newer, colour).as_bytes());
+        }
+    }
+}
+
+/// One line of `--json`; the field order is the key order.
+#[derive(Debug, Serialize)]
+struct Record<'a> {
+    image: &'a str,
+    /// The container or compose service, for images found by --docker, --podman, --compose or --inspect.
+    container: Option<&'a str>,
+    /// `docker`, `podman`, `compose:FILE` or `inspect`; null for arguments and -f lists.
+    source: Option<&'a str>,
+    reference: Option<String>,
+    status: &'static str,
+    current_digest: Option<&'a str>,
+    latest_digest: Option<&'a str>,
+    platform_digest: Option<&'a str>,
+    media_type: Option<&'a str>,
+    index_changed: Option<bool>,
+    platform_changed: Option<bool>,
+    verified: bool,
+    /// The digest in use (a RepoDigest, the digest given, or the image ID) that matched, when up to date.
+    matched_digest: Option<&'a str>,
+    note: Option<&'a str>,
+    rate_limit: Option<RateLimitRecord<'a>>,
+    /// Manifest GETs the check sent (pulls, on Docker Hub), with `--newer` the version search's too.
+    pulls: u32,
+    /// Manifests the check (and with `--newer` the version search) read from the cache.
+    cache_hits: u32,
+    error: Option<ErrorRecord<'a>>,
+    /// With `--newer`: the newer version found, or null.
+    newer: Option<NewerRecord<'a>>,
+    /// With `--newer`, for a rolling tag: the version tags naming the same image.
+    same_as: &'a [String],
+}
+
+/// A newer version.
+#[derive(Debug, Serialize)]
+struct NewerRecord<'a> {
+    tag: &'a str,
+    digest: &'a str,
+    kind: &'static str,
+    created: Option<&'a str>,
+}
+
+/// A rate limit the registry announced.
+#[derive(Debug, Serialize)]
+struct RateLimitRecord<'a> {
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    /// The window in seconds.
+    window: Option<u64>,
+    source: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorRecord<'a> {
+    kind: &'static str,
+    message: &'a str,
+}
+
+impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
+    fn from(limit: &'a RateLimit) -> Self {
+        Self {
+            limit: limit.limit(),
+            remaining: limit.remaining(),
+            window: limit.window().map(|window| window.as_secs()),
+            source: limit.source(),
+        }
+    }
+}
+
+/// The version search's answer, when it was asked for and found something to say.
+fn newer_of(outcome: &Outcome) -> Option<&NewerCheck> {
+    outcome.as_ref().ok()?.newer()?.ok()
+}
+
+/// The status word: `newer_available` when the tag is up to date (or unpinned) but a newer version was found.
+fn status(check: &UpdateCheck) -> &'static str {
+    match check.newer() {
+        Some(Ok(newer)) if newer.newer().is_some() && !check.has_update() => "newer_available",
+        _ => check.status().as_str(),
+    }
+}
+
+fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
+    let newer = newer_of(outcome);
+    let same_as = newer.map_or(&[][..], NewerCheck::same_as);
+    let (newer_pulls, newer_hits) = newer.map_or((0, 0), |newer| (newer.pulls(), newer.cache_hits()));
+    let newer = newer.and_then(NewerCheck::newer).map(|newer| NewerRecord {
+        tag: newer.tag(),
+        digest: newer.digest().as_str(),
+        kind: newer.jump().name(),
+        created: newer.created(),
+    });
+    let request = entry.parsed.as_ref().ok();
+    let reference = request.map(|request| request.reference().to_string());
+    match outcome {
+        Ok(check) => Record {
+            image: &entry.image,
+            container: entry.container.as_deref(),
+            source: entry.source.as_deref(),
+            reference,
+            status: status(check),
+            current_digest: check.current_digest().map(Digest::as_str),
+            latest_digest: Some(check.latest_digest().as_str()),
+            platform_digest: check.platform_digest().map(Digest::as_str),
+            media_type: Some(check.media_type()),
+            index_changed: check.index_changed(),
+            platform_changed: check.platform_changed(),
+            verified: check.verified(),
+            matched_digest: check.matched_digest().map(Digest::as_str),
+            note: check.note(),
+            rate_limit: check.rate_limit().map(RateLimitRecord::from),
+            pulls: check.pulls() + newer_pulls,
+            cache_hits: check.cache_hits() + newer_hits,
+            error: None,
+            newer,
+            same_as,
+        },
+        Err(failure) => Record {
+            image: &entry.image,
+            container: entry.container.as_deref(),
+            source: entry.source.as_deref(),
+            reference,
+            status: if failure.is_local() { "local" } else { "error" },
+            current_digest: request.and_then(|request| request.current()).map(Digest::as_str),
+            latest_digest: None,
+            platform_digest: None,
+            media_type: None,
+            index_changed: None,
+            platform_changed: None,
+            verified: false,
+            matched_digest: None,
+            note: entry.local.as_deref(),
+            rate_limit: None,
+            pulls: 0,
+            cache_hits: 0,
+            error: (!failure.is_local()).then(|| ErrorRecord {
+                kind: failure.kind(),
+                message: failure.message(),
+            }),
+            newer: None,
+            same_as: &[],
+        },
+    }
+}
+
+/// The table: image, status, short digests, the newer version with `--newer`, and a note where the verdict needs
+/// one.
+fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> String {
+    let short = |digest: Option<&Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
+    let containers = entries.iter().any(|entry| entry.container.is_some());
+    let mut header = if containers { vec!["CONTAINER"] } else { Vec::new() };
+    header.extend(["IMAGE", "STATUS", "CURRENT", "LATEST", "PLATFORM"]);
+    if newer {
+        header.push("NEWER");
+    }
+    header.push("NOTE");
+    let mut rows: Vec<Vec<String>> = vec![header.into_iter().map(str::to_owned).collect()];
+    for (entry, outcome) in entries.iter().zip(outcomes) {
+        let image = entry.parsed.as_ref().map_or_else(
+            |_| oci_client::text::cut(&entry.image).into_owned(),
+            |request| request.reference().familiar(),
+        );
+        let mut row = if containers {
+            vec![
+                entry
+                    .container
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), |name| oci_client::text::cut(name).into_owned()),
+            ]
+        } else {
+            Vec::new()
+        };
+        row.extend(match outcome {
+            Ok(check) => vec![
+                image,
+                match status(check) {
+                    "newer_available" => "newer version".to_owned(),
+                    _ => check.status().to_string(),
+                },
+                short(check.current_digest()),
+                short(Some(check.latest_digest())),
+                short(check.platform_digest()),
+            ],
+            Err(failure) => vec![
+                image,
+                if failure.is_local() { "local" } else { "error" }.to_owned(),
+                short(entry.parsed.as_ref().ok().and_then(|request| request.current())),
+                "-".to_owned(),
+                "-".to_owned(),
+            ],
+        });
+        if newer {
+            row.push(match newer_of(outcome) {
+                Some(check) if check.newer().is_some() => check
+                    .newer()
+                    .map(|newer| format!("{} ({})", oci_client::text::cut(newer.tag()), newer.jump()))
+                    .unwrap_or_default(),
+                Some(check) if !check.same_as().is_empty() => {
+                    format!("= {}", oci_client::text::cut(&check.same_as().join(", ")))
+                }
+                _ => "-".to_owned(),
+            });
+        }
+        row.push(match outcome {
+            Ok(check) => check
+                .note()
+                .map(|note| oci_client::text::cut(note).into_owned())
+                .unwrap_or_default(),
+            Err(failure) if failure.is_local() => entry.local.clone().unwrap_or_default(),
+            Err(failure) => failure.kind().replace('_', " "),
+        });
+        rows.push(row);
+    }
+    let columns = rows[0].len();
+    let mut widths = vec![0; columns];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if column + 1 == columns {
+                line.push_str(cell);
+                break;
+            }
+            let padded = format!("{cell:<width$}  ");
+            let status_column = usize::from(containers) + 1;
+            let code = match (colour && column == status_column, cell.as_str()) {
+                (true, "up to date") => Some("32"),
+                (true, "update available" | "newer version") => Some("33"),
+                (true, "error") => Some("31"),
+                (true, "no digest" | "local") => Some("2"),
+                _ => None,
+            };
+            match code {
+                Some(code) => line.push_str(&format!("\x1b[{code}m{cell}\x1b[0m{}", &padded[cell.len()..])),
+                None => line.push_str(&padded),
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
