@@ -52,6 +52,13 @@ pub(crate) struct Call<'a> {
     pub(crate) body: Bytes,
 }
 
+impl Call<'_> {
+    /// Whether this is a manifest `GET`: a pull, on Docker Hub.
+    pub(crate) fn is_pull(&self) -> bool {
+        self.method == Method::GET && self.path.contains("/manifests/")
+    }
+}
+
 /// One request to any URL (a token realm, a redirect target), with the headers it carries.
 pub(crate) struct Outgoing<'a> {
     pub(crate) method: Method,
@@ -179,9 +186,13 @@ impl Transport {
                 self.send_once(call, authorization, deadline).await
             };
             let outcome = match &result {
+                // A pull refused with 429 stops pulls from its source for the run (the budget takes note), with or
+                // without rate-limit headers: sending it again would only spend more of a quota that is gone.
                 Ok(response)
                     if response.status() == StatusCode::TOO_MANY_REQUESTS
-                        && RateLimit::from_headers(response.headers()).is_some_and(|limit| limit.is_exhausted()) =>
+                        && (call.is_pull()
+                            || RateLimit::from_headers(response.headers())
+                                .is_some_and(|limit| limit.is_exhausted())) =>
                 {
                     Outcome::QuotaSpent
                 }

@@ -235,6 +235,18 @@ async fn a_retry_after_beyond_the_cap_is_not_waited_for_and_the_429_is_reported(
 }
 
 #[tokio::test]
+async fn a_pull_refused_with_429_is_not_sent_again() {
+    // No rate-limit headers, no Retry-After: a manifest GET answered 429 was sent three more times per check.
+    let server = FaultServer::start();
+    server.route(PATH, [Reply::status(429), manifest()]);
+    let err = bounded(client(&server, RegistryOptions::new()).manifest(&location(&server)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err}");
+    assert_eq!(server.count(PATH), 1, "the pull was sent again after its 429");
+}
+
+#[tokio::test]
 async fn too_many_requests_without_end_are_a_typed_error_within_the_policy() {
     let server = FaultServer::start();
     server.route(PATH, [Reply::status(429).header("Retry-After", "1")]);

@@ -75,3 +75,36 @@ async fn tags_of_an_empty_or_unknown_repository() {
     let err = bounded(client.tags(&repository("gone"))).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
+
+#[tokio::test]
+async fn the_version_search_lists_tags_within_its_one_deadline() {
+    // Every page comes within the request timeout, and points to one more: a fresh deadline per page (as once)
+    // would list for ten thousand pages.
+    let server = FaultServer::with_handler(LOCAL, |_, earlier| {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let next = earlier + 1;
+        Reply::response(
+            200,
+            &[("Link", &format!("</v2/a/tags/list?last=t{next}>; rel=\"next\""))],
+            format!(r#"{{"name":"a","tags":["t{next}"]}}"#).as_bytes(),
+        )
+    });
+    let client = super::builder(&server, RegistryOptions::new())
+        .request_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let reference = oci_client::Reference::parse_normalized(&format!("{}/a:1.0.0", server.host())).unwrap();
+    let request = oci_client::NewerRequest::new(
+        reference,
+        None,
+        "linux/amd64".parse().unwrap(),
+        oci_client::Policy::new(),
+    );
+    let err = bounded(client.newer_version(&request)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        server.requests().len() < 20,
+        "{} pages were listed",
+        server.requests().len()
+    );
+}
