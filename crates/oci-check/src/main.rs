@@ -10,6 +10,8 @@
 //! The network subcommands share [`registry::RegistryArgs`]; failures are told to people by [`failure::Failure`],
 //! one line each with what to try, through [`mod@messages`] (which also decides the exit code). Logs go through
 //! `tracing` to stderr (`-v`, `-q`).
+//!
+//! Cargo features: `redis` (on by default), the `--cache redis://...` backend shared by a fleet.
 
 use std::io;
 use std::process::ExitCode;

@@ -6,6 +6,9 @@
 //! Run by `cargo xtask bench` (`cargo bench` passes `--bench`). Without `--bench`, as `cargo test` runs it, a
 //! 10-image smoke run (2 rebuilt) with the same code and assertions.
 //!
+//! Then `update --newer` as the library runs it (`CheckOptions::newer`): as many repositories with a version in use
+//! (`1.0.0`) and a newer one (`1.1.0`), with no cache, cold and warm: a warm run sends HEADs only.
+//!
 //! Columns: wall time of `check_many` (concurrency 64); manifest HEADs and GETs the client sent (GETs are what
 //! Docker Hub counts as pulls); cache hits; bytes in the cache directory after the run (not counting Redis).
 
@@ -18,7 +21,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oci_client::{Cache, CheckOptions, Client, FsCache, UpdateRequest, UpdateStatus};
+use oci_client::{Cache, CheckOptions, Client, FsCache, Policy, UpdateRequest, UpdateStatus};
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
@@ -37,6 +40,101 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(run(count, rebuilt));
+    runtime.block_on(newer(count));
+}
+
+/// `count` repositories `bench/svc{i}` with `1.0.0` in use and a newer `1.1.0`, checked with the version search
+/// chained after each check: no cache, cold, warm.
+async fn newer(count: usize) {
+    let registry = Registry::open();
+    let started = Instant::now();
+    let mut running = JoinSet::new();
+    let mut in_use = vec![None; count];
+    let mut next = 0;
+    loop {
+        while next < count && running.len() < 32 {
+            let (client, host, position) = (registry.client(), registry.host().to_owned(), next);
+            running.spawn(async move {
+                let name = format!("bench/svc{position}");
+                let images = Images::new(&client, &host, &name).unwrap();
+                let old = images
+                    .dated_image(
+                        "amd64",
+                        &format!("{name}-old"),
+                        Some("2024-01-01T00:00:00Z"),
+                        Some("1.0.0"),
+                    )
+                    .await
+                    .unwrap();
+                images
+                    .dated_image(
+                        "amd64",
+                        &format!("{name}-new"),
+                        Some("2024-06-01T00:00:00Z"),
+                        Some("1.1.0"),
+                    )
+                    .await
+                    .unwrap();
+                (position, name, old.digest)
+            });
+            next += 1;
+        }
+        match running.join_next().await {
+            Some(joined) => {
+                let (position, name, digest) = joined.unwrap();
+                in_use[position] = Some((name, digest));
+            }
+            None => break,
+        }
+    }
+    println!(
+        "newer: pushed {count} repositories with 1.0.0 in use and 1.1.0, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let proxy = Proxy::start(registry.host().parse().unwrap(), ONE_WAY).await;
+    let platform = Platform::new("linux", "amd64");
+    let requests: Vec<UpdateRequest> = in_use
+        .into_iter()
+        .map(Option::unwrap)
+        .map(|(name, digest)| {
+            let reference = Reference::parse_normalized(&format!("{}/{name}:1.0.0", proxy.host())).unwrap();
+            UpdateRequest::new(reference, Some(digest), platform.clone())
+        })
+        .collect();
+    let dir = TempDir::new("oci-client-bench-newer");
+    println!(
+        "{:<10} {:>6} {:>7} {:>6} {:>6} {:>10}",
+        "--newer", "rtt", "wall ms", "HEADs", "GETs", "cache hits"
+    );
+    let options = CheckOptions::new().concurrency(64).newer(Policy::new());
+    for run in ["no cache", "cold", "warm"] {
+        let mut builder = Client::builder()
+            .registry(&proxy.host(), registry.options())
+            .max_concurrency_per_registry(64);
+        if run != "no cache" {
+            builder = builder.cache(Arc::new(FsCache::open(dir.path(), 256 << 20).unwrap()) as Arc<dyn Cache>);
+        }
+        let client = builder.build().unwrap();
+        let started = Instant::now();
+        let results = client.check_many(&requests, &options).await;
+        let wall = started.elapsed();
+        for result in &results {
+            let newer = result.as_ref().unwrap().newer().unwrap().unwrap();
+            assert_eq!(newer.newer().unwrap().tag(), "1.1.0");
+        }
+        let stats = client.pull_stats();
+        if run == "warm" {
+            assert_eq!(stats.gets(), 0, "a warm --newer run sends no manifest GET");
+        }
+        println!(
+            "{run:<10} {:>4}ms {:>7} {:>6} {:>6} {:>10}",
+            (ONE_WAY * 2).as_millis(),
+            wall.as_millis(),
+            stats.heads(),
+            stats.gets(),
+            stats.cache_hits()
+        );
+    }
 }
 
 async fn run(count: usize, rebuilt: usize) {

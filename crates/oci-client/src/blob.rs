@@ -25,7 +25,7 @@ pub const MAX_REDIRECTS: usize = 5;
 /// timeout plus the size at this rate, so a server trickling bytes cannot keep a download alive forever.
 pub const MIN_BLOB_RATE: u64 = 64 * 1024;
 
-/// A blob's body as it arrives, from [`Client::blob`]: read it with [`Blob::chunk`] (or [`Blob::bytes`]).
+/// A blob's body as it arrives, from [`Client::blob`](crate::Client::blob): read it with [`Blob::chunk`] (or [`Blob::bytes`]).
 ///
 /// Every chunk is hashed as it passes; the end of the body is reported only when the bytes match the digest asked
 /// for, so a caller that reads to the end has verified content (a caller that stops early has not).

@@ -33,7 +33,7 @@ pub use oci_manifest::media_type::MANIFEST_ACCEPT;
 ///
 /// Every public operation is a method here, the one home of the client's API; each hands its work to the layers
 /// below (the drivers in `check.rs`, the fetch step in `fetch.rs`, the cache and budget in `cached.rs`, one request
-/// in `wire.rs`), which take the shared [`Core`] and never call back up.
+/// in `wire.rs`), which take the shared `Core` and never call back up.
 #[derive(Clone)]
 pub struct Client {
     core: Arc<Core>,
@@ -167,7 +167,7 @@ impl Client {
     }
 
     /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
-    /// [`MAX_REDIRECTS`] redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+    /// [`MAX_REDIRECTS`](crate::MAX_REDIRECTS) redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
     /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
     /// unless the target may use plain HTTP (loopback or marked insecure).
     ///
@@ -237,7 +237,7 @@ impl Client {
     }
 
     /// Checks one image with as few requests as the verdict allows: one `HEAD` when the image is up to date, and a
-    /// manifest `GET` or two when the tag names a multi-arch index (see [`Verdict`] for the rules). The whole
+    /// manifest `GET` or two when the tag names a multi-arch index (see [`Verdict`](crate::Verdict) for the rules). The whole
     /// check, retries and `Retry-After` waits included, ends within the configured
     /// [`request_timeout`](crate::ClientConfig::request_timeout).
     ///

@@ -38,7 +38,12 @@
 //!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`], [`UpdateCheck::has_update`]), one `HEAD`
 //!   when the image is up to date. The rules are a pure state machine, [`Verdict`], that says what it [`Need`]s
 //!   and is given each [`Answer`]; the client is the small loop that fetches. [`Client::check_many`] and
-//!   [`Client::check_each`] run many with bounded concurrency ([`CheckOptions`]), tokens batched per registry.
+//!   [`Client::check_each`] run many with bounded concurrency ([`CheckOptions`]), tokens batched per registry,
+//!   each distinct request checked once. [`UpdateRequest::parse_entry`] reads `IMAGE[@DIGEST]` or `IMAGE DIGEST`.
+//! - Newer versions: [`Client::newer_version`] of a [`NewerRequest`] (rules on [`NewerSearch`]), or chained after
+//!   each check with [`CheckOptions::newer`]; a repeat search reads everything but its `HEAD`s from the cache.
+//! - Costs: every check and search says its requests, pulls (manifest `GET`s) and cache hits, counted from one
+//!   fetch step's events, as is [`Client::pull_stats`] for the run; a [`Cache`] and a [`PullBudget`] keep them low.
 //! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
 //!   [`Client::manifest`] (size-limited and verified), [`Client::resolve_digest`] and [`Client::fetch_manifest`] of
 //!   a [`Reference`], [`Client::tags`] (every page), [`Client::blob`] (a verified [`Blob`] stream),

@@ -113,7 +113,7 @@ enum Phase {
 /// 1. List the repository's tags ([`NewerNeed::Tags`], every page).
 /// 2. A rolling tag (no number, like `latest`; or one that covers versions, like `1.29` among `1.29.3`) is
 ///    compared by digest with the newest few version tags of each shape ([`ROLLING_PER_SHAPE`], at most
-///    [`MAX_ROLLING_HEADS`] in all; `HEAD`s only): the tags naming the same image are reported as
+///    30 in all; `HEAD`s only): the tags naming the same image are reported as
 ///    [`NewerCheck::same_as`] (`latest = 1.27.3`). Then it moves on like any tag (rule 3): `1.26` proposes `1.27`,
 ///    never `1.28.0` (another shape).
 /// 3. The candidates are the tags of the current tag's shape that are newer, newest first, within the policy

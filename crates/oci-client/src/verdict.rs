@@ -44,17 +44,11 @@ pub struct UpdateCheck {
     status: UpdateStatus,
     current: Option<Digest>,
     latest: Digest,
-    platform_digest: Option<Digest>,
-    media_type: String,
-    index_changed: Option<bool>,
-    platform_changed: Option<bool>,
-    verified: bool,
-    note: Option<String>,
+    found: Findings,
     rate_limit: Option<RateLimit>,
     requests: u32,
     pulls: u32,
     cache_hits: u32,
-    matched: Option<Digest>,
     /// The version search chained after the check, when asked for ([`CheckOptions::newer`](crate::CheckOptions::newer)).
     newer: Option<Box<Result<NewerCheck, Error>>>,
 }
@@ -119,10 +113,10 @@ pub enum Answer<'a> {
 ///    directly), an update otherwise.
 /// 5. When the registry no longer has `U`, the verdict is an update marked unverified: it cannot be told whether
 ///    the image for `P` changed.
-/// 7. When a manifest is withheld ([`Answer::Withheld`]: the pull budget is spent, or the registry answered `429`),
+/// 6. When a manifest is withheld ([`Answer::Withheld`]: the pull budget is spent, or the registry answered `429`),
 ///    the verdict ends on the `HEAD`: `U = D` was already up to date; otherwise an update marked unverified, with
 ///    a note saying why (without `U`, [`UpdateStatus::NoDigest`]). Never an error, never a guess told as fact.
-/// 6. An engine may know several digests in use (`U` and others: [`UpdateRequest::with_digests_in_use`]): any of
+/// 7. An engine may know several digests in use (`U` and others: [`UpdateRequest::with_digests_in_use`]): any of
 ///    them equal to `D` or `C` makes the image up to date. When the rules end without a match and the image ID in use
 ///    is known ([`UpdateRequest::with_image_id`]), the tag's image for `P` is fetched ([`Need::ImageManifest`]) and
 ///    its config digest compared with the image ID: equal is up to date (the image lost its RepoDigests but is the
@@ -153,6 +147,12 @@ struct Known {
     current: Option<Digest>,
     latest: Option<Digest>,
     status: Option<UpdateStatus>,
+    found: Findings,
+}
+
+/// What the rules found besides the status, as [`UpdateCheck`] reports it.
+#[derive(Debug, Clone)]
+struct Findings {
     platform_digest: Option<Digest>,
     media_type: String,
     index_changed: Option<bool>,
@@ -321,35 +321,35 @@ impl UpdateCheck {
     /// The platform's image in the tag's index now, when the tag is an index and the index was fetched (it is not
     /// when the current digest is the index's own).
     pub fn platform_digest(&self) -> Option<&Digest> {
-        self.platform_digest.as_ref()
+        self.found.platform_digest.as_ref()
     }
 
     /// The media type of the tag's manifest; empty when the registry did not say and it was not fetched.
     pub fn media_type(&self) -> &str {
-        &self.media_type
+        &self.found.media_type
     }
 
     /// Whether the tag's index is another than the index the current digest names: `None` when that cannot be
     /// known (no current digest, a tag or a current digest that is not an index).
     pub fn index_changed(&self) -> Option<bool> {
-        self.index_changed
+        self.found.index_changed
     }
 
     /// Whether the image for the platform changed; `None` when that cannot be known (no current digest, or one the
     /// registry no longer has).
     pub fn platform_changed(&self) -> Option<bool> {
-        self.platform_changed
+        self.found.platform_changed
     }
 
     /// `true` when the current digest was confirmed to exist (it is the tag's digest or its image for the platform,
     /// or the registry served it); `false` when it could not be, so the verdict is a guess.
     pub fn verified(&self) -> bool {
-        self.verified
+        self.found.verified
     }
 
     /// A short explanation, when the verdict needs one.
     pub fn note(&self) -> Option<&str> {
-        self.note.as_deref()
+        self.found.note.as_deref()
     }
 
     /// The last rate limit the registry announced during the check.
@@ -362,12 +362,13 @@ impl UpdateCheck {
         self.requests
     }
 
-    /// How many manifest `GET`s the check sent: what Docker Hub counts as pulls (a `HEAD` is free).
+    /// How many manifest `GET`s the check sent that were answered with a manifest: what Docker Hub counts as pulls
+    /// (a `HEAD` is free; a `GET` answered `404` or `429` spent none).
     pub fn pulls(&self) -> u32 {
         self.pulls
     }
 
-    /// How many manifests the check read from the cache instead of the registry.
+    /// How many entries (manifests) the check read from the cache instead of the registry: its cache hits.
     pub fn cache_hits(&self) -> u32 {
         self.cache_hits
     }
@@ -401,7 +402,7 @@ impl UpdateCheck {
     /// The digest in use that matched the registry's answer, when the verdict is up to date: the tag's digest, its
     /// image for the platform, an old index whose image for the platform is unchanged, or the image ID.
     pub fn matched_digest(&self) -> Option<&Digest> {
-        self.matched.as_ref()
+        self.found.matched.as_ref()
     }
 }
 
@@ -428,14 +429,16 @@ impl Verdict {
                 current: request.current.clone(),
                 latest: None,
                 status: None,
-                platform_digest: None,
-                media_type: String::new(),
-                index_changed: None,
-                platform_changed: None,
-                // Without a digest in use there is nothing to confirm.
-                verified: request.current.is_none(),
-                note: None,
-                matched: None,
+                found: Findings {
+                    platform_digest: None,
+                    media_type: String::new(),
+                    index_changed: None,
+                    platform_changed: None,
+                    // Without a digest in use there is nothing to confirm.
+                    verified: request.current.is_none(),
+                    note: None,
+                    matched: None,
+                },
             },
             need: Need::TagHead,
             failed: None,
@@ -511,17 +514,11 @@ impl Verdict {
             status,
             current: known.current,
             latest,
-            platform_digest: known.platform_digest,
-            media_type: known.media_type,
-            index_changed: known.index_changed,
-            platform_changed: known.platform_changed,
-            verified: known.verified,
-            note: known.note,
+            found: known.found,
             rate_limit: None,
             requests: 0,
             pulls: 0,
             cache_hits: 0,
-            matched: known.matched,
             newer: None,
         })
     }
@@ -530,15 +527,15 @@ impl Verdict {
     fn tag_head(&mut self, digest: &Digest, media_type: Option<&str>) -> Need {
         let check = &mut self.check;
         check.latest = Some(digest.clone());
-        check.media_type = media_type.unwrap_or_default().to_owned();
+        check.found.media_type = media_type.unwrap_or_default().to_owned();
         let kind = media_type.and_then(ManifestKind::from_media_type);
         let in_use = check.current.as_ref() == Some(digest) || self.also_in_use.contains(digest);
         if in_use {
-            check.matched = Some(digest.clone());
+            check.found.matched = Some(digest.clone());
             check.status = Some(UpdateStatus::UpToDate);
-            check.verified = true;
-            check.platform_changed = Some(false);
-            check.index_changed = kind.filter(|kind| kind.is_index()).map(|_| false);
+            check.found.verified = true;
+            check.found.platform_changed = Some(false);
+            check.found.index_changed = kind.filter(|kind| kind.is_index()).map(|_| false);
             return Need::Done;
         }
         match kind {
@@ -549,7 +546,7 @@ impl Verdict {
 
     /// Rule 3 (and 4 when the tag's kind was unknown before its manifest came).
     fn latest_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Result<Need, (ErrorKind, String)> {
-        self.check.media_type = manifest.media_type().to_owned();
+        self.check.found.media_type = manifest.media_type().to_owned();
         let Some(index) = manifest.as_index() else {
             return Ok(self.single_tag());
         };
@@ -558,16 +555,16 @@ impl Verdict {
             .map(|descriptor| descriptor.digest().clone())
             .map_err(|no_match| (ErrorKind::PlatformNotFound, no_match.to_string()))?;
         let check = &mut self.check;
-        check.platform_digest = Some(child.clone());
+        check.found.platform_digest = Some(child.clone());
         let Some(current) = check.current.clone() else {
             return Ok(self.no_digest());
         };
         if current == child || self.also_in_use.contains(&child) {
-            check.matched = Some(child);
+            check.found.matched = Some(child);
             check.status = Some(UpdateStatus::UpToDate);
-            check.verified = true;
-            check.platform_changed = Some(false);
-            check.note = Some(format!(
+            check.found.verified = true;
+            check.found.platform_changed = Some(false);
+            check.found.note = Some(format!(
                 "the current digest is the {} image of the tag's index",
                 self.platform
             ));
@@ -586,17 +583,23 @@ impl Verdict {
 
     fn no_digest(&mut self) -> Need {
         self.check.status = Some(UpdateStatus::NoDigest);
-        self.check.note = Some("no digest given: pin the latest digest".to_owned());
+        self.check.found.note = Some("no digest given: pin the latest digest".to_owned());
         self.image_id_or_done()
     }
 
-    /// The verdict is not up to date by digest: compare the image ID in use, when known, with the config of the
+    /// Rule 7: the verdict is not up to date by digest: compare the image ID in use, when known, with the config of the
     /// tag's image for the platform (one more manifest `GET`); else the verdict stands.
     fn image_id_or_done(&mut self) -> Need {
         if self.image_id.is_none() {
             return Need::Done;
         }
-        match self.check.platform_digest.clone().or_else(|| self.check.latest.clone()) {
+        match self
+            .check
+            .found
+            .platform_digest
+            .clone()
+            .or_else(|| self.check.latest.clone())
+        {
             Some(now) => Need::ImageManifest(now),
             None => Need::Done,
         }
@@ -610,19 +613,19 @@ impl Verdict {
         let check = &mut self.check;
         if image.config().digest() == image_id {
             check.status = Some(UpdateStatus::UpToDate);
-            check.verified = true;
-            check.platform_changed = Some(false);
-            check.matched = Some(image_id.clone());
-            check.note = Some(format!(
+            check.found.verified = true;
+            check.found.platform_changed = Some(false);
+            check.found.matched = Some(image_id.clone());
+            check.found.note = Some(format!(
                 "the image in use (ID {}) is the tag's {} image",
                 image_id.short(),
                 self.platform
             ));
         } else if check.status == Some(UpdateStatus::NoDigest) {
             check.status = Some(UpdateStatus::UpdateAvailable);
-            check.verified = false;
-            check.platform_changed = Some(true);
-            check.note = Some(format!(
+            check.found.verified = false;
+            check.found.platform_changed = Some(true);
+            check.found.note = Some(format!(
                 "the image in use (ID {}) is not the tag's {} image",
                 image_id.short(),
                 self.platform
@@ -633,7 +636,7 @@ impl Verdict {
 
     /// Rule 4: the current digest exists; an index is looked into, a single image is an update.
     fn current_head(&mut self, media_type: Option<&str>) -> Need {
-        self.check.verified = true;
+        self.check.found.verified = true;
         match media_type.and_then(ManifestKind::from_media_type) {
             Some(kind) if !kind.is_index() => {
                 self.single_update();
@@ -648,7 +651,7 @@ impl Verdict {
 
     /// Rules 3 and 4: what the current digest is decides.
     fn current_manifest(&mut self, manifest: &oci_manifest::Manifest) -> Need {
-        self.check.verified = true;
+        self.check.found.verified = true;
         let Some(old_index) = manifest.as_index() else {
             self.single_update();
             return self.image_id_or_done();
@@ -657,20 +660,20 @@ impl Verdict {
         let check = &mut self.check;
         let old_child = old_index.select(platform).ok().map(|d| d.digest().clone());
         // The image for the platform now: the tag's index's, or the tag's single image.
-        let (now, tag_is_index) = match &check.platform_digest {
+        let (now, tag_is_index) = match &check.found.platform_digest {
             Some(child) => (child.clone(), true),
             None => match &check.latest {
                 Some(latest) => (latest.clone(), false),
                 None => return Need::Done,
             },
         };
-        check.index_changed = tag_is_index.then_some(true);
+        check.found.index_changed = tag_is_index.then_some(true);
         match old_child {
             Some(old) if old == now => {
-                check.matched = check.current.clone();
+                check.found.matched = check.current.clone();
                 check.status = Some(UpdateStatus::UpToDate);
-                check.platform_changed = Some(false);
-                check.note = Some(if tag_is_index {
+                check.found.platform_changed = Some(false);
+                check.found.note = Some(if tag_is_index {
                     format!("the index changed, but not its {platform} image")
                 } else {
                     format!("the tag now names the {platform} image of the index in use")
@@ -678,12 +681,12 @@ impl Verdict {
             }
             Some(_) => {
                 check.status = Some(UpdateStatus::UpdateAvailable);
-                check.platform_changed = Some(true);
+                check.found.platform_changed = Some(true);
             }
             None => {
                 check.status = Some(UpdateStatus::UpdateAvailable);
-                check.platform_changed = None;
-                check.note = Some(format!("the index in use has no {platform} image"));
+                check.found.platform_changed = None;
+                check.found.note = Some(format!("the index in use has no {platform} image"));
             }
         }
         if self.check.status == Some(UpdateStatus::UpToDate) {
@@ -696,16 +699,16 @@ impl Verdict {
     fn single_update(&mut self) {
         let check = &mut self.check;
         check.status = Some(UpdateStatus::UpdateAvailable);
-        check.platform_changed = Some(true);
-        if check.platform_digest.is_some() {
-            check.note = Some(format!(
+        check.found.platform_changed = Some(true);
+        if check.found.platform_digest.is_some() {
+            check.found.note = Some(format!(
                 "the current digest is a single image, not the tag's {} image",
                 self.platform
             ));
         }
     }
 
-    /// Rule 7: a manifest that was not fetched. The tag's digest is not a digest in use (else the verdict would be
+    /// Rule 6: a manifest that was not fetched. The tag's digest is not a digest in use (else the verdict would be
     /// done): without the manifest, whether the image for the platform changed cannot be told, so the verdict is an
     /// update marked unverified, saying why. Without a digest in use, nothing is lost but the platform's digest.
     fn withheld(&mut self, reason: &str) -> Need {
@@ -713,13 +716,13 @@ impl Verdict {
         let check = &mut self.check;
         if check.current.is_none() {
             check.status = Some(UpdateStatus::NoDigest);
-            check.note = Some(format!("the tag's {platform} image was not looked up: {reason}"));
+            check.found.note = Some(format!("the tag's {platform} image was not looked up: {reason}"));
             return Need::Done;
         }
         check.status = Some(UpdateStatus::UpdateAvailable);
-        check.verified = false;
-        check.platform_changed = None;
-        check.note = Some(format!(
+        check.found.verified = false;
+        check.found.platform_changed = None;
+        check.found.note = Some(format!(
             "unconfirmed: the tag moved, but whether its {platform} image changed was not checked: {reason}"
         ));
         Need::Done
@@ -729,11 +732,11 @@ impl Verdict {
     fn current_missing(&mut self) -> Need {
         let check = &mut self.check;
         check.status = Some(UpdateStatus::UpdateAvailable);
-        check.verified = false;
-        check.platform_changed = None;
-        check.index_changed = None;
+        check.found.verified = false;
+        check.found.platform_changed = None;
+        check.found.index_changed = None;
         if let Some(current) = &check.current {
-            check.note = Some(format!(
+            check.found.note = Some(format!(
                 "unverified: the registry does not have {}, so whether its {} image changed cannot be told",
                 current.short(),
                 self.platform
@@ -869,7 +872,7 @@ mod tests {
     }
 
     #[test]
-    fn rule_7_a_withheld_manifest_ends_on_the_head_unverified() {
+    fn rule_6_a_withheld_manifest_ends_on_the_head_unverified() {
         let (amd, arm, arm2, amd2) = (image("amd"), image("arm"), image("arm2"), image("amd2"));
         let old = index(&[("linux/amd64", &amd), ("linux/arm64", &arm)]);
         let new = index(&[("linux/amd64", &amd), ("linux/arm64", &arm2)]);
@@ -882,7 +885,7 @@ mod tests {
             let note = check.note().unwrap();
             assert!(note.contains("unconfirmed") && note.contains("pull budget"), "{note}");
         }
-        // With both manifests the same case is up to date: rule 7 never claims more than it knows.
+        // With both manifests the same case is up to date: rule 6 never claims more than it knows.
         let (check, _) = run_with_budget(&registry, Some(old.digest()), 2);
         assert_eq!(check.unwrap().status(), UpToDate);
         // The tag's own digest needs no manifest.

@@ -24,11 +24,7 @@ struct Rebuilt {
 
 impl Rebuilt {
     fn new(remaining: u64) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = proxy_runtime();
         let registry = Registry::open();
         let (proxy, input) = runtime.block_on(async {
             let proxy = RateLimitProxy::start(registry.host(), remaining.max(100), remaining).await;
@@ -85,6 +81,15 @@ impl Rebuilt {
         let input = self.input.replace(&self.proxy.host(), &host);
         oci_check(&self.args(&host, extra), input)
     }
+}
+
+/// A runtime that runs the rate-limit proxy while the CLI runs.
+fn proxy_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn records(outcome: &Outcome) -> Vec<Value> {
@@ -153,11 +158,7 @@ fn a_second_run_spends_only_its_heads_and_says_so() {
 
 #[test]
 fn a_warm_newer_run_spends_no_manifest_get_and_says_the_same() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = proxy_runtime();
     let registry = Registry::open();
     // Ten repositories with a version in use and a newer one, behind the counting Docker-Hub-like proxy.
     let (proxy, input) = runtime.block_on(async {
