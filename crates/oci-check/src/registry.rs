@@ -68,10 +68,31 @@ impl RegistryArgs {
         output: Output,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<Client, Failure> {
-        let registries: BTreeSet<String> = references
+        self.prepare_found(references, [], concurrency, output, runtime)
+    }
+
+    /// [`RegistryArgs::prepare`] for the references the user named and those `found` in what runs here (compose
+    /// files, engines, inspect output): a registry only found there keeps the client's address check (no
+    /// link-local or metadata address), since a hostile file could name any host; only what the user named, in
+    /// arguments, lists and options, is trusted with an address the check would refuse.
+    pub(crate) fn prepare_found<'a>(
+        &self,
+        named: impl IntoIterator<Item = &'a Reference>,
+        found: impl IntoIterator<Item = &'a Reference>,
+        concurrency: Option<usize>,
+        output: Output,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<Client, Failure> {
+        let named: BTreeSet<String> = named
             .into_iter()
             .map(|reference| reference.registry().to_owned())
             .collect();
+        let found: BTreeSet<String> = found
+            .into_iter()
+            .map(|reference| reference.registry().to_owned())
+            .filter(|registry| !named.contains(registry))
+            .collect();
+        let registries: BTreeSet<String> = named.iter().chain(&found).cloned().collect();
         let explicit = self.explicit_credentials(&registries)?;
         let mut shared_pem = Vec::new();
         let mut host_pem: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
@@ -123,6 +144,12 @@ impl RegistryArgs {
             let mut options = RegistryOptions::new();
             if insecure.contains(registry) {
                 options = options.transport(Transport::Http).insecure();
+            }
+            let user_named = insecure.contains(registry)
+                || host_pem.contains_key(registry)
+                || explicit.as_ref().is_some_and(|(host, _)| host == registry);
+            if found.contains(registry) && !user_named {
+                options = options.check_addresses();
             }
             for pem in shared_pem.iter().chain(host_pem.get(registry).into_iter().flatten()) {
                 options = options.ca_certificates_pem(pem).map_err(|err| {

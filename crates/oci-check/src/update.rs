@@ -199,14 +199,22 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE or --inspect FILE",
         );
     }
-    let references = entries
-        .iter()
-        .filter_map(|entry| entry.parsed.as_ref().ok())
-        .map(oci_client::UpdateRequest::reference);
-    let client = match args
-        .registry
-        .prepare(references, Some(usize::from(args.concurrency)), output, &runtime)
-    {
+    // Registries named in arguments and -f lists are the user's; those found in compose files, engines and inspect
+    // output keep the address check.
+    let references = |from_source: bool| {
+        entries
+            .iter()
+            .filter(move |entry| entry.source.is_some() == from_source)
+            .filter_map(|entry| entry.parsed.as_ref().ok())
+            .map(oci_client::UpdateRequest::reference)
+    };
+    let client = match args.registry.prepare_found(
+        references(false),
+        references(true),
+        Some(usize::from(args.concurrency)),
+        output,
+        &runtime,
+    ) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };

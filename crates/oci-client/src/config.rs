@@ -43,6 +43,7 @@ pub struct Credentials {
 pub struct RegistryOptions {
     pub(crate) transport: Option<Transport>,
     pub(crate) insecure: bool,
+    pub(crate) check_addresses: bool,
     pub(crate) ca_certificates: Vec<CertificateDer<'static>>,
     pub(crate) credentials: Option<Credentials>,
 }
@@ -120,6 +121,16 @@ impl RegistryOptions {
     /// Marks the registry insecure, which permits [`Transport::Http`] for a host that is not on loopback.
     pub fn insecure(mut self) -> Self {
         self.insecure = true;
+        self
+    }
+
+    /// Keeps the address check for this registry although it is configured here: its host must not resolve to a
+    /// link-local, cloud-metadata or unspecified address. For a registry the user did not name but a file or an
+    /// engine did (a compose file's `image:`, a container's image, inspect output), which a hostile file could
+    /// point at a metadata address.
+    #[must_use]
+    pub fn check_addresses(mut self) -> Self {
+        self.check_addresses = true;
         self
     }
 

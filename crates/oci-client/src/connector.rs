@@ -81,7 +81,9 @@ impl Connector {
             if options.insecure {
                 hosts.insecure.insert(host.clone());
             }
-            hosts.configured.insert(host);
+            if !options.check_addresses {
+                hosts.configured.insert(host);
+            }
         }
         let default = Arc::new(tls_config(&[])?);
         let mut by_authority = HashMap::new();
@@ -398,6 +400,13 @@ mod tests {
                 .check("metadata.internal", true, &at("169.254.169.254"))
                 .is_ok()
         );
+        // Configured for its options, but found in a file the user did not write: checked all the same.
+        let found =
+            hosts(Client::builder().registry("metadata.internal:5000", RegistryOptions::new().check_addresses()));
+        let err = found
+            .check("metadata.internal", true, &at("169.254.169.254"))
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ForbiddenAddress);
     }
 
     #[test]

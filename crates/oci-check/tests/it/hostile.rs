@@ -357,3 +357,21 @@ fn challenges_that_never_settle_end_in_auth_loop_without_resending_the_password(
     );
     assert!(with_password >= 1, "the loop was reached through a login: {lines:?}");
 }
+
+#[test]
+fn a_compose_file_cannot_send_the_client_to_a_metadata_address() {
+    // The address rules exempt the registries the user configured; a compose file (or an engine, or inspect
+    // output) is not the user: its registries keep the check, and the link-local metadata address is refused
+    // before any connection.
+    let dir = oci_testkit::TempDir::new("oci-check-compose-metadata");
+    let compose = dir.path().join("compose.yaml");
+    std::fs::write(
+        &compose,
+        "services:\n  steal:\n    image: 169.254.169.254/latest/meta-data:1\n",
+    )
+    .unwrap();
+    let out = oci_check(&["update", "--json", "--compose", compose.to_str().unwrap()], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(record["error"]["kind"], "forbidden_address", "{record}");
+}
