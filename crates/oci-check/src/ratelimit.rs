@@ -71,7 +71,7 @@ fn print(out: &mut impl Write, image: &str, limit: Option<&RateLimit>, json: boo
         source: limit.and_then(RateLimit::source),
     };
     if json {
-        return writeln!(out, "{}", serde_json::to_string(&record).unwrap_or_default()).is_ok();
+        return writeln!(out, "{}", crate::update::json_line(&record)).is_ok();
     }
     let number = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
     let window = record.window.map_or_else(|| "-".to_owned(), |w| format!("{w}s"));

@@ -85,7 +85,7 @@ fn show(input: &str, json: bool, output: crate::Output) -> io::Result<bool> {
     let mut stdout = io::stdout().lock();
     if json {
         let record = record(input, &parsed);
-        serde_json::to_writer(&mut stdout, &record).map_err(io::Error::other)?;
+        stdout.write_all(crate::update::json_line(&record).as_bytes())?;
         stdout.write_all(b"\n")?;
     } else {
         match &parsed {

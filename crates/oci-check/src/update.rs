@@ -14,6 +14,7 @@ use crate::registry::RegistryArgs;
 use crate::{Output, exit};
 use input::Entry;
 use report::Printer;
+pub(crate) use report::json_line;
 
 /// The arguments of `oci-check update`.
 #[derive(Debug, clap::Args)]

@@ -77,6 +77,52 @@ pub fn escape(text: &str, limit: usize) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
+/// The longest foreign string a JSON record carries, in characters: past it, [`bound`] cuts.
+pub const JSON_LIMIT: usize = 4096;
+
+/// Serialized JSON with every C1 control, bidirectional control and line or paragraph separator written as a
+/// `\uXXXX` escape: still valid JSON, and the same value. `serde_json` escapes only C0, so a JSON line from a
+/// hostile engine or file could otherwise reorder or split what a terminal or a log shows. (Those characters can
+/// only stand inside JSON strings, where `\u` escapes mean the same characters.)
+///
+/// ```
+/// assert_eq!(oci_client::text::json_escape("{\"a\":\"x\u{202e}y\u{85}\"}"), r#"{"a":"x\u202ey\u0085"}"#);
+/// ```
+pub fn json_escape(json: &str) -> Cow<'_, str> {
+    let Some(first) = json.find(is_hidden_in_json) else {
+        return Cow::Borrowed(json);
+    };
+    let mut out = String::with_capacity(json.len() + 16);
+    out.push_str(&json[..first]);
+    for c in json[first..].chars() {
+        if is_hidden_in_json(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` cut at `limit` characters with the marker of [`escape`] (`...(+N bytes)`), not escaped: for values that a
+/// serializer escapes, such as JSON strings.
+///
+/// ```
+/// assert_eq!(oci_client::text::bound("abcdef", 3), "abc...(+3 bytes)");
+/// assert_eq!(oci_client::text::bound("abc", 3), "abc");
+/// ```
+pub fn bound(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => Cow::Borrowed(text),
+        Some((at, _)) => Cow::Owned(format!("{}...(+{} bytes)", &text[..at], text.len() - at)),
+    }
+}
+
+/// What JSON leaves raw but must not reach a terminal: C1 controls, bidirectional controls, U+2028 and U+2029.
+fn is_hidden_in_json(c: char) -> bool {
+    needs_escape(c) && !c.is_ascii()
+}
+
 /// How one character of foreign text is printed.
 enum Piece {
     /// As itself.

@@ -1,6 +1,7 @@
 //! How `oci-check update` tells what it found: JSON lines in input order, failures on stderr as they happen (a
 //! failure repeated for one registry and cause told once, then counted), the table at the end.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 
@@ -71,7 +72,7 @@ impl Printer {
         }
         let mut stdout = io::stdout().lock();
         while let Some(Some(outcome)) = outcomes.get(self.next) {
-            let line = serde_json::to_string(&record(&entries[self.next], outcome)).unwrap_or_default();
+            let line = json_line(&record(&entries[self.next], outcome));
             let _ = writeln!(stdout, "{line}");
             self.next += 1;
         }
@@ -115,7 +116,7 @@ impl Printer {
         if self.json && self.newer {
             let mut stdout = io::stdout().lock();
             for (entry, outcome) in entries.iter().zip(outcomes) {
-                let line = serde_json::to_string(&record(entry, outcome)).unwrap_or_default();
+                let line = json_line(&record(entry, outcome));
                 let _ = writeln!(stdout, "{line}");
             }
             let _ = stdout.flush();
@@ -130,11 +131,11 @@ impl Printer {
 /// One line of `--json`; the field order is the key order.
 #[derive(Debug, Serialize)]
 struct Record<'a> {
-    image: &'a str,
+    image: Cow<'a, str>,
     /// The container or compose service, for images found by --docker, --podman, --compose or --inspect.
-    container: Option<&'a str>,
+    container: Option<Cow<'a, str>>,
     /// `docker`, `podman`, `compose:FILE` or `inspect`; null for arguments and -f lists.
-    source: Option<&'a str>,
+    source: Option<Cow<'a, str>>,
     reference: Option<String>,
     status: &'static str,
     current_digest: Option<&'a str>,
@@ -146,7 +147,7 @@ struct Record<'a> {
     verified: bool,
     /// The digest in use (a RepoDigest, the digest given, or the image ID) that matched, when up to date.
     matched_digest: Option<&'a str>,
-    note: Option<&'a str>,
+    note: Option<Cow<'a, str>>,
     rate_limit: Option<RateLimitRecord<'a>>,
     /// Manifest GETs the check sent (pulls, on Docker Hub), with `--newer` the version search's too.
     pulls: u32,
@@ -195,6 +196,19 @@ impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
     }
 }
 
+/// One JSON line, with what serde_json leaves raw but a terminal must not see (C1 and bidi controls, U+2028,
+/// U+2029) escaped as `\u` escapes.
+pub(crate) fn json_line(value: &impl Serialize) -> String {
+    let line = serde_json::to_string(value).unwrap_or_default();
+    oci_client::text::json_escape(&line).into_owned()
+}
+
+/// A foreign string (from an engine, a compose or inspect file, a registry) as a JSON record carries it: at most
+/// [`oci_client::text::JSON_LIMIT`] characters.
+fn foreign(text: &str) -> Cow<'_, str> {
+    oci_client::text::bound(text, oci_client::text::JSON_LIMIT)
+}
+
 /// The version search's answer, when it was asked for and found something to say.
 fn newer_of(outcome: &Outcome) -> Option<&NewerCheck> {
     outcome.as_ref().ok()?.newer()?.ok()
@@ -222,9 +236,9 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
     let reference = request.map(|request| request.reference().to_string());
     match outcome {
         Ok(check) => Record {
-            image: &entry.image,
-            container: entry.container.as_deref(),
-            source: entry.source.as_deref(),
+            image: foreign(&entry.image),
+            container: entry.container.as_deref().map(foreign),
+            source: entry.source.as_deref().map(foreign),
             reference,
             status: status(check),
             current_digest: check.current_digest().map(Digest::as_str),
@@ -235,7 +249,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             platform_changed: check.platform_changed(),
             verified: check.verified(),
             matched_digest: check.matched_digest().map(Digest::as_str),
-            note: check.note(),
+            note: check.note().map(foreign),
             rate_limit: check.rate_limit().map(RateLimitRecord::from),
             pulls: check.pulls() + newer_pulls,
             cache_hits: check.cache_hits() + newer_hits,
@@ -244,9 +258,9 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             same_as,
         },
         Err(failure) => Record {
-            image: &entry.image,
-            container: entry.container.as_deref(),
-            source: entry.source.as_deref(),
+            image: foreign(&entry.image),
+            container: entry.container.as_deref().map(foreign),
+            source: entry.source.as_deref().map(foreign),
             reference,
             status: if failure.is_local() { "local" } else { "error" },
             current_digest: request.and_then(|request| request.current()).map(Digest::as_str),
@@ -257,7 +271,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             platform_changed: None,
             verified: false,
             matched_digest: None,
-            note: entry.local.as_deref(),
+            note: entry.local.as_deref().map(foreign),
             rate_limit: None,
             pulls: 0,
             cache_hits: 0,

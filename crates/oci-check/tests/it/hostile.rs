@@ -375,3 +375,35 @@ fn a_compose_file_cannot_send_the_client_to_a_metadata_address() {
     let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(record["error"]["kind"], "forbidden_address", "{record}");
 }
+
+#[test]
+fn json_lines_escape_what_a_terminal_would_obey_and_bound_foreign_names() {
+    // A container from inspect output whose name carries a right-to-left override, a C1 control and a line
+    // separator, a megabyte long; its image on a loopback port nothing listens on.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../oci-inventory/tests/data/docker/inspect-mixed.json"
+    );
+    let mut containers: Value = serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
+    let mut container = containers[0].take();
+    container["Name"] = Value::from(format!("/evil\u{202e}\u{85}\u{2028}{}", "x".repeat(1 << 20)));
+    container["Config"]["Image"] = Value::from("127.0.0.1:1/app:1");
+    let dir = oci_testkit::TempDir::new("oci-check-inspect-hostile");
+    let file = dir.path().join("inspect.json");
+    std::fs::write(&file, serde_json::to_vec(&[container]).unwrap()).unwrap();
+    let out = oci_check(&["update", "--json", "--inspect", file.to_str().unwrap()], "");
+    let line = out.stdout.lines().next().unwrap_or_else(|| panic!("{out:?}"));
+    for raw in ['\u{202e}', '\u{85}', '\u{2028}'] {
+        assert!(!line.contains(raw), "{raw:?} printed raw");
+    }
+    assert!(line.contains(r"evil\u202e\u0085\u2028xxx"), "{}", &line[..200]);
+    assert!(line.len() < 16 * 1024, "a {} byte line", line.len());
+    let record: Value = serde_json::from_str(line).unwrap();
+    let name = record["container"].as_str().unwrap();
+    assert!(
+        name.contains("evil\u{202e}\u{85}\u{2028}x"),
+        "the same value once parsed: {:?}",
+        name.chars().take(12).collect::<String>()
+    );
+    assert!(name.ends_with("bytes)"), "cut with its marker");
+}
