@@ -219,7 +219,22 @@ impl RegistryArgs {
 /// The credential store of this environment. A credentials file that cannot be read is a warning naming it;
 /// the registries that need credentials then fail with that reason, the others are checked as usual.
 fn credential_store(timeout: Duration, output: Output) -> CredentialStore {
-    let (store, errors) = CredentialStore::from_environment_lenient(&Environment::capture());
+    let env = Environment::capture();
+    // -v says where credentials are looked for, so "no credentials were found" can be traced to a file or helper.
+    for (what, path) in [
+        ("docker config", env.docker_config_path()),
+        ("podman auth file", env.podman_auth_path()),
+    ] {
+        match path {
+            Some(path) if path.is_file() => tracing::info!(
+                "credentials: reading the {what} {}",
+                crate::line(&path.display().to_string())
+            ),
+            Some(path) => tracing::info!("credentials: no {what} at {}", crate::line(&path.display().to_string())),
+            None => tracing::info!("credentials: no {what} to look at (its location is not set)"),
+        }
+    }
+    let (store, errors) = CredentialStore::from_environment_lenient(&env);
     if !output.quiet {
         for err in errors {
             tracing::warn!(

@@ -133,7 +133,7 @@ const INSPECT_LIMIT: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct VersionArgs {
     /// Also look for a newer version tag of the tag in use (of the same shape: `1.27.3-alpine` moves to
-    /// `1.28.0-alpine`), at most a CAP jump away (`patch`, `minor` or `major`, the default), confirmed on the
+    /// `1.28.0-alpine`), at most a CAP jump away (`build`, `patch`, `minor` or `major`, the default), confirmed on the
     /// registry: an image for the platform, not older than the one in use. A newer version counts as an update.
     #[arg(long, value_name = "CAP", num_args = 0..=1, default_missing_value = "major", help_heading = "Versions")]
     pub(crate) newer: Option<Jump>,

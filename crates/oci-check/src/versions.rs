@@ -55,7 +55,15 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             }
             let pure = pure.as_ref()?;
             if let Some(candidate) = pure.candidates().iter().find(|c| c.tag().as_str() == tag) {
-                return Some(format!("newer ({}), not confirmed", candidate.jump()));
+                // Candidates are tried newest first: one that was not tried is older than the pick, or past the cap.
+                return Some(match &picked {
+                    Some(pick) => format!("newer ({}), not tried: {} is newer", candidate.jump(), cut(pick)),
+                    None => format!(
+                        "newer ({}), not tried: at most {} candidates are confirmed",
+                        candidate.jump(),
+                        oci_client::MAX_CONFIRMATIONS
+                    ),
+                });
             }
             pure.skipped()
                 .iter()

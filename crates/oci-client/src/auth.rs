@@ -396,7 +396,7 @@ impl Auth {
         let config = transport.config();
         if let Some(credentials) = config.registry(at.registry).and_then(|o| o.credentials.as_ref()) {
             let credential = Credential::basic(credentials.username(), credentials.password());
-            return Ok(Some((credential, format!("the credentials given for {}", at.registry))));
+            return Ok(Some((credential, "the explicit credentials".to_owned())));
         }
         let Some(store) = config.credential_store.clone() else {
             return Ok(None);

@@ -354,6 +354,12 @@ impl Transport {
                     .map(|length| format!(", {} bytes", quote(length)))
                     .unwrap_or_default()
             ),
+            // A loopback registry's HTTPS port answering in plain HTTP is how the fallback finds out, not a failure.
+            Err(Failure::PlainHttpAnswer(_)) if uri.scheme_str() == Some("https") => tracing::debug!(
+                "probe: {method} {} met a plain-HTTP server after {} ms",
+                quote(&uri.to_string()),
+                elapsed.as_millis()
+            ),
             Err(failure) => tracing::info!(
                 "{method} {} failed after {} ms: {}",
                 quote(&uri.to_string()),

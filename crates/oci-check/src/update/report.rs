@@ -343,10 +343,16 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
                 _ => "-".to_owned(),
             });
         }
+        // The note is the reason (a budget, a 429, a missing digest): never cut, only made printable. The last
+        // column, so a long one runs on instead of pushing the others apart.
         row.push(match outcome {
+            // What to write to pin it: the tag's own digest (an index stays multi-arch).
+            Ok(check) if check.status() == oci_client::UpdateStatus::NoDigest => {
+                format!("pin {}@{}", check.reference().familiar(), check.latest_digest())
+            }
             Ok(check) => check
                 .note()
-                .map(|note| oci_client::text::cut(note).into_owned())
+                .map(|note| crate::line(note).into_owned())
                 .unwrap_or_default(),
             Err(failure) if failure.is_local() => entry.local.clone().unwrap_or_default(),
             Err(failure) => failure.kind().replace('_', " "),

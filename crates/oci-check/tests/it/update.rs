@@ -456,3 +456,34 @@ fn quiet_failures_print_nothing_on_stderr() {
         assert_eq!(outcome.stderr, "", "{args:?} printed on stderr despite -q");
     }
 }
+
+#[test]
+fn table_notes_are_never_cut_and_unpinned_rows_say_what_to_pin() {
+    let f = Fixture::new();
+    let h = f.host();
+    // A rebuilt multi-arch tag whose manifest GETs the budget withholds: the reason is the note's tail, past 100
+    // characters (where the table once cut it).
+    let withheld = f.update(
+        &[
+            "--max-pulls",
+            "0",
+            "--no-cache",
+            &format!("{h}/demo/rebuilt:3@{}", f.rebuilt1),
+        ],
+        "",
+    );
+    assert_eq!(withheld.code, 10, "{withheld:?}");
+    let row = withheld.stdout.lines().nth(1).unwrap();
+    assert!(
+        row.ends_with("the pull budget withheld the manifest GET (the run's 0 pulls are spent)"),
+        "{row}"
+    );
+    // Without a digest in use: the row gives the whole IMAGE@DIGEST to pin.
+    let unpinned = f.update(&[&format!("{h}/demo/multi:latest")], "");
+    assert_eq!(unpinned.code, 0, "{unpinned:?}");
+    let row = unpinned.stdout.lines().nth(1).unwrap();
+    assert!(
+        row.ends_with(&format!("pin {h}/demo/multi:latest@{}", f.multi2)),
+        "{row}"
+    );
+}
