@@ -20,8 +20,10 @@
 //! registry marked insecure.
 
 use std::collections::{HashMap, HashSet};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -431,7 +433,8 @@ impl Auth {
     }
 
     /// Fetches tokens ahead of time for pulling every repository of `repositories` on `registry` (see
-    /// [`Client::authorize_batch`](crate::Client::authorize_batch)).
+    /// [`Client::authorize_batch`](crate::Client::authorize_batch)): the batches are fetched at once, not one
+    /// after another.
     pub(crate) async fn authorize_batch(
         &self,
         transport: &Transport,
@@ -439,13 +442,33 @@ impl Auth {
         repositories: &[&str],
         deadline: Instant,
     ) -> Result<(), Error> {
+        let Some(plan) = self.plan_batches(transport, registry, repositories, deadline).await? else {
+            return Ok(());
+        };
+        let fetches = (0..plan.len()).map(|index| self.fetch_batch(transport, &plan, index, deadline));
+        for result in join_all(fetches.collect()).await {
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Plans the token batches for pulling `repositories` on `registry`: one `GET /v2/` to learn its challenge
+    /// when it is not known yet, then the scopes not cached yet, in as few batches as the URL length and the
+    /// server's record allow. `None` for a registry that asks for no token.
+    pub(crate) async fn plan_batches(
+        &self,
+        transport: &Transport,
+        registry: &str,
+        repositories: &[&str],
+        deadline: Instant,
+    ) -> Result<Option<BatchPlan>, Error> {
         let at = Context::new(registry, None);
         let known = lock(&self.challenges).get(registry).cloned();
         let challenge = match known {
             Some(challenge) => challenge,
             None => match self.discover(transport, registry, deadline).await? {
                 Some(challenge) => challenge,
-                None => return Ok(()),
+                None => return Ok(None),
             },
         };
         let mut needed = ScopeSet::new();
@@ -453,25 +476,50 @@ impl Auth {
             let scope = Scope::pull(name).map_err(|err| auth_error(at, err))?;
             needed.insert(scope);
         }
-        let plan = lock(&self.cache).plan(registry, challenge.service(), &needed, &BatchConfig::default());
-        for batch in plan {
-            self.token(transport, at, &challenge, &batch, deadline).await?;
-            if batch.len() < 2 {
-                continue;
+        let batches = lock(&self.cache).plan(registry, challenge.service(), &needed, &BatchConfig::default());
+        let mut batch_of = HashMap::new();
+        for (index, batch) in batches.iter().enumerate() {
+            for scope in batch.iter() {
+                batch_of.insert(scope.name().to_owned(), index);
             }
-            // The server may have granted fewer scopes than asked for: ask for the rest one by one.
-            let missing: Vec<Scope> = batch
-                .iter()
-                .filter(|scope| {
-                    self.cached(registry, challenge.service(), &ScopeSet::from((*scope).clone()))
-                        .is_none()
-                })
-                .cloned()
-                .collect();
-            for scope in missing {
-                self.token(transport, at, &challenge, &ScopeSet::from(scope), deadline)
-                    .await?;
-            }
+        }
+        Ok(Some(BatchPlan {
+            registry: registry.to_owned(),
+            challenge,
+            batches,
+            batch_of,
+        }))
+    }
+
+    /// Fetches the token of batch `index` of `plan`; when the server granted fewer scopes than asked for, the rest
+    /// one by one.
+    pub(crate) async fn fetch_batch(
+        &self,
+        transport: &Transport,
+        plan: &BatchPlan,
+        index: usize,
+        deadline: Instant,
+    ) -> Result<(), Error> {
+        let Some(batch) = plan.batches.get(index) else {
+            return Ok(());
+        };
+        let (registry, challenge) = (plan.registry.as_str(), &plan.challenge);
+        let at = Context::new(registry, None);
+        self.token(transport, at, challenge, batch, deadline).await?;
+        if batch.len() < 2 {
+            return Ok(());
+        }
+        let missing: Vec<Scope> = batch
+            .iter()
+            .filter(|scope| {
+                self.cached(registry, challenge.service(), &ScopeSet::from((*scope).clone()))
+                    .is_none()
+            })
+            .cloned()
+            .collect();
+        for scope in missing {
+            self.token(transport, at, challenge, &ScopeSet::from(scope), deadline)
+                .await?;
         }
         Ok(())
     }
@@ -499,6 +547,48 @@ impl Auth {
         }
         Ok(bearer)
     }
+}
+
+/// A registry's token batches, planned once: its challenge, the scopes of each batch, and which batch each
+/// repository is in (so a check waits only for its own batch).
+#[derive(Debug)]
+pub(crate) struct BatchPlan {
+    registry: String,
+    challenge: BearerChallenge,
+    batches: Vec<ScopeSet>,
+    batch_of: HashMap<String, usize>,
+}
+
+impl BatchPlan {
+    /// How many batches there are.
+    pub(crate) fn len(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// The batch `repository`'s pull scope is in, if it needed a token.
+    pub(crate) fn batch_of(&self, repository: &str) -> Option<usize> {
+        self.batch_of.get(repository).copied()
+    }
+}
+
+/// Runs `futures` at once on this task and gives their outputs in order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 /// What credentials are looked up and remembered by: the registry, or the registry and repository where the

@@ -13,6 +13,7 @@ use oci_version::Policy;
 use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
 
+use crate::auth::BatchPlan;
 use crate::client::{Core, Manifest};
 use crate::error::{Error, ErrorKind};
 use crate::fetch::{Fetch, Fetched, at};
@@ -21,9 +22,16 @@ use crate::newer::{NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch
 use crate::ratelimit::RateLimit;
 use crate::verdict::{Answer, Need, UpdateCheck, UpdateRequest, Verdict};
 
-/// Per registry that more than one check goes to: the gate its checks pass once it is prepared, and its
-/// repositories.
-type Gates = HashMap<String, (OnceCell<()>, Vec<String>)>;
+/// Per registry that more than one check goes to: its repositories, and its token batches once planned (one
+/// `GET /v2/`), each fetched once by the first check that needs it, so a check waits for its own batch only.
+type Gates = HashMap<String, Gate>;
+
+/// One registry's preparation: see [`Gates`].
+struct Gate {
+    repositories: Vec<String>,
+    /// The plan (`None`: the registry asks for no token, or planning failed) and one cell per batch.
+    plan: OnceCell<Option<(Arc<BatchPlan>, Vec<OnceCell<()>>)>>,
+}
 
 /// The default number of checks [`Client::check_many`](crate::Client::check_many) runs at once.
 const DEFAULT_CONCURRENCY: usize = 32;
@@ -240,9 +248,9 @@ where
     let work = |_, request: UpdateRequest| {
         let (core, gates, newer) = (Arc::clone(core), Arc::clone(&gates), newer.clone());
         async move {
-            let registry = Repository::from(request.reference()).registry().to_owned();
-            if let Some((gate, repositories)) = gates.get(&registry) {
-                gate.get_or_init(|| warm_up(&core, &registry, repositories)).await;
+            let repository = Repository::from(request.reference());
+            if let Some(gate) = gates.get(repository.registry()) {
+                wait_for_token(&core, gate, &repository).await;
             }
             check_then_search(&core, &request, newer.as_ref()).await
         }
@@ -286,30 +294,68 @@ fn gates(requests: &[UpdateRequest]) -> Arc<Gates> {
         let repository = Repository::from(request.reference());
         let (count, names) = by_registry.entry(repository.registry().to_owned()).or_default();
         *count += 1;
-        if !names.iter().any(|name| name == repository.name()) {
-            names.push(repository.name().to_owned());
-        }
+        names.push(repository.name().to_owned());
     }
     Arc::new(
         by_registry
             .into_iter()
             .filter(|(_, (count, _))| *count > 1)
-            .map(|(registry, (_, names))| (registry, (OnceCell::new(), names)))
+            .map(|(registry, (_, mut names))| {
+                names.sort_unstable();
+                names.dedup();
+                let gate = Gate {
+                    repositories: names,
+                    plan: OnceCell::new(),
+                };
+                (registry, gate)
+            })
             .collect(),
     )
 }
 
-/// Prepares `registry` for its checks: learns its challenge with one ping and fetches the pull tokens for all
-/// `repositories` in as few token requests as it allows. A failure here is left for the checks to report.
-async fn warm_up(core: &Core, registry: &str, repositories: &[String]) {
-    let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
-    if let Err(err) = core
-        .auth()
-        .authorize_batch(core.transport(), registry, &names, core.deadline())
-        .await
-    {
-        tracing::debug!(registry, "preparing the registry failed: {err}");
-    }
+/// Waits until `repository`'s pull token is cached: the registry's batches planned once (one ping, learning its
+/// challenge), then the one batch holding the repository fetched by the first check that needs it. Checks of
+/// other batches go on meanwhile, so the batches are fetched at once, not one after another. A failure here is
+/// left for the check to report.
+async fn wait_for_token(core: &Core, gate: &Gate, repository: &Repository) {
+    let registry = repository.registry();
+    let planned = gate
+        .plan
+        .get_or_init(|| async {
+            let names: Vec<&str> = gate.repositories.iter().map(String::as_str).collect();
+            match core
+                .auth()
+                .plan_batches(core.transport(), registry, &names, core.deadline())
+                .await
+            {
+                Ok(plan) => plan.map(|plan| {
+                    let cells = (0..plan.len()).map(|_| OnceCell::new()).collect();
+                    (Arc::new(plan), cells)
+                }),
+                Err(err) => {
+                    tracing::debug!(registry, "preparing the registry failed: {err}");
+                    None
+                }
+            }
+        })
+        .await;
+    let Some((plan, cells)) = planned else {
+        return;
+    };
+    let Some(index) = plan.batch_of(repository.name()) else {
+        return;
+    };
+    cells[index]
+        .get_or_init(|| async {
+            if let Err(err) = core
+                .auth()
+                .fetch_batch(core.transport(), plan, index, core.deadline())
+                .await
+            {
+                tracing::debug!(registry, "fetching a token batch failed: {err}");
+            }
+        })
+        .await;
 }
 
 /// The digest a reference names now (one `HEAD`, or the reference's own digest checked with one), and with

@@ -37,10 +37,17 @@ fn a_plain_http_registry_on_loopback_needs_no_flag() {
 #[test]
 fn verbose_says_where_credentials_are_looked_for_and_the_plain_http_probe_is_no_failure() {
     let (registry, digest) = registry();
-    let out = oci_check(&["-v", "update", &format!("{}/demo/app:1@{digest}", registry.host())], "");
+    let out = oci_check(
+        &["-v", "update", &format!("{}/demo/app:1@{digest}", registry.host())],
+        "",
+    );
     assert_eq!(out.code, 0, "{out:?}");
     // The test harness points DOCKER_CONFIG at an empty directory: no config.json there.
-    assert!(out.stderr.contains("credentials: no docker config at "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("credentials: no docker config at "),
+        "{}",
+        out.stderr
+    );
     assert!(
         !out.stderr.contains("failed after"),
         "the HTTPS probe of a plain-HTTP loopback registry is logged as a failed request: {}",
