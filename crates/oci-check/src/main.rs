@@ -54,14 +54,17 @@ enum Command {
     /// date. Without a digest, the status is no_digest and the tag's current digests are shown, to pin them.
     /// Failures are told on stderr, one line each; the other images are still checked.
     ///
-    /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available, 1 at least one check
-    /// failed (failures win over updates), 2 usage error.
+    /// With --newer, a tag that did not move but has a newer version (of the same shape, confirmed on the
+    /// registry) is newer_available ("newer version" in the table), and counts as an update for the exit code.
+    ///
+    /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available (or newer version with
+    /// --newer), 1 at least one check failed (failures win over updates), 2 usage error.
     ///
     /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE
     /// and --inspect FILE; each container is judged by its RepoDigests or image ID, and local images are `local`.
     ///
     /// --json prints one object per image in input order (JSON Lines) with the keys image, container, source,
-    /// reference, status (up_to_date, update_available, no_digest, local, error), current_digest, latest_digest,
+    /// reference, status (up_to_date, update_available, newer_available, no_digest, local, error), current_digest, latest_digest,
     /// platform_digest, media_type, index_changed, platform_changed, verified, matched_digest, note, rate_limit
     /// ({limit, remaining, window, source} or null), pulls (manifest GETs spent), cache_hits, error ({kind, message}
     /// or null), newer and same_as (with --newer).
