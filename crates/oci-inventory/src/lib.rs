@@ -66,6 +66,7 @@ mod assemble;
 mod compose;
 mod engine;
 mod error;
+mod file;
 mod inspect;
 mod text;
 mod workload;
