@@ -266,3 +266,131 @@ fn inputs_at_the_limits_are_read() {
     assert_eq!(workloads.len(), count.div_ceil(10));
     assert_eq!(workloads[1].name(), "r10");
 }
+
+/// Inspect output of about `size` bytes: containers as Docker prints them (with the environment, labels and mounts
+/// that make up most of it), every 50th of them with its image in the array too.
+fn inspect_output(size: usize) -> Vec<u8> {
+    let env: Vec<String> = (0..40)
+        .map(|n| format!("VARIABLE_{n}=some value of a usual length"))
+        .collect();
+    let mut out = String::from("[");
+    let mut n = 0usize;
+    while out.len() + 4096 < size {
+        let id = oci_digest::Digest::sha256(format!("image {}", n / 50).as_bytes());
+        if n % 50 == 0 {
+            let digest = oci_digest::Digest::sha256(format!("manifest {n}").as_bytes());
+            write!(
+                out,
+                r#"{{"Id":"{id}","RepoTags":["app{n}:1.0"],"RepoDigests":["app{n}@{digest}"],"Os":"linux","Architecture":"amd64","Size":123}},"#
+            )
+            .unwrap();
+        }
+        let container = oci_digest::Digest::sha256(format!("container {n}").as_bytes());
+        write!(
+            out,
+            r#"{{"Id":"{}","Name":"/c{n}","Image":"{id}","State":{{"Status":"running","Running":true,"Pid":4242}},"Config":{{"Image":"app{}:1.0","Env":{},"Labels":{{"com.example.a":"1","com.example.b":"2"}}}},"Mounts":[{{"Type":"volume","Source":"/var/lib/docker/volumes/x/_data","Destination":"/data"}}],"GraphDriver":{{"Name":"overlay2","Data":{{"LowerDir":"/var/lib/docker/overlay2/l/ABC:/var/lib/docker/overlay2/l/DEF"}}}}}},"#,
+            container.encoded(),
+            n / 50 * 50,
+            serde_json::to_string(&env).unwrap(),
+        )
+        .unwrap();
+        n += 1;
+    }
+    out.pop();
+    out.push(']');
+    out.into_bytes()
+}
+
+#[test]
+fn inspect_output_at_the_limit_is_read() {
+    let text = inspect_output(oci_inventory::MAX_INSPECT_SIZE as usize);
+    assert!(text.len() as u64 <= oci_inventory::MAX_INSPECT_SIZE);
+    let dir = TempDir::new("oci-inventory-inspect");
+    let path = dir.path().join("inspect.json");
+    std::fs::write(&path, &text).unwrap();
+    let workloads = oci_inventory::read_inspect(Some(&path)).unwrap();
+    let containers = text.windows(10).filter(|w| w == b"\"Name\":\"/c").count();
+    assert!(containers > 20_000, "{containers}");
+    assert_eq!(workloads.len(), containers);
+    // Each container found its image (by a map, not a scan of every image).
+    assert!(workloads.iter().all(|w| !w.repo_digests().is_empty()));
+    // One byte more is refused, and named as the limit.
+    let mut longer = text;
+    longer.resize(oci_inventory::MAX_INSPECT_SIZE as usize + 1, b' ');
+    std::fs::write(&path, &longer).unwrap();
+    let err = oci_inventory::read_inspect(Some(&path)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    assert!(err.to_string().contains("67108864"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn inspect_reads_files_and_pipes_only() {
+    let err = oci_inventory::read_inspect(Some(Path::new("/dev/zero"))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotRegularFile, "{err}");
+    assert!(err.to_string().contains("a device"), "{err}");
+    let dir = TempDir::new("oci-inventory-inspect");
+    assert_eq!(
+        oci_inventory::read_inspect(Some(dir.path())).unwrap_err().kind(),
+        ErrorKind::NotRegularFile
+    );
+    assert_eq!(
+        oci_inventory::read_inspect(Some(&dir.path().join("missing")))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Io
+    );
+    // A named pipe is what `<(docker inspect ...)` gives: read to its end.
+    let fifo = dir.path().join("pipe");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, inspect_output(10_000)).unwrap())
+    };
+    let workloads = oci_inventory::read_inspect(Some(&fifo)).unwrap();
+    writer.join().unwrap();
+    assert!(!workloads.is_empty());
+}
+
+#[test]
+fn engine_lists_at_the_limit_are_assembled() {
+    use oci_inventory::internal::answers::{ImageDetails, parse_containers};
+    use oci_inventory::internal::assemble::Assembly;
+    // A container list of 16 MiB (the engine client's default body limit), each container with an image of
+    // its own: the images to inspect were found with a scan of those found so far.
+    let limit = oci_inventory::EngineOptions::DEFAULT_BODY_LIMIT;
+    let mut body = String::from("[");
+    let mut n = 0usize;
+    while body.len() + 512 < limit {
+        let id = oci_digest::Digest::sha256(format!("image {n}").as_bytes());
+        write!(
+            body,
+            r#"{{"Id":"{n:064x}","Names":["/c{n}"],"Image":"app{n}:1","ImageID":"{id}","State":"running","Labels":{{}}}},"#
+        )
+        .unwrap();
+        n += 1;
+    }
+    body.pop();
+    body.push(']');
+    let containers = parse_containers(body.as_bytes()).unwrap();
+    assert_eq!(containers.len(), n);
+    for (source, histories) in [(oci_inventory::Source::Docker, 0), (oci_inventory::Source::Podman, n)] {
+        let mut assembly = Assembly::new(source, containers.clone());
+        let needed = assembly.images_needed();
+        assert_eq!(needed.len(), n);
+        for id in needed {
+            let details = ImageDetails {
+                id: id.clone(),
+                repo_tags: Vec::new(),
+                repo_digests: Vec::new(),
+                platform: None,
+                digest: None,
+            };
+            assembly.add_image(id, Some(details));
+        }
+        assert!(assembly.images_needed().is_empty());
+        // Podman: images without names get their history asked for, each once.
+        assert_eq!(assembly.histories_needed().len(), histories);
+        assert_eq!(assembly.finish().unwrap().len(), n);
+    }
+}
