@@ -487,7 +487,20 @@ impl Project {
     /// walks its chain once per service.
     fn resolve_all(&self, files: &[ComposeFile<'_>]) -> Result<Vec<Option<Resolved<'_>>>, Error> {
         let mut resolved: Vec<Option<Resolved<'_>>> = vec![None; self.services.len()];
+        // How many services the chain from each resolved service passes, itself included.
+        let mut depth = vec![0usize; self.services.len()];
         let mut on_chain = vec![false; self.services.len()];
+        let too_long = |service: &Service| {
+            self.extends_error(
+                service,
+                files,
+                format!(
+                    "the `extends` chain of service {} passes more than {MAX_EXTENDS} services, this program's limit",
+                    quote(&service.name)
+                ),
+            )
+            .with_kind(ErrorKind::LimitExceeded)
+        };
         for start in 0..self.services.len() {
             if self.services[start].is_none() || resolved[start].is_some() {
                 continue;
@@ -495,15 +508,18 @@ impl Project {
             // Services each extending the next, none resolved yet; the last one's answer is known below.
             let mut chain = vec![start];
             on_chain[start] = true;
-            let mut answer = loop {
+            let (mut answer, mut below) = loop {
                 let index = *chain.last().expect("the chain starts with one service");
                 let service = self.live(index);
                 match self.step(service, files)? {
-                    Step::Own(own) => break own,
+                    Step::Own(own) => break (own, 0),
                     Step::Base(base) if resolved[base].is_some() => {
                         let own = Self::own(service);
-                        let base = resolved[base].expect("checked just above");
-                        break (own.0.or(base.0), own.1.or(base.1), own.2.or(base.2));
+                        let answer = resolved[base].expect("checked just above");
+                        break (
+                            (own.0.or(answer.0), own.1.or(answer.1), own.2.or(answer.2)),
+                            depth[base],
+                        );
                     }
                     Step::Base(base) if on_chain[base] => {
                         let looped = self.live(base);
@@ -518,19 +534,9 @@ impl Project {
                         ));
                     }
                     Step::Base(base) => {
+                        // Stop walking a chain that is already too long, before its end.
                         if chain.len() == MAX_EXTENDS {
-                            let first = self.live(start);
-                            return Err(self
-                                .extends_error(
-                                    service,
-                                    files,
-                                    format!(
-                                        "the `extends` chain of service {} passes more than {MAX_EXTENDS} services, \
-                                         this program's limit",
-                                        quote(&first.name)
-                                    ),
-                                )
-                                .with_kind(ErrorKind::LimitExceeded));
+                            return Err(too_long(self.live(start)));
                         }
                         chain.push(base);
                         on_chain[base] = true;
@@ -539,13 +545,20 @@ impl Project {
             };
             // The last service's answer is known; each one before it adds its own keys on top.
             let last = chain.pop().expect("the chain is never empty");
-            resolved[last] = Some(answer);
-            on_chain[last] = false;
-            while let Some(index) = chain.pop() {
-                let own = Self::own(self.live(index));
-                answer = (own.0.or(answer.0), own.1.or(answer.1), own.2.or(answer.2));
+            let mut unwound = Some(last);
+            while let Some(index) = unwound {
+                if index != last {
+                    let own = Self::own(self.live(index));
+                    answer = (own.0.or(answer.0), own.1.or(answer.1), own.2.or(answer.2));
+                }
+                below += 1;
+                if below > MAX_EXTENDS {
+                    return Err(too_long(self.live(index)));
+                }
                 resolved[index] = Some(answer);
+                depth[index] = below;
                 on_chain[index] = false;
+                unwound = chain.pop();
             }
         }
         Ok(resolved)

@@ -147,7 +147,9 @@ impl Engine {
     /// starts here); [`ErrorKind::NotAnEngine`] when what answers is no engine;
     /// [`ErrorKind::UnsupportedApiVersion`] for an engine older than [`ApiVersion::MINIMUM`].
     pub async fn connect(located: Located, options: EngineOptions) -> Result<Self, Error> {
-        let deadline = options.total_timeout.and_then(|limit| Instant::now().checked_add(limit));
+        let deadline = options
+            .total_timeout
+            .and_then(|limit| Instant::now().checked_add(limit));
         let mut engine = Self {
             source: match located.kind() {
                 EngineKind::Podman => Source::Podman,

@@ -320,15 +320,16 @@ fn the_total_timeout_bounds_every_request_together() {
     }
     list.pop();
     list.push(']');
-    let server = FaultServer::with_handler(std::net::Ipv4Addr::LOCALHOST, move |request: &Request, _| {
-        match request.target.as_str() {
-            "/_ping" => Reply::response(200, PING_HEADERS, b"OK"),
-            "/v1.48/containers/json" => Reply::response(200, &[], list.as_bytes()),
-            "/v1.48/info" => Reply::response(200, &[], br#"{"OSType":"linux","Architecture":"x86_64"}"#),
-            _ => {
-                std::thread::sleep(Duration::from_millis(100));
-                Reply::response(404, &[], br#"{"message":"no such image"}"#)
-            }
+    let server = FaultServer::with_handler(std::net::Ipv4Addr::LOCALHOST, move |request: &Request, _| match request
+        .target
+        .as_str()
+    {
+        "/_ping" => Reply::response(200, PING_HEADERS, b"OK"),
+        "/v1.48/containers/json" => Reply::response(200, &[], list.as_bytes()),
+        "/v1.48/info" => Reply::response(200, &[], br#"{"OSType":"linux","Architecture":"x86_64"}"#),
+        _ => {
+            std::thread::sleep(Duration::from_millis(100));
+            Reply::response(404, &[], br#"{"message":"no such image"}"#)
         }
     });
     let options = EngineOptions::new()

@@ -44,6 +44,18 @@ fn extends_chains_are_bounded_and_resolved_once() {
     assert_eq!(workloads.len(), 64);
     assert!(workloads.iter().all(|w| w.image().to_string() == "nginx:1.25"));
     refused(&extends_chain(65), ErrorKind::LimitExceeded, "more than 64 services");
+    // The same chain written from its end: each service is resolved from the one before, and still counted.
+    let mut text = String::from("services:\n  s0:\n    image: nginx:1.25\n");
+    for n in 1..64 {
+        writeln!(text, "  s{n}:\n    extends: s{}", n - 1).unwrap();
+    }
+    assert_eq!(parse(&text, &Variables::new()).unwrap().len(), 64);
+    writeln!(text, "  s64:\n    extends: s63").unwrap();
+    refused(
+        &text,
+        ErrorKind::LimitExceeded,
+        "service \"s64\" passes more than 64 services",
+    );
     // What once overflowed the stack: 20 000 chained `extends` (0.5 MB).
     refused(&extends_chain(20_000), ErrorKind::LimitExceeded, "extends");
     // A loop is still a loop, named by the service that closes it.
@@ -222,8 +234,9 @@ fn fill(head: &str, limit: usize, line: impl Fn(usize) -> String) -> String {
 #[test]
 fn inputs_at_the_limits_are_read() {
     let limit = MAX_FILE_SIZE as usize;
-    // A `.env` file of 4 MiB whose every line names the one before (lookups were a scan of every earlier line).
-    let dotenv = fill("V0=1\n", limit, |n| format!("V{}=${{V{n}:-x}}\n", n + 1));
+    // A `.env` file of 4 MiB whose every line names the one before and one that is not set (lookups were a scan
+    // of every earlier line).
+    let dotenv = fill("V0=1\n", limit, |n| format!("V{}=${{V{n}}}${{UNSET_{n}:-}}\n", n + 1));
     let vars = Variables::new().with_dotenv(&dotenv, Path::new(".env")).unwrap();
     assert_eq!(vars.get("V1000"), Some("1"));
     // A compose file of 4 MiB: services that all merge one mapping of many keys, in chains of `extends` as long
