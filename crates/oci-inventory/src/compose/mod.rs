@@ -39,10 +39,18 @@ const MAX_EXTENDS: usize = 64;
 /// The variables substitution uses: the environment the caller passes, and what `.env` adds to it.
 ///
 /// The environment wins over `.env`, as in compose. Nothing is read from the process environment unless the caller
-/// asks with [`Variables::capture`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// asks with [`Variables::capture`]. `Debug` shows the names only: the environment holds secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Variables {
     values: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Variables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variables")
+            .field("names", &self.values.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Variables {

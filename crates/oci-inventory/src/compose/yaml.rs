@@ -613,6 +613,32 @@ mod tests {
     }
 
     #[test]
+    fn dropping_a_deep_tree_does_not_recurse() {
+        // The builder refuses such a tree; the drop must not depend on that. A million levels would overflow the
+        // stack with one frame per level.
+        let hasher = RandomState::new();
+        let scalar = Value::Scalar {
+            text: "x".to_owned(),
+            plain: true,
+        };
+        let mut node = Rc::new(NodeData::new(scalar, 1, None, &hasher));
+        for level in 0..1_000_000 {
+            let key = Value::Scalar {
+                text: "k".to_owned(),
+                plain: true,
+            };
+            let key = Rc::new(NodeData::new(key, 1, None, &hasher));
+            node = Rc::new(NodeData::new(Value::Mapping(vec![(key, node)]), 1, None, &hasher));
+            if level % 1000 == 0 {
+                // Remembered lookups hold children too, and are taken apart as well.
+                assert!(node.get("k").is_some());
+            }
+        }
+        assert_eq!(node.height, 1_000_001);
+        drop(node);
+    }
+
+    #[test]
     fn documents() {
         assert_eq!(parse("").unwrap().len(), 0);
         assert_eq!(parse("a: 1\n---\nb: 2\n").unwrap().len(), 2);
