@@ -34,8 +34,9 @@ pub(crate) struct NodeData {
     pub(crate) tag: Option<String>,
     /// 1 for a scalar, else 1 + the largest height of its children: the depth of the tree it stands for.
     height: usize,
-    /// A scalar's kind under the core schema (untagged, as if plain), or its hash for key comparisons.
+    /// A scalar's kind under the core schema, were it plain and untagged (collections: unused).
     core: ScalarKind,
+    /// A scalar's hash with the builder's hasher, for comparing keys (collections: unused).
     hash: u64,
     /// What [`get`](Self::get) found for each key asked for (mappings only).
     lookups: RefCell<HashMap<String, Option<Node>>>,
