@@ -51,6 +51,11 @@ pub(crate) struct RegistryArgs {
 const MAX_TIMEOUT: u64 = 24 * 3600;
 
 impl RegistryArgs {
+    /// `--timeout`: what one check, or one source of workloads, may take in all.
+    pub(crate) fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+
     /// Whether the password is to be read from standard input.
     pub(crate) fn password_stdin(&self) -> bool {
         self.password_stdin

@@ -70,8 +70,12 @@ pub(crate) struct SourceArgs {
 }
 
 /// The workloads of the sources asked for, sorted by source then name; a source that cannot be read is a
-/// failure, and the others are still read.
-fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oci_inventory::Workload>, Vec<Failure>) {
+/// failure, and the others are still read. Each engine is read within `timeout` in all (`--timeout`).
+fn workloads(
+    sources: &SourceArgs,
+    runtime: &tokio::runtime::Runtime,
+    timeout: std::time::Duration,
+) -> (Vec<oci_inventory::Workload>, Vec<Failure>) {
     use oci_inventory::{Engine, EngineAddress, EngineKind, EngineOptions, Environment, Variables};
     let mut read: Vec<(String, Result<Vec<oci_inventory::Workload>, String>)> = Vec::new();
     if !sources.compose.is_empty() {
@@ -79,26 +83,9 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oc
         read.push(("the compose files".to_owned(), loaded.map_err(|err| err.to_string())));
     }
     if let Some(path) = &sources.inspect {
-        // Read at most INSPECT_LIMIT (+1 to tell a longer input), whether a file, a pipe or standard input.
-        let mut bytes = Vec::new();
-        let outcome = if path.as_os_str() == "-" {
-            io::stdin().take(INSPECT_LIMIT + 1).read_to_end(&mut bytes)
-        } else {
-            std::fs::File::open(path).and_then(|file| file.take(INSPECT_LIMIT + 1).read_to_end(&mut bytes))
-        };
-        let bytes = outcome.and_then(|_| {
-            if bytes.len() as u64 > INSPECT_LIMIT {
-                Err(io::Error::other(format!(
-                    "more than {INSPECT_LIMIT} bytes of inspect output"
-                )))
-            } else {
-                Ok(bytes)
-            }
-        });
+        // The library bounds what it reads (a file, a pipe or standard input) and parses as it goes.
         let file = (path.as_os_str() != "-").then_some(path.as_path());
-        let parsed = bytes
-            .map_err(|err| format!("`{}`: {err}", path.display()))
-            .and_then(|bytes| oci_inventory::parse_inspect(&bytes, file).map_err(|err| err.to_string()));
+        let parsed = oci_inventory::read_inspect(file).map_err(|err| err.to_string());
         read.push(("the inspect output".to_owned(), parsed));
     }
     for (asked, kind, name) in [
@@ -108,7 +95,11 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oc
         if asked {
             let listed = runtime.block_on(async {
                 let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture())?;
-                let mut engine = Engine::connect(located, EngineOptions::new()).await?;
+                let options = EngineOptions::new()
+                    .total_timeout(timeout)
+                    .request_timeout(timeout)
+                    .connect_timeout(timeout.min(std::time::Duration::from_secs(5)));
+                let mut engine = Engine::connect(located, options).await?;
                 engine.workloads(sources.all).await
             });
             read.push((name.to_owned(), listed.map_err(|err| err.to_string())));
@@ -125,9 +116,6 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime) -> (Vec<oc
     found.sort_by(|a, b| (a.source().to_string(), a.name()).cmp(&(b.source().to_string(), b.name())));
     (found, failures)
 }
-
-/// The most `docker inspect` output `--inspect` reads (hundreds of containers fit in far less).
-const INSPECT_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Which newer versions count, for `update --newer` and `versions`.
 #[derive(Debug, Clone, clap::Args)]
@@ -188,7 +176,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let (found, source_failures) = workloads(&args.sources, &runtime);
+    let (found, source_failures) = workloads(&args.sources, &runtime, args.registry.timeout());
     entries.extend(
         found
             .iter()

@@ -366,6 +366,47 @@ pub(crate) fn image_id(text: &str, whose: &str) -> Result<Option<Digest>, Error>
     })
 }
 
+/// A container of inspect output, from the JSON values of the keys it needs (see `inspect.rs`).
+pub(crate) fn container_from_value(value: serde_json::Value) -> Result<ContainerDetails, Error> {
+    let raw: RawContainer = from_value(value, "the container")?;
+    raw.check()
+}
+
+/// An image of inspect output, from the JSON values of the keys it needs.
+pub(crate) fn image_from_value(value: serde_json::Value) -> Result<ImageDetails, Error> {
+    let raw: RawImage = from_value(value, "the image")?;
+    raw.check()
+}
+
+/// The keys of an inspect element that [`container_from_value`] and [`image_from_value`] read; `Config` is read
+/// for its `Image` only.
+pub(crate) const INSPECT_KEYS: &[&str] = &[
+    "Id",
+    "ID",
+    "Name",
+    "Image",
+    "ImageName",
+    "ImageDigest",
+    "State",
+    "ImageManifestDescriptor",
+    "RepoTags",
+    "RepoDigests",
+    "Os",
+    "Architecture",
+    "Variant",
+    "Digest",
+];
+
+fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value, what: &str) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|err| {
+        let reason = crate::text::clip(&err.to_string());
+        Error::new(
+            ErrorKind::InvalidJson,
+            format!("{what} is not what the Engine API describes: {reason}"),
+        )
+    })
+}
+
 fn from_json<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|err| {
         let reason = crate::text::clip(&err.to_string());

@@ -5,7 +5,7 @@
 //! platform if an image has none) and then [finishes](Assembly::finish) it. Every rule about what an engine's
 //! `Image` field means lives in [`classify`], where it is unit-tested.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use oci_digest::Digest;
 use oci_manifest::Platform;
@@ -43,8 +43,9 @@ impl Assembly {
     /// The image IDs to inspect (`GET /images/{id}/json`), each once, in the order the list first names them.
     pub fn images_needed(&self) -> Vec<Digest> {
         let mut needed: Vec<Digest> = Vec::new();
+        let mut seen: HashSet<&Digest> = HashSet::new();
         for id in self.containers.iter().filter_map(|c| c.image_id.as_ref()) {
-            if !self.images.contains_key(id) && !needed.contains(id) {
+            if !self.images.contains_key(id) && seen.insert(id) {
                 needed.push(id.clone());
             }
         }
@@ -84,6 +85,7 @@ impl Assembly {
             return Vec::new();
         }
         let mut needed: Vec<Digest> = Vec::new();
+        let mut seen: HashSet<&Digest> = HashSet::new();
         for container in &self.containers {
             let Some(id) = &container.image_id else { continue };
             let nameless = self
@@ -91,7 +93,7 @@ impl Assembly {
                 .get(id)
                 .and_then(Option::as_ref)
                 .is_some_and(|details| details.repo_digests.is_empty() && details.repo_tags.is_empty());
-            if nameless && !self.histories.contains_key(id) && !needed.contains(id) {
+            if nameless && !self.histories.contains_key(id) && seen.insert(id) {
                 needed.push(id.clone());
             }
         }

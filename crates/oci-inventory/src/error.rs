@@ -65,6 +65,16 @@ pub enum ErrorKind {
     UnsupportedApiVersion,
     /// Reading a file failed.
     Io,
+    /// An input passed one of this crate's limits, which the message names: the size of a compose, `.env` or
+    /// inspect file, how deep a compose file nests (aliases resolved), how long an `extends` chain is, how much
+    /// text variable substitution makes.
+    LimitExceeded,
+    /// A file to read is not a regular file (a FIFO, a socket, a device, a directory), or for inspect output not a
+    /// regular file or a pipe: reading it could block or never end.
+    NotRegularFile,
+    /// A `.env` file is a symbolic link to a file outside the project directory, which a compose file from
+    /// elsewhere could use to read any file of the user's into its variables.
+    OutsideProject,
 }
 
 impl Error {
@@ -79,6 +89,11 @@ impl Error {
                 source: None,
             }),
         }
+    }
+
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
+        self
     }
 
     pub(crate) fn with_file(mut self, file: Option<&Path>) -> Self {

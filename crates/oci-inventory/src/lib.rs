@@ -5,7 +5,7 @@
 //! are parsed from bytes and strings the caller hands in (and fuzzed that way), and the decisions about what an
 //! engine's fields mean live in pure code ([`internal::assemble`]). The only network IO is [`Engine`], a small
 //! HTTP/1.1 client that sends nothing but `GET` requests to an engine's unix socket or plain TCP port; the only
-//! other IO is reading files when asked ([`load_compose`]) and checking whether podman's rootless socket exists
+//! other IO is reading files when asked ([`load_compose`], [`read_inspect`]) and checking whether podman's rootless socket exists
 //! ([`EngineAddress::locate`]). The environment is read only when the caller asks ([`Environment::capture`],
 //! [`Variables::capture`]).
 //!
@@ -16,7 +16,8 @@
 //!   platform and the [`State`].
 //! - [`Engine`]: [`connect`](Engine::connect) to the address [`EngineAddress::locate`] finds (`--host`, then
 //!   `DOCKER_HOST` or `CONTAINER_HOST`, then the default sockets), then [`workloads`](Engine::workloads).
-//! - [`parse_inspect`]: `docker inspect` / `podman inspect` output.
+//! - [`parse_inspect`]: `docker inspect` / `podman inspect` output; [`read_inspect`] reads it from a file or standard
+//!   input within [`MAX_INSPECT_SIZE`].
 //! - [`parse_compose`] and [`load_compose`]: compose files with `${VAR}` substitution from [`Variables`] and
 //!   `.env`, override files, `extends`, merge keys and `!reset`.
 //! - [`Error`] with an [`ErrorKind`], the file and line where there is one, and messages that say what to do.
@@ -66,6 +67,7 @@ mod assemble;
 mod compose;
 mod engine;
 mod error;
+mod file;
 mod inspect;
 mod text;
 mod workload;
@@ -75,7 +77,7 @@ pub use engine::{
     DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment, Located, Origin, PODMAN_ROOT_SOCKET,
 };
 pub use error::{Error, ErrorKind};
-pub use inspect::parse_inspect;
+pub use inspect::{MAX_INSPECT_SIZE, parse_inspect, read_inspect};
 pub use workload::{ImageRef, Source, State, Workload};
 
 pub use answers::ApiVersion;

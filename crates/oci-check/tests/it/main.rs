@@ -14,6 +14,8 @@ mod auth;
 mod defaults;
 // Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
 mod hostile;
+// Hostile sources of what runs here: compose projects and inspect output from elsewhere, engines that stall.
+mod hostile_sources;
 // `oci-check ref`: parsing and printing references, no registry needed.
 mod reference;
 // What runs here: --compose (and the engines and inspect output), services and containers in the output.

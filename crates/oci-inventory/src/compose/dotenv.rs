@@ -6,8 +6,13 @@
 //!   `"double"` quotes understand `\n`, `\r`, `\t`, `\\`, `\"` and `\$`. Quoted values may span lines.
 //! - Unquoted and double-quoted values are interpolated like the compose file, from the environment first and
 //!   then the lines above.
+//!
+//! Reading is linear in the file: earlier values are looked up in a map, and what substitution makes is bounded by
+//! [`MAX_SUBSTITUTED`] for the whole file.
 
-use super::interpolate::{InterpolationError, interpolate};
+use std::collections::HashMap;
+
+use super::interpolate::{InterpolationError, MAX_SUBSTITUTED, interpolate};
 
 /// A line compose would refuse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,9 @@ pub(crate) fn parse(
 ) -> Result<Vec<(String, String)>, DotenvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut pairs: Vec<(String, String)> = Vec::new();
+    // The latest value of each key so far, as an index into `pairs`.
+    let mut latest: HashMap<&str, usize> = HashMap::new();
+    let mut budget = MAX_SUBSTITUTED;
     let mut rest = text;
     let mut line = 1;
     while !rest.is_empty() {
@@ -62,9 +70,9 @@ pub(crate) fn parse(
         // The value starts in `current` but a quoted one may run on: work on everything from here.
         let value_start = current.len() - current.trim_start().len() + (trimmed.len() - body.len()) + separator + 1;
         let from_value = rest[value_start..].trim_start_matches([' ', '\t']);
-        let earlier = &pairs;
+        let (earlier, index) = (&pairs, &latest);
         let lookup = |name: &str| -> Option<String> {
-            environment(name).or_else(|| earlier.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            environment(name).or_else(|| index.get(name).map(|&at| earlier[at].1.clone()))
         };
         let (value, consumed) = match from_value.chars().next() {
             Some(quote @ ('\'' | '"')) => {
@@ -78,7 +86,7 @@ pub(crate) fn parse(
                     return Err(syntax("text after the closing quote"));
                 }
                 let value = if quote == '"' {
-                    expand(&unescape(raw), &lookup, start_line)?
+                    expand(&unescape(raw), &lookup, start_line, &mut budget)?
                 } else {
                     raw.to_owned()
                 };
@@ -91,9 +99,13 @@ pub(crate) fn parse(
                     Some(comment) => &raw[..comment],
                     None => raw,
                 };
-                (expand(raw.trim(), &lookup, start_line)?, split_line(from_value).0.len())
+                (
+                    expand(raw.trim(), &lookup, start_line, &mut budget)?,
+                    split_line(from_value).0.len(),
+                )
             }
         };
+        latest.insert(key, pairs.len());
         pairs.push((key.to_owned(), value));
         let consumed_total = (rest.len() - from_value.len()) + consumed;
         rest = split_line(&rest[consumed_total..]).1;
@@ -157,8 +169,13 @@ fn unescape(raw: &str) -> String {
     out
 }
 
-fn expand(raw: &str, lookup: &dyn Fn(&str) -> Option<String>, line: usize) -> Result<String, DotenvError> {
-    interpolate(raw, lookup).map_err(|err| DotenvError {
+fn expand(
+    raw: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    line: usize,
+    budget: &mut usize,
+) -> Result<String, DotenvError> {
+    interpolate(raw, lookup, budget).map_err(|err| DotenvError {
         line,
         kind: DotenvErrorKind::Interpolation(err),
     })
@@ -218,5 +235,17 @@ mod tests {
         refuse("A=\"x\" trailing", 1);
         refuse("A=1\nB=${", 2);
         refuse("A=\"a\nb\"\nC=${X:?need X}", 3);
+    }
+
+    #[test]
+    fn substitution_is_bounded_for_the_whole_file() {
+        // Each line doubles the one before: 2^30 bytes by the last line if nothing stopped it.
+        let mut text = String::from("A0=xxxxxxxxxxxxxxxx\n");
+        for n in 1..27 {
+            text.push_str(&format!("A{n}=$A{}$A{}\n", n - 1, n - 1));
+        }
+        let err = parse(&text, &env).unwrap_err();
+        assert_eq!(err.kind, DotenvErrorKind::Interpolation(InterpolationError::TooLong));
+        assert_eq!(err.line, 21, "the line where the file's budget ran out");
     }
 }

@@ -7,25 +7,48 @@
 //! - `${NAME:+replacement}`: the replacement when set and not empty, else empty; `${NAME+replacement}`: when set.
 //! - Defaults, messages and replacements are substituted in turn, so `${A:-${B:-x}}` works.
 //! - Any other `$` (`$-`, `${}`, `${1}`, a `$` at the end, an unclosed `${`) is an error.
+//!
+//! Substitution can make far more text than it reads (`B=$A$A$A...` in a `.env` file, a long value aliased into
+//! every service), so every call draws on a budget of bytes its caller keeps for the whole input, and stops with
+//! [`InterpolationError::TooLong`] when that runs out.
 
 /// Why substitution failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum InterpolationError {
-    /// `${NAME:?message}` or `${NAME?message}` of an unset (or empty) variable.
+    /// `${NAME:?message}` or `${NAME?message}` of an unset (or empty) variable; the message as written, not
+    /// substituted (`${X:?$SECRET}` must not print the secret).
     Required { name: String, message: String },
     /// A `$` that starts no valid substitution; the text from that `$`.
     Invalid { at: String },
+    /// Substitution made more than [`MAX_SUBSTITUTED`] bytes for one input.
+    TooLong,
 }
+
+/// The most text substitution makes for one input (a project's compose files, or one `.env` file), counting the
+/// raw values too: far above what image names and platforms need, far below what exhausts memory.
+pub(crate) const MAX_SUBSTITUTED: usize = 16 * 1024 * 1024;
 
 /// How deep defaults may nest: `${A:-${B:-${C...}}}`.
 const MAX_NESTING: usize = 16;
 
-/// `text` with every substitution made, variables looked up with `lookup`.
-pub(crate) fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, InterpolationError> {
-    substitute(text, lookup, 0)
+/// `text` with every substitution made, variables looked up with `lookup`; what it makes is taken from `budget`.
+pub(crate) fn interpolate(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    budget: &mut usize,
+) -> Result<String, InterpolationError> {
+    let out = substitute(text, lookup, 0, *budget)?;
+    *budget -= out.len();
+    Ok(out)
 }
 
-fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, depth: usize) -> Result<String, InterpolationError> {
+/// What substitution makes of `text`, at most `room` bytes of it.
+fn substitute(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+    room: usize,
+) -> Result<String, InterpolationError> {
     let invalid = |at: &str| InterpolationError::Invalid {
         at: at.chars().take(40).collect(),
     };
@@ -46,7 +69,7 @@ fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, depth: usize)
                 return Err(invalid(from_dollar));
             };
             let inner = &braced[..close];
-            out.push_str(&braced_value(inner, lookup, depth).map_err(|err| match err {
+            out.push_str(&braced_value(inner, lookup, depth, room).map_err(|err| match err {
                 InterpolationError::Invalid { at } if at.is_empty() => invalid(from_dollar),
                 other => other,
             })?);
@@ -59,8 +82,14 @@ fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, depth: usize)
             out.push_str(&lookup(&after[..name_len]).unwrap_or_default());
             rest = &after[name_len..];
         }
+        if out.len() > room {
+            return Err(InterpolationError::TooLong);
+        }
     }
     out.push_str(rest);
+    if out.len() > room {
+        return Err(InterpolationError::TooLong);
+    }
     Ok(out)
 }
 
@@ -69,6 +98,7 @@ fn braced_value(
     inner: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
+    room: usize,
 ) -> Result<String, InterpolationError> {
     let whole = || InterpolationError::Invalid { at: String::new() };
     let name_len = name_length(inner);
@@ -99,16 +129,40 @@ fn braced_value(
     };
     match op {
         b'-' if present => Ok(value.unwrap_or("").to_owned()),
-        b'-' => substitute(argument, lookup, depth + 1),
+        b'-' => substitute(argument, lookup, depth + 1, room),
         b'?' if present => Ok(value.unwrap_or("").to_owned()),
-        b'?' => Err(InterpolationError::Required {
-            name: name.to_owned(),
-            message: substitute(argument, lookup, depth + 1)?,
-        }),
-        b'+' if present => substitute(argument, lookup, depth + 1),
+        b'?' => {
+            // Substituted only to refuse what compose would refuse in it.
+            substitute(argument, lookup, depth + 1, room)?;
+            Err(InterpolationError::Required {
+                name: name.to_owned(),
+                message: argument.to_owned(),
+            })
+        }
+        b'+' if present => substitute(argument, lookup, depth + 1, room),
         b'+' => Ok(String::new()),
         _ => Err(whole()),
     }
+}
+
+/// The names of the variables `text` substitutes (`$NAME`, `${NAME...}`, nested ones too), each once, in order.
+pub(crate) fn names(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        let after = &rest[dollar + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            rest = tail;
+            continue;
+        }
+        let from = after.strip_prefix('{').unwrap_or(after);
+        let len = name_length(from);
+        if len > 0 && !names.contains(&&from[..len]) {
+            names.push(&from[..len]);
+        }
+        rest = &from[len..];
+    }
+    names
 }
 
 /// The length of the variable name at the start of `text`: `[_A-Za-z][_A-Za-z0-9]*`, or 0.
@@ -160,14 +214,19 @@ mod tests {
         Some(value.to_owned())
     }
 
+    fn run(text: &str) -> Result<String, InterpolationError> {
+        let mut budget = MAX_SUBSTITUTED;
+        interpolate(text, &env, &mut budget)
+    }
+
     #[track_caller]
     fn check(text: &str, expected: &str) {
-        assert_eq!(interpolate(text, &env).as_deref(), Ok(expected), "{text:?}");
+        assert_eq!(run(text).as_deref(), Ok(expected), "{text:?}");
     }
 
     #[track_caller]
     fn invalid(text: &str) {
-        let err = interpolate(text, &env).unwrap_err();
+        let err = run(text).unwrap_err();
         assert!(matches!(err, InterpolationError::Invalid { .. }), "{text:?}: {err:?}");
     }
 
@@ -207,10 +266,11 @@ mod tests {
             ("${UNSET:?set UNSET}", "UNSET", "set UNSET"),
             ("${EMPTY:?no empty}", "EMPTY", "no empty"),
             ("${UNSET?}", "UNSET", ""),
-            ("${UNSET?tag ${TAG}}", "UNSET", "tag 1.25"),
+            // The message as written: a substituted one could show a value.
+            ("${UNSET?tag ${TAG}}", "UNSET", "tag ${TAG}"),
         ] {
             assert_eq!(
-                interpolate(text, &env),
+                run(text),
                 Err(InterpolationError::Required {
                     name: name.to_owned(),
                     message: message.to_owned()
@@ -244,5 +304,33 @@ mod tests {
         }
         let nested = format!("{}x{}", "${U:-".repeat(40), "}".repeat(40));
         invalid(&nested);
+    }
+
+    #[test]
+    fn names_of_variables() {
+        for (text, expected) in [
+            ("nginx", &[][..]),
+            ("$A/${B}:${C:-$D}", &["A", "B", "C", "D"][..]),
+            ("$$A ${A} $A", &["A"][..]),
+            ("$", &[][..]),
+        ] {
+            assert_eq!(names(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_budget_bounds_what_substitution_makes() {
+        let mut budget = 10;
+        assert_eq!(interpolate("$TAG$TAG", &env, &mut budget).as_deref(), Ok("1.251.25"));
+        assert_eq!(budget, 2);
+        assert_eq!(interpolate("$TAG", &env, &mut budget), Err(InterpolationError::TooLong));
+        assert_eq!(budget, 2, "a refused substitution takes nothing");
+        // A value referenced a million times stops at the budget, not after making gigabytes.
+        let big = |name: &str| (name == "BIG").then(|| "x".repeat(1 << 20));
+        let mut budget = MAX_SUBSTITUTED;
+        let text = "$BIG".repeat(1 << 20);
+        assert_eq!(interpolate(&text, &big, &mut budget), Err(InterpolationError::TooLong));
+        let text = format!("${{U:-{}}}", "${BIG}".repeat(1 << 10));
+        assert_eq!(interpolate(&text, &big, &mut budget), Err(InterpolationError::TooLong));
     }
 }

@@ -15,9 +15,8 @@ mod dotenv;
 mod interpolate;
 mod yaml;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use oci_manifest::Platform;
@@ -28,19 +27,30 @@ use crate::text::quote;
 use crate::workload::{ImageRef, Source, Workload};
 
 use dotenv::DotenvErrorKind;
-use interpolate::{InterpolationError, interpolate};
+use interpolate::{InterpolationError, MAX_SUBSTITUTED, interpolate};
 use yaml::{Node, ScalarKind, Value};
 
 /// The largest compose or `.env` file [`load_compose`] reads.
 pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
 
+/// The most services one `extends` chain may pass through: compose projects use two or three.
+const MAX_EXTENDS: usize = 64;
+
 /// The variables substitution uses: the environment the caller passes, and what `.env` adds to it.
 ///
 /// The environment wins over `.env`, as in compose. Nothing is read from the process environment unless the caller
-/// asks with [`Variables::capture`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// asks with [`Variables::capture`]. `Debug` shows the names only: the environment holds secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Variables {
     values: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Variables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variables")
+            .field("names", &self.values.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Variables {
@@ -118,15 +128,17 @@ pub struct ComposeFile<'a> {
 /// keys, a service with neither image nor build, a bad `extends`), [`ErrorKind::Interpolation`] and
 /// [`ErrorKind::InvalidField`] (an image that is no reference, a platform that is no `os/arch[/variant]`).
 pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<Workload>, Error> {
-    let mut project = Project::default();
+    let mut project = Project::new();
     for (index, file) in files.iter().enumerate() {
         let documents = yaml::parse(file.text).map_err(|err| {
             let kind = if err.duplicate {
                 ErrorKind::InvalidCompose
+            } else if err.too_deep {
+                ErrorKind::LimitExceeded
             } else {
                 ErrorKind::InvalidYaml
             };
-            let message = if err.duplicate {
+            let message = if err.duplicate || err.too_deep {
                 err.message
             } else {
                 format!("not YAML: {}", err.message)
@@ -143,23 +155,33 @@ pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<
 /// Reads `files` and the `.env` file of the project directory (beside the first file) when there is one, then
 /// [`parse_compose`]s them with `environment` (for instance [`Variables::capture`]) and the `.env` variables.
 ///
+/// Only regular files are read (a FIFO would block the read), of at most [`MAX_FILE_SIZE`] bytes each. A `.env`
+/// that is a symbolic link must stay within the project directory: a compose project from elsewhere could
+/// otherwise link it to any file of the user's and read that file into variables its images name.
+///
 /// # Errors
 ///
-/// [`ErrorKind::Io`] when a file cannot be read, is not UTF-8, or is larger than [`MAX_FILE_SIZE`]; then as
-/// [`parse_compose`] and [`Variables::with_dotenv`].
+/// [`ErrorKind::Io`] when a file cannot be read or is not UTF-8; [`ErrorKind::LimitExceeded`] for a file larger than
+/// [`MAX_FILE_SIZE`]; [`ErrorKind::NotRegularFile`] for a FIFO, socket, device or directory;
+/// [`ErrorKind::OutsideProject`] for a `.env` link that leaves the project directory; then as [`parse_compose`] and
+/// [`Variables::with_dotenv`].
 pub fn load_compose(files: &[PathBuf], environment: Variables) -> Result<Vec<Workload>, Error> {
     let Some(first) = files.first() else {
         return Ok(Vec::new());
     };
     let mut texts = Vec::with_capacity(files.len());
     for path in files {
-        texts.push(read_text(path)?.ok_or_else(|| {
+        texts.push(read_text(path, "a compose file")?.ok_or_else(|| {
             Error::new(ErrorKind::Io, "no such file; name the compose file with its path").with_file(Some(path))
         })?);
     }
-    let dotenv = first.parent().unwrap_or(Path::new("")).join(".env");
-    let vars = match read_text(&dotenv)? {
-        Some(text) => environment.with_dotenv(&text, &dotenv)?,
+    let project = first.parent().unwrap_or(Path::new(""));
+    let dotenv = project.join(".env");
+    let vars = match dotenv_target(project, &dotenv)? {
+        Some(target) => match read_text(&target, "a `.env` file")? {
+            Some(text) => environment.with_dotenv(&text, &dotenv)?,
+            None => environment,
+        },
         None => environment,
     };
     let files: Vec<ComposeFile<'_>> = files
@@ -170,27 +192,52 @@ pub fn load_compose(files: &[PathBuf], environment: Variables) -> Result<Vec<Wor
     parse_compose(&files, &vars)
 }
 
-/// A file's text; `None` when it does not exist.
-fn read_text(path: &Path) -> Result<Option<String>, Error> {
+/// What to read for the project's `.env`: the file itself, or where its link leads when that is inside the
+/// project directory; `None` when there is none (a dangling link is none, as it is to a plain open).
+fn dotenv_target(project: &Path, dotenv: &Path) -> Result<Option<PathBuf>, Error> {
     let io_error = |err: std::io::Error| {
         Error::new(ErrorKind::Io, "cannot read it")
-            .with_file(Some(path))
+            .with_file(Some(dotenv))
             .with_source(err)
     };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    match std::fs::symlink_metadata(dotenv) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {}
+        Ok(_) => return Ok(Some(dotenv.to_path_buf())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(io_error(err)),
+    }
+    let target = match std::fs::canonicalize(dotenv) {
+        Ok(target) => target,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(io_error(err)),
     };
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(io_error)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
+    let directory = if project.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        project
+    };
+    let directory = std::fs::canonicalize(directory).map_err(io_error)?;
+    if !target.starts_with(&directory) {
         return Err(Error::new(
-            ErrorKind::Io,
-            format!("larger than {MAX_FILE_SIZE} bytes; no compose file is that large"),
+            ErrorKind::OutsideProject,
+            format!(
+                "a link to {}, outside the project directory {}; copy the variables into the project, or set them \
+                 in the environment",
+                crate::text::path(&target),
+                crate::text::path(&directory)
+            ),
         )
-        .with_file(Some(path)));
+        .with_file(Some(dotenv)));
     }
+    // The resolved path, so that the link cannot be swapped for one leading elsewhere between check and read.
+    Ok(Some(target))
+}
+
+/// A file's text; `None` when it does not exist.
+fn read_text(path: &Path, what: &str) -> Result<Option<String>, Error> {
+    let Some(bytes) = crate::file::read(path, crate::file::Accept::Regular, MAX_FILE_SIZE, what)? else {
+        return Ok(None);
+    };
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| Error::new(ErrorKind::Io, "not UTF-8 text").with_file(Some(path)))
@@ -231,11 +278,21 @@ struct Service {
     extends: Option<Located<Extends>>,
 }
 
-#[derive(Default)]
+/// The services read so far. A service reset with `!reset` leaves a `None` behind, so that removing one is not a
+/// shift of all that follow (a file resetting thousands of services stays linear).
 struct Project {
-    services: Vec<Service>,
+    services: Vec<Option<Service>>,
     by_name: HashMap<String, usize>,
+    /// What substitution may still make, for all files: see [`MAX_SUBSTITUTED`].
+    budget: usize,
 }
+
+/// A service's image, build and platform once `extends` is resolved.
+type Resolved<'a> = (
+    Option<&'a Located<String>>,
+    Option<&'a Located<()>>,
+    Option<&'a Located<Platform>>,
+);
 
 impl<T> Field<T> {
     fn apply(self, to: &mut Option<Located<T>>) {
@@ -248,6 +305,14 @@ impl<T> Field<T> {
 }
 
 impl Project {
+    fn new() -> Self {
+        Self {
+            services: Vec::new(),
+            by_name: HashMap::new(),
+            budget: MAX_SUBSTITUTED,
+        }
+    }
+
     fn read_document(&mut self, root: &Node, file: usize, path: &Path, vars: &Variables) -> Result<(), Error> {
         let at = |line: usize, kind: ErrorKind, message: String| {
             Error::new(kind, message).with_file(Some(path)).with_line(line)
@@ -279,8 +344,7 @@ impl Project {
             let whose = format!("service {}", quote(name));
             if service.is_reset() {
                 if let Some(index) = self.by_name.remove(name) {
-                    self.services.remove(index);
-                    self.reindex();
+                    self.services[index] = None;
                 }
                 continue;
             }
@@ -291,19 +355,24 @@ impl Project {
                     format!("{whose} must be a mapping, not {}", service.describe()),
                 ));
             }
-            let image = string_field(service, "image", &whose, path, vars)?;
-            let platform = match string_field(service, "platform", &whose, path, vars)? {
+            let image = string_field(service, "image", &whose, path, vars, &mut self.budget)?;
+            let platform = match string_field(service, "platform", &whose, path, vars, &mut self.budget)? {
                 Field::Set(located) => Field::Set(Located {
                     value: located.value.parse::<Platform>().map_err(|err| {
-                        at(
+                        let error = at(
                             located.line,
                             ErrorKind::InvalidField,
                             format!(
                                 "the platform {} of {whose} is not `os/arch[/variant]`",
-                                quote(&located.value)
+                                shown(&located, &located.value)
                             ),
-                        )
-                        .with_source(err)
+                        );
+                        // The parser's own message quotes the value, substituted or not.
+                        if interpolate::names(&located.raw).is_empty() {
+                            error.with_source(err)
+                        } else {
+                            error
+                        }
                     })?,
                     raw: located.raw,
                     file,
@@ -323,11 +392,11 @@ impl Project {
                     line: node.line,
                 }),
             };
-            let extends = extends_field(service, &whose, path, vars)?;
+            let extends = extends_field(service, &whose, path, vars, &mut self.budget)?;
             let index = match self.by_name.get(name) {
                 Some(&index) => index,
                 None => {
-                    self.services.push(Service {
+                    self.services.push(Some(Service {
                         name: name.to_owned(),
                         file,
                         line: key_line,
@@ -335,12 +404,14 @@ impl Project {
                         build: None,
                         platform: None,
                         extends: None,
-                    });
+                    }));
                     self.by_name.insert(name.to_owned(), self.services.len() - 1);
                     self.services.len() - 1
                 }
             };
-            let entry = &mut self.services[index];
+            let Some(entry) = self.services[index].as_mut() else {
+                unreachable!("`by_name` names only services that are not reset")
+            };
             with_file(image, file).apply(&mut entry.image);
             build.apply(&mut entry.build);
             platform.apply(&mut entry.platform);
@@ -349,36 +420,30 @@ impl Project {
         Ok(())
     }
 
-    fn reindex(&mut self) {
-        self.by_name = self
-            .services
-            .iter()
-            .enumerate()
-            .map(|(index, service)| (service.name.clone(), index))
-            .collect();
-    }
-
     fn workloads(&self, files: &[ComposeFile<'_>]) -> Result<Vec<Workload>, Error> {
+        let resolved = self.resolve_all(files)?;
         let mut workloads = Vec::with_capacity(self.services.len());
-        for service in &self.services {
-            let (image, build, platform) = self.resolve(service, files, &mut HashSet::new())?;
+        for (service, resolved) in self.services.iter().zip(resolved) {
+            let (Some(service), Some((image, build, platform))) = (service, resolved) else {
+                continue;
+            };
             let whose = format!("service {}", quote(&service.name));
             let path = |index: usize| files[index].path;
             let (image_ref, file) = match (image, build) {
                 (Some(image), build) => {
                     let error = |err: oci_ref::Error| {
-                        let shown = if image.raw == image.value {
-                            quote(&image.value)
-                        } else {
-                            format!("{} (from {})", quote(&image.value), quote(&image.raw))
-                        };
-                        Error::new(
+                        let error = Error::new(
                             ErrorKind::InvalidField,
-                            format!("the image {shown} of {whose} is not a reference"),
+                            format!("the image {} of {whose} is not a reference", shown(image, &image.value)),
                         )
                         .with_file(Some(path(image.file)))
-                        .with_line(image.line)
-                        .with_source(err)
+                        .with_line(image.line);
+                        // The parser's own message quotes the value, substituted or not.
+                        if interpolate::names(&image.raw).is_empty() {
+                            error.with_source(err)
+                        } else {
+                            error
+                        }
                     };
                     let image_ref = match oci_ref::parse_any(&image.value).map_err(error)? {
                         AnyReference::Named(reference) if build.is_some() => ImageRef::Local(reference),
@@ -422,59 +487,153 @@ impl Project {
         Ok(workloads)
     }
 
-    /// The service's image, build and platform, with what `extends` brings (the service's own keys win).
-    #[allow(
-        clippy::type_complexity,
-        reason = "three optional located values, named at the one call site"
-    )]
-    fn resolve<'a>(
-        &'a self,
-        service: &'a Service,
-        files: &[ComposeFile<'_>],
-        visiting: &mut HashSet<&'a str>,
-    ) -> Result<
+    /// Each service's image, build and platform, with what `extends` brings (the service's own keys win); `None`
+    /// for services that were reset.
+    ///
+    /// Each service is resolved once, its chain followed with a loop rather than recursion, and a chain may be at
+    /// most [`MAX_EXTENDS`] services long: a file of 20 000 chained `extends` neither recurses 20 000 deep nor
+    /// walks its chain once per service.
+    fn resolve_all(&self, files: &[ComposeFile<'_>]) -> Result<Vec<Option<Resolved<'_>>>, Error> {
+        let mut resolved: Vec<Option<Resolved<'_>>> = vec![None; self.services.len()];
+        // How many services the chain from each resolved service passes, itself included.
+        let mut depth = vec![0usize; self.services.len()];
+        let mut on_chain = vec![false; self.services.len()];
+        let too_long = |service: &Service| {
+            self.extends_error(
+                service,
+                files,
+                format!(
+                    "the `extends` chain of service {} passes more than {MAX_EXTENDS} services, this program's limit",
+                    quote(&service.name)
+                ),
+            )
+            .with_kind(ErrorKind::LimitExceeded)
+        };
+        for start in 0..self.services.len() {
+            if self.services[start].is_none() || resolved[start].is_some() {
+                continue;
+            }
+            // Services each extending the next, none resolved yet; the last one's answer is known below.
+            let mut chain = vec![start];
+            on_chain[start] = true;
+            let (mut answer, mut below) = loop {
+                let index = *chain.last().expect("the chain starts with one service");
+                let service = self.live(index);
+                match self.step(service, files)? {
+                    Step::Own(own) => break (own, 0),
+                    Step::Base(base) if resolved[base].is_some() => {
+                        let own = Self::own(service);
+                        let answer = resolved[base].expect("checked just above");
+                        break (
+                            (own.0.or(answer.0), own.1.or(answer.1), own.2.or(answer.2)),
+                            depth[base],
+                        );
+                    }
+                    Step::Base(base) if on_chain[base] => {
+                        let looped = self.live(base);
+                        let name = match looped.extends.as_ref().map(|e| &e.value) {
+                            Some(Extends::Service(name)) => name.as_str(),
+                            _ => "",
+                        };
+                        return Err(self.extends_error(
+                            looped,
+                            files,
+                            format!("service {} extends itself through {}", quote(&looped.name), quote(name)),
+                        ));
+                    }
+                    Step::Base(base) => {
+                        // Stop walking a chain that is already too long, before its end.
+                        if chain.len() == MAX_EXTENDS {
+                            return Err(too_long(self.live(start)));
+                        }
+                        chain.push(base);
+                        on_chain[base] = true;
+                    }
+                }
+            };
+            // The last service's answer is known; each one before it adds its own keys on top.
+            let last = chain.pop().expect("the chain is never empty");
+            let mut unwound = Some(last);
+            while let Some(index) = unwound {
+                if index != last {
+                    let own = Self::own(self.live(index));
+                    answer = (own.0.or(answer.0), own.1.or(answer.1), own.2.or(answer.2));
+                }
+                below += 1;
+                if below > MAX_EXTENDS {
+                    return Err(too_long(self.live(index)));
+                }
+                resolved[index] = Some(answer);
+                depth[index] = below;
+                on_chain[index] = false;
+                unwound = chain.pop();
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// The service at `index`, which is known not to be reset.
+    fn live(&self, index: usize) -> &Service {
+        self.services[index]
+            .as_ref()
+            .expect("`by_name` and the resolution name only services that are not reset")
+    }
+
+    fn own(service: &Service) -> Resolved<'_> {
         (
-            Option<&'a Located<String>>,
-            Option<&'a Located<()>>,
-            Option<&'a Located<Platform>>,
-        ),
-        Error,
-    > {
-        let own = (
             service.image.as_ref(),
             service.build.as_ref(),
             service.platform.as_ref(),
-        );
+        )
+    }
+
+    /// What resolving `service` takes: its own keys are all there is, or those of the service it extends.
+    fn step<'a>(&'a self, service: &'a Service, files: &[ComposeFile<'_>]) -> Result<Step<'a>, Error> {
+        let own = Self::own(service);
         let Some(extends) = &service.extends else {
-            return Ok(own);
+            return Ok(Step::Own(own));
         };
         let whose = format!("service {}", quote(&service.name));
-        let at = |message: String| {
-            Error::new(ErrorKind::InvalidCompose, message)
-                .with_file(Some(files[extends.file].path))
-                .with_line(extends.line)
-        };
         let base_name = match &extends.value {
             Extends::Service(name) => name,
-            Extends::OtherFile if own.0.is_some() || own.1.is_some() => return Ok(own),
+            Extends::OtherFile if own.0.is_some() || own.1.is_some() => return Ok(Step::Own(own)),
             Extends::OtherFile => {
-                return Err(at(format!(
-                    "{whose} extends a service of another file, which this program does not read; give it an `image`"
-                )));
+                return Err(self.extends_error(
+                    service,
+                    files,
+                    format!(
+                        "{whose} extends a service of another file, which this program does not read; give it an \
+                         `image`"
+                    ),
+                ));
             }
         };
-        if !visiting.insert(&service.name) {
-            return Err(at(format!("{whose} extends itself through {}", quote(base_name))));
+        match self.by_name.get(base_name) {
+            Some(&index) => Ok(Step::Base(index)),
+            None => Err(self.extends_error(
+                service,
+                files,
+                format!("{whose} extends {}, which is not a service", quote(base_name)),
+            )),
         }
-        let Some(&index) = self.by_name.get(base_name) else {
-            return Err(at(format!(
-                "{whose} extends {}, which is not a service",
-                quote(base_name)
-            )));
-        };
-        let base = self.resolve(&self.services[index], files, visiting)?;
-        Ok((own.0.or(base.0), own.1.or(base.1), own.2.or(base.2)))
     }
+
+    /// An error at the `extends` of `service`.
+    fn extends_error(&self, service: &Service, files: &[ComposeFile<'_>], message: String) -> Error {
+        let error = Error::new(ErrorKind::InvalidCompose, message);
+        match &service.extends {
+            Some(extends) => error.with_file(Some(files[extends.file].path)).with_line(extends.line),
+            None => error.with_file(Some(files[service.file].path)).with_line(service.line),
+        }
+    }
+}
+
+/// One step of resolving `extends`.
+enum Step<'a> {
+    /// The service's own keys are the answer.
+    Own(Resolved<'a>),
+    /// The service extends the one at this index.
+    Base(usize),
 }
 
 fn with_file<T>(field: Field<T>, file: usize) -> Field<T> {
@@ -484,8 +643,15 @@ fn with_file<T>(field: Field<T>, file: usize) -> Field<T> {
     }
 }
 
-/// A string key of a service, substituted.
-fn string_field(service: &Node, key: &str, whose: &str, path: &Path, vars: &Variables) -> Result<Field<String>, Error> {
+/// A string key of a service, substituted; the raw text and what substitution makes are taken from `budget`.
+fn string_field(
+    service: &Node,
+    key: &str,
+    whose: &str,
+    path: &Path,
+    vars: &Variables,
+    budget: &mut usize,
+) -> Result<Field<String>, Error> {
     let Some(node) = service.get(key) else {
         return Ok(Field::Unset);
     };
@@ -497,8 +663,15 @@ fn string_field(service: &Node, key: &str, whose: &str, path: &Path, vars: &Vari
         Some(ScalarKind::Null) => Ok(Field::Unset),
         Some(ScalarKind::String) => {
             let raw = node.scalar().unwrap_or_default();
-            let value = interpolate(raw, &|name| vars.get(name).map(str::to_owned))
-                .map_err(|err| interpolation_error(&err).with_file(Some(path)).with_line(node.line))?;
+            let substitution_error =
+                |err: &InterpolationError| interpolation_error(err).with_file(Some(path)).with_line(node.line);
+            // The raw text is kept too (for messages), and an alias can bring the same long scalar into every
+            // service: it counts against the budget as what substitution makes does.
+            *budget = budget
+                .checked_sub(raw.len())
+                .ok_or_else(|| substitution_error(&InterpolationError::TooLong))?;
+            let value = interpolate(raw, &|name| vars.get(name).map(str::to_owned), budget)
+                .map_err(|err| substitution_error(&err))?;
             Ok(Field::Set(Located {
                 value,
                 raw: raw.to_owned(),
@@ -514,7 +687,13 @@ fn string_field(service: &Node, key: &str, whose: &str, path: &Path, vars: &Vari
 }
 
 /// `extends: NAME` or `extends: {service: NAME, file: ...}`.
-fn extends_field(service: &Node, whose: &str, path: &Path, vars: &Variables) -> Result<Field<Extends>, Error> {
+fn extends_field(
+    service: &Node,
+    whose: &str,
+    path: &Path,
+    vars: &Variables,
+    budget: &mut usize,
+) -> Result<Field<Extends>, Error> {
     let Some(node) = service.get("extends") else {
         return Ok(Field::Unset);
     };
@@ -534,7 +713,7 @@ fn extends_field(service: &Node, whose: &str, path: &Path, vars: &Variables) -> 
             if node.get("file").is_some_and(|file| !file.is_null()) {
                 return located(Extends::OtherFile);
             }
-            match string_field(node, "service", whose, path, vars)? {
+            match string_field(&node, "service", whose, path, vars, budget)? {
                 Field::Set(name) => located(Extends::Service(name.value)),
                 _ => Err(Error::new(
                     ErrorKind::InvalidCompose,
@@ -544,11 +723,31 @@ fn extends_field(service: &Node, whose: &str, path: &Path, vars: &Variables) -> 
                 .with_line(node.line)),
             }
         }
-        _ => match string_field(service, "extends", whose, path, vars)? {
+        _ => match string_field(service, "extends", whose, path, vars, budget)? {
             Field::Set(name) => located(Extends::Service(name.value)),
             _ => Ok(Field::Unset),
         },
     }
+}
+
+/// A substituted value for a message: the text as the file has it, and the names of the variables in it, never
+/// what they were substituted with (a compose file from elsewhere may name any variable, `${GITHUB_TOKEN}` too,
+/// and an error message goes to logs and terminals).
+fn shown(located: &Located<impl Sized>, value: &str) -> String {
+    let names = interpolate::names(&located.raw);
+    if located.raw == value {
+        return quote(value);
+    }
+    if names.is_empty() {
+        // Only `$$` escapes: no variable's value is in it.
+        return format!("{} (from {})", quote(value), quote(&located.raw));
+    }
+    let names: Vec<String> = names.iter().map(|name| format!("${name}")).collect();
+    format!(
+        "{} (with {} substituted; values are not shown)",
+        quote(&located.raw),
+        names.join(", ")
+    )
 }
 
 fn interpolation_error(err: &InterpolationError) -> Error {
@@ -564,6 +763,10 @@ fn interpolation_error(err: &InterpolationError) -> Error {
         InterpolationError::Invalid { at } => Error::new(
             ErrorKind::Interpolation,
             format!("invalid substitution at {}; write `$$` for a literal `$`", quote(at)),
+        ),
+        InterpolationError::TooLong => Error::new(
+            ErrorKind::LimitExceeded,
+            format!("variable substitution makes more than {MAX_SUBSTITUTED} bytes, this program's limit"),
         ),
     }
 }

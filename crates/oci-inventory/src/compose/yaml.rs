@@ -3,16 +3,25 @@
 //! saphyr-parser is only an event parser; the tree is ours so that every node keeps its line (for errors that
 //! say where), its tag (compose's `!reset`), and so that an alias shares the anchored node (an `Rc`) instead of
 //! copying it: a "billion laughs" document costs its own size. Merge keys (`<<: *base`) are resolved when a key
-//! is looked up, with a visited set, for the same reason.
+//! is looked up, and each node remembers what a key resolved to, for the same reason: a mapping shared by a
+//! thousand services is searched once per key, not once per service.
+//!
+//! Sharing has a cost the builder pays for: the tree an alias makes can be much deeper than the text nests (an
+//! alias of a node 100 levels deep, inside another 100 levels deep, ...). So the depth limit counts the resolved
+//! tree ([`NodeData::height`]), which is also what bounds the recursion of lookups, and dropping a tree never
+//! recurses (see the `Drop` impl). Scalars' core-schema kind and hash are computed once, when read: an alias of a
+//! megabyte scalar used as a key or a value in many places is not re-read in each.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
-/// How deep collections may nest: compose files need a handful of levels; the limit keeps the builder's stack and
-/// the tree's drop bounded.
-const MAX_DEPTH: usize = 128;
+/// How deep collections may nest, aliases resolved: compose files need a handful of levels; the limit keeps the
+/// builder's stack and every walk of the tree bounded.
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// A node shared by its aliases.
 pub(crate) type Node = Rc<NodeData>;
@@ -23,6 +32,14 @@ pub(crate) struct NodeData {
     pub(crate) value: Value,
     pub(crate) line: usize,
     pub(crate) tag: Option<String>,
+    /// 1 for a scalar, else 1 + the largest height of its children: the depth of the tree it stands for.
+    height: usize,
+    /// A scalar's kind under the core schema, were it plain and untagged (collections: unused).
+    core: ScalarKind,
+    /// A scalar's hash with the builder's hasher, for comparing keys (collections: unused).
+    hash: u64,
+    /// What [`get`](Self::get) found for each key asked for (mappings only).
+    lookups: RefCell<HashMap<String, Option<Node>>>,
 }
 
 /// What a node holds.
@@ -53,6 +70,8 @@ pub(crate) struct YamlError {
     pub(crate) message: String,
     /// A duplicate key: YAML, but not YAML compose accepts.
     pub(crate) duplicate: bool,
+    /// Nesting deeper than [`MAX_DEPTH`]: YAML, but past this crate's limit.
+    pub(crate) too_deep: bool,
 }
 
 /// The documents of `text`, each a root node (an empty document is a null scalar).
@@ -71,7 +90,7 @@ impl NodeData {
 
     /// What the scalar is; `None` for collections.
     pub(crate) fn scalar_kind(&self) -> Option<ScalarKind> {
-        let Value::Scalar { text, plain } = &self.value else {
+        let Value::Scalar { plain, .. } = &self.value else {
             return None;
         };
         let tagged_str = self
@@ -81,7 +100,7 @@ impl NodeData {
         if !plain || tagged_str {
             return Some(ScalarKind::String);
         }
-        Some(core_schema(text))
+        Some(self.core)
     }
 
     /// Whether this is a null: `~`, `null`, or nothing at all.
@@ -107,27 +126,23 @@ impl NodeData {
     }
 
     /// The value of `key` in a mapping, its own keys first, then those of its merge keys (`<<`) in order.
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
-        let mut visited = HashSet::new();
-        self.get_inner(key, &mut visited)
-    }
-
-    fn get_inner(&self, key: &str, visited: &mut HashSet<*const Self>) -> Option<&Node> {
+    ///
+    /// The answer is remembered per node and key, so a mapping merged into (or aliased as) many others is searched
+    /// once. Aliases only name nodes completed before them, so the merge graph has no cycle, and its depth is at
+    /// most the node's height, which bounds the recursion.
+    pub(crate) fn get(&self, key: &str) -> Option<Node> {
         let Value::Mapping(pairs) = &self.value else {
             return None;
         };
-        if !visited.insert(std::ptr::from_ref(self)) {
-            return None;
+        if let Some(known) = self.lookups.borrow().get(key) {
+            return known.clone();
         }
-        if let Some((_, value)) = pairs.iter().find(|(k, _)| k.scalar() == Some(key) && !is_merge_key(k)) {
-            return Some(value);
-        }
-        for source in self.merge_sources() {
-            if let Some(found) = source.get_inner(key, visited) {
-                return Some(found);
-            }
-        }
-        None
+        let found = match pairs.iter().find(|(k, _)| k.scalar() == Some(key) && !is_merge_key(k)) {
+            Some((_, value)) => Some(Rc::clone(value)),
+            None => self.merge_sources().into_iter().find_map(|source| source.get(key)),
+        };
+        self.lookups.borrow_mut().insert(key.to_owned(), found.clone());
+        found
     }
 
     /// The entries of a mapping whose keys are scalars, merge keys resolved: its own first, then each merged
@@ -238,7 +253,7 @@ enum Frame {
     Mapping {
         pairs: Vec<(Node, Node)>,
         key: Option<Node>,
-        keys: HashSet<String>,
+        keys: HashSet<KeyText>,
         anchor: usize,
         line: usize,
         tag: Option<String>,
@@ -248,9 +263,87 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: std::collections::HashMap<usize, Node>,
+    anchors: HashMap<usize, Node>,
     documents: Vec<Node>,
     root: Option<Node>,
+    /// Hashes scalars once, with keys of this run (a file cannot aim at the hash).
+    hasher: RandomState,
+}
+
+/// A mapping key, compared by its text through the hash computed when it was read.
+struct KeyText(Node);
+
+impl PartialEq for KeyText {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || (self.0.hash == other.0.hash && self.0.scalar() == other.0.scalar())
+    }
+}
+
+impl Eq for KeyText {}
+
+impl Hash for KeyText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+    }
+}
+
+impl NodeData {
+    fn new(value: Value, line: usize, tag: Option<String>, hasher: &RandomState) -> Self {
+        let (height, core, hash) = match &value {
+            Value::Scalar { text, .. } => (1, core_schema(text), hasher.hash_one(text.as_str())),
+            Value::Sequence(items) => (
+                1 + items.iter().map(|n| n.height).max().unwrap_or(0),
+                ScalarKind::String,
+                0,
+            ),
+            Value::Mapping(pairs) => (
+                1 + pairs.iter().map(|(k, v)| k.height.max(v.height)).max().unwrap_or(0),
+                ScalarKind::String,
+                0,
+            ),
+        };
+        Self {
+            value,
+            line,
+            tag,
+            height,
+            core,
+            hash,
+            lookups: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The children, taken out (the node is left an empty collection).
+    fn take_children(&mut self, into: &mut Vec<Node>) {
+        match &mut self.value {
+            Value::Scalar { .. } => {}
+            Value::Sequence(items) => into.append(items),
+            Value::Mapping(pairs) => {
+                into.reserve(2 * pairs.len());
+                for (key, value) in pairs.drain(..) {
+                    into.push(key);
+                    into.push(value);
+                }
+            }
+        }
+        for (_, found) in self.lookups.get_mut().drain() {
+            into.extend(found);
+        }
+    }
+}
+
+/// Dropping a tree with a loop instead of recursion: every child this node holds the last reference to is taken
+/// apart here, so no drop goes deeper than one level whatever the tree's shape.
+impl Drop for NodeData {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(node) = pending.pop() {
+            if let Ok(mut data) = Rc::try_unwrap(node) {
+                data.take_children(&mut pending);
+            }
+        }
+    }
 }
 
 impl Builder {
@@ -260,6 +353,7 @@ impl Builder {
                 line: err.marker().line().max(1),
                 message: crate::text::clip(err.info()),
                 duplicate: false,
+                too_deep: false,
             })?;
             self.event(event, span)?;
         }
@@ -269,29 +363,36 @@ impl Builder {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
         let line = span.start.line().max(1);
         match event {
-            Event::DocumentStart(_) => self.root = None,
+            Event::DocumentStart(_) => {
+                self.root = None;
+                // Anchors belong to their document, as in YAML (and compose's parser): a later document cannot
+                // alias an earlier one's nodes, so each document costs its own size to read.
+                self.anchors.clear();
+            }
             Event::DocumentEnd => {
                 let root = self.root.take().unwrap_or_else(|| {
-                    Rc::new(NodeData {
-                        value: Value::Scalar {
+                    Rc::new(NodeData::new(
+                        Value::Scalar {
                             text: String::new(),
                             plain: true,
                         },
                         line,
-                        tag: None,
-                    })
+                        None,
+                        &self.hasher,
+                    ))
                 });
                 self.documents.push(root);
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = Rc::new(NodeData {
-                    value: Value::Scalar {
+                let node = Rc::new(NodeData::new(
+                    Value::Scalar {
                         text: text.into_owned(),
                         plain: style == ScalarStyle::Plain,
                     },
                     line,
-                    tag: tag.map(|t| tag_text(&t)),
-                });
+                    tag.map(|t| tag_text(&t)),
+                    &self.hasher,
+                ));
                 self.anchor(anchor, &node);
                 self.add(node)?;
             }
@@ -301,6 +402,7 @@ impl Builder {
                         line,
                         message: "an alias names an anchor that is not defined before it".to_owned(),
                         duplicate: false,
+                        too_deep: false,
                     });
                 };
                 self.add(node)?;
@@ -341,7 +443,10 @@ impl Builder {
                     None => return Ok(()),
                 };
                 let (value, anchor, line, tag) = node;
-                let node = Rc::new(NodeData { value, line, tag });
+                let node = Rc::new(NodeData::new(value, line, tag, &self.hasher));
+                if node.height > MAX_DEPTH {
+                    return Err(too_deep(line, " once aliases are resolved"));
+                }
                 self.anchor(anchor, &node);
                 self.add(node)?;
             }
@@ -355,11 +460,7 @@ impl Builder {
             let line = match &frame {
                 Frame::Sequence { line, .. } | Frame::Mapping { line, .. } => *line,
             };
-            return Err(YamlError {
-                line,
-                message: format!("collections nest deeper than {MAX_DEPTH} levels"),
-                duplicate: false,
-            });
+            return Err(too_deep(line, ""));
         }
         self.stack.push(frame);
         Ok(())
@@ -379,11 +480,12 @@ impl Builder {
                 None => *key = Some(node),
                 Some(k) => {
                     if let Some(name) = k.scalar() {
-                        if name != "<<" && !keys.insert(name.to_owned()) {
+                        if name != "<<" && !keys.insert(KeyText(Rc::clone(&k))) {
                             return Err(YamlError {
                                 line: k.line,
                                 message: format!("the key {} appears twice in one mapping", crate::text::quote(name)),
                                 duplicate: true,
+                                too_deep: false,
                             });
                         }
                     }
@@ -392,6 +494,15 @@ impl Builder {
             },
         }
         Ok(())
+    }
+}
+
+fn too_deep(line: usize, how: &str) -> YamlError {
+    YamlError {
+        line,
+        message: format!("collections nest deeper than {MAX_DEPTH} levels{how}, this program's limit"),
+        duplicate: false,
+        too_deep: true,
     }
 }
 
@@ -500,6 +611,32 @@ mod tests {
         assert!(parse(&deep).is_err());
         let deep_block: String = (0..300).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
         assert!(parse(&deep_block).is_err());
+    }
+
+    #[test]
+    fn dropping_a_deep_tree_does_not_recurse() {
+        // The builder refuses such a tree; the drop must not depend on that. A million levels would overflow the
+        // stack with one frame per level.
+        let hasher = RandomState::new();
+        let scalar = Value::Scalar {
+            text: "x".to_owned(),
+            plain: true,
+        };
+        let mut node = Rc::new(NodeData::new(scalar, 1, None, &hasher));
+        for level in 0..1_000_000 {
+            let key = Value::Scalar {
+                text: "k".to_owned(),
+                plain: true,
+            };
+            let key = Rc::new(NodeData::new(key, 1, None, &hasher));
+            node = Rc::new(NodeData::new(Value::Mapping(vec![(key, node)]), 1, None, &hasher));
+            if level % 1000 == 0 {
+                // Remembered lookups hold children too, and are taken apart as well.
+                assert!(node.get("k").is_some());
+            }
+        }
+        assert_eq!(node.height, 1_000_001);
+        drop(node);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod address;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST, HeaderMap, USER_AGENT};
@@ -34,6 +34,7 @@ use crate::workload::{Source, Workload};
 pub struct EngineOptions {
     connect_timeout: Duration,
     request_timeout: Duration,
+    total_timeout: Option<Duration>,
     body_limit: usize,
 }
 
@@ -51,6 +52,8 @@ pub struct Engine {
     libpod: Option<String>,
     source: Source,
     requests: u64,
+    /// When the total timeout runs out, counted from `connect`.
+    deadline: Option<Instant>,
 }
 
 /// One HTTP/1.1 connection and the task driving it.
@@ -90,6 +93,7 @@ impl EngineOptions {
         Self {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
+            total_timeout: None,
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
     }
@@ -105,6 +109,15 @@ impl EngineOptions {
     #[must_use]
     pub fn request_timeout(mut self, limit: Duration) -> Self {
         self.request_timeout = limit;
+        self
+    }
+
+    /// How long everything may take in all, from [`Engine::connect`] on: connecting, the version, the list and
+    /// every inspect of [`Engine::workloads`]. Without it only each request is bounded, and an engine that answers
+    /// each of a thousand requests just in time keeps the caller for a thousand request timeouts.
+    #[must_use]
+    pub fn total_timeout(mut self, limit: Duration) -> Self {
+        self.total_timeout = Some(limit);
         self
     }
 
@@ -130,15 +143,20 @@ impl Engine {
     /// # Errors
     ///
     /// [`ErrorKind::SocketNotFound`], [`ErrorKind::PermissionDenied`] or [`ErrorKind::Connect`] with what to do;
-    /// [`ErrorKind::Timeout`]; [`ErrorKind::NotAnEngine`] when what answers is no engine;
+    /// [`ErrorKind::Timeout`] (a request, connecting, or the [total timeout](EngineOptions::total_timeout), which
+    /// starts here); [`ErrorKind::NotAnEngine`] when what answers is no engine;
     /// [`ErrorKind::UnsupportedApiVersion`] for an engine older than [`ApiVersion::MINIMUM`].
     pub async fn connect(located: Located, options: EngineOptions) -> Result<Self, Error> {
+        let deadline = options
+            .total_timeout
+            .and_then(|limit| Instant::now().checked_add(limit));
         let mut engine = Self {
             source: match located.kind() {
                 EngineKind::Podman => Source::Podman,
                 _ => Source::Docker,
             },
             located,
+            deadline,
             options,
             connection: None,
             api: ApiVersion::MINIMUM,
@@ -304,18 +322,20 @@ impl Engine {
         .with_status(answer.status.as_u16())
     }
 
-    /// `GET path` within the request timeout, on the open connection or a new one. A request that fails before any
-    /// answer on a reused connection (the engine closed it while idle) is sent once more on a new one: a GET may be.
+    /// `GET path` within the request timeout (and what is left of the total), on the open connection or a new one.
+    /// A request that fails before any answer on a reused connection (the engine closed it while idle) is sent once
+    /// more on a new one: a GET may be.
     async fn get(&mut self, path: &str) -> Result<Answer, Error> {
-        let deadline = self.options.request_timeout;
-        let result = match timeout(deadline, self.get_within(path)).await {
+        let (limit, total) = self.limit(self.options.request_timeout);
+        let result = match timeout(limit, self.get_within(path)).await {
             Ok(result) => result,
+            Err(_) if total => Err(self.total_timeout_error(&format!("GET {path}"))),
             Err(_) => Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
                     "{} did not answer GET {path} within {} s",
                     self.located.address(),
-                    deadline.as_secs_f32()
+                    limit.as_secs_f32()
                 ),
             )),
         };
@@ -324,6 +344,29 @@ impl Engine {
             self.connection = None;
         }
         result
+    }
+
+    /// The shorter of `own` and what is left of the total timeout, and whether the total is the shorter.
+    fn limit(&self, own: Duration) -> (Duration, bool) {
+        match self.deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left <= own { (left, true) } else { (own, false) }
+            }
+            None => (own, false),
+        }
+    }
+
+    fn total_timeout_error(&self, doing: &str) -> Error {
+        let total = self.options.total_timeout.unwrap_or_default();
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "reading {} took longer than {} s in all (stopped at {doing})",
+                self.located.address(),
+                total.as_secs_f32()
+            ),
+        )
     }
 
     async fn get_within(&mut self, path: &str) -> Result<Answer, Error> {
@@ -420,12 +463,16 @@ impl Engine {
 
     async fn open(&self) -> Result<Connection, Error> {
         let address = self.located.address();
-        let limit = self.options.connect_timeout;
+        let (limit, total) = self.limit(self.options.connect_timeout);
         let timed_out = || {
-            Error::new(
-                ErrorKind::Timeout,
-                format!("connecting to {address} took longer than {} s", limit.as_secs_f32()),
-            )
+            if total {
+                self.total_timeout_error("connecting")
+            } else {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!("connecting to {address} took longer than {} s", limit.as_secs_f32()),
+                )
+            }
         };
         match address {
             EngineAddress::Unix(path) => {

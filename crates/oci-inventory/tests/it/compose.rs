@@ -143,12 +143,12 @@ fn substitution() {
         3,
         "write `$$` for a literal `$`",
     );
-    // An unset variable leaves an empty tag: the message shows where it came from.
+    // An unset variable leaves an empty tag: the message shows the text as written and names the variable.
     refuse(
         &[("c.yaml", "services:\n  web:\n\n    image: \"nginx:${UNSET}\"\n")],
         ErrorKind::InvalidField,
         4,
-        "(from \"nginx:${UNSET}\")",
+        "the image \"nginx:${UNSET}\" (with $UNSET substituted; values are not shown)",
     );
 }
 

@@ -306,3 +306,67 @@ fn an_image_the_engine_no_longer_knows_leaves_the_workload_without_digests() {
     assert_eq!(workloads[0].platform().unwrap().to_string(), "linux/arm64");
     assert_eq!(server.count(&format!("/v1.48/images/{id}/json")), 1);
 }
+
+/// The total timeout bounds the whole read: here each image answers well within the request timeout, but 30 of
+/// them take longer than the total.
+#[test]
+fn the_total_timeout_bounds_every_request_together() {
+    let mut list = String::from("[");
+    for n in 0..30 {
+        let id = Digest::sha256(format!("image {n}").as_bytes());
+        list.push_str(&format!(
+            r#"{{"Id":"{n:064x}","Names":["/c{n}"],"Image":"app{n}:1","ImageID":"{id}","State":"running"}},"#
+        ));
+    }
+    list.pop();
+    list.push(']');
+    let server = FaultServer::with_handler(std::net::Ipv4Addr::LOCALHOST, move |request: &Request, _| match request
+        .target
+        .as_str()
+    {
+        "/_ping" => Reply::response(200, PING_HEADERS, b"OK"),
+        "/v1.48/containers/json" => Reply::response(200, &[], list.as_bytes()),
+        "/v1.48/info" => Reply::response(200, &[], br#"{"OSType":"linux","Architecture":"x86_64"}"#),
+        _ => {
+            std::thread::sleep(Duration::from_millis(100));
+            Reply::response(404, &[], br#"{"message":"no such image"}"#)
+        }
+    });
+    let options = EngineOptions::new()
+        .request_timeout(Duration::from_secs(10))
+        .total_timeout(Duration::from_secs(1));
+    let err = block_on(async {
+        let mut engine = Engine::connect(tcp(&server), options).await?;
+        engine.workloads(false).await
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("took longer than 1 s in all"), "{err}");
+    assert!(server.count("/v1.48/containers/json") == 1);
+    // Without a total, the same engine is read to the end: the bound above is what stopped it.
+    let err_free = block_on(async {
+        let mut engine = Engine::connect(tcp(&server), EngineOptions::new()).await?;
+        engine.workloads(false).await
+    });
+    assert_eq!(err_free.unwrap().len(), 30);
+}
+
+/// A unix socket that accepts and never answers: the total bounds the connection's first request too.
+#[test]
+fn a_socket_that_accepts_and_stalls_is_bounded_by_the_total() {
+    let dir = TempDir::new("oci-inventory-stall");
+    let path = dir.path().join("engine.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let holder = std::thread::spawn(move || {
+        // Holds the one connection open without a word until the client gives up and closes it.
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut sink = [0u8; 1024];
+            while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        }
+    });
+    let options = EngineOptions::new().total_timeout(Duration::from_millis(300));
+    let err = block_on(Engine::connect(unix(path, EngineKind::Docker), options)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("in all (stopped at GET /_ping)"), "{err}");
+    holder.join().unwrap();
+}

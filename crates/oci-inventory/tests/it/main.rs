@@ -10,6 +10,8 @@ mod answers;
 mod compose;
 /// The engine client against a fake Docker engine and every fault: tests of IO and its errors go here.
 mod engine;
+/// Hostile inputs: what exhausts the stack, memory or time, reads outside the project, or prints a secret.
+mod hostile;
 /// `docker inspect` and `podman inspect` output.
 mod inspect;
 /// The real podman API service: every source of the crate on the answers of a live engine.
