@@ -61,7 +61,10 @@ pub(crate) struct SourceArgs {
     #[arg(long, help_heading = "What runs here")]
     all: bool,
     /// Check the images of a compose file's services (repeatable: later files override earlier ones, as
-    /// `docker compose -f a -f b`); variables from the environment and the `.env` beside the first file.
+    /// `docker compose -f a -f b`); variables from the environment and the `.env` beside the first file. A compose
+    /// file chooses which registries are contacted and can put any environment variable into an image reference,
+    /// which is sent to that registry: check only compose files you trust, or run with an environment that holds
+    /// no secrets.
     #[arg(long = "compose", value_name = "FILE", help_heading = "What runs here")]
     compose: Vec<PathBuf>,
     /// Check the containers or images in `docker inspect` / `podman inspect` output (`-` for standard input).
