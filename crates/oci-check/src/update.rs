@@ -105,6 +105,9 @@ fn workloads(
                 let mut engine = Engine::connect(located, options).await?;
                 engine.workloads(sources.all).await
             });
+            if matches!(&listed, Ok(workloads) if workloads.is_empty()) && !sources.all {
+                tracing::warn!("{name} runs no containers: add --all to check created and stopped ones");
+            }
             read.push((name.to_owned(), listed.map_err(|err| err.to_string())));
         }
     }
@@ -160,6 +163,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .iter()
         .map(|image| input::parse_entry(image, &args.platform))
         .collect();
+    let mut list_failure = None;
     if let Some(path) = &args.file {
         if path.as_os_str() == "-" && args.registry.password_stdin() {
             return exit::usage("-f - and --password-stdin both want standard input: put the images in a file");
@@ -170,16 +174,27 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         } else {
             std::fs::read_to_string(path)
         };
+        // An input that cannot be read is a failure like a compose file or an engine that cannot be: told, the
+        // other inputs still checked, exit 1.
         match text {
             Ok(text) => entries.extend(input::parse_lines(&text, &args.platform)),
-            Err(err) => return exit::usage(&format!("could not read `{}`: {err}", path.display())),
+            Err(err) => {
+                list_failure = Some(Failure::new(
+                    "source",
+                    format!(
+                        "could not read the list `{}`: {err}",
+                        crate::line(&path.display().to_string())
+                    ),
+                ))
+            }
         }
     }
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let (found, source_failures) = workloads(&args.sources, &runtime, args.registry.timeout());
+    let (found, mut source_failures) = workloads(&args.sources, &runtime, args.registry.timeout());
+    source_failures.extend(list_failure);
     entries.extend(
         found
             .iter()

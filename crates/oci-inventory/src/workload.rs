@@ -75,6 +75,14 @@ pub enum ImageRef {
     Local(Reference),
     /// A compose service with `build:` and no `image:`: compose names the result after the project and service.
     BuildOnly,
+    /// An image that is not a reference (a compose service's `image:` after substitution, say): the image as
+    /// written and why it is not one. The other services are still read; this one has nothing to check.
+    Invalid {
+        /// The image as the file writes it (before substitution: a value may be a secret).
+        image: String,
+        /// Why it is not a reference, naming the variables substituted into it and those that were unset.
+        reason: String,
+    },
 }
 
 /// The state of a container, as the engine reports it.
@@ -280,6 +288,7 @@ impl fmt::Display for ImageRef {
             Self::Reference(reference) | Self::Local(reference) => f.write_str(&reference.familiar()),
             Self::ImageId(digest) | Self::BareDigest(digest) => write!(f, "{digest}"),
             Self::BuildOnly => f.write_str("(build)"),
+            Self::Invalid { image, .. } => f.write_str(image),
         }
     }
 }

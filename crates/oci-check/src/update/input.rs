@@ -45,6 +45,8 @@ pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platf
             }
             Ok(request)
         }
+        // A service whose image is no reference: a failure of its own row, the other services still checked.
+        ImageRef::Invalid { reason, .. } => Err(Failure::new("invalid_reference", reason.clone())),
         ImageRef::Local(_) | ImageRef::BuildOnly => {
             local = Some("built or loaded locally: no registry has it".to_owned());
             Err(Failure::new("local", "built or loaded locally"))

@@ -121,7 +121,8 @@ impl Printer {
             }
             let _ = stdout.flush();
         }
-        if !self.json {
+        // No rows (every input unreadable, or an engine running nothing): no header alone on stdout either.
+        if !self.json && !entries.is_empty() {
             let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let _ = io::stdout().write_all(table(entries, outcomes, self.newer, colour).as_bytes());
         }

@@ -93,6 +93,54 @@ fn compose_files_with_dotenv_and_an_override_give_each_service_its_status() {
 }
 
 #[test]
+fn every_unreadable_input_exits_one_and_prints_no_empty_table() {
+    let dir = TempDir::new("oci-check-unreadable");
+    let missing = dir.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        &["update", "-f", missing][..],
+        &["update", "--compose", missing],
+        &["update", "--inspect", missing],
+    ] {
+        let out = oci_check(args, "");
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{args:?}: a table header with no rows");
+        assert!(out.stderr.contains("could not read"), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn one_service_whose_image_is_no_reference_does_not_hide_the_others() {
+    let registry = Registry::open();
+    let image = block_on(async {
+        let app = registry.images("demo/app").unwrap();
+        app.platform_image("amd64", "one", Some("1")).await.unwrap().digest
+    });
+    let dir = TempDir::new("oci-check-compose-one-bad");
+    let compose = dir.path().join("compose.yaml");
+    std::fs::write(
+        &compose,
+        format!(
+            "services:\n  good:\n    image: {}/demo/app:1@{image}\n  bad:\n    image: ${{OCI_CHECK_TEST_UNSET}}/app:1\n",
+            registry.host()
+        ),
+    )
+    .unwrap();
+    let out = oci_check(&["update", "--json", "--compose", compose.to_str().unwrap()], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    let records: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let status = |name: &str| records.iter().find(|r| r["container"] == name).unwrap()["status"].clone();
+    assert_eq!(status("good"), "up_to_date", "{records:?}");
+    assert_eq!(status("bad"), "error", "{records:?}");
+    assert!(
+        out.stderr
+            .contains("$OCI_CHECK_TEST_UNSET is not set, so it expanded to nothing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn an_unreadable_compose_file_is_a_failure_and_the_other_images_are_checked() {
     let registry = Registry::open();
     let image = block_on(async {

@@ -283,7 +283,6 @@ fn usage_errors_exit_two() {
         &["update", "--concurrency", "0", "nginx"],
         &["update", "--platform", "linux", "nginx"],
         &["update", "--no-such-flag", "nginx"],
-        &["update", "-f", "/nonexistent/list"],
         &["update", "--password-stdin", "nginx"],
         &["update", "--timeout", "0", "nginx"],
         &["update", "--ca-cert", "/nonexistent/ca.pem", "nginx"],

@@ -119,14 +119,15 @@ pub struct ComposeFile<'a> {
 ///
 /// A service's image is an [`ImageRef::Reference`], or [`ImageRef::Local`] when the service also has `build`
 /// (compose builds it and tags it with that name), or [`ImageRef::BareDigest`] for `image: sha256:...`; a service
-/// with `build` and no `image` is [`ImageRef::BuildOnly`]. Its platform is its `platform:`, normalized. Compose
+/// with `build` and no `image` is [`ImageRef::BuildOnly`]; an image that is not a reference is
+/// [`ImageRef::Invalid`] with the reason (naming variables that were unset), and the other services are still read. Its platform is its `platform:`, normalized. Compose
 /// workloads have no state, ID or digests.
 ///
 /// # Errors
 ///
 /// With the file and line: [`ErrorKind::InvalidYaml`], [`ErrorKind::InvalidCompose`] (wrong shapes, duplicate
 /// keys, a service with neither image nor build, a bad `extends`), [`ErrorKind::Interpolation`] and
-/// [`ErrorKind::InvalidField`] (an image that is no reference, a platform that is no `os/arch[/variant]`).
+/// [`ErrorKind::InvalidField`] (a platform that is no `os/arch[/variant]`).
 pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<Workload>, Error> {
     let mut project = Project::new();
     for (index, file) in files.iter().enumerate() {
@@ -149,7 +150,7 @@ pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<
             project.read_document(document, index, file.path, vars)?;
         }
     }
-    project.workloads(files)
+    project.workloads(files, vars)
 }
 
 /// Reads `files` and the `.env` file of the project directory (beside the first file) when there is one, then
@@ -420,7 +421,7 @@ impl Project {
         Ok(())
     }
 
-    fn workloads(&self, files: &[ComposeFile<'_>]) -> Result<Vec<Workload>, Error> {
+    fn workloads(&self, files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<Workload>, Error> {
         let resolved = self.resolve_all(files)?;
         let mut workloads = Vec::with_capacity(self.services.len());
         for (service, resolved) in self.services.iter().zip(resolved) {
@@ -431,25 +432,46 @@ impl Project {
             let path = |index: usize| files[index].path;
             let (image_ref, file) = match (image, build) {
                 (Some(image), build) => {
-                    let error = |err: oci_ref::Error| {
-                        let error = Error::new(
-                            ErrorKind::InvalidField,
-                            format!("the image {} of {whose} is not a reference", shown(image, &image.value)),
-                        )
-                        .with_file(Some(path(image.file)))
-                        .with_line(image.line);
-                        // The parser's own message quotes the value, substituted or not.
-                        if interpolate::names(&image.raw).is_empty() {
-                            error.with_source(err)
-                        } else {
-                            error
+                    // One service whose image is no reference does not hide the others: it is reported on its own.
+                    let invalid = |err: oci_ref::Error| {
+                        let names = interpolate::names(&image.raw);
+                        let unset: Vec<String> = names
+                            .iter()
+                            .filter(|name| vars.get(name).is_none())
+                            .map(|name| format!("${name}"))
+                            .collect();
+                        let mut reason = format!(
+                            "{}:{}: the image {} of {whose} is not a reference",
+                            path(image.file).display(),
+                            image.line,
+                            shown(image, &image.value)
+                        );
+                        if names.is_empty() {
+                            // The parser's own message quotes the value, which holds no variable here.
+                            reason.push_str(&format!(" ({err})"));
+                        }
+                        if !unset.is_empty() {
+                            let (verb, it) = if unset.len() == 1 {
+                                ("is", "it")
+                            } else {
+                                ("are", "they")
+                            };
+                            reason.push_str(&format!(
+                                "; {} {verb} not set, so {it} expanded to nothing",
+                                unset.join(", ")
+                            ));
+                        }
+                        ImageRef::Invalid {
+                            image: image.raw.clone(),
+                            reason,
                         }
                     };
-                    let image_ref = match oci_ref::parse_any(&image.value).map_err(error)? {
-                        AnyReference::Named(reference) if build.is_some() => ImageRef::Local(reference),
-                        AnyReference::Named(reference) => ImageRef::Reference(reference),
-                        AnyReference::Digest(digest) => ImageRef::BareDigest(digest),
-                        _ => {
+                    let image_ref = match oci_ref::parse_any(&image.value) {
+                        Err(err) => invalid(err),
+                        Ok(AnyReference::Named(reference)) if build.is_some() => ImageRef::Local(reference),
+                        Ok(AnyReference::Named(reference)) => ImageRef::Reference(reference),
+                        Ok(AnyReference::Digest(digest)) => ImageRef::BareDigest(digest),
+                        Ok(_) => {
                             return Err(Error::new(
                                 ErrorKind::InvalidField,
                                 format!("the image of {whose} is of a kind this program does not know"),

@@ -116,11 +116,14 @@ fn substitution() {
         &["web=nginx:1.27"],
     );
     // `$$` is a dollar, which no reference allows: the error shows both forms.
-    refuse(
+    invalid(
         &[("c.yaml", "services:\n  web:\n    image: nginx:$$TAG\n")],
-        ErrorKind::InvalidField,
-        3,
         "\"nginx:$TAG\" (from \"nginx:$$TAG\")",
+    );
+    // An unset variable is named: it expanded to nothing.
+    invalid(
+        &[("c.yaml", "services:\n  web:\n    image: ${REGISTRY_UNSET}/app:1\n")],
+        "$REGISTRY_UNSET is not set, so it expanded to nothing",
     );
     refuse(
         &[(
@@ -144,11 +147,9 @@ fn substitution() {
         "write `$$` for a literal `$`",
     );
     // An unset variable leaves an empty tag: the message shows the text as written and names the variable.
-    refuse(
+    invalid(
         &[("c.yaml", "services:\n  web:\n\n    image: \"nginx:${UNSET}\"\n")],
-        ErrorKind::InvalidField,
-        4,
-        "the image \"nginx:${UNSET}\" (with $UNSET substituted; values are not shown)",
+        "c.yaml:4: the image \"nginx:${UNSET}\" (with $UNSET substituted; values are not shown)",
     );
 }
 
@@ -304,11 +305,12 @@ fn shapes_compose_refuses() {
     }
     // Quoted numbers are strings (and then references).
     check(&[("c.yaml", "services:\n  web:\n    image: '3'\n")], &["web=3"]);
-    refuse(
-        &[("c.yaml", "services:\n  web:\n    image: Nginx\n")],
-        ErrorKind::InvalidField,
-        3,
-        "the image \"Nginx\" of service \"web\" is not a reference",
+    invalid(
+        &[(
+            "c.yaml",
+            "services:\n  web:\n    image: Nginx\n  ok:\n    image: nginx\n",
+        )],
+        "c.yaml:3: the image \"Nginx\" of service \"web\" is not a reference",
     );
     refuse(
         &[("c.yaml", "services:\n  web:\n    image: nginx\n    platform: amd64\n")],
@@ -427,4 +429,27 @@ fn fuzzed_regressions() {
             let _ = oci_inventory::internal::answers::parse_image(&bytes);
         }
     }
+}
+
+/// The first service of `files` has an image that is no reference, with a reason containing `fragment`; the other
+/// services are still read.
+fn invalid(files: &[(&str, &str)], fragment: &str) {
+    let files: Vec<ComposeFile<'_>> = files
+        .iter()
+        .map(|(path, text)| ComposeFile {
+            path: Path::new(path),
+            text,
+        })
+        .collect();
+    let workloads = parse_compose(&files, &Variables::new()).unwrap();
+    match workloads[0].image() {
+        ImageRef::Invalid { reason, .. } => assert!(reason.contains(fragment), "{reason}"),
+        other => panic!("not invalid: {other:?}"),
+    }
+    assert!(
+        workloads[1..]
+            .iter()
+            .all(|w| !matches!(w.image(), ImageRef::Invalid { .. })),
+        "{workloads:?}"
+    );
 }
