@@ -30,8 +30,11 @@ type Gates = HashMap<String, Gate>;
 struct Gate {
     repositories: Vec<String>,
     /// The plan (`None`: the registry asks for no token, or planning failed) and one cell per batch.
-    plan: OnceCell<Option<(Arc<BatchPlan>, Vec<OnceCell<()>>)>>,
+    plan: OnceCell<Option<Planned>>,
 }
+
+/// A registry's token batches, and one cell per batch that its first fetch fills.
+type Planned = (Arc<BatchPlan>, Vec<OnceCell<()>>);
 
 /// The default number of checks [`Client::check_many`](crate::Client::check_many) runs at once.
 const DEFAULT_CONCURRENCY: usize = 32;
