@@ -98,30 +98,38 @@ return redis.call('GET', KEYS[1])
 ";
 
 /// `announce`: the counter becomes the smaller of itself and `remaining`, keeping its expiry (`DECRBY` does); a
-/// missing counter (or one that is not a number) is created with the window as its expiry.
+/// missing counter, or one that is not a count this client writes (digits only, at most 13 of them), is replaced
+/// with `remaining` and the window as its expiry: the registry's word repairs a corrupt or forged counter.
 ///
 /// `KEYS[1]`: the counter; `ARGV[1]`: the pulls remaining; `ARGV[2]`: the window in milliseconds.
 const ANNOUNCE: &str = r"
-local remaining = tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]))
-if current == nil then
+local raw = redis.call('GET', KEYS[1])
+if raw == false or #raw > 13 or not string.match(raw, '^%d+$') then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-elseif remaining < current then
-  redis.call('DECRBY', KEYS[1], current - remaining)
+else
+  local remaining = tonumber(ARGV[1])
+  local current = tonumber(raw)
+  if remaining < current then
+    redis.call('DECRBY', KEYS[1], current - remaining)
+  end
 end
 return 0
 ";
 
-/// `take`: -1 when there is no counter (or one that is not a number), 1 after decrementing a counter above the
-/// reserve, 0 when the counter is at or below it.
+/// `take`: -1 when there is no counter, 1 after decrementing a counter above the reserve, 0 when the counter is at
+/// or below it, and 0 too for a counter that is not a count this client writes (`6.0`, `inf`, `abc`, a negative or
+/// huge number): a corrupt or forged counter fails closed, it never turns the shared budget off.
 ///
 /// `KEYS[1]`: the counter; `ARGV[1]`: the reserve.
 const TAKE: &str = r"
-local current = tonumber(redis.call('GET', KEYS[1]))
-if current == nil then
+local raw = redis.call('GET', KEYS[1])
+if raw == false then
   return -1
 end
-if current > tonumber(ARGV[1]) then
+if #raw > 13 or not string.match(raw, '^%d+$') then
+  return 0
+end
+if tonumber(raw) > tonumber(ARGV[1]) then
   redis.call('DECR', KEYS[1])
   return 1
 end
