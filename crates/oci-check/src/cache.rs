@@ -1,6 +1,7 @@
 //! The cache and the pull budget: the options every network subcommand shares, the backend they open, and
 //! `oci-check cache {info,prune,clear}`.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -104,6 +105,22 @@ impl CacheArgs {
     }
 }
 
+/// The product's cache directory (the library takes a directory and knows no product name):
+/// `$XDG_CACHE_HOME/oci-check` when `XDG_CACHE_HOME` is an absolute path, else `$HOME/.cache/oci-check` when `HOME`
+/// is one, else `None`.
+fn default_dir() -> Option<PathBuf> {
+    default_dir_from(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
+}
+
+/// [`default_dir`] given the values of `XDG_CACHE_HOME` and `HOME`.
+fn default_dir_from(xdg_cache_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    let absolute = |path: OsString| Some(PathBuf::from(path)).filter(|path| path.is_absolute());
+    let base = xdg_cache_home
+        .and_then(absolute)
+        .or_else(|| home.and_then(absolute).map(|home| home.join(".cache")))?;
+    Some(base.join("oci-check"))
+}
+
 /// Opens the Redis cache at `url`, or the directory `dir` (else the default one).
 fn open(
     url: Option<&str>,
@@ -114,7 +131,7 @@ fn open(
     if let Some(url) = url {
         return open_redis(url, runtime);
     }
-    let dir = dir.or_else(FsCache::default_dir).ok_or_else(|| {
+    let dir = dir.or_else(default_dir).ok_or_else(|| {
         Failure::new(
             "cache",
             "no cache directory: set XDG_CACHE_HOME or HOME, or pass --cache-dir",
@@ -333,5 +350,28 @@ mod tests {
         assert!(parse_age("99999999999999999999h").is_err());
         assert_eq!(size(512), "512 B");
         assert_eq!(size(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn the_default_directory_follows_xdg() {
+        let dir = |xdg: Option<&str>, home: Option<&str>| default_dir_from(xdg.map(Into::into), home.map(Into::into));
+        assert_eq!(
+            dir(Some("/x/cache"), Some("/home/a")),
+            Some(PathBuf::from("/x/cache/oci-check"))
+        );
+        assert_eq!(
+            dir(Some("relative"), Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(
+            dir(Some(""), Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(
+            dir(None, Some("/home/a")),
+            Some(PathBuf::from("/home/a/.cache/oci-check"))
+        );
+        assert_eq!(dir(None, Some("")), None);
+        assert_eq!(dir(None, None), None);
     }
 }

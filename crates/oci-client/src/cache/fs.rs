@@ -38,14 +38,23 @@
 //! for what other processes wrote meanwhile. So with several writers at once the total can pass the maximum for a
 //! while (each counts its own writes); the next `put` that finds it over brings it back under.
 //!
-//! The work of an operation is a few `std::fs` calls on small files, done when the future is polled.
+//! The work of an operation is a few `std::fs` calls on small files, run on Tokio's blocking pool, never on the
+//! executor's threads.
+//!
+//! # Whose directory
+//!
+//! The directory must be the user's own (owned by this process's user, writable by nobody else), and nothing the
+//! cache keeps inside it may be a symbolic link: [`FsCache::open`] refuses otherwise, entries are opened with
+//! `O_NOFOLLOW | O_NONBLOCK` and must be regular files, and only names the cache writes are counted, pruned or
+//! cleared. Another user who could write the directory could otherwise make the cache write, read or delete files
+//! elsewhere, or hang it on a FIFO.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -65,8 +74,6 @@ const MAX_VALUE: u64 = super::MAX_ENTRY;
 const MAX_FILE: u64 = MAX_VALUE + MAX_HEADER as u64;
 /// A temporary file older than this is a leftover of an interrupted write.
 const TMP_MAX_AGE: Duration = Duration::from_secs(10 * 60);
-/// How deep a scan looks under a kind's directory (`manifest/sha256/<hex>` is one level down).
-const MAX_DEPTH: usize = 3;
 /// The estimate before the first scan.
 const UNKNOWN: u64 = u64::MAX;
 
@@ -85,13 +92,20 @@ const UNKNOWN: u64 = u64::MAX;
 /// use oci_client::FsCache;
 ///
 /// # fn main() -> Result<(), oci_client::CacheError> {
-/// let dir = FsCache::default_dir().unwrap_or_else(|| std::env::temp_dir().join("oci-check"));
+/// // The directory is the caller's choice (oci-check uses `$XDG_CACHE_HOME/oci-check`).
+/// let dir = std::env::temp_dir().join("my-tool-cache");
 /// let cache = FsCache::open(dir, 256 * 1024 * 1024)?;
 /// println!("caching in {}", cache.dir().display());
 /// # Ok(())
 /// # }
 /// ```
 pub struct FsCache {
+    /// Shared with the blocking pool, where every file operation runs.
+    inner: Arc<Inner>,
+}
+
+/// What an [`FsCache`] is, behind its `Arc`.
+struct Inner {
     /// The directory given to [`FsCache::open`].
     dir: PathBuf,
     /// `dir/v1`.
@@ -119,39 +133,59 @@ impl FsCache {
     /// A value bigger than `max_size` (or than 64 MiB) is not kept. A directory that exists but is read-only opens:
     /// reads work, and writes fail.
     ///
+    /// The directory must be the user's own: on unix, owned by this process's user and writable by nobody else,
+    /// and nothing inside it (`v1`, `v1/tmp`, the kinds' directories) may be a symbolic link. Another user who could
+    /// write it could otherwise make this cache write, read or delete files elsewhere.
+    ///
     /// # Errors
     ///
-    /// When the directory cannot be created (`cannot create /var/cache/oci-check/v1/tmp: permission denied`).
+    /// When the directory cannot be created (`cannot create /var/cache/oci-check/v1/tmp: permission denied`), is
+    /// owned by another user or writable by others, or holds a symbolic link where the cache keeps a directory.
     pub fn open(dir: impl Into<PathBuf>, max_size: u64) -> Result<Self, CacheError> {
         let dir = dir.into();
         let entries = dir.join(VERSION);
         let tmp = entries.join(TMP);
-        create_dirs(&tmp).map_err(|err| failed("create", &tmp, err))?;
+        create_dirs(&dir).map_err(|err| failed("create", &dir, err))?;
+        check_private(&dir, true)?;
+        ensure_dir(&entries)?;
+        ensure_dir(&tmp)?;
         Ok(Self {
-            dir,
-            entries,
-            tmp,
-            max_size,
-            estimate: AtomicU64::new(UNKNOWN),
+            inner: Arc::new(Inner {
+                dir,
+                entries,
+                tmp,
+                max_size,
+                estimate: AtomicU64::new(UNKNOWN),
+            }),
         })
-    }
-
-    /// The usual directory: `$XDG_CACHE_HOME/oci-check` when `XDG_CACHE_HOME` is an absolute path, else
-    /// `$HOME/.cache/oci-check` when `HOME` is one, else `None`.
-    pub fn default_dir() -> Option<PathBuf> {
-        default_dir_from(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
     }
 
     /// The directory given to [`FsCache::open`].
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.inner.dir
     }
 
     /// The size, in bytes, the cache is kept under.
     pub fn max_size(&self) -> u64 {
-        self.max_size
+        self.inner.max_size
     }
 
+    /// Runs `work` on the cache's files on Tokio's blocking pool, off the executor's threads: file system calls
+    /// block, and a slow disk must not stall every check.
+    fn blocking<'a, T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> CacheResult<T> + Send + 'static,
+    ) -> CacheFuture<'a, T> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || work(&inner))
+                .await
+                .unwrap_or_else(|err| Err(CacheError::new(format!("the cache's file work stopped: {err}"))))
+        })
+    }
+}
+
+impl Inner {
     /// The file of `key`'s entry.
     fn entry_path(&self, key: &CacheKey) -> PathBuf {
         self.entries.join(key.name())
@@ -164,10 +198,19 @@ impl FsCache {
 
     fn get_now(&self, key: &CacheKey) -> CacheResult<Option<Vec<u8>>> {
         let path = self.entry_path(key);
-        let mut file = match File::open(&path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(failed("read", &path, err)),
+        if !self.real_parents(&path)? {
+            return Ok(None);
+        }
+        let mut file = match open_entry(&path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(None),
+            Err(Opened::NotRegular) => {
+                // A link, a FIFO, a device or a directory where an entry belongs: never read, removed.
+                tracing::debug!(path = %path.display(), "removing what is no cache entry");
+                let _ = remove_path(&path);
+                return Ok(None);
+            }
+            Err(Opened::Io(err)) => return Err(failed("read", &path, err)),
         };
         let mut bytes = Vec::new();
         (&mut file)
@@ -199,6 +242,7 @@ impl FsCache {
             tracing::debug!(path = %path.display(), size, "not caching an entry bigger than the cache");
             return self.remove_now(key);
         }
+        self.make_parents(&path)?;
         let tmp = self.write_temp(&header, value)?;
         let replaced = fs::symlink_metadata(&path)
             .ok()
@@ -228,7 +272,11 @@ impl FsCache {
         let tmp = self.tmp.join(name);
         let created = match create_new(&tmp) {
             // The directory went away (someone removed the cache while we ran): make it again.
-            Err(err) if err.kind() == io::ErrorKind::NotFound => create_dirs(&self.tmp).and_then(|()| create_new(&tmp)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                ensure_dir(&self.entries)?;
+                ensure_dir(&self.tmp)?;
+                create_new(&tmp)
+            }
             created => created,
         };
         let mut file = created.map_err(|err| failed("write", &tmp, err))?;
@@ -295,6 +343,9 @@ impl FsCache {
 
     fn remove_now(&self, key: &CacheKey) -> CacheResult<()> {
         let path = self.entry_path(key);
+        if !self.real_parents(&path)? {
+            return Ok(());
+        }
         let len = fs::symlink_metadata(&path).map_or(0, |metadata| metadata.len());
         self.discard(&path, len).map(drop)
     }
@@ -312,31 +363,74 @@ impl FsCache {
         Ok(removed)
     }
 
-    /// Every entry's file (everything under `v1/` but `v1/tmp/`).
+    /// Every entry's file: the files under `v1/` named as the cache names entries (`manifest/<alg>/<hex>`,
+    /// `blob/<alg>/<hex>`, `tags/<hex>`). Anything else (another name, a link, a FIFO) is neither counted nor ever
+    /// removed, and no link is followed.
     fn scan(&self) -> CacheResult<Vec<Found>> {
         let mut found = Vec::new();
-        let listing = match fs::read_dir(&self.entries) {
-            Ok(listing) => listing,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
-            Err(err) => return Err(failed("read", &self.entries, err)),
-        };
-        for entry in listing {
-            let entry = entry.map_err(|err| failed("read", &self.entries, err))?;
-            let name = entry.file_name();
-            let path = entry.path();
-            let is_dir = entry.file_type().map_err(|err| failed("read", &path, err))?.is_dir();
-            if is_dir && name != TMP {
-                walk(&path, &name.to_string_lossy(), MAX_DEPTH, &mut found)?;
+        if !is_real_dir(&self.entries).map_err(|err| failed("read", &self.entries, err))? {
+            return Ok(found);
+        }
+        for kind in KINDS {
+            let dir = self.entries.join(kind);
+            if !is_dir_not_link(&dir) {
+                continue;
+            }
+            if kind == "tags" {
+                walk(&dir, kind, &mut found, is_hex_name)?;
+                continue;
+            }
+            for algorithm in ["sha256", "sha384", "sha512"] {
+                let dir = dir.join(algorithm);
+                if is_dir_not_link(&dir) {
+                    walk(&dir, kind, &mut found, is_hex_name)?;
+                }
             }
         }
         Ok(found)
     }
 
-    /// The files in `v1/tmp/`.
+    /// The files in `v1/tmp/` named as the cache names its writes in progress.
     fn temp_files(&self) -> CacheResult<Vec<Found>> {
         let mut found = Vec::new();
-        walk(&self.tmp, TMP, 0, &mut found)?;
+        if is_real_dir(&self.tmp).map_err(|err| failed("read", &self.tmp, err))? {
+            walk(&self.tmp, TMP, &mut found, is_temp_name)?;
+        }
         Ok(found)
+    }
+
+    /// Whether every directory between `v1` and the entry at `path` is a real directory (`false` when one is
+    /// missing); an error for a symbolic link or anything else in their place, which is never followed.
+    fn real_parents(&self, path: &Path) -> CacheResult<bool> {
+        let Ok(below) = path.strip_prefix(&self.entries) else {
+            return Ok(false);
+        };
+        let mut dir = self.entries.clone();
+        for component in below.parent().into_iter().flat_map(Path::components) {
+            dir.push(component);
+            match fs::symlink_metadata(&dir) {
+                Ok(metadata) if metadata.is_dir() => {}
+                Ok(_) => return Err(not_a_directory(&dir)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
+                Err(err) => return Err(failed("read", &dir, err)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Creates the missing directories between `v1` and the entry at `path`, one at a time, each checked to be a
+    /// real directory and not a link.
+    fn make_parents(&self, path: &Path) -> CacheResult<()> {
+        let Ok(below) = path.strip_prefix(&self.entries) else {
+            return Ok(());
+        };
+        ensure_dir(&self.entries)?;
+        let mut dir = self.entries.clone();
+        for component in below.parent().into_iter().flat_map(Path::components) {
+            dir.push(component);
+            ensure_dir(&dir)?;
+        }
+        Ok(())
     }
 
     fn info_now(&self) -> CacheResult<CacheInfo> {
@@ -406,35 +500,44 @@ impl Cache for FsCache {
     /// The entry's value; `None` when there is none, when it expired or when its file is corrupt (both removed).
     /// A hit makes the entry the most recently used.
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<Vec<u8>>> {
-        Box::pin(async move { self.get_now(key) })
+        let key = key.clone();
+        self.blocking(move |inner| inner.get_now(&key))
     }
 
     /// Writes the entry atomically, then evicts the least recently used entries if the cache went over its size.
     fn put<'a>(&'a self, key: &'a CacheKey, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()> {
-        Box::pin(async move { self.put_now(key, value, ttl) })
+        let (key, value) = (key.clone(), value.to_vec());
+        self.blocking(move |inner| inner.put_now(&key, &value, ttl))
     }
 
     fn remove<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, ()> {
-        Box::pin(async move { self.remove_now(key) })
+        let key = key.clone();
+        self.blocking(move |inner| inner.remove_now(&key))
     }
 
     /// Every kind of [`KINDS`], with its count and bytes (files, headers included); the location is the directory.
     fn info(&self) -> CacheFuture<'_, CacheInfo> {
-        Box::pin(async move { self.info_now() })
+        self.blocking(Inner::info_now)
     }
 
     /// Removes expired and corrupt entries and temporary files older than 10 minutes (counted as entries too), then
     /// the least recently used entries until the total is at most 90 % of the maximum size.
     fn prune(&self) -> CacheFuture<'_, Removed> {
-        Box::pin(async move { self.prune_now() })
+        self.blocking(Inner::prune_now)
     }
 
     /// Removes every entry and temporary file (counted as entries too); the directories stay.
     fn clear(&self) -> CacheFuture<'_, Removed> {
-        Box::pin(async move { self.clear_now() })
+        self.blocking(Inner::clear_now)
     }
 
     /// The directory, as given to [`FsCache::open`].
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+impl Inner {
     fn location(&self) -> String {
         self.dir.display().to_string()
     }
@@ -443,18 +546,9 @@ impl Cache for FsCache {
 impl fmt::Debug for FsCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FsCache")
-            .field("dir", &self.dir)
+            .field("dir", &self.inner.dir)
             .finish_non_exhaustive()
     }
-}
-
-/// [`FsCache::default_dir`] given the values of `XDG_CACHE_HOME` and `HOME`.
-fn default_dir_from(xdg_cache_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
-    let absolute = |path: OsString| Some(PathBuf::from(path)).filter(|path| path.is_absolute());
-    let base = xdg_cache_home
-        .and_then(absolute)
-        .or_else(|| home.and_then(absolute).map(|home| home.join(".cache")))?;
-    Some(base.join("oci-check"))
 }
 
 /// "cannot `action` `path`: `err`", with `err` as the source.
@@ -486,19 +580,10 @@ fn create_new(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// Renames the written `tmp` over the entry at `path`, creating its directory if needed: `false` when `tmp` is gone
-/// (a concurrent `clear` removed it, which is as if the entry was written and then cleared).
+/// Renames the written `tmp` over the entry at `path` (whose directories exist, checked): `false` when `tmp` is gone
+/// (a concurrent `clear` removed it, which is as if the entry was written and then cleared). A rename replaces a
+/// link at `path` itself, never what it points to.
 fn install(tmp: &Path, path: &Path) -> CacheResult<bool> {
-    let err = match fs::rename(tmp, path) {
-        Ok(()) => return Ok(true),
-        Err(err) => err,
-    };
-    if err.kind() != io::ErrorKind::NotFound {
-        return Err(failed("write", path, err));
-    }
-    if let Some(parent) = path.parent() {
-        create_dirs(parent).map_err(|err| failed("create", parent, err))?;
-    }
     match fs::rename(tmp, path) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == io::ErrorKind::NotFound && fs::symlink_metadata(tmp).is_err() => Ok(false),
@@ -515,9 +600,9 @@ fn remove_path(path: &Path) -> CacheResult<bool> {
     }
 }
 
-/// Adds the regular files under `dir` to `found`, looking `depth` levels of directories down; symbolic links are
-/// not followed, and files removed meanwhile are skipped.
-fn walk(dir: &Path, kind: &str, depth: usize, found: &mut Vec<Found>) -> CacheResult<()> {
+/// Adds the regular files of `dir` whose names `wanted` accepts to `found`; links, directories, FIFOs and other
+/// names are left alone, and files removed meanwhile are skipped.
+fn walk(dir: &Path, kind: &str, found: &mut Vec<Found>, wanted: fn(&str) -> bool) -> CacheResult<()> {
     let listing = match fs::read_dir(dir) {
         Ok(listing) => listing,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -527,21 +612,152 @@ fn walk(dir: &Path, kind: &str, depth: usize, found: &mut Vec<Found>) -> CacheRe
         let entry = entry.map_err(|err| failed("read", dir, err))?;
         let path = entry.path();
         let file_type = entry.file_type().map_err(|err| failed("read", &path, err))?;
-        if file_type.is_dir() {
-            if depth > 0 {
-                walk(&path, kind, depth - 1, found)?;
+        if !file_type.is_file() || !entry.file_name().to_str().is_some_and(wanted) {
+            continue;
+        }
+        match entry.metadata() {
+            Ok(metadata) => found.push(Found {
+                path,
+                kind: kind.to_owned(),
+                len: metadata.len(),
+                modified: metadata.modified().unwrap_or(UNIX_EPOCH),
+            }),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(failed("read", &path, err)),
+        }
+    }
+    Ok(())
+}
+
+/// A name the cache gives an entry: lowercase hex, as long as a digest's (64, 96 or 128 characters).
+fn is_hex_name(name: &str) -> bool {
+    matches!(name.len(), 64 | 96 | 128) && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A name the cache gives a write in progress: `<pid>-<counter>-<nanoseconds>.tmp`.
+fn is_temp_name(name: &str) -> bool {
+    name.strip_suffix(".tmp").is_some_and(|stem| {
+        let parts: Vec<&str> = stem.split('-').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Why an entry's file was not opened.
+enum Opened {
+    /// A link, a FIFO, a device or a directory where a regular file belongs.
+    NotRegular,
+    Io(io::Error),
+}
+
+/// Opens the entry file at `path` for reading: `None` when there is none. Never follows a symbolic link
+/// (`O_NOFOLLOW`) and never blocks on a FIFO (`O_NONBLOCK`), then requires a regular file of what was opened.
+fn open_entry(path: &Path) -> Result<Option<File>, Opened> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // ELOOP: the entry is a symbolic link.
+        Err(err) if err.raw_os_error() == Some(LOOP) => return Err(Opened::NotRegular),
+        Err(err) => return Err(Opened::Io(err)),
+    };
+    match file.metadata() {
+        Ok(metadata) if metadata.is_file() => Ok(Some(file)),
+        Ok(_) => Err(Opened::NotRegular),
+        Err(err) => Err(Opened::Io(err)),
+    }
+}
+
+/// The errno of opening a symbolic link with `O_NOFOLLOW`.
+#[cfg(unix)]
+const LOOP: i32 = libc::ELOOP;
+#[cfg(not(unix))]
+const LOOP: i32 = -1;
+
+/// Whether `path` is a real directory, not a link to one (anything else, or nothing, is skipped by a scan).
+fn is_dir_not_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_dir())
+}
+
+/// Whether `path` is a real directory (not a link to one): `false` when it does not exist; an error naming it when
+/// something else stands there.
+fn is_real_dir(path: &Path) -> io::Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_dir() => Ok(true),
+        Ok(_) => Err(io::Error::other(
+            "a symbolic link or a file stands where the cache keeps a directory",
+        )),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Creates the directory `dir` (its parent exists) `0700` if missing, and checks that it is a real directory, not a
+/// link, and the user's own.
+fn ensure_dir(dir: &Path) -> CacheResult<()> {
+    let mut builder = DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    match builder.create(dir) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(err) => return Err(failed("create", dir, err)),
+    }
+    check_private(dir, false)
+}
+
+fn not_a_directory(path: &Path) -> CacheError {
+    CacheError::new(format!(
+        "refusing the cache: {} is a symbolic link or a file, not a directory (remove it, or choose another \
+         --cache-dir)",
+        path.display()
+    ))
+}
+
+/// Checks that `dir` is a directory (a real one unless `follow`), owned by this process's user and writable by
+/// nobody else (on unix).
+fn check_private(dir: &Path, follow: bool) -> CacheResult<()> {
+    let metadata = if follow {
+        fs::metadata(dir)
+    } else {
+        fs::symlink_metadata(dir)
+    };
+    let metadata = metadata.map_err(|err| failed("read", dir, err))?;
+    if !metadata.is_dir() {
+        return Err(not_a_directory(dir));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The user this process runs as owns /proc/self (Linux); elsewhere the owner is not checked.
+        if let Ok(me) = fs::metadata("/proc/self").map(|m| m.uid()) {
+            if metadata.uid() != me {
+                return Err(CacheError::new(format!(
+                    "refusing the cache directory {}: it belongs to another user (uid {}), who could make this cache \
+                     read, write or delete your files; use a directory of your own",
+                    dir.display(),
+                    metadata.uid()
+                )));
             }
-        } else if file_type.is_file() {
-            match entry.metadata() {
-                Ok(metadata) => found.push(Found {
-                    path,
-                    kind: kind.to_owned(),
-                    len: metadata.len(),
-                    modified: metadata.modified().unwrap_or(UNIX_EPOCH),
-                }),
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => return Err(failed("read", &path, err)),
-            }
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return Err(CacheError::new(format!(
+                "refusing the cache directory {}: others can write it (mode {:o}); `chmod go-w` it, or use a \
+                 directory of your own",
+                dir.display(),
+                metadata.mode() & 0o7777
+            )));
         }
     }
     Ok(())
@@ -590,10 +806,16 @@ pub fn parse_header(bytes: &[u8]) -> Option<(Option<u64>, usize)> {
     Some((expires, end + 1))
 }
 
-/// The header of the file at `path`.
+/// The header of the entry file at `path` (`None` when it has none, or is no regular file).
 fn read_header(path: &Path) -> io::Result<Option<Option<u64>>> {
+    let mut file = match open_entry(path) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Err(io::ErrorKind::NotFound.into()),
+        Err(Opened::NotRegular) => return Ok(None),
+        Err(Opened::Io(err)) => return Err(err),
+    };
     let mut head = Vec::with_capacity(MAX_HEADER);
-    File::open(path)?.take(MAX_HEADER as u64).read_to_end(&mut head)?;
+    (&mut file).take(MAX_HEADER as u64).read_to_end(&mut head)?;
     Ok(parse_header(&head).map(|(expires, _)| expires))
 }
 
@@ -719,7 +941,7 @@ mod tests {
         let dir = TempDir::new("oci-fs-ttl");
         let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
         let key = tags("library/nginx");
-        let path = cache.entry_path(&key);
+        let path = cache.inner.entry_path(&key);
 
         cache.put(&key, b"[]", Some(Duration::ZERO)).await.unwrap();
         assert!(path.is_file());
@@ -755,7 +977,7 @@ mod tests {
         let dir = TempDir::new("oci-fs-corrupt");
         let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
         let key = blob(1);
-        let path = cache.entry_path(&key);
+        let path = cache.inner.entry_path(&key);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         let corrupt: [&[u8]; 8] = [
             b"",
@@ -791,9 +1013,9 @@ mod tests {
         let key = blob(1);
         cache.put(&key, b"v", None).await.unwrap();
         let old = SystemTime::now() - Duration::from_secs(3600);
-        set_mtime(&cache.entry_path(&key), old);
+        set_mtime(&cache.inner.entry_path(&key), old);
         cache.get(&key).await.unwrap().unwrap();
-        assert!(mtime(&cache.entry_path(&key)) > old + Duration::from_secs(3000));
+        assert!(mtime(&cache.inner.entry_path(&key)) > old + Duration::from_secs(3000));
     }
 
     #[tokio::test]
@@ -825,7 +1047,7 @@ mod tests {
         let first = SystemTime::now() - Duration::from_secs(3600);
         for i in 0..20 {
             unbounded.put(&blob(i), &value, None).await.unwrap();
-            set_mtime(&unbounded.entry_path(&blob(i)), first + Duration::from_secs(i));
+            set_mtime(&unbounded.inner.entry_path(&blob(i)), first + Duration::from_secs(i));
         }
         let entry_size = (header(None).len() + value.len()) as u64;
         assert_eq!(bytes_on_disk(dir.path()), 20 * entry_size);
@@ -842,7 +1064,7 @@ mod tests {
         assert_eq!(total, kept as u64 * entry_size, "no more evicted than needed");
         let mut survivors = BTreeSet::new();
         for i in (0..20).chain([100]) {
-            if cache.entry_path(&blob(i)).exists() {
+            if cache.inner.entry_path(&blob(i)).exists() {
                 survivors.insert(i);
             }
         }
@@ -922,16 +1144,16 @@ mod tests {
         let first = SystemTime::now() - Duration::from_secs(3600);
         for (i, key) in [&manifest, &config, &list].into_iter().enumerate() {
             cache.put(key, &value, None).await.unwrap();
-            set_mtime(&cache.entry_path(key), first + Duration::from_secs(i as u64));
+            set_mtime(&cache.inner.entry_path(key), first + Duration::from_secs(i as u64));
         }
         // Two expired entries, a corrupt one, an interrupted write and one in progress.
         let expired = [tags("a"), tags("b")];
         let mut doomed_bytes = 0;
         for key in &expired {
             cache.put(key, b"[]", Some(Duration::ZERO)).await.unwrap();
-            doomed_bytes += fs::metadata(cache.entry_path(key)).unwrap().len();
+            doomed_bytes += fs::metadata(cache.inner.entry_path(key)).unwrap().len();
         }
-        let corrupt = cache.entry_path(&CacheKey::Blob(Digest::sha256(b"corrupt")));
+        let corrupt = cache.inner.entry_path(&CacheKey::Blob(Digest::sha256(b"corrupt")));
         fs::write(&corrupt, b"garbage").unwrap();
         let stale = dir.path().join(VERSION).join(TMP).join("1-0-0.tmp");
         fs::write(&stale, b"oci-cache 1 -\nhalf a val").unwrap();
@@ -959,7 +1181,7 @@ mod tests {
         );
         assert!(!stale.exists() && !corrupt.exists());
         assert!(fresh.exists(), "a write in progress is left alone");
-        assert!(!cache.entry_path(&manifest).exists());
+        assert!(!cache.inner.entry_path(&manifest).exists());
         let info = cache.info().await.unwrap();
         assert_eq!(info.entries["manifest"], (0, 0));
         assert_eq!(info.entries["blob"], (1, entry_size));
@@ -1000,7 +1222,7 @@ mod tests {
         fs::remove_dir_all(root.join(VERSION)).unwrap();
         fs::write(root.join(VERSION), b"").unwrap();
         let err = cache.put(&blob(1), b"v", None).await.unwrap_err();
-        assert!(err.to_string().starts_with("cannot write "), "{err}");
+        assert!(err.to_string().contains("not a directory"), "{err}");
         assert!(err.to_string().contains(&root.display().to_string()), "{err}");
         assert!(cache.get(&blob(1)).await.is_err(), "an error other than not found");
         assert!(cache.info().await.is_err());
@@ -1041,7 +1263,7 @@ mod tests {
         let key = blob(1);
         cache.put(&key, b"v", None).await.unwrap();
         let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
-        let entry = cache.entry_path(&key);
+        let entry = cache.inner.entry_path(&key);
         for created in [
             dir.path().join("a"),
             root.clone(),
@@ -1055,29 +1277,6 @@ mod tests {
     }
 
     #[test]
-    fn the_default_directory_follows_xdg() {
-        let dir = |xdg: Option<&str>, home: Option<&str>| default_dir_from(xdg.map(Into::into), home.map(Into::into));
-        assert_eq!(
-            dir(Some("/x/cache"), Some("/home/a")),
-            Some(PathBuf::from("/x/cache/oci-check"))
-        );
-        assert_eq!(
-            dir(Some("relative"), Some("/home/a")),
-            Some(PathBuf::from("/home/a/.cache/oci-check"))
-        );
-        assert_eq!(
-            dir(Some(""), Some("/home/a")),
-            Some(PathBuf::from("/home/a/.cache/oci-check"))
-        );
-        assert_eq!(
-            dir(None, Some("/home/a")),
-            Some(PathBuf::from("/home/a/.cache/oci-check"))
-        );
-        assert_eq!(dir(None, Some("")), None);
-        assert_eq!(dir(None, None), None);
-    }
-
-    #[test]
     fn debug_shows_the_directory() {
         let dir = TempDir::new("oci-fs-debug");
         let cache = FsCache::open(dir.path(), 1).unwrap();
@@ -1086,5 +1285,130 @@ mod tests {
         assert_eq!(cache.max_size(), 1);
         assert_eq!(cache.location(), dir.path().display().to_string());
         assert!(cache.shared_budget().is_none());
+    }
+
+    /// A directory of files that must survive whatever the cache does.
+    #[cfg(unix)]
+    fn precious(dir: &Path) -> Vec<PathBuf> {
+        let hex = "a".repeat(64);
+        let files = [
+            dir.join("precious.txt"),
+            dir.join(format!("manifest/sha256/{hex}")),
+            dir.join(format!("tags/{hex}")),
+            dir.join(&hex),
+        ];
+        for file in &files {
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, b"the user's own file").unwrap();
+        }
+        files.to_vec()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn links_inside_the_cache_are_refused_and_never_followed() {
+        use std::os::unix::fs::symlink;
+
+        let outside = TempDir::new("oci-fs-outside");
+        let files = precious(outside.path());
+        let intact = || files.iter().all(|file| file.exists());
+
+        // `v1` itself a link: clear, prune and eviction once deleted every file under its target.
+        let dir = TempDir::new("oci-fs-link-v1");
+        symlink(outside.path(), dir.path().join(VERSION)).unwrap();
+        let err = FsCache::open(dir.path(), 1024 * KIB).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(intact());
+
+        // `v1/tmp` a link: entries were written there, and clear removed what it held.
+        let dir = TempDir::new("oci-fs-link-tmp");
+        fs::create_dir(dir.path().join(VERSION)).unwrap();
+        symlink(outside.path(), dir.path().join(VERSION).join(TMP)).unwrap();
+        assert!(FsCache::open(dir.path(), 1024 * KIB).is_err());
+        assert!(intact());
+
+        // `v1/manifest` a link after the cache was opened: nothing is read, written or removed through it.
+        let dir = TempDir::new("oci-fs-link-kind");
+        let cache = FsCache::open(dir.path(), 1024).unwrap();
+        let outside_manifests = outside.path().join("manifest");
+        symlink(&outside_manifests, dir.path().join(VERSION).join("manifest")).unwrap();
+        let key = CacheKey::Manifest(Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap());
+        assert!(cache.get(&key).await.is_err());
+        assert!(cache.put(&key, b"x", None).await.is_err());
+        assert!(cache.remove(&key).await.is_err());
+        assert_eq!(counts(&cache.info().await.unwrap()), (0, 0));
+        // Eviction (a put over the size), prune and clear see no entry behind the link.
+        for i in 0..8 {
+            cache.put(&blob(i), &[0; 300], None).await.unwrap();
+        }
+        cache.prune().await.unwrap();
+        cache.clear().await.unwrap();
+        assert!(intact(), "a file outside the cache was removed");
+        assert_eq!(
+            fs::read(outside_manifests.join("sha256").join("a".repeat(64))).unwrap(),
+            b"the user's own file"
+        );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn only_the_names_the_cache_writes_are_counted_or_removed() {
+        let dir = TempDir::new("oci-fs-foreign-names");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        cache.put(&blob(1), b"v", None).await.unwrap();
+        let v1 = dir.path().join(VERSION);
+        let foreign = [
+            v1.join("blob/sha256/notes.txt"),
+            v1.join("blob/notes.txt"),
+            v1.join("other/sha256").join("b".repeat(64)),
+            v1.join("tmp/keep-me"),
+        ];
+        for file in &foreign {
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, b"not an entry").unwrap();
+        }
+        assert_eq!(counts(&cache.info().await.unwrap()).0, 1);
+        assert_eq!(cache.clear().await.unwrap().entries, 1);
+        assert!(
+            foreign.iter().all(|file| file.exists()),
+            "a file the cache never wrote was removed"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_or_another_user_owns_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = TempDir::new("oci-fs-shared");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let err = FsCache::open(dir.path(), 1024 * KIB).unwrap_err();
+        assert!(err.to_string().contains("others can write it"), "{err}");
+        assert!(!dir.path().join(VERSION).exists(), "nothing created inside");
+
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        // Tests run as root in CI: give the directory to another user (nobody).
+        if std::os::unix::fs::chown(dir.path(), Some(65534), None).is_ok() {
+            let err = FsCache::open(dir.path(), 1024 * KIB).unwrap_err();
+            assert!(err.to_string().contains("belongs to another user"), "{err}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_fifo_at_an_entry_is_removed_not_waited_on() {
+        let dir = TempDir::new("oci-fs-fifo");
+        let cache = FsCache::open(dir.path(), 1024 * KIB).unwrap();
+        cache.put(&blob(1), b"v", None).await.unwrap();
+        let path = cache.inner.entry_path(&blob(1));
+        fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+        // Opening a FIFO for reading blocks until a writer comes: bound the wait so a regression fails, not hangs.
+        let got = tokio::time::timeout(Duration::from_secs(10), cache.get(&blob(1)))
+            .await
+            .expect("the read of a FIFO hung");
+        assert_eq!(got.unwrap(), None);
+        assert!(fs::symlink_metadata(&path).is_err(), "the FIFO was removed");
     }
 }
