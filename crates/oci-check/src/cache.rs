@@ -105,6 +105,9 @@ impl CacheArgs {
     }
 }
 
+/// What every key of oci-check's Redis cache starts with (the library takes the prefix from its caller).
+const KEY_PREFIX: &str = "oci-check:";
+
 /// The product's cache directory (the library takes a directory and knows no product name):
 /// `$XDG_CACHE_HOME/oci-check` when `XDG_CACHE_HOME` is an absolute path, else `$HOME/.cache/oci-check` when `HOME`
 /// is one, else `None`.
@@ -145,7 +148,7 @@ fn open(
 #[cfg(feature = "redis")]
 fn open_redis(url: &str, runtime: &tokio::runtime::Runtime) -> Result<Arc<dyn Cache>, Failure> {
     let cache = runtime
-        .block_on(oci_client::cache::RedisCache::connect(url))
+        .block_on(oci_client::cache::RedisCache::connect(url, KEY_PREFIX))
         .map_err(|err| Failure::new("cache", format!("the Redis cache cannot be used: {err:#}")))?;
     Ok(Arc::new(cache))
 }

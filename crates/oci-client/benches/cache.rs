@@ -167,7 +167,9 @@ async fn run(count: usize, rebuilt: usize) {
     }
     #[cfg(feature = "redis")]
     for run in ["cold redis", "warm redis"] {
-        let cache = oci_client::RedisCache::connect(&redis.url()).await.unwrap();
+        let cache = oci_client::RedisCache::connect(&redis.url(), "oci-check:")
+            .await
+            .unwrap();
         runs.push((run, Some(Arc::new(cache))));
     }
     for (run, cache) in runs {

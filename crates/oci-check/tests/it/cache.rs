@@ -547,3 +547,19 @@ fn redis_going_away_is_a_warning_and_the_run_goes_on_without_it() {
     all_up_to_date_and_verified(&down);
     assert!(down.stderr.contains("going on without a cache"), "{}", down.stderr);
 }
+
+#[test]
+fn a_cache_directory_with_a_link_inside_is_refused_and_nothing_outside_is_touched() {
+    let outside = TempDir::new("oci-check-cache-outside");
+    let precious = outside.path().join("manifest/sha256").join("a".repeat(64));
+    std::fs::create_dir_all(precious.parent().unwrap()).unwrap();
+    std::fs::write(&precious, b"the user's own file").unwrap();
+    let dir = TempDir::new("oci-check-cache-link");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("v1")).unwrap();
+    for action in ["clear", "prune", "info"] {
+        let out = oci_check(&["cache", action, "--cache-dir", dir.path().to_str().unwrap()], "");
+        assert_eq!(out.code, 1, "{action}: {out:?}");
+        assert!(out.stderr.contains("symbolic link"), "{action}: {}", out.stderr);
+        assert!(precious.exists(), "{action} removed a file outside the cache");
+    }
+}

@@ -30,7 +30,8 @@ use crate::text;
 /// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT); [`with_timeout`](Self::with_timeout) to change it) with an error,
 /// and a timed-out connection is replaced.
 ///
-/// Keys, all under [`KEY_PREFIX`](Self::KEY_PREFIX) so that a Redis server can be shared with other applications:
+/// Keys, all under the caller's prefix and `v1:` (here `oci-check:`, as the CLI uses), so that a Redis server can be
+/// shared with other applications:
 /// - `oci-check:v1:manifest/sha256/HEX`, `oci-check:v1:blob/sha256/HEX` and `oci-check:v1:tags/HEX` (the
 ///   [`CacheKey::name`]s): the entries, as plain strings; a tag list with its time to live as Redis's own expiry,
 ///   in milliseconds. Content-addressed entries never expire: bound the server's memory with a `maxmemory`
@@ -47,7 +48,7 @@ use crate::text;
 /// use oci_client::{Digest, RedisCache};
 ///
 /// # async fn run() -> Result<(), oci_client::CacheError> {
-/// let cache = RedisCache::connect("redis://:s3cret@cache.internal:6379/2")
+/// let cache = RedisCache::connect("redis://:s3cret@cache.internal:6379/2", "my-tool:")
 ///     .await?
 ///     .with_timeout(Duration::from_millis(500));
 /// assert_eq!(cache.location(), "redis://:***@cache.internal:6379/2");
@@ -67,15 +68,14 @@ pub struct RedisCache {
 struct Shared {
     client: Client,
     location: String,
+    /// The caller's prefix and [`VERSION`]: `oci-check:v1:` for oci-check.
+    prefix: String,
     /// The connection, `None` before the first operation and after one failed in a way that may have broken it.
     connection: Mutex<Option<MultiplexedConnection>>,
 }
 
-/// The prefix of every key a [`RedisCache`] reads or writes.
-const KEY_PREFIX: &str = "oci-check:v1:";
-
-/// The prefix of the shared budget's counters.
-const BUDGET_PREFIX: &str = "oci-check:v1:budget:";
+/// The format's part of every key, after the caller's prefix: an incompatible later format would use `v2:`.
+const VERSION: &str = "v1:";
 
 /// How many keys one `SCAN` step asks for.
 const SCAN_COUNT: u64 = 1000;
@@ -140,9 +140,6 @@ return 0
 const URL_FORMS: &str = "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or redis+unix:///PATH[?db=N]";
 
 impl RedisCache {
-    /// The prefix of every key: `oci-check:v1:`.
-    pub const KEY_PREFIX: &'static str = KEY_PREFIX;
-
     /// How long an operation may take unless [`with_timeout`](Self::with_timeout) says otherwise: 2 s.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -150,7 +147,8 @@ impl RedisCache {
     pub const DEFAULT_BUDGET_WINDOW: Duration = Duration::from_secs(6 * 60 * 60);
 
     /// Connects to the Redis server at `url` and checks that it answers (`PING`, after `AUTH` when the URL has a
-    /// password), within [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
+    /// password), within [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT). Every key starts with `prefix` (the caller's
+    /// name, `oci-check:` for the CLI), then `v1:`, so a server can be shared with other applications.
     ///
     /// # Errors
     ///
@@ -158,12 +156,13 @@ impl RedisCache {
     /// password): another scheme, `rediss://` (no TLS here), no host, a database that is not a number, a user
     /// name without a password. When the server cannot be reached, refuses the password, or does not answer in
     /// time.
-    pub async fn connect(url: &str) -> CacheResult<Self> {
+    pub async fn connect(url: &str, prefix: &str) -> CacheResult<Self> {
         let (client, location) = open(url)?;
         let cache = Self {
             shared: Arc::new(Shared {
                 client,
                 location,
+                prefix: format!("{prefix}{VERSION}"),
                 connection: Mutex::new(None),
             }),
             timeout: Self::DEFAULT_TIMEOUT,
@@ -272,33 +271,33 @@ impl RedisCache {
         let mut scan = ::redis::cmd("SCAN");
         scan.arg(from)
             .arg("MATCH")
-            .arg(format!("{KEY_PREFIX}*"))
+            .arg(format!("{}*", self.shared.prefix))
             .arg("COUNT")
             .arg(SCAN_COUNT);
         let (next, keys): (u64, Vec<Vec<u8>>) = self.query("SCAN", &scan).await?;
         *cursor = (next != 0).then_some(next);
         Ok(Some(
             keys.into_iter()
-                .filter_map(|key| kind_of(&key).map(|kind| (key, kind)))
+                .filter_map(|key| kind_of(&self.shared.prefix, &key).map(|kind| (key, kind)))
                 .collect(),
         ))
     }
 }
 
 /// The Redis key of an entry.
-fn entry_key(key: &CacheKey) -> String {
-    format!("{KEY_PREFIX}{}", key.name())
+fn entry_key(prefix: &str, key: &CacheKey) -> String {
+    format!("{prefix}{}", key.name())
 }
 
 /// The Redis key of `source`'s budget counter: `source` comes from a registry's header, so it is hashed rather
 /// than trusted to be a short, printable key.
-fn budget_key(source: &str) -> String {
-    format!("{BUDGET_PREFIX}{}", Digest::sha256(source.as_bytes()).encoded())
+fn budget_key(prefix: &str, source: &str) -> String {
+    format!("{prefix}budget:{}", Digest::sha256(source.as_bytes()).encoded())
 }
 
 /// The index in [`KINDS`] of the entry under the Redis key `key`, when it is an entry's key.
-fn kind_of(key: &[u8]) -> Option<usize> {
-    let name = key.strip_prefix(KEY_PREFIX.as_bytes())?;
+fn kind_of(prefix: &str, key: &[u8]) -> Option<usize> {
+    let name = key.strip_prefix(prefix.as_bytes())?;
     KINDS.iter().position(|kind| {
         name.strip_prefix(kind.as_bytes())
             .is_some_and(|rest| rest.first() == Some(&b'/'))
@@ -434,7 +433,10 @@ impl Cache for RedisCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<Vec<u8>>> {
         Box::pin(async move {
             let mut eval = ::redis::cmd("EVAL");
-            eval.arg(GET_BOUNDED).arg(1).arg(entry_key(key)).arg(MAX_ENTRY);
+            eval.arg(GET_BOUNDED)
+                .arg(1)
+                .arg(entry_key(&self.shared.prefix, key))
+                .arg(MAX_ENTRY);
             self.query("GET", &eval).await
         })
     }
@@ -447,7 +449,7 @@ impl Cache for RedisCache {
                 return self.remove(key).await;
             }
             let mut set = ::redis::cmd("SET");
-            set.arg(entry_key(key)).arg(value);
+            set.arg(entry_key(&self.shared.prefix, key)).arg(value);
             if let Some(ttl) = ttl {
                 set.arg("PX").arg(expiry_ms(ttl));
             }
@@ -458,7 +460,7 @@ impl Cache for RedisCache {
     fn remove<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, ()> {
         Box::pin(async move {
             let mut del = ::redis::cmd("DEL");
-            del.arg(entry_key(key));
+            del.arg(entry_key(&self.shared.prefix, key));
             self.query("DEL", &del).await
         })
     }
@@ -544,7 +546,7 @@ impl SharedBudget for RedisCache {
             let mut eval = ::redis::cmd("EVAL");
             eval.arg(ANNOUNCE)
                 .arg(1)
-                .arg(budget_key(source))
+                .arg(budget_key(&self.shared.prefix, source))
                 .arg(remaining.min(MAX_COUNT))
                 .arg(expiry_ms(window.unwrap_or(Self::DEFAULT_BUDGET_WINDOW)));
             self.query::<()>("EVAL (budget announce)", &eval).await
@@ -556,7 +558,7 @@ impl SharedBudget for RedisCache {
             let mut eval = ::redis::cmd("EVAL");
             eval.arg(TAKE)
                 .arg(1)
-                .arg(budget_key(source))
+                .arg(budget_key(&self.shared.prefix, source))
                 .arg(reserve.min(MAX_COUNT));
             let taken: i64 = self.query("EVAL (budget take)", &eval).await?;
             Ok(match taken {
@@ -571,6 +573,8 @@ impl SharedBudget for RedisCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const P: &str = "oci-check:v1:";
 
     fn location_of(url: &str) -> String {
         open(url).map(|(_, location)| location).unwrap()
@@ -635,15 +639,15 @@ mod tests {
             },
         ];
         for (index, key) in keys.iter().enumerate() {
-            let redis_key = entry_key(key);
+            let redis_key = entry_key(P, key);
             assert_eq!(redis_key, format!("oci-check:v1:{}", key.name()));
-            assert_eq!(kind_of(redis_key.as_bytes()), Some(index));
+            assert_eq!(kind_of(P, redis_key.as_bytes()), Some(index));
         }
-        assert_eq!(kind_of(budget_key("10.0.0.1").as_bytes()), None);
-        assert_eq!(kind_of(b"oci-check:v1:manifests/x"), None);
-        assert_eq!(kind_of(b"other:manifest/sha256/00"), None);
+        assert_eq!(kind_of(P, budget_key(P, "10.0.0.1").as_bytes()), None);
+        assert_eq!(kind_of(P, b"oci-check:v1:manifests/x"), None);
+        assert_eq!(kind_of(P, b"other:manifest/sha256/00"), None);
         assert_eq!(
-            budget_key("10.0.0.1"),
+            budget_key(P, "10.0.0.1"),
             format!("oci-check:v1:budget:{}", Digest::sha256(b"10.0.0.1").encoded())
         );
     }

@@ -19,7 +19,7 @@ fn tags(repository: &str) -> CacheKey {
 }
 
 async fn connect(url: &str) -> RedisCache {
-    RedisCache::connect(url).await.unwrap()
+    RedisCache::connect(url, "oci-check:").await.unwrap()
 }
 
 fn budget(cache: &RedisCache) -> &dyn SharedBudget {
@@ -267,7 +267,7 @@ async fn a_hanging_redis_gives_errors_within_the_timeout() {
     assert!(message.contains("got no answer within 300 ms"), "{message}");
     // Connecting is bounded too, at the default timeout.
     let start = Instant::now();
-    assert!(RedisCache::connect(&server.url()).await.is_err());
+    assert!(RedisCache::connect(&server.url(), "oci-check:").await.is_err());
     assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
 
     server.resume();
@@ -293,9 +293,12 @@ async fn a_password_in_the_url_works_and_is_never_shown() {
     assert!(!debug.contains(password), "{debug}");
 
     // Without the password, or with another one, the server refuses at connect time.
-    let message = RedisCache::connect(&server.url()).await.unwrap_err().to_string();
+    let message = RedisCache::connect(&server.url(), "oci-check:")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("PING failed"), "{message}");
-    let wrong = RedisCache::connect(&url.replace(password, "wrong-9Xz"))
+    let wrong = RedisCache::connect(&url.replace(password, "wrong-9Xz"), "oci-check:")
         .await
         .unwrap_err();
     for text in [format!("{wrong}"), format!("{wrong:#}"), format!("{wrong:?}")] {
@@ -333,12 +336,12 @@ async fn bad_urls_and_absent_servers_are_errors() {
         "redis://127.0.0.1:6379/db",
         "redis://user@127.0.0.1:6379/0",
     ] {
-        let message = RedisCache::connect(url).await.unwrap_err().to_string();
+        let message = RedisCache::connect(url, "oci-check:").await.unwrap_err().to_string();
         assert!(message.starts_with("invalid Redis URL: "), "{url}: {message}");
     }
     let url = format!("redis://127.0.0.1:{}/0", free_port());
     let start = Instant::now();
-    let message = RedisCache::connect(&url).await.unwrap_err().to_string();
+    let message = RedisCache::connect(&url, "oci-check:").await.unwrap_err().to_string();
     assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
     assert_eq!(message, format!("Redis {url}: PING failed"));
 }
