@@ -16,6 +16,8 @@ pub struct Error {
 #[derive(Clone, PartialEq, Eq)]
 struct Inner {
     kind: ErrorKind,
+    /// What the input was meant to be: "notification target", ...
+    what: &'static str,
     /// The input, redacted.
     input: String,
     /// What exactly is wrong, from non-secret parts only.
@@ -62,9 +64,24 @@ pub enum ErrorKind {
 impl Error {
     /// An error about `input`, which the caller has redacted already.
     pub(crate) fn new(kind: ErrorKind, input: String, detail: Option<String>) -> Self {
+        Self::about("notification target", kind, input, detail)
+    }
+
+    /// An error about something other than a target URL.
+    pub(crate) fn about(what: &'static str, kind: ErrorKind, input: String, detail: Option<String>) -> Self {
         Self {
-            inner: Box::new(Inner { kind, input, detail }),
+            inner: Box::new(Inner {
+                kind,
+                what,
+                input,
+                detail,
+            }),
         }
+    }
+
+    /// What exactly is wrong, when more is known than the kind says.
+    pub(crate) fn detail(&self) -> Option<&str> {
+        self.inner.detail.as_deref()
     }
 
     /// What is wrong.
@@ -80,12 +97,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.inner.kind {
-            ErrorKind::UnknownKind => "notification kinds",
-            ErrorKind::InvalidResponse => "answer from",
-            _ => "notification target",
-        };
-        write!(f, "invalid {what} {}", text::quote(&self.inner.input))?;
+        write!(f, "invalid {} {}", self.inner.what, text::quote(&self.inner.input))?;
         let default = match self.inner.kind {
             ErrorKind::Syntax => "expected SERVICE://... as in the README's list of targets",
             ErrorKind::UnknownScheme => {

@@ -76,7 +76,12 @@ impl KindSet {
                     "unknown kind {}; expected a comma list of update, newer, major, minor, patch, error and recovered",
                     text::quote(word)
                 );
-                return Err(Error::new(ErrorKind::UnknownKind, list.to_owned(), Some(detail)));
+                return Err(Error::about(
+                    "notification kinds",
+                    ErrorKind::UnknownKind,
+                    list.to_owned(),
+                    Some(detail),
+                ));
             };
             set |= kind.bit();
         }

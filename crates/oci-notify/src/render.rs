@@ -79,7 +79,8 @@ impl HttpRequest {
 
     /// Adds `Authorization: Bearer TOKEN` (after a Matrix login).
     pub fn set_bearer(&mut self, token: &Secret) {
-        self.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("authorization"));
+        self.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("authorization"));
         self.headers
             .push(("Authorization".into(), format!("Bearer {}", token.expose())));
     }
@@ -164,7 +165,8 @@ pub fn matrix_access_token(answer: &[u8]) -> Result<Secret, Error> {
         .ok()
         .and_then(|value| value.get("access_token").and_then(Value::as_str).map(Secret::new));
     token.ok_or_else(|| {
-        Error::new(
+        Error::about(
+            "answer to a",
             ErrorKind::InvalidResponse,
             "matrix login".into(),
             Some("the login answer has no access_token".into()),
@@ -236,8 +238,14 @@ impl Target {
                 http(HttpRequest::json(endpoint.url.clone(), self, &body).with_auth(endpoint.auth.as_ref()))
             }
             Service::Webhook(endpoint) => http(
-                HttpRequest::new("POST", endpoint.url.clone(), self, "application/json", notification.to_json())
-                    .with_auth(endpoint.auth.as_ref()),
+                HttpRequest::new(
+                    "POST",
+                    endpoint.url.clone(),
+                    self,
+                    "application/json",
+                    notification.to_json(),
+                )
+                .with_auth(endpoint.auth.as_ref()),
             ),
             Service::Discord { endpoint, username } => {
                 let mut body = json!({ "content": message.full(DISCORD_LIMIT) });
@@ -268,9 +276,7 @@ impl Target {
                 }
                 let mut request = post(endpoint, self, &body);
                 if let Some(token) = token {
-                    request
-                        .headers
-                        .push(("X-Gotify-Key".into(), token.expose().to_owned()));
+                    request.headers.push(("X-Gotify-Key".into(), token.expose().to_owned()));
                 }
                 http(request)
             }
@@ -280,7 +286,11 @@ impl Target {
                     .iter()
                     .map(|chat| {
                         let chat_id = chat.parse::<i64>().map_or_else(|_| json!(chat), |id| json!(id));
-                        post(endpoint, self, &json!({ "chat_id": chat_id, "text": message.full(TELEGRAM_LIMIT) }))
+                        post(
+                            endpoint,
+                            self,
+                            &json!({ "chat_id": chat_id, "text": message.full(TELEGRAM_LIMIT) }),
+                        )
                     })
                     .collect(),
             },
@@ -357,7 +367,7 @@ impl Target {
                 from: from.clone(),
                 to: to.clone(),
                 subject: subject.clone().unwrap_or_else(|| message.title.clone()),
-                body: message.body(MAIL_LIMIT),
+                body: message.full(MAIL_LIMIT),
             }),
             Service::Script { path } => Rendered::Script {
                 path: path.clone(),
@@ -385,7 +395,8 @@ fn post(endpoint: &Endpoint, target: &Target, body: &Value) -> HttpRequest {
 fn mqtt(notification: &Notification, prefix: &str, retain: bool, discovery: Option<&str>, test: bool) -> Vec<Publish> {
     let host = topic_level(&notification.host, false);
     if test {
-        let payload = json!({ "host": notification.host, "test": true, "message": Message::new(notification, true).title });
+        let payload =
+            json!({ "host": notification.host, "test": true, "message": Message::new(notification, true).title });
         return vec![Publish {
             topic: format!("{prefix}/{host}/test"),
             payload: payload.to_string().into_bytes(),
@@ -404,18 +415,23 @@ fn mqtt(notification: &Notification, prefix: &str, retain: bool, discovery: Opti
     for (workload, events) in workloads {
         let topic = format!("{prefix}/{host}/{}", topic_level(workload, true));
         let first = events[0];
-        let installed = events.iter().find_map(|event| event.current.as_deref()).map(short);
-        let update = events
-            .iter()
-            .find(|event| event.kind == EventKind::Update)
-            .and_then(|event| event.latest.as_deref())
-            .map(short);
+        // Home Assistant compares the two versions as text, so both come from one kind of event:
+        // digests for an update (the tag's image changed), tags for a newer version.
+        let update = events.iter().find(|event| event.kind == EventKind::Update);
         let newer = events
             .iter()
-            .find(|event| matches!(event.kind, EventKind::Newer { .. }))
-            .and_then(|event| event.tag.as_deref())
-            .map(|tag| bound(tag, VALUE_LIMIT));
-        let latest = update.or(newer).or_else(|| installed.clone());
+            .find(|event| matches!(event.kind, EventKind::Newer { .. }));
+        let running_tag = image_tag(&first.image).map(|tag| bound(tag, VALUE_LIMIT));
+        let running_digest = events.iter().find_map(|event| event.current.as_deref()).map(short);
+        let (installed, latest) = match (update, newer) {
+            (Some(update), _) => (running_digest, update.latest.as_deref().map(short)),
+            (None, Some(newer)) => (running_tag, newer.tag.as_deref().map(|tag| bound(tag, VALUE_LIMIT))),
+            // An error or a recovery: nothing newer is known, so the entity shows up to date.
+            (None, None) => {
+                let installed = running_tag.or(running_digest);
+                (installed.clone(), installed)
+            }
+        };
         let summary: Vec<String> = events.iter().map(|event| line(event)).collect();
         let kinds: Vec<&str> = events.iter().map(|event| kind_word(event.kind)).collect();
         let state = json!({
@@ -489,6 +505,14 @@ fn topic_level(text: &str, keep_slash: bool) -> String {
     out
 }
 
+/// The tag of an image reference (`postgres:16.3` -> `16.3`), if it has one.
+fn image_tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let (before, tag) = name.rsplit_once(':')?;
+    // A `:` before the last `/` is a registry's port, not a tag.
+    (!tag.contains('/') && !tag.is_empty() && !before.is_empty()).then_some(tag)
+}
+
 /// A digest in a short form (`sha256:0123456789ab`); anything else escaped and bounded.
 fn short(value: &str) -> String {
     match value.split_once(':') {
@@ -527,7 +551,11 @@ fn line(event: &Event) -> String {
             _ => format!("{workload}: {image}"),
         },
         EventKind::Newer { jump } => match &event.tag {
-            Some(tag) => format!("{workload}: {image} -> {} ({})", text::escape(tag, VALUE_LIMIT), jump.as_str()),
+            Some(tag) => format!(
+                "{workload}: {image} -> {} ({})",
+                text::escape(tag, VALUE_LIMIT),
+                jump.as_str()
+            ),
             None => format!("{workload}: {image} ({})", jump.as_str()),
         },
         EventKind::Error | EventKind::Recovered => format!("{workload}: {image}"),
@@ -538,6 +566,9 @@ fn line(event: &Event) -> String {
     }
     line
 }
+
+/// A group of a message: its name for one event and for many, and which events it holds.
+type Group = (&'static str, &'static str, fn(EventKind) -> bool);
 
 /// The human message of a round: a title and lines grouped by kind.
 struct Message {
@@ -557,9 +588,11 @@ impl Message {
                 test,
             };
         }
-        let order: [(&str, &str, fn(EventKind) -> bool); 4] = [
+        let order: [Group; 4] = [
             ("update", "updates", |kind| kind == EventKind::Update),
-            ("newer version", "newer versions", |kind| matches!(kind, EventKind::Newer { .. })),
+            ("newer version", "newer versions", |kind| {
+                matches!(kind, EventKind::Newer { .. })
+            }),
             ("error", "errors", |kind| kind == EventKind::Error),
             ("recovered", "recovered", |kind| kind == EventKind::Recovered),
         ];

@@ -340,9 +340,8 @@ impl Parser<'_> {
         };
         let mut options = self.options(explicit.is_some())?;
         let on = match options.take(&["on"]) {
-            Some(list) => KindSet::parse(&list).map_err(|err| {
-                self.fail(ErrorKind::UnknownKind, Some(err.to_string()))
-            })?,
+            Some(list) => KindSet::parse(&list)
+                .map_err(|err| self.fail(ErrorKind::UnknownKind, err.detail().map(str::to_owned)))?,
             None => KindSet::DEFAULT,
         };
         let name = service.clone();
@@ -515,7 +514,10 @@ impl Parser<'_> {
         };
         let segments = self.segments()?;
         let [topic] = segments.as_slice() else {
-            return Err(self.fail(ErrorKind::InvalidPath, Some("expected one topic: ntfy://HOST/TOPIC".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidPath,
+                Some("expected one topic: ntfy://HOST/TOPIC".into()),
+            ));
         };
         if topic.len() > 64 || !topic.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(self.fail(
@@ -549,7 +551,10 @@ impl Parser<'_> {
             },
             topic: topic.clone(),
             title: options.take(&["title"]),
-            tags: options.take(&["tags"]).map(|tags| Self::list(&tags)).unwrap_or_default(),
+            tags: options
+                .take(&["tags"])
+                .map(|tags| Self::list(&tags))
+                .unwrap_or_default(),
             priority,
         })
     }
@@ -575,7 +580,11 @@ impl Parser<'_> {
         let (port, tls) = if tls { (8883, Tls::Implicit) } else { (1883, Tls::None) };
         let server = self.server(port, tls)?;
         let segments = self.segments()?;
-        let prefix = if segments.is_empty() { "oci-check".to_owned() } else { segments.join("/") };
+        let prefix = if segments.is_empty() {
+            "oci-check".to_owned()
+        } else {
+            segments.join("/")
+        };
         if prefix.contains(['+', '#', '\0']) {
             return Err(self.fail(
                 ErrorKind::InvalidPath,
@@ -638,7 +647,10 @@ impl Parser<'_> {
         let port = if tls == Tls::Implicit { 465 } else { 587 };
         let server = self.server(port, tls)?;
         if !self.segments()?.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidPath, Some("smtp takes no path: smtp://HOST/?from=...&to=...".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidPath,
+                Some("smtp takes no path: smtp://HOST/?from=...&to=...".into()),
+            ));
         }
         let Some(from) = options.take(&["from", "fromaddress"]) else {
             return Err(self.fail(ErrorKind::MissingOption, Some("smtp needs from=ADDRESS".into())));
@@ -659,8 +671,14 @@ impl Parser<'_> {
             return Err(self.fail(ErrorKind::MissingOption, Some("smtp needs to=ADDRESS[,ADDRESS]".into())));
         }
         let subject = options.take(&["subject"]);
-        if subject.as_deref().is_some_and(|subject| subject.chars().any(char::is_control)) {
-            return Err(self.fail(ErrorKind::InvalidOption, Some("a subject has no control characters".into())));
+        if subject
+            .as_deref()
+            .is_some_and(|subject| subject.chars().any(char::is_control))
+        {
+            return Err(self.fail(
+                ErrorKind::InvalidOption,
+                Some("a subject has no control characters".into()),
+            ));
         }
         Ok(Service::Smtp {
             server,
@@ -689,16 +707,27 @@ impl Parser<'_> {
     }
 
     fn discord(&self, options: &mut Options) -> Result<Service, Error> {
-        let token = self.parts.user.map(|token| self.decoded(token)).transpose()?.unwrap_or_default();
+        let token = self
+            .parts
+            .user
+            .map(|token| self.decoded(token))
+            .transpose()?
+            .unwrap_or_default();
         let id = self.parts.host;
         if self.parts.password.is_some() || token.is_empty() || !token_chars(&token) {
-            return Err(self.fail(ErrorKind::InvalidCredentials, Some("expected discord://TOKEN@WEBHOOKID".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidCredentials,
+                Some("expected discord://TOKEN@WEBHOOKID".into()),
+            ));
         }
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || self.parts.port.is_some() {
             return Err(self.fail(ErrorKind::InvalidHost, Some("a Discord webhook id is a number".into())));
         }
         if !self.segments()?.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidPath, Some("expected discord://TOKEN@WEBHOOKID".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidPath,
+                Some("expected discord://TOKEN@WEBHOOKID".into()),
+            ));
         }
         Ok(Service::Discord {
             endpoint: Endpoint {
@@ -725,7 +754,10 @@ impl Parser<'_> {
                 Some("expected three tokens: slack://[BOTNAME@]TOKEN-A/TOKEN-B/TOKEN-C".into()),
             ));
         }
-        let username = match (botname.filter(|name| !name.is_empty()), options.take(&["botname", "username"])) {
+        let username = match (
+            botname.filter(|name| !name.is_empty()),
+            options.take(&["botname", "username"]),
+        ) {
             (Some(_), Some(_)) => {
                 return Err(self.fail(ErrorKind::DuplicateOption, Some("give the bot name once".into())));
             }
@@ -759,10 +791,20 @@ impl Parser<'_> {
         let host = self.host()?;
         let mut segments = self.segments()?;
         let Some(token) = segments.pop().filter(|token| token_chars(token)) else {
-            return Err(self.fail(ErrorKind::InvalidPath, Some("expected gotify://HOST[:PORT][/PATH]/TOKEN".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidPath,
+                Some("expected gotify://HOST[:PORT][/PATH]/TOKEN".into()),
+            ));
         };
-        let scheme = if self.yes_no(options, &["disabletls"], false)? { "http" } else { "https" };
-        let path: String = segments.iter().map(|segment| format!("/{}", url::encode(segment))).collect();
+        let scheme = if self.yes_no(options, &["disabletls"], false)? {
+            "http"
+        } else {
+            "https"
+        };
+        let path: String = segments
+            .iter()
+            .map(|segment| format!("/{}", url::encode(segment)))
+            .collect();
         Ok(Service::Gotify {
             endpoint: Endpoint {
                 url: format!("{scheme}://{}{path}/message", self.authority(&host)),
@@ -775,7 +817,10 @@ impl Parser<'_> {
     }
 
     fn chats(&self, options: &mut Options) -> Result<Vec<String>, Error> {
-        let chats = options.take(&["chats", "channels"]).map(|chats| Self::list(&chats)).unwrap_or_default();
+        let chats = options
+            .take(&["chats", "channels"])
+            .map(|chats| Self::list(&chats))
+            .unwrap_or_default();
         if chats.is_empty() {
             return Err(self.fail(ErrorKind::MissingOption, Some("telegram needs chats=ID[,ID]".into())));
         }
@@ -809,8 +854,14 @@ impl Parser<'_> {
                 Some("a bot token is BOTID:TOKEN, from BotFather".into()),
             ));
         }
-        if !self.parts.host.eq_ignore_ascii_case("telegram") || self.parts.port.is_some() || !self.segments()?.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidHost, Some("expected telegram://TOKEN@telegram?chats=ID".into())));
+        if !self.parts.host.eq_ignore_ascii_case("telegram")
+            || self.parts.port.is_some()
+            || !self.segments()?.is_empty()
+        {
+            return Err(self.fail(
+                ErrorKind::InvalidHost,
+                Some("expected telegram://TOKEN@telegram?chats=ID".into()),
+            ));
         }
         Ok(Service::Telegram {
             endpoint: Endpoint {
@@ -823,11 +874,23 @@ impl Parser<'_> {
 
     fn matrix(&self, options: &mut Options) -> Result<Service, Error> {
         let host = self.host()?;
-        let scheme = if self.yes_no(options, &["disabletls"], false)? { "http" } else { "https" };
+        let scheme = if self.yes_no(options, &["disabletls"], false)? {
+            "http"
+        } else {
+            "https"
+        };
         if !self.segments()?.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidPath, Some("expected matrix://USER:PASS@HOST[:PORT]/?rooms=!ID:HOST".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidPath,
+                Some("expected matrix://USER:PASS@HOST[:PORT]/?rooms=!ID:HOST".into()),
+            ));
         }
-        let user = self.parts.user.map(|user| self.decoded(user)).transpose()?.unwrap_or_default();
+        let user = self
+            .parts
+            .user
+            .map(|user| self.decoded(user))
+            .transpose()?
+            .unwrap_or_default();
         let Some(password) = self.parts.password.map(|password| self.decoded(password)).transpose()? else {
             return Err(self.fail(
                 ErrorKind::InvalidCredentials,
@@ -835,16 +898,25 @@ impl Parser<'_> {
             ));
         };
         if password.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidCredentials, Some("the password or token is empty".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidCredentials,
+                Some("the password or token is empty".into()),
+            ));
         }
         let (login, token) = if user.is_empty() {
             (None, Some(Secret::new(&password)))
         } else {
             (Some((user, Secret::new(&password))), None)
         };
-        let rooms = options.take(&["rooms", "room"]).map(|rooms| Self::list(&rooms)).unwrap_or_default();
+        let rooms = options
+            .take(&["rooms", "room"])
+            .map(|rooms| Self::list(&rooms))
+            .unwrap_or_default();
         if rooms.is_empty() {
-            return Err(self.fail(ErrorKind::MissingOption, Some("matrix needs rooms=!ID:HOST[,!ID:HOST]".into())));
+            return Err(self.fail(
+                ErrorKind::MissingOption,
+                Some("matrix needs rooms=!ID:HOST[,!ID:HOST]".into()),
+            ));
         }
         if let Some(room) = rooms.iter().find(|room| !room.starts_with('!') || !room.contains(':')) {
             return Err(self.fail(
@@ -864,7 +936,12 @@ impl Parser<'_> {
     }
 
     fn pushover(&self, options: &mut Options) -> Result<Service, Error> {
-        let token = self.parts.password.map(|token| self.decoded(token)).transpose()?.unwrap_or_default();
+        let token = self
+            .parts
+            .password
+            .map(|token| self.decoded(token))
+            .transpose()?
+            .unwrap_or_default();
         let user = self.decoded(self.parts.host)?;
         if token.is_empty() || !token_chars(&token) {
             return Err(self.fail(
@@ -873,7 +950,10 @@ impl Parser<'_> {
             ));
         }
         if user.is_empty() || !token_chars(&user) || self.parts.port.is_some() || !self.segments()?.is_empty() {
-            return Err(self.fail(ErrorKind::InvalidHost, Some("expected pushover://shoutrrr:APITOKEN@USERKEY".into())));
+            return Err(self.fail(
+                ErrorKind::InvalidHost,
+                Some("expected pushover://shoutrrr:APITOKEN@USERKEY".into()),
+            ));
         }
         let priority = match options.take(&["priority"]) {
             None => None,
@@ -897,7 +977,10 @@ impl Parser<'_> {
             },
             token: Secret::new(&token),
             user: Secret::new(&user),
-            devices: options.take(&["devices"]).map(|devices| Self::list(&devices)).unwrap_or_default(),
+            devices: options
+                .take(&["devices"])
+                .map(|devices| Self::list(&devices))
+                .unwrap_or_default(),
             title: options.take(&["title"]),
             priority,
         })
@@ -915,7 +998,9 @@ impl Parser<'_> {
         if !path.starts_with('/') || path.len() < 2 || path.contains('\0') {
             return Err(self.fail(ErrorKind::RelativePath, None));
         }
-        Ok(Service::Script { path: PathBuf::from(path) })
+        Ok(Service::Script {
+            path: PathBuf::from(path),
+        })
     }
 
     /// The URL with its secrets replaced by `***`, keeping its shape so that it parses again
@@ -959,7 +1044,8 @@ impl Parser<'_> {
             let mut shown: Vec<String> = Vec::new();
             for pair in query.split('&').filter(|pair| !pair.is_empty()) {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let ours = url::is_plain_key(key) && (!explicit || OURS_EXPLICIT.contains(&key.to_ascii_lowercase().as_str()));
+                let ours =
+                    url::is_plain_key(key) && (!explicit || OURS_EXPLICIT.contains(&key.to_ascii_lowercase().as_str()));
                 if key.eq_ignore_ascii_case("on") {
                     shown.push(format!("on={on}"));
                 } else if ours {
@@ -983,7 +1069,9 @@ const OURS_EXPLICIT: &[&str] = &["on", "chats", "channels", "username", "botname
 
 /// Whether a token has only the characters tokens are made of (so it cannot smuggle a path).
 fn token_chars(token: &str) -> bool {
-    token.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '*'))
+    token
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '*'))
 }
 
 /// A plain mail address: one `@`, something on both sides, nothing that would break a header.
@@ -995,5 +1083,7 @@ fn valid_address(address: &str) -> bool {
         && url::valid_host(domain)
         && !domain.contains('@')
         && address.len() <= 254
-        && !address.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"' | '(' | ')' | ';' | '\\'))
+        && !address
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"' | '(' | ')' | ';' | '\\'))
 }

@@ -58,7 +58,11 @@ pub(crate) fn redact(input: &str) -> String {
         // `/` (a scheme-like word), cut short.
         let end = input.find([':', '@', '/', '?']).unwrap_or(input.len());
         let shown: String = input[..end].chars().take(40).collect();
-        return if shown.len() == input.len() { shown } else { format!("{shown}...") };
+        return if shown.len() == input.len() {
+            shown
+        } else {
+            format!("{shown}...")
+        };
     };
     let lower = scheme.to_ascii_lowercase();
     // The user info ends at the last `@` before the query, even past a `/`: a password with an
@@ -148,7 +152,9 @@ pub(crate) fn split(input: &str) -> Result<Parts<'_>, Error> {
     };
     if scheme.is_empty()
         || !scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     {
         return Err(fail(ErrorKind::Syntax, Some("the scheme is not a URL scheme".into())));
     }
@@ -226,7 +232,9 @@ pub(crate) fn valid_host(host: &str) -> bool {
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
