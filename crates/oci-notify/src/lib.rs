@@ -67,6 +67,15 @@ pub use kinds::{Kind, KindSet};
 pub use render::{HttpRequest, Mail, Publish, Rendered, matrix_access_token};
 pub use target::{Secret, Server, ServiceKind, Target, Tls};
 
+/// For fuzzing and tests only: not part of the stable interface.
+#[doc(hidden)]
+pub mod internal {
+    /// The secrets a target holds, exposed, so that a fuzzer can check none of them shows.
+    pub fn secrets(target: &crate::Target) -> Vec<&str> {
+        target.secrets()
+    }
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -272,6 +272,42 @@ impl Target {
         }
     }
 
+    /// Every secret this target holds (for `internal::secrets`).
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        fn auth(auth: &Option<Auth>) -> Option<&str> {
+            match auth {
+                Some(Auth::Basic(_, password)) => Some(password.expose()),
+                Some(Auth::Bearer(token)) => Some(token.expose()),
+                None => None,
+            }
+        }
+        let mut out = Vec::new();
+        match &self.service {
+            Service::Ntfy { endpoint, .. } | Service::Webhook(endpoint) => out.extend(auth(&endpoint.auth)),
+            Service::Mqtt { server, .. } | Service::Smtp { server, .. } => {
+                out.extend(server.password.as_ref().map(Secret::expose));
+            }
+            // The whole URL is secret where a token is in it; the explicit forms' path and query too.
+            Service::Discord { endpoint, .. }
+            | Service::Slack { endpoint, .. }
+            | Service::Telegram { endpoint, .. } => {
+                out.extend(auth(&endpoint.auth));
+                out.push(&endpoint.url);
+            }
+            Service::Gotify { endpoint, token, .. } => {
+                out.extend(auth(&endpoint.auth));
+                out.extend(token.as_ref().map(Secret::expose));
+            }
+            Service::Matrix { login, token, .. } => {
+                out.extend(login.as_ref().map(|(_, password)| password.expose()));
+                out.extend(token.as_ref().map(Secret::expose));
+            }
+            Service::Pushover { token, user, .. } => out.extend([token.expose(), user.expose()]),
+            Service::Script { .. } => {}
+        }
+        out
+    }
+
     /// The program of a `script://` target.
     pub fn script(&self) -> Option<&Path> {
         match &self.service {
@@ -338,7 +374,8 @@ impl Parser<'_> {
             Some(_) => return Err(self.fail(ErrorKind::UnknownScheme, None)),
             None => (scheme.clone(), None),
         };
-        let mut options = self.options(explicit.is_some())?;
+        let ours = explicit.map(|_| ours_explicit(&service));
+        let mut options = self.options(ours)?;
         let on = match options.take(&["on"]) {
             Some(list) => KindSet::parse(&list)
                 .map_err(|err| self.fail(ErrorKind::UnknownKind, err.detail().map(str::to_owned)))?,
@@ -381,13 +418,14 @@ impl Parser<'_> {
             let detail = format!("unknown option {} for {name}", text::quote(key));
             return Err(self.fail(ErrorKind::UnknownOption, Some(detail)));
         }
-        let shown = self.shown(explicit.is_some(), on);
+        let shown = self.shown(ours, on);
         Ok(Target { service, on, shown })
     }
 
     /// The query as options: keys lowercased (shoutrrr's keys are case-insensitive), values
     /// decoded; for an explicit URL every key that is not one of ours is forwarded raw.
-    fn options(&self, explicit: bool) -> Result<Options, Error> {
+    fn options(&self, ours: Option<&[&str]>) -> Result<Options, Error> {
+        let explicit = ours.is_some();
         let mut options = Options {
             pairs: Vec::new(),
             forwarded: Vec::new(),
@@ -410,7 +448,7 @@ impl Parser<'_> {
             let key = url::decode(raw_key, true)
                 .map_err(|()| self.fail(ErrorKind::Encoding, None))?
                 .to_ascii_lowercase();
-            if explicit && !OURS_EXPLICIT.contains(&key.as_str()) {
+            if ours.is_some_and(|ours| !ours.contains(&key.as_str())) {
                 options.forwarded.push(pair.to_owned());
                 continue;
             }
@@ -1005,7 +1043,8 @@ impl Parser<'_> {
 
     /// The URL with its secrets replaced by `***`, keeping its shape so that it parses again
     /// into a target that shows the same.
-    fn shown(&self, explicit: bool, on: KindSet) -> String {
+    fn shown(&self, ours: Option<&[&str]>, on: KindSet) -> String {
+        let explicit = ours.is_some();
         let parts = &self.parts;
         let scheme = &parts.scheme;
         let service = scheme.split('+').next().unwrap_or_default();
@@ -1044,8 +1083,8 @@ impl Parser<'_> {
             let mut shown: Vec<String> = Vec::new();
             for pair in query.split('&').filter(|pair| !pair.is_empty()) {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let ours =
-                    url::is_plain_key(key) && (!explicit || OURS_EXPLICIT.contains(&key.to_ascii_lowercase().as_str()));
+                let lower = key.to_ascii_lowercase();
+                let ours = url::is_plain_key(key) && ours.is_none_or(|ours| ours.contains(&lower.as_str()));
                 if key.eq_ignore_ascii_case("on") {
                     shown.push(format!("on={on}"));
                 } else if ours {
@@ -1063,9 +1102,16 @@ impl Parser<'_> {
     }
 }
 
-/// The options an explicit URL (`SERVICE+https://`) keeps for itself; every other query pair is
-/// the URL's own.
-const OURS_EXPLICIT: &[&str] = &["on", "chats", "channels", "username", "botname", "title", "priority"];
+/// The options an explicit URL (`SERVICE+https://`) of `service` keeps for itself; every other
+/// query pair is the URL's own, passed on.
+fn ours_explicit(service: &str) -> &'static [&'static str] {
+    match service {
+        "discord" | "slack" => &["on", "username", "botname"],
+        "gotify" => &["on", "title", "priority"],
+        "telegram" => &["on", "chats", "channels"],
+        _ => &["on"],
+    }
+}
 
 /// Whether a token has only the characters tokens are made of (so it cannot smuggle a path).
 fn token_chars(token: &str) -> bool {
