@@ -507,6 +507,14 @@ impl Parser<'_> {
     fn http_auth(&self) -> Result<Option<Auth>, Error> {
         let user = self.parts.user.map(|user| self.decoded(user)).transpose()?;
         let password = self.parts.password.map(|password| self.decoded(password)).transpose()?;
+        let bearer = user.as_deref().is_none_or(str::is_empty);
+        if bearer && password.as_deref().is_some_and(|token| !header_token(token)) {
+            // A token goes into a header as it is; Basic credentials are base64 and may hold anything.
+            return Err(self.fail(
+                ErrorKind::InvalidCredentials,
+                Some("an access token has only visible ASCII characters".into()),
+            ));
+        }
         Ok(match (user, password) {
             (None, None) => None,
             (Some(user), None) if user.is_empty() => None,
@@ -941,6 +949,12 @@ impl Parser<'_> {
                 Some("the password or token is empty".into()),
             ));
         }
+        if user.is_empty() && !header_token(&password) {
+            return Err(self.fail(
+                ErrorKind::InvalidCredentials,
+                Some("an access token has only visible ASCII characters".into()),
+            ));
+        }
         let (login, token) = if user.is_empty() {
             (None, Some(Secret::new(&password)))
         } else {
@@ -1118,6 +1132,11 @@ fn token_chars(token: &str) -> bool {
     token
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '*'))
+}
+
+/// Whether a token can stand in an HTTP header as it is.
+fn header_token(token: &str) -> bool {
+    token.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A plain mail address: one `@`, something on both sides, nothing that would break a header.
