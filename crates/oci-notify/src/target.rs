@@ -1104,7 +1104,9 @@ impl Parser<'_> {
                 } else if ours {
                     shown.push(format!("{key}={value}"));
                 } else {
-                    shown.push(format!("{key}=***"));
+                    // An explicit URL's own query pair, key and all: some services put the secret in
+                    // the key (`?SECRET`).
+                    shown.push("***".to_owned());
                 }
             }
             if !shown.is_empty() {
