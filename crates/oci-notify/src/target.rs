@@ -1096,7 +1096,11 @@ impl Parser<'_> {
         if let Some(query) = parts.query {
             let mut shown: Vec<String> = Vec::new();
             for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                // Only an explicit URL has pairs without `=` (its own, passed on).
+                let Some((key, value)) = pair.split_once('=') else {
+                    shown.push("***".to_owned());
+                    continue;
+                };
                 let lower = key.to_ascii_lowercase();
                 let ours = url::is_plain_key(key) && ours.is_none_or(|ours| ours.contains(&lower.as_str()));
                 if key.eq_ignore_ascii_case("on") {
