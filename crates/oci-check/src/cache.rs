@@ -84,10 +84,18 @@ impl CacheArgs {
     }
 
     /// The cache to use, opened on `runtime`; `None` with --no-cache, or with a warning when it cannot be opened
-    /// (a cache is never a reason to fail).
-    pub(crate) fn open(&self, runtime: &tokio::runtime::Runtime) -> Option<Arc<dyn Cache>> {
+    /// (a cache is never a reason to fail), in which case a summary says the pull budget was not shared.
+    ///
+    /// # Errors
+    ///
+    /// A `--cache` URL that is no Redis URL: a usage error, since a fleet's typo would otherwise turn its shared
+    /// budget off in silence.
+    pub(crate) fn open(&self, runtime: &tokio::runtime::Runtime) -> Result<Option<Arc<dyn Cache>>, Failure> {
         if self.no_cache {
-            return None;
+            return Ok(None);
+        }
+        if let Some(url) = self.cache.as_deref() {
+            check_url(url)?;
         }
         let opened = open(
             self.cache.as_deref(),
@@ -96,13 +104,37 @@ impl CacheArgs {
             runtime,
         );
         match opened {
-            Ok(cache) => Some(cache),
+            Ok(cache) => Ok(Some(cache)),
             Err(failure) => {
+                if self.cache.is_some() {
+                    NOT_SHARED.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 tracing::warn!("{}; going on without a cache", crate::line(&failure.to_string()));
-                None
+                Ok(None)
             }
         }
     }
+}
+
+/// "entry" or "entries".
+fn entries(count: u64) -> &'static str {
+    if count == 1 { "entry" } else { "entries" }
+}
+
+/// Set when `--cache` named a Redis that could not be used: the run's pull budget was this host's alone.
+static NOT_SHARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A `--cache` URL that this build cannot use, as a usage error.
+#[cfg(feature = "redis")]
+fn check_url(url: &str) -> Result<(), Failure> {
+    oci_client::cache::RedisCache::check_url(url).map_err(|err| Failure::usage(format!("--cache: {err:#}")))
+}
+
+#[cfg(not(feature = "redis"))]
+fn check_url(_url: &str) -> Result<(), Failure> {
+    Err(Failure::usage(
+        "--cache: this oci-check was built without Redis support: build it with `--features redis`",
+    ))
 }
 
 /// What every key of oci-check's Redis cache starts with (the library takes the prefix from its caller).
@@ -167,6 +199,24 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    if let Some(url) = args.cache.as_deref() {
+        if let Err(failure) = check_url(url) {
+            return exit::failure(&failure);
+        }
+    }
+    // Looking is no reason to create: a directory that does not exist yet holds nothing.
+    if args.cache.is_none() {
+        if let Some(dir) = args.cache_dir.clone().or_else(default_dir) {
+            if std::fs::symlink_metadata(&dir).is_err_and(|err| err.kind() == io::ErrorKind::NotFound) {
+                let _ = writeln!(
+                    io::stdout(),
+                    "cache: {} (not created yet: it holds nothing)",
+                    crate::line(&dir.display().to_string())
+                );
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
     let cache = match open(
         args.cache.as_deref(),
         args.cache_dir.clone(),
@@ -185,9 +235,16 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             for kind in KINDS {
                 let (count, bytes) = info.entries.get(kind).copied().unwrap_or_default();
                 total = (total.0 + count, total.1 + bytes);
-                let _ = writeln!(stdout, "{kind:<10} {count:>8} entries {:>12}", size(bytes));
+                let _ = writeln!(stdout, "{kind:<10} {count:>8} {} {:>12}", entries(count), size(bytes));
             }
-            let _ = writeln!(stdout, "{:<10} {:>8} entries {:>12}", "total", total.0, size(total.1));
+            let _ = writeln!(
+                stdout,
+                "{:<10} {:>8} {} {:>12}",
+                "total",
+                total.0,
+                entries(total.0),
+                size(total.1)
+            );
             if let Some(max) = info.max_size {
                 let _ = writeln!(stdout, "max size: {}", size(max));
             }
@@ -195,16 +252,18 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Action::Prune => runtime.block_on(cache.prune()).map(|removed| {
             let _ = writeln!(
                 stdout,
-                "pruned {location}: {} entries, {}",
+                "pruned {location}: removed {} {} ({})",
                 removed.entries,
+                entries(removed.entries),
                 size(removed.bytes)
             );
         }),
         Action::Clear => runtime.block_on(cache.clear()).map(|removed| {
             let _ = writeln!(
                 stdout,
-                "cleared {location}: {} entries, {}",
+                "cleared {location}: removed {} {} ({})",
                 removed.entries,
+                entries(removed.entries),
                 size(removed.bytes)
             );
         }),
@@ -228,6 +287,9 @@ pub(crate) fn summary(stats: &PullStats) -> String {
     );
     if stats.withheld() > 0 {
         line.push_str(&format!(", {} GETs withheld", stats.withheld()));
+    }
+    if NOT_SHARED.load(std::sync::atomic::Ordering::Relaxed) {
+        line.push_str("; the pull budget was not shared: the Redis cache could not be used");
     }
     for source in stats.sources() {
         let number = |n: Option<u64>| n.map_or_else(|| "?".to_owned(), |n| n.to_string());

@@ -174,7 +174,7 @@ impl RegistryArgs {
         if let Some(store) = store {
             builder = builder.credential_store(store);
         }
-        if let Some(cache) = self.cache.open(runtime) {
+        if let Some(cache) = self.cache.open(runtime)? {
             builder = builder.cache(cache);
         }
         builder

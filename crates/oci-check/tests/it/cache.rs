@@ -474,7 +474,7 @@ fn hosts_sharing_redis_share_the_entries_and_one_pull_budget() {
     );
     let clear = oci_check(&["cache", "clear", "--cache", &url], "");
     assert!(
-        clear.stdout.starts_with("cleared redis://127.0.0.1:") && clear.stdout.contains(": 20 entries"),
+        clear.stdout.starts_with("cleared redis://127.0.0.1:") && clear.stdout.contains(": removed 20 entries ("),
         "{clear:?}"
     );
 
@@ -562,4 +562,35 @@ fn a_cache_directory_with_a_link_inside_is_refused_and_nothing_outside_is_touche
         assert!(out.stderr.contains("symbolic link"), "{action}: {}", out.stderr);
         assert!(precious.exists(), "{action} removed a file outside the cache");
     }
+}
+
+#[test]
+fn a_cache_url_that_does_not_parse_is_a_usage_error_and_an_unreachable_one_says_the_budget_was_not_shared() {
+    let registry = Registry::open();
+    let image = format!("{}/nothing:1", registry.host());
+    let typo = oci_check(&["update", "--cache", "redis//127.0.0.1:6379", &image], "");
+    assert_eq!(
+        typo.code, 2,
+        "a typo once turned the shared budget off in silence: {typo:?}"
+    );
+    assert!(typo.stderr.contains("--cache"), "{}", typo.stderr);
+    // Nothing listens on port 1: a warning, the run goes on, and the summary says the budget was this host's alone.
+    let down = oci_check(&["-v", "update", "--cache", "redis://127.0.0.1:1/0", &image], "");
+    assert_ne!(down.code, 2, "{down:?}");
+    let summary = down
+        .stderr
+        .lines()
+        .find(|line| line.contains("summary:"))
+        .unwrap_or_default();
+    assert!(summary.contains("the pull budget was not shared"), "{}", down.stderr);
+}
+
+#[test]
+fn cache_info_does_not_create_the_directory_it_is_asked_about() {
+    let dir = TempDir::new("oci-check-cache-info-new");
+    let new = dir.path().join("not-yet");
+    let info = oci_check(&["cache", "info", "--cache-dir", new.to_str().unwrap()], "");
+    assert_eq!(info.code, 0, "{info:?}");
+    assert!(info.stdout.contains("not created yet"), "{}", info.stdout);
+    assert!(!new.exists(), "cache info created the directory");
 }

@@ -171,6 +171,17 @@ impl RedisCache {
         Ok(cache)
     }
 
+    /// Checks that `url` is a Redis URL this build can use, without connecting: the errors of
+    /// [`connect`](Self::connect) about the URL itself, so a caller can tell a typo (a usage error) from a server
+    /// that cannot be reached.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect), for the URL.
+    pub fn check_url(url: &str) -> CacheResult<()> {
+        open(url).map(drop)
+    }
+
     /// This cache with every later operation bounded by `timeout` instead (the connection stays shared with the
     /// other clones). A zero timeout fails every operation.
     #[must_use]
