@@ -1,10 +1,10 @@
-//! Cache entries, which a shared directory or Redis may hold corrupt or forged: the file header and the manifest
-//! entry never panic, a header written reads back as written, and a manifest entry is accepted only when its
+//! Cache entries, which a shared directory or Redis may hold corrupt or forged: the file header, the manifest entry
+//! and the tag list entry never panic, a header written reads back as written, and a manifest entry is accepted only when its
 //! bytes are the digest's and within the limit.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::internal::{cache_header, decode_cached_manifest, parse_cache_header};
+use oci_client::internal::{TagsEntry, cache_header, decode_cached_manifest, decode_cached_tags, parse_cache_header};
 use oci_digest::Digest;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,6 +12,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(start <= data.len() && data[start - 1] == b'\n');
         let written = cache_header(expires);
         assert_eq!(parse_cache_header(&written), Some((expires, written.len())));
+    }
+    // A tag list entry is judged by the reader's age rule: never listed in the future, never past the cap.
+    let now = std::time::Duration::from_secs(1_800_000_000);
+    if let TagsEntry::Fresh(tags) = decode_cached_tags(data, now, std::time::Duration::from_secs(300)) {
+        assert!(tags.len() <= oci_client::MAX_TAGS);
     }
     let Some((&selector, entry)) = data.split_first() else { return };
     let limit = u64::from(selector) * 16;
