@@ -57,24 +57,7 @@ async fn newer(count: usize) {
             running.spawn(async move {
                 let name = format!("bench/svc{position}");
                 let images = Images::new(&client, &host, &name).unwrap();
-                let old = images
-                    .dated_image(
-                        "amd64",
-                        &format!("{name}-old"),
-                        Some("2024-01-01T00:00:00Z"),
-                        Some("1.0.0"),
-                    )
-                    .await
-                    .unwrap();
-                images
-                    .dated_image(
-                        "amd64",
-                        &format!("{name}-new"),
-                        Some("2024-06-01T00:00:00Z"),
-                        Some("1.1.0"),
-                    )
-                    .await
-                    .unwrap();
+                let old = images.in_use_and_newer(&name).await.unwrap();
                 (position, name, old.digest)
             });
             next += 1;

@@ -130,6 +130,27 @@ impl Images {
         self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
     }
 
+    /// A version in use and a newer one: linux/amd64 images tagged `1.0.0` (created 2024-01-01) and `1.1.0`
+    /// (created 2024-06-01), told apart by `seed`; returns the `1.0.0` image, the one in use.
+    pub async fn in_use_and_newer(&self, seed: &str) -> Result<Pushed, Error> {
+        let old = self
+            .dated_image(
+                "amd64",
+                &format!("{seed}-old"),
+                Some("2024-01-01T00:00:00Z"),
+                Some("1.0.0"),
+            )
+            .await?;
+        self.dated_image(
+            "amd64",
+            &format!("{seed}-new"),
+            Some("2024-06-01T00:00:00Z"),
+            Some("1.1.0"),
+        )
+        .await?;
+        Ok(old)
+    }
+
     /// Pushes a linux/`arch` OCI image whose config says it was `created` at that RFC 3339 time (or says nothing),
     /// under `tag` or by digest only: for the version tests, where image dates decide.
     pub async fn dated_image(

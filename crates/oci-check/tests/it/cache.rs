@@ -167,24 +167,7 @@ fn a_warm_newer_run_spends_no_manifest_get_and_says_the_same() {
         for i in 0..10 {
             let images = registry.images(&format!("svc{i}")).unwrap();
             let seed = format!("svc{i}");
-            let old = images
-                .dated_image(
-                    "amd64",
-                    &format!("{seed}-old"),
-                    Some("2024-01-01T00:00:00Z"),
-                    Some("1.0.0"),
-                )
-                .await
-                .unwrap();
-            images
-                .dated_image(
-                    "amd64",
-                    &format!("{seed}-new"),
-                    Some("2024-06-01T00:00:00Z"),
-                    Some("1.1.0"),
-                )
-                .await
-                .unwrap();
+            let old = images.in_use_and_newer(&seed).await.unwrap();
             input.push_str(&format!("{}/svc{i}:1.0.0 {}\n", proxy.host(), old.digest));
         }
         (proxy, input)

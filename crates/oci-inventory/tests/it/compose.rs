@@ -434,14 +434,7 @@ fn fuzzed_regressions() {
 /// The first service of `files` has an image that is no reference, with a reason containing `fragment`; the other
 /// services are still read.
 fn invalid(files: &[(&str, &str)], fragment: &str) {
-    let files: Vec<ComposeFile<'_>> = files
-        .iter()
-        .map(|(path, text)| ComposeFile {
-            path: Path::new(path),
-            text,
-        })
-        .collect();
-    let workloads = parse_compose(&files, &Variables::new()).unwrap();
+    let workloads = parse(files).unwrap();
     match workloads[0].image() {
         ImageRef::Invalid { reason, .. } => assert!(reason.contains(fragment), "{reason}"),
         other => panic!("not invalid: {other:?}"),
