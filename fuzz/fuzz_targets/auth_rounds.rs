@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::internal::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
+use oci_registry::internal::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

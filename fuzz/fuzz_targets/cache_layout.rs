@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::cache::{Cache, CacheKey, FsCache};
+use oci_registry::cache::{Cache, CacheKey, FsCache};
 use oci_digest::Digest;
 
 /// The places of a layout, under the cache directory.

@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::ServerError;
-use oci_client::text::QUOTE_LIMIT;
+use oci_registry::ServerError;
+use oci_registry::text::QUOTE_LIMIT;
 
 fuzz_target!(|data: &[u8]| {
     for error in ServerError::parse_body(data) {
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(detail.chars().count() <= QUOTE_LIMIT + 32, "{detail}");
             assert!(!detail.chars().any(char::is_control), "{detail:?}");
         }
-        let shown = oci_client::text::quote(error.message());
+        let shown = oci_registry::text::quote(error.message());
         assert!(!shown.chars().any(char::is_control), "{shown:?}");
     }
 });

@@ -4,7 +4,7 @@
 
 use http::{HeaderMap, HeaderValue, Uri};
 use libfuzzer_sys::fuzz_target;
-use oci_client::internal::{Link, NextPage, next_page};
+use oci_registry::internal::{Link, NextPage, next_page};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::text::{MAX_MARKER_LEN, QUOTE_LIMIT, escape, quote};
+use oci_registry::text::{MAX_MARKER_LEN, QUOTE_LIMIT, escape, quote};
 
 /// Written out here rather than taken from the crate, so that the target checks the crate's list.
 fn interpreted(c: char) -> bool {

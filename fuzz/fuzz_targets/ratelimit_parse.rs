@@ -4,7 +4,7 @@
 
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use oci_client::RateLimit;
+use oci_registry::RateLimit;
 
 fuzz_target!(|data: &[u8]| {
     let mut headers = HeaderMap::new();

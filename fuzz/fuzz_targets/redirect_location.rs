@@ -4,7 +4,7 @@
 
 use http::Uri;
 use libfuzzer_sys::fuzz_target;
-use oci_client::internal::{resolve_against, same_origin};
+use oci_registry::internal::{resolve_against, same_origin};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

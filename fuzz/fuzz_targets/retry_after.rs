@@ -4,7 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use oci_client::internal::{parse_http_date, parse_retry_after};
+use oci_registry::internal::{parse_http_date, parse_retry_after};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&seed, text)) = data.split_first() else { return };

@@ -3,7 +3,7 @@
 //! Two rules, both over normal and build dependencies (dev-dependencies are free):
 //! - the arrows: a workspace crate depends only on the workspace crates its row in `LAYERS` (`main.rs`)
 //!   allows, so the stack keeps pointing one way and `oci-testkit` stays a dev-dependency;
-//! - no IO below `oci-client`: a crate marked `no_io` reaches none of those crates, directly or not.
+//! - no IO below `oci-registry`: a crate marked `no_io` reaches none of those crates, directly or not.
 
 use std::path::Path;
 use std::process::Command;
@@ -115,7 +115,7 @@ fn check(layer: &Layer, deps: &Dependencies, members: &[String]) -> Vec<String> 
         .collect();
     if !reached.is_empty() {
         broken.push(format!(
-            "{name} must do no IO, but it depends on {}; only oci-client and the CLI may",
+            "{name} must do no IO, but it depends on {}; only oci-registry and the CLI may",
             reached.join(", ")
         ));
     }
@@ -234,7 +234,7 @@ mod tests {
         let deps = parse_tree("0oci-auth v0.1.0\n1serde v1.0.0\n2tokio v1.0.0\n");
         assert_eq!(
             check(layer("oci-auth"), &deps, &members()),
-            ["oci-auth must do no IO, but it depends on tokio; only oci-client and the CLI may"]
+            ["oci-auth must do no IO, but it depends on tokio; only oci-registry and the CLI may"]
         );
         assert!(check(layer("oci-testkit"), &deps, &members()).is_empty());
     }

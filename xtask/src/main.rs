@@ -32,7 +32,7 @@ Commands:
   ci                        the layering invariants, format check, clippy and rustdoc with
                             -D warnings, a build of every fuzz target, then `test`
   layering                  check the dependency arrows between workspace crates and that no crate
-                            below oci-client reaches an IO crate (see docs/architecture.md)
+                            below oci-registry reaches an IO crate (see docs/architecture.md)
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
@@ -58,7 +58,7 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-auth", &[]).no_io(),
     Layer::new("oci-notify", &[]).no_io(),
     Layer::new(
-        "oci-client",
+        "oci-registry",
         &["oci-digest", "oci-ref", "oci-manifest", "oci-auth", "oci-version"],
     ),
     // Reads engines over their unix socket with hyper and tokio; its parsers stay pure and are fuzzed.
@@ -67,12 +67,12 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new(
         "oci-check",
-        &["oci-client", "oci-ref", "oci-auth", "oci-version", "oci-inventory"],
+        &["oci-registry", "oci-ref", "oci-auth", "oci-version", "oci-inventory"],
     ),
     Layer::new("xtask", &[]).tool(),
 ];
 
-/// The crates that do IO; only `oci-client` and the CLI above it may know them.
+/// The crates that do IO; only `oci-registry` and the CLI above it may know them.
 const NO_IO: &[&str] = &[
     "hyper",
     "hyper-util",

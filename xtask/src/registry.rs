@@ -1,6 +1,6 @@
-//! The programs the integration tests start: the CNCF distribution registry (`oci-client`'s tests, on loopback
+//! The programs the integration tests start: the CNCF distribution registry (`oci-registry`'s tests, on loopback
 //! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own) and Redis (the tests of
-//! `oci-client`'s `redis` feature, on loopback ports).
+//! `oci-registry`'s `redis` feature, on loopback ports).
 //!
 //! Debian ships them as `docker-registry`, `podman` and `redis-server`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
@@ -16,7 +16,7 @@ pub(crate) const BINARY: &str = "/usr/bin/docker-registry";
 /// Where `oci-inventory`'s tests look for podman (they also honour `OCI_TEST_PODMAN`).
 pub(crate) const PODMAN: &str = "/usr/bin/podman";
 
-/// Where the tests of `oci-client`'s `redis` feature look for Redis (they also honour `OCI_TEST_REDIS`).
+/// Where the tests of `oci-registry`'s `redis` feature look for Redis (they also honour `OCI_TEST_REDIS`).
 pub(crate) const REDIS: &str = "/usr/bin/redis-server";
 
 /// A program the tests need, and the Debian package that has it.

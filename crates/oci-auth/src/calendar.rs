@@ -1,5 +1,5 @@
 //! Proleptic Gregorian calendar arithmetic, the one copy behind every date parser in the workspace: RFC 3339 here
-//! (`issued_at` of token responses), HTTP dates in `oci-client` (`Retry-After`), which reaches it through
+//! (`issued_at` of token responses), HTTP dates in `oci-registry` (`Retry-After`), which reaches it through
 //! [`crate::internal`].
 
 /// The number of days in `month` (1 to 12) of `year`.

@@ -3,7 +3,7 @@
 //!
 //! The key design decision: this crate is sans-IO for HTTP. It turns a challenge and a credential into a
 //! [`TokenRequest`] (method, URL, headers, body as plain data) and the response body into a [`Token`]; the
-//! caller (`oci-client`) sends the request. The only IO here is reading credentials files and running
+//! caller (`oci-registry`) sends the request. The only IO here is reading credentials files and running
 //! credential helper programs, and even the environment is read only through an explicit [`Environment`].
 //!
 //! - [`Challenge`]: RFC 7235 `WWW-Authenticate` parsing (nom), with [`BearerChallenge`] for the token protocol.
@@ -90,7 +90,7 @@ pub use token::{
     DEFAULT_CLIENT_ID, MAXIMUM_LIFETIME, MINIMUM_LIFETIME, Method, Token, TokenPlan, TokenRequest, TokenRequestBuilder,
 };
 
-/// Helpers public only so that `oci-client` shares them instead of keeping a copy (calendar, quoting, RFC 3339): **not** part of the stable
+/// Helpers public only so that `oci-registry` shares them instead of keeping a copy (calendar, quoting, RFC 3339): **not** part of the stable
 /// interface, and may change in any release (as rustls's `internal` module).
 #[doc(hidden)]
 pub mod internal {

@@ -1,5 +1,5 @@
 //! HTTP header syntax (RFC 9110 section 5.6) shared by the writers of header values: here `WWW-Authenticate`
-//! challenges, in `oci-client` `Link` headers (through [`crate::internal`]).
+//! challenges, in `oci-registry` `Link` headers (through [`crate::internal`]).
 
 use std::fmt;
 

@@ -16,8 +16,8 @@ use std::error::Error;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use oci_client::{Client, RegistryOptions, Transport};
 use oci_digest::Digest;
+use oci_registry::{Client, RegistryOptions, Transport};
 use oci_testkit::{Images, Registry};
 
 fn main() -> ExitCode {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use oci_client::cache::{FsCache, KINDS};
-use oci_client::{Cache, PullBudget, PullStats};
+use oci_registry::cache::{FsCache, KINDS};
+use oci_registry::{Cache, PullBudget, PullStats};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -127,7 +127,7 @@ static NOT_SHARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool
 /// A `--cache` URL that this build cannot use, as a usage error.
 #[cfg(feature = "redis")]
 fn check_url(url: &str) -> Result<(), Failure> {
-    oci_client::cache::RedisCache::check_url(url).map_err(|err| Failure::usage(format!("--cache: {err:#}")))
+    oci_registry::cache::RedisCache::check_url(url).map_err(|err| Failure::usage(format!("--cache: {err:#}")))
 }
 
 #[cfg(not(feature = "redis"))]
@@ -180,7 +180,7 @@ fn open(
 #[cfg(feature = "redis")]
 fn open_redis(url: &str, runtime: &tokio::runtime::Runtime) -> Result<Arc<dyn Cache>, Failure> {
     let cache = runtime
-        .block_on(oci_client::cache::RedisCache::connect(url, KEY_PREFIX))
+        .block_on(oci_registry::cache::RedisCache::connect(url, KEY_PREFIX))
         .map_err(|err| Failure::new("cache", format!("the Redis cache cannot be used: {err:#}")))?;
     Ok(Arc::new(cache))
 }
@@ -298,7 +298,7 @@ pub(crate) fn summary(stats: &PullStats) -> String {
         }
         line.push_str(&format!(
             "; {}: {} of {} pulls left",
-            oci_client::text::cut(source.source()),
+            oci_registry::text::cut(source.source()),
             number(source.remaining()),
             number(source.limit())
         ));
@@ -306,7 +306,7 @@ pub(crate) fn summary(stats: &PullStats) -> String {
             line.push_str(&format!(" per {}s", window.as_secs()));
         }
         if let Some(reason) = source.refused() {
-            line.push_str(&format!(" (no more pulls: {})", oci_client::text::cut(reason)));
+            line.push_str(&format!(" (no more pulls: {})", oci_registry::text::cut(reason)));
         }
     }
     line
@@ -388,7 +388,7 @@ fn parse_age(text: &str) -> Result<Duration, String> {
 }
 
 fn quote(text: &str) -> std::borrow::Cow<'_, str> {
-    oci_client::text::cut(text)
+    oci_registry::text::cut(text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::Platform;
+use oci_registry::Platform;
 
 use crate::Output;
 use crate::failure::Failure;

@@ -1,7 +1,7 @@
 //! Failures told to people: one line saying what happened and what to try, and a stable kind for `--json`.
 
-use oci_client::ErrorKind;
-use oci_client::text::cut as quote;
+use oci_registry::ErrorKind;
+use oci_registry::text::cut as quote;
 
 /// One failure: a machine-readable kind, a message for people, and the registry it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,13 +77,13 @@ impl Failure {
     }
 
     /// A client error for `image`, with what to try; the message ends with the error and its causes.
-    pub(crate) fn from_client(image: &str, err: &oci_client::Error) -> Self {
+    pub(crate) fn from_client(image: &str, err: &oci_registry::Error) -> Self {
         let mut failure = Self::describe(image, err);
         failure.registry = err.registry().map(str::to_owned);
         failure
     }
 
-    fn describe(image: &str, err: &oci_client::Error) -> Self {
+    fn describe(image: &str, err: &oci_registry::Error) -> Self {
         let image = &quote(image);
         let registry = err.registry().map_or(std::borrow::Cow::Borrowed("the registry"), quote);
         let (kind, message) = match err.kind() {

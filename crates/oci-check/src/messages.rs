@@ -40,7 +40,7 @@ pub(crate) const LINE_LIMIT: usize = 2000;
 
 /// `text` safe for one line of a terminal: control characters escaped, cut at [`LINE_LIMIT`].
 pub(crate) fn line(text: &str) -> std::borrow::Cow<'_, str> {
-    oci_client::text::escape(text, LINE_LIMIT)
+    oci_registry::text::escape(text, LINE_LIMIT)
 }
 
 /// Records `failure` and tells it unless `-q` (a usage error is told always: the command did not run).

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::{ManifestLocation, RateLimit};
+use oci_registry::{ManifestLocation, RateLimit};
 use serde::Serialize;
 
 use crate::Output;

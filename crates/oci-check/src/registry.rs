@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
-use oci_client::text::cut as quote;
-use oci_client::{Client, Credentials, Reference, RegistryOptions, Transport};
+use oci_registry::text::cut as quote;
+use oci_registry::{Client, Credentials, Reference, RegistryOptions, Transport};
 
 use crate::failure::Failure;
 use crate::{Output, exit};

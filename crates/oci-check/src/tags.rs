@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::Repository;
+use oci_registry::Repository;
 
 use crate::failure::Failure;
 use crate::registry::RegistryArgs;
@@ -28,7 +28,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         let mut closed = false;
         let listed = session.runtime.block_on(session.client.tags_each(&repository, |page| {
             for tag in page {
-                if !closed && writeln!(stdout, "{}", oci_client::text::escape(&tag, TAG_LIMIT)).is_err() {
+                if !closed && writeln!(stdout, "{}", oci_registry::text::escape(&tag, TAG_LIMIT)).is_err() {
                     closed = true;
                 }
             }

@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oci_client::{CheckOptions, Glob, Jump, Platform, Policy, UpdateCheck};
+use oci_registry::{CheckOptions, Glob, Jump, Platform, Policy, UpdateCheck};
 
 use crate::failure::Failure;
 use crate::registry::RegistryArgs;
@@ -213,7 +213,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             .iter()
             .filter(move |entry| entry.source.is_some() == from_source)
             .filter_map(|entry| entry.parsed.as_ref().ok())
-            .map(oci_client::UpdateRequest::reference)
+            .map(oci_registry::UpdateRequest::reference)
     };
     let client = match args.registry.prepare_found(
         references(false),
@@ -241,7 +241,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         }
     }
     // The library checks each distinct request once, and with --newer chains the version search after it.
-    let (requests, positions): (Vec<oci_client::UpdateRequest>, Vec<usize>) = entries
+    let (requests, positions): (Vec<oci_registry::UpdateRequest>, Vec<usize>) = entries
         .iter()
         .enumerate()
         .filter_map(|(index, entry)| Some((entry.parsed.as_ref().ok()?.clone(), index)))

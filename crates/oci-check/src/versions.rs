@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use oci_client::text::cut;
-use oci_client::{Jump, NewerRequest, Platform};
+use oci_registry::text::cut;
+use oci_registry::{Jump, NewerRequest, Platform};
 use oci_version::{Skip, Tag};
 
 use crate::failure::Failure;
@@ -61,7 +61,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                     None => format!(
                         "newer ({}), not tried: at most {} candidates are confirmed",
                         candidate.jump(),
-                        oci_client::MAX_CONFIRMATIONS
+                        oci_registry::MAX_CONFIRMATIONS
                     ),
                 });
             }
@@ -103,7 +103,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                     format!("= {}", cut(&current_text))
                 } else {
                     reason_of(text)
-                        .map(|reason| oci_client::text::escape(&reason, REASON_LIMIT).into_owned())
+                        .map(|reason| oci_registry::text::escape(&reason, REASON_LIMIT).into_owned())
                         .unwrap_or_default()
                 };
                 let _ = writeln_line(&mut out, format!("  {:<24} {mark}", cut(text)).trim_end());

@@ -1,6 +1,6 @@
 //! Foreign text in messages: quoted, escaped and cut.
 //!
-//! This crate cannot reach `oci_client::text` (it sits below the client), so it quotes the way `oci-digest` does:
+//! This crate cannot reach `oci_registry::text` (it sits below the client), so it quotes the way `oci-digest` does:
 //! Rust's `Debug` form, which escapes control characters, bidirectional controls and line separators, cut at
 //! [`QUOTE_LIMIT`] characters.
 

@@ -6,8 +6,8 @@
 //! architecture and an OCI index naming images pushed before.
 
 use bytes::Bytes;
-use oci_client::{Client, Error, Repository};
 use oci_digest::Digest;
+use oci_registry::{Client, Error, Repository};
 use serde_json::json;
 
 /// The OCI image manifest media type.

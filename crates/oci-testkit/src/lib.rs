@@ -1,4 +1,4 @@
-//! Test support for the oci workspace: everything the integration tests, benchmarks and examples of `oci-client`
+//! Test support for the oci workspace: everything the integration tests, benchmarks and examples of `oci-registry`
 //! and `oci-check` start on loopback, in one place.
 //!
 //! The key design decision is the house rule "no mocks of the registry": [`Registry`] runs the real CNCF registry
@@ -21,7 +21,7 @@
 //! - [`Podman`]: podman's API service on a socket of its own, with its own storage and configuration, and the podman
 //!   CLI on the same storage; [`EngineRecorder`] records the requests a client sends to an engine.
 //! - [`RedisServer`]: a real Redis (`redis-server`) on a free loopback port, with or without a password, that can
-//!   be stopped, paused (a hanging Redis) and restarted, for `oci-client`'s `RedisCache`.
+//!   be stopped, paused (a hanging Redis) and restarted, for `oci-registry`'s `RedisCache`.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example

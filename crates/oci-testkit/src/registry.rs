@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oci_client::{Client, ClientBuilder, Credentials, RegistryOptions, Transport};
+use oci_registry::{Client, ClientBuilder, Credentials, RegistryOptions, Transport};
 
 use crate::{Images, TempDir, TestCa, TokenServer};
 
@@ -197,7 +197,7 @@ impl Registry {
     }
 
     /// Pushes into the repository `name` with a [`client`](Self::client) of its own.
-    pub fn images(&self, name: &str) -> Result<Images, oci_client::Error> {
+    pub fn images(&self, name: &str) -> Result<Images, oci_registry::Error> {
         Images::new(&self.client(), &self.host, name)
     }
 

@@ -1,6 +1,6 @@
 //! The images to check: `IMAGE[@DIGEST]` or `IMAGE DIGEST`, from arguments or lines of a file.
 
-use oci_client::{Platform, UpdateRequest};
+use oci_registry::{Platform, UpdateRequest};
 
 use crate::failure::Failure;
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 
-use oci_client::{Digest, NewerCheck, RateLimit, UpdateCheck};
+use oci_registry::{Digest, NewerCheck, RateLimit, UpdateCheck};
 use serde::Serialize;
 
 use super::Outcome;
@@ -20,8 +20,8 @@ pub(super) fn tell_newer(image: &str, check: &UpdateCheck, printer: &mut Printer
             for (tag, reason) in newer.skipped() {
                 tracing::info!(
                     "{image}: skipped {}: {}",
-                    oci_client::text::cut(tag),
-                    oci_client::text::cut(reason)
+                    oci_registry::text::cut(tag),
+                    oci_registry::text::cut(reason)
                 );
             }
         }
@@ -107,7 +107,7 @@ impl Printer {
                     kind,
                     format!(
                         "{count} more {more} on {} failed the same way ({})",
-                        oci_client::text::cut(registry),
+                        oci_registry::text::cut(registry),
                         kind.replace('_', " ")
                     ),
                 ));
@@ -201,13 +201,13 @@ impl<'a> From<&'a RateLimit> for RateLimitRecord<'a> {
 /// U+2029) escaped as `\u` escapes.
 pub(crate) fn json_line(value: &impl Serialize) -> String {
     let line = serde_json::to_string(value).unwrap_or_default();
-    oci_client::text::json_escape(&line).into_owned()
+    oci_registry::text::json_escape(&line).into_owned()
 }
 
 /// A foreign string (from an engine, a compose or inspect file, a registry) as a JSON record carries it: at most
-/// [`oci_client::text::JSON_LIMIT`] characters.
+/// [`oci_registry::text::JSON_LIMIT`] characters.
 fn foreign(text: &str) -> Cow<'_, str> {
-    oci_client::text::bound(text, oci_client::text::JSON_LIMIT)
+    oci_registry::text::bound(text, oci_registry::text::JSON_LIMIT)
 }
 
 /// The version search's answer, when it was asked for and found something to say.
@@ -300,7 +300,7 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
     let mut rows: Vec<Vec<String>> = vec![header.into_iter().map(str::to_owned).collect()];
     for (entry, outcome) in entries.iter().zip(outcomes) {
         let image = entry.parsed.as_ref().map_or_else(
-            |_| oci_client::text::cut(&entry.image).into_owned(),
+            |_| oci_registry::text::cut(&entry.image).into_owned(),
             |request| request.reference().familiar(),
         );
         let mut row = if containers {
@@ -308,7 +308,7 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
                 entry
                     .container
                     .as_deref()
-                    .map_or_else(|| "-".to_owned(), |name| oci_client::text::cut(name).into_owned()),
+                    .map_or_else(|| "-".to_owned(), |name| oci_registry::text::cut(name).into_owned()),
             ]
         } else {
             Vec::new()
@@ -336,10 +336,10 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
             row.push(match newer_of(outcome) {
                 Some(check) if check.newer().is_some() => check
                     .newer()
-                    .map(|newer| format!("{} ({})", oci_client::text::cut(newer.tag()), newer.jump()))
+                    .map(|newer| format!("{} ({})", oci_registry::text::cut(newer.tag()), newer.jump()))
                     .unwrap_or_default(),
                 Some(check) if !check.same_as().is_empty() => {
-                    format!("= {}", oci_client::text::cut(&check.same_as().join(", ")))
+                    format!("= {}", oci_registry::text::cut(&check.same_as().join(", ")))
                 }
                 _ => "-".to_owned(),
             });
@@ -348,7 +348,7 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
         // column, so a long one runs on instead of pushing the others apart.
         row.push(match outcome {
             // What to write to pin it: the tag's own digest (an index stays multi-arch).
-            Ok(check) if check.status() == oci_client::UpdateStatus::NoDigest => {
+            Ok(check) if check.status() == oci_registry::UpdateStatus::NoDigest => {
                 format!("pin {}@{}", check.reference().familiar(), check.latest_digest())
             }
             Ok(check) => check

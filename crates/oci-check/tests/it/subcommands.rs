@@ -95,12 +95,16 @@ fn tags_lists_every_tag_across_pages() {
             .unwrap()
             .digest;
         let bytes = client
-            .manifest(&oci_client::Repository::new(&host, "demo/many").unwrap().digest(digest))
+            .manifest(
+                &oci_registry::Repository::new(&host, "demo/many")
+                    .unwrap()
+                    .digest(digest),
+            )
             .await
             .unwrap()
             .bytes()
             .clone();
-        let repository = oci_client::Repository::new(&host, "demo/many").unwrap();
+        let repository = oci_registry::Repository::new(&host, "demo/many").unwrap();
         let mut tags = vec!["base".to_owned()];
         for i in 0..1010 {
             let tag = format!("t{i:04}");

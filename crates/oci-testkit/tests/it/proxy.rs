@@ -9,7 +9,7 @@ fn the_proxy_counts_connections_and_request_heads_and_delays() {
     let registry = Registry::open();
     block_on(async {
         let proxy = Proxy::start(registry.host().parse().unwrap(), Duration::from_millis(50)).await;
-        let client = oci_client::Client::builder()
+        let client = oci_registry::Client::builder()
             .registry(&proxy.host(), registry.options())
             .build()
             .unwrap();

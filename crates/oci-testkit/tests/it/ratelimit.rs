@@ -1,11 +1,11 @@
-//! `RateLimitProxy`: Docker Hub's pull rate limit in front of the real registry, as `oci_client` sees it.
+//! `RateLimitProxy`: Docker Hub's pull rate limit in front of the real registry, as `oci_registry` sees it.
 //!
 //! Each test puts a counting TCP `Proxy` between the rate-limit proxy and the registry, so that what reached the
 //! registry is counted on the wire, not by the fixture under test.
 
 use std::time::{Duration, Instant};
 
-use oci_client::{Client, ErrorKind, Repository, RetryPolicy};
+use oci_registry::{Client, ErrorKind, Repository, RetryPolicy};
 use oci_testkit::images::{OCI_INDEX, OCI_MANIFEST};
 use oci_testkit::ratelimit::{TOO_MANY_REQUESTS_BODY, WINDOW_SECONDS};
 use oci_testkit::{Images, Proxy, Pushed, RateLimitProxy, Registry, fault};
@@ -44,7 +44,7 @@ fn client(proxy: &RateLimitProxy, policy: RetryPolicy) -> Client {
     Client::builder()
         .registry(
             &proxy.host(),
-            oci_client::RegistryOptions::new().transport(oci_client::Transport::Http),
+            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Http),
         )
         .retry_policy(policy)
         .build()
@@ -241,7 +241,7 @@ async fn a_tls_client_hello_gets_a_plain_http_answer_and_the_client_falls_back()
     let strict = Client::builder()
         .registry(
             &s.proxy.host(),
-            oci_client::RegistryOptions::new().transport(oci_client::Transport::Https),
+            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Https),
         )
         .build()
         .unwrap();

@@ -29,13 +29,13 @@ fn a_token_registry_keeps_its_token_server_running() {
     let server = registry.token_server().unwrap();
     let client = registry.client();
     block_on(client.ping(registry.host())).unwrap();
-    let location = oci_client::Repository::new(registry.host(), "public/app")
+    let location = oci_registry::Repository::new(registry.host(), "public/app")
         .unwrap()
         .tag("v1")
         .unwrap();
     // Anonymous pull of a public repository: a token, then the registry's own 404 for the missing tag.
     let err = block_on(client.manifest_digest(&location)).unwrap_err();
-    assert_eq!(err.kind(), oci_client::ErrorKind::NotFound, "{err}");
+    assert_eq!(err.kind(), oci_registry::ErrorKind::NotFound, "{err}");
     assert!(server.requests() >= 1);
     assert!(
         server.scopes().contains(&"repository:public/app:pull".to_owned()),
@@ -49,15 +49,15 @@ fn an_htpasswd_registry_wants_its_user() {
     let registry = Registry::htpasswd("alice", "s3cret");
     assert_eq!(registry.credentials(), Some(("alice", "s3cret")));
     block_on(registry.client().ping(registry.host())).unwrap();
-    let anonymous = oci_client::Client::builder()
+    let anonymous = oci_registry::Client::builder()
         .registry(
             registry.host(),
-            oci_client::RegistryOptions::new().transport(oci_client::Transport::Http),
+            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Http),
         )
         .build()
         .unwrap();
     let err = block_on(anonymous.ping(registry.host())).unwrap_err();
-    assert_eq!(err.kind(), oci_client::ErrorKind::Unauthorized, "{err}");
+    assert_eq!(err.kind(), oci_registry::ErrorKind::Unauthorized, "{err}");
 }
 
 #[test]

@@ -1,0 +1,159 @@
+//! A registry client for OCI and Docker registries on hyper, hyper-util and rustls (ring provider), whose headline
+//! job is the update check: is the image someone runs still the newest one behind its tag, for their platform?
+//!
+//! The key design decision: the client is built directly on hyper 1 and rustls, not on a general-purpose HTTP
+//! crate, so that it controls exactly what goes over the wire. One pooled connection per registry (HTTP/2 when ALPN
+//! negotiates it), every manifest request with all four manifest types in `Accept`, and nothing trusted that was not
+//! verified: a manifest's bytes are checked against the digest asked for or announced, and never re-serialized.
+//!
+//! # Example
+//!
+//! Add credentials for a registry, check `nginx:latest` against the digest you run:
+//!
+//! ```no_run
+//! use oci_registry::{Client, UpdateRequest};
+//!
+//! # async fn run() -> Result<(), oci_registry::Error> {
+//! let client = Client::builder()
+//!     .add_auth("docker.io", "alice", "dckr_pat_token")
+//!     .build()?;
+//! let request = UpdateRequest::parse(
+//!     "nginx:latest",
+//!     Some("sha256:aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa24"),
+//! )?;
+//! let check = client.check_for_update(&request).await?;
+//! if check.has_update() {
+//!     println!("nginx:latest moved to {}", check.latest_digest());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Overview
+//!
+//! - [`Client`] is cheap to clone; clones share one connection pool and one auth cache. Build it with
+//!   [`Client::builder`] ([`ClientBuilder`]), with per-registry [`RegistryOptions`]: [`Transport`], extra CA
+//!   certificates, [`Credentials`] ([`ClientBuilder::add_auth`] for short).
+//! - Update checks, the heart of the product: [`Client::check_for_update`] of an [`UpdateRequest`] gives an
+//!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`], [`UpdateCheck::has_update`]), one `HEAD`
+//!   when the image is up to date. The rules are a pure state machine, [`Verdict`], that says what it [`Need`]s
+//!   and is given each [`Answer`]; the client is the small loop that fetches. [`Client::check_many`] and
+//!   [`Client::check_each`] run many with bounded concurrency ([`CheckOptions`]), tokens batched per registry,
+//!   each distinct request checked once. [`UpdateRequest::parse_entry`] reads `IMAGE[@DIGEST]` or `IMAGE DIGEST`.
+//! - Newer versions: [`Client::newer_version`] of a [`NewerRequest`] (rules on [`NewerSearch`]), or chained after
+//!   each check with [`CheckOptions::newer`]; a repeat search reads everything but its `HEAD`s from the cache.
+//! - Costs: every check and search says its requests, pulls (manifest `GET`s) and cache hits, counted from one
+//!   fetch step's events, as is [`Client::pull_stats`] for the run; a [`Cache`] and a [`PullBudget`] keep them low.
+//! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
+//!   [`Client::manifest`] (size-limited and verified), [`Client::resolve_digest`] and [`Client::fetch_manifest`] of
+//!   a [`Reference`], [`Client::tags`] (every page), [`Client::blob`] (a verified [`Blob`] stream),
+//!   [`Client::push_blob`] and [`Client::push_manifest`].
+//! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`]), from a [`Reference`] or from
+//!   strings.
+//! - Failures: one [`Error`] (one pointer wide) with an [`ErrorKind`], the registry and repository concerned, the
+//!   HTTP status and the registry's own error codes ([`ServerError`]). [`text`] is where every foreign string is
+//!   escaped and cut before it reaches a message.
+//! - [`Reference`], [`Digest`] and [`Platform`] are re-exported from `oci-ref`, `oci-digest` and `oci-manifest`, so
+//!   this crate is enough to depend on.
+//!
+//! Transport: HTTPS by default; a loopback registry (`localhost`, 127.0.0.0/8, `::1`) whose HTTPS port answers in
+//! plain HTTP is then spoken to in plain HTTP, as Docker treats its default insecure range, decided once per registry.
+//! Any other registry gets plain HTTP only when configured with [`Transport::Http`] and marked
+//! [`RegistryOptions::insecure`]. `docker.io` means Docker Hub's API host `registry-1.docker.io`.
+//!
+//! Auth follows the registry's challenge through `oci-auth`: Basic gets the credentials ([`Credentials`], or a
+//! [`CredentialStore`](oci_auth::CredentialStore) given to [`ClientBuilder::credential_store`]), Bearer a token from
+//! the realm, cached for every clone, fetched once however many requests need it, pre-fetched for many repositories at
+//! once with [`Client::authorize_batch`]. One request answers at most three challenges. Idempotent requests are
+//! retried after connect errors, 5xx and 429 by a [`RetryPolicy`] honouring `Retry-After`, never past the operation's
+//! deadline ([`ClientConfig::request_timeout`]), with at most [`ClientConfig::max_concurrency_per_registry`] requests
+//! in flight per registry. Each request is logged at `tracing`'s info level (method, URL, status, time, size).
+//!
+//! The configuration is checked before any connection is made:
+//!
+//! ```
+//! use oci_registry::{Client, ErrorKind, RegistryOptions, Transport};
+//!
+//! let plain = RegistryOptions::new().transport(Transport::Http);
+//! let err = Client::builder().registry("registry.example", plain).config().unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::InsecureTransport);
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `redis` (off by default): `RedisCache`, a [`Cache`] and [`SharedBudget`] in a Redis server that a fleet of
+//!   hosts shares, on the `redis` crate (plain TCP or a unix socket, no TLS).
+//!
+//! TLS always uses rustls with the ring provider and the web PKI roots of `webpki-roots`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod auth;
+mod blob;
+mod budget;
+pub mod cache;
+mod cached;
+mod check;
+mod client;
+mod config;
+mod connector;
+mod entry;
+mod error;
+mod fetch;
+mod http_date;
+mod link;
+mod location;
+mod newer;
+mod ratelimit;
+mod retry;
+mod tags;
+pub mod text;
+mod transport;
+mod uri;
+mod verdict;
+mod wire;
+
+pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
+pub use budget::{PullBudget, PullStats, SourceBudget};
+#[cfg(feature = "redis")]
+pub use cache::RedisCache;
+pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
+pub use check::{CheckOptions, ResolvedDigest};
+pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
+pub use config::{ClientBuilder, ClientConfig, Credentials, DEFAULT_TAGS_MAX_AGE, RegistryOptions, Transport};
+pub use entry::{EntryError, EntryErrorKind};
+pub use error::{Error, ErrorKind, ServerError};
+pub use location::{ManifestLocation, ManifestReference, Repository};
+pub use newer::{
+    MAX_CONFIRMATIONS, NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion, ROLLING_PER_SHAPE,
+};
+pub use ratelimit::RateLimit;
+pub use retry::RetryPolicy;
+pub use tags::MAX_TAGS;
+pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
+
+/// The types in this crate's signatures that come from the crates below it, so that a user of `oci-registry` alone
+/// can name them.
+pub use oci_digest::Digest;
+pub use oci_manifest::Platform;
+pub use oci_ref::Reference;
+pub use oci_version::{Glob, Jump, Policy};
+
+/// Wire helpers public only for this crate's tests and fuzz targets: **not** part of the stable interface, and may
+/// change in any release (as rustls's `internal` module).
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
+    pub use crate::cache::fs::{header as cache_header, parse_header as parse_cache_header};
+    pub use crate::cached::{TagsEntry, decode_manifest as decode_cached_manifest, decode_tags as decode_cached_tags};
+    pub use crate::http_date::parse as parse_http_date;
+    pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
+    pub use crate::retry::{Jitter, Outcome, parse_retry_after};
+    pub use crate::uri::{resolve_against, same_origin};
+}
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
