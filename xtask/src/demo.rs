@@ -11,10 +11,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::{env, fs};
 
-use crate::{Result, output, registry, root, show};
+use crate::{Result, cargo_command, output, registry, root, show};
 
 /// `push-demo serve`, which runs the registry until its standard input closes, and the directory of the image
 /// list; on drop the registry is stopped and the directory removed.
@@ -43,7 +43,7 @@ pub(crate) fn command(args: &[String]) -> Result {
     let root = root();
     let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
-    let mut serve = Command::new("cargo");
+    let mut serve = cargo_command();
     serve
         .current_dir(&root)
         .args([
@@ -76,7 +76,7 @@ pub(crate) fn command(args: &[String]) -> Result {
 
     let push = |step: &str| {
         output(
-            Command::new("cargo")
+            cargo_command()
                 .current_dir(&root)
                 .args(["run", "--quiet", "-p", "oci-check", "--example", "push-demo", "--"])
                 .args([host.as_str(), step]),
@@ -92,7 +92,7 @@ pub(crate) fn command(args: &[String]) -> Result {
 
     let list_arg = list_path.to_string_lossy().into_owned();
     let update = |extra: &[&str]| -> Result<i32> {
-        let mut cmd = Command::new("cargo");
+        let mut cmd = cargo_command();
         cmd.current_dir(&root)
             .args(["run", "--quiet", "-p", "oci-check", "--", "update"])
             .args(["--platform", "linux/amd64", "-f", list_arg.as_str()])
