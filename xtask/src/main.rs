@@ -41,8 +41,9 @@ Commands:
                             (installs Go and its sources from Debian); with --differential, compare
                             `oci-check ref --json` with it on N generated inputs (default 20000)
   bench [FILTER]            run the benchmarks and print their figures
-  demo                      start a local registry with a few images, move tags, and run
-                            `oci-check update` against it (no internet needed)
+  demo [--keep]             build oci-check, start a local registry with a few images, move tags, and
+                            run `oci-check update` against it (no internet needed); --keep leaves the
+                            registry running for the README's tour and says how to stop it
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
   help                      this text
