@@ -18,6 +18,7 @@ mod baseline;
 mod demo;
 mod fuzz;
 mod layering;
+mod newest;
 mod registry;
 mod release;
 
@@ -30,9 +31,13 @@ Commands:
   test                      run the whole test suite (unit, property, doc and integration tests),
                             installing what it needs first; this is the README's test command
   ci                        the layering invariants, format check, clippy and rustdoc with
-                            -D warnings, a build of every fuzz target, then `test`
+                            -D warnings, a build of every fuzz target, a build of the published
+                            crates against their newest compatible dependencies (no lock file) with
+                            -D warnings, then `test`
   layering                  check the dependency arrows between workspace crates and that no crate
                             below oci-client reaches an IO crate (see docs/architecture.md)
+  newest                    that build of the published crates against their newest dependencies
+                            alone (in target/xtask/newest)
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("ci") => ci(),
         Some("layering") => layering::command(&root()),
+        Some("newest") => newest::check(&root()),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("baseline") => baseline::command(&args[1..]),
         Some("bench") => bench(&args[1..]),
@@ -201,6 +207,7 @@ fn ci() -> Result {
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .args(&locked))?;
     fuzz::build(&root)?;
+    newest::check(&root)?;
     test()
 }
 
