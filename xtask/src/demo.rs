@@ -1,12 +1,12 @@
 //! `cargo xtask demo`: the main job end to end without internet access.
 //!
-//! Builds `oci-check` and its `push-demo` example first, in view (cargo's own progress): a first build takes a few
-//! minutes, and a demo that says nothing meanwhile looks hung. Then has `push-demo` start the registry the tests use
-//! (oci-testkit's `Registry`: Debian's `docker-registry`, installed here when missing, on a free loopback port with a
-//! temporary directory), pushes a few images with the same example (a single-arch image, two multi-arch indexes, an
-//! unpinned tag, two version tags), runs `oci-check update` on the list of digests in use, moves the tags, and runs
-//! it again: the moved single-arch tag and the index whose linux/amd64 image was rebuilt are updates, the index
-//! where only arm64 was rebuilt is not. Each phase starts with a line saying what it does.
+//! Checks for the registry, then builds `oci-check` and its `push-demo` example in view (cargo's progress): a first
+//! build takes a few minutes, and a demo that says nothing meanwhile looks hung. Then has `push-demo` start the
+//! registry the tests use (oci-testkit's `Registry`: Debian's `docker-registry`, installed here when missing, on a free
+//! loopback port with a temporary directory), pushes a few images with the same example (a single-arch image, two
+//! multi-arch indexes, an unpinned tag, two version tags), runs `oci-check update` on the list of digests in use, moves
+//! the tags, and runs it again: the moved single-arch tag and the index whose linux/amd64 image was rebuilt are
+//! updates, the index where only arm64 was rebuilt is not. Each phase starts with a line saying what it does.
 //!
 //! Closing the example's standard input at the end stops the registry and removes its directory and the demo's.
 //! With `--keep` they stay, and `push-demo` removes them when its process group is killed.
@@ -57,6 +57,15 @@ pub(crate) fn command(args: &[String]) -> Result {
     };
     let started = Instant::now();
     let root = root();
+    // First, so that a registry the user must install stops the demo before a build of minutes.
+    phase(
+        started,
+        &format!(
+            "Checking for the registry ({}; installed when missing)",
+            registry::BINARY
+        ),
+    );
+    registry::ensure()?;
     phase(
         started,
         "Building oci-check and its push-demo example (cargo's progress below; a first build takes a few minutes \
@@ -78,14 +87,6 @@ pub(crate) fn command(args: &[String]) -> Result {
     let oci_check = bin.join("oci-check");
     let push_demo = bin.join("examples").join("push-demo");
 
-    phase(
-        started,
-        &format!(
-            "Checking for the registry ({}; installed when missing)",
-            registry::BINARY
-        ),
-    );
-    registry::ensure()?;
     let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
     phase(started, "Starting the registry on a free loopback port:");
