@@ -1,36 +1,52 @@
 //! `cargo xtask demo`: the main job end to end without internet access.
 //!
-//! Has oci-check's `push-demo` example start the registry the tests use (oci-testkit's `Registry`: Debian's
-//! `docker-registry`, installed here when missing, on a free loopback port with a temporary directory), pushes a few
-//! images with the same example (a single-arch image, two multi-arch indexes, an unpinned tag), runs
-//! `oci-check update` on the list of digests in use, moves the tags, and runs it again: the moved single-arch tag
-//! and the index whose linux/amd64 image was rebuilt are updates, the index where only arm64 was rebuilt is not.
-//! Closing the example's standard input at the end stops the registry and removes its directory.
+//! Checks for the registry, then builds `oci-check` and its `push-demo` example in view (cargo's progress): a first
+//! build takes a few minutes, and a demo that says nothing meanwhile looks hung. Then has `push-demo` start the
+//! registry the tests use (oci-testkit's `Registry`: Debian's `docker-registry`, installed here when missing, on a free
+//! loopback port with a temporary directory), pushes a few images with the same example (a single-arch image, two
+//! multi-arch indexes, an unpinned tag, two version tags), runs `oci-check update` on the list of digests in use, moves
+//! the tags, and runs it again: the moved single-arch tag and the index whose linux/amd64 image was rebuilt are
+//! updates, the index where only arm64 was rebuilt is not. Each phase starts with a line saying what it does.
+//!
+//! Closing the example's standard input at the end stops the registry and removes its directory and the demo's.
+//! With `--keep` they stay, and `push-demo` removes them when its process group is killed.
 //!
 //! xtask stays a driver: starting the registry needs the test kit, whose dependencies xtask does not take.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Instant;
 use std::{env, fs};
 
-use crate::{Result, output, registry, root, show};
+use crate::{Result, cargo_command, locked_flag, output, registry, root, run, show};
 
-/// `push-demo serve`, which runs the registry until its standard input closes, and the directory of the image
-/// list; on drop the registry is stopped and the directory removed.
+/// `push-demo serve`, which runs the registry until its standard input closes; on drop the registry is stopped and
+/// the demo's directory removed (by `push-demo`, which owns it).
 struct Demo {
     server: Child,
     stdin: Option<ChildStdin>,
-    dir: PathBuf,
 }
 
 impl Drop for Demo {
     fn drop(&mut self) {
-        // End of input is the signal to stop; killing `cargo run` would leave the example running.
+        // End of input is the signal to stop: `push-demo` stops the registry and removes the directories.
         drop(self.stdin.take());
         let _ = self.server.wait();
-        let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` (relative to the workspace), else `target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// A line saying what happens next, and how long the demo has run.
+fn phase(started: Instant, what: &str) {
+    println!("[{:>3} s] {what}", started.elapsed().as_secs());
 }
 
 pub(crate) fn command(args: &[String]) -> Result {
@@ -39,33 +55,55 @@ pub(crate) fn command(args: &[String]) -> Result {
         [flag] if flag == "--keep" => true,
         _ => return Err(format!("`cargo xtask demo` takes only --keep (got `{}`)", args.join(" ")).into()),
     };
-    registry::ensure()?;
+    let started = Instant::now();
     let root = root();
-    let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
-    fs::create_dir_all(&dir)?;
-    let mut serve = Command::new("cargo");
-    serve
+    // First, so that a registry the user must install stops the demo before a build of minutes.
+    phase(
+        started,
+        &format!(
+            "Checking for the registry ({}; installed when missing)",
+            registry::BINARY
+        ),
+    );
+    registry::ensure()?;
+    phase(
+        started,
+        "Building oci-check and its push-demo example (cargo's progress below; a first build takes a few minutes \
+         on 2 cores, later ones seconds):",
+    );
+    run(cargo_command()
         .current_dir(&root)
         .args([
-            "run",
-            "--quiet",
+            "build",
             "-p",
+            "oci-check",
+            "--bin",
             "oci-check",
             "--example",
             "push-demo",
-            "--",
-            "serve",
         ])
+        .args(locked_flag()))?;
+    let bin = target_dir(&root).join("debug");
+    let oci_check = bin.join("oci-check");
+    let push_demo = bin.join("examples").join("push-demo");
+
+    let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
+    fs::create_dir_all(&dir)?;
+    phase(started, "Starting the registry on a free loopback port:");
+    let mut serve = Command::new(&push_demo);
+    serve
+        .arg("serve")
+        .arg(&dir)
         .args(keep.then_some("--keep"))
         .stdin(if keep { Stdio::null() } else { Stdio::piped() })
         .stdout(Stdio::piped());
-    // Its own process group, so that `kill -- -PGID` stops cargo, the example and the registry together.
+    // Its own process group, so that `kill -- -PGID` stops the example and the registry together.
     std::os::unix::process::CommandExt::process_group(&mut serve, 0);
-    eprintln!("$ {}", show(&serve));
+    println!("$ {}", show(&serve));
     let mut server = serve.spawn()?;
     let stdin = server.stdin.take();
     let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
-    let demo = Demo { server, stdin, dir };
+    let demo = Demo { server, stdin };
     let mut host = String::new();
     BufReader::new(stdout).read_line(&mut host)?;
     let host = host.trim().to_owned();
@@ -74,58 +112,60 @@ pub(crate) fn command(args: &[String]) -> Result {
     }
     println!("A registry is listening on {host}.\n");
 
-    let push = |step: &str| {
-        output(
-            Command::new("cargo")
-                .current_dir(&root)
-                .args(["run", "--quiet", "-p", "oci-check", "--example", "push-demo", "--"])
-                .args([host.as_str(), step]),
-        )
-    };
+    let push = |step: &str| output(Command::new(&push_demo).args([host.as_str(), step]));
+    phase(started, "Pushing the demo images:");
     let list = push("setup")?;
-    let list_path = demo.dir.join("images.txt");
+    let list_path = dir.join("images.txt");
     fs::write(&list_path, &list)?;
-    println!(
-        "Pushed the demo images; the digests in use, in {}:\n\n{list}",
-        list_path.display()
-    );
+    println!("The digests in use, in {}:\n\n{list}", list_path.display());
 
     let list_arg = list_path.to_string_lossy().into_owned();
     let update = |extra: &[&str]| -> Result<i32> {
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(&root)
-            .args(["run", "--quiet", "-p", "oci-check", "--", "update"])
+        let mut cmd = Command::new(&oci_check);
+        cmd.arg("update")
             .args(["--platform", "linux/amd64", "-f", list_arg.as_str()])
             .args(extra);
         println!(
             "$ {}",
-            show(&cmd).replace("cargo run --quiet -p oci-check --", "oci-check")
+            show(&cmd).replace(&oci_check.display().to_string(), "oci-check")
         );
         let status = cmd.status()?;
         let code = status.code().ok_or("oci-check was killed")?;
         println!("(exit code {code})\n");
         Ok(code)
     };
+    phase(started, &format!("Running oci-check ({}):", oci_check.display()));
     let before = update(&[])?;
-    println!("Moving the tags:\n\n{}", push("move")?);
+    phase(started, "Moving the tags:");
+    println!("{}", push("move")?);
+    phase(started, "Running oci-check again:");
     let after = update(&[])?;
     let json = update(&["--json"])?;
     if keep {
         let group = demo.server.id();
-        let list = list_path.display().to_string();
         // Keep the registry and the list: the process group outlives xtask.
         std::mem::forget(demo);
         println!(
-            "The registry keeps running on {host} (process group {group}); try the README's tour on it:\n\n  \
-             oci-check update --platform linux/amd64 -f {list}\n  \
+            "The registry keeps running on {host} (process group {group}). oci-check is {}; for the README's \
+             tour, run these two lines first:\n\n  \
+             export PATH=\"{}:$PATH\"\n  \
+             cd {}\n\n\
+             then, for example:\n\n  \
+             oci-check update --platform linux/amd64 -f images.txt\n  \
+             oci-check update --newer --platform linux/amd64 -f images.txt\n  \
+             oci-check versions --platform linux/amd64 {host}/demo/app:1.0.0\n  \
              oci-check digest --platform linux/arm64 {host}/demo/multi:latest\n  \
              oci-check manifest --platform linux/amd64 {host}/demo/multi:latest\n  \
              oci-check tags {host}/demo/app\n\n\
-             Stop it with: kill -- -{group}\n"
+             Stop it with: kill -- -{group}   (this also removes the registry's directory and {})\n",
+            oci_check.display(),
+            bin.display(),
+            dir.display(),
+            dir.display(),
         );
     } else {
         drop(demo);
-        println!("The registry is stopped.");
+        println!("The registry is stopped and its directory removed.");
     }
     if (before, after, json) != (0, 10, 10) {
         return Err(
@@ -136,5 +176,6 @@ pub(crate) fn command(args: &[String]) -> Result {
         "Exit codes: 0 all up to date, 10 an update is available, 1 a check failed, 2 usage error.\n\
          demo/multi is up to date after the move: its index changed, but not its linux/amd64 image."
     );
+    phase(started, "Done.");
     Ok(())
 }

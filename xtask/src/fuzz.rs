@@ -6,9 +6,8 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use crate::{Result, output, root, run};
+use crate::{Result, cargo_command, output, root, run};
 
 /// `fuzz [TARGET] [--seconds N]`.
 pub(crate) fn command(args: &[String]) -> Result {
@@ -55,9 +54,7 @@ pub(crate) fn command(args: &[String]) -> Result {
 /// Builds every fuzz target, so that CI notices a target that no longer compiles.
 pub(crate) fn build(root: &Path) -> Result {
     ensure_tools(root)?;
-    run(Command::new("cargo")
-        .current_dir(root)
-        .args(["+nightly", "fuzz", "build"]))
+    run(cargo_command().current_dir(root).args(["+nightly", "fuzz", "build"]))
 }
 
 /// The targets: one file each in `fuzz/fuzz_targets/`.
@@ -77,18 +74,18 @@ fn targets(root: &Path) -> Result<Vec<String>> {
 
 /// Nightly must be there (we cannot fetch a toolchain); cargo-fuzz we install from crates.io.
 fn ensure_tools(root: &Path) -> Result {
-    if output(Command::new("cargo").current_dir(root).args(["+nightly", "--version"])).is_err() {
+    if output(cargo_command().current_dir(root).args(["+nightly", "--version"])).is_err() {
         return Err("fuzzing needs the nightly toolchain: run `rustup toolchain install nightly`".into());
     }
     if output(
-        Command::new("cargo")
+        cargo_command()
             .current_dir(root)
             .args(["+nightly", "fuzz", "--version"]),
     )
     .is_err()
     {
         eprintln!("xtask: cargo-fuzz is missing; installing it from crates.io");
-        run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+        run(cargo_command().args(["install", "cargo-fuzz", "--locked"]))?;
     }
     Ok(())
 }
@@ -104,7 +101,7 @@ fn fuzz_one(root: &Path, target: &str, seconds: u64) -> Result {
     artifact_prefix.push("/");
     let mut prefix_flag = std::ffi::OsString::from("-artifact_prefix=");
     prefix_flag.push(&artifact_prefix);
-    run(Command::new("cargo")
+    run(cargo_command()
         .current_dir(root)
         .args(["+nightly", "fuzz", "run", target])
         .arg(&work)

@@ -6,9 +6,8 @@
 //! - no IO below `oci-registry`: a crate marked `no_io` reaches none of those crates, directly or not.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::{LAYERS, NO_IO, Result, output};
+use crate::{LAYERS, NO_IO, Result, cargo_command, output};
 
 /// One workspace crate and the rules it follows.
 pub(crate) struct Layer {
@@ -131,7 +130,7 @@ struct Dependencies {
 
 /// The workspace's package names.
 fn workspace_members(root: &Path) -> Result<Vec<String>> {
-    let tree = output(Command::new("cargo").current_dir(root).args([
+    let tree = output(cargo_command().current_dir(root).args([
         "tree",
         "--workspace",
         "--depth",
@@ -146,7 +145,7 @@ fn workspace_members(root: &Path) -> Result<Vec<String>> {
 
 /// A crate's normal and build dependencies with every feature on, so that an optional one counts too.
 fn dependencies(root: &Path, krate: &str) -> Result<Dependencies> {
-    let tree = output(Command::new("cargo").current_dir(root).args([
+    let tree = output(cargo_command().current_dir(root).args([
         "tree",
         "--package",
         krate,

@@ -18,6 +18,7 @@ mod baseline;
 mod demo;
 mod fuzz;
 mod layering;
+mod newest;
 mod registry;
 mod release;
 
@@ -30,9 +31,13 @@ Commands:
   test                      run the whole test suite (unit, property, doc and integration tests),
                             installing what it needs first; this is the README's test command
   ci                        the layering invariants, format check, clippy and rustdoc with
-                            -D warnings, a build of every fuzz target, then `test`
+                            -D warnings, a build of every fuzz target, a build of the published
+                            crates against their newest compatible dependencies (no lock file) with
+                            -D warnings, then `test`
   layering                  check the dependency arrows between workspace crates and that no crate
                             below oci-registry reaches an IO crate (see docs/architecture.md)
+  newest                    that build of the published crates against their newest dependencies
+                            alone (in target/xtask/newest)
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
@@ -41,8 +46,9 @@ Commands:
                             (installs Go and its sources from Debian); with --differential, compare
                             `oci-check ref --json` with it on N generated inputs (default 20000)
   bench [FILTER]            run the benchmarks and print their figures
-  demo                      start a local registry with a few images, move tags, and run
-                            `oci-check update` against it (no internet needed)
+  demo [--keep]             build oci-check, start a local registry with a few images, move tags, and
+                            run `oci-check update` against it (no internet needed); --keep leaves the
+                            registry running for the README's tour and says how to stop it
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
   help                      this text
@@ -90,6 +96,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("ci") => ci(),
         Some("layering") => layering::command(&root()),
+        Some("newest") => newest::check(&root()),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("baseline") => baseline::command(&args[1..]),
         Some("bench") => bench(&args[1..]),
@@ -149,7 +156,7 @@ struct Totals {
 
 /// Runs `cargo test`, passing its output through while counting the results.
 fn cargo_test(root: &Path, args: &[&str], extra: &[&str], totals: &mut Totals) -> Result {
-    let mut cmd = Command::new("cargo");
+    let mut cmd = cargo_command();
     cmd.current_dir(root)
         .arg("test")
         .args(args)
@@ -195,12 +202,13 @@ fn ci() -> Result {
         &["clippy", "--workspace", "--all-targets", "--all-features"],
         &[&locked[..], &["--", "-D", "warnings"]].concat(),
     )?;
-    run(Command::new("cargo")
+    run(cargo_command()
         .current_dir(&root)
         .env("RUSTDOCFLAGS", "-D warnings")
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .args(&locked))?;
     fuzz::build(&root)?;
+    newest::check(&root)?;
     test()
 }
 
@@ -208,7 +216,7 @@ fn bench(args: &[String]) -> Result {
     registry::ensure()?;
     registry::ensure_redis()?;
     let root = root();
-    let mut cmd = Command::new("cargo");
+    let mut cmd = cargo_command();
     cmd.current_dir(&root)
         .args(["bench", "--workspace", "--all-features"])
         .args(locked_flag());
@@ -236,7 +244,53 @@ fn locked_flag() -> Vec<&'static str> {
 }
 
 fn cargo(dir: &Path, args: &[&str], extra: &[&str]) -> Result {
-    run(Command::new("cargo").current_dir(dir).args(args).args(extra))
+    run(cargo_command().current_dir(dir).args(args).args(extra))
+}
+
+/// The variables `cargo run` sets for the program it runs (here: xtask), which a cargo started by xtask must not
+/// see. Build scripts such as ring's ask to rerun when `CARGO_MANIFEST_DIR` or `CARGO_PKG_*` change, and cargo
+/// compares them with its own environment: a child cargo that inherited xtask's values would rebuild ring, rustls
+/// and everything above them, and the next plain `cargo build` would rebuild them back.
+const CARGO_RUN_VARIABLES: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_PKG_AUTHORS",
+    "CARGO_PKG_DESCRIPTION",
+    "CARGO_PKG_HOMEPAGE",
+    "CARGO_PKG_LICENSE",
+    "CARGO_PKG_LICENSE_FILE",
+    "CARGO_PKG_NAME",
+    "CARGO_PKG_README",
+    "CARGO_PKG_REPOSITORY",
+    "CARGO_PKG_RUST_VERSION",
+    "CARGO_PKG_VERSION",
+    "CARGO_PKG_VERSION_MAJOR",
+    "CARGO_PKG_VERSION_MINOR",
+    "CARGO_PKG_VERSION_PATCH",
+    "CARGO_PKG_VERSION_PRE",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_RUSTC_CURRENT_DIR",
+    "CARGO_TARGET_TMPDIR",
+];
+
+/// `cargo`, without the variables `cargo run` gave xtask: every cargo xtask starts is made here.
+///
+/// Besides the fixed list, any other `CARGO_PKG_*` in xtask's environment goes too (a newer cargo may add one).
+/// `CARGO` and `CARGO_HOME` stay: they name the toolchain and its home, the same for a plain `cargo build`.
+fn cargo_command() -> Command {
+    let mut cmd = Command::new("cargo");
+    for name in CARGO_RUN_VARIABLES {
+        cmd.env_remove(name);
+    }
+    for (name, _) in env::vars_os() {
+        if name.to_str().is_some_and(|name| name.starts_with("CARGO_PKG_")) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 /// Runs a command with inherited output; a non-zero exit is an error naming the command.
@@ -276,4 +330,61 @@ fn show(cmd: &Command) -> String {
 
 fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|err| format!("reading {}: {err}", path.display()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    /// What `cargo_command` does to each variable: `Some(true)` removed, `Some(false)` set, `None` inherited.
+    fn treatment(cmd: &Command, name: &str) -> Option<bool> {
+        cmd.get_envs()
+            .find(|(key, _)| *key == OsStr::new(name))
+            .map(|(_, value)| value.is_none())
+    }
+
+    #[test]
+    fn child_cargo_does_not_see_what_cargo_run_set() {
+        let cmd = cargo_command();
+        assert_eq!(cmd.get_program(), "cargo");
+        // The ones ring's build script reruns on, and the rest of what `cargo run` and `cargo test` set.
+        for name in CARGO_RUN_VARIABLES {
+            assert_eq!(treatment(&cmd, name), Some(true), "{name} must be removed");
+        }
+        // This test runs under `cargo test`, which set these for it as `cargo run` does for xtask.
+        for (name, _) in env::vars() {
+            if name.starts_with("CARGO_PKG_") || name == "CARGO_MANIFEST_DIR" {
+                assert_eq!(treatment(&cmd, &name), Some(true), "{name} must be removed");
+            }
+        }
+        // What a plain `cargo build` sees too stays inherited: the toolchain, its home, the user's flags.
+        for name in [
+            "CARGO",
+            "CARGO_HOME",
+            "PATH",
+            "RUSTFLAGS",
+            "CARGO_TARGET_DIR",
+            "RUSTUP_TOOLCHAIN",
+        ] {
+            assert_eq!(treatment(&cmd, name), None, "{name} must be inherited");
+        }
+    }
+
+    #[test]
+    fn the_list_names_what_ring_reruns_on() {
+        // ring's build script: `rerun-if-env-changed` for each of these.
+        for name in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_PKG_VERSION_MINOR",
+            "CARGO_PKG_VERSION_PATCH",
+            "CARGO_PKG_VERSION_PRE",
+            "CARGO_MANIFEST_LINKS",
+        ] {
+            assert!(CARGO_RUN_VARIABLES.contains(&name), "{name}");
+        }
+    }
 }

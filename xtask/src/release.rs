@@ -1,9 +1,7 @@
 //! `cargo xtask release`: checks versions against `CHANGELOG.md`, then packages every publishable
 //! crate in dependency order. A dry run unless `--publish` is given.
 
-use std::process::Command;
-
-use crate::{LAYERS, Result, read, root, run};
+use crate::{LAYERS, Result, cargo_command, read, root, run};
 
 pub(crate) fn command(args: &[String]) -> Result {
     let publish = match args {
@@ -58,7 +56,7 @@ pub(crate) fn command(args: &[String]) -> Result {
 
     // One `cargo package` for all of them: cargo packages them in dependency order and resolves
     // their dependencies on each other against the freshly built packages.
-    let mut cmd = Command::new("cargo");
+    let mut cmd = cargo_command();
     cmd.current_dir(&root).arg("package").arg("--allow-dirty");
     for krate in &publishable {
         cmd.args(["--package", krate]);
@@ -67,9 +65,7 @@ pub(crate) fn command(args: &[String]) -> Result {
 
     if publish {
         for krate in &publishable {
-            run(Command::new("cargo")
-                .current_dir(&root)
-                .args(["publish", "--package", krate]))?;
+            run(cargo_command().current_dir(&root).args(["publish", "--package", krate]))?;
         }
     } else {
         eprintln!("xtask: dry run: nothing published (pass --publish to publish)");

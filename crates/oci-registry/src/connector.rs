@@ -110,7 +110,7 @@ fn tls_config(extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> Res
             .add(cert.clone())
             .map_err(|err| Error::new(ErrorKind::InvalidCertificate).with_source(err))?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|err| Error::new(ErrorKind::Tls).with_source(err))?
@@ -118,6 +118,16 @@ fn tls_config(extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> Res
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// rustls's ring provider. rustls 0.23.48 deprecated `ring::default_provider` (ring has no post-quantum key
+/// exchange) without a ring replacement: its others are aws-lc-rs, which needs a C toolchain this workspace avoids,
+/// and the process default (`ClientConfig::builder`), which panics when a program enables both backends. Until the
+/// workspace moves to aws-lc-rs, ring stays, and the deprecation is allowed here only: without this, every crate
+/// that depends on the library and resolves rustls 0.23.48 or later warns (`cargo xtask ci` builds it so).
+#[allow(deprecated, reason = "no ring provider without the deprecation exists; see above")]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// `host:port` with the HTTPS default port filled in, matching what the connector sees in a URI.

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use super::generator::{Rng, generate};
 use super::json::{Json, Parser, field, json_string};
 use super::toolchain::{build_program, target_dir};
-use crate::{Result, read, root, run};
+use crate::{Result, cargo_command, read, root, run};
 
 const INPUTS: &str = "crates/oci-ref/tests/data/baseline-inputs.txt";
 const VECTORS: &str = "crates/oci-ref/tests/data/baseline.jsonl";
@@ -127,14 +127,9 @@ fn regenerate(root: &Path, program: &Path, seed: u64) -> Result {
 
 /// Runs the Go program and `oci-check ref --json` on the same generated inputs and compares them.
 fn differential_run(root: &Path, program: &Path, count: usize, seed: u64, save: Option<&Path>) -> Result {
-    run(Command::new("cargo").current_dir(root).args([
-        "build",
-        "--quiet",
-        "--package",
-        "oci-check",
-        "--bin",
-        "oci-check",
-    ]))?;
+    run(cargo_command()
+        .current_dir(root)
+        .args(["build", "--quiet", "--package", "oci-check", "--bin", "oci-check"]))?;
     let cli = target_dir(root).join("debug").join("oci-check");
     let mut rng = Rng::new(seed);
     let inputs: Vec<String> = (0..count).map(|_| generate(&mut rng)).collect();

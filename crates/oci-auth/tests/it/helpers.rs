@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use oci_auth::{AuthFile, Credential, CredentialStore, Environment, ErrorKind, Source};
@@ -25,12 +25,14 @@ const GARBAGE: &str = "#!/bin/sh\ncat >/dev/null\necho 'Username: octo, Secret: 
 const HANGING: &str = "#!/bin/sh\nsleep 5\necho '{}'\n";
 const NOT_EXECUTABLE: &str = "#!/bin/sh\necho '{}'\n";
 
-/// The directory holding the helper scripts, written once per test process before any test runs one (writing
-/// an executable while another thread forks can make exec fail with ETXTBSY).
-fn bin_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("oci-auth-helpers-{}", std::process::id()));
+/// The helper scripts (in `bin/`) and a docker config directory (`docker/`), removed on drop.
+struct Scripts {
+    dir: PathBuf,
+}
+
+impl Scripts {
+    fn write(dir: PathBuf) -> Self {
+        let _ = std::fs::remove_dir_all(&dir);
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         for (name, script, mode) in [
@@ -52,8 +54,118 @@ fn bin_dir() -> &'static Path {
             r#"{"auths":{"inline.example.com":{"auth":"aW46bGluZQ=="}},"credHelpers":{"ghcr.io":"working"}}"#,
         )
         .unwrap();
-        bin
-    })
+        Self { dir }
+    }
+}
+
+impl Drop for Scripts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One scripts directory for the tests that run at the same time: written when the first of them takes it, before
+/// it runs a helper, and removed when the last lets go. (Written once per process in a static, it was never dropped:
+/// every test run left an `oci-auth-helpers-PID` directory behind.) Writing while no test holds it also keeps a
+/// script from being written while another thread forks to run one, which can make exec fail with ETXTBSY.
+struct Shared {
+    prefix: &'static str,
+    /// How many [`Helpers`] are alive, the directory while any is, and how many directories were made.
+    state: Mutex<(usize, Option<Scripts>, u64)>,
+}
+
+impl Shared {
+    const fn new(prefix: &'static str) -> Self {
+        Self {
+            prefix,
+            state: Mutex::new((0, None, 0)),
+        }
+    }
+
+    fn take(&'static self) -> Helpers {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (users, scripts, made) = &mut *state;
+        if scripts.is_none() {
+            *made += 1;
+            let name = format!("{}-{}-{made}", self.prefix, std::process::id());
+            *scripts = Some(Scripts::write(std::env::temp_dir().join(name)));
+        }
+        *users += 1;
+        let dir = scripts.as_ref().map(|scripts| scripts.dir.clone()).unwrap();
+        Helpers { shared: self, dir }
+    }
+}
+
+static SHARED: Shared = Shared::new("oci-auth-helpers");
+
+/// A test's hold on the scripts directory; see [`Shared`].
+struct Helpers {
+    shared: &'static Shared,
+    dir: PathBuf,
+}
+
+impl Helpers {
+    fn take() -> Self {
+        SHARED.take()
+    }
+
+    /// The directory: `bin/` holds the scripts, `docker/` a docker config.
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A `PATH` with the scripts in it, after a directory that does not exist.
+    fn path_var(&self) -> OsString {
+        std::env::join_paths([
+            Path::new("/nonexistent-dir"),
+            &self.dir.join("bin"),
+            Path::new("/usr/bin"),
+            Path::new("/bin"),
+        ])
+        .unwrap()
+    }
+
+    /// A store whose docker config sends every registry to helper `name`.
+    fn store(&self, name: &str) -> CredentialStore {
+        let config = AuthFile::parse(&format!(r#"{{"credsStore":"{name}"}}"#)).unwrap();
+        CredentialStore::new()
+            .with_docker_config(config)
+            .with_path(self.path_var())
+            .with_helper_timeout(Duration::from_millis(500))
+    }
+}
+
+impl Drop for Helpers {
+    fn drop(&mut self) {
+        let mut state = self.shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 -= 1;
+        if state.0 == 0 {
+            // Dropping the scripts removes their directory.
+            state.1 = None;
+        }
+    }
+}
+
+#[test]
+fn the_scripts_directory_is_removed_when_the_last_test_lets_go() {
+    // A `Shared` of its own: the other tests hold `SHARED` at unknown times.
+    static OWN: Shared = Shared::new("oci-auth-helpers-drop-test");
+    let first = OWN.take();
+    let second = OWN.take();
+    let dir = first.dir().to_owned();
+    assert_eq!(second.dir(), dir, "tests running at once share one directory");
+    assert!(dir.join("bin/docker-credential-working").is_file());
+    drop(first);
+    assert!(dir.is_dir(), "removed while a test still used it");
+    drop(second);
+    assert!(!dir.exists(), "left behind: {}", dir.display());
+    // Taken again, it is written again, under a new name.
+    let again = OWN.take();
+    assert!(again.dir().join("bin/docker-credential-working").is_file());
+    assert_ne!(again.dir(), dir);
+    let dir = again.dir().to_owned();
+    drop(again);
+    assert!(!dir.exists(), "left behind: {}", dir.display());
 }
 
 fn set_mode(path: &Path, mode: u32) {
@@ -61,28 +173,10 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn path_var() -> OsString {
-    std::env::join_paths([
-        Path::new("/nonexistent-dir"),
-        bin_dir(),
-        Path::new("/usr/bin"),
-        Path::new("/bin"),
-    ])
-    .unwrap()
-}
-
-/// A store whose docker config sends every registry to helper `name`.
-fn store(name: &str) -> CredentialStore {
-    let config = AuthFile::parse(&format!(r#"{{"credsStore":"{name}"}}"#)).unwrap();
-    CredentialStore::new()
-        .with_docker_config(config)
-        .with_path(path_var())
-        .with_helper_timeout(Duration::from_millis(500))
-}
-
 #[test]
 fn working_helper() {
-    let store = store("working");
+    let helpers = Helpers::take();
+    let store = helpers.store("working");
     let (credential, source) = store.lookup("ghcr.io", None).unwrap().unwrap();
     assert_eq!(credential, Credential::basic("octo", "helper-pass"));
     assert_eq!(source, Source::Helper("working".into()));
@@ -99,7 +193,8 @@ fn working_helper() {
 
 #[test]
 fn failing_helper() {
-    let err = store("failing").lookup("ghcr.io", None).unwrap_err();
+    let helpers = Helpers::take();
+    let err = helpers.store("failing").lookup("ghcr.io", None).unwrap_err();
     assert_eq!(
         err.kind(),
         &ErrorKind::HelperFailed {
@@ -121,7 +216,8 @@ fn failing_helper() {
 
 #[test]
 fn garbage_helper() {
-    let err = store("garbage").lookup("ghcr.io", None).unwrap_err();
+    let helpers = Helpers::take();
+    let err = helpers.store("garbage").lookup("ghcr.io", None).unwrap_err();
     assert_eq!(
         err.kind(),
         &ErrorKind::HelperOutput {
@@ -136,7 +232,8 @@ fn garbage_helper() {
 #[test]
 fn hanging_helper_times_out() {
     let started = Instant::now();
-    let err = store("hanging").lookup("ghcr.io", None).unwrap_err();
+    let helpers = Helpers::take();
+    let err = helpers.store("hanging").lookup("ghcr.io", None).unwrap_err();
     let took = started.elapsed();
     assert_eq!(
         err.kind(),
@@ -154,8 +251,9 @@ fn hanging_helper_times_out() {
 
 #[test]
 fn missing_helper() {
+    let helpers = Helpers::take();
     for name in ["absent", "noexec"] {
-        let err = store(name).lookup("ghcr.io", None).unwrap_err();
+        let err = helpers.store(name).lookup("ghcr.io", None).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::HelperNotFound { helper: name.into() });
         assert!(err.to_string().contains(&format!("docker-credential-{name}")), "{err}");
     }
@@ -175,6 +273,7 @@ fn missing_helper() {
 
 #[test]
 fn lookup_order() {
+    let helpers = Helpers::take();
     let docker = AuthFile::parse(
         r#"{
             "auths": {
@@ -192,7 +291,7 @@ fn lookup_order() {
     let store = CredentialStore::new()
         .with_docker_config(docker)
         .with_podman_auth(podman)
-        .with_path(path_var())
+        .with_path(helpers.path_var())
         .with_credential("https://explicit.example.com/", Credential::basic("ex", "plicit"));
     let found = |registry: &str, repository: Option<&str>| store.lookup(registry, repository).unwrap();
     // Explicit first.
@@ -225,10 +324,11 @@ fn lookup_order() {
 
 #[test]
 fn from_environment() {
-    let dir = bin_dir().parent().unwrap().to_owned();
+    let helpers = Helpers::take();
+    let dir = helpers.dir();
     let env = Environment::new()
         .with_var("DOCKER_CONFIG".as_ref(), dir.join("docker"))
-        .with_var("PATH".as_ref(), path_var())
+        .with_var("PATH".as_ref(), helpers.path_var())
         .with_var("XDG_RUNTIME_DIR".as_ref(), dir.join("no-such-runtime-dir"));
     let store = CredentialStore::from_environment(&env)
         .unwrap()
