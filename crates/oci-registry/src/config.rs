@@ -335,8 +335,22 @@ impl ClientBuilder {
     }
 
     /// Remembers manifests and image configs by digest, and tag lists for [`ClientBuilder::tags_max_age`], in
-    /// `cache` (see [`Cache`](crate::Cache)). Every entry is verified when read; the tag's digest for a verdict is
-    /// never read from it.
+    /// `cache` (see [`Cache`](crate::Cache)), shared as an `Arc<dyn Cache>`. Every entry is verified when read; the
+    /// tag's digest for a verdict is never read from it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oci_registry::{Cache, Client, FsCache};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("oci-registry-doc-{}", std::process::id()));
+    /// let cache: Arc<dyn Cache> = Arc::new(FsCache::open(&dir, 256 * 1024 * 1024)?);
+    /// let client = Client::builder().cache(cache).build()?;
+    /// # drop(client);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cache(mut self, cache: std::sync::Arc<dyn crate::Cache>) -> Self {
         self.config.cache = Some(crate::cache::CacheSlot::new(cache));
         self

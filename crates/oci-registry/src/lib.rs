@@ -133,8 +133,8 @@ pub use retry::RetryPolicy;
 pub use tags::MAX_TAGS;
 pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
 
-/// The types in this crate's signatures that come from the crates below it, so that a user of `oci-registry` alone
-/// can name them.
+// The types in this crate's signatures that come from the crates below it, so that a user of `oci-registry` alone
+// can name them.
 pub use oci_digest::Digest;
 pub use oci_manifest::Platform;
 pub use oci_ref::Reference;
