@@ -10,6 +10,8 @@
 mod cache;
 // Credentials as a user gives them: helpers, `auths`, `--username`/`--password-stdin`, Bearer, and missing or wrong ones.
 mod auth;
+// The demo's registry (examples/push-demo.rs): what `cargo xtask demo` leaves behind.
+mod demo;
 // What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).
 mod defaults;
 // Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
