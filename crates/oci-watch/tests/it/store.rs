@@ -206,3 +206,30 @@ fn a_directory_in_place_of_a_state_is_not_a_file() {
         StoreErrorKind::NotAFile
     );
 }
+
+/// A version-1 file as written today keeps reading, with every field where it was.
+#[test]
+fn a_version_1_file_keeps_reading() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/state-v1.json");
+    let state = State::from_json(&fs::read(path).unwrap()).unwrap();
+    assert_eq!(state.host().as_str(), "web-1");
+    assert_eq!(state.last_round().unwrap().duration_ms, 5000);
+    let workloads: Vec<_> = state.workloads().collect();
+    assert_eq!(workloads.len(), 2);
+    let (db, db_state) = workloads[0];
+    assert_eq!(
+        (db.source(), db.name(), db.platform()),
+        ("compose:/srv/a.yml", "db", "linux/arm64")
+    );
+    assert_eq!(
+        (
+            db_state.absent_rounds(),
+            db_state.failing_since().unwrap().to_string().as_str()
+        ),
+        (2, "2026-12-04T18:00:00Z")
+    );
+    let (_, proxy) = workloads[1];
+    assert_eq!(proxy.pending_until().unwrap().to_string(), "2026-12-05T10:00:00Z");
+    assert_eq!(proxy.last().newer.as_ref().unwrap().jump, oci_watch::Jump::Minor);
+    assert_eq!(State::from_json(&state.to_json()).unwrap(), state);
+}
