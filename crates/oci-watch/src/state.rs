@@ -415,7 +415,8 @@ impl WorkloadState {
 ///   after that, never again to that target, across restarts (the state keeps it). A target added
 ///   later is told every current event once.
 /// - `update` is keyed by the new digest, `newer` by tag and digest, `error` by when the failure
-///   began; `recovered` follows a told `error`, told only to the targets that were told the error.
+///   began; `recovered` follows a told `error`, told only to the targets that were told the error,
+///   and is given up after `max(forget_after, 1)` rounds for a target that stays unreachable.
 /// - With a cooldown, an update or newer version is pending until its image is `min_age` old; an
 ///   unknown or unreadable date keeps it pending, with the reason.
 /// - Keys no longer current are forgotten after a definite answer (see [`Status::is_definite`]);

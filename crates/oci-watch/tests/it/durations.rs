@@ -99,3 +99,15 @@ fn workload_keys_round_trip_and_stay_apart() {
         assert!(bad.parse::<WorkloadKey>().is_err(), "{bad}");
     }
 }
+
+#[test]
+fn target_ids_cannot_hold_a_url_so_the_state_holds_no_secret() {
+    use oci_watch::TargetId;
+    for bad in ["", "ntfy://user:pass@host/topic", "a b", "x/y", "ü", &"a".repeat(129)] {
+        let err = bad.parse::<TargetId>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTargetId, "{bad}");
+    }
+    for good in ["ntfy-3f2a", "sha256:0a1b", "mail_1.x"] {
+        assert_eq!(good.parse::<TargetId>().unwrap().as_str(), good);
+    }
+}

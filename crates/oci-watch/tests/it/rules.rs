@@ -317,3 +317,22 @@ fn delivered_ignores_unknown_workloads() {
     assert_eq!(other.delivered(&target("ntfy"), &[first.events()[0].key().clone()]), 0);
     assert_eq!(state.delivered(&target("ntfy"), &[first.events()[0].key().clone()]), 1);
 }
+
+#[test]
+fn a_recovery_is_given_up_for_a_target_that_stays_down() {
+    let policy = Policy::new().with_forget_after(2);
+    let (mut state, ntfy) = (fresh(), target("ntfy"));
+    let first = state.round(&round("2026-12-05T00:00:00Z"), vec![failing("proxy")], &policy);
+    deliver(&mut state, &first, &ntfy);
+    let up = Observation::new(key("proxy"), Status::UpToDate);
+    for at in ["2026-12-05T06:00:00Z", "2026-12-05T12:00:00Z"] {
+        let outcome = state.round(&round(at), vec![up.clone()], &policy);
+        assert_eq!(
+            told(&outcome, &ntfy),
+            ["recovered 2026-12-05T00:00:00Z"],
+            "{at}: ntfy is down"
+        );
+    }
+    let late = state.round(&round("2026-12-05T18:00:00Z"), vec![up], &policy);
+    assert!(late.events().is_empty());
+}
