@@ -69,6 +69,8 @@ const LAYERS: &[Layer] = &[
     ),
     // Reads engines over their unix socket with hyper and tokio; its parsers stay pure and are fuzzed.
     Layer::new("oci-inventory", &["oci-digest", "oci-ref", "oci-manifest"]),
+    // The watcher's machine is pure; its directory store does file IO, its own input types keep it apart.
+    Layer::new("oci-watch", &[]),
     // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new(

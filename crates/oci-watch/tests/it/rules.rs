@@ -1,0 +1,338 @@
+use oci_watch::{
+    CheckError, EventKey, EventKind, Interval, Jump, Observation, PendingReason, Policy, RoundOutcome, State, Status,
+    TargetId,
+};
+
+use crate::{key, newer, round, target, update};
+
+fn fresh() -> State {
+    State::new("web-1".parse().unwrap())
+}
+
+/// The keys `to` is still to be told, as `kind detail`.
+fn told(outcome: &RoundOutcome, to: &TargetId) -> Vec<String> {
+    outcome
+        .to_tell(to)
+        .iter()
+        .map(|event| format!("{} {}", event.kind(), event.key().detail()))
+        .collect()
+}
+
+/// Tells `to` everything it is due and confirms delivery.
+fn deliver(state: &mut State, outcome: &RoundOutcome, to: &TargetId) -> Vec<String> {
+    let keys: Vec<EventKey> = outcome.to_tell(to).iter().map(|event| event.key().clone()).collect();
+    state.delivered(to, &keys);
+    told(outcome, to)
+}
+
+fn failing(name: &str) -> Observation {
+    let mut seen = Observation::new(key(name), Status::Error);
+    seen.error = Some(CheckError {
+        kind: "network".into(),
+        message: "connection refused".into(),
+    });
+    seen
+}
+
+#[test]
+fn an_update_is_told_once() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(deliver(&mut state, &first, &ntfy), ["update sha256:b"]);
+    let second = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(second.events().len(), 1, "still current");
+    assert!(told(&second, &ntfy).is_empty());
+}
+
+#[test]
+fn a_restart_does_not_repeat() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    deliver(&mut state, &first, &ntfy);
+    let mut restarted = State::from_json(&state.to_json()).unwrap();
+    assert_eq!(restarted, state);
+    let again = restarted.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert!(told(&again, &ntfy).is_empty());
+}
+
+#[test]
+fn a_second_rebuild_is_a_second_event() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    deliver(&mut state, &first, &ntfy);
+    let rebuilt = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![update("proxy", "sha256:c", None)],
+        &policy,
+    );
+    assert_eq!(deliver(&mut state, &rebuilt, &ntfy), ["update sha256:c"]);
+    let key_b = first.events()[0].key().clone();
+    assert_eq!(
+        state.workload(&key("proxy")).unwrap().told_to(&key_b),
+        None,
+        "the superseded key is forgotten"
+    );
+}
+
+#[test]
+fn an_index_rebuilt_with_the_platform_image_unchanged_tells_nothing() {
+    let (mut state, policy) = (fresh(), Policy::new());
+    let outcome = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![Observation::new(key("proxy"), Status::UpToDate)],
+        &policy,
+    );
+    assert!(outcome.events().is_empty());
+}
+
+#[test]
+fn a_newer_version_is_told_with_its_jump_and_again_when_re_pushed() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let seen = newer("proxy", "1.28.0", Jump::Minor, "sha256:n1", None);
+    let first = state.round(&round("2026-12-05T00:00:00Z"), vec![seen.clone()], &policy);
+    assert_eq!(first.events()[0].jump(), Some(Jump::Minor));
+    assert_eq!(first.events()[0].tag(), Some("1.28.0"));
+    assert_eq!(deliver(&mut state, &first, &ntfy), ["newer 1.28.0@sha256:n1"]);
+    let same = state.round(&round("2026-12-05T06:00:00Z"), vec![seen], &policy);
+    assert!(told(&same, &ntfy).is_empty());
+    let pushed = state.round(
+        &round("2026-12-05T12:00:00Z"),
+        vec![newer("proxy", "1.28.0", Jump::Minor, "sha256:n2", None)],
+        &policy,
+    );
+    assert_eq!(told(&pushed, &ntfy), ["newer 1.28.0@sha256:n2"]);
+}
+
+#[test]
+fn an_error_is_told_once_then_recovered_to_those_told() {
+    let (mut state, policy) = (fresh(), Policy::new());
+    let (ntfy, mail) = (target("ntfy"), target("mail"));
+    let first = state.round(&round("2026-12-05T00:00:00Z"), vec![failing("proxy")], &policy);
+    assert_eq!(first.events()[0].error().map(|e| e.kind.as_str()), Some("network"));
+    assert_eq!(deliver(&mut state, &first, &ntfy), ["error 2026-12-05T00:00:00Z"]);
+    let still = state.round(&round("2026-12-05T06:00:00Z"), vec![failing("proxy")], &policy);
+    assert!(told(&still, &ntfy).is_empty(), "told once until it recovers");
+    let up = Observation::new(key("proxy"), Status::UpToDate);
+    let back = state.round(&round("2026-12-05T12:00:00Z"), vec![up.clone()], &policy);
+    assert_eq!(deliver(&mut state, &back, &ntfy), ["recovered 2026-12-05T00:00:00Z"]);
+    assert!(told(&back, &mail).is_empty(), "mail never heard of the error");
+    let later = state.round(&round("2026-12-05T18:00:00Z"), vec![up], &policy);
+    assert!(later.events().is_empty());
+    // A second failure is a second event.
+    let again = state.round(&round("2026-12-06T00:00:00Z"), vec![failing("proxy")], &policy);
+    assert_eq!(told(&again, &ntfy), ["error 2026-12-06T00:00:00Z"]);
+}
+
+#[test]
+fn an_error_round_in_between_does_not_repeat_an_update() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    deliver(&mut state, &first, &ntfy);
+    let broken = state.round(&round("2026-12-05T06:00:00Z"), vec![failing("proxy")], &policy);
+    deliver(&mut state, &broken, &ntfy);
+    let back = state.round(
+        &round("2026-12-05T12:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(told(&back, &ntfy), ["recovered 2026-12-05T06:00:00Z"]);
+}
+
+#[test]
+fn min_age_holds_then_tells() {
+    let policy = Policy::new().with_min_age(Interval::from_secs(86_400).unwrap());
+    let (mut state, ntfy) = (fresh(), target("ntfy"));
+    let seen = update("proxy", "sha256:b", Some("2026-12-06T10:00:00Z"));
+    let young = state.round(&round("2026-12-06T12:00:00Z"), vec![seen.clone()], &policy);
+    assert!(young.events().is_empty());
+    let workload = state.workload(&key("proxy")).unwrap();
+    assert_eq!(workload.pending_until(), Some("2026-12-07T10:00:00Z".parse().unwrap()));
+    assert_eq!(
+        workload.pending()[0].reason.to_string(),
+        "pending until 2026-12-07 10:00 UTC"
+    );
+    let aged = state.round(&round("2026-12-07T10:00:00Z"), vec![seen], &policy);
+    assert_eq!(deliver(&mut state, &aged, &ntfy), ["update sha256:b"]);
+    assert!(state.workload(&key("proxy")).unwrap().pending().is_empty());
+}
+
+#[test]
+fn an_unknown_or_unreadable_date_stays_pending_with_its_reason() {
+    let policy = Policy::new().with_min_age(Interval::from_secs(60).unwrap());
+    let mut state = fresh();
+    let mut later = newer("cache", "8.0.0", Jump::Major, "sha256:r", Some("last tuesday"));
+    later.key = key("cache");
+    let outcome = state.round(
+        &round("2030-01-01T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None), later],
+        &policy,
+    );
+    assert!(outcome.events().is_empty());
+    let reasons: Vec<(EventKind, String)> = state
+        .workloads()
+        .flat_map(|(_, w)| w.pending().iter().map(|p| (p.kind, p.reason.to_string())))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                EventKind::Newer,
+                "pending: the image's creation date `last tuesday` is not RFC 3339".to_owned()
+            ),
+            (
+                EventKind::Update,
+                "pending: the image's creation date is unknown".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        state.workload(&key("proxy")).unwrap().pending()[0].reason,
+        PendingReason::UnknownDate
+    );
+    assert_eq!(state.workload(&key("proxy")).unwrap().pending_until(), None);
+}
+
+#[test]
+fn a_failed_delivery_is_retried_then_told_once() {
+    let (mut state, policy) = (fresh(), Policy::new());
+    let (ntfy, mail) = (target("ntfy"), target("mail"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    deliver(&mut state, &first, &ntfy);
+    // mail was down: no delivered() for it.
+    assert_eq!(told(&first, &mail), ["update sha256:b"]);
+    let retry = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert!(told(&retry, &ntfy).is_empty());
+    assert_eq!(deliver(&mut state, &retry, &mail), ["update sha256:b"]);
+    let after = state.round(
+        &round("2026-12-05T12:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert!(told(&after, &mail).is_empty() && told(&after, &ntfy).is_empty());
+}
+
+#[test]
+fn a_recreated_container_is_not_told_again_but_a_long_gone_one_is() {
+    let policy = Policy::new().with_forget_after(2);
+    let (mut state, ntfy) = (fresh(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    deliver(&mut state, &first, &ntfy);
+    state.round(&round("2026-12-05T06:00:00Z"), Vec::new(), &policy);
+    state.round(&round("2026-12-05T12:00:00Z"), Vec::new(), &policy);
+    assert_eq!(state.workload(&key("proxy")).unwrap().absent_rounds(), 2);
+    let back = state.round(
+        &round("2026-12-05T18:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert!(told(&back, &ntfy).is_empty(), "re-created within two rounds");
+    for at in ["2026-12-06T00:00:00Z", "2026-12-06T06:00:00Z", "2026-12-06T12:00:00Z"] {
+        state.round(&round(at), Vec::new(), &policy);
+    }
+    assert!(
+        state.workload(&key("proxy")).is_none(),
+        "forgotten after the third absent round"
+    );
+    let new = state.round(
+        &round("2026-12-06T18:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(told(&new, &ntfy), ["update sha256:b"]);
+}
+
+#[test]
+fn the_last_round_is_kept_for_the_page() {
+    let (mut state, policy) = (fresh(), Policy::new());
+    let mut up = Observation::new(key("db"), Status::UpToDate);
+    up.record = serde_json::json!({"status": "up_to_date"});
+    state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![
+            update("proxy", "sha256:b", None),
+            up,
+            failing("cache"),
+            update("proxy", "sha256:b", None),
+        ],
+        &policy,
+    );
+    let summary = state.last_round().unwrap();
+    assert_eq!(summary.started.to_string(), "2026-12-05T00:00:00Z");
+    assert_eq!(summary.duration_ms, 5000);
+    let counts: Vec<(Status, u32)> = summary.counts.iter().map(|(s, n)| (*s, *n)).collect();
+    assert_eq!(
+        counts,
+        [(Status::UpToDate, 1), (Status::UpdateAvailable, 1), (Status::Error, 1)]
+    );
+    assert_eq!(summary.pulls_left.get("docker.io"), Some(&76));
+    let checked = state.workload(&key("db")).unwrap().checked_at();
+    assert_eq!(checked.to_string(), "2026-12-05T00:00:05Z");
+}
+
+#[test]
+fn delivered_ignores_unknown_workloads() {
+    let (mut state, policy) = (fresh(), Policy::new());
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    let mut other = fresh();
+    assert_eq!(other.delivered(&target("ntfy"), &[first.events()[0].key().clone()]), 0);
+    assert_eq!(state.delivered(&target("ntfy"), &[first.events()[0].key().clone()]), 1);
+}
+
+#[test]
+fn a_recovery_is_given_up_for_a_target_that_stays_down() {
+    let policy = Policy::new().with_forget_after(2);
+    let (mut state, ntfy) = (fresh(), target("ntfy"));
+    let first = state.round(&round("2026-12-05T00:00:00Z"), vec![failing("proxy")], &policy);
+    deliver(&mut state, &first, &ntfy);
+    let up = Observation::new(key("proxy"), Status::UpToDate);
+    for at in ["2026-12-05T06:00:00Z", "2026-12-05T12:00:00Z"] {
+        let outcome = state.round(&round(at), vec![up.clone()], &policy);
+        assert_eq!(
+            told(&outcome, &ntfy),
+            ["recovered 2026-12-05T00:00:00Z"],
+            "{at}: ntfy is down"
+        );
+    }
+    let late = state.round(&round("2026-12-05T18:00:00Z"), vec![up], &policy);
+    assert!(late.events().is_empty());
+}
