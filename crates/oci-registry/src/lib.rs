@@ -21,9 +21,11 @@
 //!     "nginx:latest",
 //!     Some("sha256:aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa246210cd06aa24"),
 //! )?;
-//! let check = client.check_for_update(&request).await?;
-//! if check.has_update() {
-//!     println!("nginx:latest moved to {}", check.latest_digest());
+//! match client.check_for_update(&request).await {
+//!     Ok(check) if check.has_update() => println!("nginx:latest moved to {}", check.latest_digest()),
+//!     Ok(check) => println!("nginx:latest is {}", check.status()),
+//!     // `{:#}` adds the causes (the IO or TLS error under a failed request).
+//!     Err(err) => eprintln!("nginx:latest: {err:#}"),
 //! }
 //! # Ok(())
 //! # }
@@ -51,8 +53,10 @@
 //! - Addresses: [`Repository`] and [`ManifestLocation`] (by tag or by [`Digest`]), from a [`Reference`] or from
 //!   strings.
 //! - Failures: one [`Error`] (one pointer wide) with an [`ErrorKind`], the registry and repository concerned, the
-//!   HTTP status and the registry's own error codes ([`ServerError`]). [`text`] is where every foreign string is
-//!   escaped and cut before it reaches a message.
+//!   HTTP status and the registry's own error codes ([`ServerError`]). Its `Display` says what failed at this layer
+//!   only (as reqwest's does); print it with `{:#}` to add the causes (`eprintln!("{err:#}")`), or walk
+//!   [`source()`](std::error::Error::source). [`text`] is where every foreign string is escaped and cut before it
+//!   reaches a message.
 //! - [`Reference`], [`Digest`] and [`Platform`] are re-exported from `oci-ref`, `oci-digest` and `oci-manifest`, so
 //!   this crate is enough to depend on.
 //!
