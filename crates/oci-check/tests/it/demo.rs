@@ -12,7 +12,11 @@ fn push_demo() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let path = debug.join("examples").join("push-demo");
-    assert!(path.exists(), "{} is not built: run the tests with --all-targets", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with --all-targets",
+        path.display()
+    );
     path
 }
 
@@ -30,7 +34,9 @@ fn the_demo_killed_with_its_process_group_leaves_no_directory() {
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command.spawn().unwrap();
     let mut host = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut host).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut host)
+        .unwrap();
     assert!(host.trim().starts_with("127.0.0.1:"), "{host:?}");
     // What `cargo xtask demo --keep` prints: kill -- -PGID.
     let group = format!("-{}", child.id());
