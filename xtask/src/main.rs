@@ -129,6 +129,12 @@ fn test() -> Result {
     registry::ensure_redis()?;
     let root = root();
     let locked = locked_flag();
+    // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.
+    cargo(
+        &root,
+        &["build", "--workspace", "--examples", "--all-features"],
+        &locked,
+    )?;
     let mut totals = Totals::default();
     let result = cargo_test(
         &root,

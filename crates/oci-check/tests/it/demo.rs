@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 
 use oci_testkit::TempDir;
 
-/// `target/debug/examples/push-demo`, built with the tests (`cargo test --all-targets`, as `cargo xtask test` runs).
+/// `target/debug/examples/push-demo`, which `cargo xtask test` builds before the tests (`cargo test` builds examples
+/// only as test harnesses).
 fn push_demo() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let path = debug.join("examples").join("push-demo");
     assert!(
         path.exists(),
-        "{} is not built: run the tests with --all-targets",
+        "{} is not built: run `cargo build --examples` first (`cargo xtask test` does)",
         path.display()
     );
     path
