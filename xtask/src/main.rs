@@ -41,10 +41,11 @@ Commands:
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain
-  baseline [--differential [N]] [--seed S] [--save FILE]
+  baseline [--differential [N]] [--seed S] [--save FILE] | baseline --bench
                             regenerate oci-ref's vectors from the Go reference implementation
                             (installs Go and its sources from Debian); with --differential, compare
-                            `oci-check ref --json` with it on N generated inputs (default 20000)
+                            `oci-check ref --json` with it on N generated inputs (default 20000);
+                            with --bench, time Go on the corpus of oci-ref's parse benchmark
   bench [FILTER]            run the benchmarks and print their figures
   demo [--keep]             build oci-check, start a local registry with a few images, move tags, and
                             run `oci-check update` against it (no internet needed); --keep leaves the

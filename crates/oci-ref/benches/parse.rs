@@ -1,10 +1,16 @@
-//! References parsed per second on a realistic mix: short Docker Hub names, registry hosts
-//! with ports, tags and digests.
+//! References parsed per second: the crate's Go-parity corpus (its valid lines alone, and all of
+//! its lines, valid and invalid together, as inventories and tag lists feed them), a realistic
+//! mix of valid names, and one of each shape.
+//!
+//! The corpus is the inputs of `tests/data/baseline.jsonl`, the vectors the Go reference
+//! implementation wrote; `cargo xtask baseline --bench` times Go on the same lines.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use oci_ref::Reference;
+
+const BASELINE: &str = include_str!("../tests/data/baseline.jsonl");
 
 const MIX: &[&str] = &[
     "nginx",
@@ -29,23 +35,54 @@ const MIX: &[&str] = &[
     "busybox",
 ];
 
+/// The corpus lines: each input and whether Go's `ParseNormalizedNamed` accepted it.
+fn corpus() -> Vec<(String, bool)> {
+    BASELINE
+        .lines()
+        .map(|line| {
+            let vector: serde_json::Value = serde_json::from_str(line).expect("the baseline is JSON lines");
+            let input = vector["input"].as_str().expect("every vector has an input");
+            let ok = vector["ok"].as_bool().expect("every vector says ok");
+            (input.to_owned(), ok)
+        })
+        .collect()
+}
+
+/// Parses every line and counts the references, so the work cannot be skipped.
+fn parse_all(lines: &[&str]) -> usize {
+    lines
+        .iter()
+        .filter(|line| Reference::parse_normalized(black_box(line)).is_ok())
+        .count()
+}
+
 fn parse(c: &mut Criterion) {
+    let corpus = corpus();
+    let mixed: Vec<&str> = corpus.iter().map(|(input, _)| input.as_str()).collect();
+    let valid: Vec<&str> = corpus
+        .iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(input, _)| input.as_str())
+        .collect();
+    assert_eq!(parse_all(&valid), valid.len(), "the valid lines parse");
+    assert_eq!(parse_all(&mixed), valid.len(), "only the valid lines parse");
     for input in MIX {
         assert!(
             Reference::parse_normalized(input).is_ok(),
             "the mix holds valid references: {input}"
         );
     }
+
+    let mut group = c.benchmark_group("corpus");
+    for (name, lines) in [("valid", &valid), ("mixed", &mixed)] {
+        group.throughput(Throughput::Elements(lines.len() as u64));
+        group.bench_function(name, |b| b.iter(|| parse_all(lines)));
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("parse_normalized");
     group.throughput(Throughput::Elements(MIX.len() as u64));
-    group.bench_function("mix", |b| {
-        b.iter(|| {
-            for input in MIX {
-                let reference = Reference::parse_normalized(black_box(input));
-                black_box(reference.is_ok());
-            }
-        });
-    });
+    group.bench_function("mix", |b| b.iter(|| parse_all(MIX)));
     // One of each kind, to see where the time goes.
     for (name, input) in [
         ("hub_short", "nginx"),
@@ -54,6 +91,8 @@ fn parse(c: &mut Criterion) {
             "tag_digest",
             "ghcr.io/owner/repo:1.0@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         ),
+        ("invalid_format", "foo bar:baz"),
+        ("uppercase", "docker.io/Library/Nginx:1.25"),
     ] {
         group.throughput(Throughput::Elements(1));
         group.bench_function(name, |b| {

@@ -50,12 +50,14 @@ pub(crate) enum Detail {
         offset: usize,
         expected: &'static str,
     },
-    /// The repository name that must be lower case, as Go names it (with `library/` added).
-    Repository(Box<str>),
+    /// The message names the repository that must be lower case, as Go names it (with
+    /// `library/` added); it is found again in the input when the message is written.
+    Repository,
     /// The length of a repository path that is too long.
     Length(usize),
-    /// The canonical form the input should have been written in.
-    Canonical(Box<str>),
+    /// The message names the canonical form the input should have been written in; the input
+    /// is parsed again to write it.
+    Canonical,
     /// Why `oci-digest` refused the digest.
     Digest(oci_digest::Error),
 }
@@ -123,8 +125,8 @@ impl fmt::Display for Error {
                 f.write_str("invalid reference format ")?;
                 write_quoted(f, input)?;
                 f.write_str(": repository name ")?;
-                if let Detail::Repository(repository) = &self.detail {
-                    write_quoted(f, repository)?;
+                if let Detail::Repository = self.detail {
+                    write_quoted(f, &crate::go_remote_name(input))?;
                     f.write_str(" ")?;
                 }
                 f.write_str("must be lowercase")?;
@@ -162,9 +164,9 @@ impl fmt::Display for Error {
                 f.write_str("reference ")?;
                 write_quoted(f, input)?;
                 f.write_str(" is not canonical")?;
-                if let Detail::Canonical(canonical) = &self.detail {
+                if let (Detail::Canonical, Ok(canonical)) = (&self.detail, crate::Reference::parse_normalized(input)) {
                     f.write_str("; write it as ")?;
-                    write_quoted(f, canonical)?;
+                    write_quoted(f, &canonical.to_string())?;
                 }
                 Ok(())
             }

@@ -128,21 +128,8 @@ impl Reference {
             return Err(Error::new(ErrorKind::HexIdentifier, s, Detail::None));
         }
         let (domain, remainder, library) = split_docker_domain(s);
-        let remote = match remainder.bytes().position(|b| b == b':') {
-            Some(colon) => &remainder[..colon],
-            None => remainder,
-        };
-        if lower::changes(remote) {
-            let repository = if library {
-                format!("{OFFICIAL_REPO_PREFIX}{remote}")
-            } else {
-                remote.to_owned()
-            };
-            return Err(Error::new(
-                ErrorKind::ContainsUppercase,
-                s,
-                Detail::Repository(repository.into()),
-            ));
+        if lower::changes(up_to_colon(remainder)) {
+            return Err(Error::new(ErrorKind::ContainsUppercase, s, Detail::Repository));
         }
         // Go now parses `domain + "/" + [library/] + remainder`. A domain that is not valid
         // came from the input unchanged (docker.io is valid), so that string is `s` itself,
@@ -156,8 +143,7 @@ impl Reference {
             Ok(parts) => Self::build(s, parts, library),
             Err(fail) => {
                 let prefix = if library { OFFICIAL_REPO_PREFIX } else { "" };
-                let joined = format!("{domain}/{prefix}{remainder}");
-                Err(grammar_error(s, &joined, fail))
+                Err(grammar_error(s, &[domain, "/", prefix, remainder], fail))
             }
         }
     }
@@ -170,11 +156,7 @@ impl Reference {
         if reference.is_written_as(s) {
             Ok(reference)
         } else {
-            Err(Error::new(
-                ErrorKind::NameNotCanonical,
-                s,
-                Detail::Canonical(reference.to_string().into()),
-            ))
+            Err(Error::new(ErrorKind::NameNotCanonical, s, Detail::Canonical))
         }
     }
 
@@ -187,7 +169,7 @@ impl Reference {
         }
         match grammar::split(s) {
             Ok(parts) => Self::build(s, parts, false),
-            Err(fail) => Err(grammar_error(s, s, fail)),
+            Err(fail) => Err(grammar_error(s, &[s], fail)),
         }
     }
 
@@ -428,10 +410,29 @@ fn split_docker_domain(s: &str) -> (&str, &str, bool) {
     (domain, rest, library)
 }
 
+/// The repository name Go's `ParseNormalizedNamed` checks for upper case, `library/` included:
+/// the normalized remainder up to its first `:`.
+pub(crate) fn go_remote_name(s: &str) -> String {
+    let (_, remainder, library) = split_docker_domain(s);
+    let prefix = if library { OFFICIAL_REPO_PREFIX } else { "" };
+    format!("{prefix}{}", up_to_colon(remainder))
+}
+
+/// The text before the first `:`, or all of it.
+fn up_to_colon(s: &str) -> &str {
+    match s.bytes().position(|b| b == b':') {
+        Some(colon) => &s[..colon],
+        None => s,
+    }
+}
+
 /// The error for a string the grammar refused: Go reports it as upper case when the
-/// (Go-)lowercased `parsed` would have matched, and as a format error otherwise.
-fn grammar_error(input: &str, parsed: &str, fail: grammar::Fail<'_>) -> Error {
-    if grammar::split(&lower::to_lower(parsed)).is_ok() {
+/// (Go-)lowercased string its grammar read, the concatenation of `parsed`, would have matched,
+/// and as a format error otherwise.
+fn grammar_error(input: &str, parsed: &[&str], fail: grammar::Fail<'_>) -> Error {
+    // Lowering text that has no upper case gives the same text, which the grammar just refused,
+    // so the second parse (and its allocation) is needed only when something changes.
+    if parsed.iter().any(|piece| lower::changes(piece)) && grammar::split(&lower::to_lower(parsed)).is_ok() {
         return Error::new(ErrorKind::ContainsUppercase, input, Detail::None);
     }
     let offset = input.len().saturating_sub(fail.rest.len());

@@ -25,9 +25,19 @@ pub(crate) fn changes_char(c: char) -> bool {
     lower_char(c) != c
 }
 
-/// Go's `strings.ToLower(s)`.
-pub(crate) fn to_lower(s: &str) -> String {
-    s.chars().map(lower_char).collect()
+/// Go's `strings.ToLower` of the concatenation of `pieces`.
+pub(crate) fn to_lower(pieces: &[&str]) -> String {
+    let mut lower = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
+    for piece in pieces {
+        if piece.is_ascii() {
+            let start = lower.len();
+            lower.push_str(piece);
+            lower[start..].make_ascii_lowercase();
+        } else {
+            lower.extend(piece.chars().map(lower_char));
+        }
+    }
+    lower
 }
 
 /// Go's `unicode.ToLower(c)`: the simple lower-case mapping.
@@ -73,13 +83,14 @@ mod tests {
     #[test]
     fn simple_mapping_like_go() {
         assert!(changes("\u{130}stanbul"));
-        assert_eq!(to_lower("\u{130}stanbul"), "istanbul");
+        assert_eq!(to_lower(&["\u{130}stanbul"]), "istanbul");
         assert!(changes("\u{212A}ube"));
-        assert_eq!(to_lower("\u{212A}ube"), "kube");
+        assert_eq!(to_lower(&["\u{212A}ube"]), "kube");
         assert!(changes("École"));
-        assert_eq!(to_lower("École"), "école");
+        assert_eq!(to_lower(&["École"]), "école");
         assert!(changes("ΣΑΣ"));
-        assert_eq!(to_lower("ΣΑΣ"), "σασ");
+        assert_eq!(to_lower(&["ΣΑΣ"]), "σασ");
+        assert_eq!(to_lower(&["Docker.IO", "/", "\u{212A}"]), "docker.io/k");
         assert!(!changes("école"));
         assert!(!changes("ß"));
         assert!(!changes("abc-1.2_3"));

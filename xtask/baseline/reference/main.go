@@ -5,6 +5,12 @@
 // any character. Standard output gets one JSON object per input, in the same
 // order, with the keys described in xtask/src/baseline.rs.
 //
+// With the argument -bench it writes no vectors: it times ParseNormalizedNamed
+// on the inputs instead, first on those it accepts and then on all of them, and
+// prints references (input lines) per second for each, so that oci-ref's
+// criterion benchmark of the same corpus has a number to be compared with
+// (`cargo xtask baseline --bench`).
+//
 // `cargo xtask baseline` builds it offline in GOPATH mode against the Debian
 // packaged sources and runs it; it is not meant to be built by hand.
 package main
@@ -15,7 +21,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sort"
 	"strings"
+	"time"
 
 	// go-digest knows an algorithm only when its hash is linked in, as in
 	// Docker; without these every digest would be "unsupported".
@@ -131,12 +140,67 @@ func evaluate(input string) result {
 	return r
 }
 
+// accepted counts the references the benchmark parsed, so that no parse can be
+// optimized away.
+var accepted int
+
+// benchmark times ParseNormalizedNamed over the inputs it accepts ("valid")
+// and over all of them ("mixed"), in rounds of at least one second each, and
+// prints each round and the median in references (lines) per second.
+func benchmark(inputs []string, rounds int) {
+	var valid []string
+	for _, s := range inputs {
+		if _, err := reference.ParseNormalizedNamed(s); err == nil {
+			valid = append(valid, s)
+		}
+	}
+	fmt.Printf("distribution/reference ParseNormalizedNamed, %s, GOMAXPROCS=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	for _, set := range []struct {
+		name  string
+		lines []string
+	}{{"valid", valid}, {"mixed", inputs}} {
+		if len(set.lines) == 0 {
+			continue
+		}
+		var rates []float64
+		for round := 0; round < rounds; round++ {
+			passes := 0
+			start := time.Now()
+			elapsed := time.Duration(0)
+			for elapsed < time.Second {
+				for _, s := range set.lines {
+					if _, err := reference.ParseNormalizedNamed(s); err == nil {
+						accepted++
+					}
+				}
+				passes++
+				elapsed = time.Since(start)
+			}
+			rate := float64(passes*len(set.lines)) / elapsed.Seconds()
+			rates = append(rates, rate)
+			fmt.Printf("  %s (%d lines) round %d: %.3f M lines/s (%d passes in %v)\n",
+				set.name, len(set.lines), round+1, rate/1e6, passes, elapsed.Round(time.Millisecond))
+		}
+		sort.Float64s(rates)
+		fmt.Printf("%s: %.3f M lines/s (median of %d rounds)\n", set.name, rates[len(rates)/2]/1e6, rounds)
+	}
+}
+
 func main() {
+	bench := false
+	for _, arg := range os.Args[1:] {
+		if arg != "-bench" {
+			fmt.Fprintf(os.Stderr, "reference baseline: unexpected argument %q (the only one is -bench)\n", arg)
+			os.Exit(2)
+		}
+		bench = true
+	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<26)
 	out := bufio.NewWriter(os.Stdout)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
+	var inputs []string
 	line := 0
 	for in.Scan() {
 		line++
@@ -148,6 +212,10 @@ func main() {
 			fmt.Fprintf(os.Stderr, "reference baseline: line %d: not a JSON string: %v\n", line, err)
 			os.Exit(2)
 		}
+		if bench {
+			inputs = append(inputs, input)
+			continue
+		}
 		if err := enc.Encode(evaluate(input)); err != nil {
 			fmt.Fprintf(os.Stderr, "reference baseline: %v\n", err)
 			os.Exit(2)
@@ -156,6 +224,9 @@ func main() {
 	if err := in.Err(); err != nil {
 		fmt.Fprintf(os.Stderr, "reference baseline: reading input: %v\n", err)
 		os.Exit(2)
+	}
+	if bench {
+		benchmark(inputs, 5)
 	}
 	if err := out.Flush(); err != nil {
 		fmt.Fprintf(os.Stderr, "reference baseline: %v\n", err)

@@ -2,6 +2,7 @@
 //! the same inputs to the Go program and to `oci-check ref --json`.
 
 use std::collections::HashSet;
+use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
@@ -32,8 +33,16 @@ const COMPARED: &[&str] = &[
     "familiar",
 ];
 
-/// `baseline [--differential [N]] [--seed S] [--save FILE]`.
+/// `baseline [--differential [N]] [--seed S] [--save FILE]` or `baseline --bench`.
 pub(crate) fn command(args: &[String]) -> Result {
+    if args.iter().any(|arg| arg == "--bench") {
+        if args.len() > 1 {
+            return Err("--bench goes alone".into());
+        }
+        let root = root();
+        let program = build_program(&root)?;
+        return bench(&root, &program);
+    }
     let mut differential = None;
     let mut seed = None;
     let mut save = None;
@@ -122,6 +131,37 @@ fn regenerate(root: &Path, program: &Path, seed: u64) -> Result {
         "xtask: wrote {} vectors ({hand_picked} hand-picked, {GENERATED} generated) to {VECTORS}",
         lines.len()
     );
+    Ok(())
+}
+
+/// Times the Go implementation on the inputs of the committed vectors, the corpus oci-ref's criterion
+/// benchmark (`benches/parse.rs`) times: its valid lines, then all of them. One core, like criterion:
+/// `GOMAXPROCS=1` unless the environment says otherwise.
+fn bench(root: &Path, program: &Path) -> Result {
+    let text = read(&root.join(VECTORS))?;
+    let mut stdin = String::new();
+    for (number, line) in text.lines().enumerate() {
+        let fields = Parser::new(line)
+            .object()
+            .map_err(|err| format!("{VECTORS}:{}: {err}", number + 1))?;
+        let input = fields
+            .into_iter()
+            .find_map(|(key, value)| match (key.as_str(), value) {
+                ("input", Json::Str(input)) => Some(input),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{VECTORS}:{}: no input", number + 1))?;
+        stdin.push_str(&json_string(&input));
+        stdin.push('\n');
+    }
+    let mut cmd = Command::new(program);
+    cmd.arg("-bench");
+    if env::var_os("GOMAXPROCS").is_none() {
+        cmd.env("GOMAXPROCS", "1");
+    }
+    for line in pipe(&mut cmd, stdin.as_bytes())? {
+        println!("{line}");
+    }
     Ok(())
 }
 

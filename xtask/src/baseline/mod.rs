@@ -9,6 +9,9 @@
 //!   its answers to `crates/oci-ref/tests/data/baseline.jsonl`, which `cargo test` reads without Go.
 //! - `cargo xtask baseline --differential N` generates N inputs of its own, runs both the Go
 //!   program and `oci-check ref --json` on them, and fails on any disagreement.
+//! - `cargo xtask baseline --bench` times Go's `ParseNormalizedNamed` on the inputs of
+//!   `baseline.jsonl` (those it accepts, then all of them), the corpus of oci-ref's criterion
+//!   benchmark in `cargo xtask bench`, on one core, and prints lines per second.
 //!
 //! Everything comes from Debian's archive, so it works on a fresh Debian (or Ubuntu) machine with
 //! no Go installed: the trixie packages of Go 1.24 (`golang-1.24-go`, `golang-1.24-src`),

@@ -83,6 +83,47 @@ fn uppercase_errors_name_the_repository() {
     );
 }
 
+/// The repository and canonical names in these messages are found again in the input when the
+/// message is written, not when the error is made.
+#[test]
+fn names_derived_from_the_input() {
+    let parse = Reference::parse_normalized;
+    check(
+        parse("index.docker.io/Foo:Bar"),
+        ErrorKind::ContainsUppercase,
+        r#"invalid reference format "index.docker.io/Foo:Bar": repository name "library/Foo" must be lowercase (found 'F' at byte 16)"#,
+    );
+    check(
+        parse("localhost:5000/Foo"),
+        ErrorKind::ContainsUppercase,
+        r#"invalid reference format "localhost:5000/Foo": repository name "Foo" must be lowercase (found 'F' at byte 15)"#,
+    );
+    // Only the whole string lowered matches: Go's grammar reads it as a path without a registry.
+    check(
+        parse("A_b/c"),
+        ErrorKind::ContainsUppercase,
+        r#"invalid reference format "A_b/c": repository name must be lowercase (found 'A' at byte 0)"#,
+    );
+    // Lowering the registry does not help.
+    check(
+        parse("EXAMPLE.com/foo bar"),
+        ErrorKind::InvalidFormat,
+        r#"invalid reference format "EXAMPLE.com/foo bar": expected `/`, `:tag`, `@digest` or the end after the repository path (lowercase letters, digits and separators) at byte 15, found ' '"#,
+    );
+    check(
+        Reference::parse_named(&format!("nginx@sha256:{H64}")),
+        ErrorKind::NameNotCanonical,
+        &format!(
+            r#"reference "nginx@sha256:{H64}" is not canonical; write it as "docker.io/library/nginx@sha256:{H64}""#
+        ),
+    );
+    check(
+        Reference::parse_named("index.docker.io/user/app:1"),
+        ErrorKind::NameNotCanonical,
+        r#"reference "index.docker.io/user/app:1" is not canonical; write it as "docker.io/user/app:1""#,
+    );
+}
+
 #[test]
 fn other_kinds() {
     check(
