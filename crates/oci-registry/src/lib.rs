@@ -109,6 +109,7 @@ mod http_date;
 mod link;
 mod location;
 mod newer;
+mod proxy;
 mod ratelimit;
 mod retry;
 mod tags;
@@ -132,6 +133,7 @@ pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use newer::{
     MAX_CONFIRMATIONS, NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion, ROLLING_PER_SHAPE,
 };
+pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyErrorKind, ProxyUrl};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;
 pub use tags::MAX_TAGS;
@@ -153,6 +155,7 @@ pub mod internal {
     pub use crate::cached::{TagsEntry, decode_manifest as decode_cached_manifest, decode_tags as decode_cached_tags};
     pub use crate::http_date::parse as parse_http_date;
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
+    pub use crate::proxy::{ConnectReply, ConnectReplyError, MAX_CONNECT_REPLY, read_connect_reply};
     pub use crate::retry::{Jitter, Outcome, parse_retry_after};
     pub use crate::uri::{resolve_against, same_origin};
 }
