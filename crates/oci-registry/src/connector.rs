@@ -633,6 +633,71 @@ mod tests {
         assert!(insecure.check("localhost", false, &at("192.0.2.7")).is_ok());
     }
 
+    /// Through a real proxy (squid, which alone knows the name `registry.test`), and around it for a host NO_PROXY
+    /// names: the same registry, the same client code, and the proxy's log says which requests it carried.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn no_proxy_hosts_go_direct_and_the_others_through_the_proxy() {
+        use std::net::{IpAddr, Ipv4Addr};
+
+        use crate::{NoProxy, ProxyConfig, ProxyUrl};
+
+        let registry = oci_testkit::Registry::open();
+        let port = registry.host().rsplit(':').next().unwrap().to_owned();
+        let named = format!("registry.test:{port}");
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let squid = oci_testkit::Squid::builder()
+            .basic_auth("alice", "s3cret")
+            .host("registry.test", loopback)
+            .start();
+        let proxy = ProxyUrl::parse(&squid.url()).unwrap();
+        let client = |no_proxy: &str| {
+            Client::builder()
+                .registry(&named, RegistryOptions::new().transport(Transport::Http).insecure())
+                // Only for a direct connection: through the proxy, squid resolves the name.
+                .resolve("registry.test", loopback)
+                .proxy(
+                    ProxyConfig::new()
+                        .with_http(proxy.clone())
+                        .with_no_proxy(NoProxy::parse(no_proxy)),
+                )
+                .build()
+                .unwrap()
+        };
+        let carried = |entries: Vec<oci_testkit::squid::AccessEntry>| -> Vec<(String, String, u16, Option<String>)> {
+            entries
+                .into_iter()
+                .map(|entry| (entry.method, entry.url, entry.status, entry.user))
+                .collect()
+        };
+
+        client("other.test, 10.0.0.0/8").ping(&named).await.unwrap();
+        let seen = tokio::task::block_in_place(|| squid.mark());
+        assert_eq!(
+            carried(seen),
+            [(
+                "GET".to_owned(),
+                format!("http://{named}/v2/"),
+                200,
+                Some("alice".to_owned())
+            )]
+        );
+
+        for bypass in [
+            "registry.test",
+            ".test",
+            "*.test",
+            &format!("registry.test:{port}"),
+            "*",
+        ] {
+            client(bypass).ping(&named).await.unwrap();
+            let seen = tokio::task::block_in_place(|| squid.mark());
+            assert_eq!(carried(seen), [], "NO_PROXY={bypass}");
+        }
+        // A port NO_PROXY does not name goes through the proxy.
+        client("registry.test:1").ping(&named).await.unwrap();
+        assert_eq!(tokio::task::block_in_place(|| squid.mark()).len(), 1);
+    }
+
     #[test]
     fn default_port() {
         assert_eq!(super::with_default_port("ghcr.io"), "ghcr.io:443");
