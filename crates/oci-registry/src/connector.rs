@@ -698,6 +698,129 @@ mod tests {
         assert_eq!(tokio::task::block_in_place(|| squid.mark()).len(), 1);
     }
 
+    /// A proxy that reads one `CONNECT` head, answers `reply` (then keeps the connection open until the client
+    /// closes it, unless `close`), and hands back the head it read: for the faults a real proxy will not show.
+    async fn broken_proxy(reply: Vec<u8>, close: bool) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://alice:s3cret@{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return Vec::new();
+            };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = stream.write_all(&reply).await;
+            if !close {
+                let _ = stream.read_to_end(&mut Vec::new()).await;
+            }
+            head
+        });
+        (url, task)
+    }
+
+    fn through(url: &str, connect_timeout: std::time::Duration) -> Client {
+        let proxy = crate::ProxyUrl::parse(url).unwrap();
+        Client::builder()
+            .connect_timeout(connect_timeout)
+            .retry_policy(crate::RetryPolicy::never())
+            .proxy(crate::ProxyConfig::new().with_https(proxy))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn proxies_that_fail_the_tunnel_are_proxy_errors_naming_them() {
+        let long = std::time::Duration::from_secs(30);
+        let mut oversized = b"HTTP/1.1 200 OK\r\n".to_vec();
+        oversized.extend(std::iter::repeat_n(b'x', crate::proxy::MAX_CONNECT_REPLY));
+        for (reply, close, says) in [
+            (
+                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".to_vec(),
+                false,
+                "the proxy answered CONNECT registry.example:443 with 403 Forbidden: its rules do not let",
+            ),
+            (
+                b"HTTP/1.0 502 Bad\x1b[2J Gateway\r\n\r\n".to_vec(),
+                false,
+                "with 502 Bad\\x1b[2J Gateway",
+            ),
+            (
+                b"HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200 OK\r\n".to_vec(),
+                false,
+                "the proxy sent more than its answer to CONNECT registry.example:443 before TLS began",
+            ),
+            (b"SSH-2.0-OpenSSH_9.2\r\n".to_vec(), false, "is not HTTP/1.x"),
+            (oversized, false, "larger than 16 KiB"),
+            (
+                b"HTTP/1.1 200".to_vec(),
+                true,
+                "closed the connection without answering",
+            ),
+        ] {
+            let (url, task) = broken_proxy(reply, close).await;
+            let err = through(&url, long).ping("registry.example").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Proxy, "{err:#}");
+            let proxy = url.replace(":s3cret@", ":***@");
+            assert_eq!(err.proxy(), Some(proxy.as_str()));
+            let shown = format!("{err:#}");
+            assert!(
+                shown.contains(says) && shown.contains(&format!("proxy `{proxy}` failed")),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains("s3cret") && !format!("{err:?}").contains("s3cret"),
+                "{err:?}"
+            );
+            // The proxy got the CONNECT with its own credentials.
+            let head = String::from_utf8(task.await.unwrap()).unwrap();
+            assert!(
+                head.starts_with("CONNECT registry.example:443 HTTP/1.1\r\nHost: registry.example:443\r\n")
+                    && head.contains("Proxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n"),
+                "{head}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_proxy_that_never_answers_connect_times_out() {
+        let (url, task) = broken_proxy(Vec::new(), false).await;
+        let err = through(&url, std::time::Duration::from_millis(300))
+            .ping("registry.example")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:#}");
+        assert!(
+            format!("{err:#}").contains("the proxy did not answer CONNECT"),
+            "{err:#}"
+        );
+        assert!(err.proxy().is_some());
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn addresses_given_as_such_are_checked_even_through_a_proxy() {
+        let (url, task) = broken_proxy(b"HTTP/1.1 200 OK\r\n\r\n".to_vec(), false).await;
+        let client = through(&url, std::time::Duration::from_secs(30));
+        for target in ["169.254.169.254", "[fe80::1]:5000"] {
+            let err = client.ping(target).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ForbiddenAddress, "{target}: {err:#}");
+        }
+        task.abort();
+        // An unreachable proxy is the proxy's failure, not the registry's.
+        let port = oci_testkit::free_port();
+        let err = through(&format!("http://127.0.0.1:{port}"), std::time::Duration::from_secs(5))
+            .ping("registry.example")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Proxy, "{err:#}");
+        assert!(format!("{err}").contains("could not connect to the proxy"), "{err}");
+    }
+
     #[test]
     fn default_port() {
         assert_eq!(super::with_default_port("ghcr.io"), "ghcr.io:443");

@@ -65,6 +65,12 @@
 //! Any other registry gets plain HTTP only when configured with [`Transport::Http`] and marked
 //! [`RegistryOptions::insecure`]. `docker.io` means Docker Hub's API host `registry-1.docker.io`.
 //!
+//! Proxies: [`ClientBuilder::proxy`] with a [`ProxyConfig`] (built from [`ProxyUrl`]s and a [`NoProxy`] list, or
+//! from the variables the caller hands to [`ProxyConfig::from_env`], read as Go's `httpproxy` reads them; this crate
+//! reads no environment itself) sends every connection, to registries, token realms and redirect targets alike,
+//! through an HTTP proxy: HTTPS in a `CONNECT` tunnel, plain HTTP in absolute form, the proxy's credentials only to
+//! the proxy. Loopback hosts are never proxied. A proxy's refusal is [`ErrorKind::Proxy`], naming it.
+//!
 //! Auth follows the registry's challenge through `oci-auth`: Basic gets the credentials ([`Credentials`], or a
 //! [`CredentialStore`](oci_auth::CredentialStore) given to [`ClientBuilder::credential_store`]), Bearer a token from
 //! the realm, cached for every clone, fetched once however many requests need it, pre-fetched for many repositories at

@@ -14,7 +14,8 @@
 //! - [`NoProxy`] lists the hosts reached directly: `*` (every host), a name (`example.com`: itself and its
 //!   subdomains), a name with a leading dot or `*.` (`.example.com`, `*.example.com`: its subdomains only), an IP
 //!   address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), each name or address with an optional `:PORT`; entries are
-//!   separated by commas or white space (curl accepts both; Go only commas) and compared case-insensitively.
+//!   separated by commas or white space (curl accepts both; Go trims white space around comma-separated entries)
+//!   and compared case-insensitively.
 //!   Names are compared as text: write an internationalized name in its `xn--` form (registry names are ASCII).
 //! - [`ProxyConfig::from_env`] reads `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy`, lower case first
 //!   and then upper case, as curl does; the first one set to a non-empty value counts. When `REQUEST_METHOD` is
@@ -316,6 +317,7 @@ impl ProxyUrl {
         let fail = |kind| ProxyError::new(kind, text);
         let text = text.trim();
         let rest = match text.split_once("://") {
+            Some((scheme, _)) if !is_scheme(scheme) => return Err(fail(ProxyErrorKind::UnsupportedScheme)),
             Some((scheme, rest)) => {
                 let scheme = scheme.to_ascii_lowercase();
                 match scheme.as_str() {
@@ -512,7 +514,9 @@ impl NoProxy {
     /// listed by [`NoProxy::ignored`].
     pub fn parse(list: &str) -> Self {
         let mut no_proxy = Self::default();
-        for entry in list.split(|c: char| c == ',' || c.is_ascii_whitespace()) {
+        // Go trims each comma-separated entry of Unicode white space; curl splits on blanks too. Splitting on both
+        // reads every list either reads, and a vertical tab or a no-break space never glues two entries together.
+        for entry in list.split(|c: char| c == ',' || c.is_whitespace()) {
             if entry.is_empty() {
                 continue;
             }
@@ -728,9 +732,13 @@ impl fmt::Display for ProxyError {
 
 impl std::error::Error for ProxyError {}
 
-/// `text` with the password of its user info replaced by `***`, for quoting a URL that did not parse.
+/// `text` with the password of its user info replaced by `***`, for quoting a URL that did not parse. Whatever
+/// stands before the last `@` of the authority counts as user info, so that no malformed URL shows its password.
 fn redact(text: &str) -> String {
-    let start = text.find("://").map_or(0, |at| at + 3);
+    let start = match text.split_once("://") {
+        Some((scheme, _)) if is_scheme(scheme) => scheme.len() + 3,
+        _ => 0,
+    };
     let end = text[start..].find(['/', '?', '#']).map_or(text.len(), |at| start + at);
     match text[start..end].rfind('@') {
         Some(at) => {
@@ -741,6 +749,13 @@ fn redact(text: &str) -> String {
         }
         None => text.to_owned(),
     }
+}
+
+/// RFC 3986's `scheme`: a letter, then letters, digits, `+`, `-` or `.`.
+fn is_scheme(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|first| first.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
 }
 
 /// Reads a proxy's answer to `CONNECT` from the bytes received so far: `Ok(None)` while its head is incomplete.
@@ -1033,6 +1048,9 @@ mod tests {
             // Commas or white space, any case, ports.
             ("a.example b.example", "b.example", 443, true),
             ("a.example,\tB.Example", "x.b.example", 443, true),
+            // Found by fuzzing: white space beyond ASCII's (a vertical tab) separates entries too.
+            ("H\u{b}\u{b}", "h", 443, true),
+            ("a.example\u{a0}b.example", "b.example", 443, true),
             ("REGISTRY.example:5000", "registry.example", 5000, true),
             ("registry.example:5000", "registry.example", 443, false),
             ("*.corp.example:443", "r.corp.example", 443, true),
@@ -1249,6 +1267,7 @@ mod tests {
             "http://alice:s3cret@proxy.example:99999",
             "alice:s3cret@proxy.example/path",
             "http://alice:s3cret@pro xy",
+            "alice:s3cret@host://x",
         ] {
             let err = ProxyUrl::parse(input).unwrap_err();
             let shown = format!("{err} {err:?}");
