@@ -159,6 +159,14 @@ impl Transport {
         is_loopback(authority) || self.config.registry(authority).is_some_and(|o| o.insecure)
     }
 
+    /// The proxy a request to `uri` goes through, as the connector decides it for the connection.
+    fn proxy_for(&self, uri: &Uri) -> Option<&ProxyUrl> {
+        let https = uri.scheme_str() == Some("https");
+        let host = uri.host()?;
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        self.config.proxy.proxy_for(https, host, port)
+    }
+
     fn learned_plain(&self, registry: &str) -> bool {
         lock(&self.plain).get(registry).copied().unwrap_or(false)
     }
@@ -427,16 +435,6 @@ impl Transport {
             ),
         }
         result
-    }
-}
-
-impl Transport {
-    /// The proxy a request to `uri` goes through, as the connector decides it for the connection.
-    fn proxy_for(&self, uri: &Uri) -> Option<&ProxyUrl> {
-        let https = uri.scheme_str() == Some("https");
-        let host = uri.host()?;
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        self.config.proxy.proxy_for(https, host, port)
     }
 }
 
