@@ -440,3 +440,52 @@ fn unusable_proxy_settings_are_usage_errors() {
         out.stderr
     );
 }
+
+#[test]
+fn registry_credentials_travel_inside_the_tunnel_and_its_refusals_stay_the_registrys() {
+    let registry = Registry::start(
+        Auth::Htpasswd {
+            username: "bob",
+            password: "registry-pw",
+        },
+        Some(&TestCa::with_names(&[NAME])),
+    );
+    let pushed = block_on(
+        registry
+            .images("private/app")
+            .unwrap()
+            .platform_image("amd64", "private", Some("1")),
+    )
+    .unwrap()
+    .digest;
+    let port = registry.host().rsplit(':').next().unwrap().to_owned();
+    let host = format!("{NAME}:{port}");
+    let squid = Squid::builder()
+        .basic_auth(USER, PASSWORD)
+        .host(NAME, IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .start();
+    let image = format!("{host}/private/app:1@{pushed}");
+    let ca = format!("{host}={}", registry.ca_file().unwrap().display());
+    let url = squid.url();
+    let run = |extra: &[&str], stdin: &str| {
+        let mut args = vec!["update", "--json", "--ca-cert", &ca, "--proxy", &url, &image];
+        args.extend_from_slice(extra);
+        oci_check_env(&args, stdin, &with_proxy_variables(&[]))
+    };
+    let username = format!("{host}=bob");
+    let out = run(&["--username", &username, "--password-stdin"], "registry-pw\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("\"status\":\"up_to_date\""), "{out:?}");
+    // The proxy saw tunnels only: the registry's Basic credentials went inside them.
+    let seen = squid.mark();
+    assert!(
+        !seen.is_empty() && seen.iter().all(|entry| entry.method == "CONNECT"),
+        "{seen:?}"
+    );
+
+    // Without them, the registry refuses through the tunnel: that is the registry's refusal, not the proxy's.
+    let out = run(&[], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    let kinds: Vec<String> = errors(&out).into_iter().map(|(kind, _)| kind).collect();
+    assert_eq!(kinds, ["unauthorized"], "{out:?}");
+}
