@@ -43,7 +43,7 @@ pub(crate) struct RegistryArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     #[arg(help_heading = "Registry options")]
     timeout: u64,
-    /// Send every request through the HTTP proxy at URL, http://[USER:PASSWORD@]HOST[:PORT] (HTTPS in a CONNECT
+    /// Send every request through the HTTP proxy at URL, `http://[USER:PASSWORD@]HOST[:PORT]` (HTTPS in a CONNECT
     /// tunnel, plain HTTP in absolute form); loopback registries are never proxied.
     ///
     /// Without it: $https_proxy/$HTTPS_PROXY, $http_proxy/$HTTP_PROXY, then $all_proxy/$ALL_PROXY (lower case
