@@ -128,6 +128,7 @@ fn test() -> Result {
     registry::ensure()?;
     registry::ensure_podman()?;
     registry::ensure_redis()?;
+    registry::ensure_squid()?;
     let root = root();
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.

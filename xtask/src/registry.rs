@@ -1,12 +1,14 @@
 //! The programs the integration tests start: the CNCF distribution registry (`oci-registry`'s tests, on loopback
-//! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own) and Redis (the tests of
-//! `oci-registry`'s `redis` feature, on loopback ports).
+//! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own), Redis (the tests of
+//! `oci-registry`'s `redis` feature, on loopback ports) and squid (the proxy tests of `oci-registry` and `oci-check`,
+//! on loopback ports).
 //!
-//! Debian ships them as `docker-registry`, `podman` and `redis-server`. `cargo xtask test` installs each when it is missing and the
+//! Debian ships them as `docker-registry`, `podman`, `redis-server` and `squid`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::Result;
 
@@ -18,6 +20,12 @@ pub(crate) const PODMAN: &str = "/usr/bin/podman";
 
 /// Where the tests of `oci-registry`'s `redis` feature look for Redis (they also honour `OCI_TEST_REDIS`).
 pub(crate) const REDIS: &str = "/usr/bin/redis-server";
+
+/// Where the proxy tests look for squid (they also honour `OCI_TEST_SQUID`).
+pub(crate) const SQUID: &str = "/usr/sbin/squid";
+
+/// Whether `apt-get update` ran in this process: once is enough for every package installed after it.
+static APT_UPDATED: AtomicBool = AtomicBool::new(false);
 
 /// A program the tests need, and the Debian package that has it.
 struct Needed {
@@ -60,6 +68,18 @@ pub(crate) fn ensure_redis() -> Result {
     })
 }
 
+/// Makes sure squid exists, installing Debian's package when running as root. The package also tries to start a
+/// system service on port 3128; the tests do not use it, they start their own on free ports with their own
+/// configuration.
+pub(crate) fn ensure_squid() -> Result {
+    ensure_one(&Needed {
+        binary: SQUID,
+        package: "squid",
+        variable: "OCI_TEST_SQUID",
+        what: "squid",
+    })
+}
+
 fn ensure_one(needed: &Needed) -> Result {
     let Needed {
         binary,
@@ -83,7 +103,9 @@ fn ensure_one(needed: &Needed) -> Result {
         );
     }
     eprintln!("xtask: {binary} is missing; installing Debian's {package} package");
-    for args in [&["update"][..], &["install", "-y", package][..]] {
+    let update = !APT_UPDATED.swap(true, Ordering::Relaxed);
+    let steps = [&["update"][..], &["install", "-y", package][..]];
+    for args in steps.into_iter().skip(usize::from(!update)) {
         let status = Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")

@@ -187,6 +187,16 @@ impl Failure {
                 "pull_budget",
                 format!("{image}: no manifest GET was sent: {err:#}; raise --max-pulls or lower --reserve"),
             ),
+            ErrorKind::Proxy => (
+                "proxy",
+                format!(
+                    "the proxy {} did not carry the request for {image} to {registry}: check the proxy URL and its \
+                     credentials (--proxy, HTTPS_PROXY, HTTP_PROXY), or list {registry} in --no-proxy or NO_PROXY if \
+                     it is to be reached directly ({err:#})",
+                    err.proxy()
+                        .map_or_else(|| "in use".to_owned(), |proxy| format!("`{}`", quote(proxy)))
+                ),
+            ),
             ErrorKind::InvalidInput => ("invalid_input", format!("{image}: {err:#}")),
             _ => ("registry", format!("{image}: {err:#}")),
         };

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
 use oci_registry::text::cut as quote;
-use oci_registry::{Client, Credentials, Reference, RegistryOptions, Transport};
+use oci_registry::{Client, Credentials, NoProxy, ProxyConfig, ProxyUrl, Reference, RegistryOptions, Transport};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -43,6 +43,19 @@ pub(crate) struct RegistryArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     #[arg(help_heading = "Registry options")]
     timeout: u64,
+    /// Send every request through the HTTP proxy at URL, `http://[USER:PASSWORD@]HOST[:PORT]` (HTTPS in a CONNECT
+    /// tunnel, plain HTTP in absolute form); loopback registries are never proxied.
+    ///
+    /// Without it: $https_proxy/$HTTPS_PROXY, $http_proxy/$HTTP_PROXY, then $all_proxy/$ALL_PROXY (lower case
+    /// first, as curl reads them). A password on the command line is visible to other users of this machine: give it
+    /// in $HTTPS_PROXY instead.
+    #[arg(long, value_name = "URL", help_heading = "Registry options")]
+    proxy: Option<String>,
+    /// Reach these hosts directly, not through the proxy: names (`example.com` covers its subdomains,
+    /// `.example.com` only them), IP addresses, CIDR ranges, each with an optional :PORT, separated by commas or
+    /// spaces; `*` for every host. Without it: $no_proxy/$NO_PROXY.
+    #[arg(long, value_name = "LIST", help_heading = "Registry options")]
+    no_proxy: Option<String>,
     #[command(flatten)]
     cache: crate::cache::CacheArgs,
 }
@@ -177,11 +190,71 @@ impl RegistryArgs {
         if let Some(cache) = self.cache.open(runtime)? {
             builder = builder.cache(cache);
         }
+        builder = builder.proxy(self.proxy_config(output)?);
         builder
             .tags_max_age(self.cache.tags_max_age())
             .pull_budget(self.cache.budget())
             .build()
             .map_err(|err| Failure::usage(format!("the registry options are not usable: {err:#}")))
+    }
+
+    /// The proxies: --proxy and --no-proxy, else the environment's variables. A NO_PROXY entry that can match no
+    /// host is a warning, not an error: other programs read the same variable and skip such entries.
+    fn proxy_config(&self, output: Output) -> Result<ProxyConfig, Failure> {
+        const NAMES: [&str; 9] = [
+            "https_proxy",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "HTTP_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+            "REQUEST_METHOD",
+        ];
+        let env = std::env::vars_os().filter(|(name, _)| NAMES.iter().any(|known| name == *known));
+        let from_env = ProxyConfig::from_env(env).map_err(|err| {
+            Failure::usage(format!(
+                "{err}; fix or unset {}",
+                err.variable().unwrap_or("the proxy variable")
+            ))
+        })?;
+        let mut config = match &self.proxy {
+            Some(url) => {
+                let url = ProxyUrl::parse(url).map_err(|err| Failure::usage(format!("--proxy: {err}")))?;
+                ProxyConfig::new()
+                    .with_https(url.clone())
+                    .with_http(url)
+                    .with_no_proxy(from_env.no_proxy().clone())
+            }
+            None => from_env,
+        };
+        let (list, name) = match &self.no_proxy {
+            Some(list) => {
+                config = config.with_no_proxy(NoProxy::parse(list));
+                (config.no_proxy(), "--no-proxy")
+            }
+            None => (config.no_proxy(), "NO_PROXY"),
+        };
+        if !output.quiet {
+            for (entry, why) in list.ignored() {
+                tracing::warn!("{name}: the entry `{}` is ignored: {why}", quote(entry));
+            }
+        }
+        match (config.https(), config.http(), config.all()) {
+            (None, None, None) => tracing::info!("proxy: none"),
+            (https, http, all) => tracing::info!(
+                "proxy: HTTPS through {}, plain HTTP through {}; loopback hosts{} directly",
+                https.or(all).map_or_else(|| "none".to_owned(), ToString::to_string),
+                http.or(all).map_or_else(|| "none".to_owned(), ToString::to_string),
+                if list.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and those {name} names")
+                }
+            ),
+        }
+        Ok(config)
     }
 
     /// The --username credentials and the one registry they are for.

@@ -53,7 +53,8 @@ pub struct RegistryOptions {
 /// Whatever the configuration, the addresses a host name resolves to are checked before connecting: no connection
 /// to a link-local, cloud-metadata or unspecified address unless the host is a registry configured here (so a token
 /// realm or a redirect cannot lead there by a DNS name), and plain HTTP to `localhost` only when it resolves to
-/// loopback addresses.
+/// loopback addresses. Through a proxy ([`ClientBuilder::proxy`]) the proxy resolves names, so only targets given as
+/// IP addresses are checked.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub(crate) connect_timeout: Duration,
@@ -69,6 +70,7 @@ pub struct ClientConfig {
     pub(crate) cache: Option<crate::cache::CacheSlot>,
     pub(crate) tags_max_age: Duration,
     pub(crate) pull_budget: crate::budget::PullBudget,
+    pub(crate) proxy: crate::proxy::ProxyConfig,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -180,6 +182,7 @@ impl Default for ClientConfig {
             cache: None,
             tags_max_age: DEFAULT_TAGS_MAX_AGE,
             pull_budget: crate::budget::PullBudget::new(),
+            proxy: crate::proxy::ProxyConfig::new(),
         }
     }
 }
@@ -211,7 +214,12 @@ impl ClientConfig {
         &self.pull_budget
     }
 
-    /// The connect timeout (TCP and TLS handshake).
+    /// The proxies connections go through (none by default).
+    pub fn proxy(&self) -> &crate::proxy::ProxyConfig {
+        &self.proxy
+    }
+
+    /// The connect timeout (TCP, a proxy's `CONNECT` and the TLS handshake).
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
@@ -246,7 +254,8 @@ impl ClientBuilder {
         }
     }
 
-    /// Sets the connect timeout, covering the TCP connection and the TLS handshake (default 10 s).
+    /// Sets the connect timeout, covering the TCP connection, a proxy's answer to `CONNECT` and the TLS handshake
+    /// (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
         self
@@ -325,6 +334,27 @@ impl ClientBuilder {
             .entry(host.to_ascii_lowercase())
             .or_default()
             .push(address);
+        self
+    }
+
+    /// Sends every connection through the proxies of `proxy` (registries, token realms, blob redirects alike),
+    /// except to loopback hosts and the hosts its [`NoProxy`](crate::NoProxy) list names. HTTPS goes through a
+    /// `CONNECT` tunnel to the proxy, with TLS to the target inside it; plain HTTP goes to the proxy in absolute form.
+    /// The proxy URL's user and password go only to the proxy, as `Proxy-Authorization: Basic`.
+    ///
+    /// The address checks (see [`ClientConfig`]) apply to what the client resolves itself: through a proxy, the
+    /// proxy resolves the target's name, so only a target that is an IP address is still checked, and the proxy's
+    /// own address is not (it is configured by the caller).
+    ///
+    /// ```
+    /// use oci_registry::{Client, ProxyConfig};
+    ///
+    /// let proxy = ProxyConfig::from_env([("HTTPS_PROXY", "http://proxy.corp.example:3128"), ("NO_PROXY", ".corp.example")])?;
+    /// let client = Client::builder().proxy(proxy).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy(mut self, proxy: crate::proxy::ProxyConfig) -> Self {
+        self.config.proxy = proxy;
         self
     }
 

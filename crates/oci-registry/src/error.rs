@@ -31,6 +31,7 @@ struct Inner {
     scope: Option<String>,
     rate_limit: Option<RateLimit>,
     credentials: Option<CredentialsSent>,
+    proxy: Option<String>,
     source: Option<std::sync::Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -95,6 +96,10 @@ pub enum ErrorKind {
     /// A manifest `GET` was not sent: the pull budget forbids it, or the rate-limit source already answered `429`
     /// in this run (see [`PullBudget`](crate::PullBudget)).
     PullBudget,
+    /// The proxy failed the request: it could not be reached, refused the tunnel (`407` for missing or wrong proxy
+    /// credentials, `403`, or anything but `200` to `CONNECT`), answered a plain-HTTP request with `407`, or spoke
+    /// no HTTP. [`Error::proxy`] names it; the registry may never have been reached.
+    Proxy,
 }
 
 /// One entry of the registry's JSON error body, `{"errors":[{"code","message","detail"}]}`.
@@ -153,6 +158,11 @@ impl Error {
         }
     }
 
+    /// The proxy a [`ErrorKind::Proxy`] failure concerns, as `http://[USER[:***]@]HOST:PORT` (never the password).
+    pub fn proxy(&self) -> Option<&str> {
+        self.inner.proxy.as_deref()
+    }
+
     /// The `oci-auth` error underneath, when this error comes from reading credentials, running a credential
     /// helper, or an auth rule (plain HTTP, a forbidden realm).
     pub fn auth_error(&self) -> Option<&oci_auth::Error> {
@@ -171,6 +181,7 @@ impl Error {
                 scope: None,
                 rate_limit: None,
                 credentials: None,
+                proxy: None,
                 source: None,
             }),
         }
@@ -188,6 +199,11 @@ impl Error {
         if rate_limit.is_some() {
             self.inner.rate_limit = rate_limit;
         }
+        self
+    }
+
+    pub(crate) fn with_proxy(mut self, proxy: &crate::proxy::ProxyUrl) -> Self {
+        self.inner.proxy = Some(proxy.to_string());
         self
     }
 
@@ -305,8 +321,13 @@ impl fmt::Display for Error {
             ErrorKind::AuthLoop => "authentication did not settle",
             ErrorKind::ForbiddenAddress => "forbidden address",
             ErrorKind::PullBudget => "pull withheld",
+            ErrorKind::Proxy => "proxy failed",
         };
-        f.write_str(what)?;
+        match &inner.proxy {
+            Some(proxy) if inner.kind == ErrorKind::Proxy => write!(f, "proxy `{}` failed", quote(proxy))?,
+            Some(proxy) => write!(f, "{what} (through the proxy `{}`)", quote(proxy))?,
+            None => f.write_str(what)?,
+        }
         match (&inner.registry, &inner.repository) {
             (Some(registry), Some(repository)) => write!(f, " for `{}/{}`", quote(registry), quote(repository))?,
             (Some(registry), None) => write!(f, " for registry `{}`", quote(registry))?,
@@ -356,6 +377,7 @@ impl fmt::Debug for Error {
             .field("scope", &inner.scope)
             .field("rate_limit", &inner.rate_limit)
             .field("credentials", &inner.credentials)
+            .field("proxy", &inner.proxy)
             .field("source", &inner.source)
             .finish()
     }

@@ -65,6 +65,12 @@
 //! Any other registry gets plain HTTP only when configured with [`Transport::Http`] and marked
 //! [`RegistryOptions::insecure`]. `docker.io` means Docker Hub's API host `registry-1.docker.io`.
 //!
+//! Proxies: [`ClientBuilder::proxy`] with a [`ProxyConfig`] (built from [`ProxyUrl`]s and a [`NoProxy`] list, or
+//! from the variables the caller hands to [`ProxyConfig::from_env`], read as Go's `httpproxy` reads them; this crate
+//! reads no environment itself) sends every connection, to registries, token realms and redirect targets alike,
+//! through an HTTP proxy: HTTPS in a `CONNECT` tunnel, plain HTTP in absolute form, the proxy's credentials only to
+//! the proxy. Loopback hosts are never proxied. A proxy's refusal is [`ErrorKind::Proxy`], naming it.
+//!
 //! Auth follows the registry's challenge through `oci-auth`: Basic gets the credentials ([`Credentials`], or a
 //! [`CredentialStore`](oci_auth::CredentialStore) given to [`ClientBuilder::credential_store`]), Bearer a token from
 //! the realm, cached for every clone, fetched once however many requests need it, pre-fetched for many repositories at
@@ -109,6 +115,7 @@ mod http_date;
 mod link;
 mod location;
 mod newer;
+mod proxy;
 mod ratelimit;
 mod retry;
 mod tags;
@@ -132,6 +139,7 @@ pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use newer::{
     MAX_CONFIRMATIONS, NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion, ROLLING_PER_SHAPE,
 };
+pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyErrorKind, ProxyUrl};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;
 pub use tags::MAX_TAGS;
@@ -153,6 +161,7 @@ pub mod internal {
     pub use crate::cached::{TagsEntry, decode_manifest as decode_cached_manifest, decode_tags as decode_cached_tags};
     pub use crate::http_date::parse as parse_http_date;
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};
+    pub use crate::proxy::{ConnectReply, ConnectReplyError, MAX_CONNECT_REPLY, read_connect_reply};
     pub use crate::retry::{Jitter, Outcome, parse_retry_after};
     pub use crate::uri::{resolve_against, same_origin};
 }

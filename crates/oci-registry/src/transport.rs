@@ -23,6 +23,7 @@ use crate::config::{ClientConfig, Transport as Scheme};
 use crate::connector::{ConnectError, Connector};
 use crate::error::{Error, ErrorKind, quote};
 use crate::location::is_loopback;
+use crate::proxy::ProxyUrl;
 use crate::ratelimit::RateLimit;
 use crate::retry::{Jitter, Outcome};
 
@@ -156,6 +157,14 @@ impl Transport {
     /// Whether plain HTTP may be used for `authority` (a token realm's host, a redirect target).
     pub(crate) fn plain_http_allowed(&self, authority: &str) -> bool {
         is_loopback(authority) || self.config.registry(authority).is_some_and(|o| o.insecure)
+    }
+
+    /// The proxy a request to `uri` goes through, as the connector decides it for the connection.
+    fn proxy_for(&self, uri: &Uri) -> Option<&ProxyUrl> {
+        let https = uri.scheme_str() == Some("https");
+        let host = uri.host()?;
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        self.config.proxy.proxy_for(https, host, port)
     }
 
     fn learned_plain(&self, registry: &str) -> bool {
@@ -309,6 +318,7 @@ impl Transport {
     ) -> Result<Response<Incoming>, Failure> {
         let started = Instant::now();
         let (method, uri) = (request.method.clone(), request.uri.clone());
+        let proxy = self.proxy_for(&uri);
         let mut builder = Request::builder().method(request.method).uri(request.uri);
         let user_agent = HeaderValue::from_str(&self.config.user_agent).map_err(|_| {
             Failure::Error(
@@ -323,6 +333,20 @@ impl Transport {
             if let Some(value) = request.authorization {
                 headers.insert(header::AUTHORIZATION, value.clone());
             }
+            // Plain HTTP goes to the proxy itself, which wants its credentials on each request; HTTPS carries them
+            // on the CONNECT only (the connector's), never inside the tunnel.
+            if uri.scheme_str() == Some("http") {
+                if let Some(secret) = proxy.and_then(ProxyUrl::basic_authorization) {
+                    let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+                        Failure::Error(
+                            at.error(ErrorKind::InvalidInput)
+                                .with_detail("an unusable proxy credential"),
+                        )
+                    })?;
+                    value.set_sensitive(true);
+                    headers.insert(header::PROXY_AUTHORIZATION, value);
+                }
+            }
         }
         let sent = builder
             .body(Full::new(request.body))
@@ -334,19 +358,62 @@ impl Transport {
             )),
             Ok(Err(err)) => {
                 let (kind, plain_answer) = transport_kind(&err);
-                let error = at.error(kind).with_source(err);
+                let error = match connect_error(&err) {
+                    Some(connect) => {
+                        let mut error = at.error(kind);
+                        if let Some(proxy) = &connect.proxy {
+                            error = error.with_proxy(proxy);
+                        }
+                        match connect.proxy_failure() {
+                            Some((what, cause)) => {
+                                error = error.with_detail(what);
+                                if let Some(cause) = cause {
+                                    error = error.with_source(cause.to_string());
+                                }
+                                error
+                            }
+                            None => error.with_source(err),
+                        }
+                    }
+                    None => at.error(kind).with_source(err),
+                };
                 Err(if plain_answer {
                     Failure::PlainHttpAnswer(error)
                 } else {
                     Failure::Error(error)
                 })
             }
+            // A registry never answers 407: through a proxy, it is the proxy asking for (other) credentials.
+            Ok(Ok(response))
+                if response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+                    && uri.scheme_str() == Some("http") =>
+            {
+                match proxy {
+                    Some(proxy) => Err(Failure::Error(
+                        at.error(ErrorKind::Proxy)
+                            .with_proxy(proxy)
+                            .with_detail(match proxy.username() {
+                                None => "the proxy answered 407: it wants credentials, and the proxy URL has none \
+                                         (write http://USER:PASSWORD@HOST:PORT)"
+                                    .to_owned(),
+                                Some(user) => format!(
+                                    "the proxy answered 407: it refused the credentials of `{}` from the proxy URL",
+                                    quote(user)
+                                ),
+                            }),
+                    )),
+                    None => Ok(response),
+                }
+            }
             Ok(Ok(response)) => Ok(response),
         };
+        let via = proxy
+            .map(|proxy| format!(" through the proxy {proxy}"))
+            .unwrap_or_default();
         let elapsed = started.elapsed();
         match &result {
             Ok(response) => tracing::info!(
-                "{method} {} -> {} in {} ms{}",
+                "{method} {} -> {} in {} ms{}{via}",
                 quote(&uri.to_string()),
                 response.status().as_u16(),
                 elapsed.as_millis(),
@@ -361,7 +428,7 @@ impl Transport {
                 elapsed.as_millis()
             ),
             Err(failure) => tracing::info!(
-                "{method} {} failed after {} ms: {}",
+                "{method} {} failed after {} ms{via}: {}",
                 quote(&uri.to_string()),
                 elapsed.as_millis(),
                 failure.error()
@@ -441,11 +508,11 @@ pub(crate) async fn read_body(
 
 /// The kind of a transport failure, and whether a TLS handshake met a server answering in plain HTTP.
 fn transport_kind(err: &legacy::Error) -> (ErrorKind, bool) {
+    if let Some(connect) = connect_error(err) {
+        return (connect.kind, connect.plain_http_answer);
+    }
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(cause) = next {
-        if let Some(connect) = cause.downcast_ref::<ConnectError>() {
-            return (connect.kind, connect.plain_http_answer);
-        }
         if cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
@@ -459,6 +526,18 @@ fn transport_kind(err: &legacy::Error) -> (ErrorKind, bool) {
     } else {
         (ErrorKind::Http, false)
     }
+}
+
+/// The connector's error in `err`'s chain, when the connection failed.
+fn connect_error(err: &legacy::Error) -> Option<&ConnectError> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(cause) = next {
+        if let Some(connect) = cause.downcast_ref::<ConnectError>() {
+            return Some(connect);
+        }
+        next = cause.source();
+    }
+    None
 }
 
 pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

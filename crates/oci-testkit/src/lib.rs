@@ -22,6 +22,8 @@
 //!   CLI on the same storage; [`EngineRecorder`] records the requests a client sends to an engine.
 //! - [`RedisServer`]: a real Redis (`redis-server`) on a free loopback port, with or without a password, that can
 //!   be stopped, paused (a hanging Redis) and restarted, for `oci-registry`'s `RedisCache`.
+//! - [`Squid`]: a real HTTP proxy (Debian's `squid`) on a free loopback port, with Basic proxy auth and a hosts file
+//!   of its own (a registry name that resolves only inside the proxy), and its access log.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -38,7 +40,8 @@
 //!
 //! The registry binary is `/usr/bin/docker-registry` (`cargo xtask test` installs it), or the one named by
 //! `OCI_TEST_REGISTRY`; Redis is `/usr/bin/redis-server` (installed the same way), or the one named by
-//! `OCI_TEST_REDIS`. This crate has no cargo features and is never published.
+//! `OCI_TEST_REDIS`; squid is `/usr/sbin/squid` (installed the same way), or the one named by `OCI_TEST_SQUID`. This
+//! crate has no cargo features and is never published.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -55,6 +58,7 @@ mod proxy;
 pub mod ratelimit;
 pub mod redis;
 mod registry;
+pub mod squid;
 mod temp;
 pub mod token;
 
@@ -66,5 +70,6 @@ pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
 pub use redis::RedisServer;
 pub use registry::{Auth, Registry};
+pub use squid::Squid;
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;

@@ -20,6 +20,12 @@ pub struct TestCa {
 impl TestCa {
     /// Generates the CA and the server certificate (P-256, so it is quick).
     pub fn new() -> Self {
+        Self::with_names(&[])
+    }
+
+    /// Like [`new`](Self::new), with the server certificate also valid for `names` (a registry reached by a name
+    /// that only a proxy resolves, for example).
+    pub fn with_names(names: &[&str]) -> Self {
         let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -33,8 +39,9 @@ impl TestCa {
         let issuer = Issuer::new(ca, ca_key);
 
         let server_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut server =
-            CertificateParams::new(vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()]).unwrap();
+        let mut subject_names = vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()];
+        subject_names.extend(names.iter().map(|name| (*name).to_owned()));
+        let mut server = CertificateParams::new(subject_names).unwrap();
         server
             .distinguished_name
             .push(DnType::CommonName, "oci-testkit registry");

@@ -18,6 +18,8 @@ mod defaults;
 mod hostile;
 // Hostile sources of what runs here: compose projects and inspect output from elsewhere, engines that stall.
 mod hostile_sources;
+// Behind a proxy (a real squid): verdicts through CONNECT tunnels and absolute-form requests, NO_PROXY, refusals.
+mod proxy;
 // `oci-check ref`: parsing and printing references, no registry needed.
 mod reference;
 // What runs here: --compose (and the engines and inspect output), services and containers in the output.
