@@ -8,24 +8,47 @@
 //! the tags, and runs it again: the moved single-arch tag and the index whose linux/amd64 image was rebuilt are
 //! updates, the index where only arm64 was rebuilt is not. Each phase starts with a line saying what it does.
 //!
-//! Closing the example's standard input at the end stops the registry and removes its directory and the demo's.
-//! With `--keep` they stay, and `push-demo` removes them when its process group is killed.
+//! Closing the example's standard input at the end stops the registry and removes its directory and the demo's; so
+//! does xtask's end, however it ends (an error, Ctrl-C), since that closes the pipe too. With `--keep`, once the demo
+//! has run, a line `keep` on that input hands the registry over to a watcher: it stays, and `push-demo` removes the
+//! directories when its process group is killed. `oci-check` keeps its cache in the demo's directory too, so the
+//! demo leaves nothing in `~/.cache`.
 //!
 //! xtask stays a driver: starting the registry needs the test kit, whose dependencies xtask does not take.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 use std::{env, fs};
 
 use crate::{Result, cargo_command, locked_flag, output, registry, root, run, show};
 
 /// `push-demo serve`, which runs the registry until its standard input closes; on drop the registry is stopped and
-/// the demo's directory removed (by `push-demo`, which owns it).
+/// the demo's directory removed (by `push-demo`, which owns it), unless [`Demo::keep`] handed it over.
 struct Demo {
     server: Child,
     stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Demo {
+    /// Leaves the registry running after xtask ends, and returns its process group. `push-demo` answers `keep` with
+    /// `kept` once its watcher runs, which will clean up when the group is killed.
+    fn keep(mut self) -> Result<u32> {
+        let stdin = self.stdin.as_mut().ok_or("push-demo's input was not piped")?;
+        stdin.write_all(b"keep\n")?;
+        stdin.flush()?;
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer)?;
+        if answer.trim() != "kept" {
+            return Err("push-demo could not keep the registry running (its error is above)".into());
+        }
+        let group = self.server.id();
+        // Neither close its input nor wait: it runs on after xtask, as asked.
+        std::mem::forget(self);
+        Ok(group)
+    }
 }
 
 impl Drop for Demo {
@@ -91,21 +114,28 @@ pub(crate) fn command(args: &[String]) -> Result {
     fs::create_dir_all(&dir)?;
     phase(started, "Starting the registry on a free loopback port:");
     let mut serve = Command::new(&push_demo);
+    // Its input is a pipe from xtask even with --keep: until `keep` is sent at the end, xtask's end stops it.
     serve
         .arg("serve")
         .arg(&dir)
-        .args(keep.then_some("--keep"))
-        .stdin(if keep { Stdio::null() } else { Stdio::piped() })
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped());
     // Its own process group, so that `kill -- -PGID` stops the example and the registry together.
     std::os::unix::process::CommandExt::process_group(&mut serve, 0);
     println!("$ {}", show(&serve));
-    let mut server = serve.spawn()?;
+    let mut server = serve.spawn().inspect_err(|_| {
+        // push-demo owns the directory once it runs; until then it is xtask's to remove.
+        let _ = fs::remove_dir_all(&dir);
+    })?;
     let stdin = server.stdin.take();
     let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
-    let demo = Demo { server, stdin };
+    let mut demo = Demo {
+        server,
+        stdin,
+        stdout: BufReader::new(stdout),
+    };
     let mut host = String::new();
-    BufReader::new(stdout).read_line(&mut host)?;
+    demo.stdout.read_line(&mut host)?;
     let host = host.trim().to_owned();
     if host.is_empty() {
         return Err("push-demo serve ended before the registry was listening (its error is above)".into());
@@ -120,9 +150,12 @@ pub(crate) fn command(args: &[String]) -> Result {
     println!("The digests in use, in {}:\n\n{list}", list_path.display());
 
     let list_arg = list_path.to_string_lossy().into_owned();
+    let cache_home = dir.join("cache");
     let update = |extra: &[&str]| -> Result<i32> {
         let mut cmd = Command::new(&oci_check);
-        cmd.arg("update")
+        // The cache goes with the demo's directory instead of into the user's ~/.cache.
+        cmd.env("XDG_CACHE_HOME", &cache_home)
+            .arg("update")
             .args(["--platform", "linux/amd64", "-f", list_arg.as_str()])
             .args(extra);
         println!(
@@ -142,9 +175,7 @@ pub(crate) fn command(args: &[String]) -> Result {
     let after = update(&[])?;
     let json = update(&["--json"])?;
     if keep {
-        let group = demo.server.id();
-        // Keep the registry and the list: the process group outlives xtask.
-        std::mem::forget(demo);
+        let group = demo.keep()?;
         println!(
             "The registry keeps running on {host} (process group {group}). oci-check is {}; for the README's \
              tour, run these two lines first:\n\n  \

@@ -36,8 +36,8 @@ Commands:
                             -D warnings, then `test`
   layering                  check the dependency arrows between workspace crates and that no crate
                             below oci-registry reaches an IO crate (see docs/architecture.md)
-  newest                    that build of the published crates against their newest dependencies
-                            alone (in target/xtask/newest)
+  newest                    that build of the published crates alone: no lock file, the newest
+                            dependencies the running rustc can build (in target/xtask/newest)
   fuzz [TARGET] [--seconds N]
                             run one fuzz target, or every one, for N seconds each (default 60);
                             installs cargo-fuzz when missing and uses the nightly toolchain

@@ -3,9 +3,12 @@
 //! `push-demo serve DIR` starts the registry the tests use (oci-testkit's `Registry`: Debian's `docker-registry` on a
 //! free loopback port, plain HTTP, a temporary directory), prints its `HOST:PORT` on a line of its own, and keeps it
 //! running until its standard input is closed; then it stops the registry and removes its directory and `DIR` (the
-//! demo's own, for its image list). `push-demo serve DIR --keep` keeps it running until the process is killed
-//! (`cargo xtask demo --keep` says how); a watcher in a process group of its own (`push-demo watch`) then stops the
-//! registry and removes both directories, however the process ended (`kill -- -PGID`, Ctrl-C, even SIGKILL).
+//! demo's own, for its image list). `push-demo serve DIR --keep` keeps it running until the process is killed; so
+//! does a line `keep` on the standard input of `push-demo serve DIR`, answered with a line `kept` (what
+//! `cargo xtask demo --keep` sends once the demo has run, so that a demo that fails or is interrupted before then
+//! leaves nothing running). A kept registry has a watcher in a process group of its own (`push-demo watch`), which
+//! stops the registry and removes both directories however the process ended (`kill -- -PGID`, Ctrl-C, even
+//! SIGKILL).
 //!
 //! `push-demo HOST:PORT setup` pushes a single-arch image, a multi-arch index, an image left unpinned and two version
 //! tags of the single-arch repository (`1.0.0`, `1.1.0`, built a few months apart), and prints the list
@@ -16,7 +19,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::error::Error;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, ExitCode, Stdio};
 
@@ -57,21 +60,35 @@ fn start() -> Result<Registry, Box<dyn Error>> {
 }
 
 /// Runs the registry until standard input reaches its end, so that it stops with whoever started it (also when
-/// that one was killed: its end of the pipe closes all the same).
+/// that one was killed: its end of the pipe closes all the same), or until a line `keep` hands it over to
+/// [`keep_running`].
 fn serve_until_stdin_closes(dir: &Path) -> Result<(), Box<dyn Error>> {
     let registry = start()?;
-    let waited = std::io::stdin().lock().read_to_end(&mut Vec::new());
+    let mut stdin = std::io::stdin().lock();
+    let mut line = String::new();
+    let read = loop {
+        line.clear();
+        match stdin.read_line(&mut line) {
+            Ok(0) => break Ok(()),
+            Ok(_) if line.trim() == "keep" => return keep_running(registry, dir, true),
+            Ok(_) => {}
+            Err(err) => break Err(err),
+        }
+    };
     drop(registry);
     let _ = std::fs::remove_dir_all(dir);
-    waited?;
-    Ok(())
+    Ok(read?)
 }
 
-/// Runs the registry until this process is killed (with its process group, which takes the registry too). A
-/// killed process runs no destructor, so a watcher outside the group cleans up: it reads a pipe only this process
-/// writes to, whose end comes when this process ends, however it ends.
+/// Runs the registry until this process is killed (with its process group, which takes the registry too).
 fn serve_until_killed(dir: &Path) -> Result<(), Box<dyn Error>> {
-    let registry = start()?;
+    keep_running(start()?, dir, false)
+}
+
+/// Keeps `registry` running until this process is killed. A killed process runs no destructor, so a watcher outside
+/// the group cleans up: it reads a pipe only this process writes to, whose end comes when this process ends, however
+/// it ends. With `announce`, a line `kept` on standard output says that the watcher runs.
+fn keep_running(registry: Registry, dir: &Path, announce: bool) -> Result<(), Box<dyn Error>> {
     let mut watcher = Command::new(std::env::current_exe()?);
     watcher
         .arg("watch")
@@ -86,6 +103,11 @@ fn serve_until_killed(dir: &Path) -> Result<(), Box<dyn Error>> {
     let _pipe: Option<ChildStdin> = watcher.stdin;
     // The registry is left to the watcher: dropping it here would stop it.
     std::mem::forget(registry);
+    if announce {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "kept")?;
+        stdout.flush()?;
+    }
     loop {
         std::thread::park();
     }
