@@ -63,7 +63,7 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-ref", &["oci-digest"]).no_io(),
     Layer::new("oci-manifest", &["oci-digest"]).no_io(),
     Layer::new("oci-auth", &[]).no_io(),
-    Layer::new("oci-notify", &[]).no_io(),
+    Layer::new("oci-notify", &["oci-auth"]).no_io(),
     Layer::new(
         "oci-registry",
         &["oci-digest", "oci-ref", "oci-manifest", "oci-auth", "oci-version"],

@@ -96,5 +96,6 @@ pub use token::{
 pub mod internal {
     pub use crate::calendar::{days_from_civil, days_in_month};
     pub use crate::encoding::parse_rfc3339;
+    pub use crate::registry::basic_header;
     pub use crate::syntax::write_quoted;
 }

@@ -190,7 +190,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
 }
 
-pub(crate) fn basic_header(username: &str, password: &str) -> String {
+/// The `Authorization` (or `Proxy-Authorization`) value for HTTP Basic (RFC 7617):
+/// `Basic base64(USERNAME:PASSWORD)`.
+pub fn basic_header(username: &str, password: &str) -> String {
     format!("Basic {}", base64_encode(format!("{username}:{password}").as_bytes()))
 }
 

@@ -103,9 +103,10 @@ impl HttpRequest {
         match auth {
             None => {}
             Some(Auth::Basic(user, password)) => {
-                let pair = format!("{user}:{}", password.expose());
-                self.headers
-                    .push(("Authorization".into(), format!("Basic {}", base64(pair.as_bytes()))));
+                self.headers.push((
+                    "Authorization".into(),
+                    oci_auth::internal::basic_header(user, password.expose()),
+                ));
             }
             Some(Auth::Bearer(token)) => self.set_bearer(token),
         }
@@ -661,42 +662,4 @@ impl Message {
 /// more" line.
 fn fits(out: &str, more: &str, limit: usize) -> bool {
     out.chars().count() + more.chars().count() + 30 <= limit
-}
-
-/// Standard base64 with padding, for a Basic `Authorization` header.
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(TABLE[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
-        }
-    }
 }
