@@ -23,6 +23,7 @@ use std::time::Duration;
 use oci_digest::Digest;
 
 pub(crate) mod fs;
+pub(crate) mod resp;
 
 pub use fs::FsCache;
 #[cfg(feature = "redis")]

@@ -158,6 +158,7 @@ pub use oci_version::{Glob, Jump, Policy};
 pub mod internal {
     pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
     pub use crate::cache::fs::{header as cache_header, parse_header as parse_cache_header};
+    pub use crate::cache::resp::{MAX_BULK, MAX_DEPTH, MAX_ELEMENTS, MAX_LINE, MAX_REPLY, ReplyBound, ReplyError};
     pub use crate::cached::{TagsEntry, decode_manifest as decode_cached_manifest, decode_tags as decode_cached_tags};
     pub use crate::http_date::parse as parse_http_date;
     pub use crate::link::{IgnoredReason, Link, LinkError, LinkErrorKind, NextPage, next_page};

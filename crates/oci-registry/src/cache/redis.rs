@@ -8,14 +8,19 @@
 
 use std::fmt;
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ::redis::aio::MultiplexedConnection;
 use ::redis::{AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ConnectionInfo, FromRedisValue, IntoConnectionInfo};
 use oci_digest::Digest;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Mutex;
 
+use super::resp::ReplyBound;
 use super::{
     Cache, CacheError, CacheFuture, CacheInfo, CacheKey, CacheResult, KINDS, MAX_ENTRY, Removed, SharedBudget,
 };
@@ -255,11 +260,36 @@ impl RedisCache {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(None)
             .set_response_timeout(None);
-        let connection = self
-            .shared
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
+        // The stream is opened here rather than by redis-rs so that every byte the server sends passes a
+        // `ReplyBound` first: redis-rs reads a reply whole, however large the server says it is.
+        let info = self.shared.client.get_connection_info();
+        // Each driver reads and writes its stream; it ends when every handle of the connection is dropped.
+        let connection = match info.addr() {
+            ConnectionAddr::Tcp(host, port) => {
+                let stream = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
+                stream.set_nodelay(true)?;
+                let (connection, driver) =
+                    MultiplexedConnection::new_with_config(info.redis_settings(), Bounded::new(stream), config).await?;
+                tokio::spawn(driver);
+                connection
+            }
+            #[cfg(unix)]
+            ConnectionAddr::Unix(path) => {
+                let stream = tokio::net::UnixStream::connect(path).await?;
+                let (connection, driver) =
+                    MultiplexedConnection::new_with_config(info.redis_settings(), Bounded::new(stream), config).await?;
+                tokio::spawn(driver);
+                connection
+            }
+            // `open` accepts no other address (no TLS in this build).
+            other => {
+                return Err(::redis::RedisError::from((
+                    ::redis::ErrorKind::InvalidClientConfig,
+                    "unsupported address",
+                    text::cut(&other.to_string()).into_owned(),
+                )));
+            }
+        };
         *slot = Some(connection.clone());
         Ok(connection)
     }
@@ -409,6 +439,64 @@ fn location(info: &ConnectionInfo) -> String {
         }
         // ConnectionAddr is non-exhaustive; its Display is the address alone.
         other => format!("redis://{}", text::cut(&other.to_string())),
+    }
+}
+
+/// A stream to the Redis server whose incoming bytes pass a [`ReplyBound`]: the first reply that breaks a bound is a
+/// read error (`InvalidData`, saying which bound) before its bytes arrive, which fails the operation and drops the
+/// connection.
+struct Bounded<S> {
+    inner: S,
+    bound: ReplyBound,
+}
+
+impl<S> Bounded<S> {
+    fn new(inner: S) -> Self {
+        Self {
+            inner,
+            bound: ReplyBound::new(),
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => Poll::Ready(
+                this.bound
+                    .feed(&buf.filled()[before..])
+                    .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err)),
+            ),
+            other => other,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Bounded<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

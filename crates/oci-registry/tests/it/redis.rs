@@ -345,3 +345,130 @@ async fn bad_urls_and_absent_servers_are_errors() {
     assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
     assert_eq!(message, format!("Redis {url}: PING failed"));
 }
+
+/// Sends one command to the Redis at `port` over a plain socket and returns its reply's first line: for writes the
+/// cache itself would never make.
+fn raw_command(port: u16, args: &[&[u8]]) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend(format!("${}\r\n", arg.len()).bytes());
+        request.extend(*arg);
+        request.extend(b"\r\n");
+    }
+    stream.write_all(&request).unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).unwrap();
+    line
+}
+
+#[tokio::test]
+async fn a_reply_past_the_bound_is_refused_and_the_next_operation_reconnects() {
+    let server = RedisServer::start();
+    let cache = connect(&server.url()).await.with_timeout(Duration::from_secs(20));
+    cache.put(&manifest("kept"), b"kept", None).await.unwrap();
+    // A key under the cache's prefix longer than any reply the client reads: SCAN returns it.
+    let mut huge = b"oci-check:v1:manifest/sha256/".to_vec();
+    huge.resize(usize::try_from(oci_registry::internal::MAX_BULK).unwrap() + 1, b'x');
+    assert_eq!(raw_command(server.port(), &[b"SET", &huge, b"v"]), "+OK\r\n");
+
+    let err = cache.info().await.unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("more than the 68157440 this client reads"),
+        "{message}"
+    );
+    assert!(message.len() < 1024, "{} bytes", message.len());
+    // The refused connection is replaced, and everything else still works.
+    assert_eq!(
+        cache.get(&manifest("kept")).await.unwrap().as_deref(),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(raw_command(server.port(), &[b"DEL", &huge]), ":1\r\n");
+    assert_eq!(cache.info().await.unwrap().entries["manifest"].0, 1);
+}
+
+/// A server that speaks RESP well enough to be connected to, and answers every `EVAL` (the bounded `GET`) with
+/// `reply`, which a real Redis running the script never sends.
+async fn hostile_redis(reply: Vec<u8>) -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                let mut chunk = [0; 4096];
+                loop {
+                    while let Some((command, used)) = parse_command(&buffer) {
+                        buffer.drain(..used);
+                        let answer: &[u8] = match command.to_ascii_uppercase().as_slice() {
+                            b"PING" => b"+PONG\r\n",
+                            b"EVAL" => &reply,
+                            _ => b"+OK\r\n",
+                        };
+                        if stream.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            });
+        }
+    });
+    (port, task)
+}
+
+/// The name of the first whole command in `buffer` (an array of bulk strings) and the bytes it took.
+fn parse_command(buffer: &[u8]) -> Option<(Vec<u8>, usize)> {
+    fn line(buffer: &[u8], at: usize) -> Option<(usize, usize)> {
+        let end = buffer[at..].windows(2).position(|pair| pair == b"\r\n")? + at;
+        let number = std::str::from_utf8(&buffer[at + 1..end]).ok()?.parse().ok()?;
+        Some((number, end + 2))
+    }
+    let (count, mut at) = line(buffer, 0)?;
+    let mut name = None;
+    for _ in 0..count {
+        let (len, start) = line(buffer, at)?;
+        if buffer.len() < start + len + 2 {
+            return None;
+        }
+        name.get_or_insert_with(|| buffer[start..start + len].to_vec());
+        at = start + len + 2;
+    }
+    Some((name.unwrap_or_default(), at))
+}
+
+#[tokio::test]
+async fn a_hostile_server_announcing_a_gigabyte_is_refused_at_the_header() {
+    // The announced gigabyte never comes: a client that waited for it would hit the 10 s timeout instead.
+    let (port, server) = hostile_redis(b"$1073741824\r\nxxxx".to_vec()).await;
+    let cache = connect(&format!("redis://127.0.0.1:{port}"))
+        .await
+        .with_timeout(Duration::from_secs(10));
+    let (message, elapsed) = fails(cache.get(&manifest("k"))).await;
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(
+        message.contains("the Redis server announced a string of 1073741824 bytes, more than the 68157440"),
+        "{message}"
+    );
+
+    // A megabyte-long error line is refused too, and the message stays short.
+    server.abort();
+    let mut error = b"-ERR ".to_vec();
+    error.resize(1 << 20, b'e');
+    error.extend(b"\r\n");
+    let (port, _server) = hostile_redis(error).await;
+    let cache = connect(&format!("redis://127.0.0.1:{port}")).await;
+    let (message, _) = fails(cache.get(&manifest("k"))).await;
+    assert!(message.contains("a line longer than 65536 bytes"), "{message}");
+    assert!(message.len() < 1024, "{} bytes", message.len());
+}
