@@ -30,6 +30,8 @@ mod subcommands;
 mod update;
 // `update --newer` and `versions`: newer version tags, with images of chosen dates and platforms.
 mod versions;
+// `oci-check watch` and `notify --test`: events told once per target, state, cooldown, signals.
+mod watch;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,0 +1,465 @@
+//! `oci-check watch` and `notify --test` against a real registry: events told once per target across rounds and
+//! restarts, a target down for a round, a corrupt state, secrets kept out of logs and state, the cooldown, signals.
+//!
+//! The webhook receiver here is a plain HTTP/1.1 server that records each request and answers 200: a webhook is
+//! any HTTP server, so this is the real component for `webhook+http://`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use oci_digest::Digest;
+use oci_testkit::{Images, Registry, TempDir, block_on, free_port};
+use serde_json::Value;
+
+use crate::{Outcome, oci_check};
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    request_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A webhook receiver on a loopback port, recording every request.
+struct Receiver {
+    port: u16,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    fn start() -> Self {
+        Self::start_on(0)
+    }
+
+    fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&got);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let recorded = Arc::clone(&recorded);
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream);
+                    // Keep-alive: one connection may carry several requests.
+                    while let Some(request) = read_request(&mut reader) {
+                        recorded.lock().unwrap().push(request);
+                        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok";
+                        if reader.get_mut().write_all(answer).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, got }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("webhook+http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn requests(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits up to `limit` for at least `count` requests.
+    fn wait_for(&self, count: usize, limit: Duration) -> Vec<Received> {
+        let start = Instant::now();
+        while self.requests().len() < count && start.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.requests()
+    }
+}
+
+fn read_request(reader: &mut BufReader<std::net::TcpStream>) -> Option<Received> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Received {
+        request_line: request_line.trim_end().to_owned(),
+        headers,
+        body,
+    })
+}
+
+/// A registry with `watch/app:1` pushed (an image created in 2020), and what pushes its rebuilds.
+struct Watched {
+    registry: Registry,
+    images: Images,
+    old: Digest,
+}
+
+impl Watched {
+    fn new() -> Self {
+        let registry = Registry::open();
+        let images = registry.images("watch/app").unwrap();
+        let old = block_on(images.dated_image("amd64", "app-1", Some("2020-01-01T00:00:00Z"), Some("1")))
+            .unwrap()
+            .digest;
+        Self { registry, images, old }
+    }
+
+    /// The image as a workload runs it: the tag and the digest in use.
+    fn in_use(&self) -> String {
+        format!("{}/watch/app:1@{}", self.registry.host(), self.old)
+    }
+
+    /// Moves tag `1` to a new image created at `created`.
+    fn rebuild(&self, seed: &str, created: &str) -> Digest {
+        block_on(self.images.dated_image("amd64", seed, Some(created), Some("1")))
+            .unwrap()
+            .digest
+    }
+}
+
+/// Runs `watch --once` with a state directory and host name, and `args`.
+fn watch_once(state: &Path, args: &[&str]) -> Outcome {
+    let state = state.to_str().unwrap();
+    let mut all = vec![
+        "watch",
+        "--once",
+        "--state",
+        state,
+        "--host-name",
+        "box-1",
+        "--platform",
+        "linux/amd64",
+    ];
+    all.extend_from_slice(args);
+    oci_check(&all, "")
+}
+
+/// Every file under `dir`, read whole.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found
+}
+
+#[test]
+fn an_update_is_told_once_across_runs_and_a_second_rebuild_is_told_again() {
+    let watched = Watched::new();
+    let receiver = Receiver::start();
+    let state = TempDir::new("watch-state");
+    let hook = receiver.url("/hook");
+    let image = watched.in_use();
+
+    // Up to date: nothing to tell.
+    let quiet = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert!(receiver.requests().is_empty());
+    assert!(
+        quiet.stderr.contains("round: 1 workload (1 up_to_date)"),
+        "{}",
+        quiet.stderr
+    );
+
+    let new = watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let first = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(first.code, 10, "{first:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].request_line.starts_with("POST /hook "),
+        "{}",
+        got[0].request_line
+    );
+    assert_eq!(got[0].header("content-type"), Some("application/json"));
+    let document = got[0].json();
+    assert_eq!(document["host"], "box-1");
+    let events = document["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{document}");
+    assert_eq!(events[0]["kind"], "update");
+    assert_eq!(events[0]["latest"], new.as_str());
+    assert_eq!(events[0]["current"], watched.old.as_str());
+    // The record is `update --json`'s.
+    assert_eq!(events[0]["record"]["status"], "update_available");
+    assert_eq!(events[0]["record"]["current_digest"], watched.old.as_str());
+
+    // The same update again, and after a "restart" (another process): told already.
+    for _ in 0..2 {
+        let again = watch_once(state.path(), &["--notify", &hook, &image]);
+        assert_eq!(again.code, 10, "{again:?}");
+        assert_eq!(receiver.requests().len(), 1);
+        assert!(again.stderr.contains("0 events told"), "{}", again.stderr);
+    }
+
+    // A second rebuild is a new event.
+    let newest = watched.rebuild("app-3", "2020-03-01T00:00:00Z");
+    let second = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(second.code, 10, "{second:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].json()["events"][0]["latest"], newest.as_str());
+}
+
+#[test]
+fn a_target_that_was_down_is_told_once_it_is_back_and_its_password_stays_out_of_logs_and_state() {
+    let watched = Watched::new();
+    watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let state = TempDir::new("watch-state");
+    let port = free_port();
+    let password = "pw-Zq81xv";
+    let hook = format!("webhook+http://alice:{password}@127.0.0.1:{port}/hook");
+    let image = watched.in_use();
+
+    let down = watch_once(state.path(), &["--notify", &hook, &image, "-v"]);
+    assert_eq!(down.code, 10, "{down:?}");
+    assert!(
+        down.stderr.contains("not delivered, tried again next round"),
+        "{}",
+        down.stderr
+    );
+    assert!(down.stderr.contains("alice:***@"), "{}", down.stderr);
+    assert!(
+        !down.stderr.contains(password) && !down.stdout.contains(password),
+        "{down:?}"
+    );
+
+    let receiver = Receiver::start_on(port);
+    let back = watch_once(state.path(), &["--notify", &hook, &image, "-v"]);
+    assert_eq!(back.code, 10, "{back:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].json()["events"][0]["kind"], "update");
+    // The password goes to the target, in its Authorization header, and nowhere else.
+    let expected = format!("Basic {}", oci_testkit::base64(format!("alice:{password}").as_bytes()));
+    assert_eq!(got[0].header("authorization"), Some(expected.as_str()));
+    assert!(!back.stderr.contains(password), "{}", back.stderr);
+    let files = files_under(state.path());
+    assert!(!files.is_empty());
+    for (path, bytes) in files {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(password),
+            "{} holds the password",
+            path.display()
+        );
+    }
+
+    let later = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(later.code, 10);
+    assert_eq!(receiver.requests().len(), 1, "told once");
+}
+
+#[test]
+fn a_corrupt_state_is_one_warning_and_a_fresh_start() {
+    let watched = Watched::new();
+    watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let receiver = Receiver::start();
+    let state = TempDir::new("watch-state");
+    let hook = receiver.url("/hook");
+    let image = watched.in_use();
+    assert_eq!(watch_once(state.path(), &["--notify", &hook, &image]).code, 10);
+    assert_eq!(receiver.requests().len(), 1);
+
+    let files = files_under(state.path());
+    assert_eq!(files.len(), 1, "one state file per host: {files:?}");
+    std::fs::write(&files[0].0, b"{\"version\": 1, \"host\": 7, garbage").unwrap();
+    let fresh = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(fresh.code, 10, "{fresh:?}");
+    assert_eq!(fresh.stderr.matches("cannot be read").count(), 1, "{}", fresh.stderr);
+    assert_eq!(receiver.requests().len(), 2, "told once more after the fresh start");
+    // And the state is whole again.
+    let again = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert!(!again.stderr.contains("cannot be read"), "{}", again.stderr);
+    assert_eq!(receiver.requests().len(), 2);
+}
+
+#[test]
+fn min_age_holds_a_young_image_and_tells_an_old_one() {
+    let watched = Watched::new();
+    let receiver = Receiver::start();
+    let hook = receiver.url("/hook");
+    let image = watched.in_use();
+    let now = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let now = String::from_utf8(now.stdout).unwrap().trim().to_owned();
+
+    // Rebuilt a moment ago: pending for a day, nothing told; the exit code still says an update exists.
+    watched.rebuild("app-young", &now);
+    let state = TempDir::new("watch-state");
+    let young = watch_once(state.path(), &["--notify", &hook, "--min-age", "1d", &image]);
+    assert_eq!(young.code, 10, "{young:?}");
+    assert!(receiver.requests().is_empty(), "{:?}", receiver.requests());
+    let document: Value = serde_json::from_slice(&files_under(state.path())[0].1).unwrap();
+    assert!(document.to_string().contains("pending"), "{document}");
+
+    // Without the cooldown, the same state tells it at once.
+    let told = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(told.code, 10);
+    assert_eq!(receiver.requests().len(), 1);
+
+    // An image that is old enough is told with the cooldown on.
+    let old_enough = watched.rebuild("app-old", "2021-01-01T00:00:00Z");
+    let aged = watch_once(state.path(), &["--notify", &hook, "--min-age", "1d", &image]);
+    assert_eq!(aged.code, 10, "{aged:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].json()["events"][0]["latest"], old_enough.as_str());
+}
+
+#[test]
+fn a_script_target_gets_the_document_on_its_standard_input() {
+    let watched = Watched::new();
+    watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let dir = TempDir::new("watch-script");
+    let out = dir.path().join("got.json");
+    let script = dir.path().join("tell.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ncat > '{}'\n", out.display())).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let state = TempDir::new("watch-state");
+    let target = format!("script://{}", script.display());
+    let run = watch_once(state.path(), &["--notify", &target, &watched.in_use()]);
+    assert_eq!(run.code, 10, "{run:?}");
+    let document: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(document["host"], "box-1");
+    assert_eq!(document["events"][0]["kind"], "update");
+
+    // A script that fails is not a delivery: told again next round.
+    std::fs::remove_file(&out).unwrap();
+    std::fs::write(&script, "#!/bin/sh\nexit 3\n").unwrap();
+    let other = TempDir::new("watch-state");
+    let failed = watch_once(other.path(), &["--notify", &target, &watched.in_use()]);
+    assert!(
+        failed.stderr.contains("exited with exit status: 3"),
+        "{}",
+        failed.stderr
+    );
+}
+
+#[test]
+fn notify_test_says_per_target_what_happened() {
+    let receiver = Receiver::start();
+    let port = free_port();
+    let closed = format!("webhook+http://127.0.0.1:{port}/nobody");
+    let run = oci_check(
+        &[
+            "notify",
+            "--test",
+            "--host-name",
+            "box-1",
+            &receiver.url("/hook"),
+            &closed,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines[0].ends_with(": sent"), "{}", lines[0]);
+    // A webhook's path may be its secret (Discord's and Slack's are), so it is not shown.
+    assert!(
+        lines[1].starts_with(&format!(
+            "webhook+http://127.0.0.1:{port}/***: failed: could not connect"
+        )),
+        "{}",
+        lines[1]
+    );
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["host"], "box-1");
+    assert_eq!(got[0].json()["events"], serde_json::json!([]));
+
+    let bad = oci_check(&["notify", "--test", "ftp://example.com/x"], "");
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn watching_tells_a_moved_tag_within_two_intervals_once_and_stops_on_sigterm_with_the_state_saved() {
+    let watched = Watched::new();
+    let receiver = Receiver::start();
+    let state = TempDir::new("watch-state");
+    let empty = TempDir::new("watch-config");
+    let cache = TempDir::new("watch-cache");
+    let child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
+        .env("DOCKER_CONFIG", empty.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .args([
+            "watch",
+            "--interval",
+            "1s",
+            "--state",
+            state.path().to_str().unwrap(),
+            "--host-name",
+            "box-1",
+            "--platform",
+            "linux/amd64",
+            "--notify",
+            &receiver.url("/hook"),
+            &watched.in_use(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(receiver.requests().is_empty());
+    let new = watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let got = receiver.wait_for(1, Duration::from_secs(20));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].json()["events"][0]["latest"], new.as_str());
+    // Two more rounds at least: nothing repeated.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(receiver.requests().len(), 1);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.matches("round: ").count() >= 3, "{stderr}");
+    assert_eq!(files_under(state.path()).len(), 1, "the state is saved");
+}
