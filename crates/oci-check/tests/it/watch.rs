@@ -463,3 +463,56 @@ fn watching_tells_a_moved_tag_within_two_intervals_once_and_stops_on_sigterm_wit
     assert!(stderr.matches("round: ").count() >= 3, "{stderr}");
     assert_eq!(files_under(state.path()).len(), 1, "the state is saved");
 }
+
+#[test]
+fn a_newer_version_is_told_once_with_its_jump_and_a_rebuilt_index_for_another_platform_is_not_news() {
+    let registry = Registry::open();
+    let images = registry.images("watch/versions").unwrap();
+    let in_use = block_on(images.in_use_and_newer("v")).unwrap().digest;
+    let multi = registry.images("watch/multi").unwrap();
+    let (amd64, index) = block_on(async {
+        let amd64 = multi.platform_image("amd64", "m-amd64", None).await.unwrap().digest;
+        let arm64 = multi.platform_image("arm64", "m-arm64-1", None).await.unwrap().digest;
+        let index = multi
+            .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
+            .await
+            .unwrap()
+            .digest;
+        (amd64, index)
+    });
+    let receiver = Receiver::start();
+    let state = TempDir::new("watch-state");
+    let hook = receiver.url("/hook");
+    let versioned = format!("{}/watch/versions:1.0.0@{in_use}", registry.host());
+    let pinned_multi = format!("{}/watch/multi:latest@{index}", registry.host());
+    let args = ["--newer", "--notify", &hook, &versioned, &pinned_multi];
+
+    let first = watch_once(state.path(), &args);
+    assert_eq!(first.code, 10, "{first:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let events = got[0].json()["events"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "newer");
+    assert_eq!(events[0]["jump"], "minor");
+    assert_eq!(events[0]["tag"], "1.1.0");
+
+    // Only the arm64 image of the index is rebuilt: for linux/amd64 nothing changed, so nothing is told.
+    block_on(async {
+        let arm64 = multi.platform_image("arm64", "m-arm64-2", None).await.unwrap().digest;
+        multi
+            .index(&[("amd64", &amd64), ("arm64", &arm64)], "latest")
+            .await
+            .unwrap();
+    });
+    let second = watch_once(state.path(), &args);
+    assert_eq!(second.code, 10, "the newer version is still there: {second:?}");
+    assert_eq!(receiver.requests().len(), 1, "{:?}", receiver.requests());
+
+    // With the newer kinds off for this target, nothing of the kind is told, even to a fresh state.
+    let other = TempDir::new("watch-state");
+    let updates_only = format!("{hook}?on=update,error");
+    let filtered = watch_once(other.path(), &["--newer", "--notify", &updates_only, &versioned]);
+    assert_eq!(filtered.code, 10);
+    assert_eq!(receiver.requests().len(), 1);
+}
