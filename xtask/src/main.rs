@@ -130,6 +130,7 @@ fn test() -> Result {
     registry::ensure_redis()?;
     registry::ensure_squid()?;
     let root = root();
+    let ntfy = registry::ensure_ntfy(&root)?;
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.
     cargo(
@@ -138,13 +139,23 @@ fn test() -> Result {
         &locked,
     )?;
     let mut totals = Totals::default();
+    let tools = [("OCI_TEST_NTFY", ntfy.as_path())];
     let result = cargo_test(
         &root,
         &["--workspace", "--all-targets", "--all-features"],
         &locked,
+        &tools,
         &mut totals,
     )
-    .and_then(|()| cargo_test(&root, &["--workspace", "--doc", "--all-features"], &locked, &mut totals));
+    .and_then(|()| {
+        cargo_test(
+            &root,
+            &["--workspace", "--doc", "--all-features"],
+            &locked,
+            &tools,
+            &mut totals,
+        )
+    });
     let summary = format!("tests: {} passed, {} failed\n", totals.passed, totals.failed);
     let dir = root.join("target/xtask");
     fs::create_dir_all(&dir)?;
@@ -164,10 +175,12 @@ struct Totals {
     failed: u64,
 }
 
-/// Runs `cargo test`, passing its output through while counting the results.
-fn cargo_test(root: &Path, args: &[&str], extra: &[&str], totals: &mut Totals) -> Result {
+/// Runs `cargo test` with `tools` (variables naming binaries the tests start) in its environment, passing its
+/// output through while counting the results.
+fn cargo_test(root: &Path, args: &[&str], extra: &[&str], tools: &[(&str, &Path)], totals: &mut Totals) -> Result {
     let mut cmd = cargo_command();
     cmd.current_dir(root)
+        .envs(tools.iter().copied())
         .arg("test")
         .args(args)
         .args(extra)

@@ -24,6 +24,8 @@
 //!   be stopped, paused (a hanging Redis) and restarted, for `oci-registry`'s `RedisCache`.
 //! - [`Squid`]: a real HTTP proxy (Debian's `squid`) on a free loopback port, with Basic proxy auth and a hosts file
 //!   of its own (a registry name that resolves only inside the proxy), and its access log.
+//! - [`Ntfy`]: the real ntfy server (`ntfy serve`) on a free loopback port, open or with one user allowed one
+//!   topic, and the messages it keeps, read back through its own JSON API.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -52,6 +54,7 @@
 
 pub mod fault;
 pub mod images;
+pub mod ntfy;
 mod pki;
 pub mod podman;
 mod proxy;
@@ -64,6 +67,7 @@ pub mod token;
 
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
+pub use ntfy::Ntfy;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;
