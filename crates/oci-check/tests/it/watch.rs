@@ -516,3 +516,46 @@ fn a_newer_version_is_told_once_with_its_jump_and_a_rebuilt_index_for_another_pl
     assert_eq!(filtered.code, 10);
     assert_eq!(receiver.requests().len(), 1);
 }
+
+#[test]
+fn ntfy_gets_one_message_per_round_and_a_wrong_password_is_a_clear_failure_that_never_shows_it() {
+    use oci_testkit::Ntfy;
+    let watched = Watched::new();
+    let other = watched.registry.images("watch/other").unwrap();
+    let other_old = block_on(other.dated_image("amd64", "other-1", Some("2020-01-01T00:00:00Z"), Some("2")))
+        .unwrap()
+        .digest;
+    watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    block_on(other.dated_image("amd64", "other-2", Some("2020-02-01T00:00:00Z"), Some("2"))).unwrap();
+    let other_in_use = format!("{}/watch/other:2@{other_old}", watched.registry.host());
+
+    let ntfy = Ntfy::start_with_user("watcher", "ntfy-pw-77", "updates");
+    let target = format!(
+        "ntfy://watcher:ntfy-pw-77@127.0.0.1:{}/updates?scheme=http&tags=whale&priority=4",
+        ntfy.port()
+    );
+    let state = TempDir::new("watch-state");
+    let run = watch_once(state.path(), &["--notify", &target, &watched.in_use(), &other_in_use]);
+    assert_eq!(run.code, 10, "{run:?}");
+    let messages = ntfy.messages("updates");
+    assert_eq!(messages.len(), 1, "two updates, one message: {messages:?}");
+    let message = &messages[0];
+    let title = message["title"].as_str().unwrap();
+    assert!(title.contains("box-1"), "{message}");
+    let text = message["message"].as_str().unwrap();
+    assert!(text.contains("watch/app:1") && text.contains("watch/other:2"), "{text}");
+    assert_eq!(message["priority"], 4);
+    assert_eq!(message["tags"], serde_json::json!(["whale"]));
+    assert!(!run.stderr.contains("ntfy-pw-77"));
+
+    let again = watch_once(state.path(), &["--notify", &target, &watched.in_use(), &other_in_use]);
+    assert_eq!(again.code, 10);
+    assert_eq!(ntfy.messages("updates").len(), 1, "told once");
+
+    let wrong = target.replace("ntfy-pw-77", "not-the-pw");
+    let fresh = TempDir::new("watch-state");
+    let refused = watch_once(fresh.path(), &["--notify", &wrong, &watched.in_use()]);
+    assert!(refused.stderr.contains("answered 401"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("not-the-pw"), "{}", refused.stderr);
+    assert_eq!(ntfy.messages("updates").len(), 1);
+}
