@@ -242,6 +242,20 @@ impl CheckArgs {
         )
     }
 
+    /// The engines asked for (`--docker`, `--podman`), located as the round reads them, and the timeout of one
+    /// request: for a watcher's events streams.
+    pub(crate) fn engines(&self) -> Vec<oci_inventory::Located> {
+        use oci_inventory::{EngineAddress, EngineKind, Environment};
+        [
+            (self.sources.docker, EngineKind::Docker),
+            (self.sources.podman, EngineKind::Podman),
+        ]
+        .into_iter()
+        .filter(|(asked, _)| *asked)
+        .filter_map(|(_, kind)| EngineAddress::locate(kind, self.sources.host.as_deref(), &Environment::capture()).ok())
+        .collect()
+    }
+
     /// The check options: the concurrency, and the version search with --newer.
     pub(crate) fn options(&self) -> CheckOptions {
         let mut options = CheckOptions::new().concurrency(usize::from(self.concurrency));

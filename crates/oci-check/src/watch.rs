@@ -124,6 +124,11 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             return exit::failure(&Failure::new("runtime", format!("could not listen for signals: {err}")));
         }
     };
+    let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel();
+    for located in args.check.engines() {
+        runtime.spawn(follow_events(located, args.check.registry.timeout(), wake.clone()));
+    }
+    drop(wake);
     let mut state = load_state(&store, &host);
     let mut policy = Policy::new();
     if let Some(min_age) = args.min_age {
@@ -140,6 +145,8 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     );
     loop {
         let started = Instant::now();
+        // What the engines told before this round is covered by it.
+        while woken.try_recv().is_ok() {}
         let Some(round) = round(args, &runtime, &mut signals, &mut state, &policy, &targets, output) else {
             output.note("stopping: the round was interrupted; the state is as the last round left it");
             return ExitCode::SUCCESS;
@@ -149,9 +156,24 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             return round.code;
         }
         let next = interval.saturating_sub(started.elapsed());
-        if runtime.block_on(signals.sleep(next)) {
-            output.note("stopping: the state is saved");
-            return ExitCode::SUCCESS;
+        match runtime.block_on(signals.sleep(next, &mut woken)) {
+            Wake::Signal => {
+                output.note("stopping: the state is saved");
+                return ExitCode::SUCCESS;
+            }
+            Wake::Container(name) => {
+                // Containers come in groups (a compose project): one round for a burst.
+                let settle = runtime.block_on(signals.sleep(EVENT_SETTLE, &mut woken));
+                if matches!(settle, Wake::Signal) {
+                    output.note("stopping: the state is saved");
+                    return ExitCode::SUCCESS;
+                }
+                output.note(&format!(
+                    "a container was created or started ({}): checking now",
+                    crate::line(&name)
+                ));
+            }
+            Wake::Time => {}
         }
     }
 }
@@ -684,11 +706,87 @@ impl Signals {
         }
     }
 
-    /// Sleeps for `duration`; true when a signal came first.
-    async fn sleep(&mut self, duration: Duration) -> bool {
+    /// Sleeps for `duration`, or until a signal or an engine's news comes.
+    async fn sleep(&mut self, duration: Duration, woken: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> Wake {
         tokio::select! {
-            () = tokio::time::sleep(duration) => false,
-            () = self.next() => true,
+            () = tokio::time::sleep(duration) => Wake::Time,
+            () = self.next() => Wake::Signal,
+            Some(name) = woken.recv() => Wake::Container(name),
         }
+    }
+}
+
+/// Why a watcher's sleep ended.
+enum Wake {
+    /// The interval is over.
+    Time,
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// An engine created or started this container.
+    Container(String),
+}
+
+/// How long a round waits after an engine's event for the rest of a burst.
+const EVENT_SETTLE: Duration = Duration::from_secs(1);
+
+/// How long to wait before opening an engine's events stream again after it broke.
+const EVENT_RETRY: Duration = Duration::from_secs(10);
+
+/// Follows an engine's events for as long as the watcher runs, sending the name of each container created or
+/// started; a stream that breaks (the engine restarted) is opened again after [`EVENT_RETRY`], with one warning
+/// until it works again.
+async fn follow_events(
+    located: oci_inventory::Located,
+    timeout: Duration,
+    wake: tokio::sync::mpsc::UnboundedSender<String>,
+) {
+    use oci_inventory::{Engine, EngineOptions};
+    let mut warned = false;
+    loop {
+        let options = EngineOptions::new()
+            .request_timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)));
+        let opened = match Engine::connect(located.clone(), options).await {
+            Ok(mut engine) => engine.container_events().await,
+            Err(err) => Err(err),
+        };
+        match opened {
+            Ok(mut events) => {
+                warned = false;
+                loop {
+                    match events.next().await {
+                        Ok(Some(event)) => {
+                            let name = event.name.unwrap_or(event.id);
+                            if wake.send(name).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(err) => {
+                            tracing::warn!(
+                                "{}: the events stream broke: {}",
+                                located.address(),
+                                crate::line(&err.to_string())
+                            );
+                            warned = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(err) if !warned => {
+                tracing::warn!(
+                    "{}: no events stream, new containers wait for the next round: {}",
+                    located.address(),
+                    crate::line(&err.to_string())
+                );
+                warned = true;
+            }
+            Err(_) => {}
+        }
+        if wake.is_closed() {
+            return;
+        }
+        tokio::time::sleep(EVENT_RETRY).await;
     }
 }

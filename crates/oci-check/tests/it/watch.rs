@@ -559,3 +559,88 @@ fn ntfy_gets_one_message_per_round_and_a_wrong_password_is_a_clear_failure_that_
     assert!(!refused.stderr.contains("not-the-pw"), "{}", refused.stderr);
     assert_eq!(ntfy.messages("updates").len(), 1);
 }
+
+#[test]
+fn a_container_created_while_watching_is_checked_within_seconds_not_at_the_next_interval() {
+    use oci_testkit::Podman;
+    let registry = Registry::open();
+    let podman = Podman::start();
+    let image = format!("{}/watch/pod:1", registry.host());
+    let images = registry.images("watch/pod").unwrap();
+    block_on(images.pullable_image("amd64", "pod-1", Some("1"))).unwrap();
+    podman.run(&["pull", "--quiet", "--tls-verify=false", &image]);
+    // The tag moves after the pull: a container made from the local image runs an old one.
+    block_on(images.pullable_image("amd64", "pod-2", Some("1"))).unwrap();
+
+    let receiver = Receiver::start();
+    let state = TempDir::new("watch-state");
+    let empty = TempDir::new("watch-config");
+    let cache = TempDir::new("watch-cache");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
+        .env("DOCKER_CONFIG", empty.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .args([
+            "watch",
+            "--interval",
+            "1h",
+            "--state",
+            state.path().to_str().unwrap(),
+            "--host-name",
+            "box-1",
+            "--podman",
+            "--host",
+            &podman.url(),
+            "--all",
+            "--notify",
+            &receiver.url("/hook"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let log = Arc::clone(&log);
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                log.lock().unwrap().push_str(&line);
+                log.lock().unwrap().push('\n');
+            }
+        })
+    };
+    let start = Instant::now();
+    while !log.lock().unwrap().contains("round: 0 workloads") && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        log.lock().unwrap().contains("round: 0 workloads"),
+        "{}",
+        log.lock().unwrap()
+    );
+    // Let the events stream open (it is opened as the watcher starts, before its first round).
+    std::thread::sleep(Duration::from_millis(500));
+    podman.run(&["create", "--name", "fresh", &image]);
+    let got = receiver.wait_for(1, Duration::from_secs(20));
+    assert_eq!(got.len(), 1, "{}", log.lock().unwrap());
+    let event = &got[0].json()["events"][0];
+    assert_eq!(event["kind"], "update");
+    assert_eq!(event["workload"], "podman/fresh");
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", log.lock().unwrap());
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains("a container was created or started (fresh)"),
+        "{}",
+        log.lock().unwrap()
+    );
+}
