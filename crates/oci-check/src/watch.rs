@@ -448,16 +448,19 @@ fn round(
             .collect::<Vec<_>>()
             .join(", ")
     });
-    let pulls = client.as_ref().map_or(0, |client| client.pull_stats().gets());
+    let (heads, pulls, hits) = client.as_ref().map_or((0, 0, 0), |client| {
+        let stats = client.pull_stats();
+        (stats.heads(), stats.gets(), stats.cache_hits())
+    });
     output.note(&format!(
-        "round: {} workload{} ({}), {} event{} told, {} pull{}, {} ms",
+        "round: {} workload{} ({}), {} event{} told, {heads} HEAD, {pulls} pull{}, {hits} cache hit{}, {} ms",
         entries.len(),
         if entries.len() == 1 { "" } else { "s" },
         summary.unwrap_or_default(),
         told,
         if told == 1 { "" } else { "s" },
-        pulls,
         if pulls == 1 { "" } else { "s" },
+        if hits == 1 { "" } else { "s" },
         started.elapsed().as_millis()
     ));
     Some(RoundEnd {
