@@ -35,8 +35,9 @@ pub(crate) struct Args {
     #[arg(long, help_heading = "Watch")]
     once: bool,
     /// Where the state is kept: a directory (default `$XDG_STATE_HOME/oci-check`, else
-    /// `~/.local/state/oci-check`), one file per host name.
-    #[arg(long, value_name = "DIR", help_heading = "Watch")]
+    /// `~/.local/state/oci-check`), one file per host name; or `redis://...`, the Redis a fleet shares for its
+    /// cache, one document per host name.
+    #[arg(long, value_name = "DIR|redis://URL", help_heading = "Watch")]
     state: Option<String>,
     /// The name this host watches and notifies under (default: the system's host name).
     #[arg(long, value_name = "NAME", help_heading = "Watch")]
@@ -110,13 +111,13 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         Ok(host) => host,
         Err(message) => return exit::usage(&message),
     };
-    let store = match open_store(args.state.as_deref()) {
-        Ok(store) => store,
-        Err(failure) => return exit::failure(&failure),
-    };
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
+    };
+    let store = match open_store(args.state.as_deref(), &runtime) {
+        Ok(store) => store,
+        Err(failure) => return exit::failure(&failure),
     };
     let mut signals = match runtime.block_on(async { Signals::new() }) {
         Ok(signals) => signals,
@@ -129,7 +130,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         runtime.spawn(follow_events(located, args.check.registry.timeout(), wake.clone()));
     }
     drop(wake);
-    let mut state = load_state(&store, &host);
+    let mut state = load_state(&store, &host, &runtime);
     let mut policy = Policy::new();
     if let Some(min_age) = args.min_age {
         policy = policy.with_min_age(min_age);
@@ -139,7 +140,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         "watching as {} every {}, state in {}, {} notification target{}",
         crate::line(host.as_str()),
         args.interval,
-        store.dir().display(),
+        crate::line(&store.location()),
         targets.len(),
         if targets.len() == 1 { "" } else { "s" }
     );
@@ -151,7 +152,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             output.note("stopping: the round was interrupted; the state is as the last round left it");
             return ExitCode::SUCCESS;
         };
-        save_state(&store, &state);
+        save_state(&store, &state, &runtime);
         if args.once {
             return round.code;
         }
@@ -261,20 +262,42 @@ fn system_host_name() -> Result<HostName, String> {
         .map_err(|err| format!("the host name cannot name a state ({err}): give --host-name NAME"))
 }
 
-/// The state store: `--state DIR`, else the XDG state directory.
-fn open_store(state: Option<&str>) -> Result<DirStore, Failure> {
-    let dir = match state {
-        Some(url) if url.contains("://") => {
-            return Err(Failure::usage(format!(
-                "--state takes a directory; `{}` is a URL (a Redis state is not in this build yet)",
-                crate::line(&redact_url(url))
-            )));
+/// Where the state is kept.
+enum StateStore {
+    Dir(DirStore),
+    #[cfg(feature = "redis")]
+    Redis(oci_registry::cache::RedisCache),
+}
+
+impl StateStore {
+    /// Where, for messages (a Redis URL's password as `***`).
+    fn location(&self) -> String {
+        match self {
+            Self::Dir(store) => store.dir().display().to_string(),
+            #[cfg(feature = "redis")]
+            Self::Redis(cache) => {
+                use oci_registry::cache::Cache as _;
+                cache.location()
+            }
         }
+    }
+}
+
+/// The name of a host's state document in Redis.
+#[cfg(feature = "redis")]
+fn document_name(host: &HostName) -> String {
+    format!("watch/{}", host.as_str())
+}
+
+/// The state store: `--state DIR` or `redis://...`, else the XDG state directory.
+fn open_store(state: Option<&str>, runtime: &tokio::runtime::Runtime) -> Result<StateStore, Failure> {
+    let dir = match state {
+        Some(url) if url.contains("://") => return open_redis_store(url, runtime),
         Some(dir) => PathBuf::from(dir),
         None => default_state_dir()
             .ok_or_else(|| Failure::usage("no state directory: set XDG_STATE_HOME or HOME, or pass --state DIR"))?,
     };
-    DirStore::open(&dir).map_err(|err| {
+    DirStore::open(&dir).map(StateStore::Dir).map_err(|err| {
         Failure::new(
             "state",
             format!(
@@ -285,7 +308,27 @@ fn open_store(state: Option<&str>) -> Result<DirStore, Failure> {
     })
 }
 
+/// A state in the Redis a fleet shares for its cache: one document per host name, beside the cache's entries.
+#[cfg(feature = "redis")]
+fn open_redis_store(url: &str, runtime: &tokio::runtime::Runtime) -> Result<StateStore, Failure> {
+    use oci_registry::cache::RedisCache;
+    RedisCache::check_url(url).map_err(|err| Failure::usage(format!("--state: {err:#}")))?;
+    let cache = runtime
+        .block_on(RedisCache::connect(url, crate::cache::KEY_PREFIX))
+        .map_err(|err| Failure::new("state", format!("the Redis state cannot be used: {err:#}")))?;
+    Ok(StateStore::Redis(cache))
+}
+
+#[cfg(not(feature = "redis"))]
+fn open_redis_store(url: &str, _runtime: &tokio::runtime::Runtime) -> Result<StateStore, Failure> {
+    Err(Failure::usage(format!(
+        "--state `{}`: this oci-check was built without Redis support: build it with `--features redis`",
+        crate::line(&redact_url(url))
+    )))
+}
+
 /// A URL with anything between `://` and `@` hidden.
+#[cfg(not(feature = "redis"))]
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}***{}", &url[..scheme + 3], &url[at..]),
@@ -307,14 +350,24 @@ fn default_state_dir() -> Option<PathBuf> {
 }
 
 /// The host's state, or a fresh one (with one warning) when it cannot be read.
-fn load_state(store: &DirStore, host: &HostName) -> State {
-    match store.load_blocking(host) {
+fn load_state(store: &StateStore, host: &HostName, runtime: &tokio::runtime::Runtime) -> State {
+    let loaded = match store {
+        StateStore::Dir(store) => store.load_blocking(host).map_err(|err| err.to_string()),
+        #[cfg(feature = "redis")]
+        StateStore::Redis(cache) => match runtime.block_on(cache.get_document(&document_name(host))) {
+            Ok(Some(bytes)) => State::from_json(&bytes).map(Some).map_err(|err| err.to_string()),
+            Ok(None) => Ok(None),
+            Err(err) => Err(format!("{err:#}")),
+        },
+    };
+    let _ = runtime;
+    match loaded {
         Ok(Some(state)) => state,
         Ok(None) => State::new(host.clone()),
         Err(err) => {
             tracing::warn!(
                 "the watch state cannot be read ({}); starting afresh: current events are told once more",
-                crate::line(&err.to_string())
+                crate::line(&err)
             );
             State::new(host.clone())
         }
@@ -322,11 +375,19 @@ fn load_state(store: &DirStore, host: &HostName) -> State {
 }
 
 /// Writes the state; a failure is a warning (the next round tries again).
-fn save_state(store: &DirStore, state: &State) {
-    if let Err(err) = store.save_blocking(state) {
+fn save_state(store: &StateStore, state: &State, runtime: &tokio::runtime::Runtime) {
+    let saved = match store {
+        StateStore::Dir(store) => store.save_blocking(state).map_err(|err| err.to_string()),
+        #[cfg(feature = "redis")]
+        StateStore::Redis(cache) => runtime
+            .block_on(cache.put_document(&document_name(state.host()), &state.to_json()))
+            .map_err(|err| format!("{err:#}")),
+    };
+    let _ = runtime;
+    if let Err(err) = saved {
         tracing::warn!(
             "the watch state could not be written ({}); events may be told again after a restart",
-            crate::line(&err.to_string())
+            crate::line(&err)
         );
     }
 }

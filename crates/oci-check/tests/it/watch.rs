@@ -644,3 +644,63 @@ fn a_container_created_while_watching_is_checked_within_seconds_not_at_the_next_
         log.lock().unwrap()
     );
 }
+
+#[test]
+fn a_fleet_keeps_its_state_in_redis_one_document_per_host_and_a_password_never_shows() {
+    use oci_testkit::RedisServer;
+    let watched = Watched::new();
+    watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let redis = RedisServer::start_with_password("redis-pw-31");
+    let url = redis.url_with_password();
+    assert!(url.contains("redis-pw-31"));
+    let receiver = Receiver::start();
+    let hook = receiver.url("/hook");
+    let image = watched.in_use();
+    let watch = |host: &str| {
+        oci_check(
+            &[
+                "watch",
+                "--once",
+                "--state",
+                &url,
+                "--host-name",
+                host,
+                "--platform",
+                "linux/amd64",
+                "--notify",
+                &hook,
+                &image,
+                "-v",
+            ],
+            "",
+        )
+    };
+    let first = watch("box-1");
+    assert_eq!(first.code, 10, "{first:?}");
+    assert_eq!(receiver.requests().len(), 1);
+    assert!(!first.stderr.contains("redis-pw-31"), "{}", first.stderr);
+    assert!(
+        first.stderr.contains(":***@"),
+        "the state's place is shown without its password: {}",
+        first.stderr
+    );
+    // The same host again: told already. Another host of the fleet: its own state, told once for it.
+    assert_eq!(watch("box-1").code, 10);
+    assert_eq!(receiver.requests().len(), 1);
+    assert_eq!(watch("box-2").code, 10);
+    let got = receiver.requests();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].json()["host"], "box-2");
+    assert_eq!(watch("box-2").code, 10);
+    assert_eq!(receiver.requests().len(), 2);
+
+    // A Redis that cannot be reached is a failure of its own, not a silent fresh start.
+    let closed = format!("redis://127.0.0.1:{}", free_port());
+    let down = oci_check(&["watch", "--once", "--state", &closed, &image], "");
+    assert_eq!(down.code, 1, "{down:?}");
+    assert!(
+        down.stderr.contains("the Redis state cannot be used"),
+        "{}",
+        down.stderr
+    );
+}

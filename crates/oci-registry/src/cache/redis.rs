@@ -302,6 +302,41 @@ impl RedisCache {
         }
     }
 
+    /// A named document kept beside the cache under the same prefix (`oci-check:v1:doc/NAME`), with no expiry:
+    /// a watcher's state, which a fleet keeps in the Redis it already shares. Read within [`MAX_ENTRY`] bytes like
+    /// an entry (a longer one is removed), with the same timeout and reply bounds. `info`, `prune` and `clear`
+    /// leave documents alone: they are not cached content.
+    ///
+    /// # Errors
+    ///
+    /// As every operation: the server cannot be reached, refuses, or does not answer in time.
+    pub async fn get_document(&self, name: &str) -> CacheResult<Option<Vec<u8>>> {
+        let mut eval = ::redis::cmd("EVAL");
+        eval.arg(GET_BOUNDED)
+            .arg(1)
+            .arg(format!("{}doc/{name}", self.shared.prefix))
+            .arg(MAX_ENTRY);
+        self.query("GET", &eval).await
+    }
+
+    /// Writes the document `name` whole (`SET`, atomic on the server), replacing what was there.
+    ///
+    /// # Errors
+    ///
+    /// [`get_document`](Self::get_document)'s, and a document over [`MAX_ENTRY`] bytes.
+    pub async fn put_document(&self, name: &str, bytes: &[u8]) -> CacheResult<()> {
+        if bytes.len() as u64 > MAX_ENTRY {
+            return Err(CacheError::new(format!(
+                "Redis {}: a document of {} bytes is over the {MAX_ENTRY}-byte limit",
+                self.shared.location,
+                bytes.len()
+            )));
+        }
+        let mut set = ::redis::cmd("SET");
+        set.arg(format!("{}doc/{name}", self.shared.prefix)).arg(bytes);
+        self.query("SET", &set).await
+    }
+
     /// One `SCAN` step over the prefix from `cursor`: the entry keys it gave with their kinds' indexes in
     /// [`KINDS`] (other keys under the prefix, the budget's counters among them, are left out), or `None` once
     /// the scan is complete (`cursor` is then `None`). Start with `Some(0)`.
