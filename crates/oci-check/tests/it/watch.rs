@@ -704,3 +704,69 @@ fn a_fleet_keeps_its_state_in_redis_one_document_per_host_and_a_password_never_s
         down.stderr
     );
 }
+
+#[test]
+fn chat_services_get_their_documented_payloads_at_explicit_urls() {
+    let receiver = Receiver::start();
+    let at = |service: &str, rest: &str| format!("{service}+http://127.0.0.1:{}{rest}", receiver.port);
+    let targets = [
+        at("discord", "/discord?username=watcher"),
+        at("slack", "/slack"),
+        at("gotify", "/gotify/message?priority=7"),
+        at("telegram", "/telegram/sendMessage?chats=42,@ops"),
+    ];
+    let mut args = vec!["notify", "--test", "--host-name", "box-1"];
+    args.extend(targets.iter().map(String::as_str));
+    let run = oci_check(&args, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout.lines().filter(|line| line.ends_with(": sent")).count(),
+        4,
+        "{}",
+        run.stdout
+    );
+    let got = receiver.requests();
+    let by_path = |path: &str| -> Vec<Value> {
+        got.iter()
+            .filter(|request| {
+                request
+                    .request_line
+                    .split(' ')
+                    .nth(1)
+                    .is_some_and(|p| p.starts_with(path))
+            })
+            .map(Received::json)
+            .collect()
+    };
+    let discord = by_path("/discord");
+    assert_eq!(discord.len(), 1, "{got:?}");
+    assert!(
+        discord[0]["content"].as_str().unwrap().contains("box-1"),
+        "{}",
+        discord[0]
+    );
+    assert_eq!(discord[0]["username"], "watcher");
+    let slack = by_path("/slack");
+    assert!(slack[0]["text"].as_str().unwrap().contains("box-1"), "{}", slack[0]);
+    let gotify = by_path("/gotify/message");
+    assert_eq!(gotify[0]["priority"], 7);
+    assert!(
+        gotify[0]["title"].is_string() && gotify[0]["message"].is_string(),
+        "{}",
+        gotify[0]
+    );
+    // Telegram: one request per chat.
+    let telegram = by_path("/telegram/sendMessage");
+    let chats: Vec<&Value> = telegram.iter().map(|body| &body["chat_id"]).collect();
+    assert_eq!(telegram.len(), 2, "{telegram:?}");
+    assert!(
+        chats.contains(&&Value::from("42")) || chats.contains(&&Value::from(42)),
+        "{chats:?}"
+    );
+    assert!(chats.contains(&&Value::from("@ops")), "{chats:?}");
+    assert!(
+        telegram
+            .iter()
+            .all(|body| body["text"].as_str().is_some_and(|text| text.contains("box-1")))
+    );
+}
