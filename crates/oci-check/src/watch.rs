@@ -454,10 +454,16 @@ fn round(
         }
         observations.push(seen);
     }
+    let (heads, pulls, hits) = client.as_ref().map_or((0, 0, 0), |client| {
+        let stats = client.pull_stats();
+        (stats.heads(), stats.gets(), stats.cache_hits())
+    });
     let round = Round {
         started: started_at,
         duration: started.elapsed(),
         pulls_left,
+        requests: [("HEAD".to_owned(), heads), ("GET".to_owned(), pulls)].into(),
+        pulls,
     };
     let decided = state.round(&round, observations, policy);
     let mut told = 0;
@@ -508,10 +514,6 @@ fn round(
             .filter_map(|status| summary.counts.get(status).map(|count| format!("{count} {status}")))
             .collect::<Vec<_>>()
             .join(", ")
-    });
-    let (heads, pulls, hits) = client.as_ref().map_or((0, 0, 0), |client| {
-        let stats = client.pull_stats();
-        (stats.heads(), stats.gets(), stats.cache_hits())
     });
     output.note(&format!(
         "round: {} workload{} ({}), {} event{} told, {heads} HEAD, {pulls} pull{}, {hits} cache hit{}, {} ms",

@@ -75,6 +75,10 @@ pub struct Round {
     pub duration: Duration,
     /// Pulls left per rate-limit source (`docker.io`), as the registries last said.
     pub pulls_left: BTreeMap<String, u64>,
+    /// Requests the round sent to registries, per method (`HEAD`, `GET`), for the metrics.
+    pub requests: BTreeMap<String, u64>,
+    /// Manifest `GET`s the round spent (pulls, as Docker Hub counts them).
+    pub pulls: u64,
 }
 
 /// What the last round was, kept for the page and the metrics.
@@ -88,6 +92,12 @@ pub struct RoundSummary {
     pub counts: BTreeMap<Status, u32>,
     /// Pulls left per rate-limit source.
     pub pulls_left: BTreeMap<String, u64>,
+    /// Requests sent per method (none in states written before this field).
+    #[serde(default)]
+    pub requests: BTreeMap<String, u64>,
+    /// Pulls spent.
+    #[serde(default)]
+    pub pulls: u64,
 }
 
 /// The kind of an event, for `--notify-on` filters and messages.
@@ -544,6 +554,8 @@ impl State {
             duration_ms: u64::try_from(round.duration.as_millis()).unwrap_or(u64::MAX),
             counts,
             pulls_left: round.pulls_left.clone(),
+            requests: round.requests.clone(),
+            pulls: round.pulls,
         });
         RoundOutcome { events }
     }
