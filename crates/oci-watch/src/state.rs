@@ -98,6 +98,13 @@ pub struct RoundSummary {
     /// Pulls spent.
     #[serde(default)]
     pub pulls: u64,
+    /// Requests per method over every round this state has seen: counters for the metrics, which survive a
+    /// restart.
+    #[serde(default)]
+    pub requests_total: BTreeMap<String, u64>,
+    /// Pulls over every round this state has seen.
+    #[serde(default)]
+    pub pulls_total: u64,
 }
 
 /// The kind of an event, for `--notify-on` filters and messages.
@@ -549,7 +556,18 @@ impl State {
             entry.absent_rounds = entry.absent_rounds.saturating_add(1);
             entry.absent_rounds <= policy.forget_after
         });
+        let (mut requests_total, pulls_total) = self
+            .last_round
+            .as_ref()
+            .map(|last| (last.requests_total.clone(), last.pulls_total))
+            .unwrap_or_default();
+        for (method, count) in &round.requests {
+            let total = requests_total.entry(method.clone()).or_insert(0);
+            *total = total.saturating_add(*count);
+        }
         self.last_round = Some(RoundSummary {
+            requests_total,
+            pulls_total: pulls_total.saturating_add(round.pulls),
             started: round.started,
             duration_ms: u64::try_from(round.duration.as_millis()).unwrap_or(u64::MAX),
             counts,
