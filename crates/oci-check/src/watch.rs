@@ -60,6 +60,18 @@ pub(crate) struct Args {
     /// until then, and told once it has aged; an image whose date is unknown stays pending.
     #[arg(long = "min-age", value_name = "DURATION", help_heading = "Watch")]
     min_age: Option<Interval>,
+    /// Serve a read-only page (`/`), the results as JSON (`/api/v1/results?status=&host=`), Prometheus metrics
+    /// (`/metrics`) and `/healthz` from the last round, at `HOST:PORT` (an IP address) or `PORT` (loopback). With
+    /// `--state redis://...` they show every host of the fleet.
+    #[arg(long, value_name = "ADDR", help_heading = "Page and metrics")]
+    listen: Option<String>,
+    /// A file holding the token a request must carry (`Authorization: Bearer TOKEN`, or open `/?token=TOKEN` once
+    /// for a cookie); needed to listen on an address other than loopback.
+    #[arg(long, value_name = "FILE", help_heading = "Page and metrics")]
+    listen_token: Option<PathBuf>,
+    /// Listen on an address other than loopback without a token: anyone who reaches it sees your images.
+    #[arg(long, help_heading = "Page and metrics")]
+    listen_insecure: bool,
 }
 
 /// The arguments of `oci-check notify`.
@@ -131,6 +143,12 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     }
     drop(wake);
     let mut state = load_state(&store, &host, &runtime);
+    // Two rounds missed, with room for a slow round.
+    let stale_after = args.interval.as_secs().saturating_mul(2).saturating_add(10);
+    let views = match listen(args, &runtime, snapshot(&store, &state, stale_after, &runtime), output) {
+        Ok(views) => views,
+        Err(failure) => return exit::failure(&failure),
+    };
     let mut policy = Policy::new();
     if let Some(min_age) = args.min_age {
         policy = policy.with_min_age(min_age);
@@ -153,6 +171,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             return ExitCode::SUCCESS;
         };
         save_state(&store, &state, &runtime);
+        if let Some(views) = &views {
+            views.replace(snapshot(&store, &state, stale_after, &runtime));
+        }
         if args.once {
             return round.code;
         }
@@ -177,6 +198,96 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             Wake::Time => {}
         }
     }
+}
+
+/// Starts the server of `--listen`, if asked: `None` when not.
+fn listen(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+    first: oci_dashboard::Snapshot,
+    output: Output,
+) -> Result<Option<std::sync::Arc<crate::serve::Views>>, Failure> {
+    let Some(text) = &args.listen else {
+        if args.listen_token.is_some() || args.listen_insecure {
+            return Err(Failure::usage(
+                "--listen-token and --listen-insecure go with --listen ADDR",
+            ));
+        }
+        return Ok(None);
+    };
+    let address = crate::serve::parse_listen(text).map_err(Failure::usage)?;
+    let token = match &args.listen_token {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|err| {
+                Failure::usage(format!(
+                    "--listen-token: cannot read `{}`: {err}",
+                    crate::line(&path.display().to_string())
+                ))
+            })?;
+            let token = text.trim().to_owned();
+            if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+                return Err(Failure::usage(
+                    "--listen-token: the file must hold one token of at least 16 printable characters (no `;` or `,`)",
+                ));
+            }
+            Some(token)
+        }
+        None => None,
+    };
+    if !address.ip().is_loopback() && token.is_none() && !args.listen_insecure {
+        return Err(Failure::usage(format!(
+            "--listen {address} is reachable from other machines: give --listen-token FILE, or --listen-insecure if \
+             anyone who reaches it may see your images"
+        )));
+    }
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .map_err(|err| Failure::new("listen", format!("cannot listen on {address}: {err}")))?;
+    let bound = listener.local_addr().unwrap_or(address);
+    let views = crate::serve::Views::new(first, token);
+    runtime.spawn(crate::serve::serve(listener, std::sync::Arc::clone(&views)));
+    output.note(&format!(
+        "serving the page, the results and the metrics at http://{bound}/"
+    ));
+    Ok(Some(views))
+}
+
+/// What the page shows now: every host of a Redis state (the fleet), else this host.
+fn snapshot(
+    store: &StateStore,
+    state: &State,
+    stale_after: u64,
+    runtime: &tokio::runtime::Runtime,
+) -> oci_dashboard::Snapshot {
+    let mut states = vec![state.clone()];
+    #[cfg(feature = "redis")]
+    if let StateStore::Redis(cache) = store {
+        let others = runtime.block_on(async {
+            let names = cache.document_names("watch/", 10_000).await?;
+            let mut found = Vec::new();
+            for name in names {
+                if name == document_name(state.host()) {
+                    continue;
+                }
+                if let Some(bytes) = cache.get_document(&name).await? {
+                    // Another host's state that cannot be read is left off the page, not a reason to stop.
+                    if let Ok(other) = State::from_json(&bytes) {
+                        found.push(other);
+                    }
+                }
+            }
+            Ok::<_, oci_registry::CacheError>(found)
+        });
+        match others {
+            Ok(others) => states.extend(others),
+            Err(err) => tracing::warn!(
+                "the other hosts' states could not be read: {}",
+                crate::line(&format!("{err:#}"))
+            ),
+        }
+    }
+    let _ = (store, runtime);
+    oci_dashboard::Snapshot::new(states, now(), stale_after)
 }
 
 /// `oci-check notify --test`: one test message per target, and a line per target saying what happened.

@@ -135,10 +135,7 @@ fn table_row(out: &mut String, row: &Row<'_>) {
             newer.jump.as_str()
         )
     });
-    let pending = row
-        .workload
-        .pending_until()
-        .map_or_else(String::new, |until| time(until))
+    let pending = row.workload.pending_until().map_or_else(String::new, time)
         + &row
             .workload
             .pending()
@@ -152,11 +149,11 @@ fn table_row(out: &mut String, row: &Row<'_>) {
         .map(|error| error.message.as_str())
         .or_else(|| row.field("note"))
         .unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<tr data-status=\"{status}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
          <td class=\"status s-{status}\">{}</td><td>{}</td><td>{}</td><td>{newer}</td><td>{pending}</td>\
-         <td class=\"note\">{}</td><td>{}</td></tr>\n",
+         <td class=\"note\">{}</td><td>{}</td></tr>",
         html(row.host.state.host().as_str()),
         html(row.key.source()),
         html(row.container()),

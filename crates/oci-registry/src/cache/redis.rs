@@ -337,6 +337,42 @@ impl RedisCache {
         self.query("SET", &set).await
     }
 
+    /// The names of the documents whose names start with `start` (`watch/` for every host's watch state), at
+    /// most `limit` of them.
+    ///
+    /// # Errors
+    ///
+    /// As every operation.
+    pub async fn document_names(&self, start: &str, limit: usize) -> CacheResult<Vec<String>> {
+        let documents = format!("{}doc/", self.shared.prefix);
+        let mut names = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let mut scan = ::redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{documents}{}*", glob_escape(start)))
+                .arg("COUNT")
+                .arg(SCAN_COUNT);
+            let (next, keys): (u64, Vec<Vec<u8>>) = self.query("SCAN", &scan).await?;
+            for key in keys {
+                if let Some(name) = key.strip_prefix(documents.as_bytes()) {
+                    if let Ok(name) = String::from_utf8(name.to_vec()) {
+                        if names.len() < limit && !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                }
+            }
+            if next == 0 || names.len() >= limit {
+                break;
+            }
+            cursor = next;
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// One `SCAN` step over the prefix from `cursor`: the entry keys it gave with their kinds' indexes in
     /// [`KINDS`] (other keys under the prefix, the budget's counters among them, are left out), or `None` once
     /// the scan is complete (`cursor` is then `None`). Start with `Some(0)`.
@@ -358,6 +394,18 @@ impl RedisCache {
                 .collect(),
         ))
     }
+}
+
+/// `text` with the characters a `SCAN MATCH` pattern gives meaning to escaped.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The Redis key of an entry.
