@@ -141,6 +141,8 @@ fn test() -> Result {
     registry::ensure_podman()?;
     registry::ensure_redis()?;
     registry::ensure_squid()?;
+    registry::ensure_prometheus()?;
+    registry::ensure_chromium()?;
     let root = root();
     let ntfy = registry::ensure_ntfy(&root)?;
     let locked = locked_flag();
