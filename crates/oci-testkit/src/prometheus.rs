@@ -62,7 +62,7 @@ impl Prometheus {
             .expect("prometheus starts (cargo xtask test installs Debian's `prometheus`)");
         let prometheus = Self { child, port, _dir: dir };
         let start = Instant::now();
-        while !prometheus.get("/-/ready").is_some_and(|(status, _)| status == 200) {
+        while prometheus.get("/-/ready").is_none_or(|(status, _)| status != 200) {
             assert!(
                 start.elapsed() < WAIT,
                 "prometheus is not ready after {WAIT:?}:\n{}",
