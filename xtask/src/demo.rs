@@ -210,3 +210,97 @@ pub(crate) fn command(args: &[String]) -> Result {
     phase(started, "Done.");
     Ok(())
 }
+
+/// `cargo xtask screenshot [FILE]`: the README's picture of the watcher's page, made again from the demo's images.
+/// Starts the demo's registry, pushes and moves its images, runs `oci-check watch --newer --listen` on them, and
+/// has headless Chromium take a picture of the page (`docs/page.png` unless FILE is given).
+pub(crate) fn screenshot(args: &[String]) -> Result {
+    let root = root();
+    let file = match args {
+        [] => root.join("docs/page.png"),
+        [file] => PathBuf::from(file),
+        _ => return Err("`cargo xtask screenshot` takes at most a FILE".into()),
+    };
+    registry::ensure()?;
+    registry::ensure_chromium()?;
+    run(cargo_command()
+        .current_dir(&root)
+        .args(["build", "-p", "oci-check", "--bin", "oci-check", "--example", "push-demo"])
+        .args(locked_flag()))?;
+    let bin = target_dir(&root).join("debug");
+    let oci_check = bin.join("oci-check");
+    let push_demo = bin.join("examples").join("push-demo");
+    let dir = env::temp_dir().join(format!("oci-check-screenshot-{}", std::process::id()));
+    fs::create_dir_all(&dir)?;
+    let mut serve = Command::new(&push_demo);
+    serve.arg("serve").arg(&dir).stdin(Stdio::piped()).stdout(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
+    let mut server = serve.spawn().inspect_err(|_| {
+        let _ = fs::remove_dir_all(&dir);
+    })?;
+    let stdin = server.stdin.take();
+    let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
+    let mut demo = Demo {
+        server,
+        stdin,
+        stdout: BufReader::new(stdout),
+    };
+    let mut host = String::new();
+    demo.stdout.read_line(&mut host)?;
+    let host = host.trim().to_owned();
+    if host.is_empty() {
+        return Err("push-demo serve ended before the registry was listening (its error is above)".into());
+    }
+    let push = |step: &str| output(Command::new(&push_demo).args([host.as_str(), step]));
+    let list = push("setup")?;
+    let list_path = dir.join("images.txt");
+    fs::write(&list_path, &list)?;
+    push("move")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut watcher = Command::new(&oci_check)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .args(["watch", "--interval", "1h", "--newer", "--platform", "linux/amd64", "--host-name", "demo"])
+        .arg("--state")
+        .arg(dir.join("state"))
+        .arg("--listen")
+        .arg(port.to_string())
+        .arg("-f")
+        .arg(&list_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut lines = BufReader::new(watcher.stderr.take().ok_or("the watcher's stderr was not piped")?);
+    let mut round = false;
+    let mut line = String::new();
+    while lines.read_line(&mut line)? > 0 {
+        print!("{line}");
+        if line.contains("round: ") {
+            round = true;
+            break;
+        }
+        line.clear();
+    }
+    let shot = if round {
+        run(Command::new("/usr/bin/chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--force-device-scale-factor=1",
+                "--window-size=1440,520",
+            ])
+            .arg(format!("--user-data-dir={}", dir.join("chromium").display()))
+            .arg(format!("--screenshot={}", file.display()))
+            .arg(format!("http://127.0.0.1:{port}/")))
+    } else {
+        Err("the watcher ended before its first round (its error is above)".into())
+    };
+    let _ = Command::new("kill").args(["-TERM", &watcher.id().to_string()]).status();
+    let _ = watcher.wait();
+    drop(demo);
+    shot?;
+    println!("wrote {}", file.display());
+    Ok(())
+}

@@ -50,6 +50,8 @@ Commands:
   demo [--keep]             build oci-check, start a local registry with a few images, move tags, and
                             run `oci-check update` against it (no internet needed); --keep leaves the
                             registry running for the README's tour and says how to stop it
+  screenshot [FILE]         the README's picture of the watcher's page (docs/page.png), made again by headless
+                            Chromium from the demo's images
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
   help                      this text
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("demo") => demo::command(&args[1..]),
         Some("release") => release::command(&args[1..]),
+        Some("screenshot") => demo::screenshot(&args[1..]),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
             Ok(())

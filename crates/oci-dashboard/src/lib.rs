@@ -132,9 +132,23 @@ impl Row<'_> {
         self.workload.last().record.get(name).and_then(Value::as_str)
     }
 
-    /// The container or service, or the image when it came from a list.
+    /// The container or service; empty for an image given in a list or as an argument (its name is its image).
     pub fn container(&self) -> &str {
-        self.key.name()
+        if self.key.name() == self.key.image() {
+            ""
+        } else {
+            self.key.name()
+        }
+    }
+
+    /// The image as written, without the `@digest` of the image in use (the current digest shows it).
+    pub fn image(&self) -> &str {
+        // A list line may be `IMAGE DIGEST`.
+        let image = self.key.image().split_whitespace().next().unwrap_or_default();
+        match image.rsplit_once('@') {
+            Some((name, digest)) if digest.contains(':') && !name.is_empty() => name,
+            _ => image,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ pub fn metrics(snapshot: &Snapshot) -> String {
             label(row.host.state.host().as_str()),
             label(row.key.source()),
             label(row.container()),
-            label(row.key.image())
+            label(row.image())
         )
     };
 

@@ -151,13 +151,13 @@ fn table_row(out: &mut String, row: &Row<'_>) {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "<tr data-status=\"{status}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+        "<tr data-status=\"{status}\"><td>{}</td><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td>\
          <td class=\"status s-{status}\">{}</td><td>{}</td><td>{}</td><td>{newer}</td><td>{pending}</td>\
-         <td class=\"note\">{}</td><td>{}</td></tr>",
+         <td class=\"note wrap\">{}</td><td>{}</td></tr>",
         html(row.host.state.host().as_str()),
         html(row.key.source()),
         html(row.container()),
-        html(row.key.image()),
+        html(row.image()),
         words(status),
         short(last.current_digest.as_deref()),
         short(last.latest_digest.as_deref()),
