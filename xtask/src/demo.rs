@@ -225,7 +225,15 @@ pub(crate) fn screenshot(args: &[String]) -> Result {
     registry::ensure_chromium()?;
     run(cargo_command()
         .current_dir(&root)
-        .args(["build", "-p", "oci-check", "--bin", "oci-check", "--example", "push-demo"])
+        .args([
+            "build",
+            "-p",
+            "oci-check",
+            "--bin",
+            "oci-check",
+            "--example",
+            "push-demo",
+        ])
         .args(locked_flag()))?;
     let bin = target_dir(&root).join("debug");
     let oci_check = bin.join("oci-check");
@@ -233,7 +241,11 @@ pub(crate) fn screenshot(args: &[String]) -> Result {
     let dir = env::temp_dir().join(format!("oci-check-screenshot-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
     let mut serve = Command::new(&push_demo);
-    serve.arg("serve").arg(&dir).stdin(Stdio::piped()).stdout(Stdio::piped());
+    serve
+        .arg("serve")
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut serve, 0);
     let mut server = serve.spawn().inspect_err(|_| {
         let _ = fs::remove_dir_all(&dir);
@@ -259,7 +271,16 @@ pub(crate) fn screenshot(args: &[String]) -> Result {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut watcher = Command::new(&oci_check)
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .args(["watch", "--interval", "1h", "--newer", "--platform", "linux/amd64", "--host-name", "demo"])
+        .args([
+            "watch",
+            "--interval",
+            "1h",
+            "--newer",
+            "--platform",
+            "linux/amd64",
+            "--host-name",
+            "demo",
+        ])
         .arg("--state")
         .arg(dir.join("state"))
         .arg("--listen")

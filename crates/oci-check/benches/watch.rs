@@ -3,6 +3,10 @@
 //! per round, which on a warm round must be HEADs only), the process's resident memory after the last round
 //! (`VmRSS`), and its CPU time while it sleeps between rounds (`utime + stime` over one idle second).
 //!
+//! With `--listen`, the page, the results and the metrics served from the last round: the server's time per request
+//! (median of 50, over loopback, connection included), their weight, and with `--bench` the page's first contentful
+//! paint in headless Chromium (chromedriver and fantoccini, as the page test drives it).
+//!
 //! Run by `cargo xtask bench` (`cargo bench` passes `--bench`). Without `--bench`, as `cargo test` runs it, a
 //! 10-image, 3-round smoke run with the same code and assertions.
 
@@ -46,10 +50,13 @@ fn main() {
     }
     drop(file);
 
+    let port = oci_testkit::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
         .env("DOCKER_CONFIG", dir.path())
         .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .args(["watch", "--interval", "2s", "--platform", "linux/amd64", "-f"])
+        .args(["watch", "--interval", "2s", "--platform", "linux/amd64", "--listen"])
+        .arg(port.to_string())
+        .arg("-f")
         .arg(&list)
         .arg("--state")
         .arg(dir.path().join("state"))
@@ -101,6 +108,18 @@ fn main() {
     let cpu_before = cpu_ticks(pid);
     std::thread::sleep(Duration::from_millis(1000));
     let cpu_idle = cpu_ticks(pid) - cpu_before;
+    for path in ["/", "/api/v1/results", "/metrics"] {
+        let (median, bytes) = serve_time(port, path);
+        println!(
+            "GET {path:<16} {bytes:>8} bytes, median {:>6.2} ms",
+            median.as_secs_f64() * 1000.0
+        );
+        assert!(bytes > count * 50, "{path} holds every workload");
+    }
+    if full {
+        let paint = first_paint(port);
+        println!("first contentful paint of the page in headless Chromium: {paint:.0} ms");
+    }
     Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
@@ -147,6 +166,52 @@ async fn push(registry: &Registry, count: usize) -> Vec<oci_digest::Digest> {
         }
     }
     digests.into_iter().map(Option::unwrap).collect()
+}
+
+/// The median time of 50 `GET path` (a new connection each, as a browser's first request), and the body's size.
+fn serve_time(port: u16, path: &str) -> (Duration, usize) {
+    use std::io::Read;
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..50 {
+        let started = Instant::now();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        times.push(started.elapsed());
+        let head = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        size = answer.len() - head;
+    }
+    times.sort_unstable();
+    (times[times.len() / 2], size)
+}
+
+/// The page's first contentful paint in headless Chromium, in milliseconds (`performance` paint entries).
+fn first_paint(port: u16) -> f64 {
+    let driver = oci_testkit::ChromeDriver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = fantoccini::ClientBuilder::new(connector)
+            .capabilities(driver.capabilities())
+            .connect(&driver.url())
+            .await
+            .unwrap();
+        client.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+        let paint = client
+            .execute(
+                "const p = performance.getEntriesByName('first-contentful-paint')[0]; return p ? p.startTime : -1;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        client.close().await.unwrap();
+        paint.as_f64().unwrap()
+    })
 }
 
 /// A `kB` field of `/proc/PID/status`.
