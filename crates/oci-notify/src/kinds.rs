@@ -104,7 +104,8 @@ impl KindSet {
     }
 
     /// Whether an event of this kind is told: `newer` takes every newer version, `major`,
-    /// `minor` and `patch` only theirs (a `build` jump only through `newer`).
+    /// `minor` and `patch` only theirs (a `build` jump only through `newer`); a recovery goes
+    /// wherever its failure went (`error`), or with `recovered` alone.
     pub fn matches(self, event: EventKind) -> bool {
         match event {
             EventKind::Update => self.contains(Kind::Update),
@@ -118,7 +119,7 @@ impl KindSet {
                     }
             }
             EventKind::Error => self.contains(Kind::Error),
-            EventKind::Recovered => self.contains(Kind::Recovered),
+            EventKind::Recovered => self.contains(Kind::Recovered) || self.contains(Kind::Error),
         }
     }
 }

@@ -770,3 +770,37 @@ fn chat_services_get_their_documented_payloads_at_explicit_urls() {
             .all(|body| body["text"].as_str().is_some_and(|text| text.contains("box-1")))
     );
 }
+
+#[test]
+fn a_check_that_starts_failing_is_told_once_and_its_recovery_is_told_to_whoever_heard_of_it() {
+    let registry = Registry::open();
+    let images = registry.images("watch/later").unwrap();
+    // The digest in use names an image the registry does not have yet: the tag is unknown, the check fails.
+    let pushed_later = block_on(images.dated_image("amd64", "later-1", Some("2020-01-01T00:00:00Z"), None))
+        .unwrap()
+        .digest;
+    let image = format!("{}/watch/later:1@{pushed_later}", registry.host());
+    let receiver = Receiver::start();
+    let hook = receiver.url("/hook");
+    let state = TempDir::new("watch-state");
+    let failing = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(failing.code, 1, "{failing:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let event = &got[0].json()["events"][0];
+    assert_eq!(event["kind"], "error");
+    assert!(event["note"].as_str().is_some_and(|note| !note.is_empty()), "{event}");
+    // Still failing: not told again.
+    assert_eq!(watch_once(state.path(), &["--notify", &hook, &image]).code, 1);
+    assert_eq!(receiver.requests().len(), 1);
+
+    // The tag appears, naming the image in use: the check works again.
+    block_on(images.dated_image("amd64", "later-1", Some("2020-01-01T00:00:00Z"), Some("1"))).unwrap();
+    let works = watch_once(state.path(), &["--notify", &hook, &image]);
+    assert_eq!(works.code, 0, "{works:?}");
+    let got = receiver.requests();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].json()["events"][0]["kind"], "recovered");
+    assert_eq!(watch_once(state.path(), &["--notify", &hook, &image]).code, 0);
+    assert_eq!(receiver.requests().len(), 2);
+}

@@ -69,7 +69,10 @@ fn kind_sets() {
         KindSet::of(&[Kind::Update, Kind::Newer, Kind::Error])
     );
     assert!(KindSet::DEFAULT.matches(EventKind::Newer { jump: Jump::Build }));
-    assert!(!KindSet::DEFAULT.matches(EventKind::Recovered));
+    // A recovery goes wherever its failure went.
+    assert!(KindSet::DEFAULT.matches(EventKind::Recovered));
+    assert!(!KindSet::of(&[Kind::Update, Kind::Newer]).matches(EventKind::Recovered));
+    assert!(KindSet::of(&[Kind::Recovered]).matches(EventKind::Recovered));
     for bad in ["", "update,", "Update", "all", "newer;error"] {
         let err = KindSet::parse(bad).unwrap_err();
         assert_eq!(err.kind(), oci_notify::ErrorKind::UnknownKind, "{bad}");

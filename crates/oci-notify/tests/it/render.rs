@@ -204,6 +204,7 @@ fn the_on_filter() {
                 "docker/db:Newer { jump: Minor }",
                 "compose/app/db:Newer { jump: Major }",
                 "docker/api:Error",
+                "docker/cache:Recovered",
             ]),
         ),
         ("?on=major", Some(&["compose/app/db:Newer { jump: Major }"])),
