@@ -159,7 +159,9 @@ pub(crate) async fn check(fetch: &mut Fetch<'_>, request: &UpdateRequest) -> Res
             }
             _ => {
                 let check = verdict.finish().map_err(|err| at(err, fetch.repository()))?;
-                return Ok(check.with_costs(fetch.tally(), fetch.rate_limit().cloned()));
+                return Ok(check
+                    .with_costs(fetch.tally(), fetch.rate_limit().cloned())
+                    .with_served_by(fetch.served_by()));
             }
         };
         answered.map_err(|err| at(err, fetch.repository()))?;

@@ -64,6 +64,7 @@ pub struct ManifestHead {
     pub(crate) size: Option<u64>,
     pub(crate) http_version: Version,
     pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) served_by: Option<String>,
 }
 
 /// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
@@ -75,6 +76,8 @@ pub struct Manifest {
     pub(crate) http_version: Version,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) cached: bool,
+    /// The mirror that answered, when one did.
+    pub(crate) served_by: Option<String>,
 }
 
 impl Client {
@@ -444,7 +447,14 @@ impl ManifestHead {
             size: Some(manifest.bytes.len() as u64),
             http_version: manifest.http_version,
             rate_limit: manifest.rate_limit.clone(),
+            served_by: manifest.served_by.clone(),
         }
+    }
+
+    /// The mirror that answered, when one did ([`ClientBuilder::mirror`](crate::ClientBuilder::mirror)); `None`
+    /// when the registry itself did.
+    pub fn served_by(&self) -> Option<&str> {
+        self.served_by.as_deref()
     }
 
     /// The manifest's digest.
@@ -513,6 +523,12 @@ impl Manifest {
             http_version: Version::HTTP_11,
             rate_limit: None,
             cached: true,
+            served_by: None,
         }
+    }
+
+    /// The mirror that answered, when one did; `None` when the registry itself (or the cache) did.
+    pub fn served_by(&self) -> Option<&str> {
+        self.served_by.as_deref()
     }
 }

@@ -71,6 +71,10 @@ pub struct ClientConfig {
     pub(crate) tags_max_age: Duration,
     pub(crate) pull_budget: crate::budget::PullBudget,
     pub(crate) proxy: crate::proxy::ProxyConfig,
+    /// Mirrors per registry (API hosts), asked in order before it for manifests.
+    pub(crate) mirrors: HashMap<String, Vec<String>>,
+    /// Never fall back from the mirrors to the registry itself.
+    pub(crate) mirror_only: bool,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -183,6 +187,8 @@ impl Default for ClientConfig {
             tags_max_age: DEFAULT_TAGS_MAX_AGE,
             pull_budget: crate::budget::PullBudget::new(),
             proxy: crate::proxy::ProxyConfig::new(),
+            mirrors: HashMap::new(),
+            mirror_only: false,
         }
     }
 }
@@ -191,6 +197,11 @@ impl Default for ClientConfig {
 pub const DEFAULT_TAGS_MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
 impl ClientConfig {
+    /// The mirrors of `registry` (an API host), in the order they are asked.
+    pub(crate) fn mirrors_of(&self, registry: &str) -> &[String] {
+        self.mirrors.get(registry).map_or(&[], Vec::as_slice)
+    }
+
     /// The options for `registry` (already normalized): those given for its `host:port`, else those given for its
     /// host alone (which cover every port).
     pub(crate) fn registry(&self, registry: &str) -> Option<&RegistryOptions> {
@@ -410,6 +421,35 @@ impl ClientBuilder {
                 self.error.get_or_insert(err);
             }
         }
+        self
+    }
+
+    /// Asks `mirror` (`host[:port]`, a pull-through cache such as the CNCF registry in proxy mode) before
+    /// `registry` for its manifests, with containerd's `?ns=REGISTRY` parameter; mirrors are asked in the order
+    /// given, and a mirror that fails (or does not have the manifest) is followed by the next and then by the
+    /// registry itself, unless [`mirror_only`](Self::mirror_only). Each mirror gets at most half the time left.
+    /// `options` are the mirror's own (scheme, CA certificates, credentials). Tag lists and blobs still come
+    /// from the registry. [`UpdateCheck::served_by`](crate::UpdateCheck::served_by) says who answered.
+    pub fn mirror(mut self, registry: &str, mirror: &str, options: RegistryOptions) -> Self {
+        match (api_host(registry), api_host(mirror)) {
+            (Ok(registry), Ok(mirror)) => {
+                self.config.registries.entry(mirror.clone()).or_insert(options);
+                let list = self.config.mirrors.entry(registry).or_default();
+                if !list.contains(&mirror) {
+                    list.push(mirror);
+                }
+            }
+            (Err(err), _) | (_, Err(err)) => {
+                self.error.get_or_insert(err);
+            }
+        }
+        self
+    }
+
+    /// Never asks a registry that has mirrors itself: when every mirror fails, the check fails (for a network
+    /// that reaches the registry only through its mirrors).
+    pub fn mirror_only(mut self) -> Self {
+        self.config.mirror_only = true;
         self
     }
 

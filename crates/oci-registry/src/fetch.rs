@@ -78,6 +78,8 @@ pub(crate) struct Fetch<'a> {
     deadline: Instant,
     tally: Tally,
     rate_limit: Option<RateLimit>,
+    /// The mirror that answered the last tag `HEAD`, when one did.
+    served_by: Option<String>,
     read: HashMap<Digest, Arc<Read>>,
 }
 
@@ -109,8 +111,14 @@ impl<'a> Fetch<'a> {
             deadline,
             tally: Tally::default(),
             rate_limit: None,
+            served_by: None,
             read: HashMap::new(),
         }
+    }
+
+    /// The mirror that answered the last `HEAD`, when one did.
+    pub(crate) fn served_by(&self) -> Option<&str> {
+        self.served_by.as_deref()
     }
 
     pub(crate) fn repository(&self) -> &Repository {
@@ -158,6 +166,7 @@ impl<'a> Fetch<'a> {
             HeadAnswer::Digest(head) => {
                 crate::cached::observe(self.core, self.repository.registry(), head.rate_limit()).await;
                 self.saw(head.rate_limit());
+                self.served_by = head.served_by.clone();
                 Ok(Fetched::Got(head))
             }
             HeadAnswer::NoDigest(rate_limit) => {

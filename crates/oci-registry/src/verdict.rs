@@ -49,6 +49,8 @@ pub struct UpdateCheck {
     requests: u32,
     pulls: u32,
     cache_hits: u32,
+    /// The mirror that answered the tag's `HEAD`, when one did.
+    served_by: Option<String>,
     /// The version search chained after the check, when asked for ([`CheckOptions::newer`](crate::CheckOptions::newer)).
     newer: Option<Box<Result<NewerCheck, Error>>>,
 }
@@ -384,6 +386,18 @@ impl UpdateCheck {
         self.has_update() || matches!(self.newer(), Some(Ok(newer)) if newer.newer().is_some())
     }
 
+    /// The mirror that answered the tag's `HEAD` ([`ClientBuilder::mirror`](crate::ClientBuilder::mirror)), or
+    /// `None` when the registry itself did.
+    pub fn served_by(&self) -> Option<&str> {
+        self.served_by.as_deref()
+    }
+
+    /// Records which mirror answered the tag's `HEAD`.
+    pub(crate) fn with_served_by(mut self, served_by: Option<&str>) -> Self {
+        self.served_by = served_by.map(str::to_owned);
+        self
+    }
+
     /// Records what the check's lookups cost and the last rate limit the registry announced (the driver counts).
     pub(crate) fn with_costs(mut self, tally: crate::fetch::Tally, rate_limit: Option<RateLimit>) -> Self {
         self.requests = tally.requests();
@@ -519,6 +533,7 @@ impl Verdict {
             requests: 0,
             pulls: 0,
             cache_hits: 0,
+            served_by: None,
             newer: None,
         })
     }

@@ -37,18 +37,51 @@ pub(crate) enum HeadAnswer {
     NoDigest(Option<RateLimit>),
 }
 
-/// A manifest `HEAD`.
+/// A manifest `HEAD`: from the registry's mirrors first, when it has some, then from the registry itself.
 pub(crate) async fn manifest_head(
     core: &Core,
     location: &ManifestLocation,
     deadline: Instant,
 ) -> Result<HeadAnswer, Error> {
-    let call = manifest_call(location, Method::HEAD);
-    let response = core.send(&call, deadline).await?;
-    let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+    let candidates = candidates(core, location);
+    let mut last = None;
+    for (index, mirror) in candidates.iter().enumerate() {
+        let (call, until) = candidate_call(
+            core,
+            location,
+            Method::HEAD,
+            *mirror,
+            index + 1 == candidates.len(),
+            deadline,
+        );
+        match head_once(core, location, &call, until).await {
+            Ok(HeadAnswer::Digest(mut head)) => {
+                head.served_by = mirror.map(str::to_owned);
+                return Ok(HeadAnswer::Digest(head));
+            }
+            Ok(answer) => return Ok(answer),
+            Err(err) => {
+                if let Some(mirror) = mirror {
+                    tracing::debug!(mirror, error = %err, "the mirror did not answer the manifest HEAD; trying the next");
+                }
+                last = Some(err);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| location_error(location, ErrorKind::Connect).with_detail("no mirror was asked")))
+}
+
+async fn head_once(
+    core: &Core,
+    location: &ManifestLocation,
+    call: &Call<'_>,
+    deadline: Instant,
+) -> Result<HeadAnswer, Error> {
+    let response = core.send(call, deadline).await?;
+    let response = expect_status(call, response, deadline, &[StatusCode::OK]).await?;
     let headers = response.headers();
     let rate_limit = RateLimit::from_headers(headers);
-    let Some(digest) = content_digest(&call, headers)? else {
+    let Some(digest) = content_digest(call, headers)? else {
         return Ok(HeadAnswer::NoDigest(rate_limit));
     };
     if let Some(expected) = location.digest() {
@@ -65,7 +98,58 @@ pub(crate) async fn manifest_head(
         size,
         http_version: response.version(),
         rate_limit,
+        served_by: None,
     }))
+}
+
+/// Who is asked for a manifest, in order: each mirror of the registry (`Some(host)`), then the registry itself
+/// (`None`) unless the client is configured mirror-only.
+fn candidates<'a>(core: &'a Core, location: &ManifestLocation) -> Vec<Option<&'a str>> {
+    let config = core.config();
+    let mirrors = config.mirrors_of(location.repository().registry());
+    let mut candidates: Vec<Option<&str>> = mirrors.iter().map(|mirror| Some(mirror.as_str())).collect();
+    if mirrors.is_empty() || !config.mirror_only {
+        candidates.push(None);
+    }
+    candidates
+}
+
+/// The call for one candidate, and its deadline: a mirror that is not the last candidate gets at most half the
+/// time left, so that a hanging mirror leaves time for the next.
+fn candidate_call<'a>(
+    core: &Core,
+    location: &'a ManifestLocation,
+    method: Method,
+    mirror: Option<&'a str>,
+    last: bool,
+    deadline: Instant,
+) -> (Call<'a>, Instant) {
+    let mut call = manifest_call(location, method);
+    let Some(mirror) = mirror else {
+        return (call, deadline);
+    };
+    let upstream = location.repository().registry();
+    let ns = if oci_auth::is_docker_hub(upstream) {
+        "docker.io"
+    } else {
+        upstream
+    };
+    call.at = crate::transport::Context::new(mirror, Some(location.repository().name()));
+    call.path = format!("{}?ns={ns}", call.path);
+    let until = if last {
+        deadline
+    } else {
+        let now = Instant::now();
+        now + deadline.saturating_duration_since(now) / 2
+    };
+    let _ = core;
+    (call, until)
+}
+
+fn location_error(location: &ManifestLocation, kind: ErrorKind) -> Error {
+    Error::new(kind)
+        .with_registry(location.repository().registry())
+        .with_repository(Some(location.repository().name()))
 }
 
 /// The manifest `GET` itself, under no budget and past no cache: its bytes within the size limit, verified against
@@ -75,11 +159,43 @@ pub(crate) async fn manifest_get(
     location: &ManifestLocation,
     deadline: Instant,
 ) -> Result<Manifest, Error> {
-    let call = manifest_call(location, Method::GET);
-    let response = core.send(&call, deadline).await?;
-    let response = expect_status(&call, response, deadline, &[StatusCode::OK]).await?;
+    let candidates = candidates(core, location);
+    let mut last = None;
+    for (index, mirror) in candidates.iter().enumerate() {
+        let (call, until) = candidate_call(
+            core,
+            location,
+            Method::GET,
+            *mirror,
+            index + 1 == candidates.len(),
+            deadline,
+        );
+        match get_once(core, location, &call, until).await {
+            Ok(mut manifest) => {
+                manifest.served_by = mirror.map(str::to_owned);
+                return Ok(manifest);
+            }
+            Err(err) => {
+                if let Some(mirror) = mirror {
+                    tracing::debug!(mirror, error = %err, "the mirror did not answer the manifest GET; trying the next");
+                }
+                last = Some(err);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| location_error(location, ErrorKind::Connect).with_detail("no mirror was asked")))
+}
+
+async fn get_once(
+    core: &Core,
+    location: &ManifestLocation,
+    call: &Call<'_>,
+    deadline: Instant,
+) -> Result<Manifest, Error> {
+    let response = core.send(call, deadline).await?;
+    let response = expect_status(call, response, deadline, &[StatusCode::OK]).await?;
     let http_version = response.version();
-    let announced = content_digest(&call, response.headers())?;
+    let announced = content_digest(call, response.headers())?;
     let media_type = content_type(response.headers());
     let rate_limit = RateLimit::from_headers(response.headers());
     let limit = core.config().manifest_size_limit;
@@ -112,6 +228,7 @@ pub(crate) async fn manifest_get(
         http_version,
         rate_limit,
         cached: false,
+        served_by: None,
     })
 }
 

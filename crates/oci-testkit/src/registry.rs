@@ -78,6 +78,17 @@ impl Registry {
     ///
     /// When the registry binary is missing, or the registry does not start (the message quotes its log).
     pub fn start_on(ip: IpAddr, auth: Auth<'_>, tls: Option<&TestCa>) -> Self {
+        Self::start_with(ip, auth, tls, None)
+    }
+
+    /// An open registry on 127.0.0.1 in proxy mode: a pull-through cache of the registry at `remote_url`
+    /// (`http://HOST:PORT`), as a registry mirror is run. It fetches from the remote what it does not hold, and
+    /// keeps it.
+    pub fn pull_through(remote_url: &str) -> Self {
+        Self::start_with(IpAddr::V4(Ipv4Addr::LOCALHOST), Auth::Open, None, Some(remote_url))
+    }
+
+    fn start_with(ip: IpAddr, auth: Auth<'_>, tls: Option<&TestCa>, remote: Option<&str>) -> Self {
         let binary = binary();
         let mut last_log = String::new();
         for _ in 0..5 {
@@ -88,7 +99,11 @@ impl Registry {
                 IpAddr::V6(v6) => format!("[{v6}]:{port}"),
             };
             let config_path = dir.path().join("config.yml");
-            std::fs::write(&config_path, config(dir.path(), &host, &auth, tls)).unwrap();
+            let mut text = config(dir.path(), &host, &auth, tls);
+            if let Some(remote) = remote {
+                writeln!(text, "proxy:\n  remoteurl: {remote}").unwrap();
+            }
+            std::fs::write(&config_path, text).unwrap();
             let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
             let child = Command::new(&binary)
                 .arg("serve")

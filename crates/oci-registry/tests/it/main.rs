@@ -27,6 +27,8 @@ mod config;
 mod faults;
 // One test per attack of the security review; not for other faults.
 mod hostile;
+// Registry mirrors: a real pull-through cache in front of a real registry, fallback, mirror-only.
+mod mirror;
 // An open registry over plain HTTP: the operations themselves (ping, manifests, tags, blobs, pushes).
 mod open;
 // RedisCache against a real Redis: shared entries, expiry, the shared budget, Redis gone or hanging, passwords.
