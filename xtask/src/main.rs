@@ -129,6 +129,8 @@ fn test() -> Result {
     registry::ensure_podman()?;
     registry::ensure_redis()?;
     registry::ensure_squid()?;
+    registry::ensure_mosquitto()?;
+    registry::ensure_aiosmtpd()?;
     let root = root();
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.

@@ -26,6 +26,7 @@ mod messages;
 mod ratelimit;
 mod reference;
 mod registry;
+mod send;
 mod tags;
 mod update;
 mod versions;

@@ -24,6 +24,10 @@
 //!   be stopped, paused (a hanging Redis) and restarted, for `oci-registry`'s `RedisCache`.
 //! - [`Squid`]: a real HTTP proxy (Debian's `squid`) on a free loopback port, with Basic proxy auth and a hosts file
 //!   of its own (a registry name that resolves only inside the proxy), and its access log.
+//! - [`Mosquitto`]: a real MQTT broker (Debian's `mosquitto`) on a free loopback port, open, with a user and
+//!   password, or over TLS, whose retained messages `mosquitto_sub` reads back.
+//! - [`SmtpServer`]: a real SMTP server (Debian's `python3-aiosmtpd`) on a free loopback port, with AUTH, STARTTLS or
+//!   implicit TLS, that stores each message it accepts with its envelope.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -52,24 +56,28 @@
 
 pub mod fault;
 pub mod images;
+pub mod mosquitto;
 mod pki;
 pub mod podman;
 mod proxy;
 pub mod ratelimit;
 pub mod redis;
 mod registry;
+pub mod smtp;
 pub mod squid;
 mod temp;
 pub mod token;
 
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
+pub use mosquitto::Mosquitto;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
 pub use redis::RedisServer;
 pub use registry::{Auth, Registry};
+pub use smtp::SmtpServer;
 pub use squid::Squid;
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;
