@@ -137,7 +137,7 @@ m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.defaul
 defects = [repr(d) for d in m.defects]
 for name, value in m.items():
     defects += [repr(d) for d in getattr(value, "defects", [])]
-print(json.dumps({"headers": [[k, str(v)] for k, v in m.items()], "body": m.get_content(), "defects": defects}))
+print(json.dumps({"headers": [[k, str(v)] for k, v in m.items()], "body": m.get_content().replace("\r\n", "\n"), "defects": defects}))
 "#;
 
 impl StoredMail {

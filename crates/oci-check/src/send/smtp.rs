@@ -564,3 +564,362 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use oci_notify::{Event, EventKind, Jump, Notification, Rendered, Target};
+    use oci_testkit::SmtpServer;
+    use oci_testkit::smtp::StoredMail;
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use serde_json::json;
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    const QUERY: &str = "from=oci-check@nas.test&to=ops@example.test,dev@example.test";
+
+    fn round() -> Notification {
+        Notification {
+            host: "nas".into(),
+            events: vec![
+                Event {
+                    kind: EventKind::Update,
+                    workload: "docker/web".into(),
+                    image: "nginx:1.27".into(),
+                    current: Some(format!("sha256:{}", "1".repeat(64))),
+                    latest: Some(format!("sha256:{}", "2".repeat(64))),
+                    tag: None,
+                    note: None,
+                    record: json!({}),
+                },
+                Event {
+                    kind: EventKind::Newer { jump: Jump::Major },
+                    workload: "docker/db".into(),
+                    image: "postgres:16.3".into(),
+                    current: None,
+                    latest: None,
+                    tag: Some("17.0".into()),
+                    note: None,
+                    record: json!({}),
+                },
+            ],
+        }
+    }
+
+    fn render(url: &str) -> (Target, Mail) {
+        let target = Target::parse(url).unwrap();
+        let Some(Rendered::Smtp(mail)) = target.render(&round()) else {
+            panic!("{url} renders a mail");
+        };
+        (target, mail)
+    }
+
+    fn delivery(ca_pem: Option<&str>) -> Delivery {
+        let roots: Vec<CertificateDer<'static>> = ca_pem
+            .map(|pem| {
+                CertificateDer::pem_slice_iter(pem.as_bytes())
+                    .map(Result::unwrap)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Delivery::new(Duration::from_secs(10), &roots).unwrap()
+    }
+
+    async fn send(url: &str, mail: &Mail, ca_pem: Option<&str>) -> Result<(), SendError> {
+        let target = Target::parse(url).unwrap();
+        send_mail(target.server().unwrap(), mail, "nas", &delivery(ca_pem)).await
+    }
+
+    fn only(server: &SmtpServer) -> StoredMail {
+        let mut mails = server.mails();
+        assert_eq!(
+            mails.len(),
+            1,
+            "one mail stored; the server's output:\n{}",
+            server.logs()
+        );
+        mails.remove(0)
+    }
+
+    #[tokio::test]
+    async fn aiosmtpd_stores_a_rendered_round_as_sent() {
+        let server = SmtpServer::start();
+        let url = format!("smtp://127.0.0.1:{}/?{QUERY}", server.port());
+        let (_, mail) = render(&url);
+        send(&url, &mail, None).await.unwrap();
+
+        let stored = only(&server);
+        assert_eq!(stored.mail_from, "oci-check@nas.test");
+        assert_eq!(stored.rcpt_tos, ["ops@example.test", "dev@example.test"]);
+        assert!(!stored.tls);
+        let parsed = stored.parsed();
+        assert_eq!(parsed.defects, Vec::<String>::new());
+        assert_eq!(parsed.header("Subject"), Some(mail.subject.as_str()));
+        assert_eq!(parsed.header("From"), Some("oci-check@nas.test"));
+        assert_eq!(parsed.header("To"), Some("ops@example.test, dev@example.test"));
+        assert!(parsed.header("Date").is_some_and(|date| date.ends_with("+0000")));
+        assert!(parsed.header("Message-ID").is_some_and(|id| id.ends_with("@nas>")));
+        assert_eq!(parsed.body, format!("{}\n", mail.body));
+        assert!(
+            mail.body.contains("docker/db: postgres:16.3 -> 17.0 (major)"),
+            "{}",
+            mail.body
+        );
+        // Every line end on the wire is CRLF.
+        let content = String::from_utf8(stored.content).unwrap();
+        assert!(!content.replace("\r\n", "").contains(['\r', '\n']), "{content:?}");
+    }
+
+    #[tokio::test]
+    async fn dot_stuffed_lines_and_utf8_arrive_intact() {
+        let server = SmtpServer::start();
+        let url = format!("smtp://127.0.0.1:{}/?{QUERY}", server.port());
+        let body = ".hidden\n..two dots\n.\nMises à jour ✓\r\nlast line without an end";
+        let mail = Mail {
+            from: "oci-check@nas.test".into(),
+            to: vec!["ops@example.test".into()],
+            subject: "oci-check sur nas : 2 mises à jour ✓, ".repeat(4),
+            body: body.into(),
+        };
+        send(&url, &mail, None).await.unwrap();
+
+        let stored = only(&server);
+        // aiosmtpd offers 8BITMIME: the UTF-8 body goes as it is.
+        assert_eq!(stored.mail_options, ["BODY=8BITMIME"]);
+        let parsed = stored.parsed();
+        assert_eq!(parsed.defects, Vec::<String>::new());
+        assert_eq!(parsed.header("Subject"), Some(mail.subject.as_str()));
+        assert_eq!(
+            parsed.body,
+            ".hidden\n..two dots\n.\nMises à jour ✓\nlast line without an end\n"
+        );
+        let content = String::from_utf8(stored.content).unwrap();
+        assert!(
+            content.contains("\r\n\r\n.hidden\r\n..two dots\r\n.\r\n"),
+            "{content:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn auth_plain_and_login_when_configured_and_refusals_are_typed() {
+        let server = SmtpServer::builder().user("alice", "s3cret").start();
+        let port = server.port();
+        let url = format!("smtp://alice:s3cret@127.0.0.1:{port}/?{QUERY}");
+        let (_, mail) = render(&url);
+        send(&url, &mail, None).await.unwrap();
+        assert_eq!(only(&server).auth.as_deref(), Some("alice"));
+
+        for (url, kind) in [
+            (
+                format!("smtp://alice:wr0ng-pass@127.0.0.1:{port}/?{QUERY}"),
+                "refused the credentials",
+            ),
+            (format!("smtp://127.0.0.1:{port}/?{QUERY}"), "refused the sender: 530"),
+        ] {
+            let err = send(&url, &mail, None).await.unwrap_err();
+            assert_eq!(err.kind(), SendErrorKind::Auth, "{err}");
+            assert!(err.to_string().contains(kind), "{err}");
+            assert!(!format!("{err} {err:?}").contains("wr0ng-pass"), "{err:?}");
+        }
+        assert_eq!(server.mails().len(), 1);
+
+        let login_only = SmtpServer::builder().user("bob", "pa55").login_only().start();
+        let url = format!("smtp://bob:pa55@127.0.0.1:{}/?{QUERY}", login_only.port());
+        send(&url, &mail, None).await.unwrap();
+        assert_eq!(only(&login_only).auth.as_deref(), Some("bob"));
+    }
+
+    #[tokio::test]
+    async fn starttls_is_used_when_offered_and_required_when_asked_for() {
+        let plain = SmtpServer::start();
+        let url = format!("smtp://127.0.0.1:{}/?{QUERY}&tls=starttls", plain.port());
+        let (_, mail) = render(&url);
+        let err = send(&url, &mail, None).await.unwrap_err();
+        assert_eq!(err.kind(), SendErrorKind::Insecure, "{err}");
+        assert!(err.to_string().contains("does not offer STARTTLS"), "{err}");
+        assert_eq!(plain.mails(), []);
+
+        let server = SmtpServer::builder().starttls().user("alice", "s3cret").start();
+        let ca = server.ca().unwrap().ca_pem().to_owned();
+        let url = format!("smtp://alice:s3cret@127.0.0.1:{}/?{QUERY}", server.port());
+        let err = send(&url, &mail, None).await.unwrap_err();
+        assert_eq!(err.kind(), SendErrorKind::Tls, "an untrusted certificate: {err}");
+        send(&url, &mail, Some(&ca)).await.unwrap();
+        let stored = only(&server);
+        assert!(stored.tls);
+        assert_eq!(stored.auth.as_deref(), Some("alice"));
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_from_the_first_byte() {
+        let server = SmtpServer::builder().implicit_tls().start();
+        let ca = server.ca().unwrap().ca_pem().to_owned();
+        let url = format!("smtp://127.0.0.1:{}/?{QUERY}&tls=tls", server.port());
+        let (_, mail) = render(&url);
+        send(&url, &mail, Some(&ca)).await.unwrap();
+        assert!(only(&server).tls);
+    }
+
+    #[tokio::test]
+    async fn credentials_never_cross_plain_tcp_to_another_host() {
+        // 192.0.2.1 is TEST-NET-1: were a connection tried, this would be a connect error or a timeout.
+        let url = format!("smtp://alice:s3cret@192.0.2.1/?{QUERY}&tls=no");
+        let (_, mail) = render(&url);
+        let err = send(&url, &mail, None).await.unwrap_err();
+        assert_eq!(err.kind(), SendErrorKind::Insecure, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_hostile_or_silent_server_is_an_error_not_a_hang() {
+        // Each answers the client with `greeting` and then `then` repeated without end.
+        let cases: [(&[u8], &[u8], SendErrorKind, &str); 4] = [
+            (b"220 ", b"x", SendErrorKind::Protocol, "longer than 2048"),
+            (
+                b"220 hi\r\n",
+                b"250-x\r\n",
+                SendErrorKind::Protocol,
+                "more than 64 lines",
+            ),
+            (b"2", b"", SendErrorKind::Timeout, "waiting for the greeting"),
+            (b"220-a\r\n", b"", SendErrorKind::Timeout, "waiting for the greeting"),
+        ];
+        for (greeting, then, kind, expected) in cases {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let server = tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                stream.write_all(greeting).await.unwrap();
+                loop {
+                    if then.is_empty() || stream.write_all(then).await.is_err() {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                    }
+                }
+            });
+            let url = format!("smtp://127.0.0.1:{port}/?{QUERY}");
+            let (target, mail) = render(&url);
+            let short = Delivery::new(Duration::from_millis(500), &[]).unwrap();
+            let err = send_mail(target.server().unwrap(), &mail, "nas", &short)
+                .await
+                .unwrap_err();
+            server.abort();
+            assert_eq!(err.kind(), kind, "{err}");
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn reply_lines() {
+        let cases = [
+            ("250 OK", Some((250, false, "OK"))),
+            ("250-SIZE 100", Some((250, true, "SIZE 100"))),
+            ("354", Some((354, false, ""))),
+            ("250", Some((250, false, ""))),
+            ("25", None),
+            ("abc def", None),
+            ("250_x", None),
+            ("650 nope", None),
+            ("", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(parse_line(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn ehlo_extensions() {
+        let reply = Reply {
+            code: 250,
+            lines: ["mail.test", "starttls", "AUTH login PLAIN", "8BITMIME", "SIZE 1000"]
+                .map(str::to_owned)
+                .to_vec(),
+        };
+        assert_eq!(
+            extensions(&reply),
+            Extensions {
+                starttls: true,
+                auth: vec!["LOGIN".into(), "PLAIN".into()],
+                eight_bit_mime: true,
+                smtp_utf8: false,
+            }
+        );
+    }
+
+    #[test]
+    fn dates_as_rfc_5322_says() {
+        // Python's email.utils.format_datetime for the same instants.
+        let cases = [
+            (0, "Thu, 01 Jan 1970 00:00:00 +0000"),
+            (951_782_400, "Tue, 29 Feb 2000 00:00:00 +0000"),
+            (1_709_164_800, "Thu, 29 Feb 2024 00:00:00 +0000"),
+            (1_796_024_024, "Mon, 30 Nov 2026 07:33:44 +0000"),
+            (4_107_542_399, "Sun, 28 Feb 2100 23:59:59 +0000"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(date(UNIX_EPOCH + Duration::from_secs(seconds)), expected);
+        }
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(subject("oci-check on nas: 1 update"), "oci-check on nas: 1 update");
+        assert_eq!(subject("a\r\nBcc: x@y"), "a  Bcc: x@y");
+        let encoded = subject(&"é".repeat(40));
+        let words: Vec<&str> = encoded.split("\r\n ").collect();
+        assert_eq!(words.len(), 2, "{encoded}");
+        for word in &words {
+            assert!(
+                word.starts_with("=?UTF-8?B?") && word.ends_with("?=") && word.len() <= 75,
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_stuff_dots_and_pick_their_encoding() {
+        let mail = Mail {
+            from: "a@b.test".into(),
+            to: vec!["c@d.test".into()],
+            subject: "s".into(),
+            body: ".x\n.".into(),
+        };
+        let cases = [
+            (".x\n.", true, "7bit", false, "\r\n\r\n..x\r\n..\r\n.\r\n"),
+            ("é\r.", true, "8bit", true, "\r\n\r\né\r\n..\r\n.\r\n"),
+            ("é\n.", false, "base64", false, "\r\n\r\nw6kNCi4NCg==\r\n.\r\n"),
+        ];
+        for (body, eight_bit_mime, encoding, eight_bit, end) in cases {
+            let mail = Mail {
+                body: body.into(),
+                ..mail.clone()
+            };
+            let (bytes, used) = message(&mail, "nas", UNIX_EPOCH, eight_bit_mime);
+            let text = String::from_utf8(bytes).unwrap();
+            assert_eq!(used, eight_bit, "{body:?}");
+            assert!(
+                text.contains(&format!("Content-Transfer-Encoding: {encoding}\r\n")),
+                "{text:?}"
+            );
+            assert!(text.ends_with(end), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn hello_names_and_addresses() {
+        assert_eq!(hello_domain("nas.local"), "nas.local");
+        assert_eq!(hello_domain("my host_01"), "my-host-01");
+        assert_eq!(hello_domain(""), "localhost");
+        for address in ["a@b.test", "ü@b.test"] {
+            assert!(check_address("t", address).is_ok(), "{address}");
+        }
+        for address in ["", "nobody", "a@b.test>\r\nRCPT TO:<x@y", "a b@c", "<a@b>"] {
+            assert_eq!(
+                check_address("t", address).unwrap_err().kind(),
+                SendErrorKind::Invalid,
+                "{address:?}"
+            );
+        }
+    }
+}
