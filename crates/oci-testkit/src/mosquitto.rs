@@ -14,6 +14,7 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{TempDir, TestCa, free_port};
@@ -51,6 +52,7 @@ pub struct Mosquitto {
     user: Option<(String, String)>,
     ca: Option<TestCa>,
     dir: TempDir,
+    reads: AtomicU64,
 }
 
 /// One retained message, as the subscriber received it.
@@ -112,6 +114,7 @@ impl MosquittoBuilder {
                 user: self.user.clone(),
                 ca,
                 dir,
+                reads: AtomicU64::new(0),
             };
             if broker.wait_until_listening() {
                 return broker;
@@ -199,19 +202,25 @@ impl Mosquitto {
             .args(["-t", filter, "-t", END_TOPIC, "--retained-only"])
             // Topic, a tab, payload: one message a line (the payloads here are JSON, one line each).
             .args(["-F", "%t\t%p"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdin(Stdio::null());
+        // Files, not pipes: a pipe nobody reads until the subscriber exits would stop it at 64 KiB.
+        let n = self.reads.fetch_add(1, Ordering::Relaxed);
+        let out_path = self.dir.path().join(format!("retained-{n}.out"));
+        let err_path = self.dir.path().join(format!("retained-{n}.err"));
+        subscriber
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap());
         let mut child = subscriber.spawn().unwrap();
+        let read = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned();
         let deadline = Instant::now() + WAIT;
         while child.try_wait().unwrap().is_none() {
             if Instant::now() > deadline {
                 let _ = child.kill();
-                let out = child.wait_with_output().unwrap();
+                let _ = child.wait();
                 panic!(
                     "mosquitto_sub did not end within 30 s; it printed:\n{}{}\nthe broker's output:\n{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr),
+                    read(&out_path),
+                    read(&err_path),
                     self.logs()
                 );
             }
@@ -224,13 +233,12 @@ impl Mosquitto {
                 .status();
             std::thread::sleep(Duration::from_millis(20));
         }
-        let out = child.wait_with_output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let status = child.wait().unwrap();
+        let text = read(&out_path);
         assert!(
-            out.status.success(),
-            "mosquitto_sub failed ({}); it printed:\n{text}{}\nthe broker's output:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
+            status.success(),
+            "mosquitto_sub failed ({status}); it printed:\n{text}{}\nthe broker's output:\n{}",
+            read(&err_path),
             self.logs()
         );
         text.lines()

@@ -432,6 +432,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_round_larger_than_the_window_is_acknowledged_in_full() {
+        let broker = Mosquitto::start();
+        let target = Target::parse(&format!("mqtt://127.0.0.1:{}/fleet", broker.port())).unwrap();
+        let events = (0..150)
+            .map(|n| Event {
+                kind: EventKind::Newer { jump: Jump::Patch },
+                workload: format!("docker/app-{n:03}"),
+                image: format!("app:1.0.{n}"),
+                current: None,
+                latest: None,
+                tag: Some(format!("1.0.{}", n + 1)),
+                note: None,
+                record: json!({}),
+            })
+            .collect();
+        let round = Notification {
+            host: "nas".into(),
+            events,
+        };
+        let Some(Rendered::Mqtt { publishes }) = target.render(&round) else {
+            panic!("MQTT publishes");
+        };
+        assert!(publishes.len() > 4 * WINDOW, "{}", publishes.len());
+        publish(target.server().unwrap(), &publishes, "oci-check-test", &delivery(None))
+            .await
+            .unwrap();
+        let retained: BTreeMap<String, String> = broker
+            .retained("#")
+            .into_iter()
+            .map(|message| (message.topic, message.payload))
+            .collect();
+        assert_eq!(retained.len(), publishes.len());
+        let app_149 = payload(&retained["fleet/nas/docker/app-149"]);
+        assert_eq!(app_149["latest_version"], "1.0.150");
+    }
+
+    #[tokio::test]
     async fn without_retain_only_the_discovery_configs_stay() {
         let broker = Mosquitto::start();
         let (target, publishes) = render(&format!("mqtt://127.0.0.1:{}/oci-check?retain=no", broker.port()));

@@ -32,8 +32,9 @@ const MAX_MESSAGE_LINE: usize = 998;
 /// Sends `mail` through the mail server `server`, greeting it as `hello_name` (the host's name: characters a
 /// domain cannot hold become `-`); the whole delivery within `delivery`'s timeout.
 ///
-/// STARTTLS is used when the server offers it, and required with `?tls=starttls`; `?tls=tls` starts with TLS.
-/// Credentials are sent only over TLS, or in clear to a loopback host.
+/// STARTTLS is used when the server offers it, and required with `?tls=starttls`; `?tls=tls` starts with TLS. A
+/// failed handshake is an error, never a fall back to clear text. Credentials are sent only over TLS, or in clear to
+/// a loopback host.
 pub(crate) async fn send_mail(
     server: &Server,
     mail: &Mail,
