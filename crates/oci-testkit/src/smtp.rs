@@ -6,6 +6,8 @@
 //! aiosmtpd) with its envelope, the user who authenticated and whether TLS was on (`mail-NNNN.json`), before it
 //! answers `250`: a mail a client was told is accepted is on disk ([`SmtpServer::mails`]).
 //!
+//! A recipient whose local part is `refused` (`refused@example.test`) is refused with `550`.
+//!
 //! Variants: [`SmtpServerBuilder::user`] wants AUTH (PLAIN or LOGIN) with that user before MAIL and refuses other
 //! credentials; [`SmtpServerBuilder::starttls`] offers STARTTLS with a certificate from a new [`TestCa`];
 //! [`SmtpServerBuilder::implicit_tls`] speaks TLS from the first byte (port 465 style).
@@ -34,6 +36,12 @@ directory = config["dir"]
 count = 0
 
 class Store:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         global count
         count += 1

@@ -705,6 +705,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_refused_recipient_fails_the_delivery_before_data() {
+        let server = SmtpServer::start();
+        let url = format!(
+            "smtp://127.0.0.1:{}/?from=oci-check@nas.test&to=ops@example.test,refused@example.test",
+            server.port()
+        );
+        let (_, mail) = render(&url);
+        let err = send(&url, &mail, None).await.unwrap_err();
+        assert_eq!(err.kind(), SendErrorKind::Rejected, "{err}");
+        assert!(
+            err.to_string()
+                .contains("refused the recipient refused@example.test: 550 5.1.1 no such mailbox here"),
+            "{err}"
+        );
+        // Nobody got it, so the next round's retry is no repeat.
+        assert_eq!(server.mails(), []);
+    }
+
+    #[tokio::test]
     async fn auth_plain_and_login_when_configured_and_refusals_are_typed() {
         let server = SmtpServer::builder().user("alice", "s3cret").start();
         let port = server.port();
