@@ -76,7 +76,14 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new(
         "oci-check",
-        &["oci-registry", "oci-ref", "oci-auth", "oci-version", "oci-inventory", "oci-notify"],
+        &[
+            "oci-registry",
+            "oci-ref",
+            "oci-auth",
+            "oci-version",
+            "oci-inventory",
+            "oci-notify",
+        ],
     ),
     Layer::new("xtask", &[]).tool(),
 ];
