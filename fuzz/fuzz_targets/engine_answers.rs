@@ -1,12 +1,12 @@
 //! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info`, `/version`,
-//! the ping's `Api-Version`, podman's image history and `docker inspect` output. What parses assembles into
+//! the ping's `Api-Version`, podman's image history, an events line and `docker inspect` output. What parses assembles into
 //! workloads without a panic, and every error message is short and holds no control character.
 //! Input: the first byte picks the image answer's share (the rest is split there into a list and an image).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use oci_inventory::internal::answers::{
-    parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_libpod_image,
+    parse_container, parse_containers, parse_error_message, parse_event, parse_image, parse_info, parse_libpod_image,
     parse_ping_version, parse_version,
 };
 use oci_inventory::internal::assemble::Assembly;
@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         parse_ping_version(body).map(drop),
         parse_libpod_image(body).map(drop),
         parse_inspect(body, None).map(drop),
+        parse_event(body).map(drop),
     ] {
         if let Err(err) = result {
             check(&err);

@@ -72,6 +72,8 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-inventory", &["oci-digest", "oci-ref", "oci-manifest"]),
     // The watcher's machine is pure; its directory store does file IO, its own input types keep it apart.
     Layer::new("oci-watch", &[]),
+    // The watcher's page, API and metrics, rendered from its states: pure.
+    Layer::new("oci-dashboard", &["oci-watch"]).no_io(),
     // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new(
@@ -82,7 +84,10 @@ const LAYERS: &[Layer] = &[
             "oci-auth",
             "oci-version",
             "oci-inventory",
+            "oci-manifest",
             "oci-notify",
+            "oci-watch",
+            "oci-dashboard",
         ],
     ),
     Layer::new("xtask", &[]).tool(),
@@ -139,6 +144,7 @@ fn test() -> Result {
     registry::ensure_mosquitto()?;
     registry::ensure_aiosmtpd()?;
     let root = root();
+    let ntfy = registry::ensure_ntfy(&root)?;
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.
     cargo(
@@ -147,13 +153,23 @@ fn test() -> Result {
         &locked,
     )?;
     let mut totals = Totals::default();
+    let tools = [("OCI_TEST_NTFY", ntfy.as_path())];
     let result = cargo_test(
         &root,
         &["--workspace", "--all-targets", "--all-features"],
         &locked,
+        &tools,
         &mut totals,
     )
-    .and_then(|()| cargo_test(&root, &["--workspace", "--doc", "--all-features"], &locked, &mut totals));
+    .and_then(|()| {
+        cargo_test(
+            &root,
+            &["--workspace", "--doc", "--all-features"],
+            &locked,
+            &tools,
+            &mut totals,
+        )
+    });
     let summary = format!("tests: {} passed, {} failed\n", totals.passed, totals.failed);
     let dir = root.join("target/xtask");
     fs::create_dir_all(&dir)?;
@@ -173,10 +189,12 @@ struct Totals {
     failed: u64,
 }
 
-/// Runs `cargo test`, passing its output through while counting the results.
-fn cargo_test(root: &Path, args: &[&str], extra: &[&str], totals: &mut Totals) -> Result {
+/// Runs `cargo test` with `tools` (variables naming binaries the tests start) in its environment, passing its
+/// output through while counting the results.
+fn cargo_test(root: &Path, args: &[&str], extra: &[&str], tools: &[(&str, &Path)], totals: &mut Totals) -> Result {
     let mut cmd = cargo_command();
     cmd.current_dir(root)
+        .envs(tools.iter().copied())
         .arg("test")
         .args(args)
         .args(extra)

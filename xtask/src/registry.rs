@@ -6,12 +6,17 @@
 //! Debian ships them as `docker-registry`, `podman`, `redis-server`, `squid`, `mosquitto` with `mosquitto-clients`, and
 //! `python3-aiosmtpd`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
+//!
+//! The ntfy server (the notification tests) is the exception: bookworm's archive has no `ntfy`, so
+//! [`ensure_ntfy`] fetches trixie's package from the Debian mirror the machine's apt sources name, checks it
+//! against the suite's index and unpacks it with `dpkg -x` below `target/`, without installing anything.
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::Result;
+use crate::{Result, output, run};
 
 /// Where the tests look for the registry (they also honour `OCI_TEST_REGISTRY`).
 pub(crate) const BINARY: &str = "/usr/bin/docker-registry";
@@ -118,6 +123,205 @@ pub(crate) fn ensure_aiosmtpd() -> Result {
     })
 }
 
+/// Where [`ensure_ntfy`] unpacks Debian's ntfy package, relative to the workspace root; oci-testkit's `Ntfy`
+/// looks there too when `OCI_TEST_NTFY` is not set.
+pub(crate) const NTFY_DIR: &str = "target/test-tools/ntfy";
+
+/// The server binary inside the unpacked package.
+const NTFY_IN_PACKAGE: &str = "usr/bin/ntfy";
+
+/// The suite that has ntfy: bookworm does not, trixie's is a Go binary that runs on bookworm (it links only libc
+/// and libsqlite3, both old enough there).
+const NTFY_SUITE: &str = "trixie";
+
+/// Makes sure an ntfy server binary exists and returns its path, for the tests' `OCI_TEST_NTFY`.
+///
+/// `OCI_TEST_NTFY`, when set, must name an existing binary. Otherwise the one unpacked by an earlier run is used;
+/// only when there is none are trixie's package index and the `.deb` downloaded (once each), the `.deb` checked
+/// against the index's SHA-256 and unpacked with `dpkg -x`. Nothing is installed, so root is not needed.
+pub(crate) fn ensure_ntfy(root: &Path) -> Result<PathBuf> {
+    if let Some(custom) = std::env::var_os("OCI_TEST_NTFY") {
+        let custom = PathBuf::from(custom);
+        if custom.is_file() {
+            return Ok(custom);
+        }
+        return Err(format!("OCI_TEST_NTFY names `{}`, which does not exist", custom.display()).into());
+    }
+    let dir = root.join(NTFY_DIR);
+    let binary = dir.join(NTFY_IN_PACKAGE);
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let mirror = debian_mirror()?;
+    let arch = output(Command::new("dpkg").arg("--print-architecture"))?;
+    let arch = arch.trim();
+    // A download or unpack cut short leaves only these, never a `dir` that looks complete.
+    let work = dir.with_extension("download");
+    let unpacked = dir.with_extension("partial");
+    for stale in [&work, &unpacked, &dir] {
+        if stale.exists() {
+            fs::remove_dir_all(stale)?;
+        }
+    }
+    fs::create_dir_all(&work)?;
+    eprintln!("xtask: ntfy is missing; fetching Debian {NTFY_SUITE}'s ntfy package from {mirror}");
+    let index_url = format!("{mirror}/dists/{NTFY_SUITE}/main/binary-{arch}/Packages.xz");
+    let index_file = work.join("Packages.xz");
+    download(&index_url, &index_file)?;
+    let index = output(Command::new("xz").arg("--decompress").arg("--stdout").arg(&index_file))?;
+    let package = find_package(&index, "ntfy")
+        .ok_or_else(|| format!("{index_url} has no complete entry for the package ntfy"))?;
+    let deb = work.join("ntfy.deb");
+    download(&format!("{mirror}/{}", package.filename), &deb)?;
+    let sum = output(Command::new("sha256sum").arg("--binary").arg(&deb))?;
+    let sum = sum.split_whitespace().next().unwrap_or_default();
+    if !sum.eq_ignore_ascii_case(&package.sha256) {
+        return Err(format!(
+            "{} has SHA-256 {sum}, but {index_url} says {}; not unpacking it",
+            package.filename, package.sha256
+        )
+        .into());
+    }
+    run(Command::new("dpkg").arg("-x").arg(&deb).arg(&unpacked))?;
+    if !unpacked.join(NTFY_IN_PACKAGE).is_file() {
+        return Err(format!("{} holds no {NTFY_IN_PACKAGE}", package.filename).into());
+    }
+    fs::rename(&unpacked, &dir)?;
+    fs::remove_dir_all(&work)?;
+    eprintln!("xtask: unpacked ntfy {} to {}", package.version, dir.display());
+    Ok(binary)
+}
+
+/// One package's entry in a suite's `Packages` index: what the download and its check need.
+#[derive(Debug, PartialEq, Eq)]
+struct PackageEntry {
+    version: String,
+    /// The path below the mirror's root, `pool/main/...`.
+    filename: String,
+    sha256: String,
+}
+
+/// The first entry of package `name` in a `Packages` index that has a version, a file under `pool/` with no `..`
+/// and a 64-digit SHA-256; `None` when there is none (the index is foreign input: a hostile file name must not
+/// make the download leave the mirror).
+fn find_package(index: &str, name: &str) -> Option<PackageEntry> {
+    index.split("\n\n").find_map(|stanza| {
+        let field = |key: &str| {
+            stanza.lines().find_map(|line| {
+                let (field, value) = line.split_once(':')?;
+                (!line.starts_with([' ', '\t']) && field == key).then(|| value.trim().to_owned())
+            })
+        };
+        if field("Package")? != name {
+            return None;
+        }
+        let filename = field("Filename")?;
+        let sha256 = field("SHA256")?;
+        let safe_path = filename.starts_with("pool/")
+            && filename
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/._-+~".contains(&b))
+            && !filename.split('/').any(|part| part == "..");
+        let hex = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        (safe_path && hex).then(|| PackageEntry {
+            version: field("Version").unwrap_or_default(),
+            filename,
+            sha256,
+        })
+    })
+}
+
+/// The Debian mirror the machine's apt sources name for its own release (`VERSION_CODENAME` in `/etc/os-release`):
+/// `/etc/apt/sources.list`, then `/etc/apt/sources.list.d/*.list` and `*.sources` in name order.
+fn debian_mirror() -> Result<String> {
+    let os_release = fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let codename = os_release
+        .lines()
+        .find_map(|line| line.strip_prefix("VERSION_CODENAME="))
+        .map(|value| value.trim().trim_matches('"').to_owned())
+        .filter(|value| !value.is_empty())
+        .ok_or("/etc/os-release names no VERSION_CODENAME; set OCI_TEST_NTFY to an ntfy binary")?;
+    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(entries) = fs::read_dir("/etc/apt/sources.list.d") {
+        let mut more: Vec<PathBuf> = entries.filter_map(|entry| Some(entry.ok()?.path())).collect();
+        more.sort();
+        files.extend(more);
+    }
+    let sources: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .filter_map(|path| {
+            let text = fs::read_to_string(&path).ok()?;
+            Some((path, text))
+        })
+        .collect();
+    mirror_for(&sources, &codename).ok_or_else(|| {
+        format!(
+            "no apt source names a Debian mirror for `{codename}` (looked in /etc/apt/sources.list and \
+             /etc/apt/sources.list.d); set OCI_TEST_NTFY to an ntfy binary"
+        )
+        .into()
+    })
+}
+
+/// The first `deb` source with suite `codename` and an `http(s)` URI, from one-line `.list` files and deb822
+/// `.sources` files (other file names are ignored, as apt ignores them; so are `Enabled: no` stanzas), without
+/// its trailing `/`.
+fn mirror_for(sources: &[(PathBuf, String)], codename: &str) -> Option<String> {
+    let web = |uri: &str| uri.starts_with("http://") || uri.starts_with("https://");
+    sources.iter().find_map(|(path, text)| {
+        let name = path.file_name()?.to_str()?;
+        let uri = if name == "sources.list" || name.ends_with(".list") {
+            text.lines().find_map(|line| {
+                let line = line.split('#').next().unwrap_or_default();
+                let mut words = line.split_whitespace();
+                if words.next()? != "deb" {
+                    return None;
+                }
+                let mut uri = words.next()?;
+                if uri.starts_with('[') {
+                    // Options such as `[signed-by=...]`, possibly spread over several words.
+                    while !uri.ends_with(']') {
+                        uri = words.next()?;
+                    }
+                    uri = words.next()?;
+                }
+                (words.next()? == codename && web(uri)).then_some(uri)
+            })
+        } else if name.ends_with(".sources") {
+            text.split("\n\n").find_map(|stanza| {
+                let field = |key: &str| {
+                    stanza.lines().find_map(|line| {
+                        // Continuation lines (an inline `Signed-By` key) and comments hold no fields.
+                        if line.starts_with([' ', '\t', '#']) {
+                            return None;
+                        }
+                        let (field, value) = line.split_once(':')?;
+                        field.eq_ignore_ascii_case(key).then(|| value.trim())
+                    })
+                };
+                let enabled = field("Enabled").is_none_or(|value| value != "no");
+                let deb = field("Types")?.split_whitespace().any(|kind| kind == "deb");
+                let suite = field("Suites")?.split_whitespace().any(|suite| suite == codename);
+                let uri = field("URIs")?.split_whitespace().find(|uri| web(uri))?;
+                (enabled && deb && suite).then_some(uri)
+            })
+        } else {
+            None
+        }?;
+        Some(uri.trim_end_matches('/').to_owned())
+    })
+}
+
+/// Downloads `url` to `to` with curl, failing on an HTTP error status.
+fn download(url: &str, to: &Path) -> Result {
+    run(Command::new("curl")
+        .args(["--fail", "--silent", "--show-error", "--location", "--retry", "2"])
+        .args(["--proto", "=http,https"])
+        .arg("--output")
+        .arg(to)
+        .arg(url))
+}
+
 fn ensure_one(needed: &Needed) -> Result {
     let Needed {
         binary,
@@ -163,4 +367,115 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three stanzas as trixie's index has them: a package whose name starts like ntfy's, ntfy, and one after.
+    const INDEX: &str = "\
+Package: ntfy-alertmanager
+Version: 0.4.0-1
+Filename: pool/main/n/ntfy-alertmanager/ntfy-alertmanager_0.4.0-1_amd64.deb
+SHA256: 0000000000000000000000000000000000000000000000000000000000000000
+
+Package: ntfy
+Source: ntfy (2.11.0-2)
+Version: 2.11.0-2+b4
+Description: Send push notifications to your phone or desktop
+ Package: not-this
+ .
+ SHA256: not-this-either
+Filename: pool/main/n/ntfy/ntfy_2.11.0-2+b4_amd64.deb
+Size: 4560048
+SHA256: cd115b3a344b735787bacbe61b2da5f1c96d13bdc686f603558e6dad3c73a4be
+
+Package: nudoku
+Version: 5.0.0-1
+Filename: pool/main/n/nudoku/nudoku_5.0.0-1_amd64.deb
+SHA256: 1111111111111111111111111111111111111111111111111111111111111111
+";
+
+    #[test]
+    fn the_index_entry_of_the_named_package_is_found() {
+        assert_eq!(
+            find_package(INDEX, "ntfy"),
+            Some(PackageEntry {
+                version: "2.11.0-2+b4".to_owned(),
+                filename: "pool/main/n/ntfy/ntfy_2.11.0-2+b4_amd64.deb".to_owned(),
+                sha256: "cd115b3a344b735787bacbe61b2da5f1c96d13bdc686f603558e6dad3c73a4be".to_owned(),
+            })
+        );
+        assert_eq!(find_package(INDEX, "not-this"), None);
+        assert_eq!(find_package(INDEX, "nt"), None);
+    }
+
+    #[test]
+    fn an_entry_that_would_leave_the_pool_or_has_no_usable_checksum_is_refused() {
+        let good = "pool/main/n/ntfy/ntfy_1_amd64.deb";
+        let sum = "cd115b3a344b735787bacbe61b2da5f1c96d13bdc686f603558e6dad3c73a4be";
+        for (filename, sha256, found) in [
+            (good, sum, true),
+            ("pool/../../etc/passwd", sum, false),
+            ("/etc/passwd", sum, false),
+            ("pool/main/n/ntfy/x.deb?y=1", sum, false),
+            ("http://elsewhere.invalid/pool/x.deb", sum, false),
+            (good, "cd115b", false),
+            (good, &sum.replace('c', "g"), false),
+        ] {
+            let index = format!("Package: ntfy\nVersion: 1\nFilename: {filename}\nSHA256: {sha256}\n");
+            assert_eq!(find_package(&index, "ntfy").is_some(), found, "{filename} {sha256}");
+        }
+        assert_eq!(
+            find_package("Package: ntfy\nVersion: 1\nFilename: pool/a.deb\n", "ntfy"),
+            None
+        );
+    }
+
+    fn check_mirror(files: &[(&str, &str)], expected: Option<&str>) {
+        let sources: Vec<(PathBuf, String)> = files
+            .iter()
+            .map(|(name, text)| (PathBuf::from("/etc/apt").join(name), (*text).to_owned()))
+            .collect();
+        assert_eq!(mirror_for(&sources, "bookworm").as_deref(), expected, "{files:?}");
+    }
+
+    #[test]
+    fn the_mirror_is_the_one_the_sources_name_for_the_release() {
+        // This machine's own layout: deb822, the security archive in a second stanza.
+        let deb822 = "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\n\
+                      URIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n\
+                      Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n";
+        check_mirror(
+            &[("sources.list.d/debian.sources", deb822)],
+            Some("http://deb.debian.org/debian"),
+        );
+        // Only the security archive, or a disabled stanza, or a file apt ignores: no mirror.
+        let security = "Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n";
+        check_mirror(&[("sources.list.d/debian.sources", security)], None);
+        let disabled = "Enabled: no\nTypes: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n";
+        check_mirror(&[("sources.list.d/debian.sources", disabled)], None);
+        check_mirror(&[("sources.list.d/debian.sources.disabled", deb822)], None);
+        // One-line format, with options, comments and deb-src lines before the answer.
+        let list = "# deb http://old.invalid/debian bookworm main\n\
+                    deb-src http://src.invalid/debian bookworm main\n\
+                    deb http://deb.debian.org/debian-security bookworm-security main\n\
+                    deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] https://mirror.example/debian/ bookworm main\n";
+        check_mirror(&[("sources.list", list)], Some("https://mirror.example/debian"));
+        // A third party's repository for another suite is passed over; the first match wins.
+        check_mirror(
+            &[
+                ("sources.list", ""),
+                (
+                    "sources.list.d/google.list",
+                    "deb https://packages.example/apt cloud-sdk-bookworm main\n",
+                ),
+                ("sources.list.d/z.list", "deb http://ftp.example/debian bookworm main\n"),
+            ],
+            Some("http://ftp.example/debian"),
+        );
+        // A CD-ROM or file source is not a mirror to download from.
+        check_mirror(&[("sources.list", "deb file:/media/cdrom bookworm main\n")], None);
+    }
 }

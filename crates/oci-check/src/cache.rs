@@ -138,7 +138,8 @@ fn check_url(_url: &str) -> Result<(), Failure> {
 }
 
 /// What every key of oci-check's Redis cache starts with (the library takes the prefix from its caller).
-const KEY_PREFIX: &str = "oci-check:";
+#[cfg(feature = "redis")]
+pub(crate) const KEY_PREFIX: &str = "oci-check:";
 
 /// The product's cache directory (the library takes a directory and knows no product name):
 /// `$XDG_CACHE_HOME/oci-check` when `XDG_CACHE_HOME` is an absolute path, else `$HOME/.cache/oci-check` when `HOME`

@@ -27,9 +27,11 @@ mod ratelimit;
 mod reference;
 mod registry;
 mod send;
+mod serve;
 mod tags;
 mod update;
 mod versions;
+mod watch;
 
 /// Command-line tools for OCI and Docker registries.
 #[derive(Debug, Parser)]
@@ -101,6 +103,22 @@ enum Command {
     Ratelimit(ratelimit::Args),
     /// Show what the cache holds, prune it to its size, or clear it.
     Cache(cache::Args),
+    /// Check again every --interval and tell notification targets, each event once.
+    ///
+    /// Takes update's sources and options, reads the sources again each round (a new container is checked in the
+    /// next round), and keeps per workload what was found and what each target was told in --state, so a restart
+    /// tells nothing twice. Events: update (the tag names a new image for the platform), newer (with --newer, a
+    /// newer version: major, minor or patch), error (a check starts failing) and recovered. --min-age holds an
+    /// update back until its image is that old. One line per round on stderr; SIGINT or SIGTERM stop it (exit 0)
+    /// with the state saved. --once runs one round and exits with update's codes.
+    #[command(
+        after_help = "With --once, exit codes: 0 all up to date, 10 an update is available, 1 a check failed, 2 usage error."
+    )]
+    Watch(watch::Args),
+    /// Send a test message to notification targets (`notify --test URL...`), and say per target what happened.
+    ///
+    /// Exits with 1 when any target could not be reached.
+    Notify(watch::NotifyArgs),
     /// Parse image references exactly as Docker does and show their parts.
     ///
     /// Reads one reference per line from standard input when none are given. Each is read as
@@ -145,6 +163,15 @@ fn main() -> ExitCode {
         Command::Ratelimit(args) => ratelimit::run(&args, output),
         Command::Cache(args) => cache::run(&args, output),
         Command::Ref(args) => reference::run(&args, output),
+        Command::Watch(args) => {
+            let code = watch::run(&args, output);
+            if !args.once() {
+                // Stopped by a signal: 0, whatever failures its rounds told (a usage error returned 2 already).
+                return code;
+            }
+            code
+        }
+        Command::Notify(args) => watch::run_notify(&args, output),
     };
     messages::exit_code(code)
 }

@@ -33,6 +33,13 @@ impl Output {
     pub(crate) fn error(self, failure: &Failure) {
         tell(failure);
     }
+
+    /// Tells a line of progress on stderr (a watcher's round), unless quiet; it changes no exit code.
+    pub(crate) fn note(self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "oci-check: {}", line(text));
+        }
+    }
 }
 
 /// The longest line told on stderr, in characters.

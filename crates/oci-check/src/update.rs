@@ -12,35 +12,42 @@ use oci_registry::{CheckOptions, Glob, Jump, Platform, Policy, UpdateCheck};
 use crate::failure::Failure;
 use crate::registry::RegistryArgs;
 use crate::{Output, exit};
-use input::Entry;
+pub(crate) use input::Entry;
 use report::Printer;
-pub(crate) use report::json_line;
+pub(crate) use report::{json_line, record_value};
 
 /// The arguments of `oci-check update`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
+    /// Print one JSON object per image (JSON Lines), in input order.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pub(crate) check: CheckArgs,
+}
+
+/// What to check and how: shared by `update` and `watch`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
     /// Images to check, `IMAGE[:TAG][@DIGEST]`; the digest is the one in use.
     #[arg(value_name = "IMAGE[@DIGEST]")]
     images: Vec<String>,
     /// Read images from FILE (`-` for standard input): one `IMAGE[@DIGEST]` or `IMAGE DIGEST` per line; blank lines
     /// and `#` comments are skipped.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// The platform whose image matters when a tag names a multi-arch index, `os/arch[/variant]`.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value_t = Platform::host())]
-    platform: Platform,
+    pub(crate) platform: Platform,
     /// How many images to check at once (also the most requests in flight to one registry).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
-    /// Print one JSON object per image (JSON Lines), in input order.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     sources: SourceArgs,
     #[command(flatten)]
-    versions: VersionArgs,
+    pub(crate) versions: VersionArgs,
     #[command(flatten)]
-    registry: RegistryArgs,
+    pub(crate) registry: RegistryArgs,
 }
 
 /// What runs here: containers of engines, services of compose files, inspect output.
@@ -156,78 +163,139 @@ impl VersionArgs {
 /// The outcome for one entry.
 pub(crate) type Outcome = Result<UpdateCheck, Failure>;
 
-/// Checks every image and prints the answers; the exit code says whether anything needs doing.
-pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let mut entries: Vec<Entry> = args
-        .images
-        .iter()
-        .map(|image| input::parse_entry(image, &args.platform))
-        .collect();
-    let mut list_failure = None;
-    if let Some(path) = &args.file {
-        if path.as_os_str() == "-" && args.registry.password_stdin() {
-            return exit::usage("-f - and --password-stdin both want standard input: put the images in a file");
-        }
-        let text = if path.as_os_str() == "-" {
-            let mut text = String::new();
-            io::stdin().read_to_string(&mut text).map(|_| text)
-        } else {
-            std::fs::read_to_string(path)
-        };
-        // An input that cannot be read is a failure like a compose file or an engine that cannot be: told, the
-        // other inputs still checked, exit 1.
-        match text {
-            Ok(text) => entries.extend(input::parse_lines(&text, &args.platform)),
-            Err(err) => {
-                list_failure = Some(Failure::new(
+/// The images of one run: arguments, the `-f` list and what the sources found, with what could not be read.
+pub(crate) struct Gathered {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) failures: Vec<Failure>,
+}
+
+impl CheckArgs {
+    /// Whether a run found nothing to check where nothing was asked for: no images, no source (an empty engine
+    /// or compose file is an answer), and nothing that failed to be read.
+    pub(crate) fn found_nothing(&self, gathered: &Gathered) -> bool {
+        let asked_sources = self.sources.docker
+            || self.sources.podman
+            || !self.sources.compose.is_empty()
+            || self.sources.inspect.is_some();
+        gathered.entries.is_empty() && gathered.failures.is_empty() && !asked_sources
+    }
+
+    /// Reads every image to check, now: the sources are read again on each call (a watcher's rounds).
+    pub(crate) fn gather(&self, runtime: &tokio::runtime::Runtime) -> Gathered {
+        let mut entries: Vec<Entry> = self
+            .images
+            .iter()
+            .map(|image| input::parse_entry(image, &self.platform))
+            .collect();
+        let mut failures = Vec::new();
+        if let Some(path) = &self.file {
+            let text = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                io::stdin().read_to_string(&mut text).map(|_| text)
+            } else {
+                std::fs::read_to_string(path)
+            };
+            // An input that cannot be read is a failure like a compose file or an engine that cannot be: told, the
+            // other inputs still checked, exit 1.
+            match text {
+                Ok(text) => entries.extend(input::parse_lines(&text, &self.platform)),
+                Err(err) => failures.push(Failure::new(
                     "source",
                     format!(
                         "could not read the list `{}`: {err}",
                         crate::line(&path.display().to_string())
                     ),
-                ))
+                )),
             }
         }
+        let (found, source_failures) = workloads(&self.sources, runtime, self.registry.timeout());
+        failures.extend(source_failures);
+        entries.extend(
+            found
+                .iter()
+                .map(|workload| input::from_workload(workload, &self.platform)),
+        );
+        Gathered { entries, failures }
+    }
+
+    /// A client for the registries of `entries`: those named in arguments and -f lists are the user's; those found
+    /// in compose files, engines and inspect output keep the address check.
+    pub(crate) fn client(
+        &self,
+        entries: &[Entry],
+        output: Output,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<oci_registry::Client, Failure> {
+        let references = |from_source: bool| {
+            entries
+                .iter()
+                .filter(move |entry| entry.source.is_some() == from_source)
+                .filter_map(|entry| entry.parsed.as_ref().ok())
+                .map(oci_registry::UpdateRequest::reference)
+        };
+        self.registry.prepare_found(
+            references(false),
+            references(true),
+            Some(usize::from(self.concurrency)),
+            output,
+            runtime,
+        )
+    }
+
+    /// The engines asked for (`--docker`, `--podman`), located as the round reads them, and the timeout of one
+    /// request: for a watcher's events streams.
+    pub(crate) fn engines(&self) -> Vec<oci_inventory::Located> {
+        use oci_inventory::{EngineAddress, EngineKind, Environment};
+        [
+            (self.sources.docker, EngineKind::Docker),
+            (self.sources.podman, EngineKind::Podman),
+        ]
+        .into_iter()
+        .filter(|(asked, _)| *asked)
+        .filter_map(|(_, kind)| EngineAddress::locate(kind, self.sources.host.as_deref(), &Environment::capture()).ok())
+        .collect()
+    }
+
+    /// The check options: the concurrency, and the version search with --newer.
+    pub(crate) fn options(&self) -> CheckOptions {
+        let mut options = CheckOptions::new().concurrency(usize::from(self.concurrency));
+        if let Some(cap) = self.versions.newer {
+            options = options.newer(self.versions.policy(cap));
+        }
+        options
+    }
+}
+
+/// The usage error for a run that names no images at all.
+pub(crate) const NOTHING_TO_CHECK: &str =
+    "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE or --inspect FILE";
+
+/// Checks every image and prints the answers; the exit code says whether anything needs doing.
+pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
+    let json = args.json;
+    let args = &args.check;
+    if args.file.as_ref().is_some_and(|path| path.as_os_str() == "-") && args.registry.password_stdin() {
+        return exit::usage("-f - and --password-stdin both want standard input: put the images in a file");
     }
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let (found, mut source_failures) = workloads(&args.sources, &runtime, args.registry.timeout());
-    source_failures.extend(list_failure);
-    entries.extend(
-        found
-            .iter()
-            .map(|workload| input::from_workload(workload, &args.platform)),
-    );
-    let asked_sources = args.sources.docker || args.sources.podman || !args.sources.compose.is_empty();
-    if entries.is_empty() && source_failures.is_empty() && !asked_sources && args.sources.inspect.is_none() {
-        return exit::usage(
-            "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE or --inspect FILE",
-        );
+    let gathered = args.gather(&runtime);
+    if args.found_nothing(&gathered) {
+        return exit::usage(NOTHING_TO_CHECK);
     }
-    // Registries named in arguments and -f lists are the user's; those found in compose files, engines and inspect
-    // output keep the address check.
-    let references = |from_source: bool| {
-        entries
-            .iter()
-            .filter(move |entry| entry.source.is_some() == from_source)
-            .filter_map(|entry| entry.parsed.as_ref().ok())
-            .map(oci_registry::UpdateRequest::reference)
-    };
-    let client = match args.registry.prepare_found(
-        references(false),
-        references(true),
-        Some(usize::from(args.concurrency)),
-        output,
-        &runtime,
-    ) {
+    let Gathered {
+        entries,
+        failures: source_failures,
+    } = gathered;
+    let client = match args.client(&entries, output, &runtime) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };
-    let progress = (!args.json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
+    let progress = (!json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
-    let mut printer = Printer::new(args.json, args.versions.newer.is_some(), output, progress);
+    let mut printer = Printer::new(json, args.versions.newer.is_some(), output, progress);
     for failure in &source_failures {
         printer.failure(failure);
     }
@@ -246,11 +314,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .enumerate()
         .filter_map(|(index, entry)| Some((entry.parsed.as_ref().ok()?.clone(), index)))
         .unzip();
-    let mut options = CheckOptions::new().concurrency(usize::from(args.concurrency));
-    if let Some(cap) = args.versions.newer {
-        options = options.newer(args.versions.policy(cap));
-    }
-    runtime.block_on(client.check_each(&requests, &options, |done, result| {
+    runtime.block_on(client.check_each(&requests, &args.options(), |done, result| {
         let index = positions[done];
         let image = requests[done].reference().familiar();
         if let Ok(check) = &result {
@@ -265,7 +329,12 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .collect();
     printer.finish(&entries, &outcomes);
     tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));
-    let failed = !source_failures.is_empty()
+    exit_code(!source_failures.is_empty(), &outcomes)
+}
+
+/// `update`'s exit code: failures win over updates.
+pub(crate) fn exit_code(source_failed: bool, outcomes: &[Outcome]) -> ExitCode {
+    let failed = source_failed
         || outcomes
             .iter()
             .any(|outcome| outcome.as_ref().is_err_and(|failure| !failure.is_local()));

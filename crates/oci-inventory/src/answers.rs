@@ -115,6 +115,78 @@ pub struct PodmanHistory {
     pub names: Vec<Reference>,
 }
 
+/// A container the engine created or started, from its events stream (`GET /events`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerEvent {
+    /// `create` or `start`.
+    pub action: String,
+    /// The container's ID.
+    pub id: String,
+    /// Its name, when the event says it.
+    pub name: Option<String>,
+    /// The image it was created from, as the event names it.
+    pub image: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    #[serde(rename = "Type", default)]
+    kind: Option<String>,
+    #[serde(rename = "Action", default)]
+    action: Option<String>,
+    /// The action in answers from before API 1.22, and podman's.
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(rename = "Actor", default)]
+    actor: Option<RawActor>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawActor {
+    #[serde(rename = "ID", default)]
+    id: Option<String>,
+    #[serde(rename = "Attributes", default, deserialize_with = "nullable")]
+    attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// One line of `GET /events`: the container created or started, or `None` for any other event (images, networks,
+/// a container's other actions), which a watcher ignores.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidJson`] when the line is not an event object; [`ErrorKind::InvalidField`] for a container
+/// event without an ID.
+pub fn parse_event(line: &[u8]) -> Result<Option<ContainerEvent>, Error> {
+    let raw: RawEvent = from_json(line, "an engine event")?;
+    let action = raw.action.or(raw.status).unwrap_or_default();
+    // Actions may carry details after a colon (`exec_start: sh`); only the word counts.
+    let word = action.split(':').next().unwrap_or_default().trim();
+    let is_container = raw.kind.as_deref().is_none_or(|kind| kind == "container");
+    if !is_container || !matches!(word, "create" | "start") {
+        return Ok(None);
+    }
+    let mut actor = raw.actor.unwrap_or(RawActor {
+        id: None,
+        attributes: std::collections::BTreeMap::new(),
+    });
+    let id = actor
+        .id
+        .take()
+        .or(raw.id)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::new(ErrorKind::InvalidField, "a container event names no container ID"))?;
+    Ok(Some(ContainerEvent {
+        action: word.to_owned(),
+        id,
+        name: actor.attributes.remove("name"),
+        image: actor.attributes.remove("image").or(raw.from),
+    }))
+}
+
 /// `GET /version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionInfo {

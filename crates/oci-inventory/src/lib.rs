@@ -74,7 +74,8 @@ mod workload;
 
 pub use compose::{ComposeFile, MAX_FILE_SIZE, Variables, load_compose, parse_compose};
 pub use engine::{
-    DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment, Located, Origin, PODMAN_ROOT_SOCKET,
+    ContainerEvent, ContainerEvents, DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment,
+    Located, MAX_EVENT_LINE, Origin, PODMAN_ROOT_SOCKET,
 };
 pub use error::{Error, ErrorKind};
 pub use inspect::{MAX_INSPECT_SIZE, parse_inspect, read_inspect};

@@ -238,8 +238,19 @@ pub(crate) enum Service {
 impl Target {
     /// Parses a target URL. Every error quotes the URL with its secrets redacted.
     pub fn parse(input: &str) -> Result<Self, Error> {
+        Self::parse_with_default(input, KindSet::DEFAULT)
+    }
+
+    /// [`parse`](Self::parse), with `on` as the kinds told when the URL has no `?on=` (the
+    /// CLI's `--notify-on`).
+    pub fn parse_with_default(input: &str, on: KindSet) -> Result<Self, Error> {
         let parts = url::split(input)?;
-        Parser { input, parts }.parse()
+        Parser {
+            input,
+            parts,
+            default_on: on,
+        }
+        .parse()
     }
 
     /// Which service this is.
@@ -345,6 +356,7 @@ impl fmt::Debug for Target {
 struct Parser<'a> {
     input: &'a str,
     parts: Parts<'a>,
+    default_on: KindSet,
 }
 
 /// The query options of a URL, decoded, taken one by one.
@@ -379,7 +391,7 @@ impl Parser<'_> {
         let on = match options.take(&["on"]) {
             Some(list) => KindSet::parse(&list)
                 .map_err(|err| self.fail(ErrorKind::UnknownKind, err.detail().map(str::to_owned)))?,
-            None => KindSet::DEFAULT,
+            None => self.default_on,
         };
         let name = service.clone();
         let service = match (service.as_str(), explicit) {

@@ -361,6 +361,30 @@ impl Client {
     pub async fn fetch_manifest(&self, reference: &Reference, platform: Option<&Platform>) -> Result<Manifest, Error> {
         crate::check::fetch_manifest(&self.core, reference, platform).await
     }
+
+    /// Sends one request outside the registry protocol (a notification to a webhook or a chat service, say)
+    /// through this client's connections: the same proxies, TLS roots, HTTP/2 and address checks (no link-local
+    /// or metadata address by DNS), within the request timeout, with no retry and no registry credentials. Answers
+    /// the status and at most `limit` bytes of the body; a status that is not a success is an answer, not an error.
+    ///
+    /// `url` may hold secrets (a token in its path): errors name only its host, and `Authorization` headers are
+    /// marked sensitive.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] for a URL that is not `http://` or `https://` with a host, or a header that
+    /// cannot be sent; the transport errors of [`Client::ping`] ([`ErrorKind::Connect`], [`ErrorKind::Timeout`],
+    /// [`ErrorKind::Proxy`], ...), and [`ErrorKind::TooLarge`] for a longer answer.
+    pub async fn send(
+        &self,
+        method: http::Method,
+        url: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+        limit: u64,
+    ) -> Result<(http::StatusCode, Bytes), Error> {
+        crate::wire::send_any(&self.core, method, url, headers, body, limit).await
+    }
 }
 
 impl Core {

@@ -233,3 +233,47 @@ fn content_digest(call: &Call<'_>, headers: &HeaderMap) -> Result<Option<Digest>
         }),
     }
 }
+
+/// [`Client::send`](crate::Client::send): one request to any `http(s)` URL, its errors naming the host only.
+pub(crate) async fn send_any(
+    core: &Core,
+    method: Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+    limit: u64,
+) -> Result<(StatusCode, Bytes), Error> {
+    let invalid = |detail: &str| Error::new(ErrorKind::InvalidInput).with_detail(detail.to_owned());
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| invalid("not a URL (the URL is not shown: it may hold a secret)"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(invalid("only http:// and https:// URLs can be sent to"));
+    }
+    let Some(host) = uri.host().map(str::to_owned) else {
+        return Err(invalid("the URL has no host"));
+    };
+    let mut sent = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("a header name that HTTP does not allow"))?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| invalid("a header value that HTTP does not allow"))?;
+        if name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION {
+            value.set_sensitive(true);
+        }
+        sent.push((name, value));
+    }
+    let at = crate::transport::Context::new(&host, None);
+    let deadline = crate::transport::deadline_after(core.config().request_timeout);
+    let request = crate::transport::Outgoing {
+        method,
+        uri,
+        headers: &sent,
+        body,
+        authorization: None,
+    };
+    let response = core.transport().request(at, request, deadline).await?;
+    let status = response.status();
+    let body = read_body(at, response, limit, deadline).await?;
+    Ok((status, body))
+}

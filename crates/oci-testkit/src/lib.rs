@@ -28,6 +28,8 @@
 //!   password, or over TLS, whose retained messages `mosquitto_sub` reads back.
 //! - [`SmtpServer`]: a real SMTP server (Debian's `python3-aiosmtpd`) on a free loopback port, with AUTH, STARTTLS or
 //!   implicit TLS, that stores each message it accepts with its envelope.
+//! - [`Ntfy`]: the real ntfy server (`ntfy serve`) on a free loopback port, open or with one user allowed one
+//!   topic, and the messages it keeps, read back through its own JSON API.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -57,6 +59,7 @@
 pub mod fault;
 pub mod images;
 pub mod mosquitto;
+pub mod ntfy;
 mod pki;
 pub mod podman;
 mod proxy;
@@ -71,6 +74,7 @@ pub mod token;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;
+pub use ntfy::Ntfy;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
 pub use proxy::Proxy;

@@ -27,7 +27,7 @@
 //! seen.latest_digest = Some("sha256:2b7a...".into());
 //! seen.latest_created = Some("2026-12-06T10:00:00Z".into());
 //! let round = |at: &str| Ok::<_, oci_watch::Error>(Round {
-//!     started: at.parse()?, duration: Duration::from_secs(5), pulls_left: Default::default(),
+//!     started: at.parse()?, duration: Duration::from_secs(5), pulls_left: Default::default(), requests: Default::default(), pulls: 0,
 //! });
 //!
 //! // Too young: pending, and the page can say until when.

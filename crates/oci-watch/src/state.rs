@@ -75,6 +75,10 @@ pub struct Round {
     pub duration: Duration,
     /// Pulls left per rate-limit source (`docker.io`), as the registries last said.
     pub pulls_left: BTreeMap<String, u64>,
+    /// Requests the round sent to registries, per method (`HEAD`, `GET`), for the metrics.
+    pub requests: BTreeMap<String, u64>,
+    /// Manifest `GET`s the round spent (pulls, as Docker Hub counts them).
+    pub pulls: u64,
 }
 
 /// What the last round was, kept for the page and the metrics.
@@ -88,6 +92,19 @@ pub struct RoundSummary {
     pub counts: BTreeMap<Status, u32>,
     /// Pulls left per rate-limit source.
     pub pulls_left: BTreeMap<String, u64>,
+    /// Requests sent per method (none in states written before this field).
+    #[serde(default)]
+    pub requests: BTreeMap<String, u64>,
+    /// Pulls spent.
+    #[serde(default)]
+    pub pulls: u64,
+    /// Requests per method over every round this state has seen: counters for the metrics, which survive a
+    /// restart.
+    #[serde(default)]
+    pub requests_total: BTreeMap<String, u64>,
+    /// Pulls over every round this state has seen.
+    #[serde(default)]
+    pub pulls_total: u64,
 }
 
 /// The kind of an event, for `--notify-on` filters and messages.
@@ -539,11 +556,24 @@ impl State {
             entry.absent_rounds = entry.absent_rounds.saturating_add(1);
             entry.absent_rounds <= policy.forget_after
         });
+        let (mut requests_total, pulls_total) = self
+            .last_round
+            .as_ref()
+            .map(|last| (last.requests_total.clone(), last.pulls_total))
+            .unwrap_or_default();
+        for (method, count) in &round.requests {
+            let total = requests_total.entry(method.clone()).or_insert(0);
+            *total = total.saturating_add(*count);
+        }
         self.last_round = Some(RoundSummary {
+            requests_total,
+            pulls_total: pulls_total.saturating_add(round.pulls),
             started: round.started,
             duration_ms: u64::try_from(round.duration.as_millis()).unwrap_or(u64::MAX),
             counts,
             pulls_left: round.pulls_left.clone(),
+            requests: round.requests.clone(),
+            pulls: round.pulls,
         });
         RoundOutcome { events }
     }

@@ -416,4 +416,41 @@ impl Observation {
             record: serde_json::Value::Null,
         }
     }
+
+    /// The observation an `update --json` record makes, kept whole as [`record`](Self::record): its `status`
+    /// (an unknown word is [`Status::Error`]), `current_digest`, the platform's digest as `latest_digest` (else
+    /// `latest_digest`), `newer` (`tag`, `kind` as the jump, `digest`, `created`) and `error` (`kind`,
+    /// `message`). What is missing or of the wrong type is left unknown. The latest image's `created` is not in
+    /// the record: the caller sets [`latest_created`](Self::latest_created) when it knows it.
+    pub fn from_record(key: WorkloadKey, record: serde_json::Value) -> Self {
+        let text = |value: &serde_json::Value, name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let status = text(&record, "status")
+            .and_then(|word| word.parse().ok())
+            .unwrap_or(Status::Error);
+        let newer = record.get("newer").filter(|newer| newer.is_object()).and_then(|newer| {
+            Some(NewerVersion {
+                tag: text(newer, "tag")?,
+                jump: text(newer, "kind")?.parse().ok()?,
+                digest: text(newer, "digest"),
+                created: text(newer, "created"),
+            })
+        });
+        let error = record
+            .get("error")
+            .filter(|error| error.is_object())
+            .map(|error| CheckError {
+                kind: text(error, "kind").unwrap_or_else(|| "error".to_owned()),
+                message: text(error, "message").unwrap_or_default(),
+            });
+        Self {
+            key,
+            status,
+            current_digest: text(&record, "current_digest"),
+            latest_digest: text(&record, "platform_digest").or_else(|| text(&record, "latest_digest")),
+            latest_created: None,
+            newer,
+            error,
+            record,
+        }
+    }
 }

@@ -223,6 +223,11 @@ fn status(check: &UpdateCheck) -> &'static str {
     }
 }
 
+/// The `--json` record of one entry, as a JSON value (the watcher keeps it and passes it to targets).
+pub(crate) fn record_value(entry: &Entry, outcome: &Outcome) -> serde_json::Value {
+    serde_json::to_value(record(entry, outcome)).unwrap_or_default()
+}
+
 fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
     let newer = newer_of(outcome);
     let same_as = newer.map_or(&[][..], NewerCheck::same_as);

@@ -21,7 +21,9 @@ mod hostile_sources;
 // Behind a proxy (a real squid): verdicts through CONNECT tunnels and absolute-form requests, NO_PROXY, refusals.
 mod proxy;
 // `oci-check ref`: parsing and printing references, no registry needed.
+// `watch --listen`: the page, the results, the metrics, tokens, a fleet on one Redis.
 mod reference;
+mod serve;
 // What runs here: --compose (and the engines and inspect output), services and containers in the output.
 mod sources;
 // `oci-check digest` and `oci-check manifest`; a new read-only subcommand goes here too.
@@ -30,6 +32,8 @@ mod subcommands;
 mod update;
 // `update --newer` and `versions`: newer version tags, with images of chosen dates and platforms.
 mod versions;
+// `oci-check watch` and `notify --test`: events told once per target, state, cooldown, signals.
+mod watch;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,8 +1,9 @@
 //! The engine client: the crate's only network IO. HTTP/1.1 `GET`s on one connection to a Docker or Podman
 //! engine over its unix socket or plain TCP, with timeouts and bounded bodies.
 //!
-//! It never writes: the one function that sends requests builds them with [`Method::GET`] and takes nothing but a
-//! path, so no code path can send another method.
+//! It never writes: the one function that builds requests ([`get_request`]) builds them with [`Method::GET`] and
+//! takes nothing but a path, so no code path can send another method. The events stream
+//! ([`Engine::container_events`]) is a `GET` too, on a connection of its own.
 
 mod address;
 
@@ -20,6 +21,7 @@ use tokio::time::timeout;
 
 pub use address::{DOCKER_SOCKET, EngineAddress, EngineKind, Environment, Located, Origin, PODMAN_ROOT_SOCKET};
 
+pub use crate::answers::ContainerEvent;
 use crate::answers::{
     ApiVersion, parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_libpod_image,
     parse_ping_version, parse_version,
@@ -390,23 +392,7 @@ impl Engine {
     /// read within the limit.
     async fn exchange(&mut self, path: &str) -> Result<Answer, Failure> {
         let address = self.located.address().to_string();
-        let host = match self.located.address() {
-            EngineAddress::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
-            EngineAddress::Tcp { host, port } => format!("{host}:{port}"),
-            // What Docker's own client sends over a unix socket.
-            _ => "localhost".to_owned(),
-        };
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(path)
-            .header(HOST, host)
-            .header(USER_AGENT, concat!("oci-inventory/", env!("CARGO_PKG_VERSION")))
-            .body(Empty::<Bytes>::new())
-            .map_err(|err| {
-                Failure::Other(
-                    Error::new(ErrorKind::InvalidField, format!("cannot request {}", quote(path))).with_source(err),
-                )
-            })?;
+        let request = get_request(self.located.address(), path).map_err(Failure::Other)?;
         let limit = self.options.body_limit;
         let Some(connection) = self.connection.as_mut() else {
             return Err(Failure::Other(Error::new(ErrorKind::Connect, "no connection")));
@@ -492,6 +478,156 @@ impl Engine {
             }
         }
     }
+}
+
+/// The one builder of requests: a `GET` of `path`, with the `Host` Docker's own client sends.
+fn get_request(address: &EngineAddress, path: &str) -> Result<Request<Empty<Bytes>>, Error> {
+    let host = match address {
+        EngineAddress::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+        EngineAddress::Tcp { host, port } => format!("{host}:{port}"),
+        // What Docker's own client sends over a unix socket.
+        _ => "localhost".to_owned(),
+    };
+    Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header(HOST, host)
+        .header(USER_AGENT, concat!("oci-inventory/", env!("CARGO_PKG_VERSION")))
+        .body(Empty::<Bytes>::new())
+        .map_err(|err| Error::new(ErrorKind::InvalidField, format!("cannot request {}", quote(path))).with_source(err))
+}
+
+/// The longest line of the events stream read (an event with many labels stays far below).
+pub const MAX_EVENT_LINE: usize = 1024 * 1024;
+
+/// The engine's events stream, container creations and starts only, from [`Engine::container_events`]; it ends
+/// when the engine closes it.
+pub struct ContainerEvents {
+    /// Kept open for the stream: dropping it aborts the task driving the connection.
+    _connection: Connection,
+    body: hyper::body::Incoming,
+    buffer: Vec<u8>,
+    address: String,
+}
+
+impl std::fmt::Debug for ContainerEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerEvents")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Subscribes to the engine's events (`GET /events` filtered to containers' `create` and `start`), on a
+    /// connection of its own, so that a watcher can check a new container within seconds. It is a `GET` like every
+    /// other request; the timeouts bound connecting and the answer's head, not the stream, which lasts until the
+    /// engine closes it or the value is dropped.
+    ///
+    /// # Errors
+    ///
+    /// Those of connecting, as [`connect`](Self::connect); [`ErrorKind::Status`] when the engine refuses.
+    pub async fn container_events(&mut self) -> Result<ContainerEvents, Error> {
+        let filters = r#"{"type":["container"],"event":["create","start"]}"#;
+        let path = format!("/v{}/events?filters={}", self.api, percent_encode(filters));
+        let address = self.located.address().to_string();
+        let mut connection = self.open().await?;
+        let request = get_request(self.located.address(), &path)?;
+        self.requests += 1;
+        let head = async {
+            connection.sender.ready().await?;
+            connection.sender.send_request(request).await
+        };
+        let response = timeout(self.options.request_timeout, head)
+            .await
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{address} did not answer GET /events within {} s",
+                        self.options.request_timeout.as_secs_f32()
+                    ),
+                )
+            })?
+            .map_err(|err| not_an_engine(&address, err))?;
+        let (parts, body) = response.into_parts();
+        if parts.status != StatusCode::OK {
+            let body = Limited::new(body, 64 * 1024)
+                .collect()
+                .await
+                .map(|collected| collected.to_bytes())
+                .unwrap_or_default();
+            let answer = Answer {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            };
+            return Err(self.status_error("/events", &answer));
+        }
+        Ok(ContainerEvents {
+            _connection: connection,
+            body,
+            buffer: Vec::new(),
+            address,
+        })
+    }
+}
+
+impl ContainerEvents {
+    /// The next container created or started; `None` when the engine ended the stream. Other events are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BodyTooLarge`] for a line longer than [`MAX_EVENT_LINE`], [`ErrorKind::NotAnEngine`] when the
+    /// stream breaks, and the errors of [`parse_event`](crate::internal::answers::parse_event).
+    pub async fn next(&mut self) -> Result<Option<ContainerEvent>, Error> {
+        loop {
+            while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buffer.drain(..=end).collect();
+                let line = line.trim_ascii();
+                if line.is_empty() {
+                    continue;
+                }
+                if let Some(event) = crate::answers::parse_event(line)? {
+                    return Ok(Some(event));
+                }
+            }
+            if self.buffer.len() > MAX_EVENT_LINE {
+                return Err(Error::new(
+                    ErrorKind::BodyTooLarge,
+                    format!("{} sent an event line longer than {MAX_EVENT_LINE} bytes", self.address),
+                ));
+            }
+            match self.body.frame().await {
+                None => return Ok(None),
+                Some(Err(err)) => {
+                    return Err(Error::new(
+                        ErrorKind::NotAnEngine,
+                        format!("{} broke off its events stream", self.address),
+                    )
+                    .with_source(err));
+                }
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `text` with every byte but the unreserved ones as `%XX`, for a query value.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// What a failed connect means, and what to do about it.

@@ -282,3 +282,38 @@ fn answers_that_are_not_what_the_api_describes() {
     let err = parse_version(b"{}").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnsupportedApiVersion);
 }
+
+#[test]
+fn events_are_read_as_docker_and_podman_write_them() {
+    use oci_inventory::internal::answers::parse_event;
+    let docker = br#"{"status":"create","id":"4f1c","from":"nginx:1.27","Type":"container","Action":"create","Actor":{"ID":"4f1c","Attributes":{"image":"nginx:1.27","name":"web"}},"scope":"local","time":1733390000,"timeNano":1733390000000000000}"#;
+    let event = parse_event(docker).unwrap().expect("a container creation");
+    assert_eq!(
+        (
+            event.action.as_str(),
+            event.id.as_str(),
+            event.name.as_deref(),
+            event.image.as_deref()
+        ),
+        ("create", "4f1c", Some("web"), Some("nginx:1.27"))
+    );
+    // Podman's compat API: the same shape; older answers have only `status`, `id` and `from`.
+    let old = br#"{"status":"start","id":"9a","from":"busybox"}"#;
+    let event = parse_event(old).unwrap().expect("a container start");
+    assert_eq!(
+        (event.action.as_str(), event.image.as_deref(), event.name),
+        ("start", Some("busybox"), None)
+    );
+    // Other events are not errors, only not news.
+    for other in [
+        &br#"{"Type":"image","Action":"pull","Actor":{"ID":"nginx"}}"#[..],
+        br#"{"Type":"container","Action":"exec_start: sh -c true","Actor":{"ID":"4f1c"}}"#,
+        br#"{"Type":"container","Action":"die","Actor":{"ID":"4f1c","Attributes":null}}"#,
+    ] {
+        assert_eq!(parse_event(other).unwrap(), None, "{}", String::from_utf8_lossy(other));
+    }
+    for bad in [&b"[1]"[..], b"not json", br#"{"Type":"container","Action":"create"}"#] {
+        let err = parse_event(bad).unwrap_err();
+        assert!(!err.to_string().is_empty());
+    }
+}

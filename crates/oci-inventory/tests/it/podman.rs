@@ -236,3 +236,55 @@ fn raw_get(socket: &Path, path: &str) -> (String, Vec<u8>) {
         answer[split + 4..].to_vec(),
     )
 }
+
+#[test]
+fn the_events_stream_tells_a_container_created_and_started() {
+    let registry = Registry::open();
+    let podman = Podman::start();
+    let image = format!("{}/inventory/events:1", registry.host());
+    block_on(async {
+        let images = registry.images("inventory/events").unwrap();
+        images.pullable_image("amd64", "events", Some("1")).await.unwrap();
+    });
+    podman.run(&["pull", "--quiet", "--tls-verify=false", &image]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let address = EngineAddress::parse(&podman.url()).unwrap();
+        let located = Located::explicit(EngineKind::Podman, address);
+        let mut engine = Engine::connect(located, EngineOptions::new()).await.unwrap();
+        let mut events = engine.container_events().await.unwrap();
+        // The stream is open before the container is made, so its creation is in it.
+        let made = tokio::task::spawn_blocking({
+            let command = podman.command();
+            let image = image.clone();
+            move || {
+                let mut command = command;
+                let status = command
+                    .args(["create", "--name", "fresh", &image])
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        });
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), events.next())
+            .await
+            .expect("an event within 20 s")
+            .unwrap()
+            .expect("the stream is open");
+        made.await.unwrap();
+        assert_eq!(event.action, "create");
+        assert_eq!(event.name.as_deref(), Some("fresh"));
+        assert!(
+            event
+                .image
+                .as_deref()
+                .is_some_and(|named| named.contains("inventory/events")),
+            "{event:?}"
+        );
+        assert!(!event.id.is_empty());
+    });
+}

@@ -302,6 +302,77 @@ impl RedisCache {
         }
     }
 
+    /// A named document kept beside the cache under the same prefix (`oci-check:v1:doc/NAME`), with no expiry:
+    /// a watcher's state, which a fleet keeps in the Redis it already shares. Read within [`MAX_ENTRY`] bytes like
+    /// an entry (a longer one is removed), with the same timeout and reply bounds. `info`, `prune` and `clear`
+    /// leave documents alone: they are not cached content.
+    ///
+    /// # Errors
+    ///
+    /// As every operation: the server cannot be reached, refuses, or does not answer in time.
+    pub async fn get_document(&self, name: &str) -> CacheResult<Option<Vec<u8>>> {
+        let mut eval = ::redis::cmd("EVAL");
+        eval.arg(GET_BOUNDED)
+            .arg(1)
+            .arg(format!("{}doc/{name}", self.shared.prefix))
+            .arg(MAX_ENTRY);
+        self.query("GET", &eval).await
+    }
+
+    /// Writes the document `name` whole (`SET`, atomic on the server), replacing what was there.
+    ///
+    /// # Errors
+    ///
+    /// [`get_document`](Self::get_document)'s, and a document over [`MAX_ENTRY`] bytes.
+    pub async fn put_document(&self, name: &str, bytes: &[u8]) -> CacheResult<()> {
+        if bytes.len() as u64 > MAX_ENTRY {
+            return Err(CacheError::new(format!(
+                "Redis {}: a document of {} bytes is over the {MAX_ENTRY}-byte limit",
+                self.shared.location,
+                bytes.len()
+            )));
+        }
+        let mut set = ::redis::cmd("SET");
+        set.arg(format!("{}doc/{name}", self.shared.prefix)).arg(bytes);
+        self.query("SET", &set).await
+    }
+
+    /// The names of the documents whose names start with `start` (`watch/` for every host's watch state), at
+    /// most `limit` of them.
+    ///
+    /// # Errors
+    ///
+    /// As every operation.
+    pub async fn document_names(&self, start: &str, limit: usize) -> CacheResult<Vec<String>> {
+        let documents = format!("{}doc/", self.shared.prefix);
+        let mut names = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let mut scan = ::redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{documents}{}*", glob_escape(start)))
+                .arg("COUNT")
+                .arg(SCAN_COUNT);
+            let (next, keys): (u64, Vec<Vec<u8>>) = self.query("SCAN", &scan).await?;
+            for key in keys {
+                if let Some(name) = key.strip_prefix(documents.as_bytes()) {
+                    if let Ok(name) = String::from_utf8(name.to_vec()) {
+                        if names.len() < limit && !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                }
+            }
+            if next == 0 || names.len() >= limit {
+                break;
+            }
+            cursor = next;
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// One `SCAN` step over the prefix from `cursor`: the entry keys it gave with their kinds' indexes in
     /// [`KINDS`] (other keys under the prefix, the budget's counters among them, are left out), or `None` once
     /// the scan is complete (`cursor` is then `None`). Start with `Some(0)`.
@@ -323,6 +394,18 @@ impl RedisCache {
                 .collect(),
         ))
     }
+}
+
+/// `text` with the characters a `SCAN MATCH` pattern gives meaning to escaped.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The Redis key of an entry.

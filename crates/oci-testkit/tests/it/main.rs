@@ -7,6 +7,8 @@
 
 // `FaultServer`: scripts and handlers, the faults it plays on the wire, the requests it records.
 mod fault;
+// `Ntfy`: the real ntfy server keeps what was published and, with a user, refuses everyone else.
+mod ntfy;
 // `Proxy`: connection and request-head counts, delays.
 mod proxy;
 // `RateLimitProxy`: Docker Hub's rate-limit headers, pulls spent by manifest GETs, its own 429, the counters.

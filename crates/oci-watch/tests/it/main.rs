@@ -28,6 +28,8 @@ fn round(at: &str) -> Round {
         started: at.parse().unwrap(),
         duration: Duration::from_secs(5),
         pulls_left: [("docker.io".to_owned(), 76)].into(),
+        requests: [("HEAD".to_owned(), 3)].into(),
+        pulls: 0,
     }
 }
 

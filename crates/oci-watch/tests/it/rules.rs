@@ -336,3 +336,44 @@ fn a_recovery_is_given_up_for_a_target_that_stays_down() {
     let late = state.round(&round("2026-12-05T18:00:00Z"), vec![up], &policy);
     assert!(late.events().is_empty());
 }
+
+#[test]
+fn an_update_json_record_makes_its_observation() {
+    use oci_watch::{Jump, Observation, Status, WorkloadKey};
+    let key = || WorkloadKey::new("h", "docker", "web", "nginx:1.27", "linux/amd64");
+    let record = serde_json::json!({
+        "image": "nginx:1.27", "status": "newer_available",
+        "current_digest": "sha256:aa", "latest_digest": "sha256:index", "platform_digest": "sha256:image",
+        "newer": {"tag": "1.28.0", "digest": "sha256:bb", "kind": "minor", "created": "2026-12-01T00:00:00Z"},
+        "error": null,
+    });
+    let seen = Observation::from_record(key(), record.clone());
+    assert_eq!(seen.status, Status::NewerAvailable);
+    assert_eq!(seen.current_digest.as_deref(), Some("sha256:aa"));
+    assert_eq!(
+        seen.latest_digest.as_deref(),
+        Some("sha256:image"),
+        "the platform's image, not the index"
+    );
+    let newer = seen.newer.as_ref().expect("a newer version");
+    assert_eq!((newer.tag.as_str(), newer.jump), ("1.28.0", Jump::Minor));
+    assert_eq!(newer.created.as_deref(), Some("2026-12-01T00:00:00Z"));
+    assert!(seen.error.is_none());
+    assert_eq!(seen.record, record);
+
+    let failed = Observation::from_record(
+        key(),
+        serde_json::json!({"status": "error", "latest_digest": "sha256:index", "error": {"kind": "auth", "message": "denied"}}),
+    );
+    assert_eq!(failed.status, Status::Error);
+    assert_eq!(failed.latest_digest.as_deref(), Some("sha256:index"));
+    let error = failed.error.expect("the error");
+    assert_eq!((error.kind.as_str(), error.message.as_str()), ("auth", "denied"));
+    // A record that is not one: an error, not a guess.
+    let odd = Observation::from_record(
+        key(),
+        serde_json::json!({"status": 7, "newer": {"tag": "x", "kind": "huge"}}),
+    );
+    assert_eq!(odd.status, Status::Error);
+    assert!(odd.newer.is_none());
+}
