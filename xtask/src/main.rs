@@ -72,8 +72,9 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-inventory", &["oci-digest", "oci-ref", "oci-manifest"]),
     // The watcher's machine is pure; its directory store does file IO, its own input types keep it apart.
     Layer::new("oci-watch", &[]),
-    // The watcher's page, API and metrics, rendered from its states: pure.
-    Layer::new("oci-dashboard", &["oci-watch"]).no_io(),
+    // The watcher's page, API and metrics, rendered from its states: pure itself, but oci-watch (whose state it
+    // reads) brings tokio for its store.
+    Layer::new("oci-dashboard", &["oci-watch"]),
     // Test support (publish = false): it may use anything, and nothing may use it but as a dev-dependency.
     Layer::new("oci-testkit", &[]).any_dependency(),
     Layer::new(
@@ -141,6 +142,8 @@ fn test() -> Result {
     registry::ensure_podman()?;
     registry::ensure_redis()?;
     registry::ensure_squid()?;
+    registry::ensure_prometheus()?;
+    registry::ensure_chromium()?;
     registry::ensure_mosquitto()?;
     registry::ensure_aiosmtpd()?;
     let root = root();

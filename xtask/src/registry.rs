@@ -369,6 +369,35 @@ fn is_root() -> bool {
         .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
+/// Where the metrics tests look for Prometheus and promtool (they also honour `OCI_TEST_PROMETHEUS` and
+/// `OCI_TEST_PROMTOOL`).
+pub(crate) const PROMETHEUS: &str = "/usr/bin/prometheus";
+
+/// Where the page tests look for Chromium's WebDriver server (they also honour `OCI_TEST_CHROMEDRIVER`); Debian's
+/// `chromium-driver` depends on `chromium`, which it drives.
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Makes sure Prometheus (and promtool, in the same package) exists, installing Debian's package when running as
+/// root. The package's own service is not used: the tests start their own servers on free ports.
+pub(crate) fn ensure_prometheus() -> Result {
+    ensure_one(&Needed {
+        binary: PROMETHEUS,
+        package: "prometheus",
+        variable: "OCI_TEST_PROMETHEUS",
+        what: "Prometheus",
+    })
+}
+
+/// Makes sure chromedriver and Chromium exist, installing Debian's `chromium-driver` when running as root.
+pub(crate) fn ensure_chromium() -> Result {
+    ensure_one(&Needed {
+        binary: CHROMEDRIVER,
+        package: "chromium-driver",
+        variable: "OCI_TEST_CHROMEDRIVER",
+        what: "Chromium's WebDriver server",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,6 +164,11 @@ fn answer(views: &Views, request: &Request<Incoming>) -> Response<Full<Bytes>> {
             "text/css; charset=utf-8",
             Bytes::from_static(oci_dashboard::APP_CSS.as_bytes()),
         ),
+        "/assets/icon.svg" => with_body(
+            StatusCode::OK,
+            "image/svg+xml",
+            Bytes::from_static(oci_dashboard::APP_ICON.as_bytes()),
+        ),
         "/api/v1/results" => {
             let results = oci_dashboard::results(&current.snapshot, &Filter::from_query(query));
             with_body(

@@ -46,6 +46,9 @@ pub const APP_JS: &str = include_str!("assets/app.js");
 /// The page's style sheet: readable on a phone, light and dark by `prefers-color-scheme`.
 pub const APP_CSS: &str = include_str!("assets/app.css");
 
+/// The page's icon (SVG), linked from the page so that browsers do not ask for `/favicon.ico`.
+pub const APP_ICON: &str = include_str!("assets/icon.svg");
+
 /// The policy the page is served with: only its own script and style, nothing from elsewhere, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -56,12 +56,14 @@
     reason = "a test kit: a failed setup step panics, which is a test failure with a location"
 )]
 
+pub mod browser;
 pub mod fault;
 pub mod images;
 pub mod mosquitto;
 pub mod ntfy;
 mod pki;
 pub mod podman;
+pub mod prometheus;
 mod proxy;
 pub mod ratelimit;
 pub mod redis;
@@ -71,12 +73,14 @@ pub mod squid;
 mod temp;
 pub mod token;
 
+pub use browser::ChromeDriver;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;
 pub use ntfy::Ntfy;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
+pub use prometheus::Prometheus;
 pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
 pub use redis::RedisServer;

@@ -10,6 +10,8 @@
 mod cache;
 // Credentials as a user gives them: helpers, `auths`, `--username`/`--password-stdin`, Bearer, and missing or wrong ones.
 mod auth;
+// The page in a real headless Chromium over WebDriver: rows, filter, sorting, refresh, hostile strings.
+mod browser;
 // The demo's registry (examples/push-demo.rs): what `cargo xtask demo` leaves behind.
 mod demo;
 // What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).

@@ -369,3 +369,42 @@ fn a_fleet_on_one_redis_shows_every_host_and_a_stopped_one_goes_stale() {
     assert_eq!(page.body.matches("stale: it missed").count(), 1, "{}", page.body);
     assert_eq!(alpha.stop(), Some(0));
 }
+
+#[test]
+fn promtool_accepts_the_metrics_and_a_real_prometheus_finds_the_updated_workload() {
+    use oci_testkit::Prometheus;
+    let (_registry, moved, current) = images();
+    let state = TempDir::new("serve-state");
+    let port = free_port();
+    let listen = port.to_string();
+    let watcher = Watcher::start(&[
+        "--interval",
+        "1h",
+        "--state",
+        state.path().to_str().unwrap(),
+        "--host-name",
+        "box-1",
+        "--platform",
+        "linux/amd64",
+        "--listen",
+        &listen,
+        &moved,
+        &current,
+    ]);
+    watcher.wait_for("round: 2 workloads", 1);
+    let metrics = request(port, "GET", "/metrics", &[]).body;
+    if let Err(complaints) = oci_testkit::prometheus::check_metrics(&metrics) {
+        panic!("promtool: {complaints}\n{metrics}");
+    }
+
+    let prometheus = Prometheus::start(&[format!("127.0.0.1:{port}")]);
+    let updated = prometheus.wait_for("oci_check_update_available == 1");
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0]["metric"]["image"], moved.as_str());
+    assert_eq!(updated[0]["metric"]["host"], "box-1");
+    assert_eq!(updated[0]["metric"]["platform"], "linux/amd64");
+    let current_series = prometheus.query("oci_check_update_available == 0");
+    assert_eq!(current_series.len(), 1);
+    assert_eq!(current_series[0]["metric"]["image"], current.as_str());
+    assert_eq!(watcher.stop(), Some(0));
+}
