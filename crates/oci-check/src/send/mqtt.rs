@@ -68,6 +68,19 @@ pub(crate) async fn publish(
     }
 }
 
+/// A client id for `host`: `oci`, up to 12 of its letters and digits, and 8 hex digits of a hash of the whole name,
+/// so 23 characters at most from `[0-9a-zA-Z]`, what MQTT 3.1.1 says every broker must accept. Two hosts must not
+/// share an id (a broker drops the older connection), hence the hash; the prefix is for a person reading the
+/// broker's log.
+pub(crate) fn client_id(host: &str) -> String {
+    let readable: String = host.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+    // FNV-1a, 32 bits: stable across runs and builds, unlike std's hasher.
+    let hash = host.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    format!("oci{readable}{hash:08x}")
+}
+
 /// One connection's exchange: CONNECT, the publishes with a window of unacknowledged ones, DISCONNECT.
 async fn session<S>(
     target: &str,
@@ -588,6 +601,23 @@ mod tests {
             assert_eq!(err.kind(), SendErrorKind::Protocol, "{err}");
             assert!(err.to_string().contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn client_ids_fit_every_broker_and_differ_per_host() {
+        let cases = [
+            ("nas", "ocinas"),
+            ("web-01.example.com", "ociweb01example"),
+            ("", "oci"),
+            ("höst", "ocihst"),
+        ];
+        for (host, prefix) in cases {
+            let id = client_id(host);
+            assert!(id.starts_with(prefix) && id.len() == prefix.len() + 8, "{host}: {id}");
+            assert!(id.len() <= 23 && id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        }
+        assert_ne!(client_id("web-01.example.com"), client_id("web-01.example.org"));
+        assert_eq!(client_id("nas"), client_id("nas"));
     }
 
     #[test]
