@@ -224,6 +224,23 @@ fn implicit_tls(server: &Server) -> bool {
 mod tests {
     use super::*;
 
+    /// The watch loop may run deliveries on spawned tasks: their futures must be `Send`.
+    #[test]
+    fn deliveries_are_send() {
+        fn send<T: Send>(_: T) {}
+        let target = oci_notify::Target::parse("smtp://127.0.0.1:1/?from=a@b.test&to=c@d.test").unwrap();
+        let server = target.server().unwrap();
+        let delivery = Delivery::new(Duration::from_secs(1), &[]).unwrap();
+        let mail = oci_notify::Mail {
+            from: "a@b.test".into(),
+            to: vec!["c@d.test".into()],
+            subject: "s".into(),
+            body: "b".into(),
+        };
+        send(mqtt::publish(server, &[], "id", &delivery));
+        send(smtp::send_mail(server, &mail, "host", &delivery));
+    }
+
     #[test]
     fn loopback_hosts() {
         for (host, expected) in [
