@@ -147,6 +147,8 @@ fn test() -> Result {
     registry::ensure_squid()?;
     registry::ensure_prometheus()?;
     registry::ensure_chromium()?;
+    registry::ensure_mosquitto()?;
+    registry::ensure_aiosmtpd()?;
     let root = root();
     let ntfy = registry::ensure_ntfy(&root)?;
     let locked = locked_flag();

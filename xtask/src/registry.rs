@@ -1,9 +1,10 @@
 //! The programs the integration tests start: the CNCF distribution registry (`oci-registry`'s tests, on loopback
 //! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own), Redis (the tests of
 //! `oci-registry`'s `redis` feature, on loopback ports) and squid (the proxy tests of `oci-registry` and `oci-check`,
-//! on loopback ports).
+//! on loopback ports), mosquitto and aiosmtpd (the MQTT and SMTP senders' tests of `oci-check`, on loopback ports).
 //!
-//! Debian ships them as `docker-registry`, `podman`, `redis-server` and `squid`. `cargo xtask test` installs each when it is missing and the
+//! Debian ships them as `docker-registry`, `podman`, `redis-server`, `squid`, `mosquitto` with `mosquitto-clients`, and
+//! `python3-aiosmtpd`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
 //!
 //! The ntfy server (the notification tests) is the exception: bookworm's archive has no `ntfy`, so
@@ -82,6 +83,43 @@ pub(crate) fn ensure_squid() -> Result {
         package: "squid",
         variable: "OCI_TEST_SQUID",
         what: "squid",
+    })
+}
+
+/// Where the MQTT sender's tests look for the broker and its subscriber (they also honour `OCI_TEST_MOSQUITTO` and
+/// `OCI_TEST_MOSQUITTO_SUB`).
+pub(crate) const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+pub(crate) const MOSQUITTO_SUB: &str = "/usr/bin/mosquitto_sub";
+
+/// What the SMTP sender's tests import: Debian's aiosmtpd for the system Python (`/usr/bin/python3`).
+pub(crate) const AIOSMTPD: &str = "/usr/lib/python3/dist-packages/aiosmtpd/__init__.py";
+
+/// Makes sure mosquitto and its command-line clients exist, installing Debian's packages when running as root. The
+/// broker package also tries to start a system service on port 1883; the tests do not use it, they start their own
+/// on free ports with their own configuration.
+pub(crate) fn ensure_mosquitto() -> Result {
+    ensure_one(&Needed {
+        binary: MOSQUITTO,
+        package: "mosquitto",
+        variable: "OCI_TEST_MOSQUITTO",
+        what: "the mosquitto MQTT broker",
+    })?;
+    ensure_one(&Needed {
+        binary: MOSQUITTO_SUB,
+        package: "mosquitto-clients",
+        variable: "OCI_TEST_MOSQUITTO_SUB",
+        what: "mosquitto_sub",
+    })
+}
+
+/// Makes sure the system Python has aiosmtpd (the SMTP server the mail sender's tests run), installing Debian's
+/// package when running as root.
+pub(crate) fn ensure_aiosmtpd() -> Result {
+    ensure_one(&Needed {
+        binary: AIOSMTPD,
+        package: "python3-aiosmtpd",
+        variable: "OCI_TEST_PYTHON",
+        what: "Python's aiosmtpd",
     })
 }
 

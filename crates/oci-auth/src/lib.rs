@@ -95,7 +95,7 @@ pub use token::{
 #[doc(hidden)]
 pub mod internal {
     pub use crate::calendar::{days_from_civil, days_in_month};
-    pub use crate::encoding::parse_rfc3339;
+    pub use crate::encoding::{base64_encode, parse_rfc3339};
     pub use crate::registry::basic_header;
     pub use crate::syntax::write_quoted;
 }

@@ -26,6 +26,7 @@ mod messages;
 mod ratelimit;
 mod reference;
 mod registry;
+mod send;
 mod serve;
 mod tags;
 mod update;

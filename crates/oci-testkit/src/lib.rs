@@ -24,6 +24,10 @@
 //!   be stopped, paused (a hanging Redis) and restarted, for `oci-registry`'s `RedisCache`.
 //! - [`Squid`]: a real HTTP proxy (Debian's `squid`) on a free loopback port, with Basic proxy auth and a hosts file
 //!   of its own (a registry name that resolves only inside the proxy), and its access log.
+//! - [`Mosquitto`]: a real MQTT broker (Debian's `mosquitto`) on a free loopback port, open, with a user and
+//!   password, or over TLS, whose retained messages `mosquitto_sub` reads back.
+//! - [`SmtpServer`]: a real SMTP server (Debian's `python3-aiosmtpd`) on a free loopback port, with AUTH, STARTTLS or
+//!   implicit TLS, that stores each message it accepts with its envelope.
 //! - [`Ntfy`]: the real ntfy server (`ntfy serve`) on a free loopback port, open or with one user allowed one
 //!   topic, and the messages it keeps, read back through its own JSON API.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
@@ -55,6 +59,7 @@
 pub mod browser;
 pub mod fault;
 pub mod images;
+pub mod mosquitto;
 pub mod ntfy;
 mod pki;
 pub mod podman;
@@ -63,6 +68,7 @@ mod proxy;
 pub mod ratelimit;
 pub mod redis;
 mod registry;
+pub mod smtp;
 pub mod squid;
 mod temp;
 pub mod token;
@@ -70,6 +76,7 @@ pub mod token;
 pub use browser::ChromeDriver;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
+pub use mosquitto::Mosquitto;
 pub use ntfy::Ntfy;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};
@@ -78,6 +85,7 @@ pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
 pub use redis::RedisServer;
 pub use registry::{Auth, Registry};
+pub use smtp::SmtpServer;
 pub use squid::Squid;
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;
