@@ -313,7 +313,7 @@ pub(crate) fn run_notify(args: &NotifyArgs, output: Output) -> ExitCode {
     let mut failed = false;
     for told in &targets {
         let rendered = told.target.test_notification(host.as_str());
-        match runtime.block_on(deliver(&client, &rendered, host.as_str(), timeout)) {
+        match runtime.block_on(deliver(&client, &told.target, &rendered, host.as_str(), timeout)) {
             Ok(()) => println_out(&format!("{}: sent", told.target)),
             Err(reason) => {
                 failed = true;
@@ -601,6 +601,7 @@ fn round(
         let delivered = match sender {
             Ok(client) => runtime.block_on(deliver(
                 &client,
+                &target.target,
                 &rendered,
                 host.as_str(),
                 args.check.registry.timeout(),
@@ -770,8 +771,14 @@ fn notify_event(event: &oci_watch::Event) -> oci_notify::Event {
     }
 }
 
-/// Delivers one rendered message; the error is a reason to show (no secret: URLs are never in it).
-async fn deliver(client: &Client, rendered: &Rendered, host: &str, timeout: Duration) -> Result<(), String> {
+/// Delivers one rendered message to `target`; the error is a reason to show (no secret: URLs are never in it).
+async fn deliver(
+    client: &Client,
+    target: &Target,
+    rendered: &Rendered,
+    host: &str,
+    timeout: Duration,
+) -> Result<(), String> {
     match rendered {
         Rendered::Http { login, requests } => {
             let mut token = None;
@@ -789,9 +796,19 @@ async fn deliver(client: &Client, rendered: &Rendered, host: &str, timeout: Dura
             Ok(())
         }
         Rendered::Script { path, stdin } => run_script(path, stdin, timeout).await,
-        Rendered::Mqtt { .. } | Rendered::Smtp(_) => {
-            let _ = host;
-            Err("MQTT and SMTP targets are not in this build yet".to_owned())
+        Rendered::Mqtt { publishes } => {
+            let server = target.server().ok_or("an MQTT target names no broker")?;
+            let delivery = crate::send::Delivery::new(timeout, &[]).map_err(|err| err.to_string())?;
+            crate::send::mqtt::publish(server, publishes, &crate::send::mqtt::client_id(host), &delivery)
+                .await
+                .map_err(|err| err.to_string())
+        }
+        Rendered::Smtp(mail) => {
+            let server = target.server().ok_or("a mail target names no server")?;
+            let delivery = crate::send::Delivery::new(timeout, &[]).map_err(|err| err.to_string())?;
+            crate::send::smtp::send_mail(server, mail, host, &delivery)
+                .await
+                .map_err(|err| err.to_string())
         }
         _ => Err("a kind of target this build cannot send to".to_owned()),
     }

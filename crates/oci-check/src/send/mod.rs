@@ -17,9 +17,6 @@
 //! - a [`SendError`] names the target as `SCHEME://[USER@]HOST:PORT`, never its password, and quotes what a server
 //!   said through one escaping function.
 
-// The watch loop and `notify --test` call these senders; until they land, nothing outside the tests does.
-#![allow(dead_code, reason = "called by the watch loop and notify --test")]
-
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -117,12 +114,14 @@ impl fmt::Debug for Delivery {
 }
 
 impl SendError {
-    /// What went wrong.
+    /// What went wrong (the tests tell failures apart by it; the watcher shows the message).
+    #[cfg(test)]
     pub(crate) fn kind(&self) -> SendErrorKind {
         self.kind
     }
 
     /// The target, as `SCHEME://[USER@]HOST:PORT`.
+    #[cfg(test)]
     pub(crate) fn target(&self) -> &str {
         &self.target
     }

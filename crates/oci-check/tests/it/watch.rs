@@ -804,3 +804,52 @@ fn a_check_that_starts_failing_is_told_once_and_its_recovery_is_told_to_whoever_
     assert_eq!(watch_once(state.path(), &["--notify", &hook, &image]).code, 0);
     assert_eq!(receiver.requests().len(), 2);
 }
+
+#[test]
+fn mqtt_keeps_a_retained_state_per_workload_and_a_mail_tells_the_round_once() {
+    use oci_testkit::mosquitto::Mosquitto;
+    use oci_testkit::smtp::SmtpServer;
+    let watched = Watched::new();
+    let new = watched.rebuild("app-2", "2020-02-01T00:00:00Z");
+    let broker = Mosquitto::builder().user("watcher", "mqtt-pw-5").start();
+    let mail = SmtpServer::start();
+    let mqtt = format!("mqtt://watcher:mqtt-pw-5@127.0.0.1:{}/oci-check", broker.port());
+    let smtp = format!(
+        "smtp://127.0.0.1:{}/?from=oci@example.test&to=ops@example.test&tls=no",
+        mail.port()
+    );
+    let state = TempDir::new("watch-state");
+    let run = watch_once(state.path(), &["--notify", &mqtt, "--notify", &smtp, &watched.in_use()]);
+    assert_eq!(run.code, 10, "{run:?}");
+    assert!(!run.stderr.contains("mqtt-pw-5"), "{}", run.stderr);
+
+    let retained = broker.retained("#");
+    let states: Vec<_> = retained
+        .iter()
+        .filter(|message| message.topic.starts_with("oci-check/box-1/"))
+        .collect();
+    assert_eq!(states.len(), 1, "{retained:?}");
+    let state_doc: Value = serde_json::from_str(&states[0].payload).unwrap();
+    assert_eq!(state_doc["latest_version"], &new.as_str()[..19], "{state_doc}");
+    assert_eq!(state_doc["events"], serde_json::json!(["update"]));
+    assert!(
+        retained
+            .iter()
+            .any(|message| message.topic.starts_with("homeassistant/update/")),
+        "a Home Assistant discovery config: {retained:?}"
+    );
+
+    let mails = mail.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].rcpt_tos, ["ops@example.test"]);
+    let parsed = mails[0].parsed();
+    assert!(parsed.body.contains("watch/app:1"), "{}", parsed.body);
+    assert!(parsed.defects.is_empty(), "{:?}", parsed.defects);
+
+    // The next round has nothing new: no second mail.
+    assert_eq!(
+        watch_once(state.path(), &["--notify", &mqtt, "--notify", &smtp, &watched.in_use()]).code,
+        10
+    );
+    assert_eq!(mail.mails().len(), 1);
+}
