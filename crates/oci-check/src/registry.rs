@@ -56,8 +56,64 @@ pub(crate) struct RegistryArgs {
     /// spaces; `*` for every host. Without it: $no_proxy/$NO_PROXY.
     #[arg(long, value_name = "LIST", help_heading = "Registry options")]
     no_proxy: Option<String>,
+    /// Ask MIRROR (a URL, `https://mirror.example` or `http://10.0.0.5:5000`) before REGISTRY for manifests
+    /// (repeatable, in order; `docker.io` for Docker Hub): a pull-through cache absorbs the pulls. A mirror that fails
+    /// is followed by the next, then by the registry itself. `--json` says which one answered (`served_by`).
+    #[arg(long, value_name = "REGISTRY=URL", help_heading = "Registry options")]
+    mirror: Vec<String>,
+    /// Never ask a registry that has mirrors itself (a network that reaches it only through them).
+    #[arg(long, help_heading = "Registry options")]
+    mirror_only: bool,
+    /// Read Docker Hub's mirrors from `registry-mirrors` in this Docker daemon configuration (default
+    /// /etc/docker/daemon.json, when it exists); `--daemon-json none` reads none.
+    #[arg(long, value_name = "FILE", help_heading = "Registry options")]
+    daemon_json: Option<std::path::PathBuf>,
     #[command(flatten)]
     cache: crate::cache::CacheArgs,
+}
+
+/// Where the Docker daemon keeps its configuration.
+const DAEMON_JSON: &str = "/etc/docker/daemon.json";
+
+/// A mirror's URL as a host and its options: `https://HOST[:PORT]` or `http://HOST[:PORT]` (plain HTTP, which the
+/// user chose by writing it), with nothing after the host but an optional `/`.
+fn mirror_url(url: &str) -> Result<(String, RegistryOptions), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("a mirror is a URL, https://HOST[:PORT] or http://HOST[:PORT]")?;
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty() || host.contains(['/', '?', '#', '@']) {
+        return Err("a mirror URL is a scheme and a host, with no path, query or user".to_owned());
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok((host.to_owned(), RegistryOptions::new().transport(Transport::Https))),
+        "http" => Ok((
+            host.to_owned(),
+            RegistryOptions::new().transport(Transport::Http).insecure(),
+        )),
+        _ => Err(format!("`{}://` is not http:// or https://", quote(scheme))),
+    }
+}
+
+/// The `registry-mirrors` of a Docker daemon configuration.
+fn daemon_mirrors(bytes: &[u8]) -> Result<Vec<String>, String> {
+    if bytes.len() > 1024 * 1024 {
+        return Err("the file is larger than 1 MiB".to_owned());
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|err| format!("not JSON: {}", quote(&err.to_string())))?;
+    match value.get("registry-mirrors") {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "`registry-mirrors` holds something that is not a string".to_owned())
+            })
+            .collect(),
+        Some(_) => Err("`registry-mirrors` is not a list".to_owned()),
+    }
 }
 
 /// The longest --timeout: a day.
@@ -191,6 +247,12 @@ impl RegistryArgs {
             builder = builder.cache(cache);
         }
         builder = builder.proxy(self.proxy_config(output)?);
+        for (registry, mirror, options) in self.mirrors(output)? {
+            builder = builder.mirror(&registry, &mirror, options);
+        }
+        if self.mirror_only {
+            builder = builder.mirror_only();
+        }
         builder
             .tags_max_age(self.cache.tags_max_age())
             .pull_budget(self.cache.budget())
@@ -200,6 +262,66 @@ impl RegistryArgs {
 
     /// The proxies: --proxy and --no-proxy, else the environment's variables. A NO_PROXY entry that can match no
     /// host is a warning, not an error: other programs read the same variable and skip such entries.
+    /// The mirrors from `--mirror` and the Docker daemon configuration, as (registry, mirror host, its options).
+    fn mirrors(&self, output: Output) -> Result<Vec<(String, String, RegistryOptions)>, Failure> {
+        let mut mirrors = Vec::new();
+        for spec in &self.mirror {
+            let Some((registry, url)) = spec.split_once('=') else {
+                return Err(Failure::usage(format!(
+                    "--mirror takes REGISTRY=URL (docker.io=https://mirror.example), not `{}`",
+                    quote(spec)
+                )));
+            };
+            let (host, options) =
+                mirror_url(url).map_err(|reason| Failure::usage(format!("--mirror {}: {reason}", quote(spec))))?;
+            mirrors.push((registry.to_owned(), host, options));
+        }
+        let daemon_json = match &self.daemon_json {
+            Some(path) if path.as_os_str() == "none" => None,
+            Some(path) => Some((path.clone(), true)),
+            None => Some((std::path::PathBuf::from(DAEMON_JSON), false)),
+        };
+        if let Some((path, named)) = daemon_json {
+            match std::fs::read(&path) {
+                Ok(bytes) => match daemon_mirrors(&bytes) {
+                    Ok(urls) => {
+                        for url in urls {
+                            match mirror_url(&url) {
+                                Ok((host, options)) => mirrors.push(("docker.io".to_owned(), host, options)),
+                                Err(reason) => tracing::warn!(
+                                    "{}: the registry mirror `{}` is not used: {reason}",
+                                    path.display(),
+                                    quote(&url)
+                                ),
+                            }
+                        }
+                    }
+                    Err(reason) if named => {
+                        return Err(Failure::usage(format!("--daemon-json {}: {reason}", path.display())));
+                    }
+                    Err(reason) => tracing::warn!("{}: its mirrors are not used: {reason}", path.display()),
+                },
+                Err(err) if named => {
+                    return Err(Failure::usage(format!("--daemon-json {}: {err}", path.display())));
+                }
+                // No daemon configuration is the usual case.
+                Err(_) => {}
+            }
+        }
+        if !mirrors.is_empty() {
+            let _ = output;
+            tracing::info!(
+                "mirrors: {}",
+                mirrors
+                    .iter()
+                    .map(|(registry, host, _)| format!("{registry} -> {host}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Ok(mirrors)
+    }
+
     fn proxy_config(&self, output: Output) -> Result<ProxyConfig, Failure> {
         const NAMES: [&str; 9] = [
             "https_proxy",

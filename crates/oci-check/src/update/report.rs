@@ -159,6 +159,8 @@ struct Record<'a> {
     newer: Option<NewerRecord<'a>>,
     /// With `--newer`, for a rolling tag: the version tags naming the same image.
     same_as: &'a [String],
+    /// The mirror that answered the tag's HEAD (`--mirror`), or null when the registry itself did.
+    served_by: Option<Cow<'a, str>>,
 }
 
 /// A newer version.
@@ -262,6 +264,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             error: None,
             newer,
             same_as,
+            served_by: check.served_by().map(foreign),
         },
         Err(failure) => Record {
             image: foreign(&entry.image),
@@ -287,6 +290,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             }),
             newer: None,
             same_as: &[],
+            served_by: None,
         },
     }
 }

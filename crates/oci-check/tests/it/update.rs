@@ -486,3 +486,117 @@ fn table_notes_are_never_cut_and_unpinned_rows_say_what_to_pin() {
         "{row}"
     );
 }
+
+#[test]
+fn a_mirror_answers_first_and_json_says_so_and_mirror_only_fails_without_it() {
+    let upstream = Registry::open();
+    let images = Images::new(&upstream.client(), upstream.host(), "mirror/app").unwrap();
+    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
+        .unwrap()
+        .digest;
+    block_on(images.platform_image("amd64", "app-2", Some("1"))).unwrap();
+    let mirror = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let image = format!("{}/mirror/app:1@{old}", upstream.host());
+    let flag = format!("{}=http://{}", upstream.host(), mirror.host());
+    let out = oci_check(
+        &[
+            "update",
+            "--json",
+            "--platform",
+            "linux/amd64",
+            "--daemon-json",
+            "none",
+            "--mirror",
+            &flag,
+            &image,
+        ],
+        "",
+    );
+    assert_eq!(out.code, 10, "{out:?}");
+    let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(record["status"], "update_available");
+    assert_eq!(record["served_by"], mirror.host());
+
+    // Without a mirror, nobody but the registry answered.
+    let direct = oci_check(
+        &[
+            "update",
+            "--json",
+            "--platform",
+            "linux/amd64",
+            "--daemon-json",
+            "none",
+            &image,
+        ],
+        "",
+    );
+    let record: Value = serde_json::from_str(direct.stdout.trim()).unwrap();
+    assert_eq!(record["served_by"], Value::Null);
+
+    // A mirror that is down: the registry answers, unless --mirror-only.
+    let down = format!("127.0.0.1:{}", oci_testkit::free_port());
+    let down_flag = format!("{}=http://{down}", upstream.host());
+    let fell_back = oci_check(
+        &[
+            "update",
+            "--json",
+            "--daemon-json",
+            "none",
+            "--timeout",
+            "10",
+            "--mirror",
+            &down_flag,
+            &image,
+        ],
+        "",
+    );
+    assert_eq!(fell_back.code, 10, "{fell_back:?}");
+    let only = oci_check(
+        &[
+            "update",
+            "--daemon-json",
+            "none",
+            "--timeout",
+            "10",
+            "--mirror",
+            &down_flag,
+            "--mirror-only",
+            &image,
+        ],
+        "",
+    );
+    assert_eq!(only.code, 1, "{only:?}");
+    assert!(only.stderr.contains(&down), "{}", only.stderr);
+}
+
+#[test]
+fn mirror_flags_and_daemon_configurations_that_cannot_be_used_are_usage_errors() {
+    let dir = TempDir::new("mirror-flags");
+    for flag in [
+        "docker.io",
+        "docker.io=ftp://x",
+        "docker.io=https://m.example/path",
+        "docker.io=https://u@m",
+    ] {
+        let out = oci_check(&["update", "--mirror", flag, "nginx:1.27"], "");
+        assert_eq!(out.code, 2, "{flag}: {out:?}");
+        assert!(out.stderr.contains("--mirror"), "{}", out.stderr);
+    }
+    let bad = dir.path().join("daemon.json");
+    for text in [
+        "{",
+        r#"{"registry-mirrors": "https://m"}"#,
+        r#"{"registry-mirrors": [1]}"#,
+    ] {
+        std::fs::write(&bad, text).unwrap();
+        let out = oci_check(&["update", "--daemon-json", bad.to_str().unwrap(), "nginx:1.27"], "");
+        assert_eq!(out.code, 2, "{text}: {out:?}");
+        assert!(out.stderr.contains("--daemon-json"), "{}", out.stderr);
+    }
+    let missing = dir.path().join("missing.json");
+    let out = oci_check(
+        &["update", "--daemon-json", missing.to_str().unwrap(), "nginx:1.27"],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+}
