@@ -53,10 +53,15 @@ fn main() -> ExitCode {
 /// Starts the registry and prints its address on a line of its own, which the caller waits for.
 fn start() -> Result<Registry, Box<dyn Error>> {
     let registry = Registry::open();
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{}", registry.host())?;
-    stdout.flush()?;
+    print_line(registry.host())?;
     Ok(registry)
+}
+
+fn print_line(line: &str) -> Result<(), Box<dyn Error>> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
 }
 
 /// Runs the registry until standard input reaches its end, so that it stops with whoever started it (also when
@@ -70,7 +75,7 @@ fn serve_until_stdin_closes(dir: &Path) -> Result<(), Box<dyn Error>> {
         line.clear();
         match stdin.read_line(&mut line) {
             Ok(0) => break Ok(()),
-            Ok(_) if line.trim() == "keep" => return keep_running(registry, dir, true),
+            Ok(_) if line.trim() == "keep" => return keep_running(registry, dir, Announce::Kept),
             Ok(_) => {}
             Err(err) => break Err(err),
         }
@@ -81,14 +86,24 @@ fn serve_until_stdin_closes(dir: &Path) -> Result<(), Box<dyn Error>> {
 }
 
 /// Runs the registry until this process is killed (with its process group, which takes the registry too).
+/// Its address is printed only once the watcher runs, so that a caller may kill the group as soon as it reads it.
 fn serve_until_killed(dir: &Path) -> Result<(), Box<dyn Error>> {
-    keep_running(start()?, dir, false)
+    keep_running(Registry::open(), dir, Announce::Host)
+}
+
+/// What [`keep_running`] prints once its watcher runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Announce {
+    /// The registry's `HOST:PORT`, the first line a caller of `serve DIR --keep` waits for.
+    Host,
+    /// A line `kept`, the answer to `keep`.
+    Kept,
 }
 
 /// Keeps `registry` running until this process is killed. A killed process runs no destructor, so a watcher outside
 /// the group cleans up: it reads a pipe only this process writes to, whose end comes when this process ends, however
-/// it ends. With `announce`, a line `kept` on standard output says that the watcher runs.
-fn keep_running(registry: Registry, dir: &Path, announce: bool) -> Result<(), Box<dyn Error>> {
+/// it ends. What `announce` names is printed on standard output once the watcher runs.
+fn keep_running(registry: Registry, dir: &Path, announce: Announce) -> Result<(), Box<dyn Error>> {
     let mut watcher = Command::new(std::env::current_exe()?);
     watcher
         .arg("watch")
@@ -101,13 +116,12 @@ fn keep_running(registry: Registry, dir: &Path, announce: bool) -> Result<(), Bo
     std::os::unix::process::CommandExt::process_group(&mut watcher, 0);
     let watcher = watcher.spawn()?;
     let _pipe: Option<ChildStdin> = watcher.stdin;
+    match announce {
+        Announce::Host => print_line(registry.host())?,
+        Announce::Kept => print_line("kept")?,
+    }
     // The registry is left to the watcher: dropping it here would stop it.
     std::mem::forget(registry);
-    if announce {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "kept")?;
-        stdout.flush()?;
-    }
     loop {
         std::thread::park();
     }
