@@ -68,6 +68,11 @@ pub(crate) struct RegistryArgs {
     /// /etc/docker/daemon.json, when it exists); `--daemon-json none` reads none.
     #[arg(long, value_name = "FILE", help_heading = "Registry options")]
     daemon_json: Option<std::path::PathBuf>,
+    /// Read mirrors, insecure and blocked registries from this containers registries.conf (and the
+    /// `registries.conf.d/*.conf` beside it); default $CONTAINERS_REGISTRIES_CONF, else
+    /// /etc/containers/registries.conf; `none` reads none. Registry-wide entries only.
+    #[arg(long, value_name = "FILE", help_heading = "Registry options")]
+    registries_conf: Option<std::path::PathBuf>,
     #[command(flatten)]
     cache: crate::cache::CacheArgs,
 }
@@ -186,7 +191,19 @@ impl RegistryArgs {
                 None => shared_pem.push(pem),
             }
         }
+        let conf_insecure: Vec<String> = self
+            .registries_conf()?
+            .map(|conf| {
+                conf.registries()
+                    .filter(|(_, entry)| entry.insecure)
+                    .map(|(host, _)| host.to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut insecure = BTreeSet::new();
+        for host in &conf_insecure {
+            insecure.insert(host.as_str());
+        }
         for host in &self.insecure_registry {
             if let Some((scheme, rest)) = host.split_once("://") {
                 return Err(Failure::usage(format!(
@@ -308,6 +325,25 @@ impl RegistryArgs {
                 Err(_) => {}
             }
         }
+        if let Some(conf) = self.registries_conf()? {
+            for (registry, entry) in conf.registries() {
+                for mirror in &entry.mirrors {
+                    if mirror.pull_from_mirror == oci_inventory::PullFromMirror::DigestOnly {
+                        tracing::info!(
+                            "registries.conf: {} mirrors {registry} for digests only; tags are asked of {registry}",
+                            quote(&mirror.location)
+                        );
+                        continue;
+                    }
+                    let options = if mirror.insecure {
+                        RegistryOptions::new().transport(Transport::Http).insecure()
+                    } else {
+                        RegistryOptions::new()
+                    };
+                    mirrors.push((registry.to_owned(), mirror.location.clone(), options));
+                }
+            }
+        }
         if !mirrors.is_empty() {
             let _ = output;
             tracing::info!(
@@ -320,6 +356,51 @@ impl RegistryArgs {
             );
         }
         Ok(mirrors)
+    }
+
+    /// The registries.conf in force: `--registries-conf` (whose errors are usage errors), else the default one
+    /// when it exists (whose errors are a warning, and the file is not used).
+    pub(crate) fn registries_conf(&self) -> Result<Option<oci_inventory::RegistriesConf>, Failure> {
+        let (path, named) = match &self.registries_conf {
+            Some(path) if path.as_os_str() == "none" => return Ok(None),
+            Some(path) => (path.clone(), true),
+            None => (
+                oci_inventory::registries_conf_path(std::env::var_os("CONTAINERS_REGISTRIES_CONF").as_deref()),
+                false,
+            ),
+        };
+        if named && !path.exists() {
+            return Err(Failure::usage(format!(
+                "--registries-conf {}: no such file",
+                quote(&path.display().to_string())
+            )));
+        }
+        match oci_inventory::load_registries_conf(&path) {
+            Ok(conf) => {
+                for (prefix, why) in conf.unused() {
+                    tracing::info!("registries.conf: the entry for {} is not used: {why}", quote(prefix));
+                }
+                Ok(Some(conf))
+            }
+            Err(err) if named => Err(Failure::usage(format!("--registries-conf: {err}"))),
+            Err(err) => {
+                tracing::warn!("{err}; it is not used");
+                Ok(None)
+            }
+        }
+    }
+
+    /// The registries registries.conf blocks.
+    pub(crate) fn blocked(&self) -> Result<BTreeSet<String>, Failure> {
+        Ok(self
+            .registries_conf()?
+            .map(|conf| {
+                conf.registries()
+                    .filter(|(_, entry)| entry.blocked)
+                    .map(|(host, _)| host.to_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     fn proxy_config(&self, output: Output) -> Result<ProxyConfig, Failure> {

@@ -215,6 +215,26 @@ impl CheckArgs {
                 .iter()
                 .map(|workload| input::from_workload(workload, &self.platform)),
         );
+        // A registry registries.conf blocks is never asked: its images are failures of their own.
+        match self.registry.blocked() {
+            Ok(blocked) if !blocked.is_empty() => {
+                for entry in &mut entries {
+                    let registry = entry
+                        .parsed
+                        .as_ref()
+                        .ok()
+                        .map(|request| request.reference().registry().to_owned());
+                    if let Some(registry) = registry.filter(|registry| blocked.contains(registry)) {
+                        entry.parsed = Err(Failure::new(
+                            "blocked",
+                            format!("registries.conf blocks {}: it is not asked", crate::line(&registry)),
+                        ));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(failure) => failures.push(failure),
+        }
         Gathered { entries, failures }
     }
 

@@ -72,6 +72,8 @@ pub enum ErrorKind {
     /// A file to read is not a regular file (a FIFO, a socket, a device, a directory), or for inspect output not a
     /// regular file or a pipe: reading it could block or never end.
     NotRegularFile,
+    /// A registries.conf file is not TOML, or not one containers-registries.conf(5) describes.
+    InvalidRegistriesConf,
     /// A `.env` file is a symbolic link to a file outside the project directory, which a compose file from
     /// elsewhere could use to read any file of the user's into its variables.
     OutsideProject,

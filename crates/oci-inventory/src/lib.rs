@@ -69,6 +69,7 @@ mod engine;
 mod error;
 mod file;
 mod inspect;
+mod registries_conf;
 mod text;
 mod workload;
 
@@ -79,6 +80,10 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind};
 pub use inspect::{MAX_INSPECT_SIZE, parse_inspect, read_inspect};
+pub use registries_conf::{
+    MAX_REGISTRIES_CONF, Mirror, PullFromMirror, RegistriesConf, RegistryEntry, load_registries_conf,
+    parse_registries_conf, registries_conf_path,
+};
 pub use workload::{ImageRef, Source, State, Workload};
 
 pub use answers::ApiVersion;

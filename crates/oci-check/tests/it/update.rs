@@ -600,3 +600,64 @@ fn mirror_flags_and_daemon_configurations_that_cannot_be_used_are_usage_errors()
     );
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[test]
+fn registries_conf_gives_mirrors_and_blocks_registries() {
+    let upstream = Registry::open();
+    let images = Images::new(&upstream.client(), upstream.host(), "conf/app").unwrap();
+    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
+        .unwrap()
+        .digest;
+    block_on(images.platform_image("amd64", "app-2", Some("1"))).unwrap();
+    let mirror = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let dir = TempDir::new("registries-conf");
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "unqualified-search-registries = [\"docker.io\"]\n\n[[registry]]\nlocation = \"{}\"\n\n\
+             [[registry.mirror]]\nlocation = \"{}\"\ninsecure = true\n\n\
+             [[registry]]\nlocation = \"blocked.example\"\nblocked = true\n",
+            upstream.host(),
+            mirror.host()
+        ),
+    )
+    .unwrap();
+    let conf_arg = conf.to_str().unwrap();
+    let image = format!("{}/conf/app:1@{old}", upstream.host());
+    let out = oci_check(
+        &[
+            "update",
+            "--json",
+            "--platform",
+            "linux/amd64",
+            "--daemon-json",
+            "none",
+            "--registries-conf",
+            conf_arg,
+            &image,
+            "blocked.example/app:1",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 1, "the blocked image is a failure: {out:?}");
+    let records: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records[0]["status"], "update_available");
+    assert_eq!(records[0]["served_by"], mirror.host());
+    assert_eq!(records[1]["status"], "error");
+    assert_eq!(records[1]["error"]["kind"], "blocked");
+    assert!(
+        out.stderr.contains("registries.conf blocks blocked.example"),
+        "{}",
+        out.stderr
+    );
+
+    std::fs::write(&conf, "[[registry]]\nprefix = 7\n").unwrap();
+    let bad = oci_check(&["update", "--registries-conf", conf_arg, &image], "");
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("--registries-conf"), "{}", bad.stderr);
+}
