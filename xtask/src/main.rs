@@ -129,6 +129,7 @@ fn test() -> Result {
     registry::ensure_podman()?;
     registry::ensure_redis()?;
     registry::ensure_squid()?;
+    registry::ensure_docker()?;
     let root = root();
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.

@@ -50,6 +50,7 @@
     reason = "a test kit: a failed setup step panics, which is a test failure with a location"
 )]
 
+pub mod docker;
 pub mod fault;
 pub mod images;
 mod pki;
@@ -62,6 +63,7 @@ pub mod squid;
 mod temp;
 pub mod token;
 
+pub use docker::DockerEngine;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use pki::TestCa;
