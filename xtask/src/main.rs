@@ -149,6 +149,7 @@ fn test() -> Result {
     registry::ensure_chromium()?;
     registry::ensure_mosquitto()?;
     registry::ensure_aiosmtpd()?;
+    registry::ensure_docker()?;
     let root = root();
     let ntfy = registry::ensure_ntfy(&root)?;
     let locked = locked_flag();

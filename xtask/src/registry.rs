@@ -30,6 +30,12 @@ pub(crate) const REDIS: &str = "/usr/bin/redis-server";
 /// Where the proxy tests look for squid (they also honour `OCI_TEST_SQUID`).
 pub(crate) const SQUID: &str = "/usr/sbin/squid";
 
+/// Where the Docker Engine tests look for dockerd (they also honour `OCI_TEST_DOCKERD`).
+pub(crate) const DOCKERD: &str = "/usr/sbin/dockerd";
+
+/// The static busybox the Docker Engine tests import as their only container image (also `OCI_TEST_BUSYBOX`).
+pub(crate) const BUSYBOX: &str = "/bin/busybox";
+
 /// Whether `apt-get update` ran in this process: once is enough for every package installed after it.
 static APT_UPDATED: AtomicBool = AtomicBool::new(false);
 
@@ -320,6 +326,24 @@ fn download(url: &str, to: &Path) -> Result {
         .arg("--output")
         .arg(to)
         .arg(url))
+}
+
+/// Makes sure the Docker Engine (`dockerd`, Debian's `docker.io`) and a static busybox (the only program the test
+/// containers run, imported as an image) exist. The docker.io package also tries to start a system service; the tests
+/// start their own engines with their own data roots and sockets.
+pub(crate) fn ensure_docker() -> Result {
+    ensure_one(&Needed {
+        binary: DOCKERD,
+        package: "docker.io",
+        variable: "OCI_TEST_DOCKERD",
+        what: "the Docker Engine",
+    })?;
+    ensure_one(&Needed {
+        binary: BUSYBOX,
+        package: "busybox-static",
+        variable: "OCI_TEST_BUSYBOX",
+        what: "a static busybox",
+    })
 }
 
 fn ensure_one(needed: &Needed) -> Result {

@@ -57,6 +57,7 @@
 )]
 
 pub mod browser;
+pub mod docker;
 pub mod fault;
 pub mod images;
 pub mod mosquitto;
@@ -74,6 +75,7 @@ mod temp;
 pub mod token;
 
 pub use browser::ChromeDriver;
+pub use docker::DockerEngine;
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;

@@ -16,6 +16,8 @@ mod browser;
 mod demo;
 // What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).
 mod defaults;
+// The real Docker Engine (dockerd from docker.io): update --docker on running, created, moved, pinned and local images.
+mod docker;
 // Attacks from hostile registries (fault servers): leaked credentials, terminal injection, unbounded waits, auth loops.
 mod hostile;
 // Hostile sources of what runs here: compose projects and inspect output from elsewhere, engines that stall.
