@@ -16,6 +16,7 @@ use layering::Layer;
 
 mod baseline;
 mod demo;
+mod dist;
 mod fuzz;
 mod layering;
 mod newest;
@@ -52,6 +53,8 @@ Commands:
                             registry running for the README's tour and says how to stop it
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
+  dist                      build the release binary into target/dist/ with its shell completions
+                            (completions/) and man pages (man/)
   help                      this text
 ";
 
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("demo") => demo::command(&args[1..]),
         Some("release") => release::command(&args[1..]),
+        Some("dist") => dist::command(&args[1..]),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
             Ok(())
