@@ -16,7 +16,10 @@ use layering::Layer;
 
 mod baseline;
 mod demo;
+mod dist;
 mod fuzz;
+#[cfg(feature = "image")]
+mod image;
 mod layering;
 mod newest;
 mod registry;
@@ -54,6 +57,12 @@ Commands:
                             Chromium from the demo's images
   release [--publish]       check that versions and CHANGELOG.md agree, then package every
                             publishable crate in dependency order; publishes only with --publish
+  dist                      build the release binary into target/dist/ with its shell completions
+                            (completions/) and man pages (man/)
+  image [--push REGISTRY/REPO:TAG] [--insecure]
+                            build the container image of oci-check without a Docker daemon, as an
+                            OCI layout in target/dist/image/; --push uploads it with oci-registry
+                            (--insecure: plain HTTP to a registry that is not on loopback)
   help                      this text
 ";
 
@@ -93,7 +102,8 @@ const LAYERS: &[Layer] = &[
             "oci-dashboard",
         ],
     ),
-    Layer::new("xtask", &[]).tool(),
+    // `cargo xtask image` pushes with the registry client (feature `image`).
+    Layer::new("xtask", &["oci-registry", "oci-auth"]).tool(),
 ];
 
 /// The crates that do IO; only `oci-registry` and the CLI above it may know them.
@@ -121,6 +131,8 @@ fn main() -> ExitCode {
         Some("demo") => demo::command(&args[1..]),
         Some("release") => release::command(&args[1..]),
         Some("screenshot") => demo::screenshot(&args[1..]),
+        Some("dist") => dist::command(&args[1..]),
+        Some("image") => image(&args[1..]),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
             Ok(())
@@ -133,6 +145,31 @@ fn main() -> ExitCode {
             eprintln!("xtask: error: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `cargo xtask image`: with the `image` feature, the command itself; without it, xtask again with the feature, so
+/// that only this command builds the registry client.
+fn image(args: &[String]) -> Result {
+    #[cfg(feature = "image")]
+    {
+        image::command(args)
+    }
+    #[cfg(not(feature = "image"))]
+    {
+        run(cargo_command()
+            .current_dir(root())
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--features",
+                "image",
+                "--",
+                "image",
+            ])
+            .args(args))
     }
 }
 

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::{ArgAction, Parser, Subcommand};
 
 mod cache;
+mod completions;
 mod digest;
 mod failure;
 mod manifest;
@@ -126,6 +127,9 @@ enum Command {
     /// `docker.io/library/nginx`, `localhost:5000/app` names a registry.
     /// Exits with 1 when any reference is invalid; the others are still shown.
     Ref(reference::Args),
+    // `completions SHELL` and the hidden `man DIR`, generated from this definition.
+    #[command(flatten)]
+    Completions(completions::Command),
 }
 
 pub(crate) use messages::{Output, exit, line};
@@ -172,6 +176,7 @@ fn main() -> ExitCode {
             code
         }
         Command::Notify(args) => watch::run_notify(&args, output),
+        Command::Completions(command) => completions::run(&command, output),
     };
     messages::exit_code(code)
 }

@@ -140,3 +140,74 @@ fn tags_lists_every_tag_across_pages() {
     assert!(missing.stderr.contains("was not found"), "{}", missing.stderr);
     assert_eq!(oci_check(&["tags"], "").code, 2);
 }
+
+/// Each shell's script is printed whole and offers the subcommands; bash's parses (`bash -n`).
+#[test]
+fn completions_for_each_shell_offer_the_subcommands() {
+    let dir = oci_testkit::TempDir::new("oci-check-completions");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = oci_check(&["completions", shell], "");
+        assert_eq!(out.code, 0, "{shell}: {out:?}");
+        assert!(out.stderr.is_empty(), "{shell}: {}", out.stderr);
+        for subcommand in ["update", "watch", "digest", "completions"] {
+            assert!(
+                out.stdout.contains(subcommand),
+                "{shell} does not offer {subcommand}:\n{}",
+                out.stdout
+            );
+        }
+        // The script is for the installed name, whatever the test binary is called.
+        assert!(out.stdout.contains("oci-check"), "{shell}:\n{}", out.stdout);
+        if shell == "bash" {
+            let script = dir.path().join("oci-check.bash");
+            std::fs::write(&script, &out.stdout).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "bash -n: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+    let out = oci_check(&["completions", "tcsh"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("possible values"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+/// `man DIR` writes one roff page for the command and one per visible subcommand, none for itself.
+#[test]
+fn man_writes_a_page_per_subcommand() {
+    let dir = oci_testkit::TempDir::new("oci-check-man");
+    let pages = dir.path().join("man1");
+    let out = oci_check(&["man", pages.to_str().unwrap()], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    for (page, mentions) in [
+        ("oci-check.1", "update"),
+        ("oci-check-update.1", "\\-\\-docker"),
+        ("oci-check-watch.1", "\\-\\-interval"),
+        ("oci-check-completions.1", "powershell"),
+    ] {
+        let text = std::fs::read_to_string(pages.join(page)).unwrap_or_else(|err| panic!("{page}: {err}"));
+        assert!(
+            text.starts_with(".ie") || text.contains("\n.TH "),
+            "{page} is not roff:\n{text}"
+        );
+        assert!(text.contains(mentions), "{page} does not mention {mentions}:\n{text}");
+    }
+    // Hidden: it is for packagers, who find its pages in `cargo xtask dist`'s output.
+    assert!(!pages.join("oci-check-man.1").exists());
+    assert!(!oci_check(&["--help"], "").stdout.contains("\n  man "));
+
+    // A directory that cannot be made is a failure told on stderr, not a panic.
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, "").unwrap();
+    let out = oci_check(&["man", blocked.join("man1").to_str().unwrap()], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("could not write the man pages"), "{}", out.stderr);
+}
