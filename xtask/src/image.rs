@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bytes::Bytes;
-use oci_registry::{Client, Digest, ManifestLocation, Reference, RegistryOptions, Transport};
+use oci_registry::{Client, Digest, ManifestLocation, Reference, RegistryOptions, Scheme};
 use serde_json::{Value, json};
 
 use crate::{Result, dist, output, read, root};
@@ -207,7 +207,7 @@ fn client(target: &Reference, insecure: bool) -> Result<Client> {
         let location = ManifestLocation::from(target);
         builder = builder.registry(
             location.repository().registry(),
-            RegistryOptions::new().transport(Transport::Http).insecure(),
+            RegistryOptions::new().scheme(Scheme::Http).insecure(),
         );
     }
     Ok(builder.build()?)

@@ -290,6 +290,9 @@ fn ci() -> Result {
         .args(&locked))?;
     fuzz::build(&root)?;
     newest::check(&root)?;
+    // The release dry run: versions, CHANGELOG and exact requirements agree, and every publishable crate builds
+    // from its packaged sources.
+    release::command(&[])?;
     test()
 }
 

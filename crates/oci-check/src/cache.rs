@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oci_registry::cache::Cache;
 use oci_registry::cache::{FsCache, KINDS};
-use oci_registry::{Cache, PullBudget, PullStats};
+use oci_registry::{PullBudget, PullStats};
 
 use crate::failure::Failure;
 use crate::{Output, exit};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
 use oci_registry::text::cut as quote;
-use oci_registry::{Client, Credentials, NoProxy, ProxyConfig, ProxyUrl, Reference, RegistryOptions, Transport};
+use oci_registry::{Client, Credentials, NoProxy, ProxyConfig, ProxyUrl, Reference, RegistryOptions, Scheme};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -91,11 +91,8 @@ fn mirror_url(url: &str) -> Result<(String, RegistryOptions), String> {
         return Err("a mirror URL is a scheme and a host, with no path, query or user".to_owned());
     }
     match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok((host.to_owned(), RegistryOptions::new().transport(Transport::Https))),
-        "http" => Ok((
-            host.to_owned(),
-            RegistryOptions::new().transport(Transport::Http).insecure(),
-        )),
+        "https" => Ok((host.to_owned(), RegistryOptions::new().scheme(Scheme::Https))),
+        "http" => Ok((host.to_owned(), RegistryOptions::new().scheme(Scheme::Http).insecure())),
         _ => Err(format!("`{}://` is not http:// or https://", quote(scheme))),
     }
 }
@@ -234,7 +231,7 @@ impl RegistryArgs {
         for registry in all {
             let mut options = RegistryOptions::new();
             if insecure.contains(registry) {
-                options = options.transport(Transport::Http).insecure();
+                options = options.scheme(Scheme::Http).insecure();
             }
             let user_named = insecure.contains(registry)
                 || host_pem.contains_key(registry)
@@ -336,7 +333,7 @@ impl RegistryArgs {
                         continue;
                     }
                     let options = if mirror.insecure {
-                        RegistryOptions::new().transport(Transport::Http).insecure()
+                        RegistryOptions::new().scheme(Scheme::Http).insecure()
                     } else {
                         RegistryOptions::new()
                     };

@@ -276,7 +276,7 @@ fn snapshot(
                     }
                 }
             }
-            Ok::<_, oci_registry::CacheError>(found)
+            Ok::<_, oci_registry::cache::CacheError>(found)
         });
         match others {
             Ok(others) => states.extend(others),

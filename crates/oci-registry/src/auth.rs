@@ -36,7 +36,7 @@ use oci_auth::{
 };
 use tokio::time::{Instant, timeout_at};
 
-use crate::config::Transport as Scheme;
+use crate::config::Scheme;
 use crate::error::{CredentialsSent, Error, ErrorKind, ServerError, quote};
 use crate::location::is_loopback;
 use crate::ratelimit::RateLimit;
@@ -698,7 +698,7 @@ fn security(transport: &Transport, registry: &str) -> oci_auth::Registry {
     let plain = transport
         .base_url(registry)
         .is_ok_and(|base| base.starts_with("http://"));
-    match options.and_then(|o| o.transport) {
+    match options.and_then(|o| o.scheme) {
         Some(Scheme::Http) if insecure || is_loopback(registry) => {
             oci_auth::Registry::http(registry).with_insecure(insecure)
         }

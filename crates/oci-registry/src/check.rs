@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
 
 use crate::auth::BatchPlan;
-use crate::client::{Core, Manifest};
+use crate::client::{Core, RawManifest};
 use crate::error::{Error, ErrorKind};
 use crate::fetch::{Fetch, Fetched, at};
 use crate::location::{ManifestLocation, Repository};
@@ -114,7 +114,7 @@ impl ResolvedDigest {
     }
 }
 
-impl Manifest {
+impl RawManifest {
     /// Parses the verified bytes as an image manifest or index, by their `Content-Type`.
     ///
     /// # Errors
@@ -407,7 +407,7 @@ pub(crate) async fn fetch_manifest(
     core: &Core,
     reference: &Reference,
     platform: Option<&Platform>,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let location = ManifestLocation::from(reference);
     let mut fetch = Fetch::new(core, location.repository().clone(), core.deadline());
     let manifest = got(fetch.manifest_raw(&location).await?)?;

@@ -69,7 +69,7 @@ pub struct ManifestHead {
 
 /// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub struct RawManifest {
     pub(crate) digest: Digest,
     pub(crate) media_type: Option<String>,
     pub(crate) bytes: Bytes,
@@ -144,7 +144,7 @@ impl Client {
     ///
     /// [`ErrorKind::TooLarge`] past the size limit, [`ErrorKind::DigestMismatch`] when the bytes do not match, and
     /// the errors of [`Client::manifest_digest`].
-    pub async fn manifest(&self, location: &ManifestLocation) -> Result<Manifest, Error> {
+    pub async fn manifest(&self, location: &ManifestLocation) -> Result<RawManifest, Error> {
         let mut fetch = Fetch::new(&self.core, location.repository().clone(), self.core.deadline());
         got(fetch.manifest_raw(location).await?)
     }
@@ -170,7 +170,7 @@ impl Client {
     }
 
     /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
-    /// [`MAX_REDIRECTS`](crate::MAX_REDIRECTS) redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+    /// five redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
     /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
     /// unless the target may use plain HTTP (loopback or marked insecure).
     ///
@@ -230,7 +230,7 @@ impl Client {
     }
 
     /// How many token requests this client (and its clones) has sent so far.
-    pub fn token_requests(&self) -> u64 {
+    pub(crate) fn token_requests(&self) -> u64 {
         self.core.auth.token_requests()
     }
 
@@ -355,13 +355,17 @@ impl Client {
 
     /// The manifest a reference names, by digest when it has one and by tag otherwise (`latest` when it has
     /// neither): its exact bytes, verified against the digest. With `platform`, an index is followed to its image
-    /// for the platform (one more `GET`). [`Manifest::parse`] reads the bytes.
+    /// for the platform (one more `GET`). [`RawManifest::parse`] reads the bytes.
     ///
     /// # Errors
     ///
     /// The errors of [`Client::manifest`], and [`ErrorKind::PlatformNotFound`] when an index has no image for the
     /// platform.
-    pub async fn fetch_manifest(&self, reference: &Reference, platform: Option<&Platform>) -> Result<Manifest, Error> {
+    pub async fn fetch_manifest(
+        &self,
+        reference: &Reference,
+        platform: Option<&Platform>,
+    ) -> Result<RawManifest, Error> {
         crate::check::fetch_manifest(&self.core, reference, platform).await
     }
 
@@ -440,7 +444,7 @@ impl Ping {
 
 impl ManifestHead {
     /// What a `HEAD` would have said of a manifest fetched whole.
-    pub(crate) fn of(manifest: &Manifest) -> Self {
+    pub(crate) fn of(manifest: &RawManifest) -> Self {
         Self {
             digest: manifest.digest.clone(),
             media_type: manifest.media_type.clone(),
@@ -483,7 +487,7 @@ impl ManifestHead {
     }
 }
 
-impl Manifest {
+impl RawManifest {
     /// The manifest's digest, verified against its bytes.
     pub fn digest(&self) -> &Digest {
         &self.digest

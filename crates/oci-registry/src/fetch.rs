@@ -15,7 +15,7 @@ use oci_digest::Digest;
 use oci_manifest::ImageConfig;
 use tokio::time::Instant;
 
-use crate::client::{Core, Manifest, ManifestHead};
+use crate::client::{Core, ManifestHead, RawManifest};
 use crate::error::{Error, ErrorKind};
 use crate::location::{ManifestLocation, Repository};
 use crate::ratelimit::RateLimit;
@@ -66,7 +66,7 @@ pub(crate) enum Fetched<T> {
 /// A manifest read and parsed.
 #[derive(Debug)]
 pub(crate) struct Read {
-    pub(crate) raw: Manifest,
+    pub(crate) raw: RawManifest,
     pub(crate) parsed: oci_manifest::Manifest,
 }
 
@@ -199,7 +199,7 @@ impl<'a> Fetch<'a> {
     }
 
     /// A manifest's exact bytes, verified, not parsed: from the cache, else by a `GET` the pull budget allows.
-    pub(crate) async fn manifest_raw(&mut self, location: &ManifestLocation) -> Result<Fetched<Manifest>, Error> {
+    pub(crate) async fn manifest_raw(&mut self, location: &ManifestLocation) -> Result<Fetched<RawManifest>, Error> {
         match crate::cached::manifest(self.core, location, self.deadline).await {
             Ok(raw) => {
                 self.spend(if raw.from_cache() { Cost::CacheHit } else { Cost::Pull });

@@ -9,7 +9,7 @@ use oci_digest::{Digest, Digester, Verifier};
 use tokio::time::Instant;
 
 use crate::auth::status_error;
-use crate::client::{Core, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
+use crate::client::{Core, MANIFEST_ACCEPT, ManifestHead, Ping, RawManifest};
 use crate::error::{Error, ErrorKind, quote};
 use crate::location::{ManifestLocation, Repository, api_host};
 use crate::ratelimit::RateLimit;
@@ -158,7 +158,7 @@ pub(crate) async fn manifest_get(
     core: &Core,
     location: &ManifestLocation,
     deadline: Instant,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let candidates = candidates(core, location);
     let mut last = None;
     for (index, mirror) in candidates.iter().enumerate() {
@@ -191,7 +191,7 @@ async fn get_once(
     location: &ManifestLocation,
     call: &Call<'_>,
     deadline: Instant,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let response = core.send(call, deadline).await?;
     let response = expect_status(call, response, deadline, &[StatusCode::OK]).await?;
     let http_version = response.version();
@@ -221,7 +221,7 @@ async fn get_once(
                 .with_detail(format!("asked for `{requested}`, the registry announced `{announced}`")));
         }
     }
-    Ok(Manifest {
+    Ok(RawManifest {
         digest,
         media_type,
         bytes,
