@@ -21,7 +21,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::config::{ClientConfig, Scheme};
 use crate::connector::{ConnectError, Connector};
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 use crate::location::is_loopback;
 use crate::proxy::ProxyUrl;
 use crate::ratelimit::RateLimit;
@@ -398,7 +398,7 @@ impl Transport {
                                     .to_owned(),
                                 Some(user) => format!(
                                     "the proxy answered 407: it refused the credentials of `{}` from the proxy URL",
-                                    quote(user)
+                                    cut(user)
                                 ),
                             }),
                     )),
@@ -414,22 +414,22 @@ impl Transport {
         match &result {
             Ok(response) => tracing::info!(
                 "{method} {} -> {} in {} ms{}{via}",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 response.status().as_u16(),
                 elapsed.as_millis(),
                 header_str(response.headers(), header::CONTENT_LENGTH.as_str())
-                    .map(|length| format!(", {} bytes", quote(length)))
+                    .map(|length| format!(", {} bytes", cut(length)))
                     .unwrap_or_default()
             ),
             // A loopback registry's HTTPS port answering in plain HTTP is how the fallback finds out, not a failure.
             Err(Failure::PlainHttpAnswer(_)) if uri.scheme_str() == Some("https") => tracing::debug!(
                 "probe: {method} {} met a plain-HTTP server after {} ms",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 elapsed.as_millis()
             ),
             Err(failure) => tracing::info!(
                 "{method} {} failed after {} ms{via}: {}",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 elapsed.as_millis(),
                 failure.error()
             ),

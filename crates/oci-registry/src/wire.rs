@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::auth::status_error;
 use crate::client::{Core, MANIFEST_ACCEPT, ManifestHead, Ping, RawManifest};
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 use crate::location::{ManifestLocation, Repository, api_host};
 use crate::ratelimit::RateLimit;
 use crate::transport::{Call, header_str, read_body};
@@ -270,7 +270,7 @@ pub(crate) async fn push_manifest(
     let mut call = manifest_call(location, Method::PUT).push();
     call.headers.clear();
     let content_type = HeaderValue::from_str(media_type).map_err(|_| {
-        Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", quote(media_type)))
+        Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", cut(media_type)))
     })?;
     call.headers.push((header::CONTENT_TYPE, content_type));
     call.body = bytes;
@@ -305,7 +305,7 @@ fn same_origin_path(core: &Core, call: &Call<'_>, location: &str) -> Result<Stri
     if uri.authority() != base.authority() {
         return Err(call
             .error(ErrorKind::Protocol)
-            .with_detail(format!("upload location on another host: `{}`", quote(location))));
+            .with_detail(format!("upload location on another host: `{}`", cut(location))));
     }
     Ok(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
 }
