@@ -64,8 +64,9 @@ enum Command {
     /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available (or newer version with
     /// --newer), 1 at least one check failed (failures win over updates), 2 usage error.
     ///
-    /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE
-    /// and --inspect FILE; each container is judged by its RepoDigests or image ID, and local images are `local`.
+    /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE,
+    /// --inspect FILE and --kubectl-json FILE (`kubectl get pods,nodes -A -o json`); each container is judged by its
+    /// RepoDigests or image ID, and local images are `local`.
     ///
     /// --json prints one object per image in input order (JSON Lines) with the keys image, container, source,
     /// reference, status (up_to_date, update_available, newer_available, no_digest, local, error), current_digest, latest_digest,

@@ -11,9 +11,11 @@ pub(crate) struct Entry {
     pub(crate) image: String,
     /// The check to make, or why the text is not usable.
     pub(crate) parsed: Result<UpdateRequest, Failure>,
-    /// The container (or compose service) running it, when it came from an engine, a compose file or inspect output.
+    /// The container (or compose service) running it, when it came from an engine, a compose file, inspect or kubectl
+    /// output.
     pub(crate) container: Option<String>,
-    /// Where it came from: `docker`, `podman`, `compose:FILE`, `inspect`; `None` for arguments and `-f` lists.
+    /// Where it came from: `docker`, `podman`, `compose:FILE`, `inspect`, `kubernetes`; `None` for arguments and `-f`
+    /// lists.
     pub(crate) source: Option<String>,
     /// Why it is not checked against a registry, for an image built or loaded locally.
     pub(crate) local: Option<String>,
@@ -27,6 +29,7 @@ pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platf
         Source::Docker => "docker".to_owned(),
         Source::Podman => "podman".to_owned(),
         Source::Compose { file } => format!("compose:{}", file.display()),
+        Source::Kubernetes { .. } => "kubernetes".to_owned(),
         _ => "inspect".to_owned(),
     };
     let platform = workload.platform().cloned().unwrap_or_else(|| platform.clone());

@@ -133,9 +133,10 @@ impl Printer {
 #[derive(Debug, Serialize)]
 struct Record<'a> {
     image: Cow<'a, str>,
-    /// The container or compose service, for images found by --docker, --podman, --compose or --inspect.
+    /// The container or compose service, for images found by --docker, --podman, --compose, --inspect or
+    /// --kubectl-json (`NAMESPACE/OWNER/CONTAINER`).
     container: Option<Cow<'a, str>>,
-    /// `docker`, `podman`, `compose:FILE` or `inspect`; null for arguments and -f lists.
+    /// `docker`, `podman`, `compose:FILE`, `inspect` or `kubernetes`; null for arguments and -f lists.
     source: Option<Cow<'a, str>>,
     reference: Option<String>,
     status: &'static str,
