@@ -253,7 +253,7 @@ struct RawNodeInfo {
 }
 
 /// The image a container runs, from its status's `imageID`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct InUse {
     repo_digest: Option<Reference>,
     image_id: Option<Digest>,
@@ -266,6 +266,8 @@ struct Group {
     platform: Option<Platform>,
     /// Each distinct image in use, with the pods that run it.
     variants: Vec<Variant>,
+    /// Where each image in use is in `variants` (a scan would make thousands of replicas quadratic).
+    by_image: HashMap<InUse, usize>,
     /// The replicas whose container has no image in use yet: they join the first variant, if there is one.
     pending: Option<Variant>,
 }
@@ -368,6 +370,12 @@ fn read_document(document: RawDocument) -> Result<Found, Error> {
             (&pod.spec.init_containers, &pod.status.init_container_statuses),
             (&pod.spec.ephemeral_containers, &pod.status.ephemeral_container_statuses),
         ] {
+            // The first status of each name, as a scan from the start would find it; a map, since a pod may list
+            // many containers.
+            let mut by_name: HashMap<&str, &RawContainerStatus> = HashMap::with_capacity(statuses.len());
+            for status in statuses {
+                by_name.entry(status.name.as_str()).or_insert(status);
+            }
             for container in containers {
                 let whose = format!("container {} of pod {}", quote(&container.name), quote(&pod_name));
                 if container.name.is_empty() {
@@ -376,7 +384,7 @@ fn read_document(document: RawDocument) -> Result<Found, Error> {
                         format!("item {position}: a container of pod {} has no `name`", quote(&pod_name)),
                     ));
                 }
-                let status = statuses.iter().find(|status| status.name == container.name);
+                let status = by_name.get(container.name.as_str()).copied();
                 let in_use = match status {
                     Some(status) => {
                         in_use(&status.image_id, &whose).map_err(|err| err.prefixed(&format!("item {position}: ")))?
@@ -399,6 +407,7 @@ fn read_document(document: RawDocument) -> Result<Found, Error> {
                         image: key.1.clone(),
                         platform: key.2.clone(),
                         variants: Vec::new(),
+                        by_image: HashMap::new(),
                         pending: None,
                     });
                     found.groups.len() - 1
@@ -412,20 +421,15 @@ fn read_document(document: RawDocument) -> Result<Found, Error> {
 
 impl Found {
     fn into_workloads(self, source: &Source) -> Vec<Workload> {
-        let mut by_base: HashMap<&str, Vec<(&Option<Platform>, usize)>> = HashMap::new();
-        for group in &self.groups {
-            by_base
-                .entry(&group.base)
-                .or_default()
-                .push((&group.platform, group.variants.len().max(1)));
-        }
         // Which names need the platform to be told apart: those shared by groups of different platforms.
-        let platform_named: HashMap<String, bool> = by_base
+        let mut platforms: HashMap<&str, (&Option<Platform>, bool)> = HashMap::new();
+        for group in &self.groups {
+            let (first, differ) = platforms.entry(&group.base).or_insert((&group.platform, false));
+            *differ |= *first != &group.platform;
+        }
+        let platform_named: HashMap<String, bool> = platforms
             .into_iter()
-            .map(|(base, groups)| {
-                let first = groups[0].0;
-                (base.to_owned(), groups.iter().any(|(platform, _)| *platform != first))
-            })
+            .map(|(base, (_, differ))| (base.to_owned(), differ))
             .collect();
         let mut workloads = Vec::new();
         for group in self.groups {
@@ -435,6 +439,7 @@ impl Found {
                 platform,
                 mut variants,
                 pending,
+                ..
             } = group;
             if let Some(pending) = pending {
                 match variants.first_mut() {
@@ -478,24 +483,24 @@ impl Group {
     fn add(&mut self, in_use: InUse, pod: &str, state: Option<State>) {
         let known = in_use.repo_digest.is_some() || in_use.image_id.is_some();
         let slot = if known {
-            self.variants.iter_mut().find(|variant| variant.in_use == in_use)
+            self.by_image.get(&in_use).map(|&at| &mut self.variants[at])
         } else {
             self.pending.as_mut()
         };
-        match slot {
-            Some(variant) => variant.merge_state(state),
-            None => {
-                let variant = Variant {
-                    in_use,
-                    first_pod: pod.to_owned(),
-                    state,
-                };
-                if known {
-                    self.variants.push(variant);
-                } else {
-                    self.pending = Some(variant);
-                }
-            }
+        if let Some(variant) = slot {
+            variant.merge_state(state);
+            return;
+        }
+        let variant = Variant {
+            in_use: in_use.clone(),
+            first_pod: pod.to_owned(),
+            state,
+        };
+        if known {
+            self.by_image.insert(in_use, self.variants.len());
+            self.variants.push(variant);
+        } else {
+            self.pending = Some(variant);
         }
     }
 }

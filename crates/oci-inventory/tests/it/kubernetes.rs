@@ -370,3 +370,48 @@ fn kubectl_output_is_a_file_or_a_pipe_within_the_limit() {
         11
     );
 }
+
+#[test]
+fn kubectl_many_containers_and_replicas_are_read() {
+    use std::fmt::Write as _;
+    // One pod with 50 000 containers, each status listed in reverse order. Statuses and replicas are found by maps:
+    // a scan per container would make this a billion comparisons.
+    let count = 50_000;
+    let mut containers = String::new();
+    let mut statuses = String::new();
+    for n in 0..count {
+        write!(containers, r#"{{"name":"c{n}","image":"app:1"}},"#).unwrap();
+        let reversed = count - 1 - n;
+        write!(
+            statuses,
+            r#"{{"name":"c{reversed}","imageID":"sha256:{:064x}"}},"#,
+            reversed
+        )
+        .unwrap();
+    }
+    containers.pop();
+    statuses.pop();
+    let text = format!(
+        r#"{{"kind":"Pod","metadata":{{"name":"p"}},"spec":{{"containers":[{containers}]}},
+          "status":{{"containerStatuses":[{statuses}]}}}}"#
+    );
+    let found = parse_kubectl(text.as_bytes(), None).unwrap();
+    assert_eq!(found.len(), count);
+    assert_eq!(found[7].name(), "default/p/c7");
+    assert_eq!(found[7].image_id().unwrap().encoded(), format!("{:064x}", 7));
+    // As many replicas of one DaemonSet, each on another image: one workload each.
+    let mut pods = String::new();
+    for n in 0..count {
+        write!(
+            pods,
+            r#"{{"metadata":{{"name":"web-{n}","namespace":"n","ownerReferences":[{{"kind":"DaemonSet","name":"web","controller":true}}]}},
+               "spec":{{"containers":[{{"name":"c","image":"app:1"}}]}},
+               "status":{{"containerStatuses":[{{"name":"c","imageID":"sha256:{n:064x}"}}]}}}},"#
+        )
+        .unwrap();
+    }
+    pods.pop();
+    let found = parse_kubectl(format!(r#"{{"kind":"PodList","items":[{pods}]}}"#).as_bytes(), None).unwrap();
+    assert_eq!(found.len(), count);
+    assert_eq!(found[3].name(), "n/web/c (pod web-3)");
+}
