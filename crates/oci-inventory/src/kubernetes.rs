@@ -21,13 +21,16 @@
 //! container of an engine.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::marker::PhantomData;
 use std::path::Path;
 
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::{AnyReference, Reference};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::answers::{engine_platform, image_id, nullable};
 use crate::error::{Error, ErrorKind};
@@ -89,9 +92,9 @@ pub fn read_kubectl(path: Option<&Path>) -> Result<Vec<Workload>, Error> {
 /// # Errors
 ///
 /// [`ErrorKind::InvalidJson`] when the text is not JSON of the Kubernetes v1 API's shape (a `List`, `PodList`,
-/// `NodeList` or `Pod`; a string where an array belongs; an item of a `List` without a `kind`; a pod or node
-/// without a name); [`ErrorKind::InvalidField`] for an `imageID` that is neither a digest nor a `NAME@DIGEST`
-/// reference. Errors name `file` and the item's position.
+/// `NodeList` or `Pod`; a string where an array belongs, an array where an object does; an item of a `List`
+/// without a `kind`; a pod or node without a name); [`ErrorKind::InvalidField`] for an `imageID` that is neither a
+/// digest nor a `NAME@DIGEST` reference. Errors name `file` and the item's position.
 pub fn parse_kubectl(text: &[u8], file: Option<&Path>) -> Result<Vec<Workload>, Error> {
     // serde reads a struct from an array too (its fields by position); kubectl prints an object.
     if let Some(other) = text.iter().find(|b| !b.is_ascii_whitespace()).filter(|&&b| b != b'{') {
@@ -128,32 +131,32 @@ pub fn parse_kubectl(text: &[u8], file: Option<&Path>) -> Result<Vec<Workload>, 
 struct RawDocument {
     #[serde(default, deserialize_with = "nullable")]
     kind: String,
-    #[serde(default, deserialize_with = "nullable")]
-    items: Option<Vec<RawObject>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
+    items: Option<Vec<Object<RawObject>>>,
+    #[serde(default, deserialize_with = "object")]
     metadata: RawMetadata,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     spec: RawSpec,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     status: RawStatus,
 }
 
 /// A pod or a node (or an item of another kind, which is skipped): the keys of both that matter.
 #[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a Kubernetes object")]
+#[serde(rename_all = "camelCase")]
 struct RawObject {
     #[serde(default, deserialize_with = "nullable")]
     kind: String,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     metadata: RawMetadata,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     spec: RawSpec,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     status: RawStatus,
 }
 
 #[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "an object's metadata")]
+#[serde(rename_all = "camelCase")]
 struct RawMetadata {
     #[serde(default, deserialize_with = "nullable")]
     name: String,
@@ -161,12 +164,12 @@ struct RawMetadata {
     namespace: String,
     #[serde(default, deserialize_with = "nullable")]
     labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     owner_references: Vec<RawOwner>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "an ownerReferences entry")]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawOwner {
     #[serde(default, deserialize_with = "nullable")]
     kind: String,
@@ -178,20 +181,20 @@ struct RawOwner {
 
 /// A pod's spec; a node's has none of these keys.
 #[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "an object's spec")]
+#[serde(rename_all = "camelCase")]
 struct RawSpec {
     #[serde(default, deserialize_with = "nullable")]
     node_name: String,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     containers: Vec<RawContainer>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     init_containers: Vec<RawContainer>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     ephemeral_containers: Vec<RawContainer>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a container")]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawContainer {
     #[serde(default, deserialize_with = "nullable")]
     name: String,
@@ -201,55 +204,97 @@ struct RawContainer {
 
 /// A pod's status (its containers') or a node's (`nodeInfo`).
 #[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "an object's status")]
+#[serde(rename_all = "camelCase")]
 struct RawStatus {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     container_statuses: Vec<RawContainerStatus>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     init_container_statuses: Vec<RawContainerStatus>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "objects")]
     ephemeral_container_statuses: Vec<RawContainerStatus>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     node_info: RawNodeInfo,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a container's status")]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawContainerStatus {
     #[serde(default, deserialize_with = "nullable")]
     name: String,
     #[serde(rename = "imageID", default, deserialize_with = "nullable")]
     image_id: String,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "object")]
     state: RawContainerState,
 }
 
 /// One of the three keys is set.
 #[derive(Default, Deserialize)]
-#[serde(expecting = "a container's state")]
 struct RawContainerState {
     #[serde(default)]
-    running: Option<IgnoredAny>,
+    running: Option<Object<IgnoredAny>>,
     #[serde(default)]
-    waiting: Option<RawWaiting>,
+    waiting: Option<Object<RawWaiting>>,
     #[serde(default)]
-    terminated: Option<IgnoredAny>,
+    terminated: Option<Object<IgnoredAny>>,
 }
 
-#[derive(Deserialize)]
-#[serde(expecting = "a waiting container's state")]
+#[derive(Default, Deserialize)]
 struct RawWaiting {
     #[serde(default, deserialize_with = "nullable")]
     reason: String,
 }
 
 #[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a node's nodeInfo")]
+#[serde(rename_all = "camelCase")]
 struct RawNodeInfo {
     #[serde(default, deserialize_with = "nullable")]
     operating_system: String,
     #[serde(default, deserialize_with = "nullable")]
     architecture: String,
+}
+
+/// A JSON object read as `T`, `null` as its default. serde's derived structs also read an array, their fields by
+/// position; kubectl never prints one, and a document that does is refused.
+#[derive(Default)]
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Only<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for Only<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+                Ok(T::default())
+            }
+        }
+
+        deserializer.deserialize_any(Only(PhantomData)).map(Object)
+    }
+}
+
+/// A field that is an object (see [`Object`]).
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(deserializer: D) -> Result<T, D::Error> {
+    Object::deserialize(deserializer).map(|Object(value)| value)
+}
+
+/// A field that is an array of objects, `null` as none.
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    let list: Option<Vec<Object<T>>> = Option::deserialize(deserializer)?;
+    Ok(unwrap(list.unwrap_or_default()))
+}
+
+fn unwrap<T>(objects: Vec<Object<T>>) -> Vec<T> {
+    objects.into_iter().map(|Object(value)| value).collect()
 }
 
 /// The image a container runs, from its status's `imageID`.
@@ -301,9 +346,9 @@ fn read_document(document: RawDocument) -> Result<Found, Error> {
             }],
             None,
         ),
-        ("List" | "", Some(items)) => (items, None),
-        ("PodList", Some(items)) => (items, Some("Pod")),
-        ("NodeList", Some(items)) => (items, Some("Node")),
+        ("List" | "", Some(items)) => (unwrap(items), None),
+        ("PodList", Some(items)) => (unwrap(items), Some("Pod")),
+        ("NodeList", Some(items)) => (unwrap(items), Some("Node")),
         ("List" | "PodList" | "NodeList", None) => (Vec::new(), None),
         ("", None) => {
             return Err(Error::new(
@@ -523,7 +568,7 @@ impl RawContainerState {
         } else if self.terminated.is_some() {
             Some(State::Exited)
         } else {
-            self.waiting.as_ref().map(|waiting| {
+            self.waiting.as_ref().map(|Object(waiting)| {
                 if waiting.reason.is_empty() {
                     State::Other("waiting".to_owned())
                 } else {

@@ -254,7 +254,26 @@ fn kubectl_what_is_not_kubectl_output() {
         (
             r#"{"kind":"Pod","metadata":7}"#.to_owned(),
             ErrorKind::InvalidJson,
-            "expected an object's metadata",
+            "expected a JSON object",
+        ),
+        // serde reads a struct from an array by position; an array where kubectl prints an object is refused.
+        (
+            r#"{"kind":"Pod","metadata":["p","ns"]}"#.to_owned(),
+            ErrorKind::InvalidJson,
+            "invalid type: sequence",
+        ),
+        (
+            pod_with(r#"{"containers":[["c","nginx"]]}"#, "{}"),
+            ErrorKind::InvalidJson,
+            "invalid type: sequence",
+        ),
+        (
+            pod_with(
+                r#"{"containers":[{"name":"c","image":"nginx"}]}"#,
+                r#"{"containerStatuses":[{"name":"c","state":{"running":5}}]}"#,
+            ),
+            ErrorKind::InvalidJson,
+            "invalid type: integer `5`, expected a JSON object",
         ),
         ("{}".to_owned(), ErrorKind::InvalidJson, "neither a list nor a pod"),
         (
