@@ -64,6 +64,11 @@ pub(crate) struct RegistryArgs {
     /// Never ask a registry that has mirrors itself (a network that reaches it only through them).
     #[arg(long, help_heading = "Registry options")]
     mirror_only: bool,
+    /// When a mirror answered, ask the registry itself too, with one HEAD per image (free on Docker Hub): `--json`
+    /// says `mirror_drift: true` (and the registry's `upstream_digest`) when the mirror names another image, a stale
+    /// mirror. The verdict stays the mirror's.
+    #[arg(long, help_heading = "Registry options")]
+    mirror_drift: bool,
     /// Read Docker Hub's mirrors from `registry-mirrors` in this Docker daemon configuration (default
     /// /etc/docker/daemon.json, when it exists); `--daemon-json none` reads none.
     #[arg(long, value_name = "FILE", help_heading = "Registry options")]
@@ -266,6 +271,9 @@ impl RegistryArgs {
         }
         if self.mirror_only {
             builder = builder.mirror_only();
+        }
+        if self.mirror_drift {
+            builder = builder.mirror_drift();
         }
         builder
             .tags_max_age(self.cache.tags_max_age())

@@ -159,9 +159,19 @@ pub(crate) async fn check(fetch: &mut Fetch<'_>, request: &UpdateRequest) -> Res
             }
             _ => {
                 let check = verdict.finish().map_err(|err| at(err, fetch.repository()))?;
+                let served_by = fetch.served_by().map(str::to_owned);
+                let upstream = match served_by {
+                    Some(_) if fetch.mirror_drift() => {
+                        fetch
+                            .upstream_digest(&ManifestLocation::from(request.reference()))
+                            .await
+                    }
+                    _ => None,
+                };
                 return Ok(check
                     .with_costs(fetch.tally(), fetch.rate_limit().cloned())
-                    .with_served_by(fetch.served_by()));
+                    .with_served_by(served_by.as_deref())
+                    .with_upstream(upstream));
             }
         };
         answered.map_err(|err| at(err, fetch.repository()))?;

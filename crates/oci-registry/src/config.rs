@@ -75,6 +75,8 @@ pub struct ClientConfig {
     pub(crate) mirrors: HashMap<String, Vec<String>>,
     /// Never fall back from the mirrors to the registry itself.
     pub(crate) mirror_only: bool,
+    /// After a mirror answered a tag's `HEAD`, ask the registry itself too and compare.
+    pub(crate) mirror_drift: bool,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -189,6 +191,7 @@ impl Default for ClientConfig {
             proxy: crate::proxy::ProxyConfig::new(),
             mirrors: HashMap::new(),
             mirror_only: false,
+            mirror_drift: false,
         }
     }
 }
@@ -451,6 +454,14 @@ impl ClientBuilder {
     /// that reaches the registry only through its mirrors).
     pub fn mirror_only(mut self) -> Self {
         self.config.mirror_only = true;
+        self
+    }
+
+    /// When a mirror answered a tag's `HEAD`, also asks the registry itself with one `HEAD` (free on Docker Hub)
+    /// and compares: [`UpdateCheck::mirror_drift`](crate::UpdateCheck::mirror_drift) says whether the mirror
+    /// names another image than the registry does (a stale mirror), and the verdict stays the mirror's.
+    pub fn mirror_drift(mut self) -> Self {
+        self.config.mirror_drift = true;
         self
     }
 

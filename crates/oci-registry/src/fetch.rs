@@ -121,6 +121,11 @@ impl<'a> Fetch<'a> {
         self.served_by.as_deref()
     }
 
+    /// Whether a tag a mirror answered for is asked of the registry itself too.
+    pub(crate) fn mirror_drift(&self) -> bool {
+        self.core.config().mirror_drift
+    }
+
     pub(crate) fn repository(&self) -> &Repository {
         &self.repository
     }
@@ -150,6 +155,19 @@ impl<'a> Fetch<'a> {
     fn saw(&mut self, rate_limit: Option<&RateLimit>) {
         if let Some(rate_limit) = rate_limit {
             self.rate_limit = Some(rate_limit.clone());
+        }
+    }
+
+    /// The digest the registry itself names for `location`, past its mirrors, by one `HEAD`; `None` when it sends
+    /// no digest or cannot be asked (a drift check never fails the check it belongs to).
+    pub(crate) async fn upstream_digest(&mut self, location: &ManifestLocation) -> Option<Digest> {
+        self.spend(Cost::Head);
+        match crate::wire::upstream_head(self.core, location, self.deadline).await {
+            Ok(head) => head.map(|head| head.digest().clone()),
+            Err(err) => {
+                tracing::debug!(error = %err, "the registry itself did not answer the drift HEAD");
+                None
+            }
         }
     }
 

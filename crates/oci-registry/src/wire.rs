@@ -146,6 +146,20 @@ fn candidate_call<'a>(
     (call, until)
 }
 
+/// A manifest `HEAD` of the registry itself, past its mirrors: its digest, or `None` when it sent no
+/// `Docker-Content-Digest` (learning it would take a `GET`, a pull, which a drift check does not spend).
+pub(crate) async fn upstream_head(
+    core: &Core,
+    location: &ManifestLocation,
+    deadline: Instant,
+) -> Result<Option<ManifestHead>, Error> {
+    let (call, until) = candidate_call(core, location, Method::HEAD, None, true, deadline);
+    Ok(match head_once(core, location, &call, until).await? {
+        HeadAnswer::Digest(head) => Some(head),
+        HeadAnswer::NoDigest(_) => None,
+    })
+}
+
 fn location_error(location: &ManifestLocation, kind: ErrorKind) -> Error {
     Error::new(kind)
         .with_registry(location.repository().registry())

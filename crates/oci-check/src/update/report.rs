@@ -162,6 +162,10 @@ struct Record<'a> {
     same_as: &'a [String],
     /// The mirror that answered the tag's HEAD (`--mirror`), or null when the registry itself did.
     served_by: Option<Cow<'a, str>>,
+    /// With `--mirror-drift`, when a mirror answered: whether the registry itself names another image; else null.
+    mirror_drift: Option<bool>,
+    /// With `--mirror-drift`: the digest the registry itself names for the tag, or null.
+    upstream_digest: Option<&'a str>,
 }
 
 /// A newer version.
@@ -266,6 +270,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             newer,
             same_as,
             served_by: check.served_by().map(foreign),
+            mirror_drift: check.mirror_drift(),
+            upstream_digest: check.upstream_digest().map(Digest::as_str),
         },
         Err(failure) => Record {
             image: foreign(&entry.image),
@@ -292,6 +298,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             newer: None,
             same_as: &[],
             served_by: None,
+            mirror_drift: None,
+            upstream_digest: None,
         },
     }
 }
