@@ -35,6 +35,15 @@ pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platf
     let platform = workload.platform().cloned().unwrap_or_else(|| platform.clone());
     let mut local = None;
     let parsed = match workload.image() {
+        // Pinned to a digest without a tag (`docker run REPO@sha256:...`, a compose file pinned by a bot): no tag
+        // names anything newer, as for a container created from a bare digest. Not a failure of the run.
+        ImageRef::Reference(reference) if reference.tag().is_none() && reference.digest().is_some() => {
+            local = Some(format!(
+                "pinned to {} without a tag: nothing to follow (name a tag, REPO:TAG@DIGEST, to check it)",
+                workload.image()
+            ));
+            Err(Failure::new("local", "pinned to a digest without a tag"))
+        }
         ImageRef::Reference(reference) => {
             let same_repository = workload
                 .repo_digests()
