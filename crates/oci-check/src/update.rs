@@ -216,6 +216,14 @@ impl CheckArgs {
     }
 
     /// Whether kubectl output is read from standard input, which a watcher can read only once.
+    /// Whether `--inspect -` reads standard input, which a watcher's second round would find at its end.
+    pub(crate) fn inspect_from_stdin(&self) -> bool {
+        self.sources
+            .inspect
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() == "-")
+    }
+
     pub(crate) fn kubectl_from_stdin(&self) -> bool {
         self.sources
             .kubectl_json

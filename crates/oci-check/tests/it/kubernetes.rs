@@ -202,7 +202,9 @@ fn kubectl_json_from_standard_input_is_read_by_one_option_once() {
         );
     }
     // A watcher's second round would find standard input at its end.
-    let out = oci_check(&["watch", "--kubectl-json", "-"], document);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("again each round"), "{}", out.stderr);
+    for option in ["--kubectl-json", "--inspect"] {
+        let out = oci_check(&["watch", option, "-"], document);
+        assert_eq!(out.code, 2, "{option}: {out:?}");
+        assert!(out.stderr.contains("again each round"), "{option}: {}", out.stderr);
+    }
 }
