@@ -47,6 +47,8 @@ pub(crate) struct Core {
     auth: Auth,
     /// Pulls spent and allowed, `HEAD`s and cache hits, shared by every clone.
     ledger: Ledger,
+    /// Per registry, whether it answered the referrers API (learned on first use).
+    referrers_api: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 /// The answer to [`Client::ping`].
@@ -106,6 +108,7 @@ impl Client {
                 ledger: Ledger::new(config.pull_budget),
                 transport: Transport::new(config)?,
                 auth: Auth::default(),
+                referrers_api: std::sync::Mutex::default(),
             }),
         })
     }
@@ -147,6 +150,26 @@ impl Client {
     pub async fn manifest(&self, location: &ManifestLocation) -> Result<RawManifest, Error> {
         let mut fetch = Fetch::new(&self.core, location.repository().clone(), self.core.deadline());
         got(fetch.manifest_raw(location).await?)
+    }
+
+    /// The manifests that refer to `subject` in `repository` (signatures, SBOMs, attestations), of
+    /// `artifact_type` when given: from the referrers API, else from the referrers tag schema (`sha256-<hex>`),
+    /// whichever the registry has, learned on first use and remembered for the client's life. The tag schema's
+    /// index is read by digest through the cache, so a repeat lookup spends only a `HEAD`.
+    ///
+    /// # Errors
+    ///
+    /// A connect, TLS or timeout error, [`ErrorKind::Unauthorized`], [`ErrorKind::Protocol`] for an answer that is
+    /// not an image index or pages that loop, [`ErrorKind::TooLarge`] past 10,000 referrers, or
+    /// [`ErrorKind::PullBudget`] when the index would need a pull the budget withholds. No referrers is not an
+    /// error: an empty list.
+    pub async fn referrers(
+        &self,
+        repository: &Repository,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<crate::referrers::Referrers, Error> {
+        crate::referrers::referrers(&self.core, repository, subject, artifact_type).await
     }
 
     /// The repository's tags, as listed, when the request asked to keep them ([`NewerRequest::keep_tags`]).
@@ -395,6 +418,23 @@ impl Client {
 }
 
 impl Core {
+    /// Whether `registry` answered the referrers API, when that is known.
+    pub(crate) fn referrers_api(&self, registry: &str) -> Option<bool> {
+        self.referrers_api
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(registry)
+            .copied()
+    }
+
+    /// Remembers whether `registry` answered the referrers API.
+    pub(crate) fn learn_referrers_api(&self, registry: &str, answered: bool) {
+        self.referrers_api
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(registry.to_owned(), answered);
+    }
+
     pub(crate) fn config(&self) -> &ClientConfig {
         self.transport.config()
     }

@@ -117,6 +117,7 @@ mod location;
 mod newer;
 mod proxy;
 mod ratelimit;
+mod referrers;
 mod retry;
 mod tags;
 pub mod text;
@@ -136,6 +137,7 @@ pub use location::{ManifestLocation, ManifestReference, Repository};
 pub use newer::{NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyErrorKind, ProxyUrl};
 pub use ratelimit::RateLimit;
+pub use referrers::{FoundVia, Referrers, referrers_tag};
 pub use retry::RetryPolicy;
 pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
 
