@@ -75,6 +75,8 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-digest", &[]).no_io(),
     Layer::new("oci-ref", &["oci-digest"]).no_io(),
     Layer::new("oci-manifest", &["oci-digest"]).no_io(),
+    // Signatures: judges the bytes of signature manifests and payloads it is handed; finding them is the client's.
+    Layer::new("oci-sign", &["oci-digest", "oci-manifest"]).no_io(),
     Layer::new("oci-auth", &[]).no_io(),
     Layer::new("oci-notify", &["oci-auth"]).no_io(),
     Layer::new(
