@@ -5,6 +5,7 @@
     reason = "helpers outside #[test] functions panic on setup failures, as tests do"
 )]
 
+mod cosign; // the real cosign against the real registry on loopback: it signs, we and `cosign verify` judge
 mod keys; // public keys of every kind OpenSSL makes, and signatures OpenSSL made with them
 mod props; // proptest round-trips of everything with a text form
 mod vectors; // signature manifests cosign pushed, replayed offline, and changed one way at a time
