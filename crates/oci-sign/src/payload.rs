@@ -72,9 +72,18 @@ impl Payload {
             ));
         }
         let wire: Wire = serde_json::from_slice(bytes).map_err(|err| {
+            // serde_json's message can hold the payload's own text (an unknown field's name): quoted, so escaped
+            // and cut, with the position apart so the cut never loses it.
+            let what = err.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
             Error::new(
                 ErrorKind::Payload,
-                format!("the signature payload is not cosign's simple-signing JSON: {err}"),
+                format!(
+                    "the signature payload is not cosign's simple-signing JSON (line {}, column {}): {}",
+                    err.line(),
+                    err.column(),
+                    quote(what)
+                ),
             )
             .with_source(err)
         })?;
@@ -191,6 +200,18 @@ mod tests {
             &format!(r#","optional":{{"a":"{}"}}"#, "x".repeat(MAX_PAYLOAD_SIZE)),
         );
         check(&huge, Err(ErrorKind::TooLarge));
+    }
+
+    #[test]
+    fn messages_escape_and_cut_what_the_payload_holds() {
+        // Found by the sign_payload_parse fuzz target: an unknown field's name reached the message raw.
+        let err = Payload::parse(b"{\"cri\x7ftical\":1}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"the signature payload is not cosign's simple-signing JSON (line 1, column 12): "unknown field `cri\u{7f}tical`, expected `critical` or `optional`""#
+        );
+        let long = format!("{{\"{}\":1}}", "x".repeat(1000));
+        assert!(Payload::parse(long.as_bytes()).unwrap_err().to_string().len() < 250);
     }
 
     #[test]

@@ -325,3 +325,38 @@ fn signatures_are_picked_from_a_referrers_index_by_artifact_type() {
     let index = Manifest::parse(&bytes(&value), None).unwrap();
     assert_eq!(signature_descriptors(index.as_index().unwrap()).count(), 1);
 }
+
+/// What the fuzz targets found, replayed: `payload-*` through `Payload::parse`, `manifest-verify-*` as the
+/// `sign_manifest_verify` target reads it (an odd first byte, then `SIGNATURE\nPAYLOAD` wrapped in the vectors'
+/// manifest). Every message is one line.
+#[test]
+fn fuzzed_inputs_give_one_line_messages() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzzed");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let input = std::fs::read(&path).unwrap();
+        let message = if name.starts_with("payload-") {
+            oci_sign::Payload::parse(&input).unwrap_err().to_string()
+        } else if name.starts_with("manifest-verify-") {
+            assert_eq!(input[0] % 2, 1, "{name}");
+            let rest = &input[1..];
+            let at = rest.iter().position(|&b| b == b'\n').unwrap();
+            let (signature, payload) = (&rest[..at], &rest[at + 1..]);
+            let mut manifest = json(&data("cosign-2.5/tag-manifest.json"));
+            manifest["layers"][0]["digest"] = Digest::sha256(payload).to_string().into();
+            manifest["layers"][0]["size"] = payload.len().into();
+            manifest["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"] =
+                String::from_utf8_lossy(signature).into_owned().into();
+            let verdict = judge(TAG_SIGNED, &bytes(&manifest), &[payload], &[&key("cosign-2.5")]);
+            assert_eq!(invalid_kind(&verdict), Some(ErrorKind::Payload), "{name}: {verdict}");
+            verdict.to_string()
+        } else {
+            panic!("{name}: no replay for this kind of input")
+        };
+        assert!(!message.chars().any(char::is_control), "{name}: {message:?}");
+        replayed += 1;
+    }
+    assert_eq!(replayed, 2);
+}
