@@ -228,3 +228,26 @@ fn oci_1_1_signatures_found_through_the_referrers_tag_among_other_referrers() {
         assert_eq!(invalid_kind(&verdict), Some(ErrorKind::SubjectMismatch), "{verdict}");
     });
 }
+
+/// The test kit's cosign cannot leave the machine: asked to verify against the transparency log, it needs Sigstore's
+/// TUF repository, and its request goes to the dead proxy and fails, rather than out.
+#[test]
+fn the_test_cosign_reaches_no_sigstore_service() {
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let trusted = cosign.generate_key_pair("trusted");
+    let images = registry.images(REPOSITORY).unwrap();
+    let a = block_on(images.image(OCI_MANIFEST, "a", Some("a"))).unwrap().digest;
+    let image = format!("{}/{REPOSITORY}@{a}", registry.host());
+    cosign.sign(&trusted, &image, Mode::Tag);
+    let out = cosign
+        .cosign()
+        .args(["verify", "--key"])
+        .arg(&trusted.public)
+        .args(["--allow-insecure-registry", &image])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("proxyconnect tcp: dial tcp 127.0.0.1:9"), "{stderr}");
+}
