@@ -140,19 +140,7 @@ fn corrupted_signatures() {
             .unwrap()
             .to_owned();
     let raw = crate::base64_decode(&good);
-    let encode = |bytes: &[u8]| {
-        // The one encoder at hand: serde_json writes no base64, so go through the machine's `base64`.
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new("base64")
-            .arg("-w0")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
-    };
+    let encode = oci_testkit::base64;
     assert_eq!(encode(&raw), good);
     let mut not_der = raw.clone();
     not_der[0] ^= 0x01; // SEQUENCE becomes SET: no signature of any kind has that shape
