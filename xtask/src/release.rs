@@ -55,6 +55,8 @@ pub(crate) fn command(args: &[String]) -> Result {
         publishable.join(", ")
     );
 
+    forget_stale_packages(&root, &publishable, version)?;
+
     // One `cargo package` for all of them: cargo packages them in dependency order and resolves
     // their dependencies on each other against the freshly built packages.
     let mut cmd = cargo_command();
@@ -70,6 +72,63 @@ pub(crate) fn command(args: &[String]) -> Result {
         }
     } else {
         eprintln!("xtask: dry run: nothing published (pass --publish to publish)");
+    }
+    Ok(())
+}
+
+/// Removes what an earlier `cargo package` of the same version left behind. Cargo verifies each crate against its
+/// siblings through a local registry in `target/package/tmp-registry`, extracts those into
+/// `$CARGO_HOME/registry/src/<local registry>/NAME-VERSION` only once, and takes a registry crate's build as
+/// current by its name, version and registry alone (registry crates never change). A second run with changed
+/// sources under the same version would build against the first run's. So `target/package` goes, with our crates'
+/// fingerprints in `target/debug`, and in cargo's home only local registries' copies of our crates (local
+/// registries' directory names start with `-`; crates.io's is `index.crates.io-...`).
+fn forget_stale_packages(root: &std::path::Path, crates: &[&str], version: &str) -> Result {
+    let target = crate::dist::target_dir(root);
+    let package = target.join("package");
+    if package.exists() {
+        std::fs::remove_dir_all(&package).map_err(|err| format!("removing {}: {err}", package.display()))?;
+    }
+    // The verification builds share the workspace's target directory, where cargo keeps a registry crate's build
+    // as long as its name, version and registry path agree: forget every build of our crates there (the next
+    // build of the workspace redoes them, which a change to them would have caused anyway).
+    if let Ok(entries) = std::fs::read_dir(target.join("debug").join(".fingerprint")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if crates
+                .iter()
+                .any(|krate| name.to_string_lossy().starts_with(&format!("{krate}-")))
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cargo")));
+    let Some(home) = home else { return Ok(()) };
+    for (kind, suffix) in [("src", ""), ("cache", ".crate")] {
+        let Ok(registries) = std::fs::read_dir(home.join("registry").join(kind)) else {
+            continue;
+        };
+        for registry in registries.flatten() {
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            for krate in crates {
+                let stale = registry.path().join(format!("{krate}-{version}{suffix}"));
+                let removed = if stale.is_dir() {
+                    std::fs::remove_dir_all(&stale)
+                } else if stale.is_file() {
+                    std::fs::remove_file(&stale)
+                } else {
+                    continue;
+                };
+                if let Err(err) = removed {
+                    eprintln!("xtask: warning: could not remove {}: {err}", stale.display());
+                }
+            }
+        }
     }
     Ok(())
 }
