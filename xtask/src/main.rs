@@ -104,6 +104,7 @@ const LAYERS: &[Layer] = &[
             "oci-notify",
             "oci-watch",
             "oci-dashboard",
+            "oci-sign",
         ],
     ),
     // `cargo xtask image` pushes with the registry client (feature `image`).

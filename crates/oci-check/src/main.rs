@@ -31,6 +31,7 @@ mod send;
 mod serve;
 mod tags;
 mod update;
+mod verify;
 mod versions;
 mod watch;
 
@@ -93,6 +94,16 @@ enum Command {
     ///
     /// Exits with 1 when the tags could not be listed.
     Tags(tags::Args),
+    /// Verify each image's cosign signatures with trusted public keys, before trusting an update to it.
+    ///
+    /// Signatures are found through the referrers API, the referrers tag (`sha256-<hex>`) and cosign's legacy
+    /// `sha256-<hex>.sig` tag; a signature on a multi-arch index or on the platform's image counts. Prints per image
+    /// its digest and the signature's status: verified (with the signer, the key's `sha256:` id), unsigned,
+    /// untrusted (signed, but by no trusted key) or invalid (a signature that cannot be right: a payload for another
+    /// digest, a broken signature).
+    ///
+    /// Exits with 0 when every image is verified, 1 otherwise, 2 on a usage error.
+    Verify(verify::Args),
     /// Show a repository's version tags by shape, newest first: the tag in use, the newer version `update --newer`
     /// would pick (confirmed on the registry: an image for the platform, not older than the one in use), and why
     /// the other tags were skipped.
@@ -165,6 +176,7 @@ fn main() -> ExitCode {
         Command::Digest(args) => digest::run(&args, output),
         Command::Manifest(args) => manifest::run(&args, output),
         Command::Tags(args) => tags::run(&args, output),
+        Command::Verify(args) => verify::run(&args, output),
         Command::Versions(args) => versions::run(&args, output),
         Command::Ratelimit(args) => ratelimit::run(&args, output),
         Command::Cache(args) => cache::run(&args, output),

@@ -36,6 +36,8 @@ mod sources;
 mod subcommands;
 // `oci-check update`: verdicts, JSON fields, the table, exit codes. Most new CLI behaviour belongs here.
 mod update;
+// `verify`: cosign signatures from the real cosign, found in the legacy tag and the referrers tag.
+mod verify;
 // `update --newer` and `versions`: newer version tags, with images of chosen dates and platforms.
 mod versions;
 // `oci-check watch` and `notify --test`: events told once per target, state, cooldown, signals.

@@ -1,0 +1,377 @@
+//! `oci-check verify`: whether each image is signed by a trusted key (cosign's simple signing, keyed).
+//!
+//! For each image: the digest its tag names (or its own), and with a multi-arch index also the platform's image, since
+//! a signature on either counts. For each digest, its signatures are looked for in the order the issue set: the
+//! referrers (the API, else the referrers tag schema, through `Client::referrers`), then cosign's legacy
+//! `sha256-<hex>.sig` tag (a `HEAD`, then the manifest by digest). Every signature manifest and payload is read by
+//! digest, through the cache. `oci-sign` judges them; the best verdict wins (verified, invalid, untrusted, unsigned).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
+use oci_sign::{COSIGN_SIGNATURE_ARTIFACT, PublicKey, SignatureManifest, SignatureTag, Verdict};
+
+use crate::Output;
+use crate::exit;
+use crate::failure::Failure;
+use crate::registry::RegistryArgs;
+
+/// The largest public key file read.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// The largest simple-signing payload read.
+const MAX_PAYLOAD: u64 = 256 * 1024;
+
+/// The most signature manifests judged for one digest.
+const MAX_SIGNATURES: usize = 32;
+
+/// The arguments of `oci-check verify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Images, `IMAGE[:TAG][@DIGEST]`.
+    #[arg(value_name = "IMAGE", required = true)]
+    images: Vec<String>,
+    /// A trusted public key (PEM: ECDSA P-256/P-384, RSA or Ed25519, as `cosign generate-key-pair` writes
+    /// `cosign.pub`), for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY` matches GLOB
+    /// (`*` matches anything). Repeatable.
+    #[arg(long = "key", value_name = "[GLOB=]PEM", required = true)]
+    keys: Vec<String>,
+    /// The platform whose image's signature also counts when the tag names a multi-arch index (default: this
+    /// machine's).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+    /// One JSON object per image (JSON Lines): image, digest, platform_digest, signature {status, format, signer,
+    /// found_via, note}, error.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// A trusted key and the images it is for.
+struct TrustedKey {
+    scope: Option<String>,
+    key: PublicKey,
+}
+
+/// The verdict on one image's signatures, and where it was found.
+struct Finding {
+    verdict: Verdict,
+    /// `referrers`, `referrers-tag` or `sig-tag`; `None` for unsigned.
+    found_via: Option<&'static str>,
+    /// The digest the verdict is about (the index's or the platform image's).
+    digest: Digest,
+}
+
+/// Prints one line (or JSON object) per image; exits 0 when every image is verified, 1 otherwise, 2 on usage.
+pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
+    let keys = match args
+        .keys
+        .iter()
+        .map(|spec| trusted_key(spec))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(keys) => keys,
+        Err(message) => return exit::usage(&message),
+    };
+    let platform = args.platform.clone().unwrap_or_else(Platform::host);
+    let mut all_verified = true;
+    let code = args.registry.with_batch(&args.images, output, |batch| {
+        batch.each(output, |runtime, client, position, reference| {
+            let image = &args.images[position];
+            let scoped: Vec<PublicKey> = keys
+                .iter()
+                .filter(|trusted| {
+                    trusted
+                        .scope
+                        .as_deref()
+                        .is_none_or(|scope| wildcard(scope, &repository_name(&reference)))
+                })
+                .map(|trusted| trusted.key.clone())
+                .collect();
+            let judged = runtime.block_on(judge(client, &reference, &platform, &scoped));
+            let (resolved, finding) = match judged {
+                Ok(judged) => judged,
+                Err(err) => {
+                    all_verified = false;
+                    let failure = Failure::from_client(&reference.familiar(), &err);
+                    if args.json {
+                        let line = serde_json::json!({
+                            "image": image,
+                            "digest": null,
+                            "platform_digest": null,
+                            "signature": null,
+                            "error": {"kind": failure.kind(), "message": failure.message()},
+                        });
+                        let printed = writeln!(io::stdout(), "{line}").is_ok();
+                        output.error(&failure);
+                        return Ok(printed);
+                    }
+                    return Err(failure);
+                }
+            };
+            if !matches!(finding.verdict, Verdict::Verified { .. }) {
+                all_verified = false;
+            }
+            let note = note(&finding, scoped.is_empty());
+            let (status, signer) = match &finding.verdict {
+                Verdict::Verified { signer } => ("verified", Some(signer.to_string())),
+                Verdict::Invalid { .. } => ("invalid", None),
+                Verdict::Untrusted => ("untrusted", None),
+                _ => ("unsigned", None),
+            };
+            let printed = if args.json {
+                let line = serde_json::json!({
+                    "image": image,
+                    "digest": resolved.0.as_str(),
+                    "platform_digest": resolved.1.as_ref().map(Digest::as_str),
+                    "signature": {
+                        "status": status,
+                        "format": (status != "unsigned").then_some("cosign"),
+                        "signer": signer,
+                        "found_via": finding.found_via,
+                        "signed_digest": (status != "unsigned").then(|| finding.digest.as_str()),
+                        "note": note,
+                    },
+                    "error": null,
+                });
+                writeln!(io::stdout(), "{line}").is_ok()
+            } else {
+                let shown = oci_registry::text::escape(image, 200);
+                let mut line = format!("{shown}  {}  {status}", short(&resolved.0));
+                if let Some(signer) = &signer {
+                    line.push_str(&format!("  {signer}"));
+                }
+                if let Some(via) = finding.found_via {
+                    line.push_str(&format!("  ({via})"));
+                }
+                if let Some(note) = &note {
+                    line.push_str(&format!("  {note}"));
+                }
+                writeln!(io::stdout(), "{line}").is_ok()
+            };
+            Ok(printed)
+        })
+    });
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if all_verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+/// What the line says beyond the status.
+fn note(finding: &Finding, no_key: bool) -> Option<String> {
+    match &finding.verdict {
+        Verdict::Invalid { reason } => Some(oci_registry::text::escape(&reason.to_string(), 400).into_owned()),
+        Verdict::Untrusted if no_key => Some("signed, but no --key applies to this image".to_owned()),
+        Verdict::Untrusted => Some("signed, but by no trusted key".to_owned()),
+        _ => None,
+    }
+}
+
+fn short(digest: &Digest) -> String {
+    let text = digest.as_str();
+    text.chars().take("sha256:".len() + 12).collect()
+}
+
+/// `REGISTRY/REPOSITORY` of `reference`, what a key's GLOB is matched against.
+fn repository_name(reference: &Reference) -> String {
+    let location = oci_registry::ManifestLocation::from(reference);
+    let repository = location.repository();
+    format!("{}/{}", repository.registry(), repository.name())
+}
+
+/// `--key [GLOB=]PEM`: a file that exists is a key for every image; otherwise the text after the last `=` is the
+/// file and the text before it the GLOB.
+fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
+    let (scope, path) = if Path::new(spec).is_file() {
+        (None, PathBuf::from(spec))
+    } else {
+        match spec.rsplit_once('=') {
+            Some((glob, path)) if !glob.is_empty() => (Some(glob.to_owned()), PathBuf::from(path)),
+            _ => (None, PathBuf::from(spec)),
+        }
+    };
+    let shown = oci_registry::text::quote(&path.display().to_string());
+    let metadata = std::fs::metadata(&path).map_err(|err| format!("--key {shown}: {err}"))?;
+    if !metadata.is_file() || metadata.len() > MAX_KEY_FILE {
+        return Err(format!(
+            "--key {shown}: not a regular file of at most {MAX_KEY_FILE} bytes"
+        ));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|err| format!("--key {shown}: {err}"))?;
+    let key = text
+        .parse::<PublicKey>()
+        .map_err(|err| format!("--key {shown}: {err}"))?;
+    Ok(TrustedKey { scope, key })
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of characters (slashes too) and every other
+/// character itself.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+/// The image's digests and the best verdict on their signatures.
+async fn judge(
+    client: &Client,
+    reference: &Reference,
+    platform: &Platform,
+    keys: &[PublicKey],
+) -> Result<((Digest, Option<Digest>), Finding), oci_registry::Error> {
+    let resolved = client.resolve_digest(reference, Some(platform)).await?;
+    let repository = oci_registry::ManifestLocation::from(reference).repository().clone();
+    let index = resolved.digest().clone();
+    let child = resolved.platform_digest().filter(|child| **child != index).cloned();
+    let mut best: Option<Finding> = None;
+    for digest in std::iter::once(&index).chain(child.iter()) {
+        let finding = signatures_of(client, &repository, digest, keys).await?;
+        let verified = matches!(finding.verdict, Verdict::Verified { .. });
+        if best
+            .as_ref()
+            .is_none_or(|best| rank(&finding.verdict) > rank(&best.verdict))
+        {
+            best = Some(finding);
+        }
+        if verified {
+            break;
+        }
+    }
+    let finding = best.unwrap_or(Finding {
+        verdict: Verdict::Unsigned,
+        found_via: None,
+        digest: index.clone(),
+    });
+    Ok(((index, child), finding))
+}
+
+/// Verified beats invalid beats untrusted beats unsigned (cosign's rule: one signature that verifies is enough; a
+/// broken one is worth telling over one by a stranger).
+fn rank(verdict: &Verdict) -> u8 {
+    match verdict {
+        Verdict::Verified { .. } => 3,
+        Verdict::Invalid { .. } => 2,
+        Verdict::Untrusted => 1,
+        _ => 0,
+    }
+}
+
+/// The best verdict on the signatures of `digest`: its referrers first, then the legacy signature tag.
+async fn signatures_of(
+    client: &Client,
+    repository: &Repository,
+    digest: &Digest,
+    keys: &[PublicKey],
+) -> Result<Finding, oci_registry::Error> {
+    let mut best = Finding {
+        verdict: Verdict::Unsigned,
+        found_via: None,
+        digest: digest.clone(),
+    };
+    let consider = |verdict: Verdict, via: &'static str, best: &mut Finding| {
+        if rank(&verdict) > rank(&best.verdict) {
+            *best = Finding {
+                verdict,
+                found_via: Some(via),
+                digest: digest.clone(),
+            };
+        }
+    };
+    let referrers = client.referrers(repository, digest, None).await?;
+    let via = referrers.found_via().as_str();
+    let signatures = referrers
+        .descriptors()
+        .iter()
+        .filter(|descriptor| descriptor.artifact_type() == Some(COSIGN_SIGNATURE_ARTIFACT))
+        .take(MAX_SIGNATURES);
+    for descriptor in signatures {
+        let verdict = judge_manifest(client, repository, digest, descriptor.digest(), keys).await?;
+        consider(verdict, via, &mut best);
+        if matches!(best.verdict, Verdict::Verified { .. }) {
+            return Ok(best);
+        }
+    }
+    let tag = repository.tag(&SignatureTag::new(digest).to_string())?;
+    match client.manifest_digest(&tag).await {
+        Ok(head) => {
+            let verdict = judge_manifest(client, repository, digest, head.digest(), keys).await?;
+            consider(verdict, "sig-tag", &mut best);
+        }
+        Err(err) if err.kind() == ErrorKind::NotFound => {}
+        Err(err) => return Err(err),
+    }
+    Ok(best)
+}
+
+/// The verdict on one signature manifest (read by digest, through the cache) for `signed`.
+async fn judge_manifest(
+    client: &Client,
+    repository: &Repository,
+    signed: &Digest,
+    manifest: &Digest,
+    keys: &[PublicKey],
+) -> Result<Verdict, oci_registry::Error> {
+    let raw = client.manifest(&repository.digest(manifest.clone())).await?;
+    let signatures = match SignatureManifest::parse(signed, raw.bytes()) {
+        Ok(signatures) => signatures,
+        Err(reason) => return Ok(Verdict::Invalid { reason }),
+    };
+    let mut blobs = HashMap::new();
+    for blob in signatures.blobs() {
+        if blobs.contains_key(blob) {
+            continue;
+        }
+        // A payload that cannot be fetched is missing: the verdict says invalid, as for a mismatch.
+        let bytes = match client.blob(repository, blob).await {
+            Ok(download) => download.bytes(MAX_PAYLOAD).await.ok(),
+            Err(err) if err.kind() == ErrorKind::NotFound => None,
+            Err(err) => return Err(err),
+        };
+        if let Some(bytes) = bytes {
+            blobs.insert(blob.clone(), bytes);
+        }
+    }
+    Ok(signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_across_slashes() {
+        assert!(wildcard("ghcr.io/acme/*", "ghcr.io/acme/app"));
+        assert!(wildcard("ghcr.io/acme/*", "ghcr.io/acme/team/app"));
+        assert!(wildcard("*", "docker.io/library/nginx"));
+        assert!(wildcard("docker.io/library/nginx", "docker.io/library/nginx"));
+        assert!(!wildcard("ghcr.io/acme/*", "ghcr.io/other/app"));
+        assert!(!wildcard("ghcr.io/acme", "ghcr.io/acme/app"));
+        assert!(wildcard("*/app", "127.0.0.1:5000/app"));
+        assert!(!wildcard("*/app", "127.0.0.1:5000/apps"));
+    }
+}

@@ -1,0 +1,183 @@
+//! `oci-check verify` against the real cosign and the real registry: signatures cosign wrote, in its legacy tag
+//! and as OCI 1.1 referrers (which this registry lists under the referrers tag), judged as `cosign verify` judges
+//! them, with the exit codes the command promises.
+
+use oci_testkit::cosign::{Cosign, Mode};
+use oci_testkit::images::OCI_MANIFEST;
+use oci_testkit::{Registry, block_on};
+use serde_json::Value;
+
+use crate::oci_check;
+
+/// Runs `verify --json` for `images` with `keys` and returns the exit code and the records.
+fn verify(keys: &[&str], images: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["verify", "--json"];
+    for key in keys {
+        args.push("--key");
+        args.push(key);
+    }
+    args.extend_from_slice(images);
+    let out = oci_check(&args, "");
+    let records = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (out.code, records)
+}
+
+#[test]
+fn verify_tells_verified_untrusted_and_unsigned_as_cosign_does_and_exits_0_only_when_all_verify() {
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let trusted = cosign.generate_key_pair("trusted");
+    let other = cosign.generate_key_pair("other");
+    let images = registry.images("signed/app").unwrap();
+    let host = registry.host().to_owned();
+    let (legacy, referrers, unsigned) = block_on(async {
+        let legacy = images
+            .image(OCI_MANIFEST, "legacy", Some("legacy"))
+            .await
+            .unwrap()
+            .digest;
+        let referrers = images.image(OCI_MANIFEST, "oci11", Some("oci11")).await.unwrap().digest;
+        let unsigned = images
+            .image(OCI_MANIFEST, "unsigned", Some("unsigned"))
+            .await
+            .unwrap()
+            .digest;
+        (legacy, referrers, unsigned)
+    });
+    cosign.sign(&trusted, &format!("{host}/signed/app@{legacy}"), Mode::Tag);
+    cosign.sign(&trusted, &format!("{host}/signed/app@{referrers}"), Mode::Referrers);
+    cosign.attach(
+        &format!("{host}/signed/app@{referrers}"),
+        "application/spdx+json",
+        r#"{"spdxVersion":"SPDX-2.3"}"#,
+    );
+    let trusted_pem = trusted.public.display().to_string();
+    let other_pem = other.public.display().to_string();
+    let (legacy_tag, referrers_tag, unsigned_tag) = (
+        format!("{host}/signed/app:legacy"),
+        format!("{host}/signed/app:oci11"),
+        format!("{host}/signed/app:unsigned"),
+    );
+
+    let (code, records) = verify(&[&trusted_pem], &[&legacy_tag, &referrers_tag]);
+    assert_eq!(code, 0, "{records:#?}");
+    let signer = records[0]["signature"]["signer"].as_str().unwrap().to_owned();
+    assert!(signer.starts_with("sha256:"), "{signer}");
+    for (record, digest, via) in [
+        (&records[0], &legacy, "sig-tag"),
+        (&records[1], &referrers, "referrers-tag"),
+    ] {
+        assert_eq!(record["digest"], digest.as_str(), "{record}");
+        assert_eq!(record["signature"]["status"], "verified", "{record}");
+        assert_eq!(record["signature"]["found_via"], via, "{record}");
+        assert_eq!(record["signature"]["format"], "cosign", "{record}");
+        assert_eq!(record["signature"]["signer"], signer.as_str(), "the same key: {record}");
+        let (accepted, output) = cosign.verify(
+            &trusted.public,
+            &format!("{host}/signed/app@{digest}"),
+            if via == "sig-tag" { Mode::Tag } else { Mode::Referrers },
+        );
+        assert!(accepted, "cosign agrees: {output}");
+    }
+
+    // The table: one line per image, its status, signer and where the signature was found.
+    let out = oci_check(&["verify", "--key", &trusted_pem, &legacy_tag, &unsigned_tag], "");
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out:?}");
+    assert!(
+        lines[0].contains("  verified  ") && lines[0].contains(&signer) && lines[0].ends_with("(sig-tag)"),
+        "{out:?}"
+    );
+    assert!(lines[1].ends_with("  unsigned"), "{out:?}");
+
+    // Another key: signed, but by no trusted key; cosign refuses too.
+    let (code, records) = verify(&[&other_pem], &[&legacy_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");
+    assert_eq!(records[0]["signature"]["signer"], Value::Null);
+    let (accepted, _) = cosign.verify(&other.public, &format!("{host}/signed/app@{legacy}"), Mode::Tag);
+    assert!(!accepted);
+
+    // Unsigned: nothing found anywhere, and the exit code says not all verified.
+    let (code, records) = verify(&[&trusted_pem, &other_pem], &[&unsigned_tag, &legacy_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["digest"], unsigned.as_str());
+    assert_eq!(records[0]["signature"]["status"], "unsigned", "{records:#?}");
+    assert_eq!(records[0]["signature"]["found_via"], Value::Null);
+    assert_eq!(
+        records[1]["signature"]["status"], "verified",
+        "either key may verify: {records:#?}"
+    );
+
+    // A key scoped to other repositories does not apply.
+    let scoped = format!("{host}/other/*={trusted_pem}");
+    let (code, records) = verify(&[&scoped], &[&legacy_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");
+    let scoped = format!("{host}/signed/*={trusted_pem}");
+    let (code, _) = verify(&[&scoped], &[&legacy_tag]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_signature_copied_from_another_image_is_invalid() {
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let trusted = cosign.generate_key_pair("trusted");
+    let images = registry.images("copied/app").unwrap();
+    let host = registry.host().to_owned();
+    let (a, b) = block_on(async {
+        let a = images.image(OCI_MANIFEST, "a", Some("a")).await.unwrap().digest;
+        let b = images.image(OCI_MANIFEST, "b", Some("b")).await.unwrap().digest;
+        (a, b)
+    });
+    cosign.sign(&trusted, &format!("{host}/copied/app@{a}"), Mode::Tag);
+    // A's signature manifest pushed under B's signature tag: a valid signature, of the wrong image.
+    block_on(async {
+        let client = registry.client();
+        let repository = images.repository();
+        let a_sig = repository.tag(&oci_sign::SignatureTag::new(&a).to_string()).unwrap();
+        let manifest = client.manifest(&a_sig).await.unwrap();
+        images
+            .manifest(
+                OCI_MANIFEST,
+                manifest.bytes().clone(),
+                Some(&oci_sign::SignatureTag::new(&b).to_string()),
+            )
+            .await
+            .unwrap();
+    });
+    let key = trusted.public.display().to_string();
+    let (code, records) = verify(&[&key], &[&format!("{host}/copied/app:b")]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "invalid", "{records:#?}");
+    assert!(
+        records[0]["signature"]["note"].as_str().unwrap().contains(a.as_str()),
+        "the note names the digest the payload signs: {records:#?}"
+    );
+    let (accepted, _) = cosign.verify(&trusted.public, &format!("{host}/copied/app@{b}"), Mode::Tag);
+    assert!(!accepted, "cosign refuses it too");
+}
+
+#[test]
+fn verify_needs_a_key_and_a_readable_one() {
+    let out = oci_check(&["verify", "127.0.0.1:1/app:1"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = oci_check(&["verify", "--key", "/nonexistent/cosign.pub", "127.0.0.1:1/app:1"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("cosign.pub"), "{}", out.stderr);
+    let dir = oci_testkit::TempDir::new("verify-key");
+    let bad = dir.path().join("bad.pub");
+    std::fs::write(
+        &bad,
+        "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let out = oci_check(&["verify", "--key", bad.to_str().unwrap(), "127.0.0.1:1/app:1"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+}
