@@ -1,4 +1,4 @@
-//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info`, `/version`,
+//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info` (platform and mirrors), `/version`,
 //! the ping's `Api-Version`, podman's image history, an events line and `docker inspect` output. What parses assembles into
 //! workloads without a panic, and every error message is short and holds no control character.
 //! Input: the first byte picks the image answer's share (the rest is split there into a list and an image).
@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use oci_inventory::internal::answers::{
-    parse_container, parse_containers, parse_error_message, parse_event, parse_image, parse_info, parse_libpod_image,
+    parse_container, parse_containers, parse_error_message, parse_event, parse_image, parse_info, parse_info_mirrors, parse_libpod_image,
     parse_ping_version, parse_version,
 };
 use oci_inventory::internal::assemble::Assembly;
@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
     for result in [
         parse_container(body).map(drop),
         parse_info(body).map(drop),
+        parse_info_mirrors(body).map(drop),
         parse_version(body).map(drop),
         parse_ping_version(body).map(drop),
         parse_libpod_image(body).map(drop),

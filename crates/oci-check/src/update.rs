@@ -79,13 +79,18 @@ pub(crate) struct SourceArgs {
     inspect: Option<PathBuf>,
 }
 
+/// What the sources gave: workloads, failures, and the Docker engine's registry mirrors.
+struct SourcesRead {
+    workloads: Vec<oci_inventory::Workload>,
+    failures: Vec<Failure>,
+    mirrors: Vec<String>,
+}
+
 /// The workloads of the sources asked for, sorted by source then name; a source that cannot be read is a
-/// failure, and the others are still read. Each engine is read within `timeout` in all (`--timeout`).
-fn workloads(
-    sources: &SourceArgs,
-    runtime: &tokio::runtime::Runtime,
-    timeout: std::time::Duration,
-) -> (Vec<oci_inventory::Workload>, Vec<Failure>) {
+/// failure, and the others are still read. Each engine is read within `timeout` in all (`--timeout`). With
+/// `--docker`, the engine's Docker Hub mirrors (`GET /info`) come too: an answer without them is a warning, as the
+/// workloads were read.
+fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime, timeout: std::time::Duration) -> SourcesRead {
     use oci_inventory::{Engine, EngineAddress, EngineKind, EngineOptions, Environment, Variables};
     let mut read: Vec<(String, Result<Vec<oci_inventory::Workload>, String>)> = Vec::new();
     if !sources.compose.is_empty() {
@@ -98,6 +103,7 @@ fn workloads(
         let parsed = oci_inventory::read_inspect(file).map_err(|err| err.to_string());
         read.push(("the inspect output".to_owned(), parsed));
     }
+    let mut mirrors = Vec::new();
     for (asked, kind, name) in [
         (sources.docker, EngineKind::Docker, "the Docker engine"),
         (sources.podman, EngineKind::Podman, "the Podman engine"),
@@ -110,7 +116,15 @@ fn workloads(
                     .request_timeout(timeout)
                     .connect_timeout(timeout.min(std::time::Duration::from_secs(5)));
                 let mut engine = Engine::connect(located, options).await?;
-                engine.workloads(sources.all).await
+                let workloads = engine.workloads(sources.all).await?;
+                // Podman's mirrors are registries.conf's, read as such; only dockerd keeps its own.
+                if kind == EngineKind::Docker && *engine.source() == oci_inventory::Source::Docker {
+                    match engine.registry_mirrors().await {
+                        Ok(found) => mirrors.extend(found),
+                        Err(err) => tracing::warn!("{name}'s registry mirrors are not used: {err}"),
+                    }
+                }
+                Ok::<_, oci_inventory::Error>(workloads)
             });
             if matches!(&listed, Ok(workloads) if workloads.is_empty()) && !sources.all {
                 tracing::warn!("{name} runs no containers: add --all to check created and stopped ones");
@@ -127,7 +141,11 @@ fn workloads(
         }
     }
     found.sort_by(|a, b| (a.source().to_string(), a.name()).cmp(&(b.source().to_string(), b.name())));
-    (found, failures)
+    SourcesRead {
+        workloads: found,
+        failures,
+        mirrors,
+    }
 }
 
 /// Which newer versions count, for `update --newer` and `versions`.
@@ -167,6 +185,8 @@ pub(crate) type Outcome = Result<UpdateCheck, Failure>;
 pub(crate) struct Gathered {
     pub(crate) entries: Vec<Entry>,
     pub(crate) failures: Vec<Failure>,
+    /// The Docker engine's Docker Hub mirrors (`--docker`), for the client.
+    pub(crate) engine_mirrors: Vec<String>,
 }
 
 impl CheckArgs {
@@ -208,7 +228,11 @@ impl CheckArgs {
                 )),
             }
         }
-        let (found, source_failures) = workloads(&self.sources, runtime, self.registry.timeout());
+        let SourcesRead {
+            workloads: found,
+            failures: source_failures,
+            mirrors: engine_mirrors,
+        } = workloads(&self.sources, runtime, self.registry.timeout());
         failures.extend(source_failures);
         entries.extend(
             found
@@ -235,14 +259,19 @@ impl CheckArgs {
             Ok(_) => {}
             Err(failure) => failures.push(failure),
         }
-        Gathered { entries, failures }
+        Gathered {
+            entries,
+            failures,
+            engine_mirrors,
+        }
     }
 
     /// A client for the registries of `entries`: those named in arguments and -f lists are the user's; those found
-    /// in compose files, engines and inspect output keep the address check.
+    /// in compose files, engines and inspect output keep the address check, and so do `engine_mirrors`.
     pub(crate) fn client(
         &self,
         entries: &[Entry],
+        engine_mirrors: &[String],
         output: Output,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<oci_registry::Client, Failure> {
@@ -256,6 +285,7 @@ impl CheckArgs {
         self.registry.prepare_found(
             references(false),
             references(true),
+            engine_mirrors,
             Some(usize::from(self.concurrency)),
             output,
             runtime,
@@ -308,8 +338,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let Gathered {
         entries,
         failures: source_failures,
+        engine_mirrors,
     } = gathered;
-    let client = match args.client(&entries, output, &runtime) {
+    let client = match args.client(&entries, &engine_mirrors, output, &runtime) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };

@@ -75,7 +75,7 @@ mod temp;
 pub mod token;
 
 pub use browser::ChromeDriver;
-pub use docker::DockerEngine;
+pub use docker::{DEAD_PROXY, DockerEngine};
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;
