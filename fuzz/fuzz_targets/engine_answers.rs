@@ -1,6 +1,7 @@
-//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info` (platform and mirrors), `/version`,
-//! the ping's `Api-Version`, podman's image history, an events line and `docker inspect` output. What parses assembles into
-//! workloads without a panic, and every error message is short and holds no control character.
+//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info` (platform and
+//! mirrors), `/version`, the ping's `Api-Version`, podman's image history, an events line, `docker inspect` output,
+//! and a docker context's `config.json` and `meta.json`. What parses assembles into workloads without a panic, and
+//! every error message is short and holds no control character.
 //! Input: the first byte picks the image answer's share (the rest is split there into a list and an image).
 #![no_main]
 
@@ -10,6 +11,7 @@ use oci_inventory::internal::answers::{
     parse_ping_version, parse_version,
 };
 use oci_inventory::internal::assemble::Assembly;
+use oci_inventory::internal::context::{context_name, parse_context_meta};
 use oci_inventory::{Error, Source, parse_inspect};
 
 fn check(err: &Error) {
@@ -31,6 +33,9 @@ fuzz_target!(|data: &[u8]| {
         parse_libpod_image(body).map(drop),
         parse_inspect(body, None).map(drop),
         parse_event(body).map(drop),
+        context_name(None, Some(body)).map(drop),
+        context_name(std::str::from_utf8(body).ok(), None).map(drop),
+        parse_context_meta("ctx", body, split % 2 == 0).map(drop),
     ] {
         if let Err(err) = result {
             check(&err);

@@ -53,8 +53,9 @@ pub(crate) struct CheckArgs {
 /// What runs here: containers of engines, services of compose files, inspect output.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SourceArgs {
-    /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else /var/run/docker.sock): running
-    /// ones, or all with --all. Only GET requests reach the engine.
+    /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else the docker context: DOCKER_CONTEXT
+    /// or `currentContext` in $DOCKER_CONFIG/config.json, else /var/run/docker.sock): running ones, or all with
+    /// --all. Only GET requests reach the engine; Docker Hub is asked through the mirrors the engine reports.
     #[arg(long, help_heading = "What runs here")]
     docker: bool,
     /// Check the containers of Podman's Docker-compatible API (`--host`, else CONTAINER_HOST, else
@@ -109,8 +110,10 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime, timeout: s
         (sources.podman, EngineKind::Podman, "the Podman engine"),
     ] {
         if asked {
+            // Outside the runtime: a docker context is found by reading files.
+            let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture());
             let listed = runtime.block_on(async {
-                let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture())?;
+                let located = located?;
                 let options = EngineOptions::new()
                     .total_timeout(timeout)
                     .request_timeout(timeout)

@@ -96,6 +96,13 @@ pub mod internal {
     pub mod answers {
         pub use crate::answers::*;
     }
+    /// Docker contexts: which one is named, and what its `meta.json` says.
+    pub mod context {
+        pub use crate::engine::context::{
+            ContextName, DEFAULT_CONTEXT, MAX_CONTEXT_FILE, MAX_CONTEXT_NAME, context_hash, context_name,
+            parse_context_meta,
+        };
+    }
     /// From engine answers to workloads.
     pub mod assemble {
         pub use crate::assemble::*;

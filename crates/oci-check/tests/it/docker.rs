@@ -196,3 +196,63 @@ fn a_docker_hub_image_is_asked_of_the_mirror_the_engine_reports() {
     assert_eq!(found[0]["status"], "update_available", "{found:#?}");
     assert_eq!(found[0]["served_by"], mirror.host(), "{found:#?}");
 }
+
+/// A docker CLI configuration directory whose context store has `name` pointing at `host`, and `current` as
+/// `currentContext` when given.
+fn context_store(dir: &std::path::Path, name: &str, host: &str, current: Option<&str>) {
+    let meta = dir
+        .join("contexts/meta")
+        .join(oci_digest::Digest::sha256(name.as_bytes()).encoded());
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        serde_json::json!({
+            "Name": name,
+            "Metadata": {"Description": "the test's dockerd"},
+            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    if let Some(current) = current {
+        std::fs::write(
+            dir.join("config.json"),
+            serde_json::json!({"auths": {}, "currentContext": current}).to_string(),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn the_docker_context_names_the_engine_when_docker_host_is_unset() {
+    let setup = Setup::new();
+    setup.engine.run("web", &setup.app);
+    let dir = oci_testkit::TempDir::new("docker-contexts");
+    let config = dir.path().to_str().unwrap();
+    context_store(dir.path(), "fixture", &setup.engine.host_url(), Some("fixture"));
+    let run = |env: &[(&str, &str)]| {
+        let mut vars = vec![("DOCKER_CONFIG", config), ("DOCKER_HOST", ""), ("DOCKER_CONTEXT", "")];
+        vars.extend_from_slice(env);
+        oci_check_env(&["update", "--docker", "--json", "--daemon-json", "none"], "", &vars)
+    };
+    // currentContext in config.json.
+    let out = run(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let found = records(&out.stdout);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(status(&found, "web"), "up_to_date");
+    // DOCKER_CONTEXT wins over currentContext: a context the store does not have is an error that says so.
+    let out = run(&[("DOCKER_CONTEXT", "gone")]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("could not read the Docker engine: the docker context \"gone\" (DOCKER_CONTEXT) does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    // DOCKER_HOST wins over both.
+    let out = run(&[("DOCKER_CONTEXT", "gone"), ("DOCKER_HOST", &setup.engine.host_url())]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(status(&records(&out.stdout), "web"), "up_to_date");
+}

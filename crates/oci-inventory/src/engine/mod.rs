@@ -6,6 +6,7 @@
 //! ([`Engine::container_events`]) is a `GET` too, on a connection of its own.
 
 mod address;
+pub(crate) mod context;
 
 use std::time::{Duration, Instant};
 
