@@ -69,7 +69,8 @@ pub(crate) struct SourceArgs {
     #[arg(long, help_heading = "What runs here")]
     all: bool,
     /// Check the images of a compose file's services (repeatable: later files override earlier ones, as
-    /// `docker compose -f a -f b`); variables from the environment and the `.env` beside the first file. A compose
+    /// `docker compose -f a -f b`), with the files their `include:` names; variables from the environment and the
+    /// `.env` beside the first file. A compose
     /// file chooses which registries are contacted and can put any environment variable into an image reference,
     /// which is sent to that registry: check only compose files you trust, or run with an environment that holds
     /// no secrets.

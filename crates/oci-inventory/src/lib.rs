@@ -73,7 +73,9 @@ mod registries_conf;
 mod text;
 mod workload;
 
-pub use compose::{ComposeFile, MAX_FILE_SIZE, Variables, load_compose, parse_compose};
+pub use compose::{
+    ComposeFile, MAX_COMPOSE_FILES, MAX_FILE_SIZE, MAX_INCLUDE_DEPTH, Variables, load_compose, parse_compose,
+};
 pub use engine::{
     ContainerEvent, ContainerEvents, DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment,
     Located, MAX_EVENT_LINE, Origin, PODMAN_ROOT_SOCKET,
@@ -102,6 +104,10 @@ pub mod internal {
             ContextName, DEFAULT_CONTEXT, MAX_CONTEXT_FILE, MAX_CONTEXT_NAME, context_hash, context_name,
             parse_context_meta,
         };
+    }
+    /// A compose file's `include` entries.
+    pub mod compose {
+        pub use crate::compose::include::{Include, MAX_INCLUDE_ENTRIES, compose_includes};
     }
     /// From engine answers to workloads.
     pub mod assemble {
