@@ -5,8 +5,8 @@
 //! are parsed from bytes and strings the caller hands in (and fuzzed that way), and the decisions about what an
 //! engine's fields mean live in pure code ([`internal::assemble`]). The only network IO is [`Engine`], a small
 //! HTTP/1.1 client that sends nothing but `GET` requests to an engine's unix socket or plain TCP port; the only
-//! other IO is reading files when asked ([`load_compose`], [`read_inspect`]) and checking whether podman's rootless socket exists
-//! ([`EngineAddress::locate`]). The environment is read only when the caller asks ([`Environment::capture`],
+//! other IO is reading files when asked ([`load_compose`] and the files its `include:` names, [`read_inspect`]),
+//! reading the docker context store and checking whether podman's rootless socket exists ([`EngineAddress::locate`]). The environment is read only when the caller asks ([`Environment::capture`],
 //! [`Variables::capture`]).
 //!
 //! - [`Workload`]: [`Source`] ([`Docker`](Source::Docker), [`Podman`](Source::Podman),
@@ -15,11 +15,12 @@
 //!   a [`Local`](ImageRef::Local) image, or [`BuildOnly`](ImageRef::BuildOnly)), `RepoDigests`, the image ID, the
 //!   platform and the [`State`].
 //! - [`Engine`]: [`connect`](Engine::connect) to the address [`EngineAddress::locate`] finds (`--host`, then
-//!   `DOCKER_HOST` or `CONTAINER_HOST`, then the default sockets), then [`workloads`](Engine::workloads).
+//!   `DOCKER_HOST` or `CONTAINER_HOST`, then the docker context, then the default sockets), then
+//!   [`workloads`](Engine::workloads); [`registry_mirrors`](Engine::registry_mirrors) for Docker Hub's mirrors.
 //! - [`parse_inspect`]: `docker inspect` / `podman inspect` output; [`read_inspect`] reads it from a file or standard
 //!   input within [`MAX_INSPECT_SIZE`].
 //! - [`parse_compose`] and [`load_compose`]: compose files with `${VAR}` substitution from [`Variables`] and
-//!   `.env`, override files, `extends`, merge keys and `!reset`.
+//!   `.env`, override files, `extends`, merge keys and `!reset`; [`load_compose`] also follows `include:`.
 //! - [`Error`] with an [`ErrorKind`], the file and line where there is one, and messages that say what to do.
 //!
 //! ```
