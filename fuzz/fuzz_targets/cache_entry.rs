@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     // A tag list entry is judged by the reader's age rule: never listed in the future, never past the cap.
     let now = std::time::Duration::from_secs(1_800_000_000);
     if let TagsEntry::Fresh(tags) = decode_cached_tags(data, now, std::time::Duration::from_secs(300)) {
-        assert!(tags.len() <= oci_registry::MAX_TAGS);
+        assert!(tags.len() <= oci_registry::internal::MAX_TAGS);
     }
     let Some((&selector, entry)) = data.split_first() else { return };
     let limit = u64::from(selector) * 16;

@@ -46,11 +46,12 @@ fuzz_target!(|data: &[u8]| {
 
     let quoted = quote(text);
     assert!(!quoted.chars().any(interpreted), "{quoted:?}");
-    assert!(quoted.chars().count() <= QUOTE_LIMIT * 8 + 5, "{quoted:?}");
+    // The marker `... (N bytes)` has at most 20 digits.
+    assert!(quoted.chars().count() <= QUOTE_LIMIT * 8 + 2 + "... ( bytes)".len() + 20, "{quoted:?}");
     assert!(quoted.starts_with('"'));
     if text.chars().count() <= QUOTE_LIMIT {
         assert!(quoted.ends_with('"') && quoted.len() >= 2);
     } else {
-        assert!(quoted.ends_with("\"..."));
+        assert!(quoted.ends_with(&format!("\"... ({} bytes)", text.len())), "{quoted:?}");
     }
 });

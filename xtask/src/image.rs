@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bytes::Bytes;
-use oci_registry::{Client, Digest, ManifestLocation, Reference, RegistryOptions, Transport};
+use oci_registry::{Client, Digest, ManifestLocation, Reference, RegistryOptions, Scheme};
 use serde_json::{Value, json};
 
 use crate::{Result, dist, output, read, root};
@@ -109,27 +109,7 @@ pub(crate) fn command(args: &[String]) -> Result {
     let target = options.push.as_deref().map(push_target).transpose()?;
     let root = root();
     let binary_path = dist::release_binary(&root)?;
-    let binary = fs::read(&binary_path).map_err(|err| format!("reading {}: {err}", binary_path.display()))?;
-    let libraries = shared_libraries(&binary_path)?
-        .into_iter()
-        .map(|path| {
-            let bytes = fs::read(&path).map_err(|err| format!("reading {}: {err}", path.display()))?;
-            Ok((path.display().to_string(), bytes))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let ca_bundle = match fs::read(CA_BUNDLE) {
-        Ok(bytes) => Some(bytes),
-        Err(err) => {
-            eprintln!("xtask: warning: no CA bundle in the image ({CA_BUNDLE}: {err}); install ca-certificates");
-            None
-        }
-    };
-    let spec = Spec {
-        labels: labels(&root, &binary_path)?,
-        binary,
-        libraries,
-        ca_bundle,
-    };
+    let spec = spec_of(&root, &binary_path)?;
     let image = Image::build(&spec)?;
     let tag = match &target {
         Some(reference) => reference.tag().unwrap_or("latest").to_owned(),
@@ -158,6 +138,32 @@ pub(crate) fn command(args: &[String]) -> Result {
         println!("{target}@{digest}");
     }
     Ok(())
+}
+
+/// What the image of the binary at `binary_path` holds: the binary, the shared libraries `ldd` says it needs, this
+/// machine's CA bundle and the labels.
+fn spec_of(root: &Path, binary_path: &Path) -> Result<Spec> {
+    let binary = fs::read(binary_path).map_err(|err| format!("reading {}: {err}", binary_path.display()))?;
+    let libraries = shared_libraries(binary_path)?
+        .into_iter()
+        .map(|path| {
+            let bytes = fs::read(&path).map_err(|err| format!("reading {}: {err}", path.display()))?;
+            Ok((path.display().to_string(), bytes))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ca_bundle = match fs::read(CA_BUNDLE) {
+        Ok(bytes) => Some(bytes),
+        Err(err) => {
+            eprintln!("xtask: warning: no CA bundle in the image ({CA_BUNDLE}: {err}); install ca-certificates");
+            None
+        }
+    };
+    Ok(Spec {
+        labels: labels(root, binary_path)?,
+        binary,
+        libraries,
+        ca_bundle,
+    })
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
@@ -207,7 +213,7 @@ fn client(target: &Reference, insecure: bool) -> Result<Client> {
         let location = ManifestLocation::from(target);
         builder = builder.registry(
             location.repository().registry(),
-            RegistryOptions::new().transport(Transport::Http).insecure(),
+            RegistryOptions::new().scheme(Scheme::Http).insecure(),
         );
     }
     Ok(builder.build()?)
@@ -775,6 +781,72 @@ mod tests {
         );
         assert!(line(" state/").starts_with("drwxr-xr-x 65532/65532 "), "{listing}");
         assert!(line(" tmp/").starts_with("drwxrwxrwt 0/0 "), "{listing}");
+    }
+
+    /// The image of the real oci-check (the debug build beside this test, which `cargo test --workspace
+    /// --all-targets` builds), pushed to the loopback registry and run by the real Docker Engine with the engine's
+    /// socket mounted read-only: `update --docker` reports the engine's containers with their verdicts, and the
+    /// engine sees the image's non-root user.
+    #[test]
+    fn the_image_runs_update_docker_in_the_real_docker_engine() {
+        let exe = std::env::current_exe().unwrap();
+        let debug = exe.parent().and_then(Path::parent).unwrap();
+        let binary = debug.join("oci-check");
+        assert!(
+            binary.is_file(),
+            "{} is not built: run `cargo build -p oci-check` first (`cargo xtask test` does)",
+            binary.display()
+        );
+        let image = Image::build(&spec_of(&root(), &binary).unwrap()).unwrap();
+        let registry = oci_testkit::Registry::open();
+        let host = registry.host().to_owned();
+        let tool = format!("{host}/tools/oci-check:test");
+        let client = registry.client();
+        oci_testkit::block_on(image.push(&client, &push_target(&tool).unwrap())).unwrap();
+
+        let engine = oci_testkit::DockerEngine::start(&host);
+        let app = format!("{host}/demo/app:1");
+        engine.import_busybox(&app);
+        engine.docker(&["push", "-q", &app]);
+        engine.run("web", &app);
+        engine.pull(&tool);
+        assert_eq!(
+            engine.docker(&["image", "inspect", "--format", "{{.Config.User}}", &tool]),
+            "65532:65532"
+        );
+        // The socket's group, so that the image's non-root user may read it (what the README's compose file does
+        // with `group_add`); the host's network, to reach the loopback registry.
+        let group = std::os::unix::fs::MetadataExt::gid(&fs::metadata(engine.socket()).unwrap()).to_string();
+        let mount = format!("{}:/var/run/docker.sock:ro", engine.socket().display());
+        let out = engine.docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--group-add",
+            &group,
+            "-v",
+            &mount,
+            &tool,
+            "update",
+            "--docker",
+            "--all",
+            "--json",
+        ]);
+        let records: Vec<Value> = out.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let web = records
+            .iter()
+            .find(|record| record["container"] == "web")
+            .unwrap_or_else(|| panic!("no record for the container web: {out}"));
+        assert_eq!(web["status"], "up_to_date", "{out}");
+        assert_eq!(web["image"], app.as_str(), "{out}");
+        // The checker's own container is one of the engine's containers too (with `--all`: dockerd may not call it
+        // running yet when its process already runs).
+        let own = records
+            .iter()
+            .find(|record| record["image"] == tool.as_str())
+            .unwrap_or_else(|| panic!("no record for oci-check's own container: {out}"));
+        assert_eq!(own["status"], "up_to_date", "{out}");
     }
 
     #[test]

@@ -37,6 +37,8 @@ Commands:
                             -D warnings, a build of every fuzz target, a build of the published
                             crates against their newest compatible dependencies (no lock file) with
                             -D warnings, then `test`
+  test-tools                unpack the test programs Debian's stable archive lacks (ntfy, cosign, oras)
+                            below target/test-tools/, as `test` does, and print where they are
   layering                  check the dependency arrows between workspace crates and that no crate
                             below oci-registry reaches an IO crate (see docs/architecture.md)
   newest                    that build of the published crates alone: no lock file, the newest
@@ -73,6 +75,8 @@ const LAYERS: &[Layer] = &[
     Layer::new("oci-digest", &[]).no_io(),
     Layer::new("oci-ref", &["oci-digest"]).no_io(),
     Layer::new("oci-manifest", &["oci-digest"]).no_io(),
+    // Signatures: judges the bytes of signature manifests and payloads it is handed; finding them is the client's.
+    Layer::new("oci-sign", &["oci-digest", "oci-manifest"]).no_io(),
     Layer::new("oci-auth", &[]).no_io(),
     Layer::new("oci-notify", &["oci-auth"]).no_io(),
     Layer::new(
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("ci") => ci(),
         Some("layering") => layering::command(&root()),
+        Some("test-tools") => test_tools(),
         Some("newest") => newest::check(&root()),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("baseline") => baseline::command(&args[1..]),
@@ -188,7 +193,10 @@ fn test() -> Result {
     registry::ensure_aiosmtpd()?;
     registry::ensure_docker()?;
     let root = root();
-    let ntfy = registry::ensure_ntfy(&root)?;
+    let mut unpacked = Vec::new();
+    for tool in registry::UNPACKED {
+        unpacked.push((tool.variable, registry::ensure_unpacked(&root, tool)?));
+    }
     let locked = locked_flag();
     // The examples as programs (`cargo test` builds them only as test harnesses): the demo's test runs push-demo.
     cargo(
@@ -197,7 +205,7 @@ fn test() -> Result {
         &locked,
     )?;
     let mut totals = Totals::default();
-    let tools = [("OCI_TEST_NTFY", ntfy.as_path())];
+    let tools: Vec<(&str, &Path)> = unpacked.iter().map(|(name, path)| (*name, path.as_path())).collect();
     let result = cargo_test(
         &root,
         &["--workspace", "--all-targets", "--all-features"],
@@ -222,6 +230,16 @@ fn test() -> Result {
     result?;
     if totals.passed == 0 {
         return Err("the test suite ran no test".into());
+    }
+    Ok(())
+}
+
+/// `cargo xtask test-tools`: what `test` unpacks, alone, for running one crate's tests by hand.
+fn test_tools() -> Result {
+    let root = root();
+    for tool in registry::UNPACKED {
+        let path = registry::ensure_unpacked(&root, tool)?;
+        println!("{}={}", tool.variable, path.display());
     }
     Ok(())
 }
@@ -290,6 +308,9 @@ fn ci() -> Result {
         .args(&locked))?;
     fuzz::build(&root)?;
     newest::check(&root)?;
+    // The release dry run: versions, CHANGELOG and exact requirements agree, and every publishable crate builds
+    // from its packaged sources.
+    release::command(&[])?;
     test()
 }
 

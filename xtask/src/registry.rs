@@ -7,9 +7,10 @@
 //! `python3-aiosmtpd`. `cargo xtask test` installs each when it is missing and the
 //! user is root, and otherwise stops with the command to run: the integration tests are never skipped silently.
 //!
-//! The ntfy server (the notification tests) is the exception: bookworm's archive has no `ntfy`, so
-//! [`ensure_ntfy`] fetches trixie's package from the Debian mirror the machine's apt sources name, checks it
-//! against the suite's index and unpacks it with `dpkg -x` below `target/`, without installing anything.
+//! The ntfy server (the notification tests), cosign (the signature tests) and oras (a referrer that is not a
+//! signature) are the exceptions: bookworm's archive has none of them, so [`ensure_unpacked`] fetches trixie's
+//! package from the Debian mirror the machine's apt sources name, checks it against the suite's index and unpacks
+//! it with `dpkg -x` below `target/test-tools/`, without installing anything.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -129,36 +130,79 @@ pub(crate) fn ensure_aiosmtpd() -> Result {
     })
 }
 
-/// Where [`ensure_ntfy`] unpacks Debian's ntfy package, relative to the workspace root; oci-testkit's `Ntfy`
-/// looks there too when `OCI_TEST_NTFY` is not set.
-pub(crate) const NTFY_DIR: &str = "target/test-tools/ntfy";
+/// A test program that Debian's stable archive lacks, taken from another suite's package without installing it.
+pub(crate) struct Unpacked {
+    /// The Debian package.
+    package: &'static str,
+    /// The program inside the unpacked package.
+    in_package: &'static str,
+    /// Where it is unpacked, relative to the workspace root; oci-testkit looks there too.
+    dir: &'static str,
+    /// The environment variable that names another binary (the tests honour it too).
+    pub(crate) variable: &'static str,
+    /// The suite whose package is taken.
+    suite: &'static str,
+}
 
-/// The server binary inside the unpacked package.
-const NTFY_IN_PACKAGE: &str = "usr/bin/ntfy";
+/// The ntfy server (the notification tests). Bookworm does not have it; trixie's is a Go binary that runs on
+/// bookworm (it links only libc and libsqlite3, both old enough there).
+pub(crate) const NTFY: Unpacked = Unpacked {
+    package: "ntfy",
+    in_package: "usr/bin/ntfy",
+    dir: "target/test-tools/ntfy",
+    variable: "OCI_TEST_NTFY",
+    suite: "trixie",
+};
 
-/// The suite that has ntfy: bookworm does not, trixie's is a Go binary that runs on bookworm (it links only libc
-/// and libsqlite3, both old enough there).
-const NTFY_SUITE: &str = "trixie";
+/// cosign, which signs and verifies in `oci-sign`'s tests. Bookworm does not have it; trixie's is a static Go
+/// binary.
+pub(crate) const COSIGN: Unpacked = Unpacked {
+    package: "cosign",
+    in_package: "usr/bin/cosign",
+    dir: "target/test-tools/cosign",
+    variable: "OCI_TEST_COSIGN",
+    suite: "trixie",
+};
 
-/// Makes sure an ntfy server binary exists and returns its path, for the tests' `OCI_TEST_NTFY`.
+/// oras, which attaches referrers that are not signatures in `oci-sign`'s tests. Bookworm does not have it; trixie's
+/// is a static Go binary.
+pub(crate) const ORAS: Unpacked = Unpacked {
+    package: "oras",
+    in_package: "usr/bin/oras",
+    dir: "target/test-tools/oras",
+    variable: "OCI_TEST_ORAS",
+    suite: "trixie",
+};
+
+/// Every program [`ensure_unpacked`] provides, for `cargo xtask test` and `cargo xtask test-tools`.
+pub(crate) const UNPACKED: [&Unpacked; 3] = [&NTFY, &COSIGN, &ORAS];
+
+/// Makes sure `tool`'s binary exists and returns its path, for the tests' environment variable.
 ///
-/// `OCI_TEST_NTFY`, when set, must name an existing binary. Otherwise the one unpacked by an earlier run is used;
-/// only when there is none are trixie's package index and the `.deb` downloaded (once each), the `.deb` checked
+/// The variable, when set, must name an existing binary. Otherwise the one unpacked by an earlier run is used;
+/// only when there is none are the suite's package index and the `.deb` downloaded (once each), the `.deb` checked
 /// against the index's SHA-256 and unpacked with `dpkg -x`. Nothing is installed, so root is not needed.
-pub(crate) fn ensure_ntfy(root: &Path) -> Result<PathBuf> {
-    if let Some(custom) = std::env::var_os("OCI_TEST_NTFY") {
+pub(crate) fn ensure_unpacked(root: &Path, tool: &Unpacked) -> Result<PathBuf> {
+    let Unpacked {
+        package,
+        in_package,
+        dir,
+        variable,
+        suite,
+    } = *tool;
+    if let Some(custom) = std::env::var_os(variable) {
         let custom = PathBuf::from(custom);
         if custom.is_file() {
             return Ok(custom);
         }
-        return Err(format!("OCI_TEST_NTFY names `{}`, which does not exist", custom.display()).into());
+        return Err(format!("{variable} names `{}`, which does not exist", custom.display()).into());
     }
-    let dir = root.join(NTFY_DIR);
-    let binary = dir.join(NTFY_IN_PACKAGE);
+    let dir = root.join(dir);
+    let binary = dir.join(in_package);
     if binary.is_file() {
         return Ok(binary);
     }
-    let mirror = debian_mirror()?;
+    let mirror = debian_mirror(variable)?;
     let arch = output(Command::new("dpkg").arg("--print-architecture"))?;
     let arch = arch.trim();
     // A download or unpack cut short leaves only these, never a `dir` that looks complete.
@@ -170,32 +214,49 @@ pub(crate) fn ensure_ntfy(root: &Path) -> Result<PathBuf> {
         }
     }
     fs::create_dir_all(&work)?;
-    eprintln!("xtask: ntfy is missing; fetching Debian {NTFY_SUITE}'s ntfy package from {mirror}");
-    let index_url = format!("{mirror}/dists/{NTFY_SUITE}/main/binary-{arch}/Packages.xz");
-    let index_file = work.join("Packages.xz");
-    download(&index_url, &index_file)?;
-    let index = output(Command::new("xz").arg("--decompress").arg("--stdout").arg(&index_file))?;
-    let package = find_package(&index, "ntfy")
-        .ok_or_else(|| format!("{index_url} has no complete entry for the package ntfy"))?;
-    let deb = work.join("ntfy.deb");
-    download(&format!("{mirror}/{}", package.filename), &deb)?;
+    eprintln!("xtask: {package} is missing; fetching Debian {suite}'s {package} package from {mirror}");
+    let index_url = format!("{mirror}/dists/{suite}/main/binary-{arch}/Packages.xz");
+    let index = suite_index(root, &index_url)?;
+    let entry = find_package(&index, package)
+        .ok_or_else(|| format!("{index_url} has no complete entry for the package {package}"))?;
+    let deb = work.join(format!("{package}.deb"));
+    download(&format!("{mirror}/{}", entry.filename), &deb)?;
     let sum = output(Command::new("sha256sum").arg("--binary").arg(&deb))?;
     let sum = sum.split_whitespace().next().unwrap_or_default();
-    if !sum.eq_ignore_ascii_case(&package.sha256) {
+    if !sum.eq_ignore_ascii_case(&entry.sha256) {
         return Err(format!(
             "{} has SHA-256 {sum}, but {index_url} says {}; not unpacking it",
-            package.filename, package.sha256
+            entry.filename, entry.sha256
         )
         .into());
     }
     run(Command::new("dpkg").arg("-x").arg(&deb).arg(&unpacked))?;
-    if !unpacked.join(NTFY_IN_PACKAGE).is_file() {
-        return Err(format!("{} holds no {NTFY_IN_PACKAGE}", package.filename).into());
+    if !unpacked.join(in_package).is_file() {
+        return Err(format!("{} holds no {in_package}", entry.filename).into());
     }
     fs::rename(&unpacked, &dir)?;
     fs::remove_dir_all(&work)?;
-    eprintln!("xtask: unpacked ntfy {} to {}", package.version, dir.display());
+    eprintln!("xtask: unpacked {package} {} to {}", entry.version, dir.display());
     Ok(binary)
+}
+
+/// The decompressed `Packages` index at `url` (about 10 MB compressed), downloaded at most once per run of xtask
+/// and kept in memory: a fresh machine unpacks several programs from the same suite. Never kept across runs, so
+/// a checksum is never taken from an index older than the run.
+fn suite_index(root: &Path, url: &str) -> Result<String> {
+    static FETCHED: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut fetched = FETCHED.lock().map_err(|_| "the package index cache was poisoned")?;
+    if let Some((_, index)) = fetched.iter().find(|(seen, _)| seen == url) {
+        return Ok(index.clone());
+    }
+    let dir = root.join("target/test-tools");
+    fs::create_dir_all(&dir)?;
+    let file = dir.join("Packages.xz");
+    download(url, &file)?;
+    let index = output(Command::new("xz").arg("--decompress").arg("--stdout").arg(&file))?;
+    fs::remove_file(&file)?;
+    fetched.push((url.to_owned(), index.clone()));
+    Ok(index)
 }
 
 /// One package's entry in a suite's `Packages` index: what the download and its check need.
@@ -239,14 +300,14 @@ fn find_package(index: &str, name: &str) -> Option<PackageEntry> {
 
 /// The Debian mirror the machine's apt sources name for its own release (`VERSION_CODENAME` in `/etc/os-release`):
 /// `/etc/apt/sources.list`, then `/etc/apt/sources.list.d/*.list` and `*.sources` in name order.
-fn debian_mirror() -> Result<String> {
+fn debian_mirror(variable: &str) -> Result<String> {
     let os_release = fs::read_to_string("/etc/os-release").unwrap_or_default();
     let codename = os_release
         .lines()
         .find_map(|line| line.strip_prefix("VERSION_CODENAME="))
         .map(|value| value.trim().trim_matches('"').to_owned())
         .filter(|value| !value.is_empty())
-        .ok_or("/etc/os-release names no VERSION_CODENAME; set OCI_TEST_NTFY to an ntfy binary")?;
+        .ok_or_else(|| format!("/etc/os-release names no VERSION_CODENAME; set {variable} to the binary"))?;
     let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
     if let Ok(entries) = fs::read_dir("/etc/apt/sources.list.d") {
         let mut more: Vec<PathBuf> = entries.filter_map(|entry| Some(entry.ok()?.path())).collect();
@@ -263,7 +324,7 @@ fn debian_mirror() -> Result<String> {
     mirror_for(&sources, &codename).ok_or_else(|| {
         format!(
             "no apt source names a Debian mirror for `{codename}` (looked in /etc/apt/sources.list and \
-             /etc/apt/sources.list.d); set OCI_TEST_NTFY to an ntfy binary"
+             /etc/apt/sources.list.d); set {variable} to the binary"
         )
         .into()
     })

@@ -35,12 +35,13 @@ pub(crate) fn command(args: &[String]) -> Result {
             eprintln!("xtask: {krate} is not publishable (publish = false); skipped");
             continue;
         }
-        // Crates that others depend on are pinned in [workspace.dependencies]; the CLI is not.
-        let pinned = format!("{krate} = {{ path = \"crates/{krate}\", version = \"{version}\" }}");
+        // Crates that others depend on are pinned exactly in [workspace.dependencies] (some use another's
+        // `internal` helpers, which promise nothing between versions); the CLI is not depended on.
+        let pinned = format!("{krate} = {{ path = \"crates/{krate}\", version = \"={version}\" }}");
         let declared = manifest.lines().any(|line| line.starts_with(&format!("{krate} = ")));
         if declared && !manifest.lines().any(|line| line.trim() == pinned) {
             return Err(format!(
-                "the root Cargo.toml must say `{pinned}` so dependents publish with the right version"
+                "the root Cargo.toml must say `{pinned}` so dependents publish with exactly this version"
             )
             .into());
         }

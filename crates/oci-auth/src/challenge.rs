@@ -9,7 +9,7 @@ use nom::{IResult, Parser};
 
 use crate::error::{Error, ErrorKind};
 use crate::scope::ScopeSet;
-use crate::syntax::write_quoted;
+use crate::syntax::write_quoted_string;
 
 /// One challenge of a `WWW-Authenticate` header: an auth scheme with either a token68 or parameters.
 ///
@@ -182,7 +182,7 @@ impl fmt::Display for Challenge {
         for (i, (name, value)) in self.params.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { "," })?;
             write!(f, "{name}=")?;
-            write_quoted(f, value)?;
+            write_quoted_string(f, value)?;
         }
         Ok(())
     }

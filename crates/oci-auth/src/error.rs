@@ -237,7 +237,8 @@ impl std::error::Error for Error {
     }
 }
 
-/// Writes `text` in double quotes with Rust escapes, cut to [`QUOTE_LIMIT`] characters.
+/// Writes `text` in double quotes with Rust escapes, cut to [`QUOTE_LIMIT`] characters and then followed by its
+/// whole length (`... (N bytes)`), as every crate quotes.
 pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     f.write_str("\"")?;
     let mut chars = text.chars();
@@ -246,7 +247,7 @@ pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Resul
     }
     f.write_str("\"")?;
     if chars.next().is_some() {
-        write!(f, " (truncated, {} bytes)", text.len())?;
+        write!(f, "... ({} bytes)", text.len())?;
     }
     Ok(())
 }

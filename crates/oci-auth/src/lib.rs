@@ -97,5 +97,5 @@ pub mod internal {
     pub use crate::calendar::{days_from_civil, days_in_month};
     pub use crate::encoding::{base64_encode, parse_rfc3339};
     pub use crate::registry::basic_header;
-    pub use crate::syntax::write_quoted;
+    pub use crate::syntax::write_quoted_string;
 }

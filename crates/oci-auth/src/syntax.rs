@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Writes `value` as a quoted-string: in double quotes, with `"` and `\` escaped by a backslash, so that a parser
 /// of quoted-strings reads back exactly `value`.
-pub fn write_quoted(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
+pub fn write_quoted_string(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
     out.write_char('"')?;
     for c in value.chars() {
         if c == '"' || c == '\\' {
@@ -29,7 +29,7 @@ mod tests {
             ("é, \t;", "\"é, \t;\""),
         ] {
             let mut out = String::new();
-            write_quoted(&mut out, value).unwrap();
+            write_quoted_string(&mut out, value).unwrap();
             assert_eq!(out, expected, "{value:?}");
         }
     }

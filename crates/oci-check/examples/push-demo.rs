@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, ExitCode, Stdio};
 
 use oci_digest::Digest;
-use oci_registry::{Client, RegistryOptions, Transport};
+use oci_registry::{Client, RegistryOptions, Scheme};
 use oci_testkit::{Images, Registry};
 
 const USAGE: &str = "usage: push-demo serve DIR [--keep] | push-demo HOST:PORT setup|move";
@@ -157,7 +157,7 @@ fn push_step(host: &str, step: &str) -> Result<(), Box<dyn Error>> {
 
 async fn push(host: &str, step: &str) -> Result<String, Box<dyn Error>> {
     let client = Client::builder()
-        .registry(host, RegistryOptions::new().transport(Transport::Http))
+        .registry(host, RegistryOptions::new().scheme(Scheme::Http))
         .build()?;
     let app = Images::new(&client, host, "demo/app")?;
     let multi = Images::new(&client, host, "demo/multi")?;

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oci_registry::cache::Cache;
 use oci_registry::cache::{FsCache, KINDS};
-use oci_registry::{Cache, PullBudget, PullStats};
+use oci_registry::{PullBudget, PullStats};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -345,19 +346,16 @@ fn parse_size(text: &str) -> Result<u64, String> {
         _ => {
             return Err(format!(
                 "`{}` is not a size: write bytes, or a number with K, M or G",
-                quote(text)
+                cut(text)
             ));
         }
     };
-    let number: u64 = number.parse().map_err(|_| {
-        format!(
-            "`{}` is not a size: write bytes, or a number with K, M or G",
-            quote(text)
-        )
-    })?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{}` is not a size: write bytes, or a number with K, M or G", cut(text)))?;
     number
         .checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{}` is too large", quote(text)))
+        .ok_or_else(|| format!("`{}` is too large", cut(text)))
 }
 
 /// `300`, `90s`, `5m`, `1h`, `7d`: at most a year.
@@ -366,7 +364,7 @@ fn parse_age(text: &str) -> Result<Duration, String> {
     let bad = || {
         format!(
             "`{}` is not a duration: write seconds, or a number with s, m, h or d",
-            quote(text)
+            cut(text)
         )
     };
     let (number, scale) = match text.as_bytes().last() {
@@ -384,11 +382,11 @@ fn parse_age(text: &str) -> Result<Duration, String> {
         .ok()
         .and_then(|n| n.checked_mul(scale))
         .filter(|&s| s <= 366 * 86400)
-        .ok_or_else(|| format!("`{}` is longer than a year", quote(text)))?;
+        .ok_or_else(|| format!("`{}` is longer than a year", cut(text)))?;
     Ok(Duration::from_secs(seconds))
 }
 
-fn quote(text: &str) -> std::borrow::Cow<'_, str> {
+fn cut(text: &str) -> std::borrow::Cow<'_, str> {
     oci_registry::text::cut(text)
 }
 

@@ -64,14 +64,16 @@ enum Command {
     /// Exit codes: 0 all up to date (or no digest given), 10 at least one update available (or newer version with
     /// --newer), 1 at least one check failed (failures win over updates), 2 usage error.
     ///
-    /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE
-    /// and --inspect FILE; each container is judged by its RepoDigests or image ID, and local images are `local`.
+    /// Images come from arguments, -f FILE, and what runs here: --docker, --podman (--host, --all), --compose FILE,
+    /// --inspect FILE and --kubectl-json FILE (`kubectl get pods,nodes -A -o json`); each container is judged by its
+    /// RepoDigests or image ID, and local images are `local`.
     ///
     /// --json prints one object per image in input order (JSON Lines) with the keys image, container, source,
     /// reference, status (up_to_date, update_available, newer_available, no_digest, local, error), current_digest, latest_digest,
     /// platform_digest, media_type, index_changed, platform_changed, verified, matched_digest, note, rate_limit
     /// ({limit, remaining, window, source} or null), pulls (manifest GETs spent), cache_hits, error ({kind, message}
-    /// or null), newer and same_as (with --newer), served_by (the mirror that answered, with --mirror).
+    /// or null), newer and same_as (with --newer), served_by (the mirror that answered, with --mirror),
+    /// mirror_drift and upstream_digest (with --mirror-drift).
     ///
     /// Manifests and configs are cached by digest ($XDG_CACHE_HOME/oci-check; --cache-dir, --no-cache, or Redis
     /// with --cache redis://...), so a second run spends only its HEADs. Manifest GETs count as pulls on Docker Hub:

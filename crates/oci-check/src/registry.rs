@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use oci_auth::{CredentialStore, DEFAULT_HELPER_TIMEOUT, Environment};
 use oci_registry::text::cut as quote;
-use oci_registry::{Client, Credentials, NoProxy, ProxyConfig, ProxyUrl, Reference, RegistryOptions, Transport};
+use oci_registry::{Client, Credentials, NoProxy, ProxyConfig, ProxyUrl, Reference, RegistryOptions, Scheme};
 
 use crate::failure::Failure;
 use crate::{Output, exit};
@@ -64,6 +64,11 @@ pub(crate) struct RegistryArgs {
     /// Never ask a registry that has mirrors itself (a network that reaches it only through them).
     #[arg(long, help_heading = "Registry options")]
     mirror_only: bool,
+    /// When a mirror answered, ask the registry itself too, with one HEAD per image (free on Docker Hub): `--json`
+    /// says `mirror_drift: true` (and the registry's `upstream_digest`) when the mirror names another image, a stale
+    /// mirror. The verdict stays the mirror's.
+    #[arg(long, help_heading = "Registry options")]
+    mirror_drift: bool,
     /// Read Docker Hub's mirrors from `registry-mirrors` in this Docker daemon configuration (default
     /// /etc/docker/daemon.json, when it exists); `--daemon-json none` reads none.
     #[arg(long, value_name = "FILE", help_heading = "Registry options")]
@@ -91,11 +96,8 @@ fn mirror_url(url: &str) -> Result<(String, RegistryOptions), String> {
         return Err("a mirror URL is a scheme and a host, with no path, query or user".to_owned());
     }
     match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok((host.to_owned(), RegistryOptions::new().transport(Transport::Https))),
-        "http" => Ok((
-            host.to_owned(),
-            RegistryOptions::new().transport(Transport::Http).insecure(),
-        )),
+        "https" => Ok((host.to_owned(), RegistryOptions::new().scheme(Scheme::Https))),
+        "http" => Ok((host.to_owned(), RegistryOptions::new().scheme(Scheme::Http).insecure())),
         _ => Err(format!("`{}://` is not http:// or https://", quote(scheme))),
     }
 }
@@ -236,7 +238,7 @@ impl RegistryArgs {
         for registry in all {
             let mut options = RegistryOptions::new();
             if insecure.contains(registry) {
-                options = options.transport(Transport::Http).insecure();
+                options = options.scheme(Scheme::Http).insecure();
             }
             let user_named = insecure.contains(registry)
                 || host_pem.contains_key(registry)
@@ -271,6 +273,9 @@ impl RegistryArgs {
         }
         if self.mirror_only {
             builder = builder.mirror_only();
+        }
+        if self.mirror_drift {
+            builder = builder.mirror_drift();
         }
         builder
             .tags_max_age(self.cache.tags_max_age())
@@ -354,7 +359,7 @@ impl RegistryArgs {
                         continue;
                     }
                     let options = if mirror.insecure {
-                        RegistryOptions::new().transport(Transport::Http).insecure()
+                        RegistryOptions::new().scheme(Scheme::Http).insecure()
                     } else {
                         RegistryOptions::new()
                     };

@@ -50,7 +50,7 @@ pub(crate) struct CheckArgs {
     pub(crate) registry: RegistryArgs,
 }
 
-/// What runs here: containers of engines, services of compose files, inspect output.
+/// What runs here: containers of engines, services of compose files, inspect output, a cluster's pods.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SourceArgs {
     /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else the docker context: DOCKER_CONTEXT
@@ -79,6 +79,10 @@ pub(crate) struct SourceArgs {
     /// Check the containers or images in `docker inspect` / `podman inspect` output (`-` for standard input).
     #[arg(long, value_name = "FILE|-", help_heading = "What runs here")]
     inspect: Option<PathBuf>,
+    /// Check the containers of a Kubernetes cluster's pods in `kubectl get pods,nodes -A -o json` output (`-` for
+    /// standard input): one row per owner's container (a Deployment's replicas are one), for its node's platform.
+    #[arg(long = "kubectl-json", value_name = "FILE|-", help_heading = "What runs here")]
+    kubectl_json: Option<PathBuf>,
 }
 
 /// What the sources gave: workloads, failures, and the Docker engine's registry mirrors.
@@ -104,6 +108,12 @@ fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime, timeout: s
         let file = (path.as_os_str() != "-").then_some(path.as_path());
         let parsed = oci_inventory::read_inspect(file).map_err(|err| err.to_string());
         read.push(("the inspect output".to_owned(), parsed));
+    }
+    if let Some(path) = &sources.kubectl_json {
+        // The same bounds as inspect output; the parser is pure, no API server is asked.
+        let file = (path.as_os_str() != "-").then_some(path.as_path());
+        let parsed = oci_inventory::read_kubectl(file).map_err(|err| err.to_string());
+        read.push(("the kubectl output".to_owned(), parsed));
     }
     let mut mirrors = Vec::new();
     for (asked, kind, name) in [
@@ -200,8 +210,49 @@ impl CheckArgs {
         let asked_sources = self.sources.docker
             || self.sources.podman
             || !self.sources.compose.is_empty()
-            || self.sources.inspect.is_some();
+            || self.sources.inspect.is_some()
+            || self.sources.kubectl_json.is_some();
         gathered.entries.is_empty() && gathered.failures.is_empty() && !asked_sources
+    }
+
+    /// Why these options cannot run: two of them want standard input (`-f -`, `--inspect -`, `--kubectl-json -`,
+    /// `--password-stdin`), and the second would read nothing.
+    pub(crate) fn stdin_conflict(&self) -> Option<String> {
+        let dash = |path: &Option<PathBuf>| path.as_ref().is_some_and(|path| path.as_os_str() == "-");
+        let readers: Vec<&str> = [
+            (dash(&self.file), "-f -"),
+            (dash(&self.sources.inspect), "--inspect -"),
+            (dash(&self.sources.kubectl_json), "--kubectl-json -"),
+            (self.registry.password_stdin(), "--password-stdin"),
+        ]
+        .into_iter()
+        .filter_map(|(reads, name)| reads.then_some(name))
+        .collect();
+        let [first, second, ..] = readers.as_slice() else {
+            return None;
+        };
+        let fix = if *second == "--password-stdin" {
+            "put the images in a file"
+        } else {
+            "give all but one of them a file"
+        };
+        Some(format!("{first} and {second} both want standard input: {fix}"))
+    }
+
+    /// Whether kubectl output is read from standard input, which a watcher can read only once.
+    /// Whether `--inspect -` reads standard input, which a watcher's second round would find at its end.
+    pub(crate) fn inspect_from_stdin(&self) -> bool {
+        self.sources
+            .inspect
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() == "-")
+    }
+
+    pub(crate) fn kubectl_from_stdin(&self) -> bool {
+        self.sources
+            .kubectl_json
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() == "-")
     }
 
     /// Reads every image to check, now: the sources are read again on each call (a watcher's rounds).
@@ -271,7 +322,7 @@ impl CheckArgs {
     }
 
     /// A client for the registries of `entries`: those named in arguments and -f lists are the user's; those found
-    /// in compose files, engines and inspect output keep the address check, and so do `engine_mirrors`.
+    /// in compose files, engines, inspect and kubectl output keep the address check, and so do `engine_mirrors`.
     pub(crate) fn client(
         &self,
         entries: &[Entry],
@@ -321,15 +372,15 @@ impl CheckArgs {
 }
 
 /// The usage error for a run that names no images at all.
-pub(crate) const NOTHING_TO_CHECK: &str =
-    "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE or --inspect FILE";
+pub(crate) const NOTHING_TO_CHECK: &str = "no images to check: give IMAGE[@DIGEST] arguments, -f FILE, --docker, --podman, --compose FILE, --inspect FILE or \
+     --kubectl-json FILE";
 
 /// Checks every image and prints the answers; the exit code says whether anything needs doing.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let json = args.json;
     let args = &args.check;
-    if args.file.as_ref().is_some_and(|path| path.as_os_str() == "-") && args.registry.password_stdin() {
-        return exit::usage("-f - and --password-stdin both want standard input: put the images in a file");
+    if let Some(conflict) = args.stdin_conflict() {
+        return exit::usage(&conflict);
     }
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,

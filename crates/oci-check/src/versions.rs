@@ -61,7 +61,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                     None => format!(
                         "newer ({}), not tried: at most {} candidates are confirmed",
                         candidate.jump(),
-                        oci_registry::MAX_CONFIRMATIONS
+                        oci_registry::internal::MAX_CONFIRMATIONS
                     ),
                 });
             }

@@ -115,6 +115,19 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     if args.check.registry.password_stdin() && !args.once {
         return exit::usage("--password-stdin is read once: use a credentials file or helper to watch");
     }
+    if args.check.kubectl_from_stdin() && !args.once {
+        return exit::usage(
+            "watch reads its --kubectl-json output again each round: give a file that is written again (or --once)",
+        );
+    }
+    if args.check.inspect_from_stdin() && !args.once {
+        return exit::usage(
+            "watch reads its --inspect output again each round: give a file that is written again (or --once)",
+        );
+    }
+    if let Some(conflict) = args.check.stdin_conflict() {
+        return exit::usage(&conflict);
+    }
     let targets = match parse_targets(&args.notify, args.notify_on) {
         Ok(targets) => targets,
         Err(message) => return exit::usage(&message),
@@ -276,7 +289,7 @@ fn snapshot(
                     }
                 }
             }
-            Ok::<_, oci_registry::CacheError>(found)
+            Ok::<_, oci_registry::cache::CacheError>(found)
         });
         match others {
             Ok(others) => states.extend(others),

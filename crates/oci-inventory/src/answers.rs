@@ -547,7 +547,7 @@ fn from_json<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, Er
 }
 
 /// `null` as the type's default, as Go encodes empty slices and maps.
-fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,

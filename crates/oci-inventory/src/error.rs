@@ -26,8 +26,8 @@ struct Inner {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
-    /// An engine answer or an inspect file is not JSON, or not JSON of the shape the Engine API describes (a
-    /// missing `Id`, a string where an array belongs).
+    /// An engine answer, an inspect file or kubectl output is not JSON, or not JSON of the shape the Engine API (or
+    /// the Kubernetes v1 API) describes (a missing `Id`, a string where an array belongs, a pod without a name).
     InvalidJson,
     /// A field has the right type but a value that cannot be right: an image ID that is no digest, a `RepoDigests`
     /// entry without a digest, an image reference that does not parse, a platform that is not `os/arch[/variant]`.
@@ -66,11 +66,11 @@ pub enum ErrorKind {
     /// Reading a file failed.
     Io,
     /// An input passed one of this crate's limits, which the message names: the size of a compose, `.env` or
-    /// inspect file, how deep a compose file nests (aliases resolved), how long an `extends` chain is, how much
-    /// text variable substitution makes.
+    /// inspect file or of kubectl output, how deep a compose file nests (aliases resolved), how long an `extends`
+    /// chain is, how much text variable substitution makes.
     LimitExceeded,
-    /// A file to read is not a regular file (a FIFO, a socket, a device, a directory), or for inspect output not a
-    /// regular file or a pipe: reading it could block or never end.
+    /// A file to read is not a regular file (a FIFO, a socket, a device, a directory), or for inspect and kubectl
+    /// output not a regular file or a pipe: reading it could block or never end.
     NotRegularFile,
     /// A registries.conf file is not TOML, or not one containers-registries.conf(5) describes.
     InvalidRegistriesConf,

@@ -9,22 +9,24 @@ use std::path::Path;
 /// How many characters of a foreign string a message quotes.
 pub(crate) const QUOTE_LIMIT: usize = 100;
 
-/// `text` in double quotes, escaped, cut after [`QUOTE_LIMIT`] characters (marked by `...` after the quote).
+/// `text` in double quotes, escaped, cut after [`QUOTE_LIMIT`] characters and then followed by its whole length
+/// (`... (N bytes)` after the quote), as every crate quotes.
 pub(crate) fn quote(text: &str) -> String {
     match text.char_indices().nth(QUOTE_LIMIT) {
         None => format!("{text:?}"),
-        Some((cut, _)) => format!("{:?}...", &text[..cut]),
+        Some((cut, _)) => format!("{:?}... ({} bytes)", &text[..cut], text.len()),
     }
 }
 
-/// `text` escaped and cut like [`quote`], without the quotes: for values printed on their own (a state name).
+/// `text` escaped and cut at [`QUOTE_LIMIT`] characters (marked by `...`), without quotes: for values printed on
+/// their own (a state name).
 pub(crate) fn escape_short(text: &str) -> String {
-    let quoted = quote(text);
-    let (inner, cut) = match quoted.strip_suffix("...") {
-        Some(inner) => (inner, "..."),
-        None => (quoted.as_str(), ""),
+    let (shown, cut) = match text.char_indices().nth(QUOTE_LIMIT) {
+        None => (text, ""),
+        Some((at, _)) => (&text[..at], "..."),
     };
-    format!("{}{cut}", &inner[1..inner.len() - 1])
+    let quoted = format!("{shown:?}");
+    format!("{}{cut}", &quoted[1..quoted.len() - 1])
 }
 
 /// A message of another library (serde_json's, the YAML scanner's), which may quote input: characters a terminal
@@ -65,7 +67,10 @@ mod tests {
         assert_eq!(quote("nginx"), "\"nginx\"");
         assert_eq!(quote("a\u{202e}b\n"), "\"a\\u{202e}b\\n\"");
         let long = "x".repeat(500);
-        assert_eq!(quote(&long), format!("\"{}\"...", "x".repeat(QUOTE_LIMIT)));
+        assert_eq!(
+            quote(&long),
+            format!("\"{}\"... ({} bytes)", "x".repeat(QUOTE_LIMIT), long.len())
+        );
         assert_eq!(path(Path::new("dir/compose.yaml")), "dir/compose.yaml");
         assert_eq!(path(Path::new("a\nb")), "\"a\\nb\"");
     }

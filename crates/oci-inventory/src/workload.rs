@@ -53,6 +53,11 @@ pub enum Source {
         /// The file it was read from; `None` for standard input.
         file: Option<PathBuf>,
     },
+    /// `kubectl get pods,nodes -o json` output: a Kubernetes cluster's pods.
+    Kubernetes {
+        /// The file it was read from; `None` for standard input.
+        file: Option<PathBuf>,
+    },
 }
 
 /// The image a workload asked for, as configured.
@@ -171,13 +176,15 @@ impl Workload {
         &self.source
     }
 
-    /// The container's name without Docker's leading `/`, the compose service's name, or for an image of an
-    /// inspect file its first tag (else its ID).
+    /// The container's name without Docker's leading `/`, the compose service's name, for an image of an
+    /// inspect file its first tag (else its ID), or for Kubernetes `NAMESPACE/OWNER/CONTAINER` (see
+    /// [`parse_kubectl`](crate::parse_kubectl)).
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The container's ID, for containers.
+    /// The container's ID, for containers of an engine or inspect file (not for Kubernetes, whose workload stands
+    /// for the container in every replica).
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
@@ -242,18 +249,18 @@ impl Workload {
 }
 
 impl Source {
-    /// The file the workload was read from, for compose files and inspect files.
+    /// The file the workload was read from, for compose files, inspect files and kubectl output.
     pub fn file(&self) -> Option<&Path> {
         match self {
             Self::Compose { file } => Some(file),
-            Self::Inspect { file } => file.as_deref(),
+            Self::Inspect { file } | Self::Kubernetes { file } => file.as_deref(),
             Self::Docker | Self::Podman => None,
         }
     }
 }
 
 impl fmt::Display for Source {
-    /// `docker`, `podman`, `compose FILE`, `inspect FILE` or `inspect -`.
+    /// `docker`, `podman`, `compose FILE`, `inspect FILE`, `inspect -`, `kubernetes FILE` or `kubernetes -`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Docker => f.write_str("docker"),
@@ -261,6 +268,8 @@ impl fmt::Display for Source {
             Self::Compose { file } => write!(f, "compose {}", crate::text::path(file)),
             Self::Inspect { file: Some(file) } => write!(f, "inspect {}", crate::text::path(file)),
             Self::Inspect { file: None } => f.write_str("inspect -"),
+            Self::Kubernetes { file: Some(file) } => write!(f, "kubernetes {}", crate::text::path(file)),
+            Self::Kubernetes { file: None } => f.write_str("kubernetes -"),
         }
     }
 }

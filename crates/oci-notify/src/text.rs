@@ -33,12 +33,12 @@ pub(crate) fn escape(text: &str, limit: usize) -> String {
 }
 
 /// `text` in double quotes, escaped like [`escape`] with `"` and `\` escaped too, cut after
-/// [`QUOTE_LIMIT`] characters.
+/// [`QUOTE_LIMIT`] characters and then followed by its whole length (`... (N bytes)`), as every crate quotes.
 pub(crate) fn quote(text: &str) -> String {
     let mut out = String::from("\"");
     for (count, c) in text.chars().enumerate() {
         if count == QUOTE_LIMIT {
-            out.push_str("\"...");
+            out.push_str(&format!("\"... ({} bytes)", text.len()));
             return out;
         }
         match c {
@@ -85,6 +85,9 @@ mod tests {
         assert_eq!(escape("x\u{202e}y", 100), "x\\u{202e}y");
         assert_eq!(escape("abcdef", 3), "abc...");
         assert_eq!(quote("a\"b\n"), "\"a\\\"b\\n\"");
-        assert_eq!(quote(&"x".repeat(400)).len(), QUOTE_LIMIT + 5);
+        assert_eq!(
+            quote(&"x".repeat(400)),
+            format!("\"{}\"... (400 bytes)", "x".repeat(QUOTE_LIMIT))
+        );
     }
 }

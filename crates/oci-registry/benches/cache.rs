@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use oci_digest::Digest;
 use oci_manifest::Platform;
 use oci_ref::Reference;
-use oci_registry::{Cache, CheckOptions, Client, FsCache, Policy, UpdateRequest, UpdateStatus};
+use oci_registry::cache::{Cache, FsCache};
+use oci_registry::{CheckOptions, Client, Policy, UpdateRequest, UpdateStatus};
 use oci_testkit::images::OCI_INDEX;
 use oci_testkit::{Images, Proxy, Registry, TempDir};
 use tokio::task::JoinSet;
@@ -150,7 +151,7 @@ async fn run(count: usize, rebuilt: usize) {
     }
     #[cfg(feature = "redis")]
     for run in ["cold redis", "warm redis"] {
-        let cache = oci_registry::RedisCache::connect(&redis.url(), "oci-check:")
+        let cache = oci_registry::cache::RedisCache::connect(&redis.url(), "oci-check:")
             .await
             .unwrap();
         runs.push((run, Some(Arc::new(cache))));

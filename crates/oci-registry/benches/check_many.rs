@@ -199,7 +199,7 @@ async fn measure(setup: &Setup, delay: Duration, concurrency: usize, repeat: usi
         manifest_requests += u64::from(check.requests());
     }
     let tokens = setup.registry.token_server().map_or(0, TokenServer::requests) - tokens_before;
-    assert_eq!(client.token_requests(), tokens as u64);
+    assert_eq!(oci_registry::internal::token_requests(&client), tokens as u64);
     Row {
         checks: requests.len(),
         wall,

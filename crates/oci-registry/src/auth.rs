@@ -36,8 +36,8 @@ use oci_auth::{
 };
 use tokio::time::{Instant, timeout_at};
 
-use crate::config::Transport as Scheme;
-use crate::error::{CredentialsSent, Error, ErrorKind, ServerError, quote};
+use crate::config::Scheme;
+use crate::error::{CredentialsSent, Error, ErrorKind, ServerError, cut};
 use crate::location::is_loopback;
 use crate::ratelimit::RateLimit;
 use crate::transport::{Access, Call, Context, Outgoing, Transport, header_str, lock, read_body};
@@ -120,7 +120,7 @@ impl Auth {
                 call.error(ErrorKind::Protocol)
                     .with_status(response.status(), Vec::new())
                     .with_source(err)
-                    .with_detail(format!("malformed WWW-Authenticate `{}`", quote(&headers.join(", "))))
+                    .with_detail(format!("malformed WWW-Authenticate `{}`", cut(&headers.join(", "))))
             })?;
             let next = match step {
                 AuthStep::Answer if response.status() != StatusCode::UNAUTHORIZED => return Ok(response),
@@ -325,7 +325,7 @@ impl Auth {
                 })
                 .with_status(status, ServerError::parse_body(&body))
                 .with_scope(scopes)
-                .with_detail(format!("token request to `{}` refused", quote(challenge.realm())));
+                .with_detail(format!("token request to `{}` refused", cut(challenge.realm())));
             if refused {
                 err = err.with_credentials_sent(match &source {
                     Some(source) => CredentialsSent::From(source.clone()),
@@ -338,7 +338,7 @@ impl Auth {
             at.error(ErrorKind::Protocol)
                 .with_source(err)
                 .with_scope(scopes)
-                .with_detail(format!("bad token response from `{}`", quote(challenge.realm())))
+                .with_detail(format!("bad token response from `{}`", cut(challenge.realm())))
         })?;
         Ok((token, source))
     }
@@ -353,7 +353,7 @@ impl Auth {
         let uri = request.url().parse().map_err(|err| {
             at.error(ErrorKind::Protocol)
                 .with_source(err)
-                .with_detail(format!("bad token URL `{}`", quote(request.url())))
+                .with_detail(format!("bad token URL `{}`", cut(request.url())))
         })?;
         let method = match request.method() {
             oci_auth::Method::Post => Method::POST,
@@ -672,7 +672,7 @@ fn read_challenge(at: Context<'_>, response: &Response<Incoming>) -> Result<Opti
         at.error(ErrorKind::Protocol)
             .with_status(response.status(), Vec::new())
             .with_source(err)
-            .with_detail(format!("malformed WWW-Authenticate `{}`", quote(&headers.join(", "))))
+            .with_detail(format!("malformed WWW-Authenticate `{}`", cut(&headers.join(", "))))
     })?;
     Ok(Challenge::preferred(&challenges).cloned())
 }
@@ -698,7 +698,7 @@ fn security(transport: &Transport, registry: &str) -> oci_auth::Registry {
     let plain = transport
         .base_url(registry)
         .is_ok_and(|base| base.starts_with("http://"));
-    match options.and_then(|o| o.transport) {
+    match options.and_then(|o| o.scheme) {
         Some(Scheme::Http) if insecure || is_loopback(registry) => {
             oci_auth::Registry::http(registry).with_insecure(insecure)
         }
@@ -712,9 +712,9 @@ pub(crate) async fn status_error(at: Context<'_>, response: Response<Incoming>, 
     let status = response.status();
     let challenge = read_challenge(at, &response).ok().flatten();
     let challenge = match challenge.as_ref().and_then(Challenge::error) {
-        Some(error) => Some(format!("the registry says `{}`", quote(error))),
+        Some(error) => Some(format!("the registry says `{}`", cut(error))),
         None => header_str(response.headers(), header::WWW_AUTHENTICATE.as_str())
-            .map(|challenge| format!("challenge `{}`", quote(challenge))),
+            .map(|challenge| format!("challenge `{}`", cut(challenge))),
     };
     let rate_limit = RateLimit::from_headers(response.headers());
     let body = read_body(at, response, ERROR_BODY_LIMIT, deadline)

@@ -12,7 +12,7 @@ use oci_digest::{Digest, Verifier};
 use tokio::time::{Instant, timeout_at};
 
 use crate::client::Core;
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 use crate::location::Repository;
 use crate::transport::{Call, Outgoing, deadline_after, header_str, is_redirect};
 use crate::uri::{resolve_against, same_origin};
@@ -76,13 +76,13 @@ pub(crate) async fn blob(core: &Core, repository: &Repository, digest: &Digest) 
         if redirects > MAX_REDIRECTS || !visited.insert(target_text.clone()) {
             return Err(call.error(ErrorKind::TooManyRedirects).with_detail(format!(
                 "gave up after {redirects} redirects, at `{}`",
-                quote(&target_text)
+                cut(&target_text)
             )));
         }
         let target: Uri = target_text.parse().map_err(|err| {
             call.error(ErrorKind::Protocol)
                 .with_source(err)
-                .with_detail(format!("bad redirect target `{}`", quote(&target_text)))
+                .with_detail(format!("bad redirect target `{}`", cut(&target_text)))
         })?;
         let authority = target.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
         match target.scheme_str() {
@@ -92,7 +92,7 @@ pub(crate) async fn blob(core: &Core, repository: &Repository, digest: &Digest) 
             _ => {
                 return Err(call
                     .error(ErrorKind::InsecureTransport)
-                    .with_detail(format!("redirect to `{}` refused", quote(&target_text))));
+                    .with_detail(format!("redirect to `{}` refused", cut(&target_text))));
             }
         }
         if same_origin(&origin, &target) {

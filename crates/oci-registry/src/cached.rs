@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::cache::CacheKey;
-use crate::client::{Core, Manifest};
+use crate::client::{Core, RawManifest};
 use crate::error::{Error, ErrorKind};
 use crate::location::{ManifestLocation, Repository};
 use crate::ratelimit::RateLimit;
@@ -35,7 +35,11 @@ const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// The manifest at `location`: from the cache when the location is a digest the cache holds, else by a `GET` that
 /// the pull budget allows (else [`ErrorKind::PullBudget`]); what is fetched is cached by its digest.
-pub(crate) async fn manifest(core: &Core, location: &ManifestLocation, deadline: Instant) -> Result<Manifest, Error> {
+pub(crate) async fn manifest(
+    core: &Core,
+    location: &ManifestLocation,
+    deadline: Instant,
+) -> Result<RawManifest, Error> {
     if let Some(digest) = location.digest() {
         if let Some(manifest) = cached_manifest(core, digest).await {
             return Ok(manifest);
@@ -101,12 +105,12 @@ async fn take_pull(core: &Core, repository: &Repository, deadline: Instant) -> R
 }
 
 /// A verified manifest from the cache; a corrupt entry is dropped.
-async fn cached_manifest(core: &Core, digest: &Digest) -> Option<Manifest> {
+async fn cached_manifest(core: &Core, digest: &Digest) -> Option<RawManifest> {
     let cache = core.config().cache.as_ref()?;
     let key = CacheKey::Manifest(digest.clone());
     let entry = cache.get(&key).await?;
     match decode_manifest(digest, &entry, core.config().manifest_size_limit) {
-        Some((media_type, bytes)) => Some(Manifest::cached(digest.clone(), media_type, bytes)),
+        Some((media_type, bytes)) => Some(RawManifest::cached(digest.clone(), media_type, bytes)),
         None => {
             cache.drop_corrupt(&key).await;
             None
@@ -114,7 +118,7 @@ async fn cached_manifest(core: &Core, digest: &Digest) -> Option<Manifest> {
     }
 }
 
-async fn store_manifest(core: &Core, manifest: &Manifest) {
+async fn store_manifest(core: &Core, manifest: &RawManifest) {
     let Some(cache) = &core.config().cache else {
         return;
     };

@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
 
 use crate::auth::BatchPlan;
-use crate::client::{Core, Manifest};
+use crate::client::{Core, RawManifest};
 use crate::error::{Error, ErrorKind};
 use crate::fetch::{Fetch, Fetched, at};
 use crate::location::{ManifestLocation, Repository};
@@ -114,7 +114,7 @@ impl ResolvedDigest {
     }
 }
 
-impl Manifest {
+impl RawManifest {
     /// Parses the verified bytes as an image manifest or index, by their `Content-Type`.
     ///
     /// # Errors
@@ -159,9 +159,19 @@ pub(crate) async fn check(fetch: &mut Fetch<'_>, request: &UpdateRequest) -> Res
             }
             _ => {
                 let check = verdict.finish().map_err(|err| at(err, fetch.repository()))?;
+                let served_by = fetch.served_by().map(str::to_owned);
+                let upstream = match served_by {
+                    Some(_) if fetch.mirror_drift() => {
+                        fetch
+                            .upstream_digest(&ManifestLocation::from(request.reference()))
+                            .await
+                    }
+                    _ => None,
+                };
                 return Ok(check
                     .with_costs(fetch.tally(), fetch.rate_limit().cloned())
-                    .with_served_by(fetch.served_by()));
+                    .with_served_by(served_by.as_deref())
+                    .with_upstream(upstream));
             }
         };
         answered.map_err(|err| at(err, fetch.repository()))?;
@@ -407,7 +417,7 @@ pub(crate) async fn fetch_manifest(
     core: &Core,
     reference: &Reference,
     platform: Option<&Platform>,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let location = ManifestLocation::from(reference);
     let mut fetch = Fetch::new(core, location.repository().clone(), core.deadline());
     let manifest = got(fetch.manifest_raw(&location).await?)?;

@@ -47,6 +47,8 @@ pub(crate) struct Core {
     auth: Auth,
     /// Pulls spent and allowed, `HEAD`s and cache hits, shared by every clone.
     ledger: Ledger,
+    /// Per registry, whether it answered the referrers API (learned on first use).
+    referrers_api: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 /// The answer to [`Client::ping`].
@@ -69,7 +71,7 @@ pub struct ManifestHead {
 
 /// A manifest's exact bytes, verified against its digest, from [`Client::manifest`].
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub struct RawManifest {
     pub(crate) digest: Digest,
     pub(crate) media_type: Option<String>,
     pub(crate) bytes: Bytes,
@@ -106,6 +108,7 @@ impl Client {
                 ledger: Ledger::new(config.pull_budget),
                 transport: Transport::new(config)?,
                 auth: Auth::default(),
+                referrers_api: std::sync::Mutex::default(),
             }),
         })
     }
@@ -144,9 +147,29 @@ impl Client {
     ///
     /// [`ErrorKind::TooLarge`] past the size limit, [`ErrorKind::DigestMismatch`] when the bytes do not match, and
     /// the errors of [`Client::manifest_digest`].
-    pub async fn manifest(&self, location: &ManifestLocation) -> Result<Manifest, Error> {
+    pub async fn manifest(&self, location: &ManifestLocation) -> Result<RawManifest, Error> {
         let mut fetch = Fetch::new(&self.core, location.repository().clone(), self.core.deadline());
         got(fetch.manifest_raw(location).await?)
+    }
+
+    /// The manifests that refer to `subject` in `repository` (signatures, SBOMs, attestations), of
+    /// `artifact_type` when given: from the referrers API, else from the referrers tag schema (`sha256-<hex>`),
+    /// whichever the registry has, learned on first use and remembered for the client's life. The tag schema's
+    /// index is read by digest through the cache, so a repeat lookup spends only a `HEAD`.
+    ///
+    /// # Errors
+    ///
+    /// A connect, TLS or timeout error, [`ErrorKind::Unauthorized`], [`ErrorKind::Protocol`] for an answer that is
+    /// not an image index or pages that loop, [`ErrorKind::TooLarge`] past 10,000 referrers, or
+    /// [`ErrorKind::PullBudget`] when the index would need a pull the budget withholds. No referrers is not an
+    /// error: an empty list.
+    pub async fn referrers(
+        &self,
+        repository: &Repository,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<crate::referrers::Referrers, Error> {
+        crate::referrers::referrers(&self.core, repository, subject, artifact_type).await
     }
 
     /// The repository's tags, as listed, when the request asked to keep them ([`NewerRequest::keep_tags`]).
@@ -170,7 +193,7 @@ impl Client {
     }
 
     /// Starts downloading the blob `digest` of `repository` (`GET /v2/NAME/blobs/DIGEST`), following at most
-    /// [`MAX_REDIRECTS`](crate::MAX_REDIRECTS) redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
+    /// five redirects. The registry's `Authorization` goes only to the registry's own origin (scheme,
     /// host and port): a redirect to storage elsewhere is followed without it, and never from HTTPS to plain HTTP
     /// unless the target may use plain HTTP (loopback or marked insecure).
     ///
@@ -230,7 +253,7 @@ impl Client {
     }
 
     /// How many token requests this client (and its clones) has sent so far.
-    pub fn token_requests(&self) -> u64 {
+    pub(crate) fn token_requests(&self) -> u64 {
         self.core.auth.token_requests()
     }
 
@@ -355,13 +378,17 @@ impl Client {
 
     /// The manifest a reference names, by digest when it has one and by tag otherwise (`latest` when it has
     /// neither): its exact bytes, verified against the digest. With `platform`, an index is followed to its image
-    /// for the platform (one more `GET`). [`Manifest::parse`] reads the bytes.
+    /// for the platform (one more `GET`). [`RawManifest::parse`] reads the bytes.
     ///
     /// # Errors
     ///
     /// The errors of [`Client::manifest`], and [`ErrorKind::PlatformNotFound`] when an index has no image for the
     /// platform.
-    pub async fn fetch_manifest(&self, reference: &Reference, platform: Option<&Platform>) -> Result<Manifest, Error> {
+    pub async fn fetch_manifest(
+        &self,
+        reference: &Reference,
+        platform: Option<&Platform>,
+    ) -> Result<RawManifest, Error> {
         crate::check::fetch_manifest(&self.core, reference, platform).await
     }
 
@@ -391,6 +418,23 @@ impl Client {
 }
 
 impl Core {
+    /// Whether `registry` answered the referrers API, when that is known.
+    pub(crate) fn referrers_api(&self, registry: &str) -> Option<bool> {
+        self.referrers_api
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(registry)
+            .copied()
+    }
+
+    /// Remembers whether `registry` answered the referrers API.
+    pub(crate) fn learn_referrers_api(&self, registry: &str, answered: bool) {
+        self.referrers_api
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(registry.to_owned(), answered);
+    }
+
     pub(crate) fn config(&self) -> &ClientConfig {
         self.transport.config()
     }
@@ -440,7 +484,7 @@ impl Ping {
 
 impl ManifestHead {
     /// What a `HEAD` would have said of a manifest fetched whole.
-    pub(crate) fn of(manifest: &Manifest) -> Self {
+    pub(crate) fn of(manifest: &RawManifest) -> Self {
         Self {
             digest: manifest.digest.clone(),
             media_type: manifest.media_type.clone(),
@@ -483,7 +527,7 @@ impl ManifestHead {
     }
 }
 
-impl Manifest {
+impl RawManifest {
     /// The manifest's digest, verified against its bytes.
     pub fn digest(&self) -> &Digest {
         &self.digest

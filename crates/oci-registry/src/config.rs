@@ -23,7 +23,7 @@ const DEFAULT_CONCURRENCY_PER_REGISTRY: usize = 32;
 /// that is decided once per registry and remembered.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
+pub enum Scheme {
     /// HTTPS with certificate verification against the web PKI roots and the registry's extra CA certificates,
     /// never plain HTTP.
     Https,
@@ -41,7 +41,7 @@ pub struct Credentials {
 /// Options for one registry host.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
-    pub(crate) transport: Option<Transport>,
+    pub(crate) scheme: Option<Scheme>,
     pub(crate) insecure: bool,
     pub(crate) check_addresses: bool,
     pub(crate) ca_certificates: Vec<CertificateDer<'static>>,
@@ -75,6 +75,8 @@ pub struct ClientConfig {
     pub(crate) mirrors: HashMap<String, Vec<String>>,
     /// Never fall back from the mirrors to the registry itself.
     pub(crate) mirror_only: bool,
+    /// After a mirror answered a tag's `HEAD`, ask the registry itself too and compare.
+    pub(crate) mirror_drift: bool,
 }
 
 /// Builds a [`Client`](crate::Client); start with [`Client::builder`](crate::Client::builder).
@@ -119,12 +121,12 @@ impl RegistryOptions {
     }
 
     /// Chooses HTTPS or plain HTTP, instead of HTTPS with the plain-HTTP fallback for loopback registries.
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
+    pub fn scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = Some(scheme);
         self
     }
 
-    /// Marks the registry insecure, which permits [`Transport::Http`] for a host that is not on loopback.
+    /// Marks the registry insecure, which permits [`Scheme::Http`] for a host that is not on loopback.
     pub fn insecure(mut self) -> Self {
         self.insecure = true;
         self
@@ -189,6 +191,7 @@ impl Default for ClientConfig {
             proxy: crate::proxy::ProxyConfig::new(),
             mirrors: HashMap::new(),
             mirror_only: false,
+            mirror_drift: false,
         }
     }
 }
@@ -376,12 +379,13 @@ impl ClientBuilder {
     }
 
     /// Remembers manifests and image configs by digest, and tag lists for [`ClientBuilder::tags_max_age`], in
-    /// `cache` (see [`Cache`](crate::Cache)), shared as an `Arc<dyn Cache>`. Every entry is verified when read; the
+    /// `cache` (see [`Cache`](crate::cache::Cache)), shared as an `Arc<dyn Cache>`. Every entry is verified when read; the
     /// tag's digest for a verdict is never read from it.
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use oci_registry::{Cache, Client, FsCache};
+    /// use oci_registry::Client;
+    /// use oci_registry::cache::{Cache, FsCache};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let dir = std::env::temp_dir().join(format!("oci-registry-doc-{}", std::process::id()));
@@ -392,7 +396,7 @@ impl ClientBuilder {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn cache(mut self, cache: std::sync::Arc<dyn crate::Cache>) -> Self {
+    pub fn cache(mut self, cache: std::sync::Arc<dyn crate::cache::Cache>) -> Self {
         self.config.cache = Some(crate::cache::CacheSlot::new(cache));
         self
     }
@@ -453,6 +457,14 @@ impl ClientBuilder {
         self
     }
 
+    /// When a mirror answered a tag's `HEAD`, also asks the registry itself with one `HEAD` (free on Docker Hub)
+    /// and compares: [`UpdateCheck::mirror_drift`](crate::UpdateCheck::mirror_drift) says whether the mirror
+    /// names another image than the registry does (a stale mirror), and the verdict stays the mirror's.
+    pub fn mirror_drift(mut self) -> Self {
+        self.config.mirror_drift = true;
+        self
+    }
+
     /// The configuration as built so far, validated.
     ///
     /// # Errors
@@ -464,7 +476,7 @@ impl ClientBuilder {
             return Err(err);
         }
         for (host, options) in &self.config.registries {
-            if options.transport == Some(Transport::Http) && !options.insecure && !is_loopback(host) {
+            if options.scheme == Some(Scheme::Http) && !options.insecure && !is_loopback(host) {
                 return Err(Error::new(ErrorKind::InsecureTransport)
                     .with_registry(host)
                     .with_detail(

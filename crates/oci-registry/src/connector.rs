@@ -578,7 +578,7 @@ mod tests {
 
     use super::{Connector, Hosts};
     use crate::error::ErrorKind;
-    use crate::{Client, RegistryOptions, Transport};
+    use crate::{Client, RegistryOptions, Scheme};
 
     fn hosts(builder: crate::ClientBuilder) -> std::sync::Arc<Hosts> {
         Connector::new(&builder.config().unwrap()).unwrap().hosts
@@ -626,10 +626,8 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::InsecureTransport);
         // HTTPS is verified by its certificate; an insecure host was chosen to be reached in plain HTTP.
         assert!(default.check("localhost", true, &at("192.0.2.7")).is_ok());
-        let insecure = hosts(Client::builder().registry(
-            "localhost",
-            RegistryOptions::new().transport(Transport::Http).insecure(),
-        ));
+        let insecure =
+            hosts(Client::builder().registry("localhost", RegistryOptions::new().scheme(Scheme::Http).insecure()));
         assert!(insecure.check("localhost", false, &at("192.0.2.7")).is_ok());
     }
 
@@ -652,7 +650,7 @@ mod tests {
         let proxy = ProxyUrl::parse(&squid.url()).unwrap();
         let client = |no_proxy: &str| {
             Client::builder()
-                .registry(&named, RegistryOptions::new().transport(Transport::Http).insecure())
+                .registry(&named, RegistryOptions::new().scheme(Scheme::Http).insecure())
                 // Only for a direct connection: through the proxy, squid resolves the name.
                 .resolve("registry.test", loopback)
                 .proxy(

@@ -289,7 +289,7 @@ impl ServerError {
                 detail: entry
                     .detail
                     .filter(|value| !value.is_null())
-                    .map(|value| quote(&value.to_string())),
+                    .map(|value| cut(&value.to_string())),
             })
             .collect()
     }
@@ -324,24 +324,24 @@ impl fmt::Display for Error {
             ErrorKind::Proxy => "proxy failed",
         };
         match &inner.proxy {
-            Some(proxy) if inner.kind == ErrorKind::Proxy => write!(f, "proxy `{}` failed", quote(proxy))?,
-            Some(proxy) => write!(f, "{what} (through the proxy `{}`)", quote(proxy))?,
+            Some(proxy) if inner.kind == ErrorKind::Proxy => write!(f, "proxy `{}` failed", cut(proxy))?,
+            Some(proxy) => write!(f, "{what} (through the proxy `{}`)", cut(proxy))?,
             None => f.write_str(what)?,
         }
         match (&inner.registry, &inner.repository) {
-            (Some(registry), Some(repository)) => write!(f, " for `{}/{}`", quote(registry), quote(repository))?,
-            (Some(registry), None) => write!(f, " for registry `{}`", quote(registry))?,
+            (Some(registry), Some(repository)) => write!(f, " for `{}/{}`", cut(registry), cut(repository))?,
+            (Some(registry), None) => write!(f, " for registry `{}`", cut(registry))?,
             _ => {}
         }
         if let Some(scope) = &inner.scope {
-            write!(f, " (scope `{}`)", quote(scope))?;
+            write!(f, " (scope `{}`)", cut(scope))?;
         }
         if let Some(status) = inner.status {
             write!(f, ": HTTP {}", status.as_u16())?;
         }
         for (i, server) in inner.server_errors.iter().enumerate() {
             let sep = if i == 0 { ": " } else { "; " };
-            write!(f, "{sep}{} ({})", quote(&server.code), quote(&server.message))?;
+            write!(f, "{sep}{} ({})", cut(&server.code), cut(&server.message))?;
         }
         if let Some(detail) = &inner.detail {
             write!(f, ": {detail}")?;
@@ -392,7 +392,7 @@ impl StdError for Error {
 
 /// Foreign text made safe to put into a message: control characters escaped, cut at
 /// [`QUOTE_LIMIT`](crate::text::QUOTE_LIMIT) characters.
-pub(crate) fn quote(text: &str) -> String {
+pub(crate) fn cut(text: &str) -> String {
     crate::text::cut(text).into_owned()
 }
 
@@ -431,9 +431,9 @@ mod tests {
 
     #[test]
     fn quotes_long_text_on_char_boundaries() {
-        assert_eq!(quote("short"), "short");
+        assert_eq!(cut("short"), "short");
         let long = "é".repeat(150);
-        let short = quote(&long);
+        let short = cut(&long);
         assert!(
             short.starts_with(&"é".repeat(100)) && short.ends_with("...(+100 bytes)"),
             "{short}"

@@ -15,7 +15,7 @@ use oci_digest::Digest;
 use oci_manifest::ImageConfig;
 use tokio::time::Instant;
 
-use crate::client::{Core, Manifest, ManifestHead};
+use crate::client::{Core, ManifestHead, RawManifest};
 use crate::error::{Error, ErrorKind};
 use crate::location::{ManifestLocation, Repository};
 use crate::ratelimit::RateLimit;
@@ -66,7 +66,7 @@ pub(crate) enum Fetched<T> {
 /// A manifest read and parsed.
 #[derive(Debug)]
 pub(crate) struct Read {
-    pub(crate) raw: Manifest,
+    pub(crate) raw: RawManifest,
     pub(crate) parsed: oci_manifest::Manifest,
 }
 
@@ -121,6 +121,11 @@ impl<'a> Fetch<'a> {
         self.served_by.as_deref()
     }
 
+    /// Whether a tag a mirror answered for is asked of the registry itself too.
+    pub(crate) fn mirror_drift(&self) -> bool {
+        self.core.config().mirror_drift
+    }
+
     pub(crate) fn repository(&self) -> &Repository {
         &self.repository
     }
@@ -150,6 +155,19 @@ impl<'a> Fetch<'a> {
     fn saw(&mut self, rate_limit: Option<&RateLimit>) {
         if let Some(rate_limit) = rate_limit {
             self.rate_limit = Some(rate_limit.clone());
+        }
+    }
+
+    /// The digest the registry itself names for `location`, past its mirrors, by one `HEAD`; `None` when it sends
+    /// no digest or cannot be asked (a drift check never fails the check it belongs to).
+    pub(crate) async fn upstream_digest(&mut self, location: &ManifestLocation) -> Option<Digest> {
+        self.spend(Cost::Head);
+        match crate::wire::upstream_head(self.core, location, self.deadline).await {
+            Ok(head) => head.map(|head| head.digest().clone()),
+            Err(err) => {
+                tracing::debug!(error = %err, "the registry itself did not answer the drift HEAD");
+                None
+            }
         }
     }
 
@@ -199,7 +217,7 @@ impl<'a> Fetch<'a> {
     }
 
     /// A manifest's exact bytes, verified, not parsed: from the cache, else by a `GET` the pull budget allows.
-    pub(crate) async fn manifest_raw(&mut self, location: &ManifestLocation) -> Result<Fetched<Manifest>, Error> {
+    pub(crate) async fn manifest_raw(&mut self, location: &ManifestLocation) -> Result<Fetched<RawManifest>, Error> {
         match crate::cached::manifest(self.core, location, self.deadline).await {
             Ok(raw) => {
                 self.spend(if raw.from_cache() { Cost::CacheHit } else { Cost::Pull });

@@ -34,7 +34,7 @@
 //! # Overview
 //!
 //! - [`Client`] is cheap to clone; clones share one connection pool and one auth cache. Build it with
-//!   [`Client::builder`] ([`ClientBuilder`]), with per-registry [`RegistryOptions`]: [`Transport`], extra CA
+//!   [`Client::builder`] ([`ClientBuilder`]), with per-registry [`RegistryOptions`]: [`Scheme`], extra CA
 //!   certificates, [`Credentials`] ([`ClientBuilder::add_auth`] for short).
 //! - Update checks, the heart of the product: [`Client::check_for_update`] of an [`UpdateRequest`] gives an
 //!   [`UpdateCheck`] with an honest multi-arch verdict ([`UpdateStatus`], [`UpdateCheck::has_update`]), one `HEAD`
@@ -45,7 +45,7 @@
 //! - Newer versions: [`Client::newer_version`] of a [`NewerRequest`] (rules on [`NewerSearch`]), or chained after
 //!   each check with [`CheckOptions::newer`]; a repeat search reads everything but its `HEAD`s from the cache.
 //! - Costs: every check and search says its requests, pulls (manifest `GET`s) and cache hits, counted from one
-//!   fetch step's events, as is [`Client::pull_stats`] for the run; a [`Cache`] and a [`PullBudget`] keep them low.
+//!   fetch step's events, as is [`Client::pull_stats`] for the run; a [`Cache`](cache::Cache) and a [`PullBudget`] keep them low.
 //! - Operations: [`Client::ping`], [`Client::manifest_digest`] (a `HEAD`, falling back to `GET` and hashing),
 //!   [`Client::manifest`] (size-limited and verified), [`Client::resolve_digest`] and [`Client::fetch_manifest`] of
 //!   a [`Reference`], [`Client::tags`] (every page), [`Client::blob`] (a verified [`Blob`] stream),
@@ -60,9 +60,9 @@
 //! - [`Reference`], [`Digest`] and [`Platform`] are re-exported from `oci-ref`, `oci-digest` and `oci-manifest`, so
 //!   this crate is enough to depend on.
 //!
-//! Transport: HTTPS by default; a loopback registry (`localhost`, 127.0.0.0/8, `::1`) whose HTTPS port answers in
+//! Scheme: HTTPS by default; a loopback registry (`localhost`, 127.0.0.0/8, `::1`) whose HTTPS port answers in
 //! plain HTTP is then spoken to in plain HTTP, as Docker treats its default insecure range, decided once per registry.
-//! Any other registry gets plain HTTP only when configured with [`Transport::Http`] and marked
+//! Any other registry gets plain HTTP only when configured with [`Scheme::Http`] and marked
 //! [`RegistryOptions::insecure`]. `docker.io` means Docker Hub's API host `registry-1.docker.io`.
 //!
 //! Proxies: [`ClientBuilder::proxy`] with a [`ProxyConfig`] (built from [`ProxyUrl`]s and a [`NoProxy`] list, or
@@ -82,16 +82,16 @@
 //! The configuration is checked before any connection is made:
 //!
 //! ```
-//! use oci_registry::{Client, ErrorKind, RegistryOptions, Transport};
+//! use oci_registry::{Client, ErrorKind, RegistryOptions, Scheme};
 //!
-//! let plain = RegistryOptions::new().transport(Transport::Http);
+//! let plain = RegistryOptions::new().scheme(Scheme::Http);
 //! let err = Client::builder().registry("registry.example", plain).config().unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::InsecureTransport);
 //! ```
 //!
 //! # Cargo features
 //!
-//! - `redis` (off by default): `RedisCache`, a [`Cache`] and [`SharedBudget`] in a Redis server that a fleet of
+//! - `redis` (off by default): `RedisCache`, a [`Cache`](cache::Cache) and [`SharedBudget`](cache::SharedBudget) in a Redis server that a fleet of
 //!   hosts shares, on the `redis` crate (plain TCP or a unix socket, no TLS).
 //!
 //! TLS always uses rustls with the ring provider and the web PKI roots of `webpki-roots`.
@@ -117,6 +117,7 @@ mod location;
 mod newer;
 mod proxy;
 mod ratelimit;
+mod referrers;
 mod retry;
 mod tags;
 pub mod text;
@@ -125,24 +126,19 @@ mod uri;
 mod verdict;
 mod wire;
 
-pub use blob::{Blob, MAX_REDIRECTS, MIN_BLOB_RATE};
+pub use blob::Blob;
 pub use budget::{PullBudget, PullStats, SourceBudget};
-#[cfg(feature = "redis")]
-pub use cache::RedisCache;
-pub use cache::{Cache, CacheError, CacheKey, FsCache, SharedBudget};
 pub use check::{CheckOptions, ResolvedDigest};
-pub use client::{Client, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
-pub use config::{ClientBuilder, ClientConfig, Credentials, DEFAULT_TAGS_MAX_AGE, RegistryOptions, Transport};
+pub use client::{Client, ManifestHead, Ping, RawManifest};
+pub use config::{ClientBuilder, ClientConfig, Credentials, RegistryOptions, Scheme};
 pub use entry::{EntryError, EntryErrorKind};
 pub use error::{Error, ErrorKind, ServerError};
 pub use location::{ManifestLocation, ManifestReference, Repository};
-pub use newer::{
-    MAX_CONFIRMATIONS, NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion, ROLLING_PER_SHAPE,
-};
+pub use newer::{NewerAnswer, NewerCheck, NewerNeed, NewerRequest, NewerSearch, NewerVersion};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyErrorKind, ProxyUrl};
 pub use ratelimit::RateLimit;
+pub use referrers::{FoundVia, Referrers, referrers_tag};
 pub use retry::RetryPolicy;
-pub use tags::MAX_TAGS;
 pub use verdict::{Answer, Need, UpdateCheck, UpdateRequest, UpdateStatus, Verdict};
 
 // The types in this crate's signatures that come from the crates below it, so that a user of `oci-registry` alone
@@ -156,6 +152,17 @@ pub use oci_version::{Glob, Jump, Policy};
 /// change in any release (as rustls's `internal` module).
 #[doc(hidden)]
 pub mod internal {
+    // Tuning constants: what the client does with them is its interface, their values are not.
+    pub use crate::blob::{MAX_REDIRECTS, MIN_BLOB_RATE};
+    pub use crate::client::MANIFEST_ACCEPT;
+    pub use crate::config::DEFAULT_TAGS_MAX_AGE;
+    pub use crate::newer::{MAX_CONFIRMATIONS, ROLLING_PER_SHAPE};
+    pub use crate::tags::MAX_TAGS;
+
+    /// How many token requests `client` (and its clones) has sent so far: what the tests and benchmarks count.
+    pub fn token_requests(client: &crate::Client) -> u64 {
+        client.token_requests()
+    }
     pub use crate::auth::{AuthRounds, AuthStep, MAX_AUTH_ROUNDS};
     pub use crate::cache::fs::{header as cache_header, parse_header as parse_cache_header};
     pub use crate::cache::resp::{MAX_BULK, MAX_DEPTH, MAX_ELEMENTS, MAX_LINE, MAX_REPLY, ReplyBound, ReplyError};

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use http::{HeaderMap, Uri};
-use oci_auth::internal::write_quoted;
+use oci_auth::internal::write_quoted_string;
 
 use crate::uri::{Reference, resolve, same_origin};
 
@@ -128,7 +128,7 @@ impl fmt::Display for Link {
             write!(f, "; {name}")?;
             if let Some(value) = value {
                 f.write_str("=")?;
-                write_quoted(f, value)?;
+                write_quoted_string(f, value)?;
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use std::fmt;
 
 use oci_digest::Digest;
 
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 
 /// A repository in a registry: the registry host (with an optional port) and the repository name.
 ///
@@ -257,7 +257,7 @@ fn valid_tag(tag: &str) -> bool {
 }
 
 fn invalid(what: &str, input: &str) -> Error {
-    Error::new(ErrorKind::InvalidInput).with_detail(format!("not a valid {what}: `{}`", quote(input)))
+    Error::new(ErrorKind::InvalidInput).with_detail(format!("not a valid {what}: `{}`", cut(input)))
 }
 
 #[cfg(test)]

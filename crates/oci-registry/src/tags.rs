@@ -7,7 +7,7 @@ use http::{Method, StatusCode, Uri};
 use tokio::time::Instant;
 
 use crate::client::Core;
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 use crate::link::{NextPage, next_page};
 use crate::location::Repository;
 use crate::transport::{Call, read_body};
@@ -80,7 +80,7 @@ where
         if seen.contains(&path) || seen.len() >= MAX_PAGES {
             return Err(call
                 .error(ErrorKind::Protocol)
-                .with_detail(format!("the tag list's pages loop at `{}`", quote(&path))));
+                .with_detail(format!("the tag list's pages loop at `{}`", cut(&path))));
         }
     }
 }

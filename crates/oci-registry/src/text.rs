@@ -38,10 +38,11 @@ pub fn cut(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` for embedding in a message: in double quotes, with `"` and `\` escaped as well as what
-/// [`escape`] escapes, cut after [`QUOTE_LIMIT`] characters of `text`; a cut is marked by `...`
-/// after the closing quote.
+/// [`escape`] escapes, cut after [`QUOTE_LIMIT`] characters of `text`; a cut is marked by `... (N bytes)`
+/// after the closing quote, N the whole length of `text`. This is what "quote" means in every crate of the
+/// workspace (oci-digest's `quote` for refused input is the same).
 ///
-/// The result is at most `QUOTE_LIMIT * 8 + 5` characters long, however long `text` is.
+/// The result is at most `QUOTE_LIMIT * 8 + 2 + 30` characters long, however long `text` is.
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(QUOTE_LIMIT) + 2);
     out.push('"');
@@ -55,7 +56,7 @@ pub fn quote(text: &str) -> String {
     }
     out.push('"');
     if chars.next().is_some() {
-        out.push_str("...");
+        out.push_str(&format!("... ({} bytes)", text.len()));
     }
     out
 }
@@ -275,7 +276,10 @@ mod tests {
         assert!(out.ends_with("xxx\\x1b[2J"), "{}", &out[out.len() - 20..]);
         assert_eq!(out.len(), line.len() + 3);
         let quoted = quote(&line);
-        assert_eq!(quoted, format!("\"{}\"...", "x".repeat(QUOTE_LIMIT)));
+        assert_eq!(
+            quoted,
+            format!("\"{}\"... ({} bytes)", "x".repeat(QUOTE_LIMIT), line.len())
+        );
     }
 
     #[test]
@@ -291,9 +295,9 @@ mod tests {
         check("x\n\x1b[31mred\u{202e}", "\"x\\n\\x1b[31mred\\u{202e}\"");
         let hundred = "é".repeat(QUOTE_LIMIT);
         check(&hundred, &format!("\"{hundred}\""));
-        check(&format!("{hundred}é"), &format!("\"{hundred}\"..."));
+        check(&format!("{hundred}é"), &format!("\"{hundred}\"... (202 bytes)"));
         let worst = quote(&"\u{202e}".repeat(1000));
-        assert_eq!(worst.chars().count(), QUOTE_LIMIT * 8 + 5);
+        assert_eq!(worst.chars().count(), QUOTE_LIMIT * 8 + 2 + "... (3000 bytes)".len());
     }
 
     #[test]

@@ -19,9 +19,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, timeout_at};
 
-use crate::config::{ClientConfig, Transport as Scheme};
+use crate::config::{ClientConfig, Scheme};
 use crate::connector::{ConnectError, Connector};
-use crate::error::{Error, ErrorKind, quote};
+use crate::error::{Error, ErrorKind, cut};
 use crate::location::is_loopback;
 use crate::proxy::ProxyUrl;
 use crate::ratelimit::RateLimit;
@@ -141,7 +141,7 @@ impl Transport {
     /// loopback registry that was found to answer in plain HTTP.
     pub(crate) fn base_url(&self, registry: &str) -> Result<String, Error> {
         let options = self.config.registry(registry);
-        match options.and_then(|o| o.transport) {
+        match options.and_then(|o| o.scheme) {
             Some(Scheme::Http) => {
                 if !options.is_some_and(|o| o.insecure) && !is_loopback(registry) {
                     return Err(Error::new(ErrorKind::InsecureTransport).with_registry(registry));
@@ -174,7 +174,7 @@ impl Transport {
     /// Whether `registry` may be tried in plain HTTP after its HTTPS attempt met a server speaking plain HTTP:
     /// loopback registries without an explicit transport, as Docker treats its default insecure range.
     fn may_fall_back_to_plain(&self, registry: &str) -> bool {
-        is_loopback(registry) && self.config.registry(registry).and_then(|o| o.transport).is_none()
+        is_loopback(registry) && self.config.registry(registry).and_then(|o| o.scheme).is_none()
     }
 
     /// Sends `call` to its registry, again after a connect error, a 5xx or a 429 when the method is idempotent and
@@ -398,7 +398,7 @@ impl Transport {
                                     .to_owned(),
                                 Some(user) => format!(
                                     "the proxy answered 407: it refused the credentials of `{}` from the proxy URL",
-                                    quote(user)
+                                    cut(user)
                                 ),
                             }),
                     )),
@@ -414,22 +414,22 @@ impl Transport {
         match &result {
             Ok(response) => tracing::info!(
                 "{method} {} -> {} in {} ms{}{via}",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 response.status().as_u16(),
                 elapsed.as_millis(),
                 header_str(response.headers(), header::CONTENT_LENGTH.as_str())
-                    .map(|length| format!(", {} bytes", quote(length)))
+                    .map(|length| format!(", {} bytes", cut(length)))
                     .unwrap_or_default()
             ),
             // A loopback registry's HTTPS port answering in plain HTTP is how the fallback finds out, not a failure.
             Err(Failure::PlainHttpAnswer(_)) if uri.scheme_str() == Some("https") => tracing::debug!(
                 "probe: {method} {} met a plain-HTTP server after {} ms",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 elapsed.as_millis()
             ),
             Err(failure) => tracing::info!(
                 "{method} {} failed after {} ms{via}: {}",
-                quote(&uri.to_string()),
+                cut(&uri.to_string()),
                 elapsed.as_millis(),
                 failure.error()
             ),
@@ -587,12 +587,12 @@ mod tests {
         }
         // An explicit transport is kept as it is.
         let strict = transport(
-            crate::Client::builder().registry("127.0.0.1:5000", RegistryOptions::new().transport(Scheme::Https)),
+            crate::Client::builder().registry("127.0.0.1:5000", RegistryOptions::new().scheme(Scheme::Https)),
         );
         assert!(!strict.may_fall_back_to_plain("127.0.0.1:5000"));
         // A non-loopback registry needs to be marked insecure for plain HTTP, by host:port or by host.
         let by_host = transport(
-            crate::Client::builder().registry("10.0.0.1", RegistryOptions::new().transport(Scheme::Http).insecure()),
+            crate::Client::builder().registry("10.0.0.1", RegistryOptions::new().scheme(Scheme::Http).insecure()),
         );
         assert_eq!(by_host.base_url("10.0.0.1:5000").unwrap(), "http://10.0.0.1:5000");
         assert_eq!(by_host.base_url("10.0.0.2:5000").unwrap(), "https://10.0.0.2:5000");

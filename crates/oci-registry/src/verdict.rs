@@ -51,6 +51,10 @@ pub struct UpdateCheck {
     cache_hits: u32,
     /// The mirror that answered the tag's `HEAD`, when one did.
     served_by: Option<String>,
+    /// What the registry itself names, asked past the mirror that answered ([`ClientBuilder::mirror_drift`]).
+    ///
+    /// [`ClientBuilder::mirror_drift`]: crate::ClientBuilder::mirror_drift
+    upstream: Option<Digest>,
     /// The version search chained after the check, when asked for ([`CheckOptions::newer`](crate::CheckOptions::newer)).
     newer: Option<Box<Result<NewerCheck, Error>>>,
 }
@@ -392,6 +396,25 @@ impl UpdateCheck {
         self.served_by.as_deref()
     }
 
+    /// With [`ClientBuilder::mirror_drift`](crate::ClientBuilder::mirror_drift), when a mirror answered the tag's
+    /// `HEAD` and the registry itself answered the one asked past it: whether the two name different images
+    /// (`Some(true)`: the mirror is stale, or ahead; the verdict is the mirror's). `None` when no mirror answered,
+    /// drift was not asked for, or the registry could not say.
+    pub fn mirror_drift(&self) -> Option<bool> {
+        self.upstream.as_ref().map(|upstream| *upstream != self.latest)
+    }
+
+    /// The digest the registry itself names for the tag, when [`mirror_drift`](Self::mirror_drift) asked it.
+    pub fn upstream_digest(&self) -> Option<&Digest> {
+        self.upstream.as_ref()
+    }
+
+    /// Records what the registry itself named past the mirror.
+    pub(crate) fn with_upstream(mut self, upstream: Option<Digest>) -> Self {
+        self.upstream = upstream;
+        self
+    }
+
     /// Records which mirror answered the tag's `HEAD`.
     pub(crate) fn with_served_by(mut self, served_by: Option<&str>) -> Self {
         self.served_by = served_by.map(str::to_owned);
@@ -534,6 +557,7 @@ impl Verdict {
             pulls: 0,
             cache_hits: 0,
             served_by: None,
+            upstream: None,
             newer: None,
         })
     }

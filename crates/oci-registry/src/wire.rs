@@ -9,8 +9,8 @@ use oci_digest::{Digest, Digester, Verifier};
 use tokio::time::Instant;
 
 use crate::auth::status_error;
-use crate::client::{Core, MANIFEST_ACCEPT, Manifest, ManifestHead, Ping};
-use crate::error::{Error, ErrorKind, quote};
+use crate::client::{Core, MANIFEST_ACCEPT, ManifestHead, Ping, RawManifest};
+use crate::error::{Error, ErrorKind, cut};
 use crate::location::{ManifestLocation, Repository, api_host};
 use crate::ratelimit::RateLimit;
 use crate::transport::{Call, header_str, read_body};
@@ -146,6 +146,20 @@ fn candidate_call<'a>(
     (call, until)
 }
 
+/// A manifest `HEAD` of the registry itself, past its mirrors: its digest, or `None` when it sent no
+/// `Docker-Content-Digest` (learning it would take a `GET`, a pull, which a drift check does not spend).
+pub(crate) async fn upstream_head(
+    core: &Core,
+    location: &ManifestLocation,
+    deadline: Instant,
+) -> Result<Option<ManifestHead>, Error> {
+    let (call, until) = candidate_call(core, location, Method::HEAD, None, true, deadline);
+    Ok(match head_once(core, location, &call, until).await? {
+        HeadAnswer::Digest(head) => Some(head),
+        HeadAnswer::NoDigest(_) => None,
+    })
+}
+
 fn location_error(location: &ManifestLocation, kind: ErrorKind) -> Error {
     Error::new(kind)
         .with_registry(location.repository().registry())
@@ -158,7 +172,7 @@ pub(crate) async fn manifest_get(
     core: &Core,
     location: &ManifestLocation,
     deadline: Instant,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let candidates = candidates(core, location);
     let mut last = None;
     for (index, mirror) in candidates.iter().enumerate() {
@@ -191,7 +205,7 @@ async fn get_once(
     location: &ManifestLocation,
     call: &Call<'_>,
     deadline: Instant,
-) -> Result<Manifest, Error> {
+) -> Result<RawManifest, Error> {
     let response = core.send(call, deadline).await?;
     let response = expect_status(call, response, deadline, &[StatusCode::OK]).await?;
     let http_version = response.version();
@@ -221,7 +235,7 @@ async fn get_once(
                 .with_detail(format!("asked for `{requested}`, the registry announced `{announced}`")));
         }
     }
-    Ok(Manifest {
+    Ok(RawManifest {
         digest,
         media_type,
         bytes,
@@ -270,7 +284,7 @@ pub(crate) async fn push_manifest(
     let mut call = manifest_call(location, Method::PUT).push();
     call.headers.clear();
     let content_type = HeaderValue::from_str(media_type).map_err(|_| {
-        Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", quote(media_type)))
+        Error::new(ErrorKind::InvalidInput).with_detail(format!("not a media type: `{}`", cut(media_type)))
     })?;
     call.headers.push((header::CONTENT_TYPE, content_type));
     call.body = bytes;
@@ -305,7 +319,7 @@ fn same_origin_path(core: &Core, call: &Call<'_>, location: &str) -> Result<Stri
     if uri.authority() != base.authority() {
         return Err(call
             .error(ErrorKind::Protocol)
-            .with_detail(format!("upload location on another host: `{}`", quote(location))));
+            .with_detail(format!("upload location on another host: `{}`", cut(location))));
     }
     Ok(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
 }

@@ -7,7 +7,8 @@
 //! loopback registry named in `insecure-registries`.
 //!
 //! Containers run a static busybox imported as an image ([`DockerEngine::import_busybox`]), so no registry outside
-//! this machine is ever asked; dockerd's proxy is [`DEAD_PROXY`], so that one it tried could not be. Setup goes through the docker CLI pointed at the socket with `-H`.
+//! this machine is ever asked; dockerd's proxy is [`DEAD_PROXY`], so that one it tried could not be. Setup goes
+//! through the docker CLI pointed at the socket with `-H`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

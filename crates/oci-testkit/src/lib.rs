@@ -30,6 +30,9 @@
 //!   implicit TLS, that stores each message it accepts with its envelope.
 //! - [`Ntfy`]: the real ntfy server (`ntfy serve`) on a free loopback port, open or with one user allowed one
 //!   topic, and the messages it keeps, read back through its own JSON API.
+//! - [`Cosign`]: the real cosign (Debian trixie's, unpacked by `cargo xtask test`) signing and verifying against
+//!   loopback registries with a home of its own and no way out (no transparency log, no TUF, a dead proxy), and
+//!   oras attaching referrers that are not signatures.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -57,6 +60,7 @@
 )]
 
 pub mod browser;
+pub mod cosign;
 pub mod docker;
 pub mod fault;
 pub mod images;
@@ -75,6 +79,7 @@ mod temp;
 pub mod token;
 
 pub use browser::ChromeDriver;
+pub use cosign::Cosign;
 pub use docker::{DEAD_PROXY, DockerEngine};
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oci_registry::{Client, ClientBuilder, Credentials, RegistryOptions, Transport};
+use oci_registry::{Client, ClientBuilder, Credentials, RegistryOptions, Scheme};
 
 use crate::{Images, TempDir, TestCa, TokenServer};
 
@@ -193,7 +193,7 @@ impl Registry {
             Some(pem) => RegistryOptions::new()
                 .ca_certificates_pem(pem.as_bytes())
                 .expect("the test CA's PEM is valid"),
-            None => RegistryOptions::new().transport(Transport::Http),
+            None => RegistryOptions::new().scheme(Scheme::Http),
         };
         if let Some((username, password)) = &self.credentials {
             options = options.credentials(Credentials::new(username, password));

@@ -11,9 +11,11 @@ pub(crate) struct Entry {
     pub(crate) image: String,
     /// The check to make, or why the text is not usable.
     pub(crate) parsed: Result<UpdateRequest, Failure>,
-    /// The container (or compose service) running it, when it came from an engine, a compose file or inspect output.
+    /// The container (or compose service) running it, when it came from an engine, a compose file, inspect or kubectl
+    /// output.
     pub(crate) container: Option<String>,
-    /// Where it came from: `docker`, `podman`, `compose:FILE`, `inspect`; `None` for arguments and `-f` lists.
+    /// Where it came from: `docker`, `podman`, `compose:FILE`, `inspect`, `kubernetes`; `None` for arguments and `-f`
+    /// lists.
     pub(crate) source: Option<String>,
     /// Why it is not checked against a registry, for an image built or loaded locally.
     pub(crate) local: Option<String>,
@@ -27,11 +29,21 @@ pub(crate) fn from_workload(workload: &oci_inventory::Workload, platform: &Platf
         Source::Docker => "docker".to_owned(),
         Source::Podman => "podman".to_owned(),
         Source::Compose { file } => format!("compose:{}", file.display()),
+        Source::Kubernetes { .. } => "kubernetes".to_owned(),
         _ => "inspect".to_owned(),
     };
     let platform = workload.platform().cloned().unwrap_or_else(|| platform.clone());
     let mut local = None;
     let parsed = match workload.image() {
+        // Pinned to a digest without a tag (`docker run REPO@sha256:...`, a compose file pinned by a bot): no tag
+        // names anything newer, as for a container created from a bare digest. Not a failure of the run.
+        ImageRef::Reference(reference) if reference.tag().is_none() && reference.digest().is_some() => {
+            local = Some(format!(
+                "pinned to {} without a tag: nothing to follow (name a tag, REPO:TAG@DIGEST, to check it)",
+                workload.image()
+            ));
+            Err(Failure::new("local", "pinned to a digest without a tag"))
+        }
         ImageRef::Reference(reference) => {
             let same_repository = workload
                 .repo_digests()

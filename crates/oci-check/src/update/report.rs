@@ -133,9 +133,10 @@ impl Printer {
 #[derive(Debug, Serialize)]
 struct Record<'a> {
     image: Cow<'a, str>,
-    /// The container or compose service, for images found by --docker, --podman, --compose or --inspect.
+    /// The container or compose service, for images found by --docker, --podman, --compose, --inspect or
+    /// --kubectl-json (`NAMESPACE/OWNER/CONTAINER`).
     container: Option<Cow<'a, str>>,
-    /// `docker`, `podman`, `compose:FILE` or `inspect`; null for arguments and -f lists.
+    /// `docker`, `podman`, `compose:FILE`, `inspect` or `kubernetes`; null for arguments and -f lists.
     source: Option<Cow<'a, str>>,
     reference: Option<String>,
     status: &'static str,
@@ -161,6 +162,10 @@ struct Record<'a> {
     same_as: &'a [String],
     /// The mirror that answered the tag's HEAD (`--mirror`), or null when the registry itself did.
     served_by: Option<Cow<'a, str>>,
+    /// With `--mirror-drift`, when a mirror answered: whether the registry itself names another image; else null.
+    mirror_drift: Option<bool>,
+    /// With `--mirror-drift`: the digest the registry itself names for the tag, or null.
+    upstream_digest: Option<&'a str>,
 }
 
 /// A newer version.
@@ -265,6 +270,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             newer,
             same_as,
             served_by: check.served_by().map(foreign),
+            mirror_drift: check.mirror_drift(),
+            upstream_digest: check.upstream_digest().map(Digest::as_str),
         },
         Err(failure) => Record {
             image: foreign(&entry.image),
@@ -291,6 +298,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             newer: None,
             same_as: &[],
             served_by: None,
+            mirror_drift: None,
+            upstream_digest: None,
         },
     }
 }

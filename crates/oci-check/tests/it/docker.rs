@@ -96,9 +96,9 @@ fn a_locally_imported_image_is_local() {
 }
 
 #[test]
-fn a_container_run_by_digest_alone_is_reported_with_its_digest_and_how_to_name_a_tag() {
-    // The library's documented verdict for a digest without a tag (nothing to follow): an invalid_input error that
-    // says to write REPO:TAG@DIGEST, with the running digest still reported.
+fn a_container_run_by_digest_alone_is_pinned_not_a_failure_and_says_how_to_name_a_tag() {
+    // Nothing to follow without a tag: status `local` (as for a container created from an image ID), exit 0, the
+    // running digest reported and a note that says to write REPO:TAG@DIGEST.
     let setup = Setup::new();
     let pinned = setup
         .engine
@@ -107,13 +107,14 @@ fn a_container_run_by_digest_alone_is_reported_with_its_digest_and_how_to_name_a
     setup.engine.run("pinned", &pinned);
     let host = setup.engine.host_url();
     let out = oci_check(&["update", "--docker", "--host", &host, "--json"], "");
-    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.code, 0, "{out:?}");
     let records: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_eq!(records[0]["container"], "pinned");
-    assert_eq!(records[0]["current_digest"], digest);
-    assert_eq!(records[0]["error"]["kind"], "invalid_input");
-    assert!(out.stderr.contains(":TAG@DIGEST"), "{}", out.stderr);
+    assert_eq!(records[0]["status"], "local", "{records:#?}");
+    assert_eq!(records[0]["error"], Value::Null, "{records:#?}");
+    let note = records[0]["note"].as_str().unwrap();
+    assert!(note.contains(digest) && note.contains(":TAG@DIGEST"), "{note}");
 }
 
 /// Records of `update` (JSON Lines).

@@ -22,6 +22,8 @@ mod docker;
 mod hostile;
 // Hostile sources of what runs here: compose projects and inspect output from elsewhere, engines that stall.
 mod hostile_sources;
+// `update --kubectl-json`: a cluster's pods and nodes from kubectl output, against images in the real registry.
+mod kubernetes;
 // Behind a proxy (a real squid): verdicts through CONNECT tunnels and absolute-form requests, NO_PROXY, refusals.
 mod proxy;
 // `oci-check ref`: parsing and printing references, no registry needed.

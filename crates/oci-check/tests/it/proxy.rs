@@ -283,6 +283,9 @@ fn every_verdict_through_a_connect_tunnel() {
         out.stderr
     );
     eprintln!("CONNECT tunnels for the 5 images: {}", tunnels.len());
+    if let Some(summary) = out.stderr.lines().find(|line| line.contains("summary:")) {
+        eprintln!("{summary}");
+    }
 
     // The same from the environment, lower case first as curl reads it: the upper-case variable's wrong password
     // is never tried.

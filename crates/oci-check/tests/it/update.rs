@@ -487,6 +487,66 @@ fn table_notes_are_never_cut_and_unpinned_rows_say_what_to_pin() {
     );
 }
 
+/// A stale mirror (a registry that still holds the tag's old image) says "up to date"; `--mirror-drift` asks the
+/// registry itself with one more HEAD and says that the two disagree, while a pull-through mirror agrees.
+#[test]
+fn mirror_drift_tells_a_stale_mirror_from_a_current_one() {
+    let upstream = Registry::open();
+    let images = Images::new(&upstream.client(), upstream.host(), "mirror/app").unwrap();
+    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
+        .unwrap()
+        .digest;
+    let new = block_on(images.platform_image("amd64", "app-2", Some("1")))
+        .unwrap()
+        .digest;
+    let stale = Registry::open();
+    let copy = Images::new(&stale.client(), stale.host(), "mirror/app").unwrap();
+    let copied = block_on(copy.platform_image("amd64", "app-1", Some("1")))
+        .unwrap()
+        .digest;
+    assert_eq!(copied, old, "the stale mirror holds the old image under the tag");
+    let current = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let image = format!("{}/mirror/app:1@{old}", upstream.host());
+    let run = |mirror: &str, drift: bool| {
+        let flag = format!("{}=http://{mirror}", upstream.host());
+        let mut args = vec![
+            "update",
+            "--json",
+            "--platform",
+            "linux/amd64",
+            "--daemon-json",
+            "none",
+            "--registries-conf",
+            "none",
+            "--mirror",
+            &flag,
+            &image,
+        ];
+        if drift {
+            args.push("--mirror-drift");
+        }
+        let out = oci_check(&args, "");
+        assert!(out.code == 0 || out.code == 10, "{out:?}");
+        serde_json::from_str::<Value>(out.stdout.trim()).unwrap()
+    };
+
+    let record = run(stale.host(), true);
+    assert_eq!(record["served_by"], stale.host());
+    assert_eq!(record["status"], "up_to_date", "the verdict is the mirror's: {record}");
+    assert_eq!(record["mirror_drift"], true, "{record}");
+    assert_eq!(record["upstream_digest"], new.as_str());
+
+    let record = run(stale.host(), false);
+    assert_eq!(record["mirror_drift"], Value::Null, "not asked: {record}");
+    assert_eq!(record["upstream_digest"], Value::Null);
+
+    let record = run(current.host(), true);
+    assert_eq!(record["served_by"], current.host());
+    assert_eq!(record["status"], "update_available");
+    assert_eq!(record["mirror_drift"], false, "{record}");
+    assert_eq!(record["upstream_digest"], new.as_str());
+}
+
 #[test]
 fn a_mirror_answers_first_and_json_says_so_and_mirror_only_fails_without_it() {
     let upstream = Registry::open();

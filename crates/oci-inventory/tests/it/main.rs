@@ -1,5 +1,5 @@
 //! Integration tests of oci-inventory: engine answers (recorded from podman, written by hand for Docker), inspect
-//! files, compose files, the engine client against faults, and against the real podman service.
+//! files, kubectl output, compose files, the engine client against faults, and against the real podman service.
 
 // clippy's allow-unwrap-in-tests covers `#[test]` functions only; the helpers they call are test code too.
 #![allow(clippy::unwrap_used)]
@@ -14,6 +14,8 @@ mod engine;
 mod hostile;
 /// `docker inspect` and `podman inspect` output.
 mod inspect;
+/// `kubectl get pods,nodes -A -o json` output: recorded documents, refusals and limits.
+mod kubernetes;
 /// The real podman API service: every source of the crate on the answers of a live engine.
 mod podman;
 /// Round-trips of text forms, and parsers that never panic.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use oci_inventory::{ApiVersion, ComposeFile, EngineAddress, Variables, parse_compose, parse_inspect};
+use oci_inventory::{ApiVersion, ComposeFile, EngineAddress, Variables, parse_compose, parse_inspect, parse_kubectl};
 use proptest::prelude::*;
 
 proptest! {
@@ -57,5 +57,10 @@ proptest! {
     #[test]
     fn inspect_never_panics(text in "[\\[\\]{}\":,a-zA-Z0-9 ]{0,200}") {
         let _ = parse_inspect(text.as_bytes(), None);
+    }
+
+    #[test]
+    fn kubectl_never_panics(text in "[\\[\\]{}\":,a-zA-Z0-9@/ ]{0,200}") {
+        let _ = parse_kubectl(text.as_bytes(), None);
     }
 }

@@ -89,9 +89,9 @@ const UNKNOWN: u64 = u64::MAX;
 /// files `0600`.
 ///
 /// ```no_run
-/// use oci_registry::FsCache;
+/// use oci_registry::cache::FsCache;
 ///
-/// # fn main() -> Result<(), oci_registry::CacheError> {
+/// # fn main() -> Result<(), oci_registry::cache::CacheError> {
 /// // The directory is the caller's choice (oci-check uses `$XDG_CACHE_HOME/oci-check`).
 /// let dir = std::env::temp_dir().join("my-tool-cache");
 /// let cache = FsCache::open(dir, 256 * 1024 * 1024)?;

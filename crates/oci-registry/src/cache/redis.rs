@@ -50,9 +50,10 @@ use crate::text;
 /// ```no_run
 /// use std::time::Duration;
 /// use oci_registry::cache::{Cache, CacheKey};
-/// use oci_registry::{Digest, RedisCache};
+/// use oci_registry::Digest;
+/// use oci_registry::cache::RedisCache;
 ///
-/// # async fn run() -> Result<(), oci_registry::CacheError> {
+/// # async fn run() -> Result<(), oci_registry::cache::CacheError> {
 /// let cache = RedisCache::connect("redis://:s3cret@cache.internal:6379/2", "my-tool:")
 ///     .await?
 ///     .with_timeout(Duration::from_millis(500));

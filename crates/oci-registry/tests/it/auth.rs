@@ -64,7 +64,7 @@ async fn many_requests_to_one_repository_need_one_token() {
     let clone = reader.clone();
     assert_eq!(clone.manifest(&location).await.unwrap().digest(), &pushed.digest);
     assert_eq!(tokens.requests() - before, 1);
-    assert_eq!(reader.token_requests(), 1);
+    assert_eq!(oci_registry::internal::token_requests(&reader), 1);
 }
 
 #[tokio::test]

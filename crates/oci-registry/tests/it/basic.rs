@@ -1,6 +1,6 @@
 //! A registry with htpasswd Basic auth (bcrypt entries) over plain HTTP on loopback.
 
-use oci_registry::{Credentials, ErrorKind, RegistryOptions, Transport};
+use oci_registry::{Credentials, ErrorKind, RegistryOptions, Scheme};
 use oci_testkit::{Auth, Registry};
 
 use crate::push_and_read_back;
@@ -29,9 +29,9 @@ async fn wrong_or_missing_credentials_are_unauthorized() {
         None,
     );
     let wrong = RegistryOptions::new()
-        .transport(Transport::Http)
+        .scheme(Scheme::Http)
         .credentials(Credentials::new("alice", "wrong"));
-    let none = RegistryOptions::new().transport(Transport::Http);
+    let none = RegistryOptions::new().scheme(Scheme::Http);
     for options in [wrong, none] {
         let client = oci_registry::Client::builder()
             .registry(registry.host(), options)

@@ -3,9 +3,7 @@
 //! withheld finish on their HEAD, marked unconfirmed, and nothing past the budget is ever sent.
 
 use oci_digest::Digest;
-use oci_registry::{
-    CheckOptions, Client, PullBudget, Reference, RegistryOptions, Transport, UpdateRequest, UpdateStatus,
-};
+use oci_registry::{CheckOptions, Client, PullBudget, Reference, RegistryOptions, Scheme, UpdateRequest, UpdateStatus};
 use oci_testkit::{Images, RateLimitProxy, Registry};
 
 /// A rebuilt multi-arch tag `name:v1` (only its arm64 image changed): the old index's digest, the one in use.
@@ -27,7 +25,7 @@ async fn rebuilt_requests(registry: &Registry, proxy: &RateLimitProxy, count: us
 
 fn client(proxy: &RateLimitProxy, budget: PullBudget) -> Client {
     Client::builder()
-        .registry(&proxy.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&proxy.host(), RegistryOptions::new().scheme(Scheme::Http))
         .pull_budget(budget)
         .build()
         .unwrap()

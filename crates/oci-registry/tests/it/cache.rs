@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use oci_registry::cache::{Cache, CacheKey, FsCache};
 use oci_registry::{
-    Cache, CacheKey, CheckOptions, Client, FsCache, NewerRequest, Policy, Reference, RegistryOptions, Transport,
-    UpdateRequest, UpdateStatus,
+    CheckOptions, Client, NewerRequest, Policy, Reference, RegistryOptions, Scheme, UpdateRequest, UpdateStatus,
 };
 use oci_testkit::{RateLimitProxy, Registry, TempDir};
 
@@ -14,7 +14,7 @@ use crate::check::delete_manifest;
 
 fn client(proxy: &RateLimitProxy, cache: &Arc<FsCache>) -> Client {
     Client::builder()
-        .registry(&proxy.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&proxy.host(), RegistryOptions::new().scheme(Scheme::Http))
         .cache(Arc::clone(cache) as Arc<dyn Cache>)
         .build()
         .unwrap()
@@ -52,7 +52,7 @@ async fn a_rebuilt_tag_costs_two_gets_once_then_its_head_alone_even_after_the_ol
         (UpdateStatus::UpToDate, true, 0)
     );
     let uncached = Client::builder()
-        .registry(&proxy.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&proxy.host(), RegistryOptions::new().scheme(Scheme::Http))
         .build()
         .unwrap()
         .check_for_update(&request)
@@ -167,7 +167,7 @@ async fn tag_lists_are_cached_for_their_age_and_configs_for_good() {
 
     // With no age, the list is asked again.
     let fresh = Client::builder()
-        .registry(&proxy.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&proxy.host(), RegistryOptions::new().scheme(Scheme::Http))
         .cache(Arc::clone(&cache) as Arc<dyn Cache>)
         .tags_max_age(std::time::Duration::ZERO)
         .build()

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use oci_registry::{Client, ErrorKind, RegistryOptions, Transport};
+use oci_registry::{Client, ErrorKind, RegistryOptions, Scheme};
 use oci_testkit::free_port;
 
 #[test]
 fn plain_http_to_a_remote_host_is_refused_by_config() {
-    let plain = || RegistryOptions::new().transport(Transport::Http);
+    let plain = || RegistryOptions::new().scheme(Scheme::Http);
     for host in ["registry.example", "10.1.2.3:5000", "[2001:db8::1]:5000", "docker.io"] {
         let err = Client::builder().registry(host, plain()).build().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InsecureTransport, "{host}: {err}");
@@ -39,7 +39,7 @@ async fn nothing_listening_is_a_connect_error() {
     let port = free_port();
     let host = format!("127.0.0.1:{port}");
     let client = Client::builder()
-        .registry(&host, RegistryOptions::new().transport(Transport::Http))
+        .registry(&host, RegistryOptions::new().scheme(Scheme::Http))
         .build()
         .unwrap();
     let err = client.ping(&host).await.unwrap_err();
@@ -53,7 +53,7 @@ async fn a_silent_server_times_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let host = listener.local_addr().unwrap().to_string();
     let client = Client::builder()
-        .registry(&host, RegistryOptions::new().transport(Transport::Http))
+        .registry(&host, RegistryOptions::new().scheme(Scheme::Http))
         .request_timeout(Duration::from_millis(300))
         .build()
         .unwrap();

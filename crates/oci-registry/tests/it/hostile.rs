@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use oci_auth::{AuthFile, CredentialStore};
 use oci_digest::Digest;
+use oci_registry::internal::MAX_TAGS;
 use oci_registry::{
-    CheckOptions, Client, Credentials, ErrorKind, MAX_TAGS, Platform, Reference, RegistryOptions, Repository,
-    Transport, UpdateRequest,
+    CheckOptions, Client, Credentials, ErrorKind, Platform, Reference, RegistryOptions, Repository, Scheme,
+    UpdateRequest,
 };
 use oci_testkit::fault::{FaultServer, OTHER_HOST, Reply, Request};
 
@@ -64,7 +65,7 @@ fn client(server: &FaultServer, options: RegistryOptions) -> Client {
 /// A builder for a plain-HTTP client of `server` with `options` and a 5 s timeout, for tests to add to.
 fn builder(server: &FaultServer, options: RegistryOptions) -> oci_registry::ClientBuilder {
     Client::builder()
-        .registry(&server.host(), options.transport(Transport::Http))
+        .registry(&server.host(), options.scheme(Scheme::Http))
         .request_timeout(Duration::from_secs(5))
 }
 
@@ -141,13 +142,10 @@ async fn item_1_a_looping_registry_holds_up_no_other_registrys_checks() {
         .registry(
             &looping.host(),
             RegistryOptions::new()
-                .transport(Transport::Http)
+                .scheme(Scheme::Http)
                 .credentials(Credentials::new("u", "secret")),
         )
-        .registry(
-            &good.host(),
-            RegistryOptions::new().transport(Transport::Http).insecure(),
-        )
+        .registry(&good.host(), RegistryOptions::new().scheme(Scheme::Http).insecure())
         .request_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -341,7 +339,7 @@ async fn no_error_display_repeats_its_source() {
     // manifest that lies about its digest (a verifier mismatch), a token server answering nonsense (a JSON error).
     let closed = std::net::TcpListener::bind((LOCAL, 0)).unwrap().local_addr().unwrap();
     let plain = Client::builder()
-        .registry(&closed.to_string(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&closed.to_string(), RegistryOptions::new().scheme(Scheme::Http))
         .retry_policy(oci_registry::RetryPolicy::never())
         .build()
         .unwrap();

@@ -31,6 +31,8 @@ mod hostile;
 mod mirror;
 // An open registry over plain HTTP: the operations themselves (ping, manifests, tags, blobs, pushes).
 mod open;
+// Referrers: the API from the fault server, the tag schema on the real registry.
+mod referrers;
 // RedisCache against a real Redis: shared entries, expiry, the shared budget, Redis gone or hanging, passwords.
 #[cfg(feature = "redis")]
 mod redis;

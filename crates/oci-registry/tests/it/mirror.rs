@@ -36,17 +36,30 @@ async fn a_pull_through_mirror_answers_first_and_a_warm_one_spares_the_upstream_
         Platform::new("linux", "amd64"),
     );
 
+    let upstream_before = counted.request_heads();
     let cold = client(false).check_for_update(&request).await.unwrap();
     assert_eq!(cold.status(), UpdateStatus::UpdateAvailable);
     assert_eq!(cold.latest_digest(), &new);
     assert_eq!(cold.served_by(), Some(mirror.host()));
     assert!(counted.request_heads() > 0, "the cold mirror fetched from the upstream");
+    eprintln!(
+        "cold mirror: {} requests to the mirror ({} pulls), {} to the upstream",
+        cold.requests(),
+        cold.pulls(),
+        counted.request_heads() - upstream_before
+    );
 
     // Warm: the mirror holds the manifest; it only asks the upstream what the tag names now.
     let before = counted.request_heads();
     let warm = client(false).check_for_update(&request).await.unwrap();
     assert_eq!(warm.latest_digest(), &new);
     assert_eq!(warm.served_by(), Some(mirror.host()));
+    eprintln!(
+        "warm mirror: {} requests to the mirror ({} pulls), {} to the upstream",
+        warm.requests(),
+        warm.pulls(),
+        counted.request_heads() - before
+    );
     let location = oci_registry::ManifestLocation::from(
         &Reference::parse_normalized(&format!("{}/mirror/app@{new}", upstream.host())).unwrap(),
     );

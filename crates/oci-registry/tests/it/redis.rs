@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use oci_registry::Digest;
+use oci_registry::cache::RedisCache;
 use oci_registry::cache::{Cache, CacheInfo, CacheKey, Removed, SharedBudget};
-use oci_registry::{Digest, RedisCache};
 use oci_testkit::{RedisServer, free_port};
 
 fn manifest(seed: &str) -> CacheKey {
@@ -208,7 +209,7 @@ async fn concurrent_takes_never_overspend() {
 
 /// Runs `operation`, which must fail, and returns its message and how long it took.
 async fn fails<T: std::fmt::Debug>(
-    operation: impl Future<Output = Result<T, oci_registry::CacheError>>,
+    operation: impl Future<Output = Result<T, oci_registry::cache::CacheError>>,
 ) -> (String, Duration) {
     let start = Instant::now();
     let err = operation.await.unwrap_err();

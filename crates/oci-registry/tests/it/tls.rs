@@ -80,7 +80,7 @@ async fn a_plain_http_loopback_registry_just_works_unless_https_is_required() {
     let strict = oci_registry::Client::builder()
         .registry(
             registry.host(),
-            RegistryOptions::new().transport(oci_registry::Transport::Https),
+            RegistryOptions::new().scheme(oci_registry::Scheme::Https),
         )
         .build()
         .unwrap();

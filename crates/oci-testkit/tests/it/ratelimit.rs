@@ -44,7 +44,7 @@ fn client(proxy: &RateLimitProxy, policy: RetryPolicy) -> Client {
     Client::builder()
         .registry(
             &proxy.host(),
-            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Http),
+            oci_registry::RegistryOptions::new().scheme(oci_registry::Scheme::Http),
         )
         .retry_policy(policy)
         .build()
@@ -241,7 +241,7 @@ async fn a_tls_client_hello_gets_a_plain_http_answer_and_the_client_falls_back()
     let strict = Client::builder()
         .registry(
             &s.proxy.host(),
-            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Https),
+            oci_registry::RegistryOptions::new().scheme(oci_registry::Scheme::Https),
         )
         .build()
         .unwrap();

@@ -17,7 +17,10 @@ fn a_bearer_registry_knows_its_user_and_counts_token_requests() {
     let location = images.repository().tag("v1").unwrap();
     let head = block_on(reader.manifest_digest(&location)).unwrap();
     assert_eq!(head.digest(), &pushed.digest);
-    assert_eq!(registry.token_requests() - after_push, reader.token_requests() as usize);
+    assert_eq!(
+        registry.token_requests() - after_push,
+        oci_registry::internal::token_requests(&reader) as usize
+    );
 }
 
 #[test]
@@ -52,7 +55,7 @@ fn an_htpasswd_registry_wants_its_user() {
     let anonymous = oci_registry::Client::builder()
         .registry(
             registry.host(),
-            oci_registry::RegistryOptions::new().transport(oci_registry::Transport::Http),
+            oci_registry::RegistryOptions::new().scheme(oci_registry::Scheme::Http),
         )
         .build()
         .unwrap();

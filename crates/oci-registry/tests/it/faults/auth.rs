@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use oci_registry::{Client, Credentials, ErrorKind, RegistryOptions, Repository, Transport};
+use oci_registry::{Client, Credentials, ErrorKind, RegistryOptions, Repository, Scheme};
 use oci_testkit::fault::{FaultServer, Reply, Request};
 
 use super::{LOCAL, OTHER, PATH, bounded, client, location, manifest};
@@ -239,7 +239,7 @@ async fn identity_tokens_use_the_oauth2_post_and_fall_back_to_get() {
     );
     let store = oci_auth::CredentialStore::new().with_docker_config(oci_auth::AuthFile::parse(&config).unwrap());
     let client = Client::builder()
-        .registry(&registry.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&registry.host(), RegistryOptions::new().scheme(Scheme::Http))
         .credential_store(store)
         .build()
         .unwrap();

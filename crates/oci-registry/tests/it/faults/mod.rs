@@ -20,7 +20,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use oci_digest::Digest;
-use oci_registry::{Client, ClientBuilder, ManifestLocation, RegistryOptions, Repository, RetryPolicy, Transport};
+use oci_registry::{Client, ClientBuilder, ManifestLocation, RegistryOptions, Repository, RetryPolicy, Scheme};
 use oci_testkit::fault::{FaultServer, OTHER_HOST, Reply};
 
 const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
@@ -46,7 +46,7 @@ fn fast_retries() -> RetryPolicy {
 /// A client for `server` over plain HTTP with [`fast_retries`] and a 5-second deadline, to adjust before `build`.
 fn builder(server: &FaultServer, options: RegistryOptions) -> ClientBuilder {
     Client::builder()
-        .registry(&server.host(), options.transport(Transport::Http))
+        .registry(&server.host(), options.scheme(Scheme::Http))
         .retry_policy(fast_retries())
         .request_timeout(Duration::from_secs(5))
 }

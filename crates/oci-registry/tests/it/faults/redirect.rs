@@ -2,7 +2,8 @@
 //! chains end in a typed error after a bounded number of requests.
 
 use oci_digest::Digest;
-use oci_registry::{Credentials, ErrorKind, MAX_REDIRECTS, RegistryOptions, Repository};
+use oci_registry::internal::MAX_REDIRECTS;
+use oci_registry::{Credentials, ErrorKind, RegistryOptions, Repository};
 use oci_testkit::fault::{FaultServer, Reply};
 
 use super::{LOCAL, MANIFEST, OTHER, PATH, bounded, client, location, manifest};

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use oci_digest::Digest;
 use oci_registry::internal::{Jitter, Outcome, parse_retry_after};
-use oci_registry::{Client, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Transport};
+use oci_registry::{Client, ErrorKind, RateLimit, RegistryOptions, Repository, RetryPolicy, Scheme};
 use oci_testkit::fault::{FaultServer, Reply, get};
 
 use super::{LOCAL, MANIFEST, PATH, bounded, builder, client, fast_retries, location, manifest};
@@ -115,7 +115,7 @@ async fn a_burst_of_5xx_is_retried_up_to_the_policy() {
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE), "{err}");
     assert_eq!(server.count(PATH), fast_retries().max_attempts() as usize);
     let never = Client::builder()
-        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&server.host(), RegistryOptions::new().scheme(Scheme::Http))
         .retry_policy(RetryPolicy::never())
         .build()
         .unwrap();
@@ -287,7 +287,7 @@ async fn connect_errors_are_retried() {
         .port();
     let host = format!("127.0.0.1:{port}");
     let client = Client::builder()
-        .registry(&host, RegistryOptions::new().transport(Transport::Http))
+        .registry(&host, RegistryOptions::new().scheme(Scheme::Http))
         .retry_policy(RetryPolicy::new(3, Duration::from_millis(200), Duration::from_secs(1)).with_jitter(false))
         .build()
         .unwrap();
@@ -327,7 +327,7 @@ async fn requests_in_flight_per_registry_are_limited() {
         manifest()
     });
     let client = Client::builder()
-        .registry(&server.host(), RegistryOptions::new().transport(Transport::Http))
+        .registry(&server.host(), RegistryOptions::new().scheme(Scheme::Http))
         .max_concurrency_per_registry(2)
         .build()
         .unwrap();

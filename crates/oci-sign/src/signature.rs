@@ -1,0 +1,321 @@
+//! cosign's signature manifests ([`SignatureManifest`]), in both forms, and the [`Verdict`] on one.
+
+use std::fmt;
+
+use oci_digest::Digest;
+use oci_manifest::{Descriptor, ImageIndex, Manifest, ManifestBody};
+
+use crate::der::is_ecdsa_signature;
+use crate::encoding::base64_decode;
+use crate::error::{Error, ErrorKind, quote};
+use crate::key::{KeyId, PublicKey};
+use crate::payload::Payload;
+
+/// The media type of a layer that holds a simple-signing payload.
+pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+
+/// The artifact type of cosign's OCI 1.1 signature manifests (their config's media type, and the `artifactType`
+/// their referrers index entry carries).
+pub const COSIGN_SIGNATURE_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
+/// The layer annotation that holds the base64 signature over the layer's payload.
+pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+
+/// A cosign signature manifest, read for the digest it should sign: the signature layers it names, each a payload
+/// blob and a signature. Only constructed when the manifest is an image manifest of either form that may sign that
+/// digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureManifest {
+    signed: Digest,
+    form: SignatureForm,
+    layers: Vec<Layer>,
+}
+
+/// Where a signature manifest came from, told by its shape.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureForm {
+    /// cosign's legacy `sha256-<hex>.sig` tag: an image manifest without `subject`, one layer per signature.
+    Tag,
+    /// An OCI 1.1 artifact (`cosign sign --registry-referrers-mode=oci-1-1`): artifact type
+    /// [`COSIGN_SIGNATURE_ARTIFACT`] (in `artifactType`, else as the config's media type) and `subject` the signed
+    /// digest; found through the referrers API or the referrers tag.
+    Artifact,
+}
+
+/// One simple-signing layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Layer {
+    blob: Digest,
+    size: u64,
+    signature: Option<String>,
+}
+
+/// The verdict on the signatures of a digest.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A trusted key signed a payload for this digest.
+    Verified {
+        /// Who: the first trusted key that verifies, in the order the keys were given.
+        signer: Signer,
+    },
+    /// A signature that cannot be right whoever made it: a payload for another digest (copied from another image),
+    /// a subject that is another digest, a payload that is not simple signing, a signature that is not shaped like
+    /// one, a payload blob that is missing or does not match its digest.
+    Invalid {
+        /// What is wrong, as an [`Error`] whose [`ErrorKind`] says which.
+        reason: Error,
+    },
+    /// Well-formed signatures over payloads for this digest, none of which a trusted key verifies: signed by
+    /// another key. (A well-formed signature whose bytes were changed is indistinguishable from one by a key not
+    /// given, so it is untrusted too; only a trusted key could tell, and none verifies it.)
+    Untrusted,
+    /// No signature: the manifest has no simple-signing layer (or, for the caller, there is no signature manifest).
+    Unsigned,
+}
+
+/// Who made a verified signature.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Signer {
+    /// A public key given by the caller, by its id (`sha256:` of its SubjectPublicKeyInfo).
+    Key(KeyId),
+}
+
+impl SignatureManifest {
+    /// Reads `bytes` (the manifest under the signature tag or a referrer of `signed`) as a signature manifest for
+    /// `signed`. See [`from_manifest`](Self::from_manifest); a body that is not a manifest is
+    /// [`ErrorKind::Manifest`], with oci-manifest's error as the source.
+    pub fn parse(signed: &Digest, bytes: &[u8]) -> Result<Self, Error> {
+        let manifest = Manifest::parse(bytes, None).map_err(|err| {
+            Error::new(
+                ErrorKind::Manifest,
+                format!("the signature manifest of {signed} is not a manifest"),
+            )
+            .with_source(err)
+        })?;
+        Self::from_manifest(signed, &manifest)
+    }
+
+    /// Reads a parsed manifest as a signature manifest for `signed`.
+    ///
+    /// Refused: an index ([`ErrorKind::Manifest`]); an artifact of another type ([`ErrorKind::NotASignature`]); a
+    /// `subject` that is not `signed` ([`ErrorKind::SubjectMismatch`]). Layers of other media types are left out; a
+    /// manifest without simple-signing layers reads, and its verdict is [`Verdict::Unsigned`].
+    pub fn from_manifest(signed: &Digest, manifest: &Manifest) -> Result<Self, Error> {
+        let ManifestBody::Image(image) = manifest.body() else {
+            return Err(Error::new(
+                ErrorKind::Manifest,
+                format!("the signature manifest of {signed} is an index, not an image manifest"),
+            ));
+        };
+        let artifact_type = image.artifact_type().unwrap_or_else(|| image.config().media_type());
+        let subject = image.subject();
+        let form = if subject.is_none() && image.artifact_type().is_none() {
+            SignatureForm::Tag
+        } else if artifact_type == COSIGN_SIGNATURE_ARTIFACT {
+            SignatureForm::Artifact
+        } else {
+            return Err(Error::new(
+                ErrorKind::NotASignature,
+                format!(
+                    "the artifact {} of type {} is not a cosign signature ({COSIGN_SIGNATURE_ARTIFACT})",
+                    manifest.digest(),
+                    quote(artifact_type)
+                ),
+            ));
+        };
+        if let Some(subject) = subject {
+            if subject.digest() != signed {
+                return Err(Error::new(
+                    ErrorKind::SubjectMismatch,
+                    format!(
+                        "the signature manifest {} is for {}, not for {signed}",
+                        manifest.digest(),
+                        subject.digest()
+                    ),
+                ));
+            }
+        }
+        let layers = image
+            .layers()
+            .iter()
+            .filter(|layer| layer.media_type() == SIMPLE_SIGNING)
+            .map(|layer| Layer {
+                blob: layer.digest().clone(),
+                size: layer.size(),
+                signature: layer.annotation(SIGNATURE_ANNOTATION).map(str::to_owned),
+            })
+            .collect();
+        Ok(Self {
+            signed: signed.clone(),
+            form,
+            layers,
+        })
+    }
+
+    /// The digest the signatures should sign.
+    pub fn signed(&self) -> &Digest {
+        &self.signed
+    }
+
+    /// Which form the manifest has.
+    pub fn form(&self) -> SignatureForm {
+        self.form
+    }
+
+    /// The payload blobs to fetch for [`verify`](Self::verify), one per signature, in the manifest's order.
+    pub fn blobs(&self) -> impl Iterator<Item = &Digest> {
+        self.layers.iter().map(|layer| &layer.blob)
+    }
+
+    /// The verdict, given each payload blob's bytes by digest (`blob`; the bytes are checked against the digest and
+    /// size here) and the trusted keys.
+    ///
+    /// Each signature layer is judged alone: its blob must be there with the right digest and size, its payload
+    /// simple signing for this digest, its signature base64 shaped like a signature; then it is verified if a
+    /// trusted key verifies it, else untrusted. Over the layers, [`Verdict::Verified`] (the first layer a key
+    /// verifies, as `cosign verify` passes when one does) wins over [`Verdict::Invalid`] (the first invalid one),
+    /// which wins over [`Verdict::Untrusted`]; without layers, [`Verdict::Unsigned`].
+    pub fn verify<'b>(&self, blob: impl Fn(&Digest) -> Option<&'b [u8]>, keys: &[PublicKey]) -> Verdict {
+        let mut invalid = None;
+        let mut untrusted = false;
+        for layer in &self.layers {
+            match self.verify_layer(layer, &blob, keys) {
+                Ok(Some(signer)) => return Verdict::Verified { signer },
+                Ok(None) => untrusted = true,
+                Err(reason) => {
+                    invalid.get_or_insert(reason);
+                }
+            }
+        }
+        match invalid {
+            Some(reason) => Verdict::Invalid { reason },
+            None if untrusted => Verdict::Untrusted,
+            None => Verdict::Unsigned,
+        }
+    }
+
+    /// One layer: `Ok(Some(signer))` verified, `Ok(None)` untrusted, `Err` invalid.
+    fn verify_layer<'b>(
+        &self,
+        layer: &Layer,
+        blob: &impl Fn(&Digest) -> Option<&'b [u8]>,
+        keys: &[PublicKey],
+    ) -> Result<Option<Signer>, Error> {
+        let payload = blob(&layer.blob).ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingBlob,
+                format!("the signature payload {} was not fetched", layer.blob),
+            )
+        })?;
+        if u64::try_from(payload.len()).ok() != Some(layer.size) {
+            return Err(Error::new(
+                ErrorKind::BlobMismatch,
+                format!(
+                    "the signature payload {} has {} bytes, its descriptor says {}",
+                    layer.blob,
+                    payload.len(),
+                    layer.size
+                ),
+            ));
+        }
+        layer.blob.verify(payload).map_err(|mismatch| {
+            Error::new(
+                ErrorKind::BlobMismatch,
+                format!("the signature payload {} hashes to {}", layer.blob, mismatch.actual()),
+            )
+        })?;
+        let parsed = Payload::parse(payload)?;
+        if *parsed.digest() != self.signed {
+            return Err(Error::new(
+                ErrorKind::OtherDigest,
+                format!(
+                    "the signature payload {} signs {}, not {}: a signature copied from another image",
+                    layer.blob,
+                    parsed.digest(),
+                    self.signed
+                ),
+            ));
+        }
+        let encoded = layer.signature.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Signature,
+                format!(
+                    "the signature layer {} has no {SIGNATURE_ANNOTATION} annotation",
+                    layer.blob
+                ),
+            )
+        })?;
+        let signature = base64_decode(encoded).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Signature,
+                format!("the signature {} of {} is not base64", quote(encoded), layer.blob),
+            )
+        })?;
+        if !is_signature_shaped(&signature) {
+            return Err(Error::new(
+                ErrorKind::Signature,
+                format!(
+                    "the signature {} of {} is not an ECDSA, Ed25519 or RSA signature",
+                    quote(encoded),
+                    layer.blob
+                ),
+            ));
+        }
+        Ok(keys
+            .iter()
+            .find(|key| key.verify(payload, &signature))
+            .map(|key| Signer::Key(key.id().clone())))
+    }
+}
+
+/// Reads `manifest` as a signature manifest for `signed` and gives its verdict, with a manifest that cannot be one
+/// for `signed` (see [`SignatureManifest::from_manifest`]) [`Verdict::Invalid`].
+pub fn verify<'b>(
+    signed: &Digest,
+    manifest: &[u8],
+    blob: impl Fn(&Digest) -> Option<&'b [u8]>,
+    keys: &[PublicKey],
+) -> Verdict {
+    match SignatureManifest::parse(signed, manifest) {
+        Ok(signatures) => signatures.verify(blob, keys),
+        Err(reason) => Verdict::Invalid { reason },
+    }
+}
+
+/// The entries of a referrers index (the referrers API's answer, or the index under the referrers tag) that are
+/// cosign signatures, by their `artifactType`. SBOMs, attestations and other referrers are skipped, and so is an
+/// entry without `artifactType` (the distribution spec has registries fill it in from the manifest).
+pub fn signature_descriptors(index: &ImageIndex) -> impl Iterator<Item = &Descriptor> {
+    index
+        .manifests()
+        .iter()
+        .filter(|entry| entry.artifact_type() == Some(COSIGN_SIGNATURE_ARTIFACT))
+}
+
+/// Whether decoded signature bytes could be a signature of a supported kind at all.
+fn is_signature_shaped(signature: &[u8]) -> bool {
+    signature.len() == 64 || (256..=1024).contains(&signature.len()) || is_ecdsa_signature(signature)
+}
+
+impl fmt::Display for Signer {
+    /// A key's id, `sha256:<hex>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Key(id) => id.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Verified { signer } => write!(f, "verified, signed by {signer}"),
+            Self::Invalid { reason } => write!(f, "invalid: {reason}"),
+            Self::Untrusted => f.write_str("untrusted: no trusted key verifies the signature"),
+            Self::Unsigned => f.write_str("unsigned"),
+        }
+    }
+}
