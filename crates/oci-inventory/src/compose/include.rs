@@ -77,12 +77,14 @@ pub fn compose_includes(file: &ComposeFile<'_>, vars: &Variables) -> Result<Vec<
                             "an `include` entry names no `path`".to_owned(),
                         ));
                     };
-                    let paths = strings(&paths, "`path` of `include`")?
+                    let paths = strings(&paths, "`path` of `include`")
+                        .map_err(|err| err.with_file(Some(file.path)))?
                         .iter()
                         .map(|node| text(node, "`path` of `include`").map(|p| base.join(p)))
                         .collect::<Result<Vec<_>, _>>()?;
                     let env_files = match entry.get("env_file").filter(|node| !node.is_null()) {
-                        Some(node) => strings(&node, "`env_file` of `include`")?
+                        Some(node) => strings(&node, "`env_file` of `include`")
+                            .map_err(|err| err.with_file(Some(file.path)))?
                             .iter()
                             .map(|node| text(node, "`env_file` of `include`").map(|p| base.join(p)))
                             .collect::<Result<Vec<_>, _>>()?,
@@ -117,19 +119,16 @@ pub fn compose_includes(file: &ComposeFile<'_>, vars: &Variables) -> Result<Vec<
     Ok(includes)
 }
 
-/// A string, or a list of strings, as nodes.
+/// A string, or a non-empty list of strings, as nodes.
 fn strings(node: &Node, what: &str) -> Result<Vec<Node>, Error> {
-    match &node.value {
-        Value::Sequence(items) => Ok(items.clone()),
-        _ => Ok(vec![std::rc::Rc::clone(node)]),
+    let items = match &node.value {
+        Value::Sequence(items) => items.clone(),
+        _ => vec![std::rc::Rc::clone(node)],
+    };
+    if items.is_empty() {
+        return Err(Error::new(ErrorKind::InvalidCompose, format!("{what} is an empty list")).with_line(node.line));
     }
-    .and_then(|items| {
-        if items.is_empty() {
-            Err(Error::new(ErrorKind::InvalidCompose, format!("{what} is an empty list")).with_line(node.line))
-        } else {
-            Ok(items)
-        }
-    })
+    Ok(items)
 }
 
 /// A non-empty string scalar, substituted.

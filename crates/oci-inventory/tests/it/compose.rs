@@ -555,6 +555,8 @@ fn include_cycles_depth_and_missing_files_are_typed_errors() {
         ("missing.yaml", "services: {}\ninclude:\n  - path: nowhere.yaml\n"),
         ("bad.yaml", "include: nowhere.yaml\n"),
         ("nopath.yaml", "include:\n  - project_directory: x\n"),
+        ("emptypath.yaml", "include:\n  - path: []\n"),
+        ("numbers.yaml", "include:\n  - 7\n"),
         ("badenv.yaml", "include:\n  - path: a.yaml\n    env_file: missing.env\n"),
     ]);
     std::fs::create_dir(dir.path().join("sub")).unwrap();
@@ -569,6 +571,12 @@ fn include_cycles_depth_and_missing_files_are_typed_errors() {
     assert!(err.to_string().contains("nowhere.yaml does not exist"), "{err}");
     assert_eq!(load("bad.yaml").kind(), ErrorKind::InvalidCompose);
     assert_eq!(load("nopath.yaml").kind(), ErrorKind::InvalidCompose);
+    for name in ["emptypath.yaml", "numbers.yaml", "bad.yaml"] {
+        let err = load(name);
+        assert_eq!(err.kind(), ErrorKind::InvalidCompose, "{err}");
+        assert_eq!(err.file(), Some(dir.path().join(name).as_path()), "{err}");
+        assert_eq!(err.line(), Some(if name == "bad.yaml" { 1 } else { 2 }), "{err}");
+    }
     assert_eq!(load("badenv.yaml").kind(), ErrorKind::Io);
 
     // A chain deeper than the limit.
