@@ -1,11 +1,12 @@
 //! Any text gives compose workloads or a typed error with the file and line, never a panic or a hang: compose files
-//! (YAML, anchors, merge keys, `extends`, `!reset`), substitution and `.env` files.
+//! (YAML, anchors, merge keys, `extends`, `!reset`), substitution, `.env` files, and the paths `include` names.
 //! Input: the compose file, then optionally `\0` and a `.env` file, then `\0` and an override file.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
+use oci_inventory::internal::compose::compose_includes;
 use oci_inventory::{ComposeFile, Error, Variables, parse_compose};
 
 fn check(err: &Error) {
@@ -31,6 +32,14 @@ fuzz_target!(|data: &[u8]| {
     let mut files = vec![ComposeFile { path: Path::new("compose.yaml"), text: compose }];
     if let Some(overrides) = overrides {
         files.push(ComposeFile { path: Path::new("override.yaml"), text: overrides });
+    }
+    match compose_includes(&files[0], &vars) {
+        Ok(includes) => {
+            for include in includes {
+                assert!(!include.paths.is_empty());
+            }
+        }
+        Err(err) => check(&err),
     }
     match parse_compose(&files, &vars) {
         Ok(workloads) => {

@@ -1,15 +1,17 @@
-//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info`, `/version`,
-//! the ping's `Api-Version`, podman's image history, an events line and `docker inspect` output. What parses assembles into
-//! workloads without a panic, and every error message is short and holds no control character.
+//! Any bytes give engine answers or typed errors: the container list, a container, an image, `/info` (platform and
+//! mirrors), `/version`, the ping's `Api-Version`, podman's image history, an events line, `docker inspect` output,
+//! and a docker context's `config.json` and `meta.json`. What parses assembles into workloads without a panic, and
+//! every error message is short and holds no control character.
 //! Input: the first byte picks the image answer's share (the rest is split there into a list and an image).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use oci_inventory::internal::answers::{
-    parse_container, parse_containers, parse_error_message, parse_event, parse_image, parse_info, parse_libpod_image,
+    parse_container, parse_containers, parse_error_message, parse_event, parse_image, parse_info, parse_info_mirrors, parse_libpod_image,
     parse_ping_version, parse_version,
 };
 use oci_inventory::internal::assemble::Assembly;
+use oci_inventory::internal::context::{context_name, parse_context_meta};
 use oci_inventory::{Error, Source, parse_inspect};
 
 fn check(err: &Error) {
@@ -25,11 +27,15 @@ fuzz_target!(|data: &[u8]| {
     for result in [
         parse_container(body).map(drop),
         parse_info(body).map(drop),
+        parse_info_mirrors(body).map(drop),
         parse_version(body).map(drop),
         parse_ping_version(body).map(drop),
         parse_libpod_image(body).map(drop),
         parse_inspect(body, None).map(drop),
         parse_event(body).map(drop),
+        context_name(None, Some(body)).map(drop),
+        context_name(std::str::from_utf8(body).ok(), None).map(drop),
+        parse_context_meta("ctx", body, split % 2 == 0).map(drop),
     ] {
         if let Err(err) = result {
             check(&err);

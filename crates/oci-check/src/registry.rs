@@ -149,17 +149,19 @@ impl RegistryArgs {
         output: Output,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<Client, Failure> {
-        self.prepare_found(references, [], concurrency, output, runtime)
+        self.prepare_found(references, [], &[], concurrency, output, runtime)
     }
 
     /// [`RegistryArgs::prepare`] for the references the user named and those `found` in what runs here (compose
     /// files, engines, inspect output): a registry only found there keeps the client's address check (no
     /// link-local or metadata address), since a hostile file could name any host; only what the user named, in
-    /// arguments, lists and options, is trusted with an address the check would refuse.
+    /// arguments, lists and options, is trusted with an address the check would refuse. `engine_mirrors` are the
+    /// Docker engine's Docker Hub mirrors (`--docker`), used after --mirror and daemon.json's, with the check too.
     pub(crate) fn prepare_found<'a>(
         &self,
         named: impl IntoIterator<Item = &'a Reference>,
         found: impl IntoIterator<Item = &'a Reference>,
+        engine_mirrors: &[String],
         concurrency: Option<usize>,
         output: Output,
         runtime: &tokio::runtime::Runtime,
@@ -266,7 +268,7 @@ impl RegistryArgs {
             builder = builder.cache(cache);
         }
         builder = builder.proxy(self.proxy_config(output)?);
-        for (registry, mirror, options) in self.mirrors(output)? {
+        for (registry, mirror, options) in self.mirrors(engine_mirrors, output)? {
             builder = builder.mirror(&registry, &mirror, options);
         }
         if self.mirror_only {
@@ -284,8 +286,14 @@ impl RegistryArgs {
 
     /// The proxies: --proxy and --no-proxy, else the environment's variables. A NO_PROXY entry that can match no
     /// host is a warning, not an error: other programs read the same variable and skip such entries.
-    /// The mirrors from `--mirror` and the Docker daemon configuration, as (registry, mirror host, its options).
-    fn mirrors(&self, output: Output) -> Result<Vec<(String, String, RegistryOptions)>, Failure> {
+    /// The mirrors from `--mirror`, the Docker daemon configuration, the Docker engine (`engine_mirrors`, for
+    /// Docker Hub) and registries.conf, in that order, as (registry, mirror host, its options); a mirror named
+    /// again for the same registry (the engine reports what daemon.json says) is kept once, where first named.
+    fn mirrors(
+        &self,
+        engine_mirrors: &[String],
+        output: Output,
+    ) -> Result<Vec<(String, String, RegistryOptions)>, Failure> {
         let mut mirrors = Vec::new();
         for spec in &self.mirror {
             let Some((registry, url)) = spec.split_once('=') else {
@@ -330,6 +338,16 @@ impl RegistryArgs {
                 Err(_) => {}
             }
         }
+        for url in engine_mirrors {
+            // An engine, possibly another machine's, named this host: it keeps the address check.
+            match mirror_url(url) {
+                Ok((host, options)) => mirrors.push(("docker.io".to_owned(), host, options.check_addresses())),
+                Err(reason) => tracing::warn!(
+                    "the Docker engine's registry mirror `{}` is not used: {reason}",
+                    quote(url)
+                ),
+            }
+        }
         if let Some(conf) = self.registries_conf()? {
             for (registry, entry) in conf.registries() {
                 for mirror in &entry.mirrors {
@@ -349,6 +367,8 @@ impl RegistryArgs {
                 }
             }
         }
+        let mut seen = BTreeSet::new();
+        mirrors.retain(|(registry, host, _)| seen.insert((registry.clone(), host.to_ascii_lowercase())));
         if !mirrors.is_empty() {
             let _ = output;
             tracing::info!(

@@ -53,8 +53,9 @@ pub(crate) struct CheckArgs {
 /// What runs here: containers of engines, services of compose files, inspect output, a cluster's pods.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SourceArgs {
-    /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else /var/run/docker.sock): running
-    /// ones, or all with --all. Only GET requests reach the engine.
+    /// Check the containers of the Docker engine (`--host`, else DOCKER_HOST, else the docker context: DOCKER_CONTEXT
+    /// or `currentContext` in $DOCKER_CONFIG/config.json, else /var/run/docker.sock): running ones, or all with
+    /// --all. Only GET requests reach the engine; Docker Hub is asked through the mirrors the engine reports.
     #[arg(long, help_heading = "What runs here")]
     docker: bool,
     /// Check the containers of Podman's Docker-compatible API (`--host`, else CONTAINER_HOST, else
@@ -68,7 +69,8 @@ pub(crate) struct SourceArgs {
     #[arg(long, help_heading = "What runs here")]
     all: bool,
     /// Check the images of a compose file's services (repeatable: later files override earlier ones, as
-    /// `docker compose -f a -f b`); variables from the environment and the `.env` beside the first file. A compose
+    /// `docker compose -f a -f b`), with the files their `include:` names; variables from the environment and the
+    /// `.env` beside the first file. A compose
     /// file chooses which registries are contacted and can put any environment variable into an image reference,
     /// which is sent to that registry: check only compose files you trust, or run with an environment that holds
     /// no secrets.
@@ -83,13 +85,18 @@ pub(crate) struct SourceArgs {
     kubectl_json: Option<PathBuf>,
 }
 
+/// What the sources gave: workloads, failures, and the Docker engine's registry mirrors.
+struct SourcesRead {
+    workloads: Vec<oci_inventory::Workload>,
+    failures: Vec<Failure>,
+    mirrors: Vec<String>,
+}
+
 /// The workloads of the sources asked for, sorted by source then name; a source that cannot be read is a
-/// failure, and the others are still read. Each engine is read within `timeout` in all (`--timeout`).
-fn workloads(
-    sources: &SourceArgs,
-    runtime: &tokio::runtime::Runtime,
-    timeout: std::time::Duration,
-) -> (Vec<oci_inventory::Workload>, Vec<Failure>) {
+/// failure, and the others are still read. Each engine is read within `timeout` in all (`--timeout`). With
+/// `--docker`, the engine's Docker Hub mirrors (`GET /info`) come too: an answer without them is a warning, as the
+/// workloads were read.
+fn workloads(sources: &SourceArgs, runtime: &tokio::runtime::Runtime, timeout: std::time::Duration) -> SourcesRead {
     use oci_inventory::{Engine, EngineAddress, EngineKind, EngineOptions, Environment, Variables};
     let mut read: Vec<(String, Result<Vec<oci_inventory::Workload>, String>)> = Vec::new();
     if !sources.compose.is_empty() {
@@ -108,19 +115,30 @@ fn workloads(
         let parsed = oci_inventory::read_kubectl(file).map_err(|err| err.to_string());
         read.push(("the kubectl output".to_owned(), parsed));
     }
+    let mut mirrors = Vec::new();
     for (asked, kind, name) in [
         (sources.docker, EngineKind::Docker, "the Docker engine"),
         (sources.podman, EngineKind::Podman, "the Podman engine"),
     ] {
         if asked {
+            // Outside the runtime: a docker context is found by reading files.
+            let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture());
             let listed = runtime.block_on(async {
-                let located = EngineAddress::locate(kind, sources.host.as_deref(), &Environment::capture())?;
+                let located = located?;
                 let options = EngineOptions::new()
                     .total_timeout(timeout)
                     .request_timeout(timeout)
                     .connect_timeout(timeout.min(std::time::Duration::from_secs(5)));
                 let mut engine = Engine::connect(located, options).await?;
-                engine.workloads(sources.all).await
+                let workloads = engine.workloads(sources.all).await?;
+                // Podman's mirrors are registries.conf's, read as such; only dockerd keeps its own.
+                if kind == EngineKind::Docker && *engine.source() == oci_inventory::Source::Docker {
+                    match engine.registry_mirrors().await {
+                        Ok(found) => mirrors.extend(found),
+                        Err(err) => tracing::warn!("{name}'s registry mirrors are not used: {err}"),
+                    }
+                }
+                Ok::<_, oci_inventory::Error>(workloads)
             });
             if matches!(&listed, Ok(workloads) if workloads.is_empty()) && !sources.all {
                 tracing::warn!("{name} runs no containers: add --all to check created and stopped ones");
@@ -137,7 +155,11 @@ fn workloads(
         }
     }
     found.sort_by(|a, b| (a.source().to_string(), a.name()).cmp(&(b.source().to_string(), b.name())));
-    (found, failures)
+    SourcesRead {
+        workloads: found,
+        failures,
+        mirrors,
+    }
 }
 
 /// Which newer versions count, for `update --newer` and `versions`.
@@ -177,6 +199,8 @@ pub(crate) type Outcome = Result<UpdateCheck, Failure>;
 pub(crate) struct Gathered {
     pub(crate) entries: Vec<Entry>,
     pub(crate) failures: Vec<Failure>,
+    /// The Docker engine's Docker Hub mirrors (`--docker`), for the client.
+    pub(crate) engine_mirrors: Vec<String>,
 }
 
 impl CheckArgs {
@@ -259,7 +283,11 @@ impl CheckArgs {
                 )),
             }
         }
-        let (found, source_failures) = workloads(&self.sources, runtime, self.registry.timeout());
+        let SourcesRead {
+            workloads: found,
+            failures: source_failures,
+            mirrors: engine_mirrors,
+        } = workloads(&self.sources, runtime, self.registry.timeout());
         failures.extend(source_failures);
         entries.extend(
             found
@@ -286,14 +314,19 @@ impl CheckArgs {
             Ok(_) => {}
             Err(failure) => failures.push(failure),
         }
-        Gathered { entries, failures }
+        Gathered {
+            entries,
+            failures,
+            engine_mirrors,
+        }
     }
 
     /// A client for the registries of `entries`: those named in arguments and -f lists are the user's; those found
-    /// in compose files, engines, inspect and kubectl output keep the address check.
+    /// in compose files, engines, inspect and kubectl output keep the address check, and so do `engine_mirrors`.
     pub(crate) fn client(
         &self,
         entries: &[Entry],
+        engine_mirrors: &[String],
         output: Output,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<oci_registry::Client, Failure> {
@@ -307,6 +340,7 @@ impl CheckArgs {
         self.registry.prepare_found(
             references(false),
             references(true),
+            engine_mirrors,
             Some(usize::from(self.concurrency)),
             output,
             runtime,
@@ -359,8 +393,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let Gathered {
         entries,
         failures: source_failures,
+        engine_mirrors,
     } = gathered;
-    let client = match args.client(&entries, output, &runtime) {
+    let client = match args.client(&entries, &engine_mirrors, output, &runtime) {
         Ok(client) => client,
         Err(failure) => return exit::failure(&failure),
     };

@@ -536,11 +536,15 @@ fn round(
     let started = Instant::now();
     let host = state.host().clone();
     let gathered = args.check.gather(runtime);
-    let Gathered { entries, failures } = gathered;
+    let Gathered {
+        entries,
+        failures,
+        engine_mirrors,
+    } = gathered;
     for failure in &failures {
         output.error(failure);
     }
-    let (client, outcomes) = match args.check.client(&entries, output, runtime) {
+    let (client, outcomes) = match args.check.client(&entries, &engine_mirrors, output, runtime) {
         Ok(client) => {
             let outcomes = check(&client, &args.check, &entries, runtime, signals)?;
             (Some(client), outcomes)

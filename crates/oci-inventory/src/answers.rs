@@ -360,6 +360,63 @@ pub fn parse_info(body: &[u8]) -> Result<Option<Platform>, Error> {
     Ok(engine_platform(&raw.os_type, &raw.architecture))
 }
 
+/// The most registry mirrors [`parse_info_mirrors`] takes: far above any real configuration.
+pub const MAX_MIRRORS: usize = 64;
+
+/// The longest mirror URL [`parse_info_mirrors`] takes, in bytes.
+pub const MAX_MIRROR_URL: usize = 2048;
+
+/// `GET /info`: the Docker Hub mirrors the engine is configured with (`RegistryConfig.Mirrors`, dockerd's
+/// `registry-mirrors`), as the engine writes them (`https://mirror.example/`), in its order. An engine without
+/// mirrors (or podman, whose compat answer may have no `RegistryConfig`) gives none.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidJson`] when the body is not an object or `Mirrors` is not a list of strings;
+/// [`ErrorKind::LimitExceeded`] for more than [`MAX_MIRRORS`] mirrors or one longer than [`MAX_MIRROR_URL`];
+/// [`ErrorKind::InvalidField`] for an empty mirror or one with a control character or a space.
+pub fn parse_info_mirrors(body: &[u8]) -> Result<Vec<String>, Error> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "RegistryConfig", default, deserialize_with = "nullable")]
+        registry_config: RawRegistryConfig,
+    }
+    #[derive(Deserialize, Default)]
+    struct RawRegistryConfig {
+        #[serde(rename = "Mirrors", default, deserialize_with = "nullable")]
+        mirrors: Vec<String>,
+    }
+    let raw: Raw = from_json(body, "the engine's information")?;
+    let mirrors = raw.registry_config.mirrors;
+    if mirrors.len() > MAX_MIRRORS {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "the engine names {} registry mirrors, more than {MAX_MIRRORS}",
+                mirrors.len()
+            ),
+        ));
+    }
+    for mirror in &mirrors {
+        if mirror.len() > MAX_MIRROR_URL {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "the engine's registry mirror {} is longer than {MAX_MIRROR_URL} bytes",
+                    quote(mirror)
+                ),
+            ));
+        }
+        if mirror.is_empty() || mirror.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(Error::new(
+                ErrorKind::InvalidField,
+                format!("the engine's registry mirror {} is not a URL", quote(mirror)),
+            ));
+        }
+    }
+    Ok(mirrors)
+}
+
 /// `GET /version`.
 ///
 /// # Errors
@@ -856,6 +913,47 @@ mod tests {
         let parsed = parse_container(inspect).unwrap();
         assert_eq!(parsed.state, Some(State::Exited));
         assert_eq!(parsed.configured, "nginx");
+    }
+
+    #[test]
+    fn registry_mirrors_of_info() {
+        let check = |body: &str, expected: Result<&[&str], ErrorKind>| {
+            let got = parse_info_mirrors(body.as_bytes()).map_err(|err| err.kind());
+            let expected = expected.map(|list| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{body}");
+        };
+        check(
+            r#"{"RegistryConfig":{"Mirrors":["https://m.example/","http://127.0.0.1:5000/"]}}"#,
+            Ok(&["https://m.example/", "http://127.0.0.1:5000/"]),
+        );
+        check(r#"{"RegistryConfig":{"Mirrors":[]}}"#, Ok(&[]));
+        check(r#"{"RegistryConfig":{"Mirrors":null}}"#, Ok(&[]));
+        check(r#"{"RegistryConfig":null}"#, Ok(&[]));
+        check(r#"{"OSType":"linux"}"#, Ok(&[]));
+        check(r#""info""#, Err(ErrorKind::InvalidJson));
+        check("{", Err(ErrorKind::InvalidJson));
+        check(
+            r#"{"RegistryConfig":{"Mirrors":"https://m"}}"#,
+            Err(ErrorKind::InvalidJson),
+        );
+        check(r#"{"RegistryConfig":{"Mirrors":[1]}}"#, Err(ErrorKind::InvalidJson));
+        check(r#"{"RegistryConfig":{"Mirrors":[""]}}"#, Err(ErrorKind::InvalidField));
+        check(
+            r#"{"RegistryConfig":{"Mirrors":["https://m\u001b[2J"]}}"#,
+            Err(ErrorKind::InvalidField),
+        );
+        let many = format!(
+            r#"{{"RegistryConfig":{{"Mirrors":[{}]}}}}"#,
+            vec!["\"https://m/\""; MAX_MIRRORS + 1].join(",")
+        );
+        check(&many, Err(ErrorKind::LimitExceeded));
+        let long = format!(
+            r#"{{"RegistryConfig":{{"Mirrors":["https://{}"]}}}}"#,
+            "m".repeat(MAX_MIRROR_URL)
+        );
+        let err = parse_info_mirrors(long.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+        assert!(err.to_string().len() < 300, "{err}");
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub enum ErrorKind {
     /// A `.env` file is a symbolic link to a file outside the project directory, which a compose file from
     /// elsewhere could use to read any file of the user's into its variables.
     OutsideProject,
+    /// A docker context (`DOCKER_CONTEXT` or `currentContext` in the docker `config.json`) does not exist in the
+    /// context store, is not a valid name, or its `meta.json` names no docker endpoint.
+    DockerContext,
 }
 
 impl Error {

@@ -6,9 +6,10 @@
 //! and `.env` files are parsed from bytes and strings the caller hands in (and fuzzed that way), and the decisions
 //! about what an engine's fields mean live in pure code ([`internal::assemble`]). The only network IO is
 //! [`Engine`], a small HTTP/1.1 client that sends nothing but `GET` requests to an engine's unix socket or plain
-//! TCP port; the only other IO is reading files when asked ([`load_compose`], [`read_inspect`], [`read_kubectl`])
-//! and checking whether podman's rootless socket exists ([`EngineAddress::locate`]). The environment is read only
-//! when the caller asks ([`Environment::capture`], [`Variables::capture`]).
+//! TCP port; the only other IO is reading files when asked ([`load_compose`] and the files its `include:` names,
+//! [`read_inspect`], [`read_kubectl`]), reading the docker context store and checking whether podman's rootless
+//! socket exists ([`EngineAddress::locate`]). The environment is read only when the caller asks
+//! ([`Environment::capture`], [`Variables::capture`]).
 //!
 //! - [`Workload`]: [`Source`] ([`Docker`](Source::Docker), [`Podman`](Source::Podman),
 //!   [`Compose`](Source::Compose), [`Inspect`](Source::Inspect), [`Kubernetes`](Source::Kubernetes)), name,
@@ -16,14 +17,15 @@
 //!   a [`BareDigest`](ImageRef::BareDigest), a [`Local`](ImageRef::Local) image, or
 //!   [`BuildOnly`](ImageRef::BuildOnly)), `RepoDigests`, the image ID, the platform and the [`State`].
 //! - [`Engine`]: [`connect`](Engine::connect) to the address [`EngineAddress::locate`] finds (`--host`, then
-//!   `DOCKER_HOST` or `CONTAINER_HOST`, then the default sockets), then [`workloads`](Engine::workloads).
+//!   `DOCKER_HOST` or `CONTAINER_HOST`, then the docker context, then the default sockets), then
+//!   [`workloads`](Engine::workloads); [`registry_mirrors`](Engine::registry_mirrors) for Docker Hub's mirrors.
 //! - [`parse_inspect`]: `docker inspect` / `podman inspect` output; [`read_inspect`] reads it from a file or standard
 //!   input within [`MAX_INSPECT_SIZE`].
 //! - [`parse_kubectl`]: `kubectl get pods,nodes -A -o json` output, one workload per owner's container (the
 //!   replicas of a Deployment are one), on its node's platform; [`read_kubectl`] reads it within
 //!   [`MAX_KUBECTL_SIZE`]. No API server is asked: `docs/kubernetes-containerd.md` says what one would add.
 //! - [`parse_compose`] and [`load_compose`]: compose files with `${VAR}` substitution from [`Variables`] and
-//!   `.env`, override files, `extends`, merge keys and `!reset`.
+//!   `.env`, override files, `extends`, merge keys and `!reset`; [`load_compose`] also follows `include:`.
 //! - [`Error`] with an [`ErrorKind`], the file and line where there is one, and messages that say what to do.
 //!
 //! ```
@@ -78,7 +80,9 @@ mod registries_conf;
 mod text;
 mod workload;
 
-pub use compose::{ComposeFile, MAX_FILE_SIZE, Variables, load_compose, parse_compose};
+pub use compose::{
+    ComposeFile, MAX_COMPOSE_FILES, MAX_FILE_SIZE, MAX_INCLUDE_DEPTH, Variables, load_compose, parse_compose,
+};
 pub use engine::{
     ContainerEvent, ContainerEvents, DOCKER_SOCKET, Engine, EngineAddress, EngineKind, EngineOptions, Environment,
     Located, MAX_EVENT_LINE, Origin, PODMAN_ROOT_SOCKET,
@@ -101,6 +105,17 @@ pub mod internal {
     /// The parsers of engine answers.
     pub mod answers {
         pub use crate::answers::*;
+    }
+    /// Docker contexts: which one is named, and what its `meta.json` says.
+    pub mod context {
+        pub use crate::engine::context::{
+            ContextName, DEFAULT_CONTEXT, MAX_CONTEXT_FILE, MAX_CONTEXT_NAME, context_hash, context_name,
+            parse_context_meta,
+        };
+    }
+    /// A compose file's `include` entries.
+    pub mod compose {
+        pub use crate::compose::include::{Include, MAX_INCLUDE_ENTRIES, compose_includes};
     }
     /// From engine answers to workloads.
     pub mod assemble {

@@ -7,7 +7,8 @@
 //! loopback registry named in `insecure-registries`.
 //!
 //! Containers run a static busybox imported as an image ([`DockerEngine::import_busybox`]), so no registry outside
-//! this machine is ever asked. Setup goes through the docker CLI pointed at the socket with `-H`.
+//! this machine is ever asked; dockerd's proxy is [`DEAD_PROXY`], so that one it tried could not be. Setup goes
+//! through the docker CLI pointed at the socket with `-H`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,6 +24,10 @@ pub const DOCKER: &str = "/usr/bin/docker";
 
 /// Where the tests look for a static busybox (they also honour `OCI_TEST_BUSYBOX`).
 pub const BUSYBOX: &str = "/bin/busybox";
+
+/// A proxy address where nothing listens (port 9, discard, closed on a test machine), given to dockerd so that it
+/// can reach no registry but loopback ones.
+pub const DEAD_PROXY: &str = "http://127.0.0.1:9";
 
 /// How long dockerd may take to answer on its socket.
 const WAIT: Duration = Duration::from_secs(60);
@@ -75,6 +80,14 @@ impl DockerEngine {
                 "--ip6tables=false",
                 "--bridge=none",
             ])
+            // A registry not on loopback (Docker Hub, when a mirror fails) is asked through a proxy where nothing
+            // listens, so it never is: Go's proxy rules never proxy loopback hosts, which are all the tests use.
+            .env("HTTPS_PROXY", DEAD_PROXY)
+            .env("HTTP_PROXY", DEAD_PROXY)
+            .env_remove("https_proxy")
+            .env_remove("http_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log)

@@ -80,7 +80,7 @@ pub mod token;
 
 pub use browser::ChromeDriver;
 pub use cosign::Cosign;
-pub use docker::DockerEngine;
+pub use docker::{DEAD_PROXY, DockerEngine};
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;

@@ -304,3 +304,75 @@ fn a_missing_engine_socket_is_one_line_saying_what_to_do() {
         out.stderr
     );
 }
+
+#[test]
+fn compose_include_checks_the_included_services_and_a_cycle_is_a_failure() {
+    let registry = Registry::open();
+    let host = registry.host().to_owned();
+    let (old, new) = block_on(async {
+        let app = registry.images("demo/app").unwrap();
+        let old = app.platform_image("amd64", "old", Some("1")).await.unwrap().digest;
+        let new = app.platform_image("amd64", "new", Some("1")).await.unwrap().digest;
+        (old, new)
+    });
+    let dir = TempDir::new("oci-check-compose-include");
+    let main = dir.path().join("compose.yaml");
+    std::fs::create_dir(dir.path().join("db")).unwrap();
+    std::fs::write(
+        &main,
+        "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: ${REGISTRY}/demo/app:1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), format!("REGISTRY={host}\n")).unwrap();
+    // The included project's own .env gives its pinned digest; REGISTRY comes from the includer.
+    std::fs::write(
+        dir.path().join("db/compose.yaml"),
+        "services:\n  db:\n    image: ${REGISTRY}/demo/app:1@${OLD}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("db/.env"), format!("OLD={old}\n")).unwrap();
+    let run = || {
+        oci_check(
+            &[
+                "update",
+                "--json",
+                "--platform",
+                "linux/amd64",
+                "--compose",
+                main.to_str().unwrap(),
+            ],
+            "",
+        )
+    };
+    let out = run();
+    assert_eq!(out.code, 10, "the included service's tag moved: {out:?}");
+    let records: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let db = records.iter().find(|r| r["container"] == "db").unwrap();
+    assert_eq!(db["status"], "update_available", "{db}");
+    assert_eq!(db["latest_digest"], new.to_string(), "{db}");
+    assert_eq!(
+        db["source"],
+        format!("compose:{}", dir.path().join("db/compose.yaml").display())
+    );
+    let web = records.iter().find(|r| r["container"] == "web").unwrap();
+    assert_eq!(web["source"], format!("compose:{}", main.display()));
+
+    // The included file includes the includer: the compose source fails, told with the file.
+    std::fs::write(
+        dir.path().join("db/compose.yaml"),
+        "include: [../compose.yaml]\nservices:\n  db:\n    image: ${REGISTRY}/demo/app:1@${OLD}\n",
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("could not read the compose files") && out.stderr.contains("`include` makes a cycle"),
+        "{}",
+        out.stderr
+    );
+}

@@ -12,6 +12,7 @@
 //! saphyr-parser's event parser into a tree of our own that keeps line numbers and shares aliased nodes.
 
 mod dotenv;
+pub(crate) mod include;
 mod interpolate;
 mod yaml;
 
@@ -27,6 +28,7 @@ use crate::text::quote;
 use crate::workload::{ImageRef, Source, Workload};
 
 use dotenv::DotenvErrorKind;
+use include::{Include, compose_includes};
 use interpolate::{InterpolationError, MAX_SUBSTITUTED, interpolate};
 use yaml::{Node, ScalarKind, Value};
 
@@ -127,34 +129,116 @@ pub struct ComposeFile<'a> {
 ///
 /// With the file and line: [`ErrorKind::InvalidYaml`], [`ErrorKind::InvalidCompose`] (wrong shapes, duplicate
 /// keys, a service with neither image nor build, a bad `extends`), [`ErrorKind::Interpolation`] and
-/// [`ErrorKind::InvalidField`] (a platform that is no `os/arch[/variant]`).
+/// [`ErrorKind::InvalidField`] (a platform that is no `os/arch[/variant]`). A top-level `include:` is not read
+/// here: [`load_compose`] follows it.
 pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<Workload>, Error> {
     let mut project = Project::new();
     for (index, file) in files.iter().enumerate() {
-        let documents = yaml::parse(file.text).map_err(|err| {
-            let kind = if err.duplicate {
-                ErrorKind::InvalidCompose
-            } else if err.too_deep {
-                ErrorKind::LimitExceeded
-            } else {
-                ErrorKind::InvalidYaml
-            };
-            let message = if err.duplicate || err.too_deep {
-                err.message
-            } else {
-                format!("not YAML: {}", err.message)
-            };
-            Error::new(kind, message).with_file(Some(file.path)).with_line(err.line)
-        })?;
-        for document in &documents {
-            project.read_document(document, index, file.path, vars)?;
-        }
+        project.read_file(file, index, vars)?;
     }
     project.workloads(files, vars)
 }
 
+/// The YAML documents of one compose file, its errors with the file and line.
+fn parse_yaml(file: &ComposeFile<'_>) -> Result<Vec<Node>, Error> {
+    yaml::parse(file.text).map_err(|err| {
+        let kind = if err.duplicate {
+            ErrorKind::InvalidCompose
+        } else if err.too_deep {
+            ErrorKind::LimitExceeded
+        } else {
+            ErrorKind::InvalidYaml
+        };
+        let message = if err.duplicate || err.too_deep {
+            err.message
+        } else {
+            format!("not YAML: {}", err.message)
+        };
+        Error::new(kind, message).with_file(Some(file.path)).with_line(err.line)
+    })
+}
+
+/// How deep `include` may nest: a file, what it includes, what that includes, and so on.
+pub const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The most compose files one project may read, top-level and included together.
+pub const MAX_COMPOSE_FILES: usize = 256;
+
+/// Compose files as [`load_compose`] read them: each file's text and variables, and per file its `include`
+/// entries (each a group of files that make one model).
+struct Tree<'a> {
+    files: Vec<ComposeFile<'a>>,
+    vars: Vec<Variables>,
+    includes: Vec<Vec<Vec<usize>>>,
+}
+
+impl Tree<'_> {
+    /// The workloads of the top-level files `tops` (later ones override earlier ones), each with what it includes.
+    fn workloads(&self, tops: &[usize], vars: &Variables) -> Result<Vec<Workload>, Error> {
+        let mut project = Project::new();
+        for &top in tops {
+            self.read(&mut project, top)?;
+        }
+        project.workloads(&self.files, vars)
+    }
+
+    /// Reads file `index` after what it includes; the names of the services it and its includes define. A
+    /// service that an included model defines and the file (or another included model) defines again is an error,
+    /// as the compose spec says. The recursion is as deep as [`MAX_INCLUDE_DEPTH`] at most: the loader stops there.
+    fn read(&self, project: &mut Project, index: usize) -> Result<HashMap<String, usize>, Error> {
+        let mut included: HashMap<String, usize> = HashMap::new();
+        for group in &self.includes[index] {
+            let mut names = HashMap::new();
+            for &child in group {
+                names.extend(self.read(project, child)?);
+            }
+            for (name, file) in names {
+                if let Some(&other) = included.get(&name) {
+                    return Err(Error::new(
+                        ErrorKind::InvalidCompose,
+                        format!(
+                            "the service {} is defined by two included files, {} and {}; compose refuses a service \
+                             defined twice",
+                            quote(&name),
+                            crate::text::path(self.files[other].path),
+                            crate::text::path(self.files[file].path)
+                        ),
+                    )
+                    .with_file(Some(self.files[index].path)));
+                }
+                included.insert(name, file);
+            }
+        }
+        let own = project.read_file(&self.files[index], index, &self.vars[index])?;
+        for (name, line) in own {
+            if let Some(&other) = included.get(&name) {
+                return Err(Error::new(
+                    ErrorKind::InvalidCompose,
+                    format!(
+                        "the service {} is also defined by the included file {}; compose refuses a service defined \
+                         twice (override it in a file given after this one instead)",
+                        quote(&name),
+                        crate::text::path(self.files[other].path)
+                    ),
+                )
+                .with_file(Some(self.files[index].path))
+                .with_line(line));
+            }
+            included.insert(name, index);
+        }
+        Ok(included)
+    }
+}
+
 /// Reads `files` and the `.env` file of the project directory (beside the first file) when there is one, then
 /// [`parse_compose`]s them with `environment` (for instance [`Variables::capture`]) and the `.env` variables.
+///
+/// It follows each file's `include:` (which [`parse_compose`] does not read): the files an entry names, relative
+/// to the including file, with the including file's variables and what the entry's `env_file` (else its project
+/// directory's `.env`) adds; their services join the including file's, and a service defined both there and in
+/// an included file (or in two included files) is an error, as the compose spec says. `include` nests at most
+/// [`MAX_INCLUDE_DEPTH`] deep, a project reads at most [`MAX_COMPOSE_FILES`] files, a cycle is an error, and only
+/// the files named are read.
 ///
 /// Only regular files are read (a FIFO would block the read), of at most [`MAX_FILE_SIZE`] bytes each. A `.env`
 /// that is a symbolic link must stay within the project directory: a compose project from elsewhere could
@@ -164,18 +248,14 @@ pub fn parse_compose(files: &[ComposeFile<'_>], vars: &Variables) -> Result<Vec<
 ///
 /// [`ErrorKind::Io`] when a file cannot be read or is not UTF-8; [`ErrorKind::LimitExceeded`] for a file larger than
 /// [`MAX_FILE_SIZE`]; [`ErrorKind::NotRegularFile`] for a FIFO, socket, device or directory;
-/// [`ErrorKind::OutsideProject`] for a `.env` link that leaves the project directory; then as [`parse_compose`] and
-/// [`Variables::with_dotenv`].
+/// [`ErrorKind::OutsideProject`] for a `.env` link that leaves the project directory, or an included project's env
+/// file outside the project directory and the included file's; [`ErrorKind::InvalidCompose`] for an `include`
+/// cycle or a service defined twice; [`ErrorKind::LimitExceeded`] past the include limits; then as
+/// [`parse_compose`] and [`Variables::with_dotenv`].
 pub fn load_compose(files: &[PathBuf], environment: Variables) -> Result<Vec<Workload>, Error> {
     let Some(first) = files.first() else {
         return Ok(Vec::new());
     };
-    let mut texts = Vec::with_capacity(files.len());
-    for path in files {
-        texts.push(read_text(path, "a compose file")?.ok_or_else(|| {
-            Error::new(ErrorKind::Io, "no such file; name the compose file with its path").with_file(Some(path))
-        })?);
-    }
     let project = first.parent().unwrap_or(Path::new(""));
     let dotenv = project.join(".env");
     let vars = match dotenv_target(project, &dotenv)? {
@@ -185,12 +265,169 @@ pub fn load_compose(files: &[PathBuf], environment: Variables) -> Result<Vec<Wor
         },
         None => environment,
     };
-    let files: Vec<ComposeFile<'_>> = files
-        .iter()
-        .zip(&texts)
-        .map(|(path, text)| ComposeFile { path, text })
-        .collect();
-    parse_compose(&files, &vars)
+    let mut loader = Loader::default();
+    let mut tops = Vec::with_capacity(files.len());
+    for path in files {
+        tops.push(loader.load(path, None, &vars, &mut Vec::new())?);
+    }
+    let tree = Tree {
+        files: loader
+            .paths
+            .iter()
+            .zip(&loader.texts)
+            .map(|(path, text)| ComposeFile { path, text })
+            .collect(),
+        vars: loader.vars,
+        includes: loader.includes,
+    };
+    tree.workloads(&tops, &vars)
+}
+
+/// The files of a project as they are read: each file once per time it is named, with its variables and the
+/// files each of its `include` entries names.
+#[derive(Default)]
+struct Loader {
+    paths: Vec<PathBuf>,
+    texts: Vec<String>,
+    vars: Vec<Variables>,
+    includes: Vec<Vec<Vec<usize>>>,
+}
+
+impl Loader {
+    /// Reads `path` (named by the include at `by`, a file and line, or by the caller), then what it includes;
+    /// its index. `chain` holds the canonical paths of the files that include it, to refuse a cycle.
+    fn load(
+        &mut self,
+        path: &Path,
+        by: Option<(&Path, usize)>,
+        vars: &Variables,
+        chain: &mut Vec<PathBuf>,
+    ) -> Result<usize, Error> {
+        let named_by = |error: Error| match by {
+            Some((file, line)) => error.with_file(Some(file)).with_line(line),
+            None => error.with_file(Some(path)),
+        };
+        let missing = || {
+            named_by(Error::new(
+                ErrorKind::Io,
+                match by {
+                    Some(_) => format!("the included file {} does not exist", crate::text::path(path)),
+                    None => "no such file; name the compose file with its path".to_owned(),
+                },
+            ))
+        };
+        let canonical = match std::fs::canonicalize(path) {
+            Ok(canonical) => canonical,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+            Err(err) => {
+                return Err(Error::new(ErrorKind::Io, "cannot read it")
+                    .with_file(Some(path))
+                    .with_source(err));
+            }
+        };
+        if chain.contains(&canonical) {
+            let cycle: Vec<String> = chain.iter().chain([&canonical]).map(|p| crate::text::path(p)).collect();
+            return Err(named_by(Error::new(
+                ErrorKind::InvalidCompose,
+                format!("`include` makes a cycle: {}", cycle.join(" -> ")),
+            )));
+        }
+        if chain.len() > MAX_INCLUDE_DEPTH {
+            return Err(named_by(Error::new(
+                ErrorKind::LimitExceeded,
+                format!("`include` nests deeper than {MAX_INCLUDE_DEPTH} files, this program's limit"),
+            )));
+        }
+        if self.paths.len() >= MAX_COMPOSE_FILES {
+            return Err(named_by(Error::new(
+                ErrorKind::LimitExceeded,
+                format!("the project reads more than {MAX_COMPOSE_FILES} compose files, this program's limit"),
+            )));
+        }
+        let text = read_text(path, "a compose file")?.ok_or_else(missing)?;
+        let includes = compose_includes(&ComposeFile { path, text: &text }, vars)?;
+        let index = self.paths.len();
+        self.paths.push(path.to_path_buf());
+        self.texts.push(text);
+        self.vars.push(vars.clone());
+        self.includes.push(Vec::new());
+        chain.push(canonical);
+        for include in includes {
+            let by = Some((path, include.line));
+            let child_vars = include_variables(&include, vars, chain.first().map(PathBuf::as_path)).map_err(|err| {
+                if err.file().is_some() {
+                    err
+                } else {
+                    err.with_file(Some(path)).with_line(include.line)
+                }
+            })?;
+            let mut group = Vec::with_capacity(include.paths.len());
+            for child in &include.paths {
+                group.push(self.load(child, by, &child_vars, chain)?);
+            }
+            self.includes[index].push(group);
+        }
+        chain.pop();
+        Ok(index)
+    }
+}
+
+/// The variables of an included model: the including file's, then what its env files add (`env_file`, else the
+/// project directory's `.env` when there is one). An env file is read only inside the top-level project's
+/// directory or the included file's own: a compose file from elsewhere must not read the user's other files
+/// (`~/.aws/credentials` is `KEY=VALUE` too) into variables its images name.
+fn include_variables(include: &Include, vars: &Variables, top: Option<&Path>) -> Result<Variables, Error> {
+    let (files, named) = if include.env_files.is_empty() {
+        (vec![include.project_directory.join(".env")], false)
+    } else {
+        (include.env_files.clone(), true)
+    };
+    let mut allowed = Vec::new();
+    if let Some(dir) = top.and_then(Path::parent) {
+        allowed.push(dir.to_path_buf());
+    }
+    if let Some(dir) = include.paths.first().and_then(|p| p.parent()) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(dir) = std::fs::canonicalize(dir) {
+            allowed.push(dir);
+        }
+    }
+    let mut vars = vars.clone();
+    for file in files {
+        let target = match std::fs::canonicalize(&file) {
+            Ok(target) => target,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !named => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("the env_file {} does not exist", crate::text::path(&file)),
+                ));
+            }
+            Err(err) => {
+                return Err(Error::new(ErrorKind::Io, "cannot read it")
+                    .with_file(Some(&file))
+                    .with_source(err));
+            }
+        };
+        if !allowed.iter().any(|dir| target.starts_with(dir)) {
+            return Err(Error::new(
+                ErrorKind::OutsideProject,
+                format!(
+                    "the env file {} is outside the project directory and the included file's; copy the variables \
+                     into the project, or set them in the environment",
+                    crate::text::path(&target)
+                ),
+            ));
+        }
+        if let Some(text) = read_text(&target, "a `.env` file")? {
+            vars = vars.with_dotenv(&text, &file)?;
+        }
+    }
+    Ok(vars)
 }
 
 /// What to read for the project's `.env`: the file itself, or where its link leads when that is inside the
@@ -314,7 +551,29 @@ impl Project {
         }
     }
 
-    fn read_document(&mut self, root: &Node, file: usize, path: &Path, vars: &Variables) -> Result<(), Error> {
+    /// Reads every document of `file`, the `index`th of the project; the services it defines (not resets), each
+    /// with the line of its key.
+    fn read_file(
+        &mut self,
+        file: &ComposeFile<'_>,
+        index: usize,
+        vars: &Variables,
+    ) -> Result<Vec<(String, usize)>, Error> {
+        let mut defined = Vec::new();
+        for document in &parse_yaml(file)? {
+            self.read_document(document, index, file.path, vars, &mut defined)?;
+        }
+        Ok(defined)
+    }
+
+    fn read_document(
+        &mut self,
+        root: &Node,
+        file: usize,
+        path: &Path,
+        vars: &Variables,
+        defined: &mut Vec<(String, usize)>,
+    ) -> Result<(), Error> {
         let at = |line: usize, kind: ErrorKind, message: String| {
             Error::new(kind, message).with_file(Some(path)).with_line(line)
         };
@@ -394,6 +653,7 @@ impl Project {
                 }),
             };
             let extends = extends_field(service, &whose, path, vars, &mut self.budget)?;
+            defined.push((name.to_owned(), key_line));
             let index = match self.by_name.get(name) {
                 Some(&index) => index,
                 None => {

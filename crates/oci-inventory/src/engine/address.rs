@@ -51,6 +51,8 @@ pub enum Origin {
     ContainerHost,
     /// The engine's default socket.
     Default,
+    /// A docker context: `DOCKER_CONTEXT`, else `currentContext` in the docker `config.json`.
+    Context,
 }
 
 /// An address, where it came from, and which engine it is meant to be.
@@ -62,14 +64,17 @@ pub struct Located {
 }
 
 /// The environment variables engine discovery depends on, captured explicitly so the library never reads the
-/// process environment behind the caller's back: `DOCKER_HOST`, `CONTAINER_HOST`, `XDG_RUNTIME_DIR` and
-/// `DOCKER_TLS_VERIFY`.
+/// process environment behind the caller's back: `DOCKER_HOST`, `CONTAINER_HOST`, `XDG_RUNTIME_DIR`,
+/// `DOCKER_TLS_VERIFY`, and for docker contexts `DOCKER_CONTEXT`, `DOCKER_CONFIG` and `HOME`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Environment {
     docker_host: Option<String>,
     container_host: Option<String>,
     xdg_runtime_dir: Option<PathBuf>,
     docker_tls_verify: bool,
+    docker_context: Option<String>,
+    docker_config: Option<PathBuf>,
+    home: Option<PathBuf>,
 }
 
 impl Environment {
@@ -78,12 +83,12 @@ impl Environment {
         Self::default()
     }
 
-    /// Reads the four variables from the process environment; the only place the crate does, and only when called.
+    /// Reads the variables from the process environment; the only place the crate does, and only when called.
     pub fn capture() -> Self {
         Self::from_vars(std::env::vars_os())
     }
 
-    /// Takes the four variables from `(name, value)` pairs and ignores the rest.
+    /// Takes the variables from `(name, value)` pairs and ignores the rest.
     pub fn from_vars<I, K, V>(vars: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
@@ -106,6 +111,9 @@ impl Environment {
             Some("CONTAINER_HOST") => self.container_host = Some(value.to_string_lossy().into_owned()),
             Some("XDG_RUNTIME_DIR") => self.xdg_runtime_dir = Some(PathBuf::from(value)),
             Some("DOCKER_TLS_VERIFY") => self.docker_tls_verify = true,
+            Some("DOCKER_CONTEXT") => self.docker_context = Some(value.to_string_lossy().into_owned()),
+            Some("DOCKER_CONFIG") => self.docker_config = Some(PathBuf::from(value)),
+            Some("HOME") => self.home = Some(PathBuf::from(value)),
             _ => {}
         }
         self
@@ -160,13 +168,16 @@ impl EngineAddress {
     }
 
     /// Finds the address of a `kind` engine: `explicit` (`--host`) if given, else the engine's variable
-    /// (`DOCKER_HOST` or `CONTAINER_HOST`), else the default socket (for podman the rootless one if it exists,
-    /// which is the only filesystem access here).
+    /// (`DOCKER_HOST` or `CONTAINER_HOST`), else for Docker the docker context (`DOCKER_CONTEXT`, else
+    /// `currentContext` in `$DOCKER_CONFIG/config.json`, `~/.docker` without it; `default` is the default socket),
+    /// else the default socket (for podman the rootless one if it exists). The files are read here, and only
+    /// when no address came before them: this is blocking file IO.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidAddress`] when the address given does not parse, or when `DOCKER_TLS_VERIFY` asks
-    /// for TLS to a Docker engine.
+    /// [`ErrorKind::InvalidAddress`] when the address given does not parse, or when `DOCKER_TLS_VERIFY` or the
+    /// context asks for TLS to a Docker engine; [`ErrorKind::DockerContext`] for a context that does not exist or
+    /// is not one, and the errors of reading its files.
     pub fn locate(kind: EngineKind, explicit: Option<&str>, env: &Environment) -> Result<Located, Error> {
         let variable = match kind {
             EngineKind::Docker => env.docker_host.as_deref().map(|v| (v, Origin::DockerHost)),
@@ -182,6 +193,13 @@ impl EngineAddress {
                 };
                 let address = Self::parse(url).map_err(|err| err.prefixed(&format!("{name}: ")))?;
                 (address, origin)
+            }
+            (None, None) if kind == EngineKind::Docker => {
+                let dir = super::context::config_dir(env.docker_config.as_deref(), env.home.as_deref());
+                match super::context::locate_context(env.docker_context.as_deref(), dir.as_deref())? {
+                    Some((address, _)) => (address, Origin::Context),
+                    None => (Self::default_for(kind, env), Origin::Default),
+                }
             }
             (None, None) => (Self::default_for(kind, env), Origin::Default),
         };
@@ -274,6 +292,10 @@ impl Located {
             (_, Origin::DockerHost) => "DOCKER_HOST names it; is the engine running there?",
             (_, Origin::ContainerHost) => "CONTAINER_HOST names it; is the engine running there?",
             (_, Origin::Explicit) => "--host names it; is the engine running there?",
+            (_, Origin::Context) => {
+                "the docker context names it (DOCKER_CONTEXT, or currentContext in config.json); is the engine \
+                 running there? `docker context use default` goes back to the default socket"
+            }
         }
     }
 }
@@ -387,5 +409,75 @@ mod tests {
         assert!(err.to_string().starts_with("DOCKER_HOST: "), "{err}");
         let tls = Environment::from_vars([("DOCKER_HOST", "tcp://h:2376"), ("DOCKER_TLS_VERIFY", "1")]);
         assert!(EngineAddress::locate(EngineKind::Docker, None, &tls).is_err());
+    }
+
+    #[test]
+    fn docker_contexts_from_the_store() {
+        let dir = oci_testkit::TempDir::new("docker-contexts");
+        let config = dir.path();
+        let store = |name: &str, meta: &str| {
+            let at = config
+                .join("contexts/meta")
+                .join(super::super::context::context_hash(name));
+            std::fs::create_dir_all(&at).unwrap();
+            std::fs::write(at.join("meta.json"), meta).unwrap();
+        };
+        store(
+            "here",
+            r#"{"Name":"here","Endpoints":{"docker":{"Host":"unix:///run/here.sock"}}}"#,
+        );
+        store(
+            "there",
+            r#"{"Name":"there","Endpoints":{"docker":{"Host":"tcp://10.0.0.9:2376"}}}"#,
+        );
+        std::fs::create_dir_all(
+            config
+                .join("contexts/tls")
+                .join(super::super::context::context_hash("there"))
+                .join("docker"),
+        )
+        .unwrap();
+        std::fs::write(config.join("config.json"), r#"{"currentContext":"here"}"#).unwrap();
+        let env = |vars: &[(&str, &str)]| {
+            Environment::from_vars(
+                vars.iter()
+                    .copied()
+                    .chain([("DOCKER_CONFIG", config.to_str().unwrap())]),
+            )
+        };
+        let located = EngineAddress::locate(EngineKind::Docker, None, &env(&[])).unwrap();
+        assert_eq!(located.origin(), Origin::Context);
+        assert_eq!(located.address().socket(), Some(Path::new("/run/here.sock")));
+        // DOCKER_HOST and --host come first; DOCKER_CONTEXT before currentContext; `default` is the default socket.
+        let located =
+            EngineAddress::locate(EngineKind::Docker, None, &env(&[("DOCKER_HOST", "unix:///h.sock")])).unwrap();
+        assert_eq!(located.origin(), Origin::DockerHost);
+        let located = EngineAddress::locate(EngineKind::Docker, Some("unix:///e.sock"), &env(&[])).unwrap();
+        assert_eq!(located.origin(), Origin::Explicit);
+        let located = EngineAddress::locate(EngineKind::Docker, None, &env(&[("DOCKER_CONTEXT", "default")])).unwrap();
+        assert_eq!(
+            (located.origin(), located.address().socket()),
+            (Origin::Default, Some(Path::new(DOCKER_SOCKET)))
+        );
+        // Podman has no contexts.
+        let podman = EngineAddress::locate(EngineKind::Podman, None, &env(&[])).unwrap();
+        assert_eq!(podman.origin(), Origin::Default);
+        // A context with TLS material for tcp, and one the store does not have.
+        let err = EngineAddress::locate(EngineKind::Docker, None, &env(&[("DOCKER_CONTEXT", "there")])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidAddress, "{err}");
+        let err = EngineAddress::locate(EngineKind::Docker, None, &env(&[("DOCKER_CONTEXT", "gone")])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DockerContext);
+        assert!(
+            err.to_string()
+                .starts_with("the docker context \"gone\" (DOCKER_CONTEXT) does not exist"),
+            "{err}"
+        );
+        // Without DOCKER_CONFIG, ~/.docker.
+        let home = Environment::from_vars([("HOME", dir.path().to_str().unwrap())]);
+        let moved = dir.path().join(".docker");
+        std::fs::create_dir_all(&moved).unwrap();
+        std::fs::write(moved.join("config.json"), r#"{"currentContext":"nowhere"}"#).unwrap();
+        let err = EngineAddress::locate(EngineKind::Docker, None, &home).unwrap_err();
+        assert!(err.to_string().contains("currentContext in config.json"), "{err}");
     }
 }

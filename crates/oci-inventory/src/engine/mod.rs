@@ -6,6 +6,7 @@
 //! ([`Engine::container_events`]) is a `GET` too, on a connection of its own.
 
 mod address;
+pub(crate) mod context;
 
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,8 @@ pub use address::{DOCKER_SOCKET, EngineAddress, EngineKind, Environment, Located
 
 pub use crate::answers::ContainerEvent;
 use crate::answers::{
-    ApiVersion, parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_libpod_image,
-    parse_ping_version, parse_version,
+    ApiVersion, parse_container, parse_containers, parse_error_message, parse_image, parse_info, parse_info_mirrors,
+    parse_libpod_image, parse_ping_version, parse_version,
 };
 use crate::assemble::Assembly;
 use crate::error::{Error, ErrorKind};
@@ -292,6 +293,18 @@ impl Engine {
             assembly.set_engine_platform(parse_info(&body)?);
         }
         assembly.finish()
+    }
+
+    /// The Docker Hub mirrors the engine pulls through (`GET /info`, `RegistryConfig.Mirrors`: dockerd's
+    /// `registry-mirrors`), as URLs in the engine's order; none for an engine without them.
+    ///
+    /// # Errors
+    ///
+    /// Those of the request, as [`connect`](Self::connect); [`ErrorKind::Status`] when the engine refuses; those
+    /// of [`parse_info_mirrors`](crate::internal::answers::parse_info_mirrors).
+    pub async fn registry_mirrors(&mut self) -> Result<Vec<String>, Error> {
+        let body = self.get_ok("/info").await?;
+        parse_info_mirrors(&body)
     }
 
     /// `GET /vX.Y{path}`, which must answer `200 OK`; its body.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use oci_digest::Digest;
 use oci_inventory::internal::answers::{
     ImageDetails, engine_platform, parse_container, parse_containers, parse_error_message, parse_image, parse_info,
-    parse_libpod_image, parse_ping_version, parse_version,
+    parse_info_mirrors, parse_libpod_image, parse_ping_version, parse_version,
 };
 use oci_inventory::internal::assemble::Assembly;
 use oci_inventory::{ApiVersion, ErrorKind, ImageRef, Source, State, Workload};
@@ -66,6 +66,10 @@ fn podman_ping_version_and_info() {
         parse_info(&read("podman/info.json")).unwrap().unwrap().to_string(),
         "linux/amd64"
     );
+    assert_eq!(
+        parse_info_mirrors(&read("podman/info.json")).unwrap(),
+        Vec::<String>::new()
+    );
     let missing = parse_error_message(&read("podman/image-missing.json")).unwrap();
     assert!(missing.starts_with("failed to find image"), "{missing}");
 }
@@ -83,6 +87,10 @@ fn docker_ping_version_and_info() {
     assert_eq!(
         parse_info(&read("docker/info.json")).unwrap().unwrap().to_string(),
         "linux/amd64"
+    );
+    assert_eq!(
+        parse_info_mirrors(&read("docker/info.json")).unwrap(),
+        Vec::<String>::new()
     );
     assert!(
         parse_error_message(&read("docker/error-404.json"))

