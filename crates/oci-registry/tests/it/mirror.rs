@@ -1,7 +1,7 @@
 //! Registry mirrors: a real CNCF registry in proxy mode (a pull-through cache) in front of another real registry,
 //! with the upstream's requests counted at a proxy. Manifests come from the mirror (`served_by` says so), a warm
 //! mirror sends the upstream no manifest GET, a mirror that is down falls back to the upstream unless the client is
-//! mirror-only.
+//! mirror-only, and a warm mirror answers mirror-only with the upstream gone.
 
 use std::time::Duration;
 
@@ -70,6 +70,13 @@ async fn a_pull_through_mirror_answers_first_and_a_warm_one_spares_the_upstream_
         "a warm mirror asks the upstream at most about the tag: {} requests",
         counted.request_heads() - before
     );
+
+    // The upstream gone (the mirror's only way to it closed): a warm mirror still answers, mirror-only, from what
+    // it holds.
+    drop(counted);
+    let offline = client(true).check_for_update(&request).await.unwrap();
+    assert_eq!(offline.latest_digest(), &new);
+    assert_eq!(offline.served_by(), Some(mirror.host()));
 }
 
 #[tokio::test]
