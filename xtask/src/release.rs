@@ -45,6 +45,7 @@ pub(crate) fn command(args: &[String]) -> Result {
             )
             .into());
         }
+        check_metadata(krate, &root.join("crates").join(krate), &text)?;
         publishable.push(krate);
     }
     if publishable.is_empty() {
@@ -74,6 +75,43 @@ pub(crate) fn command(args: &[String]) -> Result {
         eprintln!("xtask: dry run: nothing published (pass --publish to publish)");
     }
     Ok(())
+}
+
+/// What a crate needs to be worth publishing: a README and both license files beside its manifest, a
+/// `rust-version`, docs.rs metadata, and keywords (at most five, as crates.io allows) and categories of its own.
+fn check_metadata(krate: &str, dir: &std::path::Path, manifest: &str) -> Result {
+    let line = |key: &str| manifest.lines().find(|line| line.trim_start().starts_with(key));
+    let mut missing = Vec::new();
+    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        if !dir.join(file).is_file() {
+            missing.push(file.to_owned());
+        }
+    }
+    if line("readme").is_none() {
+        missing.push("readme = \"README.md\"".to_owned());
+    }
+    if line("rust-version").is_none() {
+        missing.push("rust-version".to_owned());
+    }
+    if !manifest.contains("[package.metadata.docs.rs]") {
+        missing.push("[package.metadata.docs.rs]".to_owned());
+    }
+    match line("keywords = [") {
+        Some(keywords) if (1..=5).contains(&keywords.matches('"').count().div_ceil(2)) => {}
+        _ => missing.push("keywords of its own (one to five)".to_owned()),
+    }
+    if line("categories = [").is_none() {
+        missing.push("categories of its own".to_owned());
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "crates/{krate} is not ready to publish: it lacks {}",
+            missing.join(", ")
+        )
+        .into())
+    }
 }
 
 /// Removes what an earlier `cargo package` of the same version left behind. Cargo verifies each crate against its
