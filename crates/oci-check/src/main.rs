@@ -74,7 +74,8 @@ enum Command {
     /// platform_digest, media_type, index_changed, platform_changed, verified, matched_digest, note, rate_limit
     /// ({limit, remaining, window, source} or null), pulls (manifest GETs spent), cache_hits, error ({kind, message}
     /// or null), newer and same_as (with --newer), served_by (the mirror that answered, with --mirror),
-    /// mirror_drift and upstream_digest (with --mirror-drift).
+    /// mirror_drift and upstream_digest (with --mirror-drift), signature, newer.signature and same_signer (with
+    /// --verify-key; status untrusted with --require-signed).
     ///
     /// Manifests and configs are cached by digest ($XDG_CACHE_HOME/oci-check; --cache-dir, --no-cache, or Redis
     /// with --cache redis://...), so a second run spends only its HEADs. Manifest GETs count as pulls on Docker Hub:

@@ -2,6 +2,7 @@
 
 mod input;
 mod report;
+pub(crate) mod signatures;
 
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
@@ -48,6 +49,16 @@ pub(crate) struct CheckArgs {
     pub(crate) versions: VersionArgs,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
+    /// Verify the cosign signature of the image each update proposes (and with --newer, the newer version's) with
+    /// this trusted public key, for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY`
+    /// matches GLOB (repeatable; see `oci-check verify`). `--json` gains `signature`, `newer.signature` and
+    /// `same_signer` (whether the image in use was signed by the same key).
+    #[arg(long = "verify-key", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
+    pub(crate) verify_keys: Vec<String>,
+    /// With --verify-key: an update or newer version whose signature is not verified gets status `untrusted`
+    /// (exit 1) instead of being proposed.
+    #[arg(long, requires = "verify_keys", help_heading = "Signatures")]
+    pub(crate) require_signed: bool,
 }
 
 /// What runs here: containers of engines, services of compose files, inspect output, a cluster's pods.
@@ -401,7 +412,16 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let progress = (!json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
-    let mut printer = Printer::new(json, args.versions.newer.is_some(), output, progress);
+    let keys = match args
+        .verify_keys
+        .iter()
+        .map(|spec| crate::verify::trusted_key(spec))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(keys) => keys,
+        Err(message) => return exit::usage(&message),
+    };
+    let mut printer = Printer::new(json, args.versions.newer.is_some(), !keys.is_empty(), output, progress);
     for failure in &source_failures {
         printer.failure(failure);
     }
@@ -433,8 +453,16 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .into_iter()
         .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
         .collect();
-    printer.finish(&entries, &outcomes);
+    let signed = if keys.is_empty() {
+        Vec::new()
+    } else {
+        runtime.block_on(signatures::judge(&client, &outcomes, &keys, args.require_signed))
+    };
+    printer.finish(&entries, &outcomes, &signed);
     tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));
+    if signed.iter().flatten().any(signatures::Signed::untrusted) {
+        return ExitCode::from(exit::FAILED);
+    }
     exit_code(!source_failures.is_empty(), &outcomes)
 }
 

@@ -52,13 +52,14 @@ pub(crate) struct Args {
 }
 
 /// A trusted key and the images it is for.
-struct TrustedKey {
+#[derive(Debug, Clone)]
+pub(crate) struct TrustedKey {
     scope: Option<String>,
     key: PublicKey,
 }
 
 /// The verdict on one image's signatures, and where it was found.
-struct Finding {
+pub(crate) struct Finding {
     verdict: Verdict,
     /// `referrers`, `referrers-tag` or `sig-tag`; `None` for unsigned.
     found_via: Option<&'static str>,
@@ -82,16 +83,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let code = args.registry.with_batch(&args.images, output, |batch| {
         batch.each(output, |runtime, client, position, reference| {
             let image = &args.images[position];
-            let scoped: Vec<PublicKey> = keys
-                .iter()
-                .filter(|trusted| {
-                    trusted
-                        .scope
-                        .as_deref()
-                        .is_none_or(|scope| wildcard(scope, &repository_name(&reference)))
-                })
-                .map(|trusted| trusted.key.clone())
-                .collect();
+            let scoped = keys_for(&keys, &reference);
             let judged = runtime.block_on(judge(client, &reference, &platform, &scoped));
             let (resolved, finding) = match judged {
                 Ok(judged) => judged,
@@ -116,26 +108,14 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             if !matches!(finding.verdict, Verdict::Verified { .. }) {
                 all_verified = false;
             }
-            let note = note(&finding, scoped.is_empty());
-            let (status, signer) = match &finding.verdict {
-                Verdict::Verified { signer } => ("verified", Some(signer.to_string())),
-                Verdict::Invalid { .. } => ("invalid", None),
-                Verdict::Untrusted => ("untrusted", None),
-                _ => ("unsigned", None),
-            };
+            let record = SignatureRecord::of(&finding, scoped.is_empty());
+            let (status, signer, note) = (record.status, record.signer.clone(), record.note.clone());
             let printed = if args.json {
                 let line = serde_json::json!({
                     "image": image,
                     "digest": resolved.0.as_str(),
                     "platform_digest": resolved.1.as_ref().map(Digest::as_str),
-                    "signature": {
-                        "status": status,
-                        "format": (status != "unsigned").then_some("cosign"),
-                        "signer": signer,
-                        "found_via": finding.found_via,
-                        "signed_digest": (status != "unsigned").then(|| finding.digest.as_str()),
-                        "note": note,
-                    },
+                    "signature": record,
                     "error": null,
                 });
                 writeln!(io::stdout(), "{line}").is_ok()
@@ -190,7 +170,7 @@ fn repository_name(reference: &Reference) -> String {
 
 /// `--key [GLOB=]PEM`: a file that exists is a key for every image; otherwise the text after the last `=` is the
 /// file and the text before it the GLOB.
-fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
+pub(crate) fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
     let (scope, path) = if Path::new(spec).is_file() {
         (None, PathBuf::from(spec))
     } else {
@@ -237,6 +217,15 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
+/// The keys of `keys` that apply to `reference`'s repository.
+pub(crate) fn keys_for(keys: &[TrustedKey], reference: &Reference) -> Vec<PublicKey> {
+    let name = repository_name(reference);
+    keys.iter()
+        .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
+        .map(|trusted| trusted.key.clone())
+        .collect()
+}
+
 /// The image's digests and the best verdict on their signatures.
 async fn judge(
     client: &Client,
@@ -245,11 +234,24 @@ async fn judge(
     keys: &[PublicKey],
 ) -> Result<((Digest, Option<Digest>), Finding), oci_registry::Error> {
     let resolved = client.resolve_digest(reference, Some(platform)).await?;
-    let repository = oci_registry::ManifestLocation::from(reference).repository().clone();
     let index = resolved.digest().clone();
     let child = resolved.platform_digest().filter(|child| **child != index).cloned();
+    let finding = judge_digests(client, reference, &index, child.as_ref(), keys).await?;
+    Ok(((index, child), finding))
+}
+
+/// The best verdict on the signatures of `index` (a tag's digest) and, when given, the platform's image `child`: a
+/// signature on either counts.
+pub(crate) async fn judge_digests(
+    client: &Client,
+    reference: &Reference,
+    index: &Digest,
+    child: Option<&Digest>,
+    keys: &[PublicKey],
+) -> Result<Finding, oci_registry::Error> {
+    let repository = oci_registry::ManifestLocation::from(reference).repository().clone();
     let mut best: Option<Finding> = None;
-    for digest in std::iter::once(&index).chain(child.iter()) {
+    for digest in std::iter::once(index).chain(child) {
         let finding = signatures_of(client, &repository, digest, keys).await?;
         let verified = matches!(finding.verdict, Verdict::Verified { .. });
         if best
@@ -262,12 +264,58 @@ async fn judge(
             break;
         }
     }
-    let finding = best.unwrap_or(Finding {
+    Ok(best.unwrap_or(Finding {
         verdict: Verdict::Unsigned,
         found_via: None,
         digest: index.clone(),
-    });
-    Ok(((index, child), finding))
+    }))
+}
+
+/// A finding as JSON records carry it: `{status, format, signer, found_via, signed_digest, note}`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct SignatureRecord {
+    pub(crate) status: &'static str,
+    format: Option<&'static str>,
+    pub(crate) signer: Option<String>,
+    found_via: Option<&'static str>,
+    signed_digest: Option<String>,
+    note: Option<String>,
+}
+
+impl SignatureRecord {
+    pub(crate) fn of(finding: &Finding, no_key: bool) -> Self {
+        let (status, signer) = match &finding.verdict {
+            Verdict::Verified { signer } => ("verified", Some(signer.to_string())),
+            Verdict::Invalid { .. } => ("invalid", None),
+            Verdict::Untrusted => ("untrusted", None),
+            _ => ("unsigned", None),
+        };
+        let signed = status != "unsigned";
+        Self {
+            status,
+            format: signed.then_some("cosign"),
+            signer,
+            found_via: finding.found_via,
+            signed_digest: signed.then(|| finding.digest.to_string()),
+            note: note(finding, no_key),
+        }
+    }
+
+    /// A search for signatures that failed (the registry did not answer): not verified.
+    pub(crate) fn failed(err: &oci_registry::Error) -> Self {
+        Self {
+            status: "error",
+            format: None,
+            signer: None,
+            found_via: None,
+            signed_digest: None,
+            note: Some(oci_registry::text::escape(&format!("{err:#}"), 400).into_owned()),
+        }
+    }
+
+    pub(crate) fn verified(&self) -> bool {
+        self.status == "verified"
+    }
 }
 
 /// Verified beats invalid beats untrusted beats unsigned (cosign's rule: one signature that verifies is enough; a

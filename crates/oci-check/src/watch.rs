@@ -120,6 +120,11 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             "watch reads its --kubectl-json output again each round: give a file that is written again (or --once)",
         );
     }
+    if !args.check.verify_keys.is_empty() {
+        return exit::usage(
+            "watch does not verify signatures yet: use `oci-check update --verify-key` or `oci-check verify`",
+        );
+    }
     if args.check.inspect_from_stdin() && !args.once {
         return exit::usage(
             "watch reads its --inspect output again each round: give a file that is written again (or --once)",

@@ -10,8 +10,10 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::input::Entry;
+use super::signatures::Signed;
 use crate::Output;
 use crate::failure::Failure;
+use crate::verify::SignatureRecord;
 
 /// Logs the candidates the version search skipped, and tells a search that failed (the check itself stands).
 pub(super) fn tell_newer(image: &str, check: &UpdateCheck, printer: &mut Printer) {
@@ -37,8 +39,10 @@ pub(super) fn tell_newer(image: &str, check: &UpdateCheck, printer: &mut Printer
 /// seen before for the same registry and cause only counted, and summed up at the end); the table at the end.
 pub(super) struct Printer {
     json: bool,
-    /// With `--newer`, JSON waits for the version search, so it is printed at the end.
+    /// With `--newer`, the table's NEWER column.
     newer: bool,
+    /// With `--newer` (the version search) or `--verify-key` (the signatures), JSON waits for the end.
+    deferred: bool,
     output: Output,
     progress: Option<indicatif::ProgressBar>,
     next: usize,
@@ -47,10 +51,17 @@ pub(super) struct Printer {
 }
 
 impl Printer {
-    pub(super) fn new(json: bool, newer: bool, output: Output, progress: Option<indicatif::ProgressBar>) -> Self {
+    pub(super) fn new(
+        json: bool,
+        newer: bool,
+        verifying: bool,
+        output: Output,
+        progress: Option<indicatif::ProgressBar>,
+    ) -> Self {
         Self {
             json,
             newer,
+            deferred: newer || verifying,
             output,
             progress,
             next: 0,
@@ -67,12 +78,12 @@ impl Printer {
                 self.failure(failure);
             }
         }
-        if !self.json || self.newer {
+        if !self.json || self.deferred {
             return;
         }
         let mut stdout = io::stdout().lock();
         while let Some(Some(outcome)) = outcomes.get(self.next) {
-            let line = json_line(&record(&entries[self.next], outcome));
+            let line = json_line(&record(&entries[self.next], outcome, None));
             let _ = writeln!(stdout, "{line}");
             self.next += 1;
         }
@@ -96,7 +107,10 @@ impl Printer {
         }
     }
 
-    pub(super) fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome]) {
+    /// Tells the repeated failures, then the deferred JSON lines or the table; `signed` is empty without
+    /// `--verify-key`, else one per outcome.
+    pub(super) fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome], signed: &[Option<Signed>]) {
+        let signed_at = |index: usize| signed.get(index).and_then(Option::as_ref);
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
@@ -113,10 +127,20 @@ impl Printer {
                 ));
             }
         }
-        if self.json && self.newer {
+        if self.json && self.deferred {
+            let verifying = !signed.is_empty();
             let mut stdout = io::stdout().lock();
-            for (entry, outcome) in entries.iter().zip(outcomes) {
-                let line = json_line(&record(entry, outcome));
+            for (index, (entry, outcome)) in entries.iter().zip(outcomes).enumerate() {
+                let mut record = record(entry, outcome, signed_at(index));
+                if verifying {
+                    let found = signed_at(index);
+                    record.signature = Some(found.and_then(|signed| signed.latest.as_ref()));
+                    record.same_signer = Some(found.and_then(|signed| signed.same_signer));
+                    if let Some(newer) = &mut record.newer {
+                        newer.signature = Some(found.and_then(|signed| signed.newer.as_ref()));
+                    }
+                }
+                let line = json_line(&record);
                 let _ = writeln!(stdout, "{line}");
             }
             let _ = stdout.flush();
@@ -124,7 +148,7 @@ impl Printer {
         // No rows (every input unreadable, or an engine running nothing): no header alone on stdout either.
         if !self.json && !entries.is_empty() {
             let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let _ = io::stdout().write_all(table(entries, outcomes, self.newer, colour).as_bytes());
+            let _ = io::stdout().write_all(table(entries, outcomes, signed, self.newer, colour).as_bytes());
         }
     }
 }
@@ -166,6 +190,12 @@ struct Record<'a> {
     mirror_drift: Option<bool>,
     /// With `--mirror-drift`: the digest the registry itself names for the tag, or null.
     upstream_digest: Option<&'a str>,
+    /// With `--verify-key`: the signature of the image the update proposes, or null when there is no update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<Option<&'a SignatureRecord>>,
+    /// With `--verify-key`: whether the image in use was signed by the same key, or null when either is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    same_signer: Option<Option<bool>>,
 }
 
 /// A newer version.
@@ -175,6 +205,9 @@ struct NewerRecord<'a> {
     digest: &'a str,
     kind: &'static str,
     created: Option<&'a str>,
+    /// With `--verify-key`: the newer version's signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<Option<&'a SignatureRecord>>,
 }
 
 /// A rate limit the registry announced.
@@ -222,8 +255,12 @@ fn newer_of(outcome: &Outcome) -> Option<&NewerCheck> {
     outcome.as_ref().ok()?.newer()?.ok()
 }
 
-/// The status word: `newer_available` when the tag is up to date (or unpinned) but a newer version was found.
-fn status(check: &UpdateCheck) -> &'static str {
+/// The status word: `newer_available` when the tag is up to date (or unpinned) but a newer version was found;
+/// `untrusted` when `--require-signed` refuses what it would propose.
+fn status(check: &UpdateCheck, signed: Option<&Signed>) -> &'static str {
+    if signed.is_some_and(Signed::untrusted) {
+        return "untrusted";
+    }
     match check.newer() {
         Some(Ok(newer)) if newer.newer().is_some() && !check.has_update() => "newer_available",
         _ => check.status().as_str(),
@@ -232,10 +269,10 @@ fn status(check: &UpdateCheck) -> &'static str {
 
 /// The `--json` record of one entry, as a JSON value (the watcher keeps it and passes it to targets).
 pub(crate) fn record_value(entry: &Entry, outcome: &Outcome) -> serde_json::Value {
-    serde_json::to_value(record(entry, outcome)).unwrap_or_default()
+    serde_json::to_value(record(entry, outcome, None)).unwrap_or_default()
 }
 
-fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
+fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, signed: Option<&'a Signed>) -> Record<'a> {
     let newer = newer_of(outcome);
     let same_as = newer.map_or(&[][..], NewerCheck::same_as);
     let (newer_pulls, newer_hits) = newer.map_or((0, 0), |newer| (newer.pulls(), newer.cache_hits()));
@@ -244,6 +281,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
         digest: newer.digest().as_str(),
         kind: newer.jump().name(),
         created: newer.created(),
+        signature: None,
     });
     let request = entry.parsed.as_ref().ok();
     let reference = request.map(|request| request.reference().to_string());
@@ -253,7 +291,7 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             container: entry.container.as_deref().map(foreign),
             source: entry.source.as_deref().map(foreign),
             reference,
-            status: status(check),
+            status: status(check, signed),
             current_digest: check.current_digest().map(Digest::as_str),
             latest_digest: Some(check.latest_digest().as_str()),
             platform_digest: check.platform_digest().map(Digest::as_str),
@@ -272,6 +310,8 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             served_by: check.served_by().map(foreign),
             mirror_drift: check.mirror_drift(),
             upstream_digest: check.upstream_digest().map(Digest::as_str),
+            signature: None,
+            same_signer: None,
         },
         Err(failure) => Record {
             image: foreign(&entry.image),
@@ -300,13 +340,15 @@ fn record<'a>(entry: &'a Entry, outcome: &'a Outcome) -> Record<'a> {
             served_by: None,
             mirror_drift: None,
             upstream_digest: None,
+            signature: None,
+            same_signer: None,
         },
     }
 }
 
 /// The table: image, status, short digests, the newer version with `--newer`, and a note where the verdict needs
 /// one.
-fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> String {
+fn table(entries: &[Entry], outcomes: &[Outcome], signed: &[Option<Signed>], newer: bool, colour: bool) -> String {
     let short = |digest: Option<&Digest>| digest.map_or_else(|| "-".to_owned(), |d| d.short().to_string());
     let containers = entries.iter().any(|entry| entry.container.is_some());
     let mut header = if containers { vec!["CONTAINER"] } else { Vec::new() };
@@ -316,7 +358,8 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
     }
     header.push("NOTE");
     let mut rows: Vec<Vec<String>> = vec![header.into_iter().map(str::to_owned).collect()];
-    for (entry, outcome) in entries.iter().zip(outcomes) {
+    for (index, (entry, outcome)) in entries.iter().zip(outcomes).enumerate() {
+        let signed = signed.get(index).and_then(Option::as_ref);
         let image = entry.parsed.as_ref().map_or_else(
             |_| oci_registry::text::cut(&entry.image).into_owned(),
             |request| request.reference().familiar(),
@@ -334,8 +377,9 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
         row.extend(match outcome {
             Ok(check) => vec![
                 image,
-                match status(check) {
+                match status(check, signed) {
                     "newer_available" => "newer version".to_owned(),
+                    "untrusted" => "untrusted".to_owned(),
                     _ => check.status().to_string(),
                 },
                 short(check.current_digest()),
@@ -369,10 +413,26 @@ fn table(entries: &[Entry], outcomes: &[Outcome], newer: bool, colour: bool) -> 
             Ok(check) if check.status() == oci_registry::UpdateStatus::NoDigest => {
                 format!("pin {}@{}", check.reference().familiar(), check.latest_digest())
             }
-            Ok(check) => check
-                .note()
-                .map(|note| crate::line(note).into_owned())
-                .unwrap_or_default(),
+            Ok(check) => {
+                let note = check
+                    .note()
+                    .map(|note| crate::line(note).into_owned())
+                    .unwrap_or_default();
+                match signed.and_then(|signed| signed.latest.as_ref().or(signed.newer.as_ref())) {
+                    Some(signature) => {
+                        let told = match &signature.signer {
+                            Some(signer) => format!("signature {} by {signer}", signature.status),
+                            None => format!("signature {}", signature.status),
+                        };
+                        if note.is_empty() {
+                            told
+                        } else {
+                            format!("{note}; {told}")
+                        }
+                    }
+                    None => note,
+                }
+            }
             Err(failure) if failure.is_local() => entry.local.clone().unwrap_or_default(),
             Err(failure) => failure.kind().replace('_', " "),
         });

@@ -181,3 +181,117 @@ fn verify_needs_a_key_and_a_readable_one() {
     let out = oci_check(&["verify", "--key", bad.to_str().unwrap(), "127.0.0.1:1/app:1"], "");
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+/// `update --verify-key`: the tag moved to an image signed by the same key (verified, same signer), by another
+/// trusted key (verified, not the same signer), or to an unsigned image, which `--require-signed` refuses.
+#[test]
+fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let first = cosign.generate_key_pair("first");
+    let second = cosign.generate_key_pair("second");
+    let images = registry.images("moving/app").unwrap();
+    let host = registry.host().to_owned();
+    // Three tags, each moved from an old image to a new one; the old images all signed by the first key.
+    let moved = |tag: &str| {
+        block_on(async {
+            let old = images
+                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
+                .await
+                .unwrap()
+                .digest;
+            let new = images
+                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
+                .await
+                .unwrap()
+                .digest;
+            (old, new)
+        })
+    };
+    let (same_old, same_new) = moved("same");
+    let (rotated_old, rotated_new) = moved("rotated");
+    let (unsigned_old, unsigned_new) = moved("unsigned");
+    for old in [&same_old, &rotated_old, &unsigned_old] {
+        cosign.sign(&first, &format!("{host}/moving/app@{old}"), Mode::Tag);
+    }
+    cosign.sign(&first, &format!("{host}/moving/app@{same_new}"), Mode::Tag);
+    cosign.sign(&second, &format!("{host}/moving/app@{rotated_new}"), Mode::Referrers);
+    let first_pem = first.public.display().to_string();
+    let second_pem = second.public.display().to_string();
+    let same = format!("{host}/moving/app:same@{same_old}");
+    let rotated = format!("{host}/moving/app:rotated@{rotated_old}");
+    let unsigned = format!("{host}/moving/app:unsigned@{unsigned_old}");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "update",
+            "--json",
+            "--verify-key",
+            &first_pem,
+            "--verify-key",
+            &second_pem,
+        ];
+        args.extend_from_slice(extra);
+        args.extend([same.as_str(), rotated.as_str(), unsigned.as_str()]);
+        let out = oci_check(&args, "");
+        let records: Vec<Value> = out
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (out.code, records)
+    };
+
+    let (code, records) = run(&[]);
+    assert_eq!(code, 10, "updates, none refused: {records:#?}");
+    assert_eq!(records[0]["status"], "update_available");
+    assert_eq!(records[0]["latest_digest"], same_new.as_str());
+    assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[0]["same_signer"], true, "{records:#?}");
+    assert_eq!(records[1]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[1]["signature"]["found_via"], "referrers-tag");
+    assert_eq!(
+        records[1]["same_signer"], false,
+        "the project changed its key: {records:#?}"
+    );
+    assert_ne!(records[0]["signature"]["signer"], records[1]["signature"]["signer"]);
+    assert_eq!(records[2]["status"], "update_available");
+    assert_eq!(records[2]["signature"]["status"], "unsigned", "{records:#?}");
+    assert_eq!(records[2]["same_signer"], Value::Null);
+    assert_eq!(records[2]["latest_digest"], unsigned_new.as_str());
+
+    let (code, records) = run(&["--require-signed"]);
+    assert_eq!(code, 1, "an unsigned update is refused: {records:#?}");
+    assert_eq!(records[0]["status"], "update_available");
+    assert_eq!(records[1]["status"], "update_available");
+    assert_eq!(records[2]["status"], "untrusted", "{records:#?}");
+
+    // Without the second key, the rotated key's signature is a stranger's.
+    let out = oci_check(
+        &[
+            "update",
+            "--json",
+            "--require-signed",
+            "--verify-key",
+            &first_pem,
+            &rotated,
+        ],
+        "",
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(record["status"], "untrusted");
+    assert_eq!(record["signature"]["status"], "untrusted");
+
+    // Without --verify-key the records have no signature fields at all.
+    let out = oci_check(&["update", "--json", &same], "");
+    let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert!(
+        record.get("signature").is_none() && record.get("same_signer").is_none(),
+        "{record}"
+    );
+
+    // The table says it in the note.
+    let out = oci_check(&["update", "--verify-key", &first_pem, &same], "");
+    assert_eq!(out.code, 10, "{out:?}");
+    assert!(out.stdout.contains("signature verified by sha256:"), "{}", out.stdout);
+}
