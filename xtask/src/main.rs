@@ -319,6 +319,10 @@ fn bench(args: &[String]) -> Result {
     registry::ensure()?;
     registry::ensure_redis()?;
     let root = root();
+    // The signature benchmark signs with the real cosign, which the test kit finds where this unpacks it.
+    for tool in registry::UNPACKED {
+        registry::ensure_unpacked(&root, tool)?;
+    }
     let mut cmd = cargo_command();
     cmd.current_dir(&root)
         .args(["bench", "--workspace", "--all-features"])

@@ -25,6 +25,9 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 /// The largest simple-signing payload read.
 const MAX_PAYLOAD: u64 = 256 * 1024;
 
+/// How many images are judged at once.
+const CONCURRENCY: usize = 32;
+
 /// The most signature manifests judged for one digest.
 const MAX_SIGNATURES: usize = 32;
 
@@ -81,10 +84,24 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let platform = args.platform.clone().unwrap_or_else(Platform::host);
     let mut all_verified = true;
     let code = args.registry.with_batch(&args.images, output, |batch| {
-        batch.each(output, |runtime, client, position, reference| {
+        let client = batch.client.clone();
+        // Every image at once (bounded), printed in order afterwards.
+        let jobs: Vec<Option<(Reference, Vec<PublicKey>)>> = batch
+            .parsed
+            .iter()
+            .map(|parsed| {
+                let reference = parsed.as_ref().ok()?;
+                Some((reference.clone(), keys_for(&keys, reference)))
+            })
+            .collect();
+        let mut judged = batch.runtime.block_on(judge_all(&client, jobs, &platform));
+        let code = batch.each(output, |_, _, position, reference| {
             let image = &args.images[position];
             let scoped = keys_for(&keys, &reference);
-            let judged = runtime.block_on(judge(client, &reference, &platform, &scoped));
+            let Some(judged) = judged[position].take() else {
+                all_verified = false;
+                return Err(Failure::new("internal", "the signature check stopped unexpectedly"));
+            };
             let (resolved, finding) = match judged {
                 Ok(judged) => judged,
                 Err(err) => {
@@ -134,7 +151,9 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                 writeln!(io::stdout(), "{line}").is_ok()
             };
             Ok(printed)
-        })
+        });
+        tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));
+        code
     });
     if code != ExitCode::SUCCESS {
         return code;
@@ -225,6 +244,38 @@ pub(crate) fn keys_for(keys: &[TrustedKey], reference: &Reference) -> Vec<Public
         .map(|trusted| trusted.key.clone())
         .collect()
 }
+
+/// The images judged at once, at most [`CONCURRENCY`] at a time, in the order given (`None` where no job).
+async fn judge_all(
+    client: &Client,
+    jobs: Vec<Option<(Reference, Vec<PublicKey>)>>,
+    platform: &Platform,
+) -> Vec<Option<Judged>> {
+    let mut results: Vec<Option<Judged>> = jobs.iter().map(|_| None).collect();
+    let mut pending = jobs
+        .into_iter()
+        .enumerate()
+        .filter_map(|(position, job)| Some((position, job?)));
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < CONCURRENCY {
+            let Some((position, (reference, keys))) = pending.next() else {
+                break;
+            };
+            let (client, platform) = (client.clone(), platform.clone());
+            running.spawn(async move { (position, judge(&client, &reference, &platform, &keys).await) });
+        }
+        match running.join_next().await {
+            Some(Ok((position, judged))) => results[position] = Some(judged),
+            // A panicked task leaves its image unjudged, which is told as an error.
+            Some(Err(_)) => {}
+            None => return results,
+        }
+    }
+}
+
+/// What [`judge`] answers: the image's digests (the tag's, and the platform's image) and the best finding.
+type Judged = Result<((Digest, Option<Digest>), Finding), oci_registry::Error>;
 
 /// The image's digests and the best verdict on their signatures.
 async fn judge(
