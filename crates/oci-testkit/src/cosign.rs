@@ -24,9 +24,6 @@ pub const COSIGN_UNPACKED: &str = concat!(
 /// Where `cargo xtask test` unpacks Debian's oras (the tests also honour `OCI_TEST_ORAS`).
 pub const ORAS_UNPACKED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/test-tools/oras/usr/bin/oras");
 
-/// A closed port on loopback (the discard port, which nothing here serves): the proxy every outside request goes to.
-const NOWHERE: &str = "http://127.0.0.1:9";
-
 /// cosign and oras with a directory of their own; the directory (and the keys in it) go on drop.
 #[derive(Debug)]
 pub struct Cosign {
@@ -174,8 +171,8 @@ impl Cosign {
             .env("TUF_ROOT", &tuf)
             .env("SIGSTORE_NO_CACHE", "1")
             .env("COSIGN_PASSWORD", "")
-            .env("HTTP_PROXY", NOWHERE)
-            .env("HTTPS_PROXY", NOWHERE)
+            .env("HTTP_PROXY", crate::DEAD_PROXY)
+            .env("HTTPS_PROXY", crate::DEAD_PROXY)
             .env("NO_PROXY", "127.0.0.1,localhost,::1")
             .current_dir(self.dir.path());
         cmd
