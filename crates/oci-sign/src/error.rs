@@ -64,6 +64,12 @@ pub enum ErrorKind {
     /// A signature layer without its `dev.cosignproject.cosign/signature` annotation, or one that is not base64 or
     /// not shaped like any signature (an ECDSA `Ecdsa-Sig-Value`, 64 bytes of Ed25519, 256 to 1024 bytes of RSA).
     Signature,
+    /// Bytes that are not one well-formed DER X.509 certificate (v3, as both x509-parser and webpki read it), or a
+    /// certificate with a critical extension this crate does not know.
+    Certificate,
+    /// A certificate that does not chain to a trusted root at the time given: an unknown issuer, a certificate of
+    /// the path outside its validity, a leaf not for code signing, a bad signature in the chain.
+    CertificatePath,
     /// A tag that is not a cosign signature tag (`sha256-<hex>.sig`) or a referrers tag (`sha256-<hex>`).
     Tag,
 }

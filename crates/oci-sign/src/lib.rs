@@ -69,6 +69,7 @@ mod key;
 mod payload;
 mod signature;
 mod tag;
+pub mod x509;
 
 pub use error::{Error, ErrorKind};
 pub use key::{KeyAlgorithm, KeyId, PublicKey};
