@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use oci_digest::Digest;
-use oci_sign::{Payload, PublicKey, SignatureManifest, Verdict, verify};
+use oci_sign::{Payload, PublicKey, SignatureManifest, Trust, Verdict, verify};
 
 const KEY: &str = include_str!("../../crates/oci-sign/tests/data/cosign-2.5/cosign.pub");
 const MANIFEST: &[u8] = include_bytes!("../../crates/oci-sign/tests/data/cosign-2.5/tag-manifest.json");
@@ -19,7 +19,8 @@ fn judge(manifest: &[u8], payload: &[u8]) {
     let signed: Digest = SIGNED.parse().expect("the vectors' digest");
     let payload_digest = Digest::sha256(payload);
     let blob = |wanted: &Digest| (*wanted == payload_digest).then_some(payload);
-    let verdict = verify(&signed, manifest, blob, std::slice::from_ref(&key));
+    let trust = Trust::keys([key]);
+    let verdict = verify(&signed, manifest, blob, &trust);
     match &verdict {
         Verdict::Verified { .. } => {
             let parsed = Payload::parse(payload).expect("a verified payload reads");
@@ -33,7 +34,7 @@ fn judge(manifest: &[u8], payload: &[u8]) {
     }
     // The two-step API agrees with the one-step one.
     if let Ok(signatures) = SignatureManifest::parse(&signed, manifest) {
-        assert_eq!(signatures.verify(blob, std::slice::from_ref(&key)), verdict);
+        assert_eq!(signatures.verify(blob, &trust), verdict);
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
-use oci_sign::{COSIGN_SIGNATURE_ARTIFACT, PublicKey, SignatureManifest, SignatureTag, Verdict};
+use oci_sign::{COSIGN_SIGNATURE_ARTIFACT, PublicKey, SignatureManifest, SignatureTag, Trust, Verdict};
 
 use crate::Output;
 use crate::exit;
@@ -86,18 +86,18 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     let code = args.registry.with_batch(&args.images, output, |batch| {
         let client = batch.client.clone();
         // Every image at once (bounded), printed in order afterwards.
-        let jobs: Vec<Option<(Reference, Vec<PublicKey>)>> = batch
+        let jobs: Vec<Option<(Reference, Trust)>> = batch
             .parsed
             .iter()
             .map(|parsed| {
                 let reference = parsed.as_ref().ok()?;
-                Some((reference.clone(), keys_for(&keys, reference)))
+                Some((reference.clone(), trust_for(&keys, reference)))
             })
             .collect();
         let mut judged = batch.runtime.block_on(judge_all(&client, jobs, &platform));
         let code = batch.each(output, |_, _, position, reference| {
             let image = &args.images[position];
-            let scoped = keys_for(&keys, &reference);
+            let scoped = trust_for(&keys, &reference);
             let Some(judged) = judged[position].take() else {
                 all_verified = false;
                 return Err(Failure::new("internal", "the signature check stopped unexpectedly"));
@@ -236,21 +236,18 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
-/// The keys of `keys` that apply to `reference`'s repository.
-pub(crate) fn keys_for(keys: &[TrustedKey], reference: &Reference) -> Vec<PublicKey> {
+/// What is trusted for `reference`'s repository: the keys of `keys` scoped to it or to every image.
+pub(crate) fn trust_for(keys: &[TrustedKey], reference: &Reference) -> Trust {
     let name = repository_name(reference);
-    keys.iter()
-        .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
-        .map(|trusted| trusted.key.clone())
-        .collect()
+    Trust::keys(
+        keys.iter()
+            .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
+            .map(|trusted| trusted.key.clone()),
+    )
 }
 
 /// The images judged at once, at most [`CONCURRENCY`] at a time, in the order given (`None` where no job).
-async fn judge_all(
-    client: &Client,
-    jobs: Vec<Option<(Reference, Vec<PublicKey>)>>,
-    platform: &Platform,
-) -> Vec<Option<Judged>> {
+async fn judge_all(client: &Client, jobs: Vec<Option<(Reference, Trust)>>, platform: &Platform) -> Vec<Option<Judged>> {
     let mut results: Vec<Option<Judged>> = jobs.iter().map(|_| None).collect();
     let mut pending = jobs
         .into_iter()
@@ -259,11 +256,11 @@ async fn judge_all(
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < CONCURRENCY {
-            let Some((position, (reference, keys))) = pending.next() else {
+            let Some((position, (reference, trust))) = pending.next() else {
                 break;
             };
             let (client, platform) = (client.clone(), platform.clone());
-            running.spawn(async move { (position, judge(&client, &reference, &platform, &keys).await) });
+            running.spawn(async move { (position, judge(&client, &reference, &platform, &trust).await) });
         }
         match running.join_next().await {
             Some(Ok((position, judged))) => results[position] = Some(judged),
@@ -282,12 +279,12 @@ async fn judge(
     client: &Client,
     reference: &Reference,
     platform: &Platform,
-    keys: &[PublicKey],
+    trust: &Trust,
 ) -> Result<((Digest, Option<Digest>), Finding), oci_registry::Error> {
     let resolved = client.resolve_digest(reference, Some(platform)).await?;
     let index = resolved.digest().clone();
     let child = resolved.platform_digest().filter(|child| **child != index).cloned();
-    let finding = judge_digests(client, reference, &index, child.as_ref(), keys).await?;
+    let finding = judge_digests(client, reference, &index, child.as_ref(), trust).await?;
     Ok(((index, child), finding))
 }
 
@@ -298,12 +295,12 @@ pub(crate) async fn judge_digests(
     reference: &Reference,
     index: &Digest,
     child: Option<&Digest>,
-    keys: &[PublicKey],
+    trust: &Trust,
 ) -> Result<Finding, oci_registry::Error> {
     let repository = oci_registry::ManifestLocation::from(reference).repository().clone();
     let mut best: Option<Finding> = None;
     for digest in std::iter::once(index).chain(child) {
-        let finding = signatures_of(client, &repository, digest, keys).await?;
+        let finding = signatures_of(client, &repository, digest, trust).await?;
         let verified = matches!(finding.verdict, Verdict::Verified { .. });
         if best
             .as_ref()
@@ -385,7 +382,7 @@ async fn signatures_of(
     client: &Client,
     repository: &Repository,
     digest: &Digest,
-    keys: &[PublicKey],
+    trust: &Trust,
 ) -> Result<Finding, oci_registry::Error> {
     let mut best = Finding {
         verdict: Verdict::Unsigned,
@@ -409,7 +406,7 @@ async fn signatures_of(
         .filter(|descriptor| descriptor.artifact_type() == Some(COSIGN_SIGNATURE_ARTIFACT))
         .take(MAX_SIGNATURES);
     for descriptor in signatures {
-        let verdict = judge_manifest(client, repository, digest, descriptor.digest(), keys).await?;
+        let verdict = judge_manifest(client, repository, digest, descriptor.digest(), trust).await?;
         consider(verdict, via, &mut best);
         if matches!(best.verdict, Verdict::Verified { .. }) {
             return Ok(best);
@@ -418,7 +415,7 @@ async fn signatures_of(
     let tag = repository.tag(&SignatureTag::new(digest).to_string())?;
     match client.manifest_digest(&tag).await {
         Ok(head) => {
-            let verdict = judge_manifest(client, repository, digest, head.digest(), keys).await?;
+            let verdict = judge_manifest(client, repository, digest, head.digest(), trust).await?;
             consider(verdict, "sig-tag", &mut best);
         }
         Err(err) if err.kind() == ErrorKind::NotFound => {}
@@ -433,7 +430,7 @@ async fn judge_manifest(
     repository: &Repository,
     signed: &Digest,
     manifest: &Digest,
-    keys: &[PublicKey],
+    trust: &Trust,
 ) -> Result<Verdict, oci_registry::Error> {
     let raw = client.manifest(&repository.digest(manifest.clone())).await?;
     let signatures = match SignatureManifest::parse(signed, raw.bytes()) {
@@ -455,7 +452,7 @@ async fn judge_manifest(
             blobs.insert(blob.clone(), bytes);
         }
     }
-    Ok(signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), keys))
+    Ok(signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), trust))
 }
 
 #[cfg(test)]

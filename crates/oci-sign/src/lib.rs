@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use oci_digest::Digest;
-//! use oci_sign::{PublicKey, Signer, SignatureTag, Verdict};
+//! use oci_sign::{PublicKey, Signer, SignatureTag, Trust, Verdict};
 //!
 //! // What `cosign sign --key cosign.key --tlog-upload=false REGISTRY/demo@DIGEST` pushed (cosign 2.5).
 //! let key: PublicKey = "-----BEGIN PUBLIC KEY-----
@@ -43,13 +43,14 @@
 //!     payload.len(),
 //!     Digest::sha256(payload.as_bytes()),
 //! );
-//! let verdict = oci_sign::verify(&signed, manifest.as_bytes(), |_| Some(payload.as_bytes()), &[key.clone()]);
+//! let trust = Trust::keys([key.clone()]);
+//! let verdict = oci_sign::verify(&signed, manifest.as_bytes(), |_| Some(payload.as_bytes()), &trust);
 //! assert_eq!(verdict, Verdict::Verified { signer: Signer::Key(key.id().clone()) });
 //! assert_eq!(key.id().to_string(), "sha256:9cdecc866eafae66aee262417bbdbd9873ba8acfd0275ce352d3265321e034fd");
 //!
 //! // The same signature for another digest: the payload no longer matches.
 //! let other = Digest::sha256(b"another image");
-//! let verdict = oci_sign::verify(&other, manifest.as_bytes(), |_| Some(payload.as_bytes()), &[key]);
+//! let verdict = oci_sign::verify(&other, manifest.as_bytes(), |_| Some(payload.as_bytes()), &trust);
 //! assert_eq!(verdict.to_string().split(':').next(), Some("invalid"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -75,8 +76,8 @@ pub use error::{Error, ErrorKind};
 pub use key::{KeyAlgorithm, KeyId, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, Payload};
 pub use signature::{
-    COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIMPLE_SIGNING, SignatureForm, SignatureManifest, Signer, Verdict,
-    signature_descriptors, verify,
+    COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIMPLE_SIGNING, SignatureForm, SignatureManifest, Signer, Trust,
+    Verdict, signature_descriptors, verify,
 };
 pub use tag::{ReferrersTag, SignatureTag};
 

@@ -75,6 +75,33 @@ pub enum Verdict {
     Unsigned,
 }
 
+/// What makes a signature trusted: the public keys given (each signature verified by one of them is trusted).
+///
+/// One value per image, so that keys scoped to some repositories are handed only to their images.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trust {
+    keys: Vec<PublicKey>,
+}
+
+impl Trust {
+    /// Trusts the signatures `keys` verify.
+    pub fn keys(keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        Self {
+            keys: keys.into_iter().collect(),
+        }
+    }
+
+    /// The trusted keys, in the order given.
+    pub fn public_keys(&self) -> &[PublicKey] {
+        &self.keys
+    }
+
+    /// Whether nothing is trusted (every signature is then at best [`Verdict::Untrusted`]).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 /// Who made a verified signature.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -171,18 +198,18 @@ impl SignatureManifest {
     }
 
     /// The verdict, given each payload blob's bytes by digest (`blob`; the bytes are checked against the digest and
-    /// size here) and the trusted keys.
+    /// size here) and what is trusted.
     ///
     /// Each signature layer is judged alone: its blob must be there with the right digest and size, its payload
     /// simple signing for this digest, its signature base64 shaped like a signature; then it is verified if a
     /// trusted key verifies it, else untrusted. Over the layers, [`Verdict::Verified`] (the first layer a key
     /// verifies, as `cosign verify` passes when one does) wins over [`Verdict::Invalid`] (the first invalid one),
     /// which wins over [`Verdict::Untrusted`]; without layers, [`Verdict::Unsigned`].
-    pub fn verify<'b>(&self, blob: impl Fn(&Digest) -> Option<&'b [u8]>, keys: &[PublicKey]) -> Verdict {
+    pub fn verify<'b>(&self, blob: impl Fn(&Digest) -> Option<&'b [u8]>, trust: &Trust) -> Verdict {
         let mut invalid = None;
         let mut untrusted = false;
         for layer in &self.layers {
-            match self.verify_layer(layer, &blob, keys) {
+            match self.verify_layer(layer, &blob, trust) {
                 Ok(Some(signer)) => return Verdict::Verified { signer },
                 Ok(None) => untrusted = true,
                 Err(reason) => {
@@ -202,7 +229,7 @@ impl SignatureManifest {
         &self,
         layer: &Layer,
         blob: &impl Fn(&Digest) -> Option<&'b [u8]>,
-        keys: &[PublicKey],
+        trust: &Trust,
     ) -> Result<Option<Signer>, Error> {
         let payload = blob(&layer.blob).ok_or_else(|| {
             Error::new(
@@ -264,7 +291,8 @@ impl SignatureManifest {
                 ),
             ));
         }
-        Ok(keys
+        Ok(trust
+            .keys
             .iter()
             .find(|key| key.verify(payload, &signature))
             .map(|key| Signer::Key(key.id().clone())))
@@ -277,10 +305,10 @@ pub fn verify<'b>(
     signed: &Digest,
     manifest: &[u8],
     blob: impl Fn(&Digest) -> Option<&'b [u8]>,
-    keys: &[PublicKey],
+    trust: &Trust,
 ) -> Verdict {
     match SignatureManifest::parse(signed, manifest) {
-        Ok(signatures) => signatures.verify(blob, keys),
+        Ok(signatures) => signatures.verify(blob, trust),
         Err(reason) => Verdict::Invalid { reason },
     }
 }

@@ -4,7 +4,7 @@
 use oci_registry::Client;
 
 use super::Outcome;
-use crate::verify::{SignatureRecord, TrustedKey, judge_digests, keys_for};
+use crate::verify::{SignatureRecord, TrustedKey, judge_digests, trust_for};
 
 /// The signatures of one entry's proposals.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub(crate) async fn judge(
             continue;
         };
         let reference = check.reference();
-        let scoped = keys_for(keys, reference);
+        let scoped = trust_for(keys, reference);
         let latest = if check.has_update() {
             Some(
                 one(
@@ -97,10 +97,10 @@ async fn one(
     reference: &oci_registry::Reference,
     index: &oci_registry::Digest,
     child: Option<&oci_registry::Digest>,
-    keys: &[oci_sign::PublicKey],
+    trust: &oci_sign::Trust,
 ) -> SignatureRecord {
-    match judge_digests(client, reference, index, child, keys).await {
-        Ok(finding) => SignatureRecord::of(&finding, keys.is_empty()),
+    match judge_digests(client, reference, index, child, trust).await {
+        Ok(finding) => SignatureRecord::of(&finding, trust.is_empty()),
         Err(err) => SignatureRecord::failed(&err),
     }
 }

@@ -45,7 +45,7 @@ async fn judge(
     }
     signatures.verify(
         |wanted| blobs.iter().find(|(d, _)| d == wanted).map(|(_, b)| &b[..]),
-        keys,
+        &oci_sign::Trust::keys(keys.iter().cloned()),
     )
 }
 

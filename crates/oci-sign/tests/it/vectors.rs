@@ -3,7 +3,7 @@
 use oci_digest::Digest;
 use oci_manifest::Manifest;
 use oci_sign::{
-    ErrorKind, PublicKey, SignatureForm, SignatureManifest, Signer, Verdict, signature_descriptors, verify,
+    ErrorKind, PublicKey, SignatureForm, SignatureManifest, Signer, Trust, Verdict, signature_descriptors, verify,
 };
 use serde_json::{Value, json};
 
@@ -24,12 +24,12 @@ fn digest(text: &str) -> Digest {
 /// The verdict on `manifest` for `signed` with the blobs given (by their own digest) and the keys.
 fn judge(signed: &str, manifest: &[u8], blobs: &[&[u8]], keys: &[&PublicKey]) -> Verdict {
     let blobs: Vec<(Digest, &[u8])> = blobs.iter().map(|b| (Digest::sha256(b), *b)).collect();
-    let keys: Vec<PublicKey> = keys.iter().map(|&key| key.clone()).collect();
+    let trust = Trust::keys(keys.iter().map(|&key| key.clone()));
     verify(
         &digest(signed),
         manifest,
         |wanted| blobs.iter().find(|(d, _)| d == wanted).map(|(_, b)| *b),
-        &keys,
+        &trust,
     )
 }
 
@@ -193,7 +193,7 @@ fn payload_blobs_must_be_there_and_match_their_descriptor() {
             &signed,
             &manifest,
             |d| (*d == wanted).then_some(bytes.as_slice()),
-            std::slice::from_ref(&p256),
+            &Trust::keys([p256.clone()]),
         );
         assert_eq!(invalid_kind(&verdict), Some(ErrorKind::BlobMismatch), "{verdict}");
     }
