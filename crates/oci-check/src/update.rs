@@ -215,6 +215,12 @@ pub(crate) struct Gathered {
 }
 
 impl CheckArgs {
+    /// What the signature options trust (`--verify-key`); `Err` is a usage message. Empty: no signature is looked
+    /// for.
+    pub(crate) fn trust(&self) -> Result<crate::verify::TrustConfig, String> {
+        crate::verify::TrustConfig::from_args(&self.verify_keys)
+    }
+
     /// Whether a run found nothing to check where nothing was asked for: no images, no source (an empty engine
     /// or compose file is an answer), and nothing that failed to be read.
     pub(crate) fn found_nothing(&self, gathered: &Gathered) -> bool {
@@ -412,16 +418,11 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     let progress = (!json && !output.quiet && entries.len() > 3 && io::stderr().is_terminal())
         .then(|| indicatif::ProgressBar::new(entries.len() as u64));
-    let keys = match args
-        .verify_keys
-        .iter()
-        .map(|spec| crate::verify::trusted_key(spec))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(keys) => keys,
+    let trust = match args.trust() {
+        Ok(trust) => trust,
         Err(message) => return exit::usage(&message),
     };
-    let mut printer = Printer::new(json, args.versions.newer.is_some(), !keys.is_empty(), output, progress);
+    let mut printer = Printer::new(json, args.versions.newer.is_some(), !trust.is_empty(), output, progress);
     for failure in &source_failures {
         printer.failure(failure);
     }
@@ -453,10 +454,10 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
         .into_iter()
         .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
         .collect();
-    let signed = if keys.is_empty() {
+    let signed = if trust.is_empty() {
         Vec::new()
     } else {
-        runtime.block_on(signatures::judge(&client, &outcomes, &keys, args.require_signed))
+        runtime.block_on(signatures::judge(&client, &outcomes, &trust, args.require_signed))
     };
     printer.finish(&entries, &outcomes, &signed);
     tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));

@@ -54,9 +54,41 @@ pub(crate) struct Args {
     registry: RegistryArgs,
 }
 
+/// Everything the command line trusts, for every image or for some: what [`TrustConfig::for_image`] turns into
+/// one image's [`Trust`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TrustConfig {
+    keys: Vec<TrustedKey>,
+}
+
+impl TrustConfig {
+    /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`); `Err` is a usage message.
+    pub(crate) fn from_args(keys: &[String]) -> Result<Self, String> {
+        Ok(Self {
+            keys: keys.iter().map(|spec| trusted_key(spec)).collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Whether nothing is trusted, so no signature is looked for.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// What is trusted for `reference`'s repository: the keys scoped to it or to every image.
+    pub(crate) fn for_image(&self, reference: &Reference) -> Trust {
+        let name = repository_name(reference);
+        Trust::keys(
+            self.keys
+                .iter()
+                .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
+                .map(|trusted| trusted.key.clone()),
+        )
+    }
+}
+
 /// A trusted key and the images it is for.
 #[derive(Debug, Clone)]
-pub(crate) struct TrustedKey {
+struct TrustedKey {
     scope: Option<String>,
     key: PublicKey,
 }
@@ -72,13 +104,8 @@ pub(crate) struct Finding {
 
 /// Prints one line (or JSON object) per image; exits 0 when every image is verified, 1 otherwise, 2 on usage.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let keys = match args
-        .keys
-        .iter()
-        .map(|spec| trusted_key(spec))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(keys) => keys,
+    let trust = match TrustConfig::from_args(&args.keys) {
+        Ok(trust) => trust,
         Err(message) => return exit::usage(&message),
     };
     let platform = args.platform.clone().unwrap_or_else(Platform::host);
@@ -91,13 +118,13 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             .iter()
             .map(|parsed| {
                 let reference = parsed.as_ref().ok()?;
-                Some((reference.clone(), trust_for(&keys, reference)))
+                Some((reference.clone(), trust.for_image(reference)))
             })
             .collect();
         let mut judged = batch.runtime.block_on(judge_all(&client, jobs, &platform));
         let code = batch.each(output, |_, _, position, reference| {
             let image = &args.images[position];
-            let scoped = trust_for(&keys, &reference);
+            let scoped = trust.for_image(&reference);
             let Some(judged) = judged[position].take() else {
                 all_verified = false;
                 return Err(Failure::new("internal", "the signature check stopped unexpectedly"));
@@ -189,7 +216,7 @@ fn repository_name(reference: &Reference) -> String {
 
 /// `--key [GLOB=]PEM`: a file that exists is a key for every image; otherwise the text after the last `=` is the
 /// file and the text before it the GLOB.
-pub(crate) fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
+fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
     let (scope, path) = if Path::new(spec).is_file() {
         (None, PathBuf::from(spec))
     } else {
@@ -234,16 +261,6 @@ fn wildcard(pattern: &str, text: &str) -> bool {
         }
     }
     pattern[p..].iter().all(|&b| b == b'*')
-}
-
-/// What is trusted for `reference`'s repository: the keys of `keys` scoped to it or to every image.
-pub(crate) fn trust_for(keys: &[TrustedKey], reference: &Reference) -> Trust {
-    let name = repository_name(reference);
-    Trust::keys(
-        keys.iter()
-            .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
-            .map(|trusted| trusted.key.clone()),
-    )
 }
 
 /// The images judged at once, at most [`CONCURRENCY`] at a time, in the order given (`None` where no job).

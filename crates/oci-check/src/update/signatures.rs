@@ -4,7 +4,7 @@
 use oci_registry::Client;
 
 use super::Outcome;
-use crate::verify::{SignatureRecord, TrustedKey, judge_digests, trust_for};
+use crate::verify::{SignatureRecord, TrustConfig, judge_digests};
 
 /// The signatures of one entry's proposals.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ impl Signed {
 pub(crate) async fn judge(
     client: &Client,
     outcomes: &[Outcome],
-    keys: &[TrustedKey],
+    trust: &TrustConfig,
     required: bool,
 ) -> Vec<Option<Signed>> {
     let mut signed = Vec::with_capacity(outcomes.len());
@@ -44,7 +44,7 @@ pub(crate) async fn judge(
             continue;
         };
         let reference = check.reference();
-        let scoped = trust_for(keys, reference);
+        let scoped = trust.for_image(reference);
         let latest = if check.has_update() {
             Some(
                 one(
