@@ -33,6 +33,8 @@
 //! - [`Cosign`]: the real cosign (Debian trixie's, unpacked by `cargo xtask test`) signing and verifying against
 //!   loopback registries with a home of its own and no way out (no transparency log, no TUF, a dead proxy), and
 //!   oras attaching referrers that are not signatures.
+//! - [`Sigstore`]: a private Sigstore instance (a Fulcio-shaped CA, a Rekor-shaped log key, their
+//!   `trusted_root.json`) that writes keyless bundles for image digests and attaches them as cosign does.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -73,6 +75,7 @@ mod proxy;
 pub mod ratelimit;
 pub mod redis;
 mod registry;
+pub mod sigstore;
 pub mod smtp;
 pub mod squid;
 mod temp;
@@ -92,6 +95,7 @@ pub use proxy::Proxy;
 pub use ratelimit::RateLimitProxy;
 pub use redis::RedisServer;
 pub use registry::{Auth, Registry};
+pub use sigstore::Sigstore;
 pub use smtp::SmtpServer;
 pub use squid::Squid;
 pub use temp::{TempDir, base64, block_on, free_port};

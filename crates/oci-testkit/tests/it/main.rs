@@ -15,5 +15,7 @@ mod proxy;
 mod ratelimit;
 // `RedisServer`: answers, wants its password, stops, hangs and restarts.
 mod redis;
+// `Sigstore`: its keyless bundles verify with the real cosign, for their identity only.
+mod sigstore;
 // `Registry` in each auth mode and with TLS, `TokenServer`, `Images`, and what dropping a registry cleans up.
 mod registry;

@@ -1,0 +1,411 @@
+//! A private Sigstore instance for keyless tests: a Fulcio-shaped CA (a root and an intermediate issuing short-lived
+//! code-signing certificates that name an identity and its OIDC issuer), a Rekor-shaped log key (signed entry
+//! timestamps, inclusion proofs and signed checkpoints), and the `trusted_root.json` that trusts both.
+//!
+//! Fulcio and Rekor cannot run here (Rekor needs Trillian and a database, Fulcio an OIDC provider), and the public
+//! instance is off limits to tests. So this writes what they would hand a signer, in their formats: the bundles are
+//! Sigstore bundle v0.3 JSON with a DSSE envelope (an in-toto statement of predicate type
+//! `https://sigstore.dev/cosign/sign/v1` for an image digest, as cosign 3 signs images), the certificate, and a
+//! `dsse` 0.0.1 log entry with its SET and an inclusion proof in a two-leaf tree. What those formats are is pinned by
+//! `oci-sign`'s tests against the public Sigstore conformance suite; this instance only stands in for the servers.
+//!
+//! [`Sigstore::attach`] pushes a bundle as cosign does: an OCI 1.1 artifact of type
+//! `application/vnd.dev.sigstore.bundle.v0.3+json` whose `subject` is the image, listed under the referrers tag
+//! (`sha256-<hex>`) for registries without the referrers API.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use oci_digest::Digest;
+use oci_registry::Error;
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+use serde_json::json;
+
+use crate::base64;
+use crate::images::{Images, Pushed};
+
+/// The artifact type (and layer media type) of a Sigstore bundle attached to an image.
+pub const BUNDLE_ARTIFACT: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// The predicate type of cosign 3's image signatures.
+pub const SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+
+/// Fulcio's OIDC issuer extension (v2, a DER UTF8String).
+const ISSUER_V2: &[u64] = &[1, 3, 6, 1, 4, 1, 57264, 1, 8];
+
+/// Fulcio's legacy OIDC issuer extension (the raw string).
+const ISSUER_V1: &[u64] = &[1, 3, 6, 1, 4, 1, 57264, 1, 1];
+
+/// The log's name in its checkpoints.
+const LOG_NAME: &str = "rekor.test";
+
+/// A CA and a log key made for one test.
+pub struct Sigstore {
+    root_der: Vec<u8>,
+    intermediate_der: Vec<u8>,
+    intermediate: Issuer<'static, KeyPair>,
+    log_key: EcdsaKeyPair,
+    log_spki: Vec<u8>,
+    next_index: AtomicU64,
+    rng: SystemRandom,
+}
+
+/// How a signature is made: who signs, and when the log says it saw it.
+#[derive(Clone, Debug)]
+pub struct Signing<'a> {
+    /// The certificate's identity (a URI SAN when it has a scheme, else an e-mail SAN).
+    pub identity: &'a str,
+    /// The OIDC issuer written in the certificate.
+    pub issuer: &'a str,
+    /// The log's integrated time, seconds since 1970; the certificate is valid from a minute before to ten minutes
+    /// after it, as Fulcio's are.
+    pub integrated_time: u64,
+}
+
+impl std::fmt::Debug for Sigstore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sigstore").finish_non_exhaustive()
+    }
+}
+
+impl Default for Sigstore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2090, 1, 1);
+    params
+}
+
+/// Seconds since 1970, now.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A DER UTF8String of `text` (short form lengths suffice for an issuer URL under 128 bytes; longer uses the long
+/// form).
+fn utf8_string(text: &str) -> Vec<u8> {
+    let mut out = vec![0x0c];
+    let len = text.len();
+    if len < 128 {
+        out.push(u8::try_from(len).unwrap());
+    } else {
+        out.push(0x81);
+        out.push(u8::try_from(len).unwrap());
+    }
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+impl Sigstore {
+    /// A new CA (root and intermediate) and log key.
+    pub fn new() -> Self {
+        let root_key = KeyPair::generate().unwrap();
+        let root = ca_params("test sigstore root").self_signed(&root_key).unwrap();
+        let root_issuer = Issuer::new(ca_params("test sigstore root"), root_key);
+        let intermediate_key = KeyPair::generate().unwrap();
+        let intermediate = ca_params("test sigstore intermediate")
+            .signed_by(&intermediate_key, &root_issuer)
+            .unwrap();
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let log_key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+        let log_spki = p256_spki(log_key.public_key().as_ref());
+        Self {
+            root_der: root.der().to_vec(),
+            intermediate_der: intermediate.der().to_vec(),
+            intermediate: Issuer::new(ca_params("test sigstore intermediate"), intermediate_key),
+            log_key,
+            log_spki,
+            next_index: AtomicU64::new(7),
+            rng,
+        }
+    }
+
+    /// The log's id: SHA-256 of its public key's SubjectPublicKeyInfo.
+    fn log_id(&self) -> [u8; 32] {
+        sha256(&self.log_spki)
+    }
+
+    /// `trusted_root.json` trusting this CA and this log (no CT logs, no timestamp authorities).
+    pub fn trusted_root_json(&self) -> String {
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [{
+                "baseUrl": format!("https://{LOG_NAME}"),
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {
+                    "rawBytes": base64(&self.log_spki),
+                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                    "validFor": {"start": "2020-01-01T00:00:00Z"}
+                },
+                "logId": {"keyId": base64(&self.log_id())}
+            }],
+            "certificateAuthorities": [{
+                "subject": {"organization": "oci-testkit", "commonName": "test sigstore intermediate"},
+                "uri": "https://fulcio.test",
+                "certChain": {"certificates": [
+                    {"rawBytes": base64(&self.intermediate_der)},
+                    {"rawBytes": base64(&self.root_der)}
+                ]},
+                "validFor": {"start": "2020-01-01T00:00:00Z"}
+            }],
+            "ctlogs": [],
+            "timestampAuthorities": []
+        })
+        .to_string()
+    }
+
+    /// The CA's certificates, intermediate then root, in PEM.
+    pub fn ca_pem(&self) -> String {
+        [&self.intermediate_der, &self.root_der]
+            .iter()
+            .map(|der| pem("CERTIFICATE", der))
+            .collect()
+    }
+
+    /// The log's public key, in PEM.
+    pub fn log_key_pem(&self) -> String {
+        pem("PUBLIC KEY", &self.log_spki)
+    }
+
+    /// Writes [`trusted_root_json`](Self::trusted_root_json) to `dir/name` and gives the path.
+    pub fn write_trusted_root(&self, dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, self.trusted_root_json()).unwrap();
+        path
+    }
+
+    /// A short-lived code-signing certificate for `signing`, and its key.
+    fn certificate(&self, signing: &Signing<'_>) -> (Vec<u8>, EcdsaKeyPair) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.subject_alt_names = vec![if signing.identity.contains("://") {
+            SanType::URI(signing.identity.try_into().unwrap())
+        } else {
+            SanType::Rfc822Name(signing.identity.try_into().unwrap())
+        }];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+        params.custom_extensions = vec![
+            CustomExtension::from_oid_content(ISSUER_V1, signing.issuer.as_bytes().to_vec()),
+            CustomExtension::from_oid_content(ISSUER_V2, utf8_string(signing.issuer)),
+        ];
+        let epoch = rcgen::date_time_ymd(1970, 1, 1);
+        params.not_before = epoch + Duration::from_secs(signing.integrated_time - 60);
+        params.not_after = epoch + Duration::from_secs(signing.integrated_time + 600);
+        let cert = params.signed_by(&key, &self.intermediate).unwrap();
+        let signer =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &key.serialize_der(), &self.rng).unwrap();
+        (cert.der().to_vec(), signer)
+    }
+
+    /// A bundle v0.3 signing `digest` (an image manifest's) as cosign 3 does, by `signing`'s identity, with its
+    /// log entry.
+    pub fn sign_image(&self, digest: &Digest, signing: &Signing<'_>) -> Vec<u8> {
+        let statement = json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "image", "digest": {digest.algorithm().to_string(): digest.encoded()}}],
+            "predicateType": SIGN_PREDICATE,
+            "predicate": {}
+        })
+        .to_string();
+        self.sign_statement(statement.as_bytes(), signing)
+    }
+
+    /// A bundle v0.3 of a DSSE envelope over `statement` (an in-toto statement's JSON), by `signing`'s identity.
+    pub fn sign_statement(&self, statement: &[u8], signing: &Signing<'_>) -> Vec<u8> {
+        let (cert, key) = self.certificate(signing);
+        let payload_type = "application/vnd.in-toto+json";
+        let pae = [
+            format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), statement.len()).as_bytes(),
+            statement,
+        ]
+        .concat();
+        let signature = key.sign(&self.rng, &pae).unwrap();
+        let envelope = json!({
+            "payload": base64(statement),
+            "payloadType": payload_type,
+            "signatures": [{"sig": base64(signature.as_ref()), "keyid": ""}]
+        });
+        let cert_pem = pem("CERTIFICATE", &cert);
+        // Rekor's dsse 0.0.1 entry, its keys in canonical (sorted) order.
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {
+                "envelopeHash": {"algorithm": "sha256", "value": hex(&sha256(envelope.to_string().as_bytes()))},
+                "payloadHash": {"algorithm": "sha256", "value": hex(&sha256(statement))},
+                "signatures": [{"signature": base64(signature.as_ref()), "verifier": base64(cert_pem.as_bytes())}]
+            }
+        })
+        .to_string();
+        let entry = self.log_entry(body.as_bytes(), signing.integrated_time, ("dsse", "0.0.1"));
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {
+                "certificate": {"rawBytes": base64(&cert)},
+                "tlogEntries": [entry]
+            },
+            "dsseEnvelope": envelope
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// A log entry for `body`: its SET, and its inclusion proof as the second leaf of a two-leaf tree whose
+    /// checkpoint the log signs.
+    fn log_entry(&self, body: &[u8], integrated_time: u64, (kind, version): (&str, &str)) -> serde_json::Value {
+        let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+        let log_id = self.log_id();
+        let encoded_body = base64(body);
+        // The SET: the log's signature over the canonical JSON of the entry's body, time, log id and index.
+        let set_payload = json!({
+            "body": encoded_body,
+            "integratedTime": integrated_time,
+            "logID": hex(&log_id),
+            "logIndex": index,
+        })
+        .to_string();
+        let set = self.log_key.sign(&self.rng, set_payload.as_bytes()).unwrap();
+        // RFC 6962: a leaf is SHA-256(0x00 || entry), a node SHA-256(0x01 || left || right).
+        let sibling = sha256(&[&[0u8][..], b"another entry"].concat());
+        let leaf = sha256(&[&[0u8][..], body].concat());
+        let root = sha256(&[&[1u8][..], &sibling, &leaf].concat());
+        let origin = format!("{LOG_NAME} - 1");
+        let note = format!("{origin}\n2\n{}\n", base64(&root));
+        let note_signature = self.log_key.sign(&self.rng, note.as_bytes()).unwrap();
+        let signed = [&log_id[..4], note_signature.as_ref()].concat();
+        let checkpoint = format!("{note}\n\u{2014} {LOG_NAME} {}\n", base64(&signed));
+        json!({
+            "logIndex": index.to_string(),
+            "logId": {"keyId": base64(&log_id)},
+            "kindVersion": {"kind": kind, "version": version},
+            "integratedTime": integrated_time.to_string(),
+            "inclusionPromise": {"signedEntryTimestamp": base64(set.as_ref())},
+            "inclusionProof": {
+                "logIndex": "1",
+                "rootHash": base64(&root),
+                "treeSize": "2",
+                "hashes": [base64(&sibling)],
+                "checkpoint": {"envelope": checkpoint}
+            },
+            "canonicalizedBody": encoded_body
+        })
+    }
+
+    /// Pushes `bundle` as cosign attaches one to `subject` (an image manifest of `subject_size` bytes in `images`'
+    /// repository): the empty config, the bundle as the one layer, an artifact manifest with `subject`, and the
+    /// referrers tag's index with the new entry added.
+    pub async fn attach(
+        images: &Images,
+        subject: &Pushed,
+        bundle: &[u8],
+        predicate_type: &str,
+    ) -> Result<Pushed, Error> {
+        let client = images.client();
+        let repository = images.repository();
+        let empty = client.push_blob(repository, Bytes::from_static(b"{}")).await?;
+        let layer = client.push_blob(repository, Bytes::copy_from_slice(bundle)).await?;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": BUNDLE_ARTIFACT,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2, "digest": empty.to_string()},
+            "layers": [{"mediaType": BUNDLE_ARTIFACT, "size": bundle.len(), "digest": layer.to_string()}],
+            "annotations": {
+                "dev.sigstore.bundle.content": "dsse-envelope",
+                "dev.sigstore.bundle.predicateType": predicate_type
+            },
+            "subject": {
+                "mediaType": subject.media_type,
+                "size": subject.bytes.len(),
+                "digest": subject.digest.to_string()
+            }
+        });
+        let manifest = images
+            .manifest(
+                "application/vnd.oci.image.manifest.v1+json",
+                Bytes::from(manifest.to_string()),
+                None,
+            )
+            .await?;
+        // The referrers tag schema, as cosign (go-containerregistry) writes it: the entry's artifactType is the
+        // config's media type, so a reader must open the manifest to learn what it is.
+        let tag = format!("{}-{}", subject.digest.algorithm(), subject.digest.encoded());
+        let mut entries = match client.manifest(&repository.tag(&tag)?).await {
+            Ok(existing) => serde_json::from_slice::<serde_json::Value>(existing.bytes()).unwrap()["manifests"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        entries.push(json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "size": manifest.bytes.len(),
+            "digest": manifest.digest.to_string(),
+            "artifactType": "application/vnd.oci.empty.v1+json"
+        }));
+        let index = json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries
+        });
+        images
+            .manifest(
+                "application/vnd.oci.image.index.v1+json",
+                Bytes::from(index.to_string()),
+                Some(&tag),
+            )
+            .await?;
+        Ok(manifest)
+    }
+}
+
+/// `der` as a PEM block of `label`, in lines of 64 characters.
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = base64(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+/// The SubjectPublicKeyInfo DER of an uncompressed P-256 point.
+fn p256_spki(point: &[u8]) -> Vec<u8> {
+    // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 0, point } }
+    let mut out = vec![
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+        0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+    ];
+    out.extend_from_slice(point);
+    out
+}
