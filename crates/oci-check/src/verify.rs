@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
-use oci_sign::{COSIGN_SIGNATURE_ARTIFACT, PublicKey, SignatureManifest, SignatureTag, Trust, Verdict};
+use oci_sign::{ErrorKind as SignErrorKind, PublicKey, SignatureManifest, SignatureTag, Trust, Verdict};
 
 use crate::Output;
 use crate::exit;
@@ -420,7 +420,7 @@ async fn signatures_of(
     let signatures = referrers
         .descriptors()
         .iter()
-        .filter(|descriptor| descriptor.artifact_type() == Some(COSIGN_SIGNATURE_ARTIFACT))
+        .filter(|descriptor| oci_sign::may_be_signature(descriptor))
         .take(MAX_SIGNATURES);
     for descriptor in signatures {
         let verdict = judge_manifest(client, repository, digest, descriptor.digest(), trust).await?;
@@ -452,6 +452,8 @@ async fn judge_manifest(
     let raw = client.manifest(&repository.digest(manifest.clone())).await?;
     let signatures = match SignatureManifest::parse(signed, raw.bytes()) {
         Ok(signatures) => signatures,
+        // A referrer whose type only its manifest tells (see `may_be_signature`) and that is something else.
+        Err(reason) if reason.kind() == SignErrorKind::NotASignature => return Ok(Verdict::Unsigned),
         Err(reason) => return Ok(Verdict::Invalid { reason }),
     };
     let mut blobs = HashMap::new();

@@ -76,8 +76,8 @@ pub use error::{Error, ErrorKind};
 pub use key::{KeyAlgorithm, KeyId, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, Payload};
 pub use signature::{
-    COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIMPLE_SIGNING, SignatureForm, SignatureManifest, Signer, Trust,
-    Verdict, signature_descriptors, verify,
+    COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIGNATURE_ARTIFACT_TYPES, SIMPLE_SIGNING, SignatureForm,
+    SignatureManifest, Signer, Trust, Verdict, may_be_signature, signature_descriptors, verify,
 };
 pub use tag::{ReferrersTag, SignatureTag};
 

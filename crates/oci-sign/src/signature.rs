@@ -313,14 +313,28 @@ pub fn verify<'b>(
     }
 }
 
-/// The entries of a referrers index (the referrers API's answer, or the index under the referrers tag) that are
-/// cosign signatures, by their `artifactType`. SBOMs, attestations and other referrers are skipped, and so is an
-/// entry without `artifactType` (the distribution spec has registries fill it in from the manifest).
+/// The artifact types of the signatures this crate reads.
+pub const SIGNATURE_ARTIFACT_TYPES: &[&str] = &[COSIGN_SIGNATURE_ARTIFACT];
+
+/// The empty config's media type, which go-containerregistry (and so cosign) writes as a referrers tag entry's
+/// `artifactType` for an artifact whose type is only in the manifest's own `artifactType` field.
+const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
+
+/// Whether a referrers entry may be a signature, by its `artifactType`: one of [`SIGNATURE_ARTIFACT_TYPES`], or
+/// none that says otherwise (absent, or the empty config's type, which cosign writes into the referrers tag for its
+/// bundles), so that the manifest itself must be read to tell. SBOMs, attestations and other typed referrers are
+/// not.
+pub fn may_be_signature(entry: &Descriptor) -> bool {
+    match entry.artifact_type() {
+        None => true,
+        Some(kind) => kind == EMPTY_CONFIG || SIGNATURE_ARTIFACT_TYPES.contains(&kind),
+    }
+}
+
+/// The entries of a referrers index (the referrers API's answer, or the index under the referrers tag) that
+/// [may be signatures](may_be_signature), in the index's order.
 pub fn signature_descriptors(index: &ImageIndex) -> impl Iterator<Item = &Descriptor> {
-    index
-        .manifests()
-        .iter()
-        .filter(|entry| entry.artifact_type() == Some(COSIGN_SIGNATURE_ARTIFACT))
+    index.manifests().iter().filter(|entry| may_be_signature(entry))
 }
 
 /// Whether decoded signature bytes could be a signature of a supported kind at all.

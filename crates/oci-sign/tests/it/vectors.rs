@@ -289,20 +289,23 @@ fn signatures_are_picked_from_a_referrers_index_by_artifact_type() {
         Digest::sha256(&data("cosign-2.5/artifact-manifest.json")).to_string(),
         picked[0]
     );
-    // SBOMs, attestations, bundles and entries without a type are skipped.
+    // SBOMs and attestations are skipped; an entry without a type, or with the empty config's (what cosign writes
+    // into the referrers tag for its bundles), may be a signature until its manifest says.
     let mut value = json(&data("cosign-2.5/referrers-index.json"));
     let entry = value["manifests"][0].clone();
+    let cases = [
+        (Some("application/spdx+json"), false),
+        (Some("application/vnd.in-toto+json"), false),
+        (None, true),
+        (Some("application/vnd.oci.empty.v1+json"), true),
+        (Some("application/vnd.dev.cosign.artifact.sig.v1+json"), true),
+    ];
     let mut entries = vec![];
-    for artifact_type in [
-        Some("application/spdx+json"),
-        Some("application/vnd.dev.sigstore.bundle.v0.3+json"),
-        Some("application/vnd.in-toto+json"),
-        None,
-        Some("application/vnd.dev.cosign.artifact.sig.v1+json"),
-    ] {
+    for (position, (artifact_type, _)) in cases.iter().enumerate() {
         let mut entry = entry.clone();
+        entry["size"] = position.into();
         match artifact_type {
-            Some(t) => entry["artifactType"] = t.into(),
+            Some(t) => entry["artifactType"] = (*t).into(),
             None => {
                 entry.as_object_mut().unwrap().remove("artifactType");
             }
@@ -311,7 +314,9 @@ fn signatures_are_picked_from_a_referrers_index_by_artifact_type() {
     }
     value["manifests"] = entries.into();
     let index = Manifest::parse(&bytes(&value), None).unwrap();
-    assert_eq!(signature_descriptors(index.as_index().unwrap()).count(), 1);
+    let picked: Vec<u64> = signature_descriptors(index.as_index().unwrap()).map(|d| d.size()).collect();
+    let expected: Vec<u64> = (0..).zip(cases).filter(|(_, (_, may))| *may).map(|(position, _)| position).collect();
+    assert_eq!(picked, expected);
 }
 
 /// What the fuzz targets found, replayed: `payload-*` through `Payload::parse`, `manifest-verify-*` as the
