@@ -100,6 +100,8 @@ pub(crate) struct Finding {
     found_via: Option<&'static str>,
     /// The digest the verdict is about (the index's or the platform image's).
     digest: Digest,
+    /// The signature's format (`cosign`, `sigstore-bundle`, `notation`); `None` for unsigned.
+    format: Option<&'static str>,
 }
 
 /// Prints one line (or JSON object) per image; exits 0 when every image is verified, 1 otherwise, 2 on usage.
@@ -333,6 +335,7 @@ pub(crate) async fn judge_digests(
         verdict: Verdict::Unsigned,
         found_via: None,
         digest: index.clone(),
+        format: None,
     }))
 }
 
@@ -358,7 +361,7 @@ impl SignatureRecord {
         let signed = status != "unsigned";
         Self {
             status,
-            format: signed.then_some("cosign"),
+            format: finding.format.filter(|_| signed),
             signer,
             found_via: finding.found_via,
             signed_digest: signed.then(|| finding.digest.to_string()),
@@ -405,13 +408,15 @@ async fn signatures_of(
         verdict: Verdict::Unsigned,
         found_via: None,
         digest: digest.clone(),
+        format: None,
     };
-    let consider = |verdict: Verdict, via: &'static str, best: &mut Finding| {
+    let consider = |(verdict, format): (Verdict, Option<&'static str>), via: &'static str, best: &mut Finding| {
         if rank(&verdict) > rank(&best.verdict) {
             *best = Finding {
                 verdict,
                 found_via: Some(via),
                 digest: digest.clone(),
+                format,
             };
         }
     };
@@ -423,8 +428,8 @@ async fn signatures_of(
         .filter(|descriptor| oci_sign::may_be_signature(descriptor))
         .take(MAX_SIGNATURES);
     for descriptor in signatures {
-        let verdict = judge_manifest(client, repository, digest, descriptor.digest(), trust).await?;
-        consider(verdict, via, &mut best);
+        let judged = judge_manifest(client, repository, digest, descriptor.digest(), trust).await?;
+        consider(judged, via, &mut best);
         if matches!(best.verdict, Verdict::Verified { .. }) {
             return Ok(best);
         }
@@ -432,8 +437,8 @@ async fn signatures_of(
     let tag = repository.tag(&SignatureTag::new(digest).to_string())?;
     match client.manifest_digest(&tag).await {
         Ok(head) => {
-            let verdict = judge_manifest(client, repository, digest, head.digest(), trust).await?;
-            consider(verdict, "sig-tag", &mut best);
+            let judged = judge_manifest(client, repository, digest, head.digest(), trust).await?;
+            consider(judged, "sig-tag", &mut best);
         }
         Err(err) if err.kind() == ErrorKind::NotFound => {}
         Err(err) => return Err(err),
@@ -441,20 +446,21 @@ async fn signatures_of(
     Ok(best)
 }
 
-/// The verdict on one signature manifest (read by digest, through the cache) for `signed`.
+/// The verdict on one signature manifest (read by digest, through the cache) for `signed`, and the signature's
+/// format when the manifest is one.
 async fn judge_manifest(
     client: &Client,
     repository: &Repository,
     signed: &Digest,
     manifest: &Digest,
     trust: &Trust,
-) -> Result<Verdict, oci_registry::Error> {
+) -> Result<(Verdict, Option<&'static str>), oci_registry::Error> {
     let raw = client.manifest(&repository.digest(manifest.clone())).await?;
     let signatures = match SignatureManifest::parse(signed, raw.bytes()) {
         Ok(signatures) => signatures,
         // A referrer whose type only its manifest tells (see `may_be_signature`) and that is something else.
-        Err(reason) if reason.kind() == SignErrorKind::NotASignature => return Ok(Verdict::Unsigned),
-        Err(reason) => return Ok(Verdict::Invalid { reason }),
+        Err(reason) if reason.kind() == SignErrorKind::NotASignature => return Ok((Verdict::Unsigned, None)),
+        Err(reason) => return Ok((Verdict::Invalid { reason }, None)),
     };
     let mut blobs = HashMap::new();
     for blob in signatures.blobs() {
@@ -471,7 +477,8 @@ async fn judge_manifest(
             blobs.insert(blob.clone(), bytes);
         }
     }
-    Ok(signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), trust))
+    let verdict = signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), trust);
+    Ok((verdict, Some(signatures.format())))
 }
 
 #[cfg(test)]

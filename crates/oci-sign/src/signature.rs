@@ -192,6 +192,13 @@ impl SignatureManifest {
         self.form
     }
 
+    /// The signatures' format, as reports name it: `cosign` (simple signing, in either form).
+    pub fn format(&self) -> &'static str {
+        match self.form {
+            SignatureForm::Tag | SignatureForm::Artifact => "cosign",
+        }
+    }
+
     /// The payload blobs to fetch for [`verify`](Self::verify), one per signature, in the manifest's order.
     pub fn blobs(&self) -> impl Iterator<Item = &Digest> {
         self.layers.iter().map(|layer| &layer.blob)
