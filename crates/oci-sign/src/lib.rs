@@ -68,6 +68,7 @@ mod error;
 mod key;
 mod payload;
 mod signature;
+pub mod sigstore;
 mod tag;
 pub mod x509;
 
