@@ -299,6 +299,12 @@ impl Bundle {
         self.version
     }
 
+    /// How many RFC 3161 timestamps the bundle carries. They are not verified (nor used as the signing time): a
+    /// caller may say so when there are any.
+    pub fn rfc3161_timestamps(&self) -> usize {
+        self.timestamps
+    }
+
     /// The signing certificate, for a keyless bundle (`None` when the bundle names a public key).
     pub fn certificate(&self) -> Option<&Certificate> {
         match &self.material {

@@ -431,3 +431,114 @@ fn the_production_trusted_root_reads_whole() {
         );
     }
 }
+
+/// A change made to a bundle's JSON.
+type Change<'a> = dyn Fn(&mut Value) + 'a;
+
+#[test]
+fn bundles_of_the_wrong_shape_are_refused_by_kind() {
+    let v03 = case_json("happy-path-v0.3", "bundle.sigstore.json");
+    let dsse = case_json("happy-path-intoto-in-dsse-v3", "bundle.sigstore.json");
+    let v01 = case_json("happy-path-v0.1", "bundle.sigstore.json");
+    let parsed = Bundle::from_json(&serde_json::to_vec(&v03).unwrap()).unwrap();
+    assert_eq!(parsed.version(), oci_sign::sigstore::BundleVersion::V0_3);
+    assert_eq!(parsed.rfc3161_timestamps(), 0);
+    assert!(parsed.certificate().is_some());
+    let custom = case_json("intoto-with-custom-trust-root", "bundle.sigstore.json");
+    assert_eq!(
+        Bundle::from_json(&serde_json::to_vec(&custom).unwrap())
+            .unwrap()
+            .rfc3161_timestamps(),
+        1
+    );
+
+    let change = |bundle: &Value, f: &dyn Fn(&mut Value)| {
+        let mut bundle = bundle.clone();
+        f(&mut bundle);
+        Bundle::from_json(&serde_json::to_vec(&bundle).unwrap())
+            .map(|_| ())
+            .map_err(|e| e.kind())
+    };
+    let cases: &[(&str, &Value, &Change<'_>, ErrorKind)] = &[
+        (
+            "both contents",
+            &v03,
+            &|b| b["dsseEnvelope"] = dsse["dsseEnvelope"].clone(),
+            ErrorKind::Bundle,
+        ),
+        (
+            "no content",
+            &v03,
+            &|b| drop(b.as_object_mut().unwrap().remove("messageSignature")),
+            ErrorKind::Bundle,
+        ),
+        (
+            "two materials",
+            &v03,
+            &|b| b["verificationMaterial"]["publicKey"] = serde_json::json!({"hint": ""}),
+            ErrorKind::Bundle,
+        ),
+        (
+            "no material",
+            &v03,
+            &|b| drop(b["verificationMaterial"].as_object_mut().unwrap().remove("certificate")),
+            ErrorKind::Bundle,
+        ),
+        (
+            "two DSSE signatures",
+            &dsse,
+            &|b| {
+                let sig = b["dsseEnvelope"]["signatures"][0].clone();
+                b["dsseEnvelope"]["signatures"].as_array_mut().unwrap().push(sig);
+            },
+            ErrorKind::Bundle,
+        ),
+        (
+            "a SHA-512 message digest",
+            &v03,
+            &|b| b["messageSignature"]["messageDigest"]["algorithm"] = Value::from("SHA2_512"),
+            ErrorKind::Bundle,
+        ),
+        (
+            "a log index as a negative number",
+            &v03,
+            &|b| b["verificationMaterial"]["tlogEntries"][0]["logIndex"] = Value::from(-1),
+            ErrorKind::Bundle,
+        ),
+        (
+            "a log index of 20 digits",
+            &v03,
+            &|b| b["verificationMaterial"]["tlogEntries"][0]["logIndex"] = Value::from("12345678901234567890"),
+            ErrorKind::Bundle,
+        ),
+        (
+            "a certificate that is not DER",
+            &v03,
+            &|b| b["verificationMaterial"]["certificate"]["rawBytes"] = Value::from("AAAA"),
+            ErrorKind::Certificate,
+        ),
+        (
+            "a proof of 65 hashes",
+            &v03,
+            &|b| {
+                let hash = Value::from("Fnnj13Uu1jdksPc4HZLapKX329dVlD5+MGNsiqBq1XM=");
+                b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"] = Value::Array(vec![hash; 65]);
+            },
+            ErrorKind::TooLarge,
+        ),
+        (
+            "nine log entries",
+            &v01,
+            &|b| {
+                let entry = b["verificationMaterial"]["tlogEntries"][0].clone();
+                b["verificationMaterial"]["tlogEntries"] = Value::Array(vec![entry; 9]);
+            },
+            ErrorKind::TooLarge,
+        ),
+    ];
+    for (what, bundle, f, kind) in cases {
+        assert_eq!(change(bundle, *f), Err(*kind), "{what}");
+    }
+    let huge = vec![b' '; 4 * 1024 * 1024 + 1];
+    assert_eq!(Bundle::from_json(&huge).unwrap_err().kind(), ErrorKind::TooLarge);
+}
