@@ -70,6 +70,50 @@ pub enum ErrorKind {
     /// A certificate that does not chain to a trusted root at the time given: an unknown issuer, a certificate of
     /// the path outside its validity, a leaf not for code signing, a bad signature in the chain.
     CertificatePath,
+    /// A Sigstore trusted root (`trusted_root.json`) that is not one: not JSON, an unknown media type, a missing or
+    /// malformed field (a log key's `validFor.start`, a time that is not RFC 3339), bytes that are not base64.
+    TrustedRoot,
+    /// A Sigstore bundle that is not one: not JSON, an unknown media type or version, no verification material or
+    /// content, an empty certificate chain, a negative log index, a field of the wrong type.
+    Bundle,
+    /// A well-formed Sigstore input that this crate does not verify: a Rekor v2 entry (its time is an RFC 3161
+    /// timestamp, not verified here), a DSSE payload that is not an in-toto statement, a message signature given
+    /// only the artifact's digest, a digest algorithm other than SHA-256.
+    Unsupported,
+    /// The bundle's verification material does not fit the policy: a key-signed bundle and a keyless policy, or a
+    /// certificate and a policy of keys.
+    WrongMaterial,
+    /// The signature over the artifact (or the DSSE envelope) does not verify with the bundle's key.
+    BadSignature,
+    /// The bundle is for another artifact: its message digest or the in-toto statement's subjects do not name the
+    /// artifact's digest.
+    ArtifactMismatch,
+    /// A transparency log entry from a log the trusted root does not list (another Sigstore instance, a forged
+    /// log id), or none at all where one is required.
+    UnknownLog,
+    /// A transparency log entry's signed entry timestamp (inclusion promise) is missing where required or does not
+    /// verify with the log's key.
+    InclusionPromise,
+    /// A transparency log entry's inclusion proof is missing where required, or its Merkle path does not lead to
+    /// its root hash.
+    InclusionProof,
+    /// A checkpoint (the log's signed tree head) that is malformed, is for another tree than the inclusion proof, or
+    /// has no signature by the log's key that verifies.
+    Checkpoint,
+    /// A transparency log entry whose body records another artifact, signature, key or certificate than the bundle.
+    LogEntryMismatch,
+    /// The signing time (the log's integrated time) is outside the certificate's validity, outside the log key's
+    /// or a certificate authority's validity in the trusted root, or in the future.
+    SigningTime,
+    /// The certificate's subject alternative name does not match the policy's identity pattern.
+    Identity,
+    /// The certificate's OIDC issuer is not the policy's issuer, or the certificate has no issuer extension.
+    Issuer,
+    /// A policy's identity pattern that is not a regular expression (or is over the size limit).
+    Regex,
+    /// The certificate's signed certificate timestamps (RFC 6962) are missing, malformed or not signed by a
+    /// certificate transparency log of the trusted root.
+    CertificateTransparency,
     /// A tag that is not a cosign signature tag (`sha256-<hex>.sig`) or a referrers tag (`sha256-<hex>`).
     Tag,
 }

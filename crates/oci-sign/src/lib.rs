@@ -15,6 +15,11 @@
 //!   [`SignatureForm`]; [`SignatureManifest::verify`] (or [`verify`] in one step) gives [`Verdict::Verified`] with
 //!   the [`Signer`], [`Verdict::Invalid`] with the reason (a payload for another digest, a malformed signature, ...),
 //!   [`Verdict::Untrusted`] (no trusted key verifies it) or [`Verdict::Unsigned`].
+//! - [`sigstore`]: Sigstore bundles (`*.sigstore.json`, v0.1 to v0.3) verified offline against a trusted root,
+//!   keyless (a Fulcio certificate whose identity matches a pattern and whose issuer is given, at the time Rekor
+//!   signed for, with its log entry, inclusion proof and SCT checked) or with keys; the signer is a
+//!   [`Signer::Identity`] or a [`Signer::Key`].
+//! - [`x509`]: X.509 certificates and their path to a trusted root (rustls-webpki).
 //! - [`Error`] with an [`ErrorKind`] for every way an input can be wrong; no input panics.
 //!
 //! ```
@@ -57,8 +62,9 @@
 //!
 //! # Cargo features
 //!
-//! None. The crate depends on ring (verification, SHA-256), serde and serde_json (the payload), oci-digest and
-//! oci-manifest (the signature manifest); it has no ASN.1 or base64 dependency (both are small and strict here).
+//! None. The crate depends on ring (verification, SHA-256), serde and serde_json (the payload, Sigstore's JSON),
+//! oci-digest and oci-manifest (the signature manifest), x509-parser and rustls-webpki (certificates) and regex
+//! (Sigstore identity patterns); base64 and the DER of keys are small and strict here.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -69,6 +75,7 @@ mod error;
 mod key;
 mod payload;
 mod signature;
+pub mod sigstore;
 mod tag;
 pub mod x509;
 

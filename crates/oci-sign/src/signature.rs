@@ -108,6 +108,14 @@ impl Trust {
 pub enum Signer {
     /// A public key given by the caller, by its id (`sha256:` of its SubjectPublicKeyInfo).
     Key(KeyId),
+    /// A Sigstore keyless signer: the identity (the certificate's subject alternative name, a URI or an e-mail
+    /// address) that the policy's pattern matched, and the OIDC issuer that vouched for it.
+    Identity {
+        /// The URI or e-mail address the certificate was issued to.
+        identity: String,
+        /// The OIDC issuer of the certificate (Fulcio's issuer extension).
+        issuer: String,
+    },
 }
 
 impl SignatureManifest {
@@ -350,10 +358,12 @@ fn is_signature_shaped(signature: &[u8]) -> bool {
 }
 
 impl fmt::Display for Signer {
-    /// A key's id, `sha256:<hex>`.
+    /// A key's id, `sha256:<hex>`; an identity with its issuer, both quoted and escaped (they came from a
+    /// certificate): `"https://github.com/..." from "https://token.actions.githubusercontent.com"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Key(id) => id.fmt(f),
+            Self::Identity { identity, issuer } => write!(f, "{identity:?} from {issuer:?}"),
         }
     }
 }

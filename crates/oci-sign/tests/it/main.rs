@@ -8,6 +8,7 @@
 mod cosign; // the real cosign against the real registry on loopback: it signs, we and `cosign verify` judge
 mod keys; // public keys of every kind OpenSSL makes, and signatures OpenSSL made with them
 mod props; // proptest round-trips of everything with a text form
+mod sigstore; // Sigstore bundles: the public conformance suite, and its happy paths changed one way at a time
 mod vectors; // signature manifests cosign pushed, replayed offline, and changed one way at a time
 
 use std::path::PathBuf;
