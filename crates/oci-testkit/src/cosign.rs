@@ -128,6 +128,34 @@ impl Cosign {
         (out.status.success(), describe(&out))
     }
 
+    /// `cosign attest --new-bundle-format --type TYPE --key KEY --tlog-upload=false IMAGE` with an empty predicate:
+    /// a Sigstore bundle (a DSSE envelope over an in-toto statement of predicate type `TYPE` for the image's digest)
+    /// attached as an OCI 1.1 referrer, as cosign 3 signs images when `TYPE` is `https://sigstore.dev/cosign/sign/v1`.
+    ///
+    /// # Panics
+    ///
+    /// When cosign fails (the message quotes its output).
+    pub fn attest_bundle(&self, key: &KeyPair, image: &str, predicate_type: &str) {
+        let predicate = self.dir.path().join("predicate.json");
+        std::fs::write(&predicate, "{}").unwrap();
+        let out = self
+            .cosign()
+            .args(["attest", "--new-bundle-format", "--type", predicate_type, "--predicate"])
+            .arg(&predicate)
+            .arg("--key")
+            .arg(&key.private)
+            .args([
+                "--tlog-upload=false",
+                "--yes",
+                "--allow-insecure-registry",
+                "--allow-http-registry",
+                image,
+            ])
+            .output()
+            .unwrap();
+        assert_success("cosign attest", &out);
+    }
+
     /// `oras attach --plain-http --artifact-type TYPE IMAGE FILE`: a referrer of `IMAGE` that is not a signature (an
     /// SBOM, say), holding one file with `contents`.
     ///

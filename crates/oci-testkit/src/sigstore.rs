@@ -46,11 +46,17 @@ const ISSUER_V1: &[u64] = &[1, 3, 6, 1, 4, 1, 57264, 1, 1];
 /// The log's name in its checkpoints.
 const LOG_NAME: &str = "rekor.test";
 
-/// A CA and a log key made for one test.
+/// The embedded SCT list extension (RFC 6962).
+const SCT_LIST: &[u64] = &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
+
+/// A CA, a CT log key and a transparency log key made for one test.
 pub struct Sigstore {
     root_der: Vec<u8>,
     intermediate_der: Vec<u8>,
+    intermediate_spki: Vec<u8>,
     intermediate: Issuer<'static, KeyPair>,
+    ct_key: EcdsaKeyPair,
+    ct_spki: Vec<u8>,
     log_key: EcdsaKeyPair,
     log_spki: Vec<u8>,
     next_index: AtomicU64,
@@ -134,13 +140,21 @@ impl Sigstore {
             .signed_by(&intermediate_key, &root_issuer)
             .unwrap();
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let log_key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-        let log_spki = p256_spki(log_key.public_key().as_ref());
+        let p256 = || {
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+            let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+            let spki = p256_spki(key.public_key().as_ref());
+            (key, spki)
+        };
+        let (log_key, log_spki) = p256();
+        let (ct_key, ct_spki) = p256();
         Self {
             root_der: root.der().to_vec(),
             intermediate_der: intermediate.der().to_vec(),
+            intermediate_spki: rcgen::PublicKeyData::subject_public_key_info(&intermediate_key),
             intermediate: Issuer::new(ca_params("test sigstore intermediate"), intermediate_key),
+            ct_key,
+            ct_spki,
             log_key,
             log_spki,
             next_index: AtomicU64::new(7),
@@ -153,7 +167,7 @@ impl Sigstore {
         sha256(&self.log_spki)
     }
 
-    /// `trusted_root.json` trusting this CA and this log (no CT logs, no timestamp authorities).
+    /// `trusted_root.json` trusting this CA, this CT log and this transparency log (no timestamp authorities).
     pub fn trusted_root_json(&self) -> String {
         json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
@@ -176,7 +190,16 @@ impl Sigstore {
                 ]},
                 "validFor": {"start": "2020-01-01T00:00:00Z"}
             }],
-            "ctlogs": [],
+            "ctlogs": [{
+                "baseUrl": "https://ctfe.test",
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {
+                    "rawBytes": base64(&self.ct_spki),
+                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                    "validFor": {"start": "2020-01-01T00:00:00Z"}
+                },
+                "logId": {"keyId": base64(&sha256(&self.ct_spki))}
+            }],
             "timestampAuthorities": []
         })
         .to_string()
@@ -190,7 +213,12 @@ impl Sigstore {
             .collect()
     }
 
-    /// The log's public key, in PEM.
+    /// The CT log's public key, in PEM.
+    pub fn ct_key_pem(&self) -> String {
+        pem("PUBLIC KEY", &self.ct_spki)
+    }
+
+    /// The transparency log's public key, in PEM.
     pub fn log_key_pem(&self) -> String {
         pem("PUBLIC KEY", &self.log_spki)
     }
@@ -202,10 +230,12 @@ impl Sigstore {
         path
     }
 
-    /// A short-lived code-signing certificate for `signing`, and its key.
+    /// A short-lived code-signing certificate for `signing`, with the CT log's SCT embedded as Fulcio embeds it,
+    /// and its key.
     fn certificate(&self, signing: &Signing<'_>) -> (Vec<u8>, EcdsaKeyPair) {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.serial_number = Some(rcgen::SerialNumber::from_slice(&signing.integrated_time.to_be_bytes()));
         params.subject_alt_names = vec![if signing.identity.contains("://") {
             SanType::URI(signing.identity.try_into().unwrap())
         } else {
@@ -220,6 +250,31 @@ impl Sigstore {
         let epoch = rcgen::date_time_ymd(1970, 1, 1);
         params.not_before = epoch + Duration::from_secs(signing.integrated_time - 60);
         params.not_after = epoch + Duration::from_secs(signing.integrated_time + 600);
+        // The precertificate: the same certificate without the SCT list, whose TBS the CT log signs. The SCT
+        // list is the last extension, so the final TBS without it is exactly this one.
+        let precertificate = params.signed_by(&key, &self.intermediate).unwrap();
+        let tbs = first_element(precertificate.der()).unwrap();
+        let timestamp = signing.integrated_time * 1000;
+        let mut signed = vec![0, 0];
+        signed.extend_from_slice(&timestamp.to_be_bytes());
+        signed.extend_from_slice(&[0, 1]);
+        signed.extend_from_slice(&sha256(&self.intermediate_spki));
+        signed.extend_from_slice(&u32::try_from(tbs.len()).unwrap().to_be_bytes()[1..]);
+        signed.extend_from_slice(tbs);
+        signed.extend_from_slice(&[0, 0]);
+        let signature = self.ct_key.sign(&self.rng, &signed).unwrap();
+        let mut sct = vec![0];
+        sct.extend_from_slice(&sha256(&self.ct_spki));
+        sct.extend_from_slice(&timestamp.to_be_bytes());
+        sct.extend_from_slice(&[0, 0, 4, 3]);
+        sct.extend_from_slice(&u16::try_from(signature.as_ref().len()).unwrap().to_be_bytes());
+        sct.extend_from_slice(signature.as_ref());
+        let mut list = u16::try_from(sct.len() + 2).unwrap().to_be_bytes().to_vec();
+        list.extend_from_slice(&u16::try_from(sct.len()).unwrap().to_be_bytes());
+        list.extend_from_slice(&sct);
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(SCT_LIST, octet_string(&list)));
         let cert = params.signed_by(&key, &self.intermediate).unwrap();
         let signer =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &key.serialize_der(), &self.rng).unwrap();
@@ -386,6 +441,43 @@ impl Sigstore {
             .await?;
         Ok(manifest)
     }
+}
+
+/// A DER length's encoding.
+fn der_length(len: usize) -> Vec<u8> {
+    match len {
+        0..0x80 => vec![u8::try_from(len).unwrap()],
+        0x80..0x100 => vec![0x81, u8::try_from(len).unwrap()],
+        _ => {
+            let [high, low] = u16::try_from(len).unwrap().to_be_bytes();
+            vec![0x82, high, low]
+        }
+    }
+}
+
+/// A DER OCTET STRING of `content`.
+fn octet_string(content: &[u8]) -> Vec<u8> {
+    [&[0x04][..], &der_length(content.len()), content].concat()
+}
+
+/// The first element (its whole TLV) inside the DER SEQUENCE `der`: a certificate's TBSCertificate.
+fn first_element(der: &[u8]) -> Option<&[u8]> {
+    fn header(data: &[u8]) -> Option<(usize, usize)> {
+        let first = *data.get(1)?;
+        if first < 0x80 {
+            return Some((2, usize::from(first)));
+        }
+        let count = usize::from(first & 0x7f);
+        let len = data
+            .get(2..2 + count)?
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        Some((2 + count, len))
+    }
+    let (outer, _) = header(der)?;
+    let inner = der.get(outer..)?;
+    let (head, len) = header(inner)?;
+    inner.get(..head + len)
 }
 
 /// `der` as a PEM block of `label`, in lines of 64 characters.

@@ -314,8 +314,14 @@ fn signatures_are_picked_from_a_referrers_index_by_artifact_type() {
     }
     value["manifests"] = entries.into();
     let index = Manifest::parse(&bytes(&value), None).unwrap();
-    let picked: Vec<u64> = signature_descriptors(index.as_index().unwrap()).map(|d| d.size()).collect();
-    let expected: Vec<u64> = (0..).zip(cases).filter(|(_, (_, may))| *may).map(|(position, _)| position).collect();
+    let picked: Vec<u64> = signature_descriptors(index.as_index().unwrap())
+        .map(|d| d.size())
+        .collect();
+    let expected: Vec<u64> = (0..)
+        .zip(cases)
+        .filter(|(_, (_, may))| *may)
+        .map(|(position, _)| position)
+        .collect();
     assert_eq!(picked, expected);
 }
 

@@ -28,16 +28,18 @@ fn an_attached_keyless_bundle_verifies_with_cosign_for_its_identity_only() {
     std::fs::write(&ca, sigstore.ca_pem()).unwrap();
     let log_key = cosign.dir().join("rekor.pub");
     std::fs::write(&log_key, sigstore.log_key_pem()).unwrap();
+    let ct_key = cosign.dir().join("ctfe.pub");
+    std::fs::write(&ct_key, sigstore.ct_key_pem()).unwrap();
     let reference = format!("{}/keyless/app@{}", registry.host(), image.digest);
     let verify = |identity: &str, issuer: &str| {
         let out = cosign
             .cosign()
             .env("SIGSTORE_REKOR_PUBLIC_KEY", &log_key)
             .env("SIGSTORE_ROOT_FILE", &ca)
+            .env("SIGSTORE_CT_LOG_PUBLIC_KEY_FILE", &ct_key)
             .args([
                 "verify-attestation",
                 "--new-bundle-format",
-                "--insecure-ignore-sct=true",
                 "--offline=true",
                 "--trusted-root",
             ])
