@@ -29,6 +29,7 @@ pub(crate) struct Args {
 
 /// What to check and how: shared by `update` and `watch`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("trust").multiple(true).args(["verify_keys", "trusted_root"])))]
 pub(crate) struct CheckArgs {
     /// Images to check, `IMAGE[:TAG][@DIGEST]`; the digest is the one in use.
     #[arg(value_name = "IMAGE[@DIGEST]")]
@@ -55,9 +56,11 @@ pub(crate) struct CheckArgs {
     /// `same_signer` (whether the image in use was signed by the same key).
     #[arg(long = "verify-key", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     pub(crate) verify_keys: Vec<String>,
-    /// With --verify-key: an update or newer version whose signature is not verified gets status `untrusted`
-    /// (exit 1) instead of being proposed.
-    #[arg(long, requires = "verify_keys", help_heading = "Signatures")]
+    #[command(flatten)]
+    pub(crate) keyless: crate::verify::KeylessArgs,
+    /// With --verify-key or --trusted-root: an update or newer version whose signature is not verified gets status
+    /// `untrusted` (exit 1) instead of being proposed.
+    #[arg(long, requires = "trust", help_heading = "Signatures")]
     pub(crate) require_signed: bool,
 }
 
@@ -215,10 +218,15 @@ pub(crate) struct Gathered {
 }
 
 impl CheckArgs {
-    /// What the signature options trust (`--verify-key`); `Err` is a usage message. Empty: no signature is looked
-    /// for.
+    /// Whether a signature option was given, so signatures are verified.
+    pub(crate) fn verifies(&self) -> bool {
+        !self.verify_keys.is_empty() || self.keyless.trusted_root.is_some()
+    }
+
+    /// What the signature options trust (`--verify-key`, `--trusted-root`); `Err` is a usage message. Empty: no
+    /// signature is looked for.
     pub(crate) fn trust(&self) -> Result<crate::verify::TrustConfig, String> {
-        crate::verify::TrustConfig::from_args(&self.verify_keys)
+        crate::verify::TrustConfig::from_args(&self.verify_keys, &self.keyless)
     }
 
     /// Whether a run found nothing to check where nothing was asked for: no images, no source (an empty engine

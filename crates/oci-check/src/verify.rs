@@ -10,9 +10,11 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
-use oci_sign::{ErrorKind as SignErrorKind, PublicKey, SignatureManifest, SignatureTag, Trust, Verdict};
+use oci_sign::sigstore::{Keyless, TrustedRoot};
+use oci_sign::{ErrorKind as SignErrorKind, PublicKey, SignatureManifest, SignatureTag, Signer, Trust, Verdict};
 
 use crate::Output;
 use crate::exit;
@@ -21,6 +23,9 @@ use crate::registry::RegistryArgs;
 
 /// The largest public key file read.
 const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// The largest trusted root read (the public instance's is about 20 KiB).
+const MAX_TRUSTED_ROOT: u64 = 4 * 1024 * 1024;
 
 /// The largest simple-signing payload read.
 const MAX_PAYLOAD: u64 = 256 * 1024;
@@ -40,8 +45,10 @@ pub(crate) struct Args {
     /// A trusted public key (PEM: ECDSA P-256/P-384, RSA or Ed25519, as `cosign generate-key-pair` writes
     /// `cosign.pub`), for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY` matches GLOB
     /// (`*` matches anything). Repeatable.
-    #[arg(long = "key", value_name = "[GLOB=]PEM", required = true)]
+    #[arg(long = "key", value_name = "[GLOB=]PEM")]
     keys: Vec<String>,
+    #[command(flatten)]
+    keyless: KeylessArgs,
     /// The platform whose image's signature also counts when the tag names a multi-arch index (default: this
     /// machine's).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
@@ -54,35 +61,74 @@ pub(crate) struct Args {
     registry: RegistryArgs,
 }
 
+/// Keyless (Sigstore) trust, the same options for `verify`, `update` and `watch`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct KeylessArgs {
+    /// Keyless signatures (Sigstore bundles with a Fulcio certificate): the Sigstore trusted root to verify them
+    /// against offline (`trusted_root.json`: its certificate authorities, transparency logs and CT logs; the public
+    /// instance's comes from sigstore/root-signing). With --identity and --issuer.
+    #[arg(long, value_name = "FILE", requires_all = ["identity", "issuer"], help_heading = "Signatures")]
+    pub(crate) trusted_root: Option<PathBuf>,
+    /// Keyless: the signer's identity, a regular expression the certificate's URI or e-mail must match in whole
+    /// (e.g. `https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/.*`).
+    #[arg(long, value_name = "REGEX", requires = "trusted_root", help_heading = "Signatures")]
+    identity: Option<String>,
+    /// Keyless: the OIDC issuer the certificate must name, exactly (e.g.
+    /// `https://token.actions.githubusercontent.com`).
+    #[arg(long, value_name = "URL", requires = "trusted_root", help_heading = "Signatures")]
+    issuer: Option<String>,
+}
+
+impl KeylessArgs {
+    /// The keyless policy, if asked for; `Err` is a usage message.
+    fn policy(&self) -> Result<Option<Arc<Keyless>>, String> {
+        let (Some(path), Some(identity), Some(issuer)) = (&self.trusted_root, &self.identity, &self.issuer) else {
+            return Ok(None);
+        };
+        let shown = oci_registry::text::quote(&path.display().to_string());
+        let bytes = read_bounded(path, MAX_TRUSTED_ROOT).map_err(|err| format!("--trusted-root {shown}: {err}"))?;
+        let root = TrustedRoot::from_json(&bytes).map_err(|err| format!("--trusted-root {shown}: {err}"))?;
+        let keyless = Keyless::new(root, identity, issuer).map_err(|err| format!("--identity: {err}"))?;
+        Ok(Some(Arc::new(keyless)))
+    }
+}
+
 /// Everything the command line trusts, for every image or for some: what [`TrustConfig::for_image`] turns into
 /// one image's [`Trust`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TrustConfig {
     keys: Vec<TrustedKey>,
+    keyless: Option<Arc<Keyless>>,
 }
 
 impl TrustConfig {
-    /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`); `Err` is a usage message.
-    pub(crate) fn from_args(keys: &[String]) -> Result<Self, String> {
+    /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`) and the keyless options; `Err` is a usage message.
+    pub(crate) fn from_args(keys: &[String], keyless: &KeylessArgs) -> Result<Self, String> {
         Ok(Self {
             keys: keys.iter().map(|spec| trusted_key(spec)).collect::<Result<_, _>>()?,
+            keyless: keyless.policy()?,
         })
     }
 
     /// Whether nothing is trusted, so no signature is looked for.
     pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.keyless.is_none()
     }
 
-    /// What is trusted for `reference`'s repository: the keys scoped to it or to every image.
+    /// What is trusted for `reference`'s repository: the keys scoped to it or to every image, and the keyless
+    /// policy.
     pub(crate) fn for_image(&self, reference: &Reference) -> Trust {
         let name = repository_name(reference);
-        Trust::keys(
+        let trust = Trust::keys(
             self.keys
                 .iter()
                 .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
                 .map(|trusted| trusted.key.clone()),
-        )
+        );
+        match &self.keyless {
+            Some(keyless) => trust.with_keyless(Arc::clone(keyless)),
+            None => trust,
+        }
     }
 }
 
@@ -106,7 +152,10 @@ pub(crate) struct Finding {
 
 /// Prints one line (or JSON object) per image; exits 0 when every image is verified, 1 otherwise, 2 on usage.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let trust = match TrustConfig::from_args(&args.keys) {
+    let trust = match TrustConfig::from_args(&args.keys, &args.keyless) {
+        Ok(trust) if trust.is_empty() => {
+            return exit::usage("verify needs --key, or --trusted-root with --identity and --issuer");
+        }
         Ok(trust) => trust,
         Err(message) => return exit::usage(&message),
     };
@@ -198,9 +247,17 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
 fn note(finding: &Finding, no_key: bool) -> Option<String> {
     match &finding.verdict {
         Verdict::Invalid { reason } => Some(oci_registry::text::escape(&reason.to_string(), 400).into_owned()),
-        Verdict::Untrusted if no_key => Some("signed, but no --key applies to this image".to_owned()),
-        Verdict::Untrusted => Some("signed, but by no trusted key".to_owned()),
+        Verdict::Untrusted if no_key => Some("signed, but nothing trusted applies to this image".to_owned()),
+        Verdict::Untrusted => Some("signed, but not by a trusted key or identity".to_owned()),
         _ => None,
+    }
+}
+
+/// How a signer is named in records: a key's `sha256:` id, a keyless signer's identity.
+fn signer_name(signer: &Signer) -> String {
+    match signer {
+        Signer::Identity { identity, .. } => identity.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -228,17 +285,28 @@ fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
         }
     };
     let shown = oci_registry::text::quote(&path.display().to_string());
-    let metadata = std::fs::metadata(&path).map_err(|err| format!("--key {shown}: {err}"))?;
-    if !metadata.is_file() || metadata.len() > MAX_KEY_FILE {
-        return Err(format!(
-            "--key {shown}: not a regular file of at most {MAX_KEY_FILE} bytes"
-        ));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|err| format!("--key {shown}: {err}"))?;
+    let bytes = read_bounded(&path, MAX_KEY_FILE).map_err(|err| format!("--key {shown}: {err}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("--key {shown}: not UTF-8 text"))?;
     let key = text
         .parse::<PublicKey>()
         .map_err(|err| format!("--key {shown}: {err}"))?;
     Ok(TrustedKey { scope, key })
+}
+
+/// The bytes of the regular file `path`, at most `limit` of them.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if !metadata.is_file() || metadata.len() > limit {
+        return Err(format!("not a regular file of at most {limit} bytes"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| io::Read::read_to_end(&mut io::Read::take(file, limit + 1), &mut bytes))
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("not a regular file of at most {limit} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// Whether `text` matches `pattern`, where `*` matches any run of characters (slashes too) and every other
@@ -353,7 +421,7 @@ pub(crate) struct SignatureRecord {
 impl SignatureRecord {
     pub(crate) fn of(finding: &Finding, no_key: bool) -> Self {
         let (status, signer) = match &finding.verdict {
-            Verdict::Verified { signer } => ("verified", Some(signer.to_string())),
+            Verdict::Verified { signer } => ("verified", Some(signer_name(signer))),
             Verdict::Invalid { .. } => ("invalid", None),
             Verdict::Untrusted => ("untrusted", None),
             _ => ("unsigned", None),

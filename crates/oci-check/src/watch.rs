@@ -120,7 +120,7 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             "watch reads its --kubectl-json output again each round: give a file that is written again (or --once)",
         );
     }
-    if !args.check.verify_keys.is_empty() {
+    if args.check.verifies() {
         return exit::usage(
             "watch does not verify signatures yet: use `oci-check update --verify-key` or `oci-check verify`",
         );

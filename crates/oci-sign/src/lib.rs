@@ -83,8 +83,9 @@ pub use error::{Error, ErrorKind};
 pub use key::{KeyAlgorithm, KeyId, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, Payload};
 pub use signature::{
-    COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIGNATURE_ARTIFACT_TYPES, SIMPLE_SIGNING, SignatureForm,
-    SignatureManifest, Signer, Trust, Verdict, may_be_signature, signature_descriptors, verify,
+    COSIGN_SIGN_PREDICATE, COSIGN_SIGNATURE_ARTIFACT, SIGNATURE_ANNOTATION, SIGNATURE_ARTIFACT_TYPES,
+    SIGSTORE_BUNDLE_ARTIFACT, SIMPLE_SIGNING, SignatureForm, SignatureManifest, Signer, Trust, Verdict,
+    may_be_signature, signature_descriptors, verify,
 };
 pub use tag::{ReferrersTag, SignatureTag};
 

@@ -1,6 +1,7 @@
 //! cosign's signature manifests ([`SignatureManifest`]), in both forms, and the [`Verdict`] on one.
 
 use std::fmt;
+use std::sync::Arc;
 
 use oci_digest::Digest;
 use oci_manifest::{Descriptor, ImageIndex, Manifest, ManifestBody};
@@ -10,6 +11,7 @@ use crate::encoding::base64_decode;
 use crate::error::{Error, ErrorKind, quote};
 use crate::key::{KeyId, PublicKey};
 use crate::payload::Payload;
+use crate::sigstore::{Artifact, Bundle, Keyless, Policy};
 
 /// The media type of a layer that holds a simple-signing payload.
 pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -17,6 +19,18 @@ pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+js
 /// The artifact type of cosign's OCI 1.1 signature manifests (their config's media type, and the `artifactType`
 /// their referrers index entry carries).
 pub const COSIGN_SIGNATURE_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
+/// The artifact type (and layer media type) of a Sigstore bundle attached to an image: cosign 3's image
+/// signatures, and `cosign attest --new-bundle-format`'s attestations.
+pub const SIGSTORE_BUNDLE_ARTIFACT: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// The predicate type of the in-toto statement of cosign's image signatures in a bundle; a bundle of another
+/// predicate type (SLSA provenance, an SBOM) is an attestation, not a signature.
+pub const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+
+/// The manifest annotation cosign writes with a bundle's predicate type, read to skip attestations without
+/// fetching them (the bundle's own statement is checked as well).
+const BUNDLE_PREDICATE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
 
 /// The layer annotation that holds the base64 signature over the layer's payload.
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
@@ -41,14 +55,26 @@ pub enum SignatureForm {
     /// [`COSIGN_SIGNATURE_ARTIFACT`] (in `artifactType`, else as the config's media type) and `subject` the signed
     /// digest; found through the referrers API or the referrers tag.
     Artifact,
+    /// A Sigstore bundle as an OCI 1.1 artifact (cosign 3): artifact type [`SIGSTORE_BUNDLE_ARTIFACT`], one layer
+    /// of that media type holding the bundle, `subject` the signed digest. Keyed or keyless; see
+    /// [`crate::sigstore`].
+    Bundle,
 }
 
-/// One simple-signing layer.
+/// One signature layer: its blob, and what the blob is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Layer {
     blob: Digest,
     size: u64,
-    signature: Option<String>,
+    kind: LayerKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum LayerKind {
+    /// A simple-signing payload, with the signature from the layer's annotation.
+    SimpleSigning { signature: Option<String> },
+    /// A Sigstore bundle.
+    Bundle,
 }
 
 /// The verdict on the signatures of a digest.
@@ -75,12 +101,16 @@ pub enum Verdict {
     Unsigned,
 }
 
-/// What makes a signature trusted: the public keys given (each signature verified by one of them is trusted).
+/// What makes a signature trusted: public keys (a signature one of them verifies), and a Sigstore keyless policy
+/// (a bundle whose certificate names a matching identity and issuer, verified against its trusted root).
 ///
-/// One value per image, so that keys scoped to some repositories are handed only to their images.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One value per image, so that keys scoped to some repositories are handed only to their images. The keyless
+/// policy is shared (`Arc`): a trusted root is read once for every image.
+#[derive(Clone, Debug, Default)]
 pub struct Trust {
     keys: Vec<PublicKey>,
+    keyless: Option<Arc<Keyless>>,
+    now: Option<i64>,
 }
 
 impl Trust {
@@ -88,7 +118,24 @@ impl Trust {
     pub fn keys(keys: impl IntoIterator<Item = PublicKey>) -> Self {
         Self {
             keys: keys.into_iter().collect(),
+            ..Self::default()
         }
+    }
+
+    /// Also trusts keyless bundles `keyless` accepts; its trusted root also verifies the log entries of keyed
+    /// bundles.
+    #[must_use]
+    pub fn with_keyless(mut self, keyless: Arc<Keyless>) -> Self {
+        self.keyless = Some(keyless);
+        self
+    }
+
+    /// Judges bundles as of `unix_seconds` (a signing time after it is refused); without it, the system clock's
+    /// now.
+    #[must_use]
+    pub fn at(mut self, unix_seconds: i64) -> Self {
+        self.now = Some(unix_seconds);
+        self
     }
 
     /// The trusted keys, in the order given.
@@ -96,9 +143,22 @@ impl Trust {
         &self.keys
     }
 
+    /// The keyless policy, if any.
+    pub fn keyless(&self) -> Option<&Keyless> {
+        self.keyless.as_deref()
+    }
+
     /// Whether nothing is trusted (every signature is then at best [`Verdict::Untrusted`]).
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.keyless.is_none()
+    }
+
+    fn now(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        })
     }
 }
 
@@ -151,6 +211,13 @@ impl SignatureManifest {
             SignatureForm::Tag
         } else if artifact_type == COSIGN_SIGNATURE_ARTIFACT {
             SignatureForm::Artifact
+        } else if artifact_type == SIGSTORE_BUNDLE_ARTIFACT {
+            if let Some(predicate) = image.annotations().get(BUNDLE_PREDICATE_ANNOTATION) {
+                if predicate != COSIGN_SIGN_PREDICATE {
+                    return Err(not_a_signature(manifest.digest(), predicate));
+                }
+            }
+            SignatureForm::Bundle
         } else {
             return Err(Error::new(
                 ErrorKind::NotASignature,
@@ -176,11 +243,19 @@ impl SignatureManifest {
         let layers = image
             .layers()
             .iter()
-            .filter(|layer| layer.media_type() == SIMPLE_SIGNING)
-            .map(|layer| Layer {
-                blob: layer.digest().clone(),
-                size: layer.size(),
-                signature: layer.annotation(SIGNATURE_ANNOTATION).map(str::to_owned),
+            .filter_map(|layer| {
+                let kind = match (form, layer.media_type()) {
+                    (SignatureForm::Tag | SignatureForm::Artifact, SIMPLE_SIGNING) => LayerKind::SimpleSigning {
+                        signature: layer.annotation(SIGNATURE_ANNOTATION).map(str::to_owned),
+                    },
+                    (SignatureForm::Bundle, SIGSTORE_BUNDLE_ARTIFACT) => LayerKind::Bundle,
+                    _ => return None,
+                };
+                Some(Layer {
+                    blob: layer.digest().clone(),
+                    size: layer.size(),
+                    kind,
+                })
             })
             .collect();
         Ok(Self {
@@ -200,10 +275,12 @@ impl SignatureManifest {
         self.form
     }
 
-    /// The signatures' format, as reports name it: `cosign` (simple signing, in either form).
+    /// The signatures' format, as reports name it: `cosign` (simple signing, in either form) or
+    /// `sigstore-bundle`.
     pub fn format(&self) -> &'static str {
         match self.form {
             SignatureForm::Tag | SignatureForm::Artifact => "cosign",
+            SignatureForm::Bundle => "sigstore-bundle",
         }
     }
 
@@ -227,6 +304,8 @@ impl SignatureManifest {
             match self.verify_layer(layer, &blob, trust) {
                 Ok(Some(signer)) => return Verdict::Verified { signer },
                 Ok(None) => untrusted = true,
+                // An attestation in a bundle: not a signature, so neither for nor against.
+                Err(reason) if reason.kind() == ErrorKind::NotASignature => {}
                 Err(reason) => {
                     invalid.get_or_insert(reason);
                 }
@@ -269,40 +348,52 @@ impl SignatureManifest {
                 format!("the signature payload {} hashes to {}", layer.blob, mismatch.actual()),
             )
         })?;
+        match &layer.kind {
+            LayerKind::SimpleSigning { signature } => {
+                self.verify_simple_signing(&layer.blob, payload, signature.as_deref(), trust)
+            }
+            LayerKind::Bundle => self.verify_bundle(&layer.blob, payload, trust),
+        }
+    }
+
+    /// A simple-signing payload for this digest and its signature: `Ok(Some(signer))` verified, `Ok(None)`
+    /// untrusted, `Err` invalid.
+    fn verify_simple_signing(
+        &self,
+        blob: &Digest,
+        payload: &[u8],
+        signature: Option<&str>,
+        trust: &Trust,
+    ) -> Result<Option<Signer>, Error> {
         let parsed = Payload::parse(payload)?;
         if *parsed.digest() != self.signed {
             return Err(Error::new(
                 ErrorKind::OtherDigest,
                 format!(
-                    "the signature payload {} signs {}, not {}: a signature copied from another image",
-                    layer.blob,
+                    "the signature payload {blob} signs {}, not {}: a signature copied from another image",
                     parsed.digest(),
                     self.signed
                 ),
             ));
         }
-        let encoded = layer.signature.as_deref().ok_or_else(|| {
+        let encoded = signature.ok_or_else(|| {
             Error::new(
                 ErrorKind::Signature,
-                format!(
-                    "the signature layer {} has no {SIGNATURE_ANNOTATION} annotation",
-                    layer.blob
-                ),
+                format!("the signature layer {blob} has no {SIGNATURE_ANNOTATION} annotation"),
             )
         })?;
         let signature = base64_decode(encoded).ok_or_else(|| {
             Error::new(
                 ErrorKind::Signature,
-                format!("the signature {} of {} is not base64", quote(encoded), layer.blob),
+                format!("the signature {} of {blob} is not base64", quote(encoded)),
             )
         })?;
         if !is_signature_shaped(&signature) {
             return Err(Error::new(
                 ErrorKind::Signature,
                 format!(
-                    "the signature {} of {} is not an ECDSA, Ed25519 or RSA signature",
-                    quote(encoded),
-                    layer.blob
+                    "the signature {} of {blob} is not an ECDSA, Ed25519 or RSA signature",
+                    quote(encoded)
                 ),
             ));
         }
@@ -312,6 +403,63 @@ impl SignatureManifest {
             .find(|key| key.verify(payload, &signature))
             .map(|key| Signer::Key(key.id().clone())))
     }
+
+    /// A Sigstore bundle for this digest: `Ok(Some(signer))` verified by a trusted key or the keyless policy,
+    /// `Ok(None)` untrusted (another key, another identity or issuer, a certificate of another authority), `Err`
+    /// invalid (for another digest, a broken signature or log entry) or [`ErrorKind::NotASignature`] (an
+    /// attestation).
+    fn verify_bundle(&self, blob: &Digest, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
+        let bundle = Bundle::from_json(bytes)?;
+        if let Some(predicate) = bundle.predicate_type() {
+            if predicate != COSIGN_SIGN_PREDICATE {
+                return Err(not_a_signature(blob, &predicate));
+            }
+        }
+        let artifact = Artifact::Digest(&self.signed);
+        let now = trust.now();
+        let mut invalid = None;
+        if !trust.keys.is_empty() {
+            let policy = Policy::Keys {
+                keys: &trust.keys,
+                root: trust.keyless().map(Keyless::root),
+            };
+            match bundle.verify(artifact, &policy, now) {
+                Ok(signer) => return Ok(Some(signer)),
+                // A keyless bundle, or one no given key verifies.
+                Err(err) if matches!(err.kind(), ErrorKind::WrongMaterial | ErrorKind::BadSignature) => {}
+                Err(err) => invalid = Some(err),
+            }
+        }
+        if let Some(keyless) = trust.keyless() {
+            match bundle.verify(artifact, &Policy::Keyless(keyless), now) {
+                Ok(signer) => return Ok(Some(signer)),
+                // A keyed bundle, or a valid one by someone else: another identity, issuer or authority.
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        ErrorKind::WrongMaterial | ErrorKind::Identity | ErrorKind::Issuer | ErrorKind::CertificatePath
+                    ) => {}
+                Err(err) => {
+                    invalid.get_or_insert(err);
+                }
+            }
+        }
+        match invalid {
+            Some(err) => Err(err),
+            None => Ok(None),
+        }
+    }
+}
+
+/// An artifact that is not a signature: a bundle of another predicate type (an attestation).
+fn not_a_signature(manifest: &Digest, predicate: &str) -> Error {
+    Error::new(
+        ErrorKind::NotASignature,
+        format!(
+            "{manifest} is an attestation of predicate type {}, not a signature ({COSIGN_SIGN_PREDICATE})",
+            quote(predicate)
+        ),
+    )
 }
 
 /// Reads `manifest` as a signature manifest for `signed` and gives its verdict, with a manifest that cannot be one
@@ -329,7 +477,7 @@ pub fn verify<'b>(
 }
 
 /// The artifact types of the signatures this crate reads.
-pub const SIGNATURE_ARTIFACT_TYPES: &[&str] = &[COSIGN_SIGNATURE_ARTIFACT];
+pub const SIGNATURE_ARTIFACT_TYPES: &[&str] = &[COSIGN_SIGNATURE_ARTIFACT, SIGSTORE_BUNDLE_ARTIFACT];
 
 /// The empty config's media type, which go-containerregistry (and so cosign) writes as a referrers tag entry's
 /// `artifactType` for an artifact whose type is only in the manifest's own `artifactType` field.

@@ -12,6 +12,8 @@ mod cache;
 mod auth;
 // The page in a real headless Chromium over WebDriver: rows, filter, sorting, refresh, hostile strings.
 mod browser;
+// Sigstore bundles: cosign's keyed bundles, keyless ones from a private Sigstore instance, in verify and update.
+mod bundles;
 // The demo's registry (examples/push-demo.rs): what `cargo xtask demo` leaves behind.
 mod demo;
 // What works without flags or despite a broken environment (loopback HTTP, unreadable credentials files, flag spellings).

@@ -305,6 +305,23 @@ impl Bundle {
         self.timestamps
     }
 
+    /// The predicate type of the in-toto statement a DSSE bundle signs (`https://sigstore.dev/cosign/sign/v1` for
+    /// cosign's image signatures, SLSA provenance, an SBOM...), as the payload says before any verification;
+    /// `None` for a message signature or a payload that is not an in-toto statement.
+    pub fn predicate_type(&self) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Predicate {
+            #[serde(rename = "predicateType")]
+            predicate_type: String,
+        }
+        match &self.content {
+            Content::Dsse { payload, .. } => serde_json::from_slice::<Predicate>(payload)
+                .ok()
+                .map(|statement| statement.predicate_type),
+            Content::MessageSignature { .. } => None,
+        }
+    }
+
     /// The signing certificate, for a keyless bundle (`None` when the bundle names a public key).
     pub fn certificate(&self) -> Option<&Certificate> {
         match &self.material {

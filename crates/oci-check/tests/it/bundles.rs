@@ -1,0 +1,188 @@
+//! Sigstore bundles in `oci-check verify` and `update`: bundles the real cosign attaches with a key (cosign 3's
+//! image signature format), and keyless bundles from a private Sigstore instance, checked offline against its
+//! `trusted_root.json` for an identity and an issuer.
+
+use oci_testkit::cosign::Cosign;
+use oci_testkit::images::OCI_MANIFEST;
+use oci_testkit::sigstore::{SIGN_PREDICATE, Signing, now};
+use oci_testkit::{Registry, Sigstore, TempDir, block_on};
+use serde_json::Value;
+
+use crate::oci_check;
+
+const IDENTITY: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// Runs `verify --json` with `args` (trust options, then images) and returns the exit code and the records.
+fn verify(args: &[&str]) -> (i32, Vec<Value>) {
+    let mut all = vec!["verify", "--json"];
+    all.extend_from_slice(args);
+    let out = oci_check(&all, "");
+    let records = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (out.code, records)
+}
+
+#[test]
+fn bundles_cosign_attaches_with_a_key_verify_and_attestations_of_other_types_are_not_signatures() {
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let trusted = cosign.generate_key_pair("trusted");
+    let other = cosign.generate_key_pair("other");
+    let images = registry.images("bundled/app").unwrap();
+    let host = registry.host().to_owned();
+    let (signed, attested) = block_on(async {
+        let signed = images
+            .image(OCI_MANIFEST, "signed", Some("signed"))
+            .await
+            .unwrap()
+            .digest;
+        let attested = images
+            .image(OCI_MANIFEST, "attested", Some("attested"))
+            .await
+            .unwrap()
+            .digest;
+        (signed, attested)
+    });
+    cosign.attest_bundle(&trusted, &format!("{host}/bundled/app@{signed}"), SIGN_PREDICATE);
+    // An SLSA provenance attestation by the trusted key is not a signature of the image.
+    cosign.attest_bundle(
+        &trusted,
+        &format!("{host}/bundled/app@{attested}"),
+        "https://slsa.dev/provenance/v1",
+    );
+    let (trusted_pem, other_pem) = (trusted.public.display().to_string(), other.public.display().to_string());
+    let (signed_tag, attested_tag) = (
+        format!("{host}/bundled/app:signed"),
+        format!("{host}/bundled/app:attested"),
+    );
+
+    let (code, records) = verify(&["--key", &trusted_pem, &signed_tag]);
+    assert_eq!(code, 0, "{records:#?}");
+    let signature = &records[0]["signature"];
+    assert_eq!(signature["status"], "verified", "{records:#?}");
+    assert_eq!(signature["format"], "sigstore-bundle", "{records:#?}");
+    assert_eq!(signature["found_via"], "referrers-tag", "{records:#?}");
+    assert!(
+        signature["signer"].as_str().unwrap().starts_with("sha256:"),
+        "{records:#?}"
+    );
+
+    let (code, records) = verify(&["--key", &other_pem, &signed_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");
+
+    let (code, records) = verify(&["--key", &trusted_pem, &attested_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "unsigned", "{records:#?}");
+}
+
+#[test]
+fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another_digest_is_invalid() {
+    let registry = Registry::open();
+    let sigstore = Sigstore::new();
+    let dir = TempDir::new("oci-keyless");
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let root = root.display().to_string();
+    let images = registry.images("keyless/app").unwrap();
+    let host = registry.host().to_owned();
+    let signing = Signing {
+        identity: IDENTITY,
+        issuer: ISSUER,
+        integrated_time: now(),
+    };
+    let (signed, copied) = block_on(async {
+        let signed = images.image(OCI_MANIFEST, "signed", Some("signed")).await.unwrap();
+        let copied = images.image(OCI_MANIFEST, "copied", Some("copied")).await.unwrap();
+        let bundle = sigstore.sign_image(&signed.digest, &signing);
+        Sigstore::attach(&images, &signed, &bundle, SIGN_PREDICATE)
+            .await
+            .unwrap();
+        // The same bundle attached to another image: it signs the first one's digest.
+        Sigstore::attach(&images, &copied, &bundle, SIGN_PREDICATE)
+            .await
+            .unwrap();
+        (signed, copied)
+    });
+    let (signed_tag, copied_tag) = (
+        format!("{host}/keyless/app:signed"),
+        format!("{host}/keyless/app:copied"),
+    );
+    let keyless = |identity: &'static str, issuer: &'static str| {
+        vec!["--trusted-root", &*root, "--identity", identity, "--issuer", issuer]
+    };
+
+    let identity_regex = "https://github\\.com/acme/.*";
+    let mut args = keyless(identity_regex, ISSUER);
+    args.push(&signed_tag);
+    let (code, records) = verify(&args);
+    assert_eq!(code, 0, "{records:#?}");
+    let signature = &records[0]["signature"];
+    assert_eq!(records[0]["digest"], signed.digest.as_str());
+    assert_eq!(signature["status"], "verified", "{records:#?}");
+    assert_eq!(signature["format"], "sigstore-bundle", "{records:#?}");
+    assert_eq!(signature["signer"], IDENTITY, "{records:#?}");
+
+    // The regex must match the whole identity, and the issuer exactly.
+    for (identity, issuer) in [
+        ("https://github\\.com/acme", ISSUER),
+        ("https://github\\.com/other/.*", ISSUER),
+        (identity_regex, "https://accounts.google.com"),
+    ] {
+        let mut args = keyless(identity, issuer);
+        args.push(&signed_tag);
+        let (code, records) = verify(&args);
+        assert_eq!(code, 1, "{identity} {issuer}: {records:#?}");
+        assert_eq!(
+            records[0]["signature"]["status"], "untrusted",
+            "{identity} {issuer}: {records:#?}"
+        );
+    }
+
+    let mut args = keyless(identity_regex, ISSUER);
+    args.push(&copied_tag);
+    let (code, records) = verify(&args);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["digest"], copied.digest.as_str());
+    assert_eq!(records[0]["signature"]["status"], "invalid", "{records:#?}");
+
+    // The keyless options come together, and the trusted root must read.
+    for args in [
+        vec!["verify", "--identity", IDENTITY, "--issuer", ISSUER, &signed_tag],
+        vec!["verify", "--trusted-root", &root, "--issuer", ISSUER, &signed_tag],
+        vec![
+            "verify",
+            "--trusted-root",
+            &root,
+            "--identity",
+            "(",
+            "--issuer",
+            ISSUER,
+            &signed_tag,
+        ],
+    ] {
+        let out = oci_check(&args, "");
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+    }
+    let not_a_root = dir.path().join("not-a-root.json");
+    std::fs::write(&not_a_root, "{}").unwrap();
+    let not_a_root = not_a_root.display().to_string();
+    let out = oci_check(
+        &[
+            "verify",
+            "--trusted-root",
+            &not_a_root,
+            "--identity",
+            IDENTITY,
+            "--issuer",
+            ISSUER,
+            &signed_tag,
+        ],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--trusted-root"), "{out:?}");
+}
