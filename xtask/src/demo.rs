@@ -30,9 +30,48 @@ struct Demo {
     server: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
+    push_demo: PathBuf,
+    /// The registry's `host:port`.
+    host: String,
+}
+
+/// What `cargo xtask demo` and `screenshot` run, freshly built.
+struct Built {
+    /// The directory of the debug build.
+    bin: PathBuf,
+    oci_check: PathBuf,
+    push_demo: PathBuf,
 }
 
 impl Demo {
+    /// Runs `serve` (a [`serve_command`]) and waits until its registry listens. `dir` is xtask's to remove when it
+    /// cannot start; once it runs, it is `push-demo`'s.
+    fn start(mut serve: Command, push_demo: &Path, dir: &Path) -> Result<Self> {
+        let mut server = serve.spawn().inspect_err(|_| {
+            let _ = fs::remove_dir_all(dir);
+        })?;
+        let stdin = server.stdin.take();
+        let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
+        let mut demo = Self {
+            server,
+            stdin,
+            stdout: BufReader::new(stdout),
+            push_demo: push_demo.to_owned(),
+            host: String::new(),
+        };
+        demo.stdout.read_line(&mut demo.host)?;
+        demo.host = demo.host.trim().to_owned();
+        if demo.host.is_empty() {
+            return Err("push-demo serve ended before the registry was listening (its error is above)".into());
+        }
+        Ok(demo)
+    }
+
+    /// `push-demo HOST STEP` (`setup` or `move`): what it printed.
+    fn push(&self, step: &str) -> Result<String> {
+        output(Command::new(&self.push_demo).args([self.host.as_str(), step]))
+    }
+
     /// Leaves the registry running after xtask ends, and returns its process group. `push-demo` answers `keep` with
     /// `kept` once its watcher runs, which will clean up when the group is killed.
     fn keep(mut self) -> Result<u32> {
@@ -67,6 +106,37 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// Builds `oci-check` and its `push-demo` example, showing cargo's progress.
+fn build(root: &Path) -> Result<Built> {
+    run(cargo_command()
+        .current_dir(root)
+        .args([
+            "build",
+            "-p",
+            "oci-check",
+            "--bin",
+            "oci-check",
+            "--example",
+            "push-demo",
+        ])
+        .args(locked_flag()))?;
+    let bin = target_dir(root).join("debug");
+    Ok(Built {
+        oci_check: bin.join("oci-check"),
+        push_demo: bin.join("examples").join("push-demo"),
+        bin,
+    })
+}
+
+/// `push-demo serve DIR`, its input and output piped, in a process group of its own so that `kill -- -PGID` stops
+/// the example and the registry together.
+fn serve_command(push_demo: &Path, dir: &Path) -> Command {
+    let mut serve = Command::new(push_demo);
+    serve.arg("serve").arg(dir).stdin(Stdio::piped()).stdout(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
+    serve
+}
+
 /// A line saying what happens next, and how long the demo has run.
 fn phase(started: Instant, what: &str) {
     println!("[{:>3} s] {what}", started.elapsed().as_secs());
@@ -94,57 +164,24 @@ pub(crate) fn command(args: &[String]) -> Result {
         "Building oci-check and its push-demo example (cargo's progress below; a first build takes a few minutes \
          on 2 cores, later ones seconds):",
     );
-    run(cargo_command()
-        .current_dir(&root)
-        .args([
-            "build",
-            "-p",
-            "oci-check",
-            "--bin",
-            "oci-check",
-            "--example",
-            "push-demo",
-        ])
-        .args(locked_flag()))?;
-    let bin = target_dir(&root).join("debug");
-    let oci_check = bin.join("oci-check");
-    let push_demo = bin.join("examples").join("push-demo");
+    let Built {
+        bin,
+        oci_check,
+        push_demo,
+    } = build(&root)?;
 
     let dir = env::temp_dir().join(format!("oci-check-demo-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
     phase(started, "Starting the registry on a free loopback port:");
-    let mut serve = Command::new(&push_demo);
     // Its input is a pipe from xtask even with --keep: until `keep` is sent at the end, xtask's end stops it.
-    serve
-        .arg("serve")
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    // Its own process group, so that `kill -- -PGID` stops the example and the registry together.
-    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
+    let serve = serve_command(&push_demo, &dir);
     println!("$ {}", show(&serve));
-    let mut server = serve.spawn().inspect_err(|_| {
-        // push-demo owns the directory once it runs; until then it is xtask's to remove.
-        let _ = fs::remove_dir_all(&dir);
-    })?;
-    let stdin = server.stdin.take();
-    let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
-    let mut demo = Demo {
-        server,
-        stdin,
-        stdout: BufReader::new(stdout),
-    };
-    let mut host = String::new();
-    demo.stdout.read_line(&mut host)?;
-    let host = host.trim().to_owned();
-    if host.is_empty() {
-        return Err("push-demo serve ended before the registry was listening (its error is above)".into());
-    }
+    let demo = Demo::start(serve, &push_demo, &dir)?;
+    let host = demo.host.clone();
     println!("A registry is listening on {host}.\n");
 
-    let push = |step: &str| output(Command::new(&push_demo).args([host.as_str(), step]));
     phase(started, "Pushing the demo images:");
-    let list = push("setup")?;
+    let list = demo.push("setup")?;
     let list_path = dir.join("images.txt");
     fs::write(&list_path, &list)?;
     println!("The digests in use, in {}:\n\n{list}", list_path.display());
@@ -170,7 +207,7 @@ pub(crate) fn command(args: &[String]) -> Result {
     phase(started, &format!("Running oci-check ({}):", oci_check.display()));
     let before = update(&[])?;
     phase(started, "Moving the tags:");
-    println!("{}", push("move")?);
+    println!("{}", demo.push("move")?);
     phase(started, "Running oci-check again:");
     let after = update(&[])?;
     let json = update(&["--json"])?;
@@ -223,51 +260,16 @@ pub(crate) fn screenshot(args: &[String]) -> Result {
     };
     registry::ensure()?;
     registry::ensure_chromium()?;
-    run(cargo_command()
-        .current_dir(&root)
-        .args([
-            "build",
-            "-p",
-            "oci-check",
-            "--bin",
-            "oci-check",
-            "--example",
-            "push-demo",
-        ])
-        .args(locked_flag()))?;
-    let bin = target_dir(&root).join("debug");
-    let oci_check = bin.join("oci-check");
-    let push_demo = bin.join("examples").join("push-demo");
+    let Built {
+        oci_check, push_demo, ..
+    } = build(&root)?;
     let dir = env::temp_dir().join(format!("oci-check-screenshot-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
-    let mut serve = Command::new(&push_demo);
-    serve
-        .arg("serve")
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
-    let mut server = serve.spawn().inspect_err(|_| {
-        let _ = fs::remove_dir_all(&dir);
-    })?;
-    let stdin = server.stdin.take();
-    let stdout = server.stdout.take().ok_or("push-demo's output was not piped")?;
-    let mut demo = Demo {
-        server,
-        stdin,
-        stdout: BufReader::new(stdout),
-    };
-    let mut host = String::new();
-    demo.stdout.read_line(&mut host)?;
-    let host = host.trim().to_owned();
-    if host.is_empty() {
-        return Err("push-demo serve ended before the registry was listening (its error is above)".into());
-    }
-    let push = |step: &str| output(Command::new(&push_demo).args([host.as_str(), step]));
-    let list = push("setup")?;
+    let demo = Demo::start(serve_command(&push_demo, &dir), &push_demo, &dir)?;
+    let list = demo.push("setup")?;
     let list_path = dir.join("images.txt");
     fs::write(&list_path, &list)?;
-    push("move")?;
+    demo.push("move")?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut watcher = Command::new(&oci_check)
         .env("XDG_CACHE_HOME", dir.join("cache"))

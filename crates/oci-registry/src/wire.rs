@@ -43,32 +43,17 @@ pub(crate) async fn manifest_head(
     location: &ManifestLocation,
     deadline: Instant,
 ) -> Result<HeadAnswer, Error> {
-    let candidates = candidates(core, location);
-    let mut last = None;
-    for (index, mirror) in candidates.iter().enumerate() {
-        let (call, until) = candidate_call(
-            core,
-            location,
-            Method::HEAD,
-            *mirror,
-            index + 1 == candidates.len(),
-            deadline,
-        );
-        match head_once(core, location, &call, until).await {
-            Ok(HeadAnswer::Digest(mut head)) => {
-                head.served_by = mirror.map(str::to_owned);
-                return Ok(HeadAnswer::Digest(head));
-            }
-            Ok(answer) => return Ok(answer),
-            Err(err) => {
-                if let Some(mirror) = mirror {
-                    tracing::debug!(mirror, error = %err, "the mirror did not answer the manifest HEAD; trying the next");
-                }
-                last = Some(err);
-            }
+    let (answer, mirror) = from_candidates(core, location, Method::HEAD, deadline, |call, until| async move {
+        head_once(core, location, &call, until).await
+    })
+    .await?;
+    Ok(match answer {
+        HeadAnswer::Digest(mut head) => {
+            head.served_by = mirror.map(str::to_owned);
+            HeadAnswer::Digest(head)
         }
-    }
-    Err(last.unwrap_or_else(|| location_error(location, ErrorKind::Connect).with_detail("no mirror was asked")))
+        answer @ HeadAnswer::NoDigest(_) => answer,
+    })
 }
 
 async fn head_once(
@@ -100,6 +85,42 @@ async fn head_once(
         rate_limit,
         served_by: None,
     }))
+}
+
+/// Asks each [candidate](candidates) in turn with `once` until one answers: the answer and the mirror that gave it
+/// (`None` for the registry itself). When none answers, the error of the last one asked.
+async fn from_candidates<'a, T, F>(
+    core: &'a Core,
+    location: &'a ManifestLocation,
+    method: Method,
+    deadline: Instant,
+    mut once: impl FnMut(Call<'a>, Instant) -> F,
+) -> Result<(T, Option<&'a str>), Error>
+where
+    F: Future<Output = Result<T, Error>>,
+{
+    let candidates = candidates(core, location);
+    let mut last = None;
+    for (index, mirror) in candidates.iter().enumerate() {
+        let (call, until) = candidate_call(
+            core,
+            location,
+            method.clone(),
+            *mirror,
+            index + 1 == candidates.len(),
+            deadline,
+        );
+        match once(call, until).await {
+            Ok(answer) => return Ok((answer, *mirror)),
+            Err(err) => {
+                if let Some(mirror) = mirror {
+                    tracing::debug!(mirror, error = %err, "the mirror did not answer the manifest {method}; trying the next");
+                }
+                last = Some(err);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| location_error(location, ErrorKind::Connect).with_detail("no mirror was asked")))
 }
 
 /// Who is asked for a manifest, in order: each mirror of the registry (`Some(host)`), then the registry itself
@@ -173,31 +194,12 @@ pub(crate) async fn manifest_get(
     location: &ManifestLocation,
     deadline: Instant,
 ) -> Result<RawManifest, Error> {
-    let candidates = candidates(core, location);
-    let mut last = None;
-    for (index, mirror) in candidates.iter().enumerate() {
-        let (call, until) = candidate_call(
-            core,
-            location,
-            Method::GET,
-            *mirror,
-            index + 1 == candidates.len(),
-            deadline,
-        );
-        match get_once(core, location, &call, until).await {
-            Ok(mut manifest) => {
-                manifest.served_by = mirror.map(str::to_owned);
-                return Ok(manifest);
-            }
-            Err(err) => {
-                if let Some(mirror) = mirror {
-                    tracing::debug!(mirror, error = %err, "the mirror did not answer the manifest GET; trying the next");
-                }
-                last = Some(err);
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| location_error(location, ErrorKind::Connect).with_detail("no mirror was asked")))
+    let (mut manifest, mirror) = from_candidates(core, location, Method::GET, deadline, |call, until| async move {
+        get_once(core, location, &call, until).await
+    })
+    .await?;
+    manifest.served_by = mirror.map(str::to_owned);
+    Ok(manifest)
 }
 
 async fn get_once(

@@ -3,10 +3,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, free_port};
 
 /// Where the tests look for chromedriver (they also honour `OCI_TEST_CHROMEDRIVER`).
@@ -36,7 +36,7 @@ impl ChromeDriver {
         let profile = TempDir::new("oci-testkit-chromium");
         let port = free_port();
         let log = std::fs::File::create(profile.path().join("chromedriver.log")).unwrap();
-        let child = Command::new(binary("OCI_TEST_CHROMEDRIVER", CHROMEDRIVER))
+        let child = Command::new(tool("OCI_TEST_CHROMEDRIVER", CHROMEDRIVER, &apt("chromium-driver")))
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdin(Stdio::null())
@@ -65,7 +65,7 @@ impl ChromeDriver {
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
-                "binary": binary("OCI_TEST_CHROMIUM", CHROMIUM),
+                "binary": tool("OCI_TEST_CHROMIUM", CHROMIUM, &apt("chromium-driver")),
                 "args": [
                     "--headless=new",
                     "--no-sandbox",
@@ -144,8 +144,4 @@ impl Drop for ChromeDriver {
         let profile = self.profile.path().display().to_string();
         let _ = Command::new("pkill").args(["-f", &profile]).status();
     }
-}
-
-fn binary(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }

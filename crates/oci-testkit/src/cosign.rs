@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::TempDir;
+use crate::tools::tool;
 
 /// Where `cargo xtask test` unpacks Debian's cosign (the tests also honour `OCI_TEST_COSIGN`).
 pub const COSIGN_UNPACKED: &str = concat!(
@@ -59,8 +60,8 @@ impl Cosign {
     /// When cosign or oras is missing (the message says how to get them).
     pub fn new() -> Self {
         Self {
-            cosign: binary("OCI_TEST_COSIGN", COSIGN_UNPACKED, "cosign"),
-            oras: binary("OCI_TEST_ORAS", ORAS_UNPACKED, "oras"),
+            cosign: tool("OCI_TEST_COSIGN", COSIGN_UNPACKED, &unpacked("cosign")),
+            oras: tool("OCI_TEST_ORAS", ORAS_UNPACKED, &unpacked("oras")),
             dir: TempDir::new("oci-cosign"),
         }
     }
@@ -213,24 +214,9 @@ impl Default for Cosign {
     }
 }
 
-fn binary(variable: &str, unpacked: &str, what: &str) -> PathBuf {
-    if let Some(custom) = std::env::var_os(variable) {
-        let custom = PathBuf::from(custom);
-        assert!(
-            custom.is_file(),
-            "{variable} names {}, which is not a file",
-            custom.display()
-        );
-        return custom;
-    }
-    let unpacked = PathBuf::from(unpacked);
-    assert!(
-        unpacked.is_file(),
-        "{} is missing: run `cargo xtask test-tools` (or `cargo xtask test`), which unpacks Debian trixie's {what} \
-         there, or set {variable} to a {what} binary",
-        unpacked.display()
-    );
-    unpacked
+/// The hint for a program that `cargo xtask test-tools` unpacks from Debian trixie's package `what`.
+fn unpacked(what: &str) -> String {
+    format!("run `cargo xtask test-tools` (or `cargo xtask test`), which unpacks Debian trixie's {what} there")
 }
 
 fn describe(out: &Output) -> String {

@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::TempDir;
+use crate::tools::{apt, tool};
 
 /// Where the tests look for dockerd (they also honour `OCI_TEST_DOCKERD`).
 pub const DOCKERD: &str = "/usr/sbin/dockerd";
@@ -31,10 +32,6 @@ pub const DEAD_PROXY: &str = "http://127.0.0.1:9";
 
 /// How long dockerd may take to answer on its socket.
 const WAIT: Duration = Duration::from_secs(60);
-
-fn binary(variable: &str, default: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| default.to_owned())
-}
 
 /// A running dockerd; killed (with its containerd and containers), and its directory removed, on drop.
 #[derive(Debug)]
@@ -62,7 +59,7 @@ impl DockerEngine {
         // A short socket path: unix socket paths are limited to 108 bytes.
         let socket = root.join("s");
         let log = std::fs::File::create(root.join("dockerd.log")).expect("create dockerd.log");
-        let child = Command::new(binary("OCI_TEST_DOCKERD", DOCKERD))
+        let child = Command::new(tool("OCI_TEST_DOCKERD", DOCKERD, &apt("docker.io")))
             .arg("--config-file")
             .arg(root.join("daemon.json"))
             .arg("--data-root")
@@ -128,7 +125,7 @@ impl DockerEngine {
     }
 
     fn try_docker(&self, args: &[&str]) -> Result<String, String> {
-        let output = Command::new(binary("OCI_TEST_DOCKER", DOCKER))
+        let output = Command::new(tool("OCI_TEST_DOCKER", DOCKER, &apt("docker.io")))
             .arg("-H")
             .arg(self.host_url())
             .args(args)
@@ -157,7 +154,11 @@ impl DockerEngine {
         let stage = self.dir.path().join("busybox-root");
         let bin = stage.join("bin");
         std::fs::create_dir_all(&bin).expect("create busybox root");
-        std::fs::copy(binary("OCI_TEST_BUSYBOX", BUSYBOX), bin.join("busybox")).expect("copy busybox");
+        std::fs::copy(
+            tool("OCI_TEST_BUSYBOX", BUSYBOX, &apt("busybox-static")),
+            bin.join("busybox"),
+        )
+        .expect("copy busybox");
         let _ = std::fs::remove_file(bin.join("sh"));
         std::os::unix::fs::symlink("busybox", bin.join("sh")).expect("link sh");
         let tar = self.dir.path().join("busybox.tar");

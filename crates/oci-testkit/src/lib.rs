@@ -80,6 +80,7 @@ pub mod smtp;
 pub mod squid;
 mod temp;
 pub mod token;
+mod tools;
 
 pub use browser::ChromeDriver;
 pub use cosign::Cosign;

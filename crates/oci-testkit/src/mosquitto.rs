@@ -12,11 +12,12 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, TestCa, free_port};
 
 /// Where the tests look for the broker (they also honour `OCI_TEST_MOSQUITTO`).
@@ -29,6 +30,9 @@ pub const MOSQUITTO_SUB: &str = "/usr/bin/mosquitto_sub";
 pub const MOSQUITTO_PASSWD: &str = "/usr/bin/mosquitto_passwd";
 
 /// How long the broker may take to listen, and [`Mosquitto::retained`] to read.
+/// The Debian packages of the broker and its clients, which `cargo xtask test` installs.
+const PACKAGES: &str = "mosquitto mosquitto-clients";
+
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Where the tests look for the publisher (they also honour `OCI_TEST_MOSQUITTO_PUB`).
@@ -92,7 +96,7 @@ impl MosquittoBuilder {
     /// When mosquitto is missing (the message says how to install it), or it does not listen within 30 s (the
     /// message quotes its output).
     pub fn start(self) -> Mosquitto {
-        let mosquitto = binary("OCI_TEST_MOSQUITTO", MOSQUITTO);
+        let mosquitto = tool("OCI_TEST_MOSQUITTO", MOSQUITTO, &apt(PACKAGES));
         let mut last_log = String::new();
         for _ in 0..5 {
             let dir = TempDir::new("oci-testkit-mosquitto");
@@ -144,7 +148,7 @@ impl MosquittoBuilder {
         match &self.user {
             Some((username, password)) => {
                 let passwd = dir.join("passwd");
-                let tool = binary("OCI_TEST_MOSQUITTO_PASSWD", MOSQUITTO_PASSWD);
+                let tool = tool("OCI_TEST_MOSQUITTO_PASSWD", MOSQUITTO_PASSWD, &apt(PACKAGES));
                 let status = Command::new(&tool)
                     .arg("-b")
                     .arg("-c")
@@ -254,7 +258,7 @@ impl Mosquitto {
 
     /// A command of mosquitto's clients with the broker's address, user and CA.
     fn client(&self, variable: &str, default: &str) -> Command {
-        let mut command = Command::new(binary(variable, default));
+        let mut command = Command::new(tool(variable, default, &apt(PACKAGES)));
         command.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
         if let Some((username, password)) = &self.user {
             command.args(["-u", username, "-P", password]);
@@ -319,18 +323,6 @@ impl Drop for Mosquitto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `variable`'s value, else `default`; panics with how to install mosquitto when it is missing.
-fn binary(variable: &str, default: &str) -> PathBuf {
-    let binary = std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from);
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo xtask test`, which installs it, or \
-         `apt-get update && apt-get install -y mosquitto mosquitto-clients` (or set {variable})",
-        binary.display()
-    );
-    binary
 }
 
 /// Lets the `mosquitto` user, whom the broker becomes when started as root, read `path`.

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::tool;
 use crate::{TempDir, base64, free_port};
 
 /// Where `cargo xtask test` unpacks Debian's ntfy package's server binary (the tests also honour `OCI_TEST_NTFY`).
@@ -126,7 +127,11 @@ impl Ntfy {
     }
 
     fn launch(user: Option<User>) -> Self {
-        let binary = binary();
+        let binary = tool(
+            "OCI_TEST_NTFY",
+            NTFY_UNPACKED,
+            "run `cargo xtask test`, which unpacks Debian's ntfy package there",
+        );
         // A port that was free a moment ago may be taken before ntfy binds it: then try another.
         let mut last_log = String::new();
         for _ in 0..5 {
@@ -301,27 +306,6 @@ fn ntfy_command(binary: &Path) -> Command {
         }
     }
     command
-}
-
-/// `OCI_TEST_NTFY`, else [`NTFY_UNPACKED`].
-fn binary() -> PathBuf {
-    if let Some(custom) = std::env::var_os("OCI_TEST_NTFY") {
-        let custom = PathBuf::from(custom);
-        assert!(
-            custom.is_file(),
-            "OCI_TEST_NTFY names {}, which is not a file",
-            custom.display()
-        );
-        return custom;
-    }
-    let unpacked = PathBuf::from(NTFY_UNPACKED);
-    assert!(
-        unpacked.is_file(),
-        "{} is missing: run `cargo xtask test`, which unpacks Debian's ntfy package there, or set OCI_TEST_NTFY \
-         to an ntfy binary",
-        unpacked.display()
-    );
-    unpacked
 }
 
 /// ntfy's topic and user names: 1 to 64 of letters, digits, `-` and `_`.

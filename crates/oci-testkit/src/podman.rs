@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::TempDir;
+use crate::tools::tool;
 
 /// Where the tests look for podman (they also honour `OCI_TEST_PODMAN`).
 pub const PODMAN: &str = "/usr/bin/podman";
@@ -50,7 +51,11 @@ impl Podman {
     /// When podman is missing (the message says how to install it) or the service does not start (the message
     /// quotes its log).
     pub fn start() -> Self {
-        let binary = binary();
+        let binary = tool(
+            "OCI_TEST_PODMAN",
+            PODMAN,
+            "install podman (`sudo apt-get install -y podman`; `cargo xtask test` does it when run as root)",
+        );
         // A short name: podman refuses a runroot longer than 50 characters, and the pid, counter and nanoseconds
         // in a temporary directory's name can make a longer prefix cross that.
         let dir = TempDir::new("ocp");
@@ -342,15 +347,4 @@ const SYSTEM_DIR: &str = "/var/lib/containers";
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
-}
-
-/// `OCI_TEST_PODMAN`, else `/usr/bin/podman`.
-fn binary() -> PathBuf {
-    let binary = std::env::var_os("OCI_TEST_PODMAN").map_or_else(|| PathBuf::from(PODMAN), PathBuf::from);
-    assert!(
-        binary.exists(),
-        "{} is missing: install podman (`sudo apt-get install -y podman`; `cargo xtask test` does it when run as root)",
-        binary.display()
-    );
-    binary
 }

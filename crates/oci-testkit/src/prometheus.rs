@@ -6,10 +6,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, free_port};
 
 /// Where the tests look for Prometheus (they also honour `OCI_TEST_PROMETHEUS`).
@@ -51,7 +51,7 @@ impl Prometheus {
         .unwrap();
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-        let child = Command::new(binary("OCI_TEST_PROMETHEUS", PROMETHEUS))
+        let child = Command::new(tool("OCI_TEST_PROMETHEUS", PROMETHEUS, &apt("prometheus")))
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
@@ -145,7 +145,7 @@ impl Drop for Prometheus {
 ///
 /// When promtool cannot run.
 pub fn check_metrics(text: &str) -> Result<(), String> {
-    let mut child = Command::new(binary("OCI_TEST_PROMTOOL", PROMTOOL))
+    let mut child = Command::new(tool("OCI_TEST_PROMTOOL", PROMTOOL, &apt("prometheus")))
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -163,10 +163,6 @@ pub fn check_metrics(text: &str) -> Result<(), String> {
             String::from_utf8_lossy(&output.stderr)
         ))
     }
-}
-
-fn binary(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
 /// Percent-encodes a query value.

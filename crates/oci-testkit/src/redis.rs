@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, free_port};
 
 /// Where the tests look for Redis (they also honour `OCI_TEST_REDIS`).
@@ -55,7 +56,7 @@ impl RedisServer {
     }
 
     fn launch(password: Option<String>) -> Self {
-        let binary = binary();
+        let binary = tool("OCI_TEST_REDIS", REDIS, &apt("redis-server"));
         let dir = TempDir::new("oci-testkit-redis");
         let mut server = Self {
             child: None,
@@ -266,18 +267,6 @@ impl Drop for RedisServer {
         // SIGKILL ends a stopped process too; resuming first is not needed.
         self.stop();
     }
-}
-
-/// `OCI_TEST_REDIS`, else `/usr/bin/redis-server`.
-fn binary() -> PathBuf {
-    let binary = std::env::var_os("OCI_TEST_REDIS").map_or_else(|| PathBuf::from(REDIS), PathBuf::from);
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo xtask test`, which installs it, or \
-         `apt-get update && apt-get install -y redis-server` (or set OCI_TEST_REDIS)",
-        binary.display()
-    );
-    binary
 }
 
 /// Every byte but the URL's unreserved ones (`A-Z a-z 0-9 - . _ ~`) as `%XX`.

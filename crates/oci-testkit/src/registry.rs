@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use oci_registry::{Client, ClientBuilder, Credentials, RegistryOptions, Scheme};
 
+use crate::tools::{apt, tool};
 use crate::{Images, TempDir, TestCa, TokenServer};
 
 /// How a [`Registry`] authenticates.
@@ -89,7 +90,7 @@ impl Registry {
     }
 
     fn start_with(ip: IpAddr, auth: Auth<'_>, tls: Option<&TestCa>, remote: Option<&str>) -> Self {
-        let binary = binary();
+        let binary = tool("OCI_TEST_REGISTRY", REGISTRY, &apt("docker-registry"));
         let mut last_log = String::new();
         for _ in 0..5 {
             let dir = TempDir::new("oci-testkit-registry");
@@ -112,7 +113,7 @@ impl Registry {
                 .stdout(log.try_clone().unwrap())
                 .stderr(log)
                 .spawn()
-                .unwrap_or_else(|err| panic!("could not start {binary}: {err}"));
+                .unwrap_or_else(|err| panic!("could not start {}: {err}", binary.display()));
             let credentials = match auth {
                 Auth::Htpasswd { username, password } => Some((username.to_owned(), password.to_owned())),
                 Auth::Open | Auth::Token(_) => None,
@@ -238,16 +239,9 @@ impl Drop for Registry {
     }
 }
 
-/// The registry binary: `OCI_TEST_REGISTRY`, or Debian's, which `cargo xtask test` installs when it is missing.
-fn binary() -> String {
-    let path = std::env::var("OCI_TEST_REGISTRY").unwrap_or_else(|_| "/usr/bin/docker-registry".to_owned());
-    assert!(
-        Path::new(&path).exists(),
-        "the registry binary {path} is missing: run `cargo xtask test`, which installs it, or \
-         `apt-get update && apt-get install -y docker-registry` (or set OCI_TEST_REGISTRY)"
-    );
-    path
-}
+/// The registry binary: Debian's, which `cargo xtask test` installs when it is missing (the tests also honour
+/// `OCI_TEST_REGISTRY`).
+const REGISTRY: &str = "/usr/bin/docker-registry";
 
 fn config(dir: &Path, host: &str, auth: &Auth<'_>, tls: Option<&TestCa>) -> String {
     let storage = dir.join("storage");

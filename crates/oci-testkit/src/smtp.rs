@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, TestCa};
 
 /// The Python that has Debian's aiosmtpd (the tests also honour `OCI_TEST_PYTHON`): the system's, not one that a
@@ -156,8 +157,7 @@ impl StoredMail {
     /// When Python cannot parse it (the message quotes its error).
     pub fn parsed(&self) -> ParsedMail {
         use std::io::Write;
-        let python = std::env::var_os("OCI_TEST_PYTHON").map_or_else(|| PathBuf::from(PYTHON), PathBuf::from);
-        let mut child = Command::new(python)
+        let mut child = Command::new(python())
             .args(["-c", PARSE_PY])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -240,7 +240,7 @@ impl SmtpServerBuilder {
     /// When Python or aiosmtpd is missing (the message says how to install them), or the server does not listen
     /// within 30 s (the message quotes its output).
     pub fn start(self) -> SmtpServer {
-        let python = std::env::var_os("OCI_TEST_PYTHON").map_or_else(|| PathBuf::from(PYTHON), PathBuf::from);
+        let python = python();
         let dir = TempDir::new("oci-testkit-smtp");
         let ca = (self.starttls || self.implicit_tls).then(TestCa::new);
         let mut config = serde_json::json!({
@@ -367,6 +367,11 @@ impl SmtpServer {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// [`PYTHON`], or the one `OCI_TEST_PYTHON` names.
+fn python() -> PathBuf {
+    tool("OCI_TEST_PYTHON", PYTHON, &apt("python3-aiosmtpd"))
 }
 
 impl fmt::Debug for SmtpServerBuilder {

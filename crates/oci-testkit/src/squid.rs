@@ -21,11 +21,12 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::tools::{apt, tool};
 use crate::{TempDir, free_port};
 
 /// Where the tests look for squid (they also honour `OCI_TEST_SQUID`).
@@ -100,8 +101,8 @@ impl SquidBuilder {
     /// When squid or its Basic auth helper is missing (the message says how to install them), or squid does not
     /// listen within 30 s (the message quotes its log).
     pub fn start(self) -> Squid {
-        let squid = binary("OCI_TEST_SQUID", SQUID);
-        let helper = binary("OCI_TEST_SQUID_NCSA_AUTH", BASIC_NCSA_AUTH);
+        let squid = tool("OCI_TEST_SQUID", SQUID, &apt("squid"));
+        let helper = tool("OCI_TEST_SQUID_NCSA_AUTH", BASIC_NCSA_AUTH, &apt("squid"));
         let mut last_log = String::new();
         for _ in 0..5 {
             let dir = TempDir::new("oci-testkit-squid");
@@ -348,18 +349,6 @@ impl Drop for Squid {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `variable`'s value, else `default`; panics with how to install squid when it is missing.
-fn binary(variable: &str, default: &str) -> PathBuf {
-    let binary = std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from);
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo xtask test`, which installs it, or \
-         `apt-get update && apt-get install -y squid` (or set {variable})",
-        binary.display()
-    );
-    binary
 }
 
 /// The `proxy` user's uid and gid, when the machine has one (Debian's squid runs as it).

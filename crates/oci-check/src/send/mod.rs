@@ -31,6 +31,16 @@ use tokio_rustls::client::TlsStream;
 pub(crate) mod mqtt;
 pub(crate) mod smtp;
 
+/// A connection to a server: plain TCP, or TLS from the first byte.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one a delivery, matched as soon as it is made: boxing would only add an indirection to every read"
+)]
+enum Connection {
+    Plain(TcpStream),
+    Tls(TlsStream<TcpStream>),
+}
+
 /// How deliveries are made: their deadline and the TLS client configuration. Build one per run and share it.
 #[derive(Clone)]
 pub(crate) struct Delivery {
@@ -169,6 +179,33 @@ fn target_name(scheme: &str, server: &Server) -> String {
 /// plain TCP.
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|address| address.is_loopback())
+}
+
+/// Connects to the server, with TLS from the first byte when `tls`; `stage` says how far it got, for
+/// [`timed_out`].
+async fn open(
+    target: &str,
+    server: &Server,
+    delivery: &Delivery,
+    tls: bool,
+    stage: &mut &'static str,
+) -> Result<Connection, SendError> {
+    *stage = "connecting";
+    let stream = connect(target, server).await?;
+    if !tls {
+        return Ok(Connection::Plain(stream));
+    }
+    *stage = "in the TLS handshake";
+    Ok(Connection::Tls(handshake(target, server, delivery, stream).await?))
+}
+
+/// The error of a delivery that did not finish within `timeout`: it names the `peer` and the `stage` reached.
+fn timed_out(target: &str, peer: &str, timeout: Duration, stage: &str) -> SendError {
+    SendError::new(
+        SendErrorKind::Timeout,
+        target,
+        format!("the {peer} did not finish within {} s ({stage})", timeout.as_secs_f32()),
+    )
 }
 
 /// Opens a TCP connection to the server.

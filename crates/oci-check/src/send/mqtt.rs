@@ -8,7 +8,7 @@
 use oci_notify::{Publish, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{Delivery, SendError, SendErrorKind};
+use super::{Connection, Delivery, SendError, SendErrorKind};
 
 /// The largest packet accepted from the broker: CONNACK and PUBACK have 2 bytes, so this is generous.
 const MAX_INCOMING: usize = 256;
@@ -48,24 +48,15 @@ pub(crate) async fn publish(
     }
     let mut stage = "connecting";
     let exchange = async {
-        let stream = super::connect(&target, server).await?;
-        if tls {
-            stage = "in the TLS handshake";
-            let stream = super::handshake(&target, server, delivery, stream).await?;
-            session(&target, stream, &connect, &packets, &mut stage).await
-        } else {
-            session(&target, stream, &connect, &packets, &mut stage).await
+        match super::open(&target, server, delivery, tls, &mut stage).await? {
+            Connection::Plain(stream) => session(&target, stream, &connect, &packets, &mut stage).await,
+            Connection::Tls(stream) => session(&target, stream, &connect, &packets, &mut stage).await,
         }
     };
     let timeout = delivery.timeout();
-    match tokio::time::timeout(timeout, exchange).await {
-        Ok(result) => result,
-        Err(_) => Err(SendError::new(
-            SendErrorKind::Timeout,
-            &target,
-            format!("the broker did not finish within {} s ({stage})", timeout.as_secs_f32()),
-        )),
-    }
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| Err(super::timed_out(&target, "broker", timeout, stage)))
 }
 
 /// A client id for `host`: `oci`, up to 12 of its letters and digits, and 8 hex digits of a hash of the whole name,

@@ -18,7 +18,7 @@ use oci_notify::{Mail, Server, Tls};
 use oci_registry::text::cut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{Delivery, SendError, SendErrorKind};
+use super::{Connection, Delivery, SendError, SendErrorKind};
 
 /// The longest reply line read, CRLF included. RFC 5321 caps it at 512; some servers write longer texts.
 const MAX_LINE: usize = 2048;
@@ -58,15 +58,15 @@ pub(crate) async fn send_mail(
     }
     let mut stage = "connecting";
     let exchange = async {
-        let stream = super::connect(&target, server).await?;
-        if server.tls() == Tls::Implicit {
-            stage = "in the TLS handshake";
-            let stream = super::handshake(&target, server, delivery, stream).await?;
-            let mut conn = Conn::new(&target, stream, &mut stage);
-            conn.greeting().await?;
-            let extensions = conn.ehlo(&hello).await?;
-            return conn.deliver(server, mail, &hello, &extensions).await;
-        }
+        let stream = match super::open(&target, server, delivery, super::implicit_tls(server), &mut stage).await? {
+            Connection::Plain(stream) => stream,
+            Connection::Tls(stream) => {
+                let mut conn = Conn::new(&target, stream, &mut stage);
+                conn.greeting().await?;
+                let extensions = conn.ehlo(&hello).await?;
+                return conn.deliver(server, mail, &hello, &extensions).await;
+            }
+        };
         let mut conn = Conn::new(&target, stream, &mut stage);
         conn.greeting().await?;
         let extensions = conn.ehlo(&hello).await?;
@@ -98,17 +98,9 @@ pub(crate) async fn send_mail(
         conn.deliver(server, mail, &hello, &extensions).await
     };
     let timeout = delivery.timeout();
-    match tokio::time::timeout(timeout, exchange).await {
-        Ok(result) => result,
-        Err(_) => Err(SendError::new(
-            SendErrorKind::Timeout,
-            &target,
-            format!(
-                "the mail server did not finish within {} s ({stage})",
-                timeout.as_secs_f32()
-            ),
-        )),
-    }
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| Err(super::timed_out(&target, "mail server", timeout, stage)))
 }
 
 /// What the server's EHLO reply offers, of what this client uses.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
-use oci_testkit::{ChromeDriver, TempDir, free_port};
+use oci_testkit::{ChromeDriver, TempDir};
 use serde_json::json;
 
 use crate::serve::{Watcher, images};
@@ -51,20 +51,7 @@ fn the_page_in_chromium_filters_sorts_refreshes_and_shows_hostile_strings_as_tex
         ),
     )
     .unwrap();
-    let state = TempDir::new("browser-state");
-    let port = free_port();
-    let listen = port.to_string();
-    let watcher = Watcher::start(&[
-        "--interval",
-        "1h",
-        "--state",
-        state.path().to_str().unwrap(),
-        "--host-name",
-        "box-1",
-        "--platform",
-        "linux/amd64",
-        "--listen",
-        &listen,
+    let (watcher, port) = Watcher::listening(&[
         "--inspect",
         inspect.to_str().unwrap(),
         "--compose",

@@ -62,11 +62,36 @@ pub(crate) fn request(port: u16, method: &str, path: &str, headers: &[(&str, &st
 pub(crate) struct Watcher {
     child: Child,
     pub(crate) log: Arc<Mutex<String>>,
-    /// Its home (config and cache), removed when it is dropped.
-    _home: TempDir,
+    /// Its home (config and cache), and its state directory when [`Watcher::listening`] made one: removed when it
+    /// is dropped.
+    _dirs: Vec<TempDir>,
 }
 
 impl Watcher {
+    /// `watch --interval 1h --host-name box-1 --platform linux/amd64` on a free port, with a state directory of its
+    /// own, on `extra` (images and sources): the watcher and its port.
+    pub(crate) fn listening(extra: &[&str]) -> (Self, u16) {
+        let state = TempDir::new("serve-state");
+        let port = free_port();
+        let listen = port.to_string();
+        let mut args = vec![
+            "--interval",
+            "1h",
+            "--state",
+            state.path().to_str().unwrap(),
+            "--host-name",
+            "box-1",
+            "--platform",
+            "linux/amd64",
+            "--listen",
+            &listen,
+        ];
+        args.extend_from_slice(extra);
+        let mut watcher = Self::start(&args);
+        watcher._dirs.push(state);
+        (watcher, port)
+    }
+
     pub(crate) fn start(args: &[&str]) -> Self {
         let empty = TempDir::new("serve-config");
         let mut child = Command::new(env!("CARGO_BIN_EXE_oci-check"))
@@ -94,7 +119,7 @@ impl Watcher {
         Self {
             child,
             log,
-            _home: empty,
+            _dirs: vec![empty],
         }
     }
 
@@ -160,23 +185,7 @@ pub(crate) fn images() -> (Registry, String, String) {
 #[test]
 fn the_page_results_metrics_and_health_are_served_read_only_from_the_last_round() {
     let (_registry, moved, current) = images();
-    let state = TempDir::new("serve-state");
-    let port = free_port();
-    let listen = port.to_string();
-    let watcher = Watcher::start(&[
-        "--interval",
-        "1h",
-        "--state",
-        state.path().to_str().unwrap(),
-        "--host-name",
-        "box-1",
-        "--platform",
-        "linux/amd64",
-        "--listen",
-        &listen,
-        &moved,
-        &current,
-    ]);
+    let (watcher, port) = Watcher::listening(&[&moved, &current]);
     watcher.wait_for("round: 2 workloads", 1);
     assert!(
         watcher
@@ -374,23 +383,7 @@ fn a_fleet_on_one_redis_shows_every_host_and_a_stopped_one_goes_stale() {
 fn promtool_accepts_the_metrics_and_a_real_prometheus_finds_the_updated_workload() {
     use oci_testkit::Prometheus;
     let (_registry, moved, current) = images();
-    let state = TempDir::new("serve-state");
-    let port = free_port();
-    let listen = port.to_string();
-    let watcher = Watcher::start(&[
-        "--interval",
-        "1h",
-        "--state",
-        state.path().to_str().unwrap(),
-        "--host-name",
-        "box-1",
-        "--platform",
-        "linux/amd64",
-        "--listen",
-        &listen,
-        &moved,
-        &current,
-    ]);
+    let (watcher, port) = Watcher::listening(&[&moved, &current]);
     watcher.wait_for("round: 2 workloads", 1);
     let metrics = request(port, "GET", "/metrics", &[]).body;
     if let Err(complaints) = oci_testkit::prometheus::check_metrics(&metrics) {

@@ -487,45 +487,54 @@ fn table_notes_are_never_cut_and_unpinned_rows_say_what_to_pin() {
     );
 }
 
+/// A registry whose `REPOSITORY:1` moved from the image `app-1` to `app-2`: the registry, the digest in use (the
+/// old one) and the new one.
+fn moved_tag(repository: &str) -> (Registry, Digest, Digest) {
+    let registry = Registry::open();
+    let images = Images::new(&registry.client(), registry.host(), repository).unwrap();
+    let push = |name| {
+        block_on(images.platform_image("amd64", name, Some("1")))
+            .unwrap()
+            .digest
+    };
+    let old = push("app-1");
+    let new = push("app-2");
+    (registry, old, new)
+}
+
+/// A pull-through mirror of `upstream`.
+fn pull_through(upstream: &Registry) -> Registry {
+    Registry::pull_through(&format!("http://{}", upstream.host()))
+}
+
+/// `oci-check update --json --platform linux/amd64 --daemon-json none EXTRA...`: no mirror from the engine's
+/// configuration, only those `extra` gives.
+fn update_json(extra: &[&str]) -> Outcome {
+    let mut args = vec!["update", "--json", "--platform", "linux/amd64", "--daemon-json", "none"];
+    args.extend_from_slice(extra);
+    oci_check(&args, "")
+}
+
 /// A stale mirror (a registry that still holds the tag's old image) says "up to date"; `--mirror-drift` asks the
 /// registry itself with one more HEAD and says that the two disagree, while a pull-through mirror agrees.
 #[test]
 fn mirror_drift_tells_a_stale_mirror_from_a_current_one() {
-    let upstream = Registry::open();
-    let images = Images::new(&upstream.client(), upstream.host(), "mirror/app").unwrap();
-    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
-        .unwrap()
-        .digest;
-    let new = block_on(images.platform_image("amd64", "app-2", Some("1")))
-        .unwrap()
-        .digest;
+    let (upstream, old, new) = moved_tag("mirror/app");
     let stale = Registry::open();
     let copy = Images::new(&stale.client(), stale.host(), "mirror/app").unwrap();
     let copied = block_on(copy.platform_image("amd64", "app-1", Some("1")))
         .unwrap()
         .digest;
     assert_eq!(copied, old, "the stale mirror holds the old image under the tag");
-    let current = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let current = pull_through(&upstream);
     let image = format!("{}/mirror/app:1@{old}", upstream.host());
     let run = |mirror: &str, drift: bool| {
         let flag = format!("{}=http://{mirror}", upstream.host());
-        let mut args = vec![
-            "update",
-            "--json",
-            "--platform",
-            "linux/amd64",
-            "--daemon-json",
-            "none",
-            "--registries-conf",
-            "none",
-            "--mirror",
-            &flag,
-            &image,
-        ];
+        let mut args = vec!["--registries-conf", "none", "--mirror", &flag, &image];
         if drift {
             args.push("--mirror-drift");
         }
-        let out = oci_check(&args, "");
+        let out = update_json(&args);
         assert!(out.code == 0 || out.code == 10, "{out:?}");
         serde_json::from_str::<Value>(out.stdout.trim()).unwrap()
     };
@@ -549,47 +558,18 @@ fn mirror_drift_tells_a_stale_mirror_from_a_current_one() {
 
 #[test]
 fn a_mirror_answers_first_and_json_says_so_and_mirror_only_fails_without_it() {
-    let upstream = Registry::open();
-    let images = Images::new(&upstream.client(), upstream.host(), "mirror/app").unwrap();
-    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
-        .unwrap()
-        .digest;
-    block_on(images.platform_image("amd64", "app-2", Some("1"))).unwrap();
-    let mirror = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let (upstream, old, _) = moved_tag("mirror/app");
+    let mirror = pull_through(&upstream);
     let image = format!("{}/mirror/app:1@{old}", upstream.host());
     let flag = format!("{}=http://{}", upstream.host(), mirror.host());
-    let out = oci_check(
-        &[
-            "update",
-            "--json",
-            "--platform",
-            "linux/amd64",
-            "--daemon-json",
-            "none",
-            "--mirror",
-            &flag,
-            &image,
-        ],
-        "",
-    );
+    let out = update_json(&["--mirror", &flag, &image]);
     assert_eq!(out.code, 10, "{out:?}");
     let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(record["status"], "update_available");
     assert_eq!(record["served_by"], mirror.host());
 
     // Without a mirror, nobody but the registry answered.
-    let direct = oci_check(
-        &[
-            "update",
-            "--json",
-            "--platform",
-            "linux/amd64",
-            "--daemon-json",
-            "none",
-            &image,
-        ],
-        "",
-    );
+    let direct = update_json(&[&image]);
     let record: Value = serde_json::from_str(direct.stdout.trim()).unwrap();
     assert_eq!(record["served_by"], Value::Null);
 
@@ -663,13 +643,8 @@ fn mirror_flags_and_daemon_configurations_that_cannot_be_used_are_usage_errors()
 
 #[test]
 fn registries_conf_gives_mirrors_and_blocks_registries() {
-    let upstream = Registry::open();
-    let images = Images::new(&upstream.client(), upstream.host(), "conf/app").unwrap();
-    let old = block_on(images.platform_image("amd64", "app-1", Some("1")))
-        .unwrap()
-        .digest;
-    block_on(images.platform_image("amd64", "app-2", Some("1"))).unwrap();
-    let mirror = Registry::pull_through(&format!("http://{}", upstream.host()));
+    let (upstream, old, _) = moved_tag("conf/app");
+    let mirror = pull_through(&upstream);
     let dir = TempDir::new("registries-conf");
     let conf = dir.path().join("registries.conf");
     std::fs::write(
@@ -685,21 +660,7 @@ fn registries_conf_gives_mirrors_and_blocks_registries() {
     .unwrap();
     let conf_arg = conf.to_str().unwrap();
     let image = format!("{}/conf/app:1@{old}", upstream.host());
-    let out = oci_check(
-        &[
-            "update",
-            "--json",
-            "--platform",
-            "linux/amd64",
-            "--daemon-json",
-            "none",
-            "--registries-conf",
-            conf_arg,
-            &image,
-            "blocked.example/app:1",
-        ],
-        "",
-    );
+    let out = update_json(&["--registries-conf", conf_arg, &image, "blocked.example/app:1"]);
     assert_eq!(out.code, 1, "the blocked image is a failure: {out:?}");
     let records: Vec<Value> = out
         .stdout
