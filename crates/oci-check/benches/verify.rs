@@ -1,7 +1,8 @@
-//! `oci-check verify` as an operator runs it before taking updates: 100 images signed by the real cosign (half in
-//! the legacy `.sig` tag, half as OCI 1.1 referrers, which this registry lists under the referrers tag), verified
-//! through a 50 ms round trip, with a cold cache and then a warm one. Reported: wall time, and the requests, pulls
-//! and cache hits of `-v`'s summary line.
+//! `oci-check verify` as an operator runs it before taking updates, through a 50 ms round trip, with a cold cache
+//! and then a warm one: 100 images signed by the real cosign with a key (half in the legacy `.sig` tag, half as OCI
+//! 1.1 referrers, which this registry lists under the referrers tag), then 100 images signed keyless (Sigstore
+//! bundles from a private instance, attached as cosign 3 attaches them) verified against its trusted root for an
+//! identity and issuer. Reported: wall time, and the requests, pulls and cache hits of `-v`'s summary line.
 //!
 //! Run by `cargo xtask bench` (`cargo bench` passes `--bench`). Without `--bench`, as `cargo test` runs it, a
 //! 4-image smoke run with the same code and assertions.
@@ -12,12 +13,14 @@
     reason = "a benchmark program: setup failures abort it, and it prints its figures"
 )]
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use oci_testkit::cosign::{Cosign, Mode};
 use oci_testkit::images::OCI_MANIFEST;
-use oci_testkit::{Proxy, Registry, TempDir};
+use oci_testkit::sigstore::{SIGN_PREDICATE, Signing, now};
+use oci_testkit::{Proxy, Registry, Sigstore, TempDir};
 
 /// One way of the 50 ms round trip.
 const ONE_WAY: Duration = Duration::from_millis(25);
@@ -50,19 +53,68 @@ fn main() {
         "verify: pushed and signed {count} images in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let sigstore = Sigstore::new();
+    let keyless = registry.images("bench/keyless").unwrap();
+    let signing = Signing {
+        identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main",
+        issuer: "https://token.actions.githubusercontent.com",
+        integrated_time: now(),
+    };
+    runtime.block_on(async {
+        for position in 0..count {
+            let tag = format!("k{position}");
+            let image = keyless.image(OCI_MANIFEST, &tag, Some(&tag)).await.unwrap();
+            let bundle = sigstore.sign_image(&image.digest, &signing);
+            Sigstore::attach(&keyless, &image, &bundle, SIGN_PREDICATE)
+                .await
+                .unwrap();
+        }
+    });
     let proxy = runtime.block_on(Proxy::start(registry.host().parse().unwrap(), ONE_WAY));
     let dir = TempDir::new("oci-check-bench-verify");
-    let references: Vec<String> = (0..count)
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let keyed: Vec<String> = (0..count)
         .map(|position| format!("{}/bench/signed:s{position}", proxy.host()))
         .collect();
+    let key = key.public.display().to_string();
+    measure(
+        "cosign, keyed",
+        &dir.path().join("cache-keyed"),
+        &["--key", &key],
+        &keyed,
+    );
+    let keyless: Vec<String> = (0..count)
+        .map(|position| format!("{}/bench/keyless:k{position}", proxy.host()))
+        .collect();
+    let root = root.display().to_string();
+    let trust = [
+        "--trusted-root",
+        &root,
+        "--identity",
+        "https://github\\.com/acme/.*",
+        "--issuer",
+        signing.issuer,
+    ];
+    measure(
+        "Sigstore bundles, keyless",
+        &dir.path().join("cache-keyless"),
+        &trust,
+        &keyless,
+    );
+}
+
+/// Verifies `references` with `trust` twice, with a cold cache (the directory `cache`, which also stands for an
+/// empty Docker config) and then warm, and prints the figures.
+fn measure(what: &str, cache: &Path, trust: &[&str], references: &[String]) {
+    let count = references.len();
     for run in ["cold", "warm"] {
         let started = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_oci-check"))
-            .env("DOCKER_CONFIG", dir.path())
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .args(["-v", "verify", "--json", "--key"])
-            .arg(&key.public)
-            .args(&references)
+            .env("DOCKER_CONFIG", cache)
+            .env("XDG_CACHE_HOME", cache)
+            .args(["-v", "verify", "--json"])
+            .args(trust)
+            .args(references)
             .output()
             .unwrap();
         let wall = started.elapsed();
@@ -79,7 +131,7 @@ fn main() {
             assert!(summary.contains(" 0 GETs"), "a warm run spends no pull: {summary}");
         }
         println!(
-            "verify {count} signed images at {} ms RTT, {run} cache: {:.0} ms; {summary}",
+            "verify {count} images ({what}) at {} ms RTT, {run} cache: {:.0} ms; {summary}",
             (ONE_WAY * 2).as_millis(),
             wall.as_secs_f64() * 1000.0
         );
