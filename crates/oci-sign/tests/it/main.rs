@@ -9,6 +9,7 @@ mod cosign; // the real cosign against the real registry on loopback: it signs, 
 mod keys; // public keys of every kind OpenSSL makes, and signatures OpenSSL made with them
 mod props; // proptest round-trips of everything with a text form
 mod sigstore; // Sigstore bundles: the public conformance suite, and its happy paths changed one way at a time
+mod sigstore_cosign; // the real cosign judges the same conformance cases offline, and agrees
 mod vectors; // signature manifests cosign pushed, replayed offline, and changed one way at a time
 
 use std::path::PathBuf;

@@ -11,10 +11,10 @@ use serde_json::Value;
 /// Later than every integrated time of the suite, so that "in the future" is judged the same every day.
 const NOW: i64 = 1_800_000_000;
 
-const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+pub(crate) const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+pub(crate) const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-fn suite() -> PathBuf {
+pub(crate) fn suite() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore-conformance")
 }
 
@@ -35,7 +35,7 @@ fn read_opt(dir: &Path, name: &str) -> Option<Vec<u8>> {
 
 /// Runs one case as the suite's README says: `artifact` (else `../a.txt`), `identity`, `issuer`, `key.pub` (a key
 /// policy instead of keyless), `trusted_root.json` (else Sigstore's public-good root).
-fn run(name: &str) -> Result<Signer, oci_sign::Error> {
+pub(crate) fn run(name: &str) -> Result<Signer, oci_sign::Error> {
     let dir = suite().join(name);
     let root_json =
         read_opt(&dir, "trusted_root.json").unwrap_or_else(|| crate::data("sigstore-public-good/trusted_root.json"));
@@ -67,7 +67,7 @@ fn run(name: &str) -> Result<Signer, oci_sign::Error> {
 
 /// What a case must give.
 #[derive(Clone, Copy, Debug)]
-enum Expect {
+pub(crate) enum Expect {
     /// Verifies (the suite's cases without `_fail`).
     Verify,
     /// Fails with this kind (`_fail` cases): the kind pins that it fails for the reason the case is about.
@@ -82,7 +82,7 @@ const RFC_3161: &str = "the failure is in the RFC 3161 timestamp, which this cra
                         log entry verifies, so it would pass)";
 
 /// Every directory of the suite, once: a case added to the data without a line here fails the test.
-const CASES: &[(&str, Expect)] = &[
+pub(crate) const CASES: &[(&str, Expect)] = &[
     ("bundle-empty-certificate-chain_fail", Fail(ErrorKind::Bundle)),
     ("bundle-from-wrong-instance_fail", Fail(ErrorKind::UnknownLog)),
     ("bundle-invalid-base64-signature_fail", Fail(ErrorKind::Bundle)),
