@@ -186,3 +186,88 @@ fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("--trusted-root"), "{out:?}");
 }
+
+/// `update` with the keyless options: the new images' keyless signatures, whether the workflow that signed them
+/// is the one that signed the image in use, and `--require-signed` refusing an unsigned one.
+#[test]
+fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
+    let registry = Registry::open();
+    let sigstore = Sigstore::new();
+    let dir = TempDir::new("oci-keyless-update");
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let root = root.display().to_string();
+    let images = registry.images("keyless/moving").unwrap();
+    let host = registry.host().to_owned();
+    let other_workflow = "https://github.com/acme/app/.github/workflows/nightly.yml@refs/heads/main";
+    let sign = |image: &oci_testkit::Pushed, identity: &str| {
+        let signing = Signing {
+            identity,
+            issuer: ISSUER,
+            integrated_time: now(),
+        };
+        let bundle = sigstore.sign_image(&image.digest, &signing);
+        block_on(Sigstore::attach(&images, image, &bundle, SIGN_PREDICATE)).unwrap();
+    };
+    let mut in_use = Vec::new();
+    for (tag, new_signer) in [
+        ("same", Some(IDENTITY)),
+        ("other", Some(other_workflow)),
+        ("unsigned", None),
+    ] {
+        let (old, new) = block_on(async {
+            let old = images
+                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
+                .await
+                .unwrap();
+            let new = images
+                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
+                .await
+                .unwrap();
+            (old, new)
+        });
+        sign(&old, IDENTITY);
+        if let Some(identity) = new_signer {
+            sign(&new, identity);
+        }
+        in_use.push(format!("{host}/keyless/moving:{tag}@{}", old.digest));
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "update",
+            "--json",
+            "--trusted-root",
+            &root,
+            "--identity",
+            "https://github\\.com/acme/app/.*",
+            "--issuer",
+            ISSUER,
+        ];
+        args.extend_from_slice(extra);
+        args.extend(in_use.iter().map(String::as_str));
+        let out = oci_check(&args, "");
+        let records: Vec<Value> = out
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (out.code, records)
+    };
+
+    let (code, records) = run(&[]);
+    assert_eq!(code, 10, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[0]["signature"]["signer"], IDENTITY, "{records:#?}");
+    assert_eq!(records[0]["same_signer"], true, "{records:#?}");
+    assert_eq!(records[1]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[1]["signature"]["signer"], other_workflow, "{records:#?}");
+    assert_eq!(
+        records[1]["same_signer"], false,
+        "another workflow signed it: {records:#?}"
+    );
+    assert_eq!(records[2]["signature"]["status"], "unsigned", "{records:#?}");
+
+    let (code, records) = run(&["--require-signed"]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["status"], "update_available", "{records:#?}");
+    assert_eq!(records[2]["status"], "untrusted", "{records:#?}");
+}
