@@ -24,8 +24,8 @@ use crate::registry::RegistryArgs;
 /// The largest public key file read.
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
-/// The largest trusted root read (the public instance's is about 20 KiB).
-const MAX_TRUSTED_ROOT: u64 = 4 * 1024 * 1024;
+/// The largest trusted root read, as oci-sign bounds it (the public instance's is about 20 KiB).
+const MAX_TRUSTED_ROOT: u64 = 1024 * 1024;
 
 /// The largest simple-signing payload read.
 const MAX_PAYLOAD: u64 = 256 * 1024;
