@@ -15,7 +15,7 @@ use crate::registry::RegistryArgs;
 use crate::{Output, exit};
 pub(crate) use input::Entry;
 use report::Printer;
-pub(crate) use report::{json_line, record_value};
+pub(crate) use report::{Signatures, json_line, record_value};
 
 /// The arguments of `oci-check update`.
 #[derive(Debug, clap::Args)]
@@ -218,11 +218,6 @@ pub(crate) struct Gathered {
 }
 
 impl CheckArgs {
-    /// Whether a signature option was given, so signatures are verified.
-    pub(crate) fn verifies(&self) -> bool {
-        !self.verify_keys.is_empty() || self.keyless.trusted_root.is_some()
-    }
-
     /// What the signature options trust (`--verify-key`, `--trusted-root`); `Err` is a usage message. Empty: no
     /// signature is looked for.
     pub(crate) fn trust(&self) -> Result<crate::verify::TrustConfig, String> {
@@ -469,18 +464,17 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     };
     printer.finish(&entries, &outcomes, &signed);
     tracing::info!("summary: {}", crate::cache::summary(&client.pull_stats()));
-    if signed.iter().flatten().any(signatures::Signed::untrusted) {
-        return ExitCode::from(exit::FAILED);
-    }
-    exit_code(!source_failures.is_empty(), &outcomes)
+    exit_code(!source_failures.is_empty(), &outcomes, &signed)
 }
 
-/// `update`'s exit code: failures win over updates.
-pub(crate) fn exit_code(source_failed: bool, outcomes: &[Outcome]) -> ExitCode {
+/// `update`'s exit code: failures, and proposals `--require-signed` refuses (`signed` is empty without
+/// `--verify-key`), win over updates.
+pub(crate) fn exit_code(source_failed: bool, outcomes: &[Outcome], signed: &[Option<signatures::Signed>]) -> ExitCode {
     let failed = source_failed
         || outcomes
             .iter()
-            .any(|outcome| outcome.as_ref().is_err_and(|failure| !failure.is_local()));
+            .any(|outcome| outcome.as_ref().is_err_and(|failure| !failure.is_local()))
+        || signed.iter().flatten().any(signatures::Signed::untrusted);
     let updates = outcomes
         .iter()
         .any(|outcome| outcome.as_ref().is_ok_and(UpdateCheck::needs_action));

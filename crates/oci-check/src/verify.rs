@@ -68,7 +68,7 @@ pub(crate) struct KeylessArgs {
     /// against offline (`trusted_root.json`: its certificate authorities, transparency logs and CT logs; the public
     /// instance's comes from sigstore/root-signing). With --identity and --issuer.
     #[arg(long, value_name = "FILE", requires_all = ["identity", "issuer"], help_heading = "Signatures")]
-    pub(crate) trusted_root: Option<PathBuf>,
+    trusted_root: Option<PathBuf>,
     /// Keyless: the signer's identity, a regular expression the certificate's URI or e-mail must match in whole
     /// (e.g. `https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/.*`).
     #[arg(long, value_name = "REGEX", requires = "trusted_root", help_heading = "Signatures")]

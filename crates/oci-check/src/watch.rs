@@ -4,7 +4,9 @@
 //! The decisions live in the pure crates: `oci-watch` turns a round's `update --json` records into events told
 //! once per target (with the `--min-age` cooldown), `oci-notify` parses target URLs and renders one message per
 //! round per target. This module is the IO around them: it reads the sources and checks them as `update` does,
-//! loads and saves the state, delivers the rendered messages, and sleeps until the next round or a signal.
+//! loads and saves the state, delivers the rendered messages, and sleeps until the next round or a signal. With
+//! `--verify-key` each round judges the signatures of what the checks propose as `update` does, and the records
+//! carry them (with `--require-signed`, an unverified proposal is `untrusted` and told as such, never as an update).
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -19,7 +21,9 @@ use oci_watch::{DirStore, HostName, Interval, Observation, Policy, Round, State,
 use tokio::io::AsyncWriteExt as _;
 
 use crate::failure::Failure;
-use crate::update::{self, CheckArgs, Entry, Gathered, Outcome};
+use crate::update::signatures::{self, Signed};
+use crate::update::{self, CheckArgs, Entry, Gathered, Outcome, Signatures};
+use crate::verify::TrustConfig;
 use crate::{Output, exit};
 
 /// The arguments of `oci-check watch`.
@@ -48,7 +52,7 @@ pub(crate) struct Args {
     #[arg(long = "notify", value_name = "URL", help_heading = "Watch")]
     notify: Vec<String>,
     /// The kinds of events told to targets without `?on=`: a comma list of update, newer, major, minor, patch,
-    /// error.
+    /// error, recovered, untrusted (an update `--require-signed` refused; it goes wherever updates go).
     #[arg(
         long = "notify-on",
         value_name = "KINDS",
@@ -90,6 +94,14 @@ pub(crate) struct NotifyArgs {
     registry: crate::registry::RegistryArgs,
 }
 
+/// What every round applies alike: the cooldown, the targets, and the keys signatures are verified with.
+struct Rules {
+    policy: Policy,
+    targets: Vec<Told>,
+    /// Empty without `--verify-key`: no signature is looked for.
+    trust: TrustConfig,
+}
+
 /// A target with the id the state knows it by.
 struct Told {
     target: Target,
@@ -120,11 +132,6 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
             "watch reads its --kubectl-json output again each round: give a file that is written again (or --once)",
         );
     }
-    if args.check.verifies() {
-        return exit::usage(
-            "watch does not verify signatures yet: use `oci-check update --verify-key` or `oci-check verify`",
-        );
-    }
     if args.check.inspect_from_stdin() && !args.once {
         return exit::usage(
             "watch reads its --inspect output again each round: give a file that is written again (or --once)",
@@ -135,6 +142,11 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     }
     let targets = match parse_targets(&args.notify, args.notify_on) {
         Ok(targets) => targets,
+        Err(message) => return exit::usage(&message),
+    };
+    // The keys are read once: a key file that goes away while watching must not stop the watcher.
+    let trust = match args.check.trust() {
+        Ok(trust) => trust,
         Err(message) => return exit::usage(&message),
     };
     let host = match args.host_name.clone().map_or_else(system_host_name, Ok) {
@@ -171,20 +183,21 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
     if let Some(min_age) = args.min_age {
         policy = policy.with_min_age(min_age);
     }
+    let rules = Rules { policy, targets, trust };
     let interval = Duration::from_secs(args.interval.as_secs());
     tracing::info!(
         "watching as {} every {}, state in {}, {} notification target{}",
         crate::line(host.as_str()),
         args.interval,
         crate::line(&store.location()),
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" }
+        rules.targets.len(),
+        if rules.targets.len() == 1 { "" } else { "s" }
     );
     loop {
         let started = Instant::now();
         // What the engines told before this round is covered by it.
         while woken.try_recv().is_ok() {}
-        let Some(round) = round(args, &runtime, &mut signals, &mut state, &policy, &targets, output) else {
+        let Some(round) = round(args, &runtime, &mut signals, &mut state, &rules, output) else {
             output.note("stopping: the round was interrupted; the state is as the last round left it");
             return ExitCode::SUCCESS;
         };
@@ -533,10 +546,10 @@ fn round(
     runtime: &tokio::runtime::Runtime,
     signals: &mut Signals,
     state: &mut State,
-    policy: &Policy,
-    targets: &[Told],
+    rules: &Rules,
     output: Output,
 ) -> Option<RoundEnd> {
+    let Rules { policy, targets, trust } = rules;
     let started_at = now();
     let started = Instant::now();
     let host = state.host().clone();
@@ -560,11 +573,19 @@ fn round(
             (None, outcomes)
         }
     };
+    let signed = judge(
+        client.as_ref(),
+        &outcomes,
+        trust,
+        args.check.require_signed,
+        runtime,
+        signals,
+    )?;
     let platform = args.check.platform.to_string();
     let mut observations = Vec::with_capacity(entries.len());
     let mut pulls_left: BTreeMap<String, u64> = BTreeMap::new();
-    for (entry, outcome) in entries.iter().zip(&outcomes) {
-        let record = update::record_value(entry, outcome);
+    for (index, (entry, outcome)) in entries.iter().zip(&outcomes).enumerate() {
+        let record = update::record_value(entry, outcome, Signatures::at(&signed, index));
         if let Some(limit) = record.get("rate_limit") {
             if let (Some(source), Some(remaining)) = (
                 limit.get("source").and_then(serde_json::Value::as_str),
@@ -661,7 +682,7 @@ fn round(
         started.elapsed().as_millis()
     ));
     Some(RoundEnd {
-        code: update::exit_code(!failures.is_empty(), &outcomes),
+        code: update::exit_code(!failures.is_empty(), &outcomes, &signed),
     })
 }
 
@@ -706,6 +727,31 @@ fn check(
             .into_iter()
             .map(|outcome| outcome.unwrap_or_else(|| Err(Failure::new("internal", "the check stopped unexpectedly"))))
             .collect()
+    })
+}
+
+/// The signatures of what each check proposes, judged as `update --verify-key` judges them (by digest, through
+/// the client's cache): empty without `--verify-key`, one per outcome with it; `None` when a signal came first.
+fn judge(
+    client: Option<&Client>,
+    outcomes: &[Outcome],
+    trust: &TrustConfig,
+    required: bool,
+    runtime: &tokio::runtime::Runtime,
+    signals: &mut Signals,
+) -> Option<Vec<Option<Signed>>> {
+    if trust.is_empty() {
+        return Some(Vec::new());
+    }
+    // No client: every check failed already, and proposes nothing.
+    let Some(client) = client else {
+        return Some(vec![None; outcomes.len()]);
+    };
+    runtime.block_on(async {
+        tokio::select! {
+            signed = signatures::judge(client, outcomes, trust, required) => Some(signed),
+            () = signals.next() => None,
+        }
     })
 }
 
@@ -759,6 +805,7 @@ fn notify_kind(event: &oci_watch::Event) -> oci_notify::EventKind {
             },
         },
         oci_watch::EventKind::Error => oci_notify::EventKind::Error,
+        oci_watch::EventKind::Untrusted => oci_notify::EventKind::Untrusted,
         _ => oci_notify::EventKind::Recovered,
     }
 }
@@ -776,6 +823,7 @@ fn notify_event(event: &oci_watch::Event) -> oci_notify::Event {
     let note = match event.kind() {
         oci_watch::EventKind::Error => event.error().map(|error| error.message.clone()),
         oci_watch::EventKind::Recovered => Some("the check works again".to_owned()),
+        oci_watch::EventKind::Untrusted => Some(refusal(event.record())),
         _ => text("note"),
     };
     oci_notify::Event {
@@ -784,12 +832,35 @@ fn notify_event(event: &oci_watch::Event) -> oci_notify::Event {
         image: workload.image().to_owned(),
         current: text("current_digest"),
         latest: match event.kind() {
-            oci_watch::EventKind::Update => event.digest().map(str::to_owned),
+            oci_watch::EventKind::Update | oci_watch::EventKind::Untrusted => event.digest().map(str::to_owned),
             _ => None,
         },
         tag: event.tag().map(str::to_owned),
         note,
         record: event.record().clone(),
+    }
+}
+
+/// Why `--require-signed` refused a workload's proposals, from its record's signatures: `not proposed
+/// (--require-signed): update signature unsigned`.
+fn refusal(record: &serde_json::Value) -> String {
+    fn status(signature: Option<&serde_json::Value>) -> Option<&str> {
+        signature?.get("status")?.as_str()
+    }
+    let judged: Vec<String> = [
+        ("update", status(record.get("signature"))),
+        (
+            "newer version",
+            status(record.get("newer").and_then(|newer| newer.get("signature"))),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, status)| Some(format!("{what} signature {}", status?)))
+    .collect();
+    if judged.is_empty() {
+        "not proposed (--require-signed): the signature is not verified".to_owned()
+    } else {
+        format!("not proposed (--require-signed): {}", judged.join(", "))
     }
 }
 

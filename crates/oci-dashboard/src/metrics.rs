@@ -9,8 +9,8 @@ use crate::escape::label;
 use crate::{Row, Snapshot};
 
 /// Every metric, rendered from the snapshot: per workload `oci_check_update_available`,
-/// `oci_check_newer_available` and `oci_check_check_failed` (0 or 1, one series per workload of each host's last
-/// round); per host `oci_check_last_round_timestamp_seconds`, `oci_check_round_duration_seconds`,
+/// `oci_check_newer_available`, `oci_check_untrusted` and `oci_check_check_failed` (0 or 1, one series per workload
+/// of each host's last round); per host `oci_check_last_round_timestamp_seconds`, `oci_check_round_duration_seconds`,
 /// `oci_check_host_stale`, and the counters `oci_check_pulls_total` and `oci_check_requests_total{method}`; per
 /// rate-limit source `oci_check_ratelimit_remaining` (the least any host was told).
 pub fn metrics(snapshot: &Snapshot) -> String {
@@ -59,6 +59,17 @@ pub fn metrics(snapshot: &Snapshot) -> String {
             label(tag),
             u8::from(newer.is_some())
         );
+    }
+
+    family(
+        &mut out,
+        "oci_check_untrusted",
+        "gauge",
+        "1 when --require-signed refused the workload's update or newer version (its signature is not verified), as of its host's last round.",
+    );
+    for row in &rows {
+        let value = u8::from(row.status() == Status::Untrusted);
+        let _ = writeln!(out, "oci_check_untrusted{{{}}} {value}", workload(row));
     }
 
     family(

@@ -178,6 +178,7 @@ fn words(status: Status) -> &'static str {
         Status::UpToDate => "up to date",
         Status::UpdateAvailable => "update available",
         Status::NewerAvailable => "newer version",
+        Status::Untrusted => "untrusted",
         Status::NoDigest => "no digest",
         Status::Local => "local",
         _ => "check failed",

@@ -160,5 +160,42 @@ fn metrics_are_in_the_text_format_with_escaped_labels() {
         "oci_check_last_round_timestamp_seconds{{host=\"nas\"}} {}",
         NOW - 30
     )));
-    assert_eq!(Status::ALL.len(), 6);
+    assert_eq!(Status::ALL.len(), 7);
+}
+
+#[test]
+fn an_untrusted_update_is_shown_filtered_and_counted_but_not_as_an_update() {
+    let mut state = State::new("nas".parse().unwrap());
+    let refused = Observation::from_record(
+        WorkloadKey::new("nas", "docker", "web", "nginx:1.27", "linux/amd64"),
+        json!({"image": "nginx:1.27", "status": "untrusted", "current_digest": "sha256:aaaa", "platform_digest": "sha256:bbbb", "signature": {"status": "unsigned"}, "same_signer": null}),
+    );
+    state.round(&round(NOW - 60), vec![refused], &Policy::new());
+    let snapshot = Snapshot::new(vec![state], Timestamp::from_unix(NOW).unwrap(), 7200);
+    let html = page(&snapshot);
+    assert!(
+        html.contains("<td class=\"status s-untrusted\">untrusted</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"status s-untrusted\">1 untrusted</span>"),
+        "{html}"
+    );
+    let found = results(&snapshot, &Filter::from_query("status=untrusted"));
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["signature"]["status"], "unsigned");
+    assert_eq!(
+        results(&snapshot, &Filter::from_query("status=update_available")),
+        json!([])
+    );
+    let text = metrics(&snapshot);
+    let series = "{host=\"nas\",source=\"docker\",container=\"web\",image=\"nginx:1.27\"";
+    assert!(text.contains(&format!("oci_check_untrusted{series}}} 1")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "oci_check_update_available{series},platform=\"linux/amd64\"}} 0"
+        )),
+        "refused, so not proposed: {text}"
+    );
+    assert!(text.contains("# TYPE oci_check_untrusted gauge"));
 }

@@ -26,11 +26,11 @@ pub struct Event {
     pub image: String,
     /// The digest (or version) the workload runs, when known.
     pub current: Option<String>,
-    /// The digest the tag names now, for `update`.
+    /// The digest the tag names now, for `update` (and `untrusted`).
     pub latest: Option<String>,
-    /// The newer tag, for `newer`.
+    /// The newer tag, for `newer` (and `untrusted`).
     pub tag: Option<String>,
-    /// A human note: why a check failed, what recovered.
+    /// A human note: why a check failed, what recovered, which signature was refused.
     pub note: Option<String>,
     /// The `update --json` record of the check, passed through untouched.
     pub record: serde_json::Value,
@@ -52,6 +52,9 @@ pub enum EventKind {
     Error,
     /// A check that failed works again.
     Recovered,
+    /// An update or newer version was found but not proposed: its signature is not verified
+    /// (`--require-signed`); `latest` and `tag` say what was refused, `note` why.
+    Untrusted,
 }
 
 /// How far a newer version is, named after the first number that differs.

@@ -114,7 +114,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidOption => "an option has a value this service does not take",
             ErrorKind::MissingOption => "a required option is missing",
             ErrorKind::UnknownKind => {
-                "expected a comma list of update, newer, major, minor, patch, error and recovered"
+                "expected a comma list of update, newer, major, minor, patch, error, recovered and untrusted"
             }
             ErrorKind::InvalidAddress => "not a mail address",
             ErrorKind::RelativePath => "a script path must be absolute (script:///usr/local/bin/notify)",

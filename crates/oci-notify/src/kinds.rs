@@ -25,14 +25,16 @@ pub enum Kind {
     Error,
     /// A check that works again.
     Recovered,
+    /// An update or newer version refused for its signature (`--require-signed`).
+    Untrusted,
 }
 
 /// The kinds a target is told about, in the order `update, newer, major, minor, patch, error,
-/// recovered`; parsed from and displayed as a comma list that round-trips.
+/// recovered, untrusted`; parsed from and displayed as a comma list that round-trips.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KindSet(u8);
 
-const ALL: [Kind; 7] = [
+const ALL: [Kind; 8] = [
     Kind::Update,
     Kind::Newer,
     Kind::Major,
@@ -40,10 +42,11 @@ const ALL: [Kind; 7] = [
     Kind::Patch,
     Kind::Error,
     Kind::Recovered,
+    Kind::Untrusted,
 ];
 
 impl Kind {
-    /// The word: `update`, `newer`, `major`, `minor`, `patch`, `error`, `recovered`.
+    /// The word: `update`, `newer`, `major`, `minor`, `patch`, `error`, `recovered`, `untrusted`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Update => "update",
@@ -53,6 +56,7 @@ impl Kind {
             Self::Patch => "patch",
             Self::Error => "error",
             Self::Recovered => "recovered",
+            Self::Untrusted => "untrusted",
         }
     }
 
@@ -73,7 +77,7 @@ impl KindSet {
             let word = word.trim();
             let Some(kind) = ALL.iter().find(|kind| kind.as_str() == word) else {
                 let detail = format!(
-                    "unknown kind {}; expected a comma list of update, newer, major, minor, patch, error and recovered",
+                    "unknown kind {}; expected a comma list of update, newer, major, minor, patch, error, recovered and untrusted",
                     text::quote(word)
                 );
                 return Err(Error::about(
@@ -105,7 +109,9 @@ impl KindSet {
 
     /// Whether an event of this kind is told: `newer` takes every newer version, `major`,
     /// `minor` and `patch` only theirs (a `build` jump only through `newer`); a recovery goes
-    /// wherever its failure went (`error`), or with `recovered` alone.
+    /// wherever its failure went (`error`), or with `recovered` alone; a refused update goes
+    /// wherever updates or newer versions go (`update`, `newer`), or with `untrusted` alone, so
+    /// that turning on `--require-signed` never silences what a target was told before.
     pub fn matches(self, event: EventKind) -> bool {
         match event {
             EventKind::Update => self.contains(Kind::Update),
@@ -120,6 +126,9 @@ impl KindSet {
             }
             EventKind::Error => self.contains(Kind::Error),
             EventKind::Recovered => self.contains(Kind::Recovered) || self.contains(Kind::Error),
+            EventKind::Untrusted => {
+                self.contains(Kind::Untrusted) || self.contains(Kind::Update) || self.contains(Kind::Newer)
+            }
         }
     }
 }

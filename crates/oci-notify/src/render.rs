@@ -538,6 +538,7 @@ fn kind_word(kind: EventKind) -> &'static str {
         EventKind::Newer { .. } => "newer",
         EventKind::Error => "error",
         EventKind::Recovered => "recovered",
+        EventKind::Untrusted => "untrusted",
     }
 }
 
@@ -546,11 +547,20 @@ fn line(event: &Event) -> String {
     let workload = text::escape(&event.workload, VALUE_LIMIT);
     let image = text::escape(&event.image, VALUE_LIMIT);
     let mut line = match event.kind {
-        EventKind::Update => match (&event.current, &event.latest) {
-            (Some(current), Some(latest)) => format!("{workload}: {image} {} -> {}", short(current), short(latest)),
-            (None, Some(latest)) => format!("{workload}: {image} -> {}", short(latest)),
-            _ => format!("{workload}: {image}"),
-        },
+        EventKind::Update | EventKind::Untrusted => {
+            let mut line = match (&event.current, &event.latest) {
+                (Some(current), Some(latest)) => {
+                    format!("{workload}: {image} {} -> {}", short(current), short(latest))
+                }
+                (None, Some(latest)) => format!("{workload}: {image} -> {}", short(latest)),
+                _ => format!("{workload}: {image}"),
+            };
+            // A refused newer version: its tag is what was refused along with (or instead of) the digest.
+            if let (EventKind::Untrusted, Some(tag)) = (event.kind, &event.tag) {
+                line.push_str(&format!(" (newer {})", text::escape(tag, VALUE_LIMIT)));
+            }
+            line
+        }
         EventKind::Newer { jump } => match &event.tag {
             Some(tag) => format!(
                 "{workload}: {image} -> {} ({})",
@@ -561,12 +571,22 @@ fn line(event: &Event) -> String {
         },
         EventKind::Error | EventKind::Recovered => format!("{workload}: {image}"),
     };
-    if let Some(note) = &event.note {
+    let mut notes: Vec<String> = event.note.iter().map(|note| text::escape(note, VALUE_LIMIT)).collect();
+    // `update --verify-key` found the proposal signed, but by another key than the image in use: a project that
+    // changed its key, or someone else's image. Worth a look before the update.
+    let proposes = matches!(event.kind, EventKind::Update | EventKind::Newer { .. });
+    if proposes && event.record.get("same_signer") == Some(&Value::Bool(false)) {
+        notes.push(SIGNER_CHANGED.to_owned());
+    }
+    if !notes.is_empty() {
         line.push_str(": ");
-        line.push_str(&text::escape(note, VALUE_LIMIT));
+        line.push_str(&notes.join("; "));
     }
     line
 }
+
+/// The warning for a proposal whose signer is not the signer of the image in use.
+const SIGNER_CHANGED: &str = "warning: signed by another key than the image in use";
 
 /// A group of a message: its name for one event and for many, and which events it holds.
 type Group = (&'static str, &'static str, fn(EventKind) -> bool);
@@ -589,10 +609,13 @@ impl Message {
                 test,
             };
         }
-        let order: [Group; 4] = [
+        let order: [Group; 5] = [
             ("update", "updates", |kind| kind == EventKind::Update),
             ("newer version", "newer versions", |kind| {
                 matches!(kind, EventKind::Newer { .. })
+            }),
+            ("untrusted update", "untrusted updates", |kind| {
+                kind == EventKind::Untrusted
             }),
             ("error", "errors", |kind| kind == EventKind::Error),
             ("recovered", "recovered", |kind| kind == EventKind::Recovered),

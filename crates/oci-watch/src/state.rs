@@ -120,16 +120,20 @@ pub enum EventKind {
     Error,
     /// A check that failed, and whose failure was told, works again.
     Recovered,
+    /// An update or newer version was found, but its signature is not verified (`--require-signed`), so it is
+    /// not proposed; once it verifies it is told as an `update` or `newer`.
+    Untrusted,
 }
 
 impl EventKind {
-    /// `update`, `newer`, `error` or `recovered`.
+    /// `update`, `newer`, `error`, `recovered` or `untrusted`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Update => "update",
             Self::Newer => "newer",
             Self::Error => "error",
             Self::Recovered => "recovered",
+            Self::Untrusted => "untrusted",
         }
     }
 }
@@ -144,7 +148,7 @@ impl FromStr for EventKind {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Error> {
-        [Self::Update, Self::Newer, Self::Error, Self::Recovered]
+        [Self::Update, Self::Newer, Self::Error, Self::Recovered, Self::Untrusted]
             .into_iter()
             .find(|kind| kind.as_str() == text)
             .ok_or_else(|| Error::new(ErrorKind::UnknownWord, text))
@@ -155,7 +159,9 @@ impl FromStr for EventKind {
 ///
 /// - `update`: the new digest, so a second rebuild is a second event and a restart is not;
 /// - `newer`: the newer tag and its digest (`1.28.0@sha256:...`, `-` when unknown);
-/// - `error` and `recovered`: when the failure began, so each failure is told once.
+/// - `error` and `recovered`: when the failure began, so each failure is told once;
+/// - `untrusted`: what was refused, the tag's digest and the newer version (`sha256:... 1.28.0@sha256:...`), so
+///   a new unsigned push is told again and the same one is not.
 ///
 /// Its string form is `KIND|DETAIL|WORKLOAD` with the detail `%`-escaped like a [`WorkloadKey`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -436,8 +442,11 @@ impl WorkloadState {
 ///   and is given up after `max(forget_after, 1)` rounds for a target that stays unreachable.
 /// - With a cooldown, an update or newer version is pending until its image is `min_age` old; an
 ///   unknown or unreadable date keeps it pending, with the reason.
+/// - `untrusted` (an update or newer version whose signature `--require-signed` refuses) is told
+///   instead of them, at once (it proposes nothing, so no cooldown), keyed by what was refused;
+///   once the signature verifies, the update or newer version is told as usual.
 /// - Keys no longer current are forgotten after a definite answer (see [`Status::is_definite`]);
-///   an error, `no_digest` or `local` round in between forgets nothing.
+///   an error, `untrusted`, `no_digest` or `local` round in between forgets nothing.
 /// - A workload absent from a round is kept for [`Policy::forget_after`] such rounds, then dropped
 ///   with what it was told. Two observations of one workload in a round: the later one counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -738,7 +747,25 @@ impl WorkloadState {
             }
         }
 
-        if let (Some(newer), false) = (&observation.newer, observation.status == Status::Error) {
+        if observation.status == Status::Untrusted {
+            // Told at once, whatever the cooldown: it proposes nothing, it warns. Neither the update nor the newer
+            // version is told, so that each is told as itself once its signature verifies.
+            let refused_newer = observation.newer.as_ref().map_or_else(String::new, |newer| {
+                format!(" {}@{}", newer.tag, newer.digest.as_deref().unwrap_or("-"))
+            });
+            let detail = format!("{}{refused_newer}", observation.latest_digest.as_deref().unwrap_or("-"));
+            let untrusted_key = EventKey::new(EventKind::Untrusted, detail, &key);
+            current.insert(untrusted_key.clone());
+            events.push(Event {
+                digest: observation.latest_digest.clone(),
+                tag: observation.newer.as_ref().map(|newer| newer.tag.clone()),
+                jump: observation.newer.as_ref().map(|newer| newer.jump),
+                ..event(untrusted_key, &self.told)
+            });
+        }
+
+        let proposes = !matches!(observation.status, Status::Error | Status::Untrusted);
+        if let (Some(newer), true) = (&observation.newer, proposes) {
             let detail = format!("{}@{}", newer.tag, newer.digest.as_deref().unwrap_or("-"));
             let newer_key = EventKey::new(EventKind::Newer, detail, &key);
             current.insert(newer_key.clone());

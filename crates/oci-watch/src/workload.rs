@@ -250,6 +250,8 @@ pub enum Status {
     UpdateAvailable,
     /// The tag is current, and a newer version tag exists.
     NewerAvailable,
+    /// An update or newer version whose signature is not verified (`--require-signed`): refused, not proposed.
+    Untrusted,
     /// The workload's digest is unknown, so nothing can be compared.
     NoDigest,
     /// A locally built image that no registry holds.
@@ -260,21 +262,23 @@ pub enum Status {
 
 impl Status {
     /// Every status, in the order a summary lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::UpToDate,
         Self::UpdateAvailable,
         Self::NewerAvailable,
+        Self::Untrusted,
         Self::NoDigest,
         Self::Local,
         Self::Error,
     ];
 
-    /// The word: `up_to_date`, `update_available`, `newer_available`, `no_digest`, `local`, `error`.
+    /// The word: `up_to_date`, `update_available`, `newer_available`, `untrusted`, `no_digest`, `local`, `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::UpToDate => "up_to_date",
             Self::UpdateAvailable => "update_available",
             Self::NewerAvailable => "newer_available",
+            Self::Untrusted => "untrusted",
             Self::NoDigest => "no_digest",
             Self::Local => "local",
             Self::Error => "error",
@@ -283,7 +287,9 @@ impl Status {
 
     /// Whether this is a registry's definite answer (up to date, an update, a newer version), after
     /// which events no longer current are forgotten; other statuses keep what was told, so a
-    /// failing round in between does not make an update be told twice.
+    /// failing round in between does not make an update be told twice. `untrusted` is not definite either: a
+    /// signature that could not be read for a round (the registry did not answer) must not make an update already
+    /// told be told again once it verifies.
     pub fn is_definite(self) -> bool {
         matches!(self, Self::UpToDate | Self::UpdateAvailable | Self::NewerAvailable)
     }

@@ -110,7 +110,6 @@ impl Printer {
     /// Tells the repeated failures, then the deferred JSON lines or the table; `signed` is empty without
     /// `--verify-key`, else one per outcome.
     pub(super) fn finish(&mut self, entries: &[Entry], outcomes: &[Outcome], signed: &[Option<Signed>]) {
-        let signed_at = |index: usize| signed.get(index).and_then(Option::as_ref);
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
@@ -128,19 +127,9 @@ impl Printer {
             }
         }
         if self.json && self.deferred {
-            let verifying = !signed.is_empty();
             let mut stdout = io::stdout().lock();
             for (index, (entry, outcome)) in entries.iter().zip(outcomes).enumerate() {
-                let mut record = record(entry, outcome, signed_at(index));
-                if verifying {
-                    let found = signed_at(index);
-                    record.signature = Some(found.and_then(|signed| signed.latest.as_ref()));
-                    record.same_signer = Some(found.and_then(|signed| signed.same_signer));
-                    if let Some(newer) = &mut record.newer {
-                        newer.signature = Some(found.and_then(|signed| signed.newer.as_ref()));
-                    }
-                }
-                let line = json_line(&record);
+                let line = json_line(&signed_record(entry, outcome, Signatures::at(signed, index)));
                 let _ = writeln!(stdout, "{line}");
             }
             let _ = stdout.flush();
@@ -267,9 +256,47 @@ fn status(check: &UpdateCheck, signed: Option<&Signed>) -> &'static str {
     }
 }
 
-/// The `--json` record of one entry, as a JSON value (the watcher keeps it and passes it to targets).
-pub(crate) fn record_value(entry: &Entry, outcome: &Outcome) -> serde_json::Value {
-    serde_json::to_value(record(entry, outcome, None)).unwrap_or_default()
+/// What `--verify-key` found for one entry, as its record shows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Signatures<'a> {
+    /// Without `--verify-key`: the record has no signature fields at all.
+    NotAsked,
+    /// The signatures of the entry's proposals; `None` when it proposes nothing or its check failed (the fields
+    /// are `null`).
+    Judged(Option<&'a Signed>),
+}
+
+impl<'a> Signatures<'a> {
+    /// Entry `index` of what [`super::signatures::judge`] returned for every entry; an empty list (no
+    /// `--verify-key`) is [`Signatures::NotAsked`].
+    pub(crate) fn at(signed: &'a [Option<Signed>], index: usize) -> Self {
+        if signed.is_empty() {
+            Self::NotAsked
+        } else {
+            Self::Judged(signed.get(index).and_then(Option::as_ref))
+        }
+    }
+}
+
+/// The `--json` record of one entry with its signatures, as a JSON value (the watcher keeps it and passes it to
+/// targets): `update --json` and `watch` build it in this one place.
+pub(crate) fn record_value(entry: &Entry, outcome: &Outcome, signatures: Signatures<'_>) -> serde_json::Value {
+    serde_json::to_value(signed_record(entry, outcome, signatures)).unwrap_or_default()
+}
+
+/// The record with `signature`, `newer.signature` and `same_signer` when signatures were judged, and the status
+/// `untrusted` when `--require-signed` refuses what it proposes.
+fn signed_record<'a>(entry: &'a Entry, outcome: &'a Outcome, signatures: Signatures<'a>) -> Record<'a> {
+    let Signatures::Judged(found) = signatures else {
+        return record(entry, outcome, None);
+    };
+    let mut record = record(entry, outcome, found);
+    record.signature = Some(found.and_then(|signed| signed.latest.as_ref()));
+    record.same_signer = Some(found.and_then(|signed| signed.same_signer));
+    if let Some(newer) = &mut record.newer {
+        newer.signature = Some(found.and_then(|signed| signed.newer.as_ref()));
+    }
+    record
 }
 
 fn record<'a>(entry: &'a Entry, outcome: &'a Outcome, signed: Option<&'a Signed>) -> Record<'a> {

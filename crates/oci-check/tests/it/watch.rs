@@ -853,3 +853,162 @@ fn mqtt_keeps_a_retained_state_per_workload_and_a_mail_tells_the_round_once() {
     );
     assert_eq!(mail.mails().len(), 1);
 }
+
+/// `watch --verify-key --require-signed`: signed updates are told as updates with their signatures in the record
+/// (and a changed signer as a warning), an unsigned one as `untrusted` (exit 1, as `update`), a warm round reads
+/// every signature from the cache (no pull), and an update told as untrusted is told as an update once it is signed.
+#[test]
+fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_is_signed() {
+    use oci_testkit::cosign::{Cosign, Mode};
+    use oci_testkit::images::OCI_MANIFEST;
+
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let first = cosign.generate_key_pair("first");
+    let second = cosign.generate_key_pair("second");
+    let images = registry.images("watch/signed").unwrap();
+    let host = registry.host().to_owned();
+    // Three tags moved from an old image (signed by the first key) to a new one.
+    let moved = |tag: &str| {
+        block_on(async {
+            let old = images
+                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
+                .await
+                .unwrap()
+                .digest;
+            let new = images
+                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
+                .await
+                .unwrap()
+                .digest;
+            (old, new)
+        })
+    };
+    let (same_old, same_new) = moved("same");
+    let (rotated_old, rotated_new) = moved("rotated");
+    let (unsigned_old, unsigned_new) = moved("unsigned");
+    for old in [&same_old, &rotated_old, &unsigned_old] {
+        cosign.sign(&first, &format!("{host}/watch/signed@{old}"), Mode::Tag);
+    }
+    cosign.sign(&first, &format!("{host}/watch/signed@{same_new}"), Mode::Tag);
+    cosign.sign(&second, &format!("{host}/watch/signed@{rotated_new}"), Mode::Referrers);
+
+    let receiver = Receiver::start();
+    let hook = receiver.url("/hook");
+    let slack = format!("slack+http://127.0.0.1:{}/slack", receiver.port);
+    let state = TempDir::new("watch-state");
+    let cache = TempDir::new("watch-cache");
+    let (first_pem, second_pem) = (first.public.display().to_string(), second.public.display().to_string());
+    let same = format!("{host}/watch/signed:same@{same_old}");
+    let rotated = format!("{host}/watch/signed:rotated@{rotated_old}");
+    let unsigned = format!("{host}/watch/signed:unsigned@{unsigned_old}");
+    let run = || {
+        watch_once(
+            state.path(),
+            &[
+                "--cache-dir",
+                cache.path().to_str().unwrap(),
+                "--verify-key",
+                &first_pem,
+                "--verify-key",
+                &second_pem,
+                "--require-signed",
+                "--notify",
+                &hook,
+                "--notify",
+                &slack,
+                &same,
+                &rotated,
+                &unsigned,
+            ],
+        )
+    };
+    let documents = |path: &str| -> Vec<Value> {
+        receiver
+            .requests()
+            .iter()
+            .filter(|request| request.request_line.starts_with(&format!("POST {path} ")))
+            .map(Received::json)
+            .collect()
+    };
+
+    let cold = run();
+    assert_eq!(
+        cold.code, 1,
+        "an unsigned update is refused, as update refuses it: {cold:?}"
+    );
+    assert!(
+        cold.stderr
+            .contains("round: 3 workloads (2 update_available, 1 untrusted)"),
+        "{}",
+        cold.stderr
+    );
+    let hooked = documents("/hook");
+    assert_eq!(hooked.len(), 1, "{hooked:?}");
+    let events = hooked[0]["events"].as_array().unwrap();
+    let by_image = |image: &str| {
+        events
+            .iter()
+            .find(|event| event["image"] == image)
+            .unwrap_or_else(|| panic!("{image} in {events:?}"))
+    };
+    let (told_same, told_rotated, told_unsigned) = (by_image(&same), by_image(&rotated), by_image(&unsigned));
+    assert_eq!(told_same["kind"], "update");
+    assert_eq!(told_same["latest"], same_new.as_str());
+    assert_eq!(told_same["record"]["signature"]["status"], "verified", "{told_same}");
+    assert_eq!(told_same["record"]["same_signer"], true, "{told_same}");
+    assert_eq!(told_rotated["kind"], "update");
+    assert_eq!(told_rotated["record"]["signature"]["found_via"], "referrers-tag");
+    assert_eq!(told_rotated["record"]["same_signer"], false, "{told_rotated}");
+    assert_eq!(
+        told_unsigned["kind"], "untrusted",
+        "never told as an update: {told_unsigned}"
+    );
+    assert_eq!(told_unsigned["latest"], unsigned_new.as_str());
+    assert_eq!(told_unsigned["record"]["status"], "untrusted");
+    assert_eq!(told_unsigned["record"]["signature"]["status"], "unsigned");
+    assert_eq!(
+        told_unsigned["note"], "not proposed (--require-signed): update signature unsigned",
+        "{told_unsigned}"
+    );
+    // The chat message says it in words: the refusal in a group of its own, the new key as a warning.
+    let text = documents("/slack")[0]["text"].as_str().unwrap().to_owned();
+    assert!(text.contains("2 updates, 1 untrusted update"), "{text}");
+    assert!(text.contains("Untrusted updates (1):"), "{text}");
+    assert_eq!(
+        text.matches("warning: signed by another key than the image in use")
+            .count(),
+        1,
+        "{text}"
+    );
+
+    // A warm round: the tags are asked again (HEAD), every manifest and signature comes from the cache.
+    let warm = run();
+    assert_eq!(warm.code, 1, "{warm:?}");
+    assert!(warm.stderr.contains("0 events told"), "{}", warm.stderr);
+    assert!(
+        !cold.stderr.contains(" 0 pulls"),
+        "the signatures were pulled once: {}",
+        cold.stderr
+    );
+    assert!(warm.stderr.contains(" HEAD, 0 pulls, "), "{}", warm.stderr);
+    assert!(!warm.stderr.contains(" 0 cache hits"), "{}", warm.stderr);
+    assert_eq!(documents("/hook").len(), 1, "nothing told twice");
+
+    // Signed at last: told as the update it is, once.
+    cosign.sign(&first, &format!("{host}/watch/signed@{unsigned_new}"), Mode::Tag);
+    let signed = run();
+    assert_eq!(signed.code, 10, "{signed:?}");
+    assert!(
+        signed.stderr.contains("round: 3 workloads (3 update_available)"),
+        "{}",
+        signed.stderr
+    );
+    let hooked = documents("/hook");
+    assert_eq!(hooked.len(), 2, "{hooked:?}");
+    let events = hooked[1]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "update");
+    assert_eq!(events[0]["image"], unsigned.as_str());
+    assert_eq!(events[0]["record"]["signature"]["status"], "verified");
+}

@@ -40,6 +40,7 @@ fn the_webhook_body_is_the_contract() {
     for (kind, word) in [
         (EventKind::Error, "error"),
         (EventKind::Recovered, "recovered"),
+        (EventKind::Untrusted, "untrusted"),
         (EventKind::Newer { jump: Jump::Build }, "newer"),
     ] {
         let value = serde_json::to_value(Event {
@@ -58,6 +59,7 @@ fn kind_sets() {
         ("error, update", "update,error"),
         ("recovered,recovered", "recovered"),
         ("patch,minor,major", "major,minor,patch"),
+        ("untrusted,update", "update,untrusted"),
     ];
     for (input, shown) in cases {
         let set = KindSet::parse(input).unwrap();
@@ -73,6 +75,17 @@ fn kind_sets() {
     assert!(KindSet::DEFAULT.matches(EventKind::Recovered));
     assert!(!KindSet::of(&[Kind::Update, Kind::Newer]).matches(EventKind::Recovered));
     assert!(KindSet::of(&[Kind::Recovered]).matches(EventKind::Recovered));
+    // A refused update goes wherever updates or newer versions go: --require-signed silences no target.
+    for (set, told) in [
+        (KindSet::DEFAULT, true),
+        (KindSet::of(&[Kind::Update]), true),
+        (KindSet::of(&[Kind::Newer]), true),
+        (KindSet::of(&[Kind::Untrusted]), true),
+        (KindSet::of(&[Kind::Error, Kind::Recovered, Kind::Major]), false),
+    ] {
+        assert_eq!(set.matches(EventKind::Untrusted), told, "{set}");
+    }
+    assert!(!KindSet::of(&[Kind::Untrusted]).matches(EventKind::Update));
     for bad in ["", "update,", "Update", "all", "newer;error"] {
         let err = KindSet::parse(bad).unwrap_err();
         assert_eq!(err.kind(), oci_notify::ErrorKind::UnknownKind, "{bad}");
@@ -80,6 +93,6 @@ fn kind_sets() {
     }
     assert_eq!(
         KindSet::parse("update,news").unwrap_err().to_string(),
-        r#"invalid notification kinds "update,news": unknown kind "news"; expected a comma list of update, newer, major, minor, patch, error and recovered"#
+        r#"invalid notification kinds "update,news": unknown kind "news"; expected a comma list of update, newer, major, minor, patch, error, recovered and untrusted"#
     );
 }

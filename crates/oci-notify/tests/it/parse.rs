@@ -96,7 +96,7 @@ fn messages() {
         ),
         (
             "ntfy://ntfy.example/t?on=update,sometimes",
-            r#"invalid notification target "ntfy://ntfy.example/t?on=update,sometimes": unknown kind "sometimes"; expected a comma list of update, newer, major, minor, patch, error and recovered"#,
+            r#"invalid notification target "ntfy://ntfy.example/t?on=update,sometimes": unknown kind "sometimes"; expected a comma list of update, newer, major, minor, patch, error, recovered and untrusted"#,
         ),
         (
             "script://relative",

@@ -245,6 +245,64 @@ fn the_on_filter() {
 }
 
 #[test]
+fn an_untrusted_update_is_its_own_group_and_a_changed_signer_is_a_warning() {
+    let round = Notification {
+        host: "nas".into(),
+        events: vec![
+            Event {
+                record: json!({ "status": "update_available", "same_signer": false }),
+                ..events()[0].clone()
+            },
+            Event {
+                kind: EventKind::Untrusted,
+                tag: Some("1.28.0".into()),
+                note: Some("not proposed: the update's signature is unsigned".into()),
+                record: json!({ "status": "untrusted", "same_signer": null }),
+                ..events()[0].clone()
+            },
+            Event {
+                record: json!({ "status": "update_available", "same_signer": true }),
+                workload: "docker/same".into(),
+                ..events()[0].clone()
+            },
+        ],
+    };
+    let Some(Rendered::Smtp(mail)) = Target::parse("smtp://m/?from=a@b.c&to=d@e.f").unwrap().render(&round) else {
+        panic!("smtp renders a mail");
+    };
+    assert_eq!(
+        mail.subject, "oci-check on nas: 2 updates, 1 untrusted update",
+        "{mail:?}"
+    );
+    let lines: Vec<&str> = mail.body.lines().collect();
+    let (a, b) = (
+        format!("sha256:{}", "a".repeat(12)),
+        format!("sha256:{}", "b".repeat(12)),
+    );
+    let expected = [
+        "Updates (2):".to_owned(),
+        format!("- docker/web: nginx:1.27 {a} -> {b}: warning: signed by another key than the image in use"),
+        format!("- docker/same: nginx:1.27 {a} -> {b}"),
+        "Untrusted updates (1):".to_owned(),
+        format!("- docker/web: nginx:1.27 {a} -> {b} (newer 1.28.0): not proposed: the update's signature is unsigned"),
+    ];
+    for line in &expected {
+        assert!(lines.contains(&line.as_str()), "{line}\n{}", mail.body);
+    }
+    // Its kind word in the MQTT state, and nothing proposed to Home Assistant for it.
+    let untrusted = Notification {
+        host: "nas".into(),
+        events: vec![round.events[1].clone()],
+    };
+    let Some(Rendered::Mqtt { publishes }) = Target::parse("mqtt://broker/p").unwrap().render(&untrusted) else {
+        panic!("mqtt renders publishes");
+    };
+    let state: Value = serde_json::from_slice(&publishes[0].payload).unwrap();
+    assert_eq!(state["events"], json!(["untrusted"]));
+    assert_eq!(state["installed_version"], state["latest_version"], "{state}");
+}
+
+#[test]
 fn messages_stay_within_service_limits() {
     let many = Notification {
         host: "nas".into(),

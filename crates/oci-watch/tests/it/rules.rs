@@ -377,3 +377,117 @@ fn an_update_json_record_makes_its_observation() {
     assert_eq!(odd.status, Status::Error);
     assert!(odd.newer.is_none());
 }
+
+/// What `--require-signed` makes of an update to `digest` whose signature is not verified.
+fn untrusted(name: &str, digest: &str) -> Observation {
+    let mut seen = update(name, digest, None);
+    seen.status = Status::Untrusted;
+    seen.record = serde_json::json!({"image": "nginx:1.27", "status": "untrusted"});
+    seen
+}
+
+#[test]
+fn an_untrusted_update_is_told_as_untrusted_once_and_as_an_update_once_it_verifies() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let refused = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![untrusted("proxy", "sha256:b")],
+        &policy,
+    );
+    assert_eq!(refused.events()[0].digest(), Some("sha256:b"));
+    assert_eq!(
+        deliver(&mut state, &refused, &ntfy),
+        ["untrusted sha256:b"],
+        "not told as an update"
+    );
+    let still = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![untrusted("proxy", "sha256:b")],
+        &policy,
+    );
+    assert!(told(&still, &ntfy).is_empty(), "told once");
+    let signed = state.round(
+        &round("2026-12-05T12:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(deliver(&mut state, &signed, &ntfy), ["update sha256:b"]);
+    let untrusted_key = refused.events()[0].key().clone();
+    assert_eq!(
+        state.workload(&key("proxy")).unwrap().told_to(&untrusted_key),
+        None,
+        "forgotten after the definite answer, so a later refusal is told again"
+    );
+}
+
+#[test]
+fn an_untrusted_round_between_two_identical_updates_does_not_repeat_the_update() {
+    let (mut state, policy, ntfy) = (fresh(), Policy::new(), target("ntfy"));
+    let first = state.round(
+        &round("2026-12-05T00:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert_eq!(deliver(&mut state, &first, &ntfy), ["update sha256:b"]);
+    // The signature could not be read this round: refused, and said so.
+    let unread = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![untrusted("proxy", "sha256:b")],
+        &policy,
+    );
+    assert_eq!(deliver(&mut state, &unread, &ntfy), ["untrusted sha256:b"]);
+    let again = state.round(
+        &round("2026-12-05T12:00:00Z"),
+        vec![update("proxy", "sha256:b", None)],
+        &policy,
+    );
+    assert!(told(&again, &ntfy).is_empty(), "the update was told already");
+}
+
+#[test]
+fn a_refused_newer_version_is_not_told_as_newer_and_a_new_unsigned_push_is_told_again() {
+    let (mut state, ntfy) = (fresh(), target("ntfy"));
+    // No cooldown for a refusal: it proposes nothing.
+    let policy = Policy::new().with_min_age(Interval::from_secs(86_400).unwrap());
+    let mut seen = untrusted("proxy", "sha256:b");
+    seen.newer = newer(
+        "proxy",
+        "1.28.0",
+        Jump::Minor,
+        "sha256:n1",
+        Some("2026-12-05T00:00:00Z"),
+    )
+    .newer;
+    let first = state.round(&round("2026-12-05T00:00:00Z"), vec![seen], &policy);
+    assert_eq!(first.events().len(), 1, "{:?}", first.events());
+    assert_eq!(first.events()[0].kind(), EventKind::Untrusted);
+    assert_eq!(first.events()[0].tag(), Some("1.28.0"));
+    assert_eq!(first.events()[0].jump(), Some(Jump::Minor));
+    assert!(state.workload(&key("proxy")).unwrap().pending().is_empty());
+    assert_eq!(
+        deliver(&mut state, &first, &ntfy),
+        ["untrusted sha256:b 1.28.0@sha256:n1"]
+    );
+    let pushed = state.round(
+        &round("2026-12-05T06:00:00Z"),
+        vec![untrusted("proxy", "sha256:c")],
+        &policy,
+    );
+    assert_eq!(told(&pushed, &ntfy), ["untrusted sha256:c"]);
+    // The key survives the state file.
+    let restarted = State::from_json(&state.to_json()).unwrap();
+    assert_eq!(restarted, state);
+}
+
+#[test]
+fn an_untrusted_record_makes_an_untrusted_observation() {
+    let seen = Observation::from_record(
+        key("proxy"),
+        serde_json::json!({"status": "untrusted", "latest_digest": "sha256:b", "signature": {"status": "unsigned"}}),
+    );
+    assert_eq!(seen.status, Status::Untrusted);
+    assert!(!seen.status.is_definite());
+    assert_eq!("untrusted".parse::<Status>().unwrap(), Status::Untrusted);
+    assert_eq!("untrusted".parse::<EventKind>().unwrap(), EventKind::Untrusted);
+    assert_eq!(EventKind::Untrusted.to_string(), "untrusted");
+}
