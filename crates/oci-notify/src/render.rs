@@ -572,7 +572,7 @@ fn line(event: &Event) -> String {
         EventKind::Error | EventKind::Recovered => format!("{workload}: {image}"),
     };
     let mut notes: Vec<String> = event.note.iter().map(|note| text::escape(note, VALUE_LIMIT)).collect();
-    // `update --verify-key` found the proposal signed, but by another key than the image in use: a project that
+    // `update --verify-key` found the proposal signed, but by another key or identity than the image in use: a project that
     // changed its key, or someone else's image. Worth a look before the update.
     let proposes = matches!(event.kind, EventKind::Update | EventKind::Newer { .. });
     if proposes && event.record.get("same_signer") == Some(&Value::Bool(false)) {
@@ -586,7 +586,7 @@ fn line(event: &Event) -> String {
 }
 
 /// The warning for a proposal whose signer is not the signer of the image in use.
-const SIGNER_CHANGED: &str = "warning: signed by another key than the image in use";
+const SIGNER_CHANGED: &str = "warning: signed by another key or identity than the image in use";
 
 /// A group of a message: its name for one event and for many, and which events it holds.
 type Group = (&'static str, &'static str, fn(EventKind) -> bool);

@@ -976,7 +976,7 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
     assert!(text.contains("2 updates, 1 untrusted update"), "{text}");
     assert!(text.contains("Untrusted updates (1):"), "{text}");
     assert_eq!(
-        text.matches("warning: signed by another key than the image in use")
+        text.matches("warning: signed by another key or identity than the image in use")
             .count(),
         1,
         "{text}"

@@ -281,7 +281,9 @@ fn an_untrusted_update_is_its_own_group_and_a_changed_signer_is_a_warning() {
     );
     let expected = [
         "Updates (2):".to_owned(),
-        format!("- docker/web: nginx:1.27 {a} -> {b}: warning: signed by another key than the image in use"),
+        format!(
+            "- docker/web: nginx:1.27 {a} -> {b}: warning: signed by another key or identity than the image in use"
+        ),
         format!("- docker/same: nginx:1.27 {a} -> {b}"),
         "Untrusted updates (1):".to_owned(),
         format!("- docker/web: nginx:1.27 {a} -> {b} (newer 1.28.0): not proposed: the update's signature is unsigned"),
