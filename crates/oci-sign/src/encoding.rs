@@ -23,6 +23,26 @@ pub(crate) fn base64_encode(input: &[u8]) -> String {
     out
 }
 
+/// Decodes base64url without padding (RFC 7515's `BASE64URL`, as JWS writes its parts), with the same strictness
+/// as [`base64_decode`]: only the URL-safe alphabet, no `=`, and zero unused bits.
+pub(crate) fn base64url_decode(input: &str) -> Option<Vec<u8>> {
+    if input.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')) || input.len() % 4 == 1 {
+        return None;
+    }
+    let mut standard: String = input
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            other => other,
+        })
+        .collect();
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    base64_decode(&standard)
+}
+
 /// Decodes standard base64 with padding: a length that is a multiple of 4, `=` only at the end, and the unused
 /// bits of the last character zero (so that every byte string has exactly one accepted encoding).
 pub(crate) fn base64_decode(input: &str) -> Option<Vec<u8>> {

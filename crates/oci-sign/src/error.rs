@@ -114,6 +114,10 @@ pub enum ErrorKind {
     /// The certificate's signed certificate timestamps (RFC 6962) are missing, malformed or not signed by a
     /// certificate transparency log of the trusted root.
     CertificateTransparency,
+    /// A notation JWS envelope that is not well formed: not the JWS JSON shape, a part that is not base64url, a
+    /// protected header without its required fields or with an unknown or unlisted critical one, a payload without
+    /// a target digest, an empty or overlong `x5c`.
+    Notation,
     /// A tag that is not a cosign signature tag (`sha256-<hex>.sig`) or a referrers tag (`sha256-<hex>`).
     Tag,
 }

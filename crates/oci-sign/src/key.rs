@@ -196,6 +196,25 @@ impl PublicKey {
     }
 }
 
+impl PublicKey {
+    /// Whether `signature` is this key's signature over `message` with the JWS algorithm `alg` (RFC 7518: `ES256`
+    /// and `ES384` with their fixed-width `r || s` signatures on the matching curve, `PS256`, `PS384` and `PS512`
+    /// on RSA). Any other algorithm, or one that does not fit the key (`ES256` with a P-384 key), is `false`.
+    pub(crate) fn verify_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        let algorithm: &'static dyn VerificationAlgorithm = match (alg, self.algorithm) {
+            ("ES256", KeyAlgorithm::EcdsaP256) => &ring_sig::ECDSA_P256_SHA256_FIXED,
+            ("ES384", KeyAlgorithm::EcdsaP384) => &ring_sig::ECDSA_P384_SHA384_FIXED,
+            ("PS256", KeyAlgorithm::Rsa { .. }) => &ring_sig::RSA_PSS_2048_8192_SHA256,
+            ("PS384", KeyAlgorithm::Rsa { .. }) => &ring_sig::RSA_PSS_2048_8192_SHA384,
+            ("PS512", KeyAlgorithm::Rsa { .. }) => &ring_sig::RSA_PSS_2048_8192_SHA512,
+            _ => return false,
+        };
+        UnparsedPublicKey::new(algorithm, &self.spki[self.key_start..])
+            .verify(message, signature)
+            .is_ok()
+    }
+}
+
 /// Checks an `RSAPublicKey` as ring will use it, so that an unusable key is refused when read, not when verifying.
 fn rsa_key(bits: &[u8]) -> Result<KeyAlgorithm, Error> {
     let malformed = |why: der::DerError| Error::new(ErrorKind::Der, format!("not a DER RSA public key: {why}"));

@@ -73,6 +73,7 @@ mod der;
 mod encoding;
 mod error;
 mod key;
+pub mod notation;
 mod payload;
 mod signature;
 pub mod sigstore;

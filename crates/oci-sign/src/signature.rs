@@ -10,8 +10,10 @@ use crate::der::is_ecdsa_signature;
 use crate::encoding::base64_decode;
 use crate::error::{Error, ErrorKind, quote};
 use crate::key::{KeyId, PublicKey};
+use crate::notation::{COSE_ENVELOPE, Envelope, JWS_ENVELOPE, NOTATION_SIGNATURE_ARTIFACT};
 use crate::payload::Payload;
 use crate::sigstore::{Artifact, Bundle, Keyless, Policy};
+use crate::x509::Certificate;
 
 /// The media type of a layer that holds a simple-signing payload.
 pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -59,6 +61,9 @@ pub enum SignatureForm {
     /// of that media type holding the bundle, `subject` the signed digest. Keyed or keyless; see
     /// [`crate::sigstore`].
     Bundle,
+    /// A notation signature: artifact type [`NOTATION_SIGNATURE_ARTIFACT`], a JWS envelope layer, `subject` the
+    /// signed digest; see [`crate::notation`].
+    Notation,
 }
 
 /// One signature layer: its blob, and what the blob is.
@@ -75,6 +80,10 @@ enum LayerKind {
     SimpleSigning { signature: Option<String> },
     /// A Sigstore bundle.
     Bundle,
+    /// A notation JWS envelope.
+    Jws,
+    /// A notation COSE envelope, which is not verified here.
+    Cose,
 }
 
 /// The verdict on the signatures of a digest.
@@ -110,6 +119,7 @@ pub enum Verdict {
 pub struct Trust {
     keys: Vec<PublicKey>,
     keyless: Option<Arc<Keyless>>,
+    notation: Vec<Certificate>,
     now: Option<i64>,
 }
 
@@ -130,7 +140,15 @@ impl Trust {
         self
     }
 
-    /// Judges bundles as of `unix_seconds` (a signing time after it is refused); without it, the system clock's
+    /// Also trusts notation signatures whose certificate chain leads to one of `certificates` (a notation trust
+    /// store of type `ca`, or a self-signed signing certificate).
+    #[must_use]
+    pub fn with_notation(mut self, certificates: impl IntoIterator<Item = Certificate>) -> Self {
+        self.notation.extend(certificates);
+        self
+    }
+
+    /// Judges bundles and notation certificates as of `unix_seconds` (a signing time after it is refused); without it, the system clock's
     /// now.
     #[must_use]
     pub fn at(mut self, unix_seconds: i64) -> Self {
@@ -150,7 +168,7 @@ impl Trust {
 
     /// Whether nothing is trusted (every signature is then at best [`Verdict::Untrusted`]).
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.keyless.is_none()
+        self.keys.is_empty() && self.keyless.is_none() && self.notation.is_empty()
     }
 
     fn now(&self) -> i64 {
@@ -175,6 +193,13 @@ pub enum Signer {
         identity: String,
         /// The OIDC issuer of the certificate (Fulcio's issuer extension).
         issuer: String,
+    },
+    /// A notation signer: the signing certificate, whose chain leads to a trusted certificate.
+    Certificate {
+        /// The signing certificate's subject, as RFC 4514 writes it.
+        subject: String,
+        /// `sha256:` of the signing certificate's DER.
+        fingerprint: Digest,
     },
 }
 
@@ -218,6 +243,8 @@ impl SignatureManifest {
                 }
             }
             SignatureForm::Bundle
+        } else if artifact_type == NOTATION_SIGNATURE_ARTIFACT {
+            SignatureForm::Notation
         } else {
             return Err(Error::new(
                 ErrorKind::NotASignature,
@@ -249,6 +276,8 @@ impl SignatureManifest {
                         signature: layer.annotation(SIGNATURE_ANNOTATION).map(str::to_owned),
                     },
                     (SignatureForm::Bundle, SIGSTORE_BUNDLE_ARTIFACT) => LayerKind::Bundle,
+                    (SignatureForm::Notation, JWS_ENVELOPE) => LayerKind::Jws,
+                    (SignatureForm::Notation, COSE_ENVELOPE) => LayerKind::Cose,
                     _ => return None,
                 };
                 Some(Layer {
@@ -275,12 +304,13 @@ impl SignatureManifest {
         self.form
     }
 
-    /// The signatures' format, as reports name it: `cosign` (simple signing, in either form) or
-    /// `sigstore-bundle`.
+    /// The signatures' format, as reports name it: `cosign` (simple signing, in either form), `sigstore-bundle` or
+    /// `notation`.
     pub fn format(&self) -> &'static str {
         match self.form {
             SignatureForm::Tag | SignatureForm::Artifact => "cosign",
             SignatureForm::Bundle => "sigstore-bundle",
+            SignatureForm::Notation => "notation",
         }
     }
 
@@ -353,6 +383,14 @@ impl SignatureManifest {
                 self.verify_simple_signing(&layer.blob, payload, signature.as_deref(), trust)
             }
             LayerKind::Bundle => self.verify_bundle(&layer.blob, payload, trust),
+            LayerKind::Jws => self.verify_jws(payload, trust),
+            LayerKind::Cose => Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} is a notation COSE envelope, which is not verified here (JWS is)",
+                    layer.blob
+                ),
+            )),
         }
     }
 
@@ -451,6 +489,23 @@ impl SignatureManifest {
     }
 }
 
+impl SignatureManifest {
+    /// A notation JWS envelope for this digest: `Ok(Some(signer))` when its chain leads to a trusted certificate,
+    /// `Ok(None)` untrusted (a valid signature whose chain reaches none, or is not valid now), `Err` invalid (for
+    /// another digest, a broken signature, expired, malformed).
+    fn verify_jws(&self, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
+        let envelope = Envelope::parse(bytes)?;
+        match envelope.verify(&self.signed, &trust.notation, trust.now()) {
+            Ok(signer) => Ok(Some(Signer::Certificate {
+                subject: signer.subject,
+                fingerprint: signer.fingerprint,
+            })),
+            Err(err) if err.kind() == ErrorKind::CertificatePath => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 /// An artifact that is not a signature: a bundle of another predicate type (an attestation).
 fn not_a_signature(manifest: &Digest, predicate: &str) -> Error {
     Error::new(
@@ -477,7 +532,11 @@ pub fn verify<'b>(
 }
 
 /// The artifact types of the signatures this crate reads.
-pub const SIGNATURE_ARTIFACT_TYPES: &[&str] = &[COSIGN_SIGNATURE_ARTIFACT, SIGSTORE_BUNDLE_ARTIFACT];
+pub const SIGNATURE_ARTIFACT_TYPES: &[&str] = &[
+    COSIGN_SIGNATURE_ARTIFACT,
+    SIGSTORE_BUNDLE_ARTIFACT,
+    NOTATION_SIGNATURE_ARTIFACT,
+];
 
 /// The empty config's media type, which go-containerregistry (and so cosign) writes as a referrers tag entry's
 /// `artifactType` for an artifact whose type is only in the manifest's own `artifactType` field.
@@ -507,11 +566,13 @@ fn is_signature_shaped(signature: &[u8]) -> bool {
 
 impl fmt::Display for Signer {
     /// A key's id, `sha256:<hex>`; an identity with its issuer, both quoted and escaped (they came from a
-    /// certificate): `"https://github.com/..." from "https://token.actions.githubusercontent.com"`.
+    /// certificate): `"https://github.com/..." from "https://token.actions.githubusercontent.com"`; a notation
+    /// certificate's subject, quoted likewise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Key(id) => id.fmt(f),
             Self::Identity { identity, issuer } => write!(f, "{identity:?} from {issuer:?}"),
+            Self::Certificate { subject, .. } => write!(f, "{subject:?}"),
         }
     }
 }

@@ -53,6 +53,7 @@ use regex::Regex;
 
 pub use bundle::{Bundle, BundleVersion};
 pub use trusted_root::TrustedRoot;
+pub(crate) use trusted_root::rfc3339;
 
 use crate::der::Reader;
 use crate::error::{Error, ErrorKind, quote};

@@ -298,7 +298,7 @@ fn time_range(raw: RawRange, what: &str) -> Result<TimeRange, Error> {
 /// Reads an RFC 3339 time (`2021-03-07T03:20:29Z`, `2022-12-31T23:59:59.999Z`, `...+01:00`) as whole seconds since
 /// 1970, the fraction dropped: the times compared with it are whole seconds, so `t <= end` holds exactly when it
 /// holds for the full precision.
-pub(super) fn rfc3339(text: &str) -> Option<i64> {
+pub(crate) fn rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
         return None;

@@ -7,6 +7,7 @@
 
 mod cosign; // the real cosign against the real registry on loopback: it signs, we and `cosign verify` judge
 mod keys; // public keys of every kind OpenSSL makes, and signatures OpenSSL made with them
+mod notation; // notation's JWS envelopes: ones notation wrote, and made here for the rules they do not show
 mod props; // proptest round-trips of everything with a text form
 mod sigstore; // Sigstore bundles: the public conformance suite, and its happy paths changed one way at a time
 mod sigstore_cosign; // the real cosign judges the same conformance cases offline, and agrees

@@ -325,7 +325,8 @@ fn signatures_are_picked_from_a_referrers_index_by_artifact_type() {
     assert_eq!(picked, expected);
 }
 
-/// What the fuzz targets found, replayed: `payload-*` through `Payload::parse`, `manifest-verify-*` as the
+/// What the fuzz targets found, replayed: `payload-*` through `Payload::parse`, `notation-*` through
+/// `notation::Envelope::parse`, `manifest-verify-*` as the
 /// `sign_manifest_verify` target reads it (an odd first byte, then `SIGNATURE\nPAYLOAD` wrapped in the vectors'
 /// manifest). Every message is one line.
 #[test]
@@ -338,6 +339,8 @@ fn fuzzed_inputs_give_one_line_messages() {
         let input = std::fs::read(&path).unwrap();
         let message = if name.starts_with("payload-") {
             oci_sign::Payload::parse(&input).unwrap_err().to_string()
+        } else if name.starts_with("notation-") {
+            oci_sign::notation::Envelope::parse(&input).unwrap_err().to_string()
         } else if name.starts_with("manifest-verify-") {
             assert_eq!(input[0] % 2, 1, "{name}");
             let rest = &input[1..];
@@ -357,5 +360,5 @@ fn fuzzed_inputs_give_one_line_messages() {
         assert!(!message.chars().any(char::is_control), "{name}: {message:?}");
         replayed += 1;
     }
-    assert_eq!(replayed, 2);
+    assert_eq!(replayed, 3);
 }

@@ -1,0 +1,328 @@
+//! Notation (Notary Project) signatures: the JWS envelope (`application/jose+json`) of an OCI 1.1 signature
+//! artifact (`application/vnd.cncf.notary.signature`), verified offline against a trust store of CA certificates.
+//!
+//! The key decisions, after the Notary Project's signature and trust store specifications:
+//! - **Only the `notary.x509` signing scheme.** Its signing time is what the signer claims, so it proves nothing:
+//!   the certificate chain must be valid *now* (the verification time), as notation checks it without a timestamp
+//!   countersignature. `notary.x509.signingAuthority` needs a verified RFC 3161 timestamp, which this crate does not
+//!   verify, so it is [unsupported](ErrorKind::Unsupported); so are COSE envelopes.
+//! - **The protected header is checked as JWS demands.** `alg` one of `PS256`, `PS384`, `PS512`, `ES256`, `ES384`
+//!   and fitting the leaf's key; `cty` the notation payload type; `crit` listing exactly the critical headers
+//!   present (the signing scheme, and the expiry or the verification plugin when there); an unknown critical header
+//!   is refused. An `io.cncf.notary.expiry` in the past makes the signature invalid.
+//! - **The payload's `targetArtifact.digest` must be the digest being verified**, so an envelope copied from
+//!   another image is invalid whoever signed it.
+//! - **The chain is the envelope's `x5c`, leaf first.** rustls-webpki checks it against the trust store's
+//!   certificates ([`Certificate::verify_path`]); a leaf that is itself in the trust store (a self-signed
+//!   certificate made by `notation cert generate-test`) is trusted as it is, when valid now. A chain that reaches no
+//!   certificate of the store is untrusted, not invalid: the signature may be right, by someone not trusted.
+//! - Revocation (OCSP, CRLs) is not checked: there is no network here.
+
+use std::fmt;
+
+use oci_digest::Digest;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::encoding::{base64_decode, base64url_decode};
+use crate::error::{Error, ErrorKind, quote};
+use crate::x509::{Certificate, MAX_CHAIN, Usage};
+
+/// The artifact type of notation's signature manifests.
+pub const NOTATION_SIGNATURE_ARTIFACT: &str = "application/vnd.cncf.notary.signature";
+
+/// The media type of a JWS envelope layer.
+pub const JWS_ENVELOPE: &str = "application/jose+json";
+
+/// The media type of a COSE envelope layer (not verified here).
+pub const COSE_ENVELOPE: &str = "application/cose";
+
+/// The content type of notation's payload.
+const PAYLOAD_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
+
+/// The largest envelope read.
+const MAX_ENVELOPE: usize = 256 * 1024;
+
+const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
+const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
+const EXPIRY: &str = "io.cncf.notary.expiry";
+const AUTHENTIC_SIGNING_TIME: &str = "io.cncf.notary.authenticSigningTime";
+const VERIFICATION_PLUGIN: &str = "io.cncf.notary.verificationPlugin";
+const VERIFICATION_PLUGIN_MIN_VERSION: &str = "io.cncf.notary.verificationPluginMinVersion";
+
+/// The protected headers notation defines, and whether each must be listed in `crit` when present.
+const KNOWN_HEADERS: &[(&str, bool)] = &[
+    ("alg", false),
+    ("cty", false),
+    ("crit", false),
+    (SIGNING_SCHEME, true),
+    (SIGNING_TIME, false),
+    (EXPIRY, true),
+    (AUTHENTIC_SIGNING_TIME, true),
+    (VERIFICATION_PLUGIN, true),
+    (VERIFICATION_PLUGIN_MIN_VERSION, true),
+];
+
+/// A notation JWS envelope, read strictly: its parts decoded and its headers checked for form (not yet trusted).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The signing input: the protected header and the payload as encoded, joined by `.`.
+    signing_input: String,
+    signature: Vec<u8>,
+    alg: String,
+    expiry: Option<i64>,
+    signed_digest: Digest,
+    chain: Vec<Certificate>,
+}
+
+/// Who made a verified notation signature: the leaf certificate's subject and its SHA-256 fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NotationSigner {
+    /// The leaf's subject, as RFC 4514 writes it.
+    pub subject: String,
+    /// `sha256:` of the leaf certificate's DER.
+    pub fingerprint: Digest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    payload: String,
+    protected: String,
+    header: RawHeader,
+    signature: String,
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    x5c: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPayload {
+    target_artifact: RawTarget,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    digest: String,
+}
+
+fn malformed(why: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::Notation,
+        format!("not a notation JWS envelope: {}", why.into()),
+    )
+}
+
+impl Envelope {
+    /// Reads a JWS envelope (JSON serialization, as notation writes it).
+    ///
+    /// Refused: over 256 KiB ([`ErrorKind::TooLarge`]); not the JWS JSON shape, a part that is not base64url, a
+    /// protected header without `alg`, `cty` or the signing scheme, an unknown or unlisted critical header, a
+    /// payload without `targetArtifact.digest`, an `x5c` that is empty, over 16 certificates or not DER
+    /// certificates ([`ErrorKind::Notation`] or the certificate's kind); a scheme other than `notary.x509` or an
+    /// algorithm other than `PS256`/`PS384`/`PS512`/`ES256`/`ES384` ([`ErrorKind::Unsupported`]).
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_ENVELOPE {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "a notation envelope of {} bytes; the limit is {MAX_ENVELOPE}",
+                    bytes.len()
+                ),
+            ));
+        }
+        // serde's messages may name what the input held (an unknown field), so they are quoted: escaped and cut.
+        let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(|err| malformed(quote(&err.to_string())))?;
+        let protected = base64url_decode(&raw.protected).ok_or_else(|| malformed("`protected` is not base64url"))?;
+        let payload = base64url_decode(&raw.payload).ok_or_else(|| malformed("`payload` is not base64url"))?;
+        let signature = base64url_decode(&raw.signature).ok_or_else(|| malformed("`signature` is not base64url"))?;
+        let header: serde_json::Map<String, Value> = serde_json::from_slice(&protected)
+            .map_err(|err| malformed(format!("the protected header: {}", quote(&err.to_string()))))?;
+        let text = |name: &str| header.get(name).and_then(Value::as_str);
+        let alg = text("alg").ok_or_else(|| malformed("the protected header has no `alg`"))?;
+        if !["PS256", "PS384", "PS512", "ES256", "ES384"].contains(&alg) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the JWS algorithm {} is not one notation signs with here (PS256/384/512, ES256/384)",
+                    quote(alg)
+                ),
+            ));
+        }
+        if text("cty") != Some(PAYLOAD_TYPE) {
+            return Err(malformed(format!("the protected header's `cty` is not {PAYLOAD_TYPE}")));
+        }
+        let crit: Vec<&str> = match header.get("crit") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .ok_or_else(|| malformed("`crit` holds something other than names"))
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(malformed("the protected header has no `crit` list")),
+        };
+        for name in header.keys() {
+            match KNOWN_HEADERS.iter().find(|(known, _)| known == name) {
+                Some((_, true)) if !crit.contains(&name.as_str()) => {
+                    return Err(malformed(format!(
+                        "the critical header {} is not listed in `crit`",
+                        quote(name)
+                    )));
+                }
+                Some(_) => {}
+                None if crit.contains(&name.as_str()) => {
+                    return Err(malformed(format!(
+                        "the critical header {} is not one notation defines",
+                        quote(name)
+                    )));
+                }
+                None => {}
+            }
+        }
+        if let Some(listed) = crit.iter().find(|name| !header.contains_key(**name)) {
+            return Err(malformed(format!(
+                "`crit` lists {}, which the header does not have",
+                quote(listed)
+            )));
+        }
+        match text(SIGNING_SCHEME) {
+            Some("notary.x509") => {}
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "the signing scheme {} needs a verified timestamp; only notary.x509 is verified here",
+                        quote(other)
+                    ),
+                ));
+            }
+            None => return Err(malformed("the protected header has no signing scheme")),
+        }
+        if text(SIGNING_TIME).and_then(crate::sigstore::rfc3339).is_none() {
+            return Err(malformed("the signing time is missing or not RFC 3339"));
+        }
+        let expiry = match header.get(EXPIRY) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .as_str()
+                    .and_then(crate::sigstore::rfc3339)
+                    .ok_or_else(|| malformed("the expiry is not RFC 3339"))?,
+            ),
+        };
+        let payload: RawPayload = serde_json::from_slice(&payload)
+            .map_err(|err| malformed(format!("the payload: {}", quote(&err.to_string()))))?;
+        let signed_digest: Digest = payload.target_artifact.digest.parse().map_err(|_| {
+            malformed(format!(
+                "the target digest {} is not a digest",
+                quote(&payload.target_artifact.digest)
+            ))
+        })?;
+        if raw.header.x5c.is_empty() || raw.header.x5c.len() > MAX_CHAIN {
+            return Err(malformed(format!(
+                "`x5c` holds {} certificates; 1 to {MAX_CHAIN} are read",
+                raw.header.x5c.len()
+            )));
+        }
+        let chain = raw
+            .header
+            .x5c
+            .iter()
+            .map(|encoded| {
+                let der = base64_decode(encoded).ok_or_else(|| malformed("an `x5c` certificate is not base64"))?;
+                Certificate::from_der(&der)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            signing_input: format!("{}.{}", raw.protected, raw.payload),
+            signature,
+            alg: alg.to_owned(),
+            expiry,
+            signed_digest,
+            chain,
+        })
+    }
+
+    /// The digest the payload names as its target artifact.
+    pub fn signed_digest(&self) -> &Digest {
+        &self.signed_digest
+    }
+
+    /// The `x5c` chain, leaf first.
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// Verifies the envelope for `signed` against `trust_store` at `now` (seconds since 1970).
+    ///
+    /// `Ok(signer)` when the payload names `signed`, the leaf's key verifies the signature, the envelope has not
+    /// expired, and the chain leads to a certificate of the store valid now. Errors: another digest
+    /// ([`ErrorKind::OtherDigest`]); a signature that does not verify, or an algorithm that does not fit the key
+    /// ([`ErrorKind::BadSignature`]); expired ([`ErrorKind::SigningTime`]); a chain that reaches no certificate of
+    /// the store, or is not valid now ([`ErrorKind::CertificatePath`]: untrusted rather than invalid).
+    pub fn verify(&self, signed: &Digest, trust_store: &[Certificate], now: i64) -> Result<NotationSigner, Error> {
+        if self.signed_digest != *signed {
+            return Err(Error::new(
+                ErrorKind::OtherDigest,
+                format!(
+                    "the notation signature signs {}, not {signed}: a signature copied from another image",
+                    self.signed_digest
+                ),
+            ));
+        }
+        let (leaf, intermediates) = self.chain.split_first().ok_or_else(|| malformed("an empty `x5c`"))?;
+        let key = leaf.public_key()?;
+        if !key.verify_jws(&self.alg, self.signing_input.as_bytes(), &self.signature) {
+            return Err(Error::new(
+                ErrorKind::BadSignature,
+                format!(
+                    "the notation signature ({}) does not verify with its certificate's key",
+                    self.alg
+                ),
+            ));
+        }
+        if let Some(expiry) = self.expiry.filter(|expiry| *expiry < now) {
+            return Err(Error::new(
+                ErrorKind::SigningTime,
+                format!("the notation signature expired at {expiry} (seconds since 1970)"),
+            ));
+        }
+        let in_store = trust_store.iter().any(|trusted| trusted.der() == leaf.der());
+        if in_store {
+            if !leaf.valid_at(now) {
+                return Err(Error::new(
+                    ErrorKind::CertificatePath,
+                    format!("the trusted signing certificate is not valid at {now} (seconds since 1970)"),
+                ));
+            }
+        } else {
+            leaf.verify_path(intermediates, trust_store, now, Usage::CodeSigningIfPresent)?;
+        }
+        Ok(NotationSigner {
+            subject: leaf.subject().to_owned(),
+            fingerprint: Digest::sha256(leaf.der()),
+        })
+    }
+}
+
+impl fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Envelope")
+            .field("alg", &self.alg)
+            .field("signed_digest", &self.signed_digest)
+            .field("expiry", &self.expiry)
+            .field("chain", &self.chain)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for NotationSigner {
+    /// The leaf's subject.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.subject)
+    }
+}

@@ -1,0 +1,336 @@
+//! Notation JWS envelopes: the ones notation itself wrote (tests/data/notation), and envelopes made here with
+//! rcgen and ring for what the public data lacks (a CA chain, an expired certificate, malformed headers).
+
+use oci_digest::Digest;
+use oci_sign::notation::Envelope;
+use oci_sign::x509::Certificate;
+use oci_sign::{ErrorKind, SignatureManifest, Signer, Trust, Verdict};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use serde_json::{Value, json};
+
+use crate::data;
+
+/// 2026-12-05, inside every certificate's validity here.
+const NOW: i64 = 1_796_000_000;
+
+const WITHOUT_TIMESTAMP: (&str, &str) = (
+    "notation/without-timestamp.jws.json",
+    "sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda",
+);
+const JWS_SIGNATURE: (&str, &str) = (
+    "notation/jws-signature.jws.json",
+    "sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef0",
+);
+
+fn digest(text: &str) -> Digest {
+    text.parse().unwrap()
+}
+
+fn b64url(data: &[u8]) -> String {
+    oci_testkit::base64(data)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+fn b64url_decode(text: &str) -> Vec<u8> {
+    let mut standard = text.replace('-', "+").replace('_', "/");
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    crate::base64_decode(&standard)
+}
+
+#[test]
+fn envelopes_notation_wrote_verify_with_their_certificate_and_nothing_else() {
+    let wabbit = Certificate::from_pem(std::str::from_utf8(&data("notation/wabbit-networks.io.crt")).unwrap()).unwrap();
+    for (file, signed) in [WITHOUT_TIMESTAMP, JWS_SIGNATURE] {
+        let bytes = data(file);
+        let envelope = Envelope::parse(&bytes).unwrap();
+        assert_eq!(envelope.signed_digest(), &digest(signed));
+        let leaf = envelope.chain()[0].clone();
+        let signer = envelope
+            .verify(&digest(signed), std::slice::from_ref(&leaf), NOW)
+            .unwrap();
+        assert!(signer.subject.contains("CN=alpine"), "{signer:?}");
+        assert_eq!(signer.fingerprint, Digest::sha256(leaf.der()));
+
+        let untrusted = envelope
+            .verify(&digest(signed), std::slice::from_ref(&wabbit), NOW)
+            .unwrap_err();
+        assert_eq!(untrusted.kind(), ErrorKind::CertificatePath, "{file}: {untrusted}");
+        let empty = envelope.verify(&digest(signed), &[], NOW).unwrap_err();
+        assert_eq!(empty.kind(), ErrorKind::CertificatePath, "{file}: {empty}");
+        let copied = envelope
+            .verify(&Digest::sha256(b"another image"), std::slice::from_ref(&leaf), NOW)
+            .unwrap_err();
+        assert_eq!(copied.kind(), ErrorKind::OtherDigest, "{file}: {copied}");
+        // After the certificate's end, its own store no longer trusts it.
+        let later = envelope
+            .verify(&digest(signed), std::slice::from_ref(&leaf), 5_000_000_000)
+            .unwrap_err();
+        assert_eq!(later.kind(), ErrorKind::CertificatePath, "{file}: {later}");
+
+        // A changed signature, or a payload naming another digest under the old signature, does not verify.
+        let mut value: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut signature = b64url_decode(value["signature"].as_str().unwrap());
+        signature[10] ^= 1;
+        value["signature"] = b64url(&signature).into();
+        let tampered = Envelope::parse(&serde_json::to_vec(&value).unwrap()).unwrap();
+        let err = tampered
+            .verify(&digest(signed), std::slice::from_ref(&leaf), NOW)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadSignature, "{file}: {err}");
+
+        let mut value: Value = serde_json::from_slice(&bytes).unwrap();
+        let other = Digest::sha256(b"another image");
+        let mut payload: Value = serde_json::from_slice(&b64url_decode(value["payload"].as_str().unwrap())).unwrap();
+        payload["targetArtifact"]["digest"] = other.to_string().into();
+        value["payload"] = b64url(&serde_json::to_vec(&payload).unwrap()).into();
+        let swapped = Envelope::parse(&serde_json::to_vec(&value).unwrap()).unwrap();
+        let err = swapped.verify(&other, &[leaf], NOW).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadSignature, "{file}: {err}");
+    }
+}
+
+/// A root, and a code-signing leaf it issued (valid 2025 to 2027, or `expired`: 2020 to 2021), with the leaf's
+/// ES256 signer.
+struct Chain {
+    root: Certificate,
+    leaf: Certificate,
+    signer: EcdsaKeyPair,
+}
+
+fn chain(expired: bool, eku: ExtendedKeyUsagePurpose) -> Chain {
+    let ca = || {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "notation test root");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2040, 1, 1);
+        params
+    };
+    let root_key = KeyPair::generate().unwrap();
+    let root = ca().self_signed(&root_key).unwrap();
+    let issuer = Issuer::new(ca(), root_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "wabbit-networks.io");
+    params.extended_key_usages = vec![eku];
+    (params.not_before, params.not_after) = if expired {
+        (rcgen::date_time_ymd(2020, 1, 1), rcgen::date_time_ymd(2021, 1, 1))
+    } else {
+        (rcgen::date_time_ymd(2025, 1, 1), rcgen::date_time_ymd(2027, 1, 1))
+    };
+    let leaf = params.signed_by(&leaf_key, &issuer).unwrap();
+    let signer = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &leaf_key.serialize_der(),
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    Chain {
+        root: Certificate::from_der(root.der()).unwrap(),
+        leaf: Certificate::from_der(leaf.der()).unwrap(),
+        signer,
+    }
+}
+
+/// An ES256 envelope by `chain`'s leaf with the protected header `header` over a payload naming `signed`.
+fn envelope(chain: &Chain, header: &Value, signed: &Digest) -> Vec<u8> {
+    let payload = json!({"targetArtifact": {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": signed.to_string(), "size": 100
+    }});
+    let protected = b64url(&serde_json::to_vec(header).unwrap());
+    let payload = b64url(&serde_json::to_vec(&payload).unwrap());
+    let signature = chain
+        .signer
+        .sign(&SystemRandom::new(), format!("{protected}.{payload}").as_bytes())
+        .unwrap();
+    serde_json::to_vec(&json!({
+        "payload": payload,
+        "protected": protected,
+        "header": {"x5c": [oci_testkit::base64(chain.leaf.der())], "io.cncf.notary.signingAgent": "oci-sign tests"},
+        "signature": b64url(signature.as_ref()),
+    }))
+    .unwrap()
+}
+
+fn header() -> Value {
+    json!({
+        "alg": "ES256",
+        "cty": "application/vnd.cncf.notary.payload.v1+json",
+        "crit": ["io.cncf.notary.signingScheme"],
+        "io.cncf.notary.signingScheme": "notary.x509",
+        "io.cncf.notary.signingTime": "2026-12-01T10:00:00Z"
+    })
+}
+
+#[test]
+fn a_ca_chain_verifies_and_every_broken_rule_has_its_error() {
+    let signed = Digest::sha256(b"an image manifest");
+    let good = chain(false, ExtendedKeyUsagePurpose::CodeSigning);
+    let roots = [good.root.clone()];
+    let verified = Envelope::parse(&envelope(&good, &header(), &signed)).unwrap();
+    assert_eq!(
+        verified.verify(&signed, &roots, NOW).unwrap().subject,
+        "CN=wabbit-networks.io"
+    );
+
+    let expired = chain(true, ExtendedKeyUsagePurpose::CodeSigning);
+    let err = Envelope::parse(&envelope(&expired, &header(), &signed))
+        .unwrap()
+        .verify(&signed, std::slice::from_ref(&expired.root), NOW)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
+    let server = chain(false, ExtendedKeyUsagePurpose::ServerAuth);
+    let err = Envelope::parse(&envelope(&server, &header(), &signed))
+        .unwrap()
+        .verify(&signed, std::slice::from_ref(&server.root), NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("code signing"), "{err}");
+
+    let mut expiring = header();
+    expiring["io.cncf.notary.expiry"] = "2026-01-01T00:00:00Z".into();
+    expiring["crit"] = json!(["io.cncf.notary.signingScheme", "io.cncf.notary.expiry"]);
+    let err = Envelope::parse(&envelope(&good, &expiring, &signed))
+        .unwrap()
+        .verify(&signed, &roots, NOW)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SigningTime, "{err}");
+
+    let mut mismatched = header();
+    mismatched["alg"] = "ES384".into();
+    let err = Envelope::parse(&envelope(&good, &mismatched, &signed))
+        .unwrap()
+        .verify(&signed, &roots, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::BadSignature,
+        "an ES384 header over a P-256 key: {err}"
+    );
+
+    let cases: Vec<(&str, Value, ErrorKind)> = vec![
+        (
+            "expiry not in crit",
+            {
+                let mut h = header();
+                h["io.cncf.notary.expiry"] = "2030-01-01T00:00:00Z".into();
+                h
+            },
+            ErrorKind::Notation,
+        ),
+        (
+            "unknown critical header",
+            {
+                let mut h = header();
+                h["x-critical"] = "1".into();
+                h["crit"] = json!(["io.cncf.notary.signingScheme", "x-critical"]);
+                h
+            },
+            ErrorKind::Notation,
+        ),
+        (
+            "crit names a missing header",
+            {
+                let mut h = header();
+                h["crit"] = json!(["io.cncf.notary.signingScheme", "io.cncf.notary.expiry"]);
+                h
+            },
+            ErrorKind::Notation,
+        ),
+        (
+            "signing authority scheme",
+            {
+                let mut h = header();
+                h["io.cncf.notary.signingScheme"] = "notary.x509.signingAuthority".into();
+                h
+            },
+            ErrorKind::Unsupported,
+        ),
+        (
+            "another content type",
+            {
+                let mut h = header();
+                h["cty"] = "application/json".into();
+                h
+            },
+            ErrorKind::Notation,
+        ),
+        (
+            "no signing time",
+            {
+                let mut h = header();
+                h.as_object_mut().unwrap().remove("io.cncf.notary.signingTime");
+                h
+            },
+            ErrorKind::Notation,
+        ),
+        (
+            "HS256",
+            {
+                let mut h = header();
+                h["alg"] = "HS256".into();
+                h
+            },
+            ErrorKind::Unsupported,
+        ),
+    ];
+    for (what, header, kind) in cases {
+        let err = Envelope::parse(&envelope(&good, &header, &signed)).unwrap_err();
+        assert_eq!(err.kind(), kind, "{what}: {err}");
+        assert!(!err.to_string().chars().any(char::is_control), "{what}: {err}");
+    }
+    for bytes in [
+        &b""[..],
+        b"{}",
+        b"[]",
+        br#"{"payload":"","protected":"","header":{"x5c":[]},"signature":""}"#,
+    ] {
+        assert!(Envelope::parse(bytes).is_err(), "{}", String::from_utf8_lossy(bytes));
+    }
+}
+
+/// A notation signature manifest (as `notation sign` pushes it) judged through `SignatureManifest` and `Trust`.
+#[test]
+fn a_notation_signature_manifest_is_verified_untrusted_or_invalid_under_a_trust() {
+    let (file, signed) = WITHOUT_TIMESTAMP;
+    let signed = digest(signed);
+    let bytes = data(file);
+    let leaf = Envelope::parse(&bytes).unwrap().chain()[0].clone();
+    let manifest = |subject: &Digest| {
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": "application/vnd.cncf.notary.signature",
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2,
+                       "digest": Digest::sha256(b"{}").to_string()},
+            "layers": [{"mediaType": "application/jose+json", "size": bytes.len(),
+                        "digest": Digest::sha256(&bytes).to_string()}],
+            "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 528,
+                        "digest": subject.to_string()}
+        }))
+        .unwrap()
+    };
+    let blob = |wanted: &Digest| (*wanted == Digest::sha256(&bytes)).then_some(&bytes[..]);
+    let parsed = SignatureManifest::parse(&signed, &manifest(&signed)).unwrap();
+    assert_eq!(parsed.format(), "notation");
+    let trusted = Trust::default().with_notation([leaf]).at(NOW);
+    match parsed.verify(blob, &trusted) {
+        Verdict::Verified {
+            signer: Signer::Certificate { subject, .. },
+        } => assert!(subject.contains("alpine")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(parsed.verify(blob, &Trust::default().at(NOW)), Verdict::Untrusted);
+    // The envelope under another image's manifest: its subject says so.
+    let other = Digest::sha256(b"another image");
+    let copied = SignatureManifest::parse(&other, &manifest(&other)).unwrap();
+    match copied.verify(blob, &trusted) {
+        Verdict::Invalid { reason } => assert_eq!(reason.kind(), ErrorKind::OtherDigest, "{reason}"),
+        verdict => panic!("{verdict:?}"),
+    }
+}

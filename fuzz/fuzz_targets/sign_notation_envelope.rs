@@ -1,0 +1,26 @@
+//! Any bytes are a notation JWS envelope or a typed error with a one-line message; an envelope that reads is
+//! verified against its own leaf and against nothing without a panic, and reads the same again.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use oci_sign::notation::Envelope;
+
+fuzz_target!(|data: &[u8]| {
+    match Envelope::parse(data) {
+        Ok(envelope) => {
+            assert_eq!(Envelope::parse(data).as_ref(), Ok(&envelope));
+            let signed = envelope.signed_digest().clone();
+            let leaf = envelope.chain()[0].clone();
+            for store in [vec![leaf], Vec::new()] {
+                if let Err(err) = envelope.verify(&signed, &store, 1_796_000_000) {
+                    assert!(!err.to_string().chars().any(char::is_control), "{err}");
+                }
+            }
+        }
+        Err(err) => {
+            let message = err.to_string();
+            assert!(!message.is_empty());
+            assert!(!message.chars().any(char::is_control), "{message:?}");
+        }
+    }
+});
