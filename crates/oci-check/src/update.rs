@@ -29,7 +29,7 @@ pub(crate) struct Args {
 
 /// What to check and how: shared by `update` and `watch`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("trust").multiple(true).args(["verify_keys", "trusted_root"])))]
+#[command(group(clap::ArgGroup::new("trust").multiple(true).args(["verify_keys", "trusted_root", "notation_roots"])))]
 pub(crate) struct CheckArgs {
     /// Images to check, `IMAGE[:TAG][@DIGEST]`; the digest is the one in use.
     #[arg(value_name = "IMAGE[@DIGEST]")]
@@ -57,8 +57,8 @@ pub(crate) struct CheckArgs {
     #[arg(long = "verify-key", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     pub(crate) verify_keys: Vec<String>,
     #[command(flatten)]
-    pub(crate) keyless: crate::verify::KeylessArgs,
-    /// With --verify-key or --trusted-root: an update or newer version whose signature is not verified gets status
+    pub(crate) trust: crate::verify::TrustArgs,
+    /// With --verify-key, --trusted-root or --notation-root: an update or newer version whose signature is not verified gets status
     /// `untrusted` (exit 1) instead of being proposed.
     #[arg(long, requires = "trust", help_heading = "Signatures")]
     pub(crate) require_signed: bool,
@@ -218,10 +218,11 @@ pub(crate) struct Gathered {
 }
 
 impl CheckArgs {
-    /// What the signature options trust (`--verify-key`, `--trusted-root`); `Err` is a usage message. Empty: no
+    /// What the signature options trust (`--verify-key`, `--trusted-root`, `--notation-root`); `Err` is a usage
+    /// message. Empty: no
     /// signature is looked for.
     pub(crate) fn trust(&self) -> Result<crate::verify::TrustConfig, String> {
-        crate::verify::TrustConfig::from_args(&self.verify_keys, &self.keyless)
+        crate::verify::TrustConfig::from_args(&self.verify_keys, &self.trust)
     }
 
     /// Whether a run found nothing to check where nothing was asked for: no images, no source (an empty engine

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
 use oci_sign::sigstore::{Keyless, TrustedRoot};
+use oci_sign::x509::Certificate;
 use oci_sign::{ErrorKind as SignErrorKind, PublicKey, SignatureManifest, SignatureTag, Signer, Trust, Verdict};
 
 use crate::Output;
@@ -48,7 +49,7 @@ pub(crate) struct Args {
     #[arg(long = "key", value_name = "[GLOB=]PEM")]
     keys: Vec<String>,
     #[command(flatten)]
-    keyless: KeylessArgs,
+    trust: TrustArgs,
     /// The platform whose image's signature also counts when the tag names a multi-arch index (default: this
     /// machine's).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
@@ -61,9 +62,10 @@ pub(crate) struct Args {
     registry: RegistryArgs,
 }
 
-/// Keyless (Sigstore) trust, the same options for `verify`, `update` and `watch`.
+/// Keyless (Sigstore) and notation trust, the same options for `verify`, `update` and `watch` (keys are
+/// `--key` in `verify`, `--verify-key` in the others).
 #[derive(Debug, Clone, Default, clap::Args)]
-pub(crate) struct KeylessArgs {
+pub(crate) struct TrustArgs {
     /// Keyless signatures (Sigstore bundles with a Fulcio certificate): the Sigstore trusted root to verify them
     /// against offline (`trusted_root.json`: its certificate authorities, transparency logs and CT logs; the public
     /// instance's comes from sigstore/root-signing). With --identity and --issuer.
@@ -77,9 +79,14 @@ pub(crate) struct KeylessArgs {
     /// `https://token.actions.githubusercontent.com`).
     #[arg(long, value_name = "URL", requires = "trusted_root", help_heading = "Signatures")]
     issuer: Option<String>,
+    /// Notation signatures: a trusted certificate (PEM; a CA of a notation trust store, or a self-signed signing
+    /// certificate; a file may hold several), for every image or, as `GLOB=PEM`, for the images whose
+    /// `REGISTRY/REPOSITORY` matches GLOB. Repeatable.
+    #[arg(long = "notation-root", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
+    notation_roots: Vec<String>,
 }
 
-impl KeylessArgs {
+impl TrustArgs {
     /// The keyless policy, if asked for; `Err` is a usage message.
     fn policy(&self) -> Result<Option<Arc<Keyless>>, String> {
         let (Some(path), Some(identity), Some(issuer)) = (&self.trusted_root, &self.identity, &self.issuer) else {
@@ -97,33 +104,52 @@ impl KeylessArgs {
 /// one image's [`Trust`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TrustConfig {
-    keys: Vec<TrustedKey>,
+    keys: Vec<Scoped<PublicKey>>,
     keyless: Option<Arc<Keyless>>,
+    notation: Vec<Scoped<Vec<Certificate>>>,
 }
 
 impl TrustConfig {
-    /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`) and the keyless options; `Err` is a usage message.
-    pub(crate) fn from_args(keys: &[String], keyless: &KeylessArgs) -> Result<Self, String> {
+    /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`) and the keyless and notation options; `Err` is a usage
+    /// message.
+    pub(crate) fn from_args(keys: &[String], trust: &TrustArgs) -> Result<Self, String> {
+        let key = |text: &str| text.parse::<PublicKey>().map_err(|err| err.to_string());
+        let certificates = |text: &str| Certificate::all_from_pem(text).map_err(|err| err.to_string());
         Ok(Self {
-            keys: keys.iter().map(|spec| trusted_key(spec)).collect::<Result<_, _>>()?,
-            keyless: keyless.policy()?,
+            keys: keys
+                .iter()
+                .map(|spec| scoped(spec, "--key", MAX_KEY_FILE, key))
+                .collect::<Result<_, _>>()?,
+            keyless: trust.policy()?,
+            notation: trust
+                .notation_roots
+                .iter()
+                .map(|spec| scoped(spec, "--notation-root", MAX_KEY_FILE, certificates))
+                .collect::<Result<_, _>>()?,
         })
     }
 
     /// Whether nothing is trusted, so no signature is looked for.
     pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.keyless.is_none()
+        self.keys.is_empty() && self.keyless.is_none() && self.notation.is_empty()
     }
 
-    /// What is trusted for `reference`'s repository: the keys scoped to it or to every image, and the keyless
-    /// policy.
+    /// What is trusted for `reference`'s repository: the keys and notation certificates scoped to it or to every
+    /// image, and the keyless policy.
     pub(crate) fn for_image(&self, reference: &Reference) -> Trust {
         let name = repository_name(reference);
+        let applies = |scope: &Option<String>| scope.as_deref().is_none_or(|scope| wildcard(scope, &name));
         let trust = Trust::keys(
             self.keys
                 .iter()
-                .filter(|trusted| trusted.scope.as_deref().is_none_or(|scope| wildcard(scope, &name)))
-                .map(|trusted| trusted.key.clone()),
+                .filter(|trusted| applies(&trusted.scope))
+                .map(|trusted| trusted.value.clone()),
+        )
+        .with_notation(
+            self.notation
+                .iter()
+                .filter(|trusted| applies(&trusted.scope))
+                .flat_map(|trusted| trusted.value.iter().cloned()),
         );
         match &self.keyless {
             Some(keyless) => trust.with_keyless(Arc::clone(keyless)),
@@ -132,11 +158,12 @@ impl TrustConfig {
     }
 }
 
-/// A trusted key and the images it is for.
+/// Something trusted (a key, notation certificates) and the images it is for: every image, or those whose
+/// repository matches the GLOB.
 #[derive(Debug, Clone)]
-struct TrustedKey {
+struct Scoped<T> {
     scope: Option<String>,
-    key: PublicKey,
+    value: T,
 }
 
 /// The verdict on one image's signatures, and where it was found.
@@ -152,9 +179,9 @@ pub(crate) struct Finding {
 
 /// Prints one line (or JSON object) per image; exits 0 when every image is verified, 1 otherwise, 2 on usage.
 pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
-    let trust = match TrustConfig::from_args(&args.keys, &args.keyless) {
+    let trust = match TrustConfig::from_args(&args.keys, &args.trust) {
         Ok(trust) if trust.is_empty() => {
-            return exit::usage("verify needs --key, or --trusted-root with --identity and --issuer");
+            return exit::usage("verify needs --key, --trusted-root with --identity and --issuer, or --notation-root");
         }
         Ok(trust) => trust,
         Err(message) => return exit::usage(&message),
@@ -257,6 +284,7 @@ fn note(finding: &Finding, no_key: bool) -> Option<String> {
 fn signer_name(signer: &Signer) -> String {
     match signer {
         Signer::Identity { identity, .. } => identity.clone(),
+        Signer::Certificate { subject, .. } => subject.clone(),
         other => other.to_string(),
     }
 }
@@ -273,9 +301,15 @@ fn repository_name(reference: &Reference) -> String {
     format!("{}/{}", repository.registry(), repository.name())
 }
 
-/// `--key [GLOB=]PEM`: a file that exists is a key for every image; otherwise the text after the last `=` is the
-/// file and the text before it the GLOB.
-fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
+/// `--key [GLOB=]PEM` (or `--notation-root`, named `option`): a file that exists is for every image; otherwise the
+/// text after the last `=` is the file and the text before it the GLOB. The file, at most `limit` bytes of UTF-8, is
+/// read by `read`.
+fn scoped<T>(
+    spec: &str,
+    option: &str,
+    limit: u64,
+    read: impl Fn(&str) -> Result<T, String>,
+) -> Result<Scoped<T>, String> {
     let (scope, path) = if Path::new(spec).is_file() {
         (None, PathBuf::from(spec))
     } else {
@@ -285,12 +319,10 @@ fn trusted_key(spec: &str) -> Result<TrustedKey, String> {
         }
     };
     let shown = oci_registry::text::quote(&path.display().to_string());
-    let bytes = read_bounded(&path, MAX_KEY_FILE).map_err(|err| format!("--key {shown}: {err}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("--key {shown}: not UTF-8 text"))?;
-    let key = text
-        .parse::<PublicKey>()
-        .map_err(|err| format!("--key {shown}: {err}"))?;
-    Ok(TrustedKey { scope, key })
+    let bytes = read_bounded(&path, limit).map_err(|err| format!("{option} {shown}: {err}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{option} {shown}: not UTF-8 text"))?;
+    let value = read(&text).map_err(|err| format!("{option} {shown}: {err}"))?;
+    Ok(Scoped { scope, value })
 }
 
 /// The bytes of the regular file `path`, at most `limit` of them.

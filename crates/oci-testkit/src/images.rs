@@ -258,6 +258,61 @@ impl Images {
     }
 }
 
+impl Images {
+    /// Pushes `blob` as an OCI 1.1 artifact that refers to `subject` (an image manifest of this repository), as
+    /// cosign and notation attach signatures: the empty config, `blob` as the one layer of `layer_media_type`, the
+    /// manifest's `artifactType` and `annotations`; then lists it under the referrers tag (`sha256-<hex>`), as a
+    /// client does for a registry without the referrers API. Like cosign (go-containerregistry), the entry it adds
+    /// carries the config's media type as its `artifactType`, so a reader must open the manifest to learn its type.
+    pub async fn attach(
+        &self,
+        subject: &Pushed,
+        artifact_type: &str,
+        layer_media_type: &str,
+        blob: &[u8],
+        annotations: serde_json::Value,
+    ) -> Result<Pushed, Error> {
+        let empty = self
+            .client
+            .push_blob(&self.repository, Bytes::from_static(b"{}"))
+            .await?;
+        let layer = self
+            .client
+            .push_blob(&self.repository, Bytes::copy_from_slice(blob))
+            .await?;
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": artifact_type,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2, "digest": empty.to_string()},
+            "layers": [{"mediaType": layer_media_type, "size": blob.len(), "digest": layer.to_string()}],
+            "annotations": annotations,
+            "subject": {"mediaType": subject.media_type, "size": subject.bytes.len(), "digest": subject.digest.to_string()}
+        });
+        let manifest = self
+            .manifest(OCI_MANIFEST, Bytes::from(manifest.to_string()), None)
+            .await?;
+        let tag = format!("{}-{}", subject.digest.algorithm(), subject.digest.encoded());
+        let mut entries = match self.client.manifest(&self.repository.tag(&tag)?).await {
+            Ok(existing) => serde_json::from_slice::<serde_json::Value>(existing.bytes())
+                .ok()
+                .and_then(|index| index["manifests"].as_array().cloned())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        entries.push(serde_json::json!({
+            "mediaType": OCI_MANIFEST,
+            "size": manifest.bytes.len(),
+            "digest": manifest.digest.to_string(),
+            "artifactType": "application/vnd.oci.empty.v1+json"
+        }));
+        let index = serde_json::json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
+        self.manifest(OCI_INDEX, Bytes::from(index.to_string()), Some(&tag))
+            .await?;
+        Ok(manifest)
+    }
+}
+
 /// A ustar archive holding one regular file, as an image layer: a 512-byte header, the contents padded to 512
 /// bytes, and two zero blocks.
 fn tar_with_one_file(name: &str, contents: &[u8]) -> Vec<u8> {

@@ -35,6 +35,8 @@
 //!   oras attaching referrers that are not signatures.
 //! - [`Sigstore`]: a private Sigstore instance (a Fulcio-shaped CA, a Rekor-shaped log key, their
 //!   `trusted_root.json`) that writes keyless bundles for image digests and attaches them as cosign does.
+//! - [`Notary`]: a CA and a signing certificate writing notation JWS envelopes for image digests, attached as
+//!   `notation sign` attaches them.
 //! - [`TempDir`], [`free_port`], [`block_on`], [`base64()`]: the small things every test needs.
 //!
 //! # Example
@@ -67,6 +69,7 @@ pub mod docker;
 pub mod fault;
 pub mod images;
 pub mod mosquitto;
+pub mod notation;
 pub mod ntfy;
 mod pki;
 pub mod podman;
@@ -88,6 +91,7 @@ pub use docker::{DEAD_PROXY, DockerEngine};
 pub use fault::FaultServer;
 pub use images::{Images, Pushed};
 pub use mosquitto::Mosquitto;
+pub use notation::Notary;
 pub use ntfy::Ntfy;
 pub use pki::TestCa;
 pub use podman::{EngineRecorder, Podman};

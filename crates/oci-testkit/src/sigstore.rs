@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use oci_digest::Digest;
 use oci_registry::Error;
 use rcgen::{
@@ -375,71 +374,22 @@ impl Sigstore {
         })
     }
 
-    /// Pushes `bundle` as cosign attaches one to `subject` (an image manifest of `subject_size` bytes in `images`'
-    /// repository): the empty config, the bundle as the one layer, an artifact manifest with `subject`, and the
-    /// referrers tag's index with the new entry added.
+    /// Pushes `bundle` as cosign attaches one to `subject` (an image manifest in `images`' repository): an
+    /// artifact manifest of type [`BUNDLE_ARTIFACT`] with the bundle as its one layer and cosign's predicate
+    /// annotation, listed under the referrers tag (see [`Images::attach`]).
     pub async fn attach(
         images: &Images,
         subject: &Pushed,
         bundle: &[u8],
         predicate_type: &str,
     ) -> Result<Pushed, Error> {
-        let client = images.client();
-        let repository = images.repository();
-        let empty = client.push_blob(repository, Bytes::from_static(b"{}")).await?;
-        let layer = client.push_blob(repository, Bytes::copy_from_slice(bundle)).await?;
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "artifactType": BUNDLE_ARTIFACT,
-            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2, "digest": empty.to_string()},
-            "layers": [{"mediaType": BUNDLE_ARTIFACT, "size": bundle.len(), "digest": layer.to_string()}],
-            "annotations": {
-                "dev.sigstore.bundle.content": "dsse-envelope",
-                "dev.sigstore.bundle.predicateType": predicate_type
-            },
-            "subject": {
-                "mediaType": subject.media_type,
-                "size": subject.bytes.len(),
-                "digest": subject.digest.to_string()
-            }
-        });
-        let manifest = images
-            .manifest(
-                "application/vnd.oci.image.manifest.v1+json",
-                Bytes::from(manifest.to_string()),
-                None,
-            )
-            .await?;
-        // The referrers tag schema, as cosign (go-containerregistry) writes it: the entry's artifactType is the
-        // config's media type, so a reader must open the manifest to learn what it is.
-        let tag = format!("{}-{}", subject.digest.algorithm(), subject.digest.encoded());
-        let mut entries = match client.manifest(&repository.tag(&tag)?).await {
-            Ok(existing) => serde_json::from_slice::<serde_json::Value>(existing.bytes()).unwrap()["manifests"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
-        entries.push(json!({
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "size": manifest.bytes.len(),
-            "digest": manifest.digest.to_string(),
-            "artifactType": "application/vnd.oci.empty.v1+json"
-        }));
-        let index = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": entries
+        let annotations = json!({
+            "dev.sigstore.bundle.content": "dsse-envelope",
+            "dev.sigstore.bundle.predicateType": predicate_type
         });
         images
-            .manifest(
-                "application/vnd.oci.image.index.v1+json",
-                Bytes::from(index.to_string()),
-                Some(&tag),
-            )
-            .await?;
-        Ok(manifest)
+            .attach(subject, BUNDLE_ARTIFACT, BUNDLE_ARTIFACT, bundle, annotations)
+            .await
     }
 }
 

@@ -26,6 +26,8 @@ mod hostile;
 mod hostile_sources;
 // `update --kubectl-json`: a cluster's pods and nodes from kubectl output, against images in the real registry.
 mod kubernetes;
+// Notation signatures: JWS envelopes as `notation sign` attaches them, against --notation-root.
+mod notation;
 // Behind a proxy (a real squid): verdicts through CONNECT tunnels and absolute-form requests, NO_PROXY, refusals.
 mod proxy;
 // `oci-check ref`: parsing and printing references, no registry needed.

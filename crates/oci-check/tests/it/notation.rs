@@ -1,0 +1,87 @@
+//! Notation signatures in `oci-check verify`: JWS envelopes attached as `notation sign` attaches them, verified
+//! against the CA given with `--notation-root`, scoped like keys.
+
+use oci_testkit::images::OCI_MANIFEST;
+use oci_testkit::{Notary, Registry, TempDir, block_on};
+use serde_json::Value;
+
+use crate::oci_check;
+
+fn verify(args: &[&str]) -> (i32, Vec<Value>) {
+    let mut all = vec!["verify", "--json"];
+    all.extend_from_slice(args);
+    let out = oci_check(&all, "");
+    let records = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (out.code, records)
+}
+
+#[test]
+fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_invalid() {
+    let registry = Registry::open();
+    let images = registry.images("notary/app").unwrap();
+    let host = registry.host().to_owned();
+    let notary = Notary::new("wabbit-networks.io");
+    let stranger = Notary::new("stranger.example");
+    let dir = TempDir::new("oci-notation");
+    let root = notary.write_root(dir.path(), "wabbit.pem").display().to_string();
+    let other_root = stranger.write_root(dir.path(), "stranger.pem").display().to_string();
+    let (signed, copied) = block_on(async {
+        let signed = images.image(OCI_MANIFEST, "signed", Some("signed")).await.unwrap();
+        let copied = images.image(OCI_MANIFEST, "copied", Some("copied")).await.unwrap();
+        notary.attach(&images, &signed).await.unwrap();
+        // The envelope for `signed`, attached to `copied`.
+        let envelope = notary.sign(&signed);
+        images
+            .attach(
+                &copied,
+                oci_testkit::notation::NOTATION_ARTIFACT,
+                "application/jose+json",
+                &envelope,
+                serde_json::json!({}),
+            )
+            .await
+            .unwrap();
+        (signed, copied)
+    });
+    let (signed_tag, copied_tag) = (format!("{host}/notary/app:signed"), format!("{host}/notary/app:copied"));
+
+    let (code, records) = verify(&["--notation-root", &root, &signed_tag]);
+    assert_eq!(code, 0, "{records:#?}");
+    let signature = &records[0]["signature"];
+    assert_eq!(records[0]["digest"], signed.digest.as_str());
+    assert_eq!(signature["status"], "verified", "{records:#?}");
+    assert_eq!(signature["format"], "notation", "{records:#?}");
+    assert_eq!(signature["found_via"], "referrers-tag", "{records:#?}");
+    assert_eq!(signature["signer"], "CN=wabbit-networks.io", "{records:#?}");
+
+    let (code, records) = verify(&["--notation-root", &other_root, &signed_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");
+
+    // Scoped to other repositories, the CA does not apply; scoped to this one, it does.
+    let scoped = format!("{host}/other/*={root}");
+    let (code, records) = verify(&["--notation-root", &scoped, &signed_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");
+    let scoped = format!("{host}/notary/*={root}");
+    assert_eq!(verify(&["--notation-root", &scoped, &signed_tag]).0, 0);
+
+    let (code, records) = verify(&["--notation-root", &root, &copied_tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["digest"], copied.digest.as_str());
+    assert_eq!(records[0]["signature"]["status"], "invalid", "{records:#?}");
+
+    // A file that is not PEM certificates is a usage error that names the option.
+    let not_pem = dir.path().join("not-pem.txt");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let out = oci_check(
+        &["verify", "--notation-root", &not_pem.display().to_string(), &signed_tag],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--notation-root"), "{out:?}");
+}
