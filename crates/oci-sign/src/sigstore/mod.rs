@@ -24,7 +24,8 @@
 //!   itself; it has no API to verify over a digest computed elsewhere. A DSSE bundle needs only the artifact's
 //!   digest, which its in-toto statement must name among its subjects.
 //! - **Identity by full match.** The policy's pattern must match a subject alternative name (URI or e-mail) in
-//!   whole, as cosign's `--certificate-identity-regexp` is anchored by Sigstore's clients; the issuer (Fulcio's
+//!   whole. cosign's `--certificate-identity-regexp` is Go's unanchored match, so a pattern written for
+//!   `github.com/org/repo` also accepts `github.com/org/repo-evil`; here it does not. The issuer (Fulcio's
 //!   extension `1.3.6.1.4.1.57264.1.8`, else the legacy `.1.1`) must be equal.
 //!
 //! ```
