@@ -6,25 +6,11 @@ use oci_testkit::cosign::Cosign;
 use oci_testkit::images::OCI_MANIFEST;
 use oci_testkit::sigstore::{SIGN_PREDICATE, Signing, now};
 use oci_testkit::{Registry, Sigstore, TempDir, block_on};
-use serde_json::Value;
 
-use crate::oci_check;
+use crate::{oci_check, verify_json as verify};
 
 const IDENTITY: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-/// Runs `verify --json` with `args` (trust options, then images) and returns the exit code and the records.
-fn verify(args: &[&str]) -> (i32, Vec<Value>) {
-    let mut all = vec!["verify", "--json"];
-    all.extend_from_slice(args);
-    let out = oci_check(&all, "");
-    let records = out
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    (out.code, records)
-}
 
 #[test]
 fn bundles_cosign_attaches_with_a_key_verify_and_attestations_of_other_types_are_not_signatures() {
@@ -244,13 +230,7 @@ fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
         ];
         args.extend_from_slice(extra);
         args.extend(in_use.iter().map(String::as_str));
-        let out = oci_check(&args, "");
-        let records: Vec<Value> = out
-            .stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
-        (out.code, records)
+        crate::oci_check_json(&args)
     };
 
     let (code, records) = run(&[]);

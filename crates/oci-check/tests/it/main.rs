@@ -61,6 +61,24 @@ struct Outcome {
     stderr: String,
 }
 
+/// Runs `oci-check ARGS` and reads its standard output as JSON Lines: the exit code and one value per line.
+fn oci_check_json(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let out = oci_check(args, "");
+    let records = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}\n{out:?}")))
+        .collect();
+    (out.code, records)
+}
+
+/// Runs `oci-check verify --json ARGS` (trust options, then images): the exit code and one record per image.
+fn verify_json(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut all = vec!["verify", "--json"];
+    all.extend_from_slice(args);
+    oci_check_json(&all)
+}
+
 /// Runs `oci-check ARGS` with `stdin` as its standard input.
 fn oci_check(args: &[&str], stdin: impl AsRef<[u8]>) -> Outcome {
     oci_check_env(args, stdin, &[])

@@ -3,21 +3,8 @@
 
 use oci_testkit::images::OCI_MANIFEST;
 use oci_testkit::{Notary, Registry, TempDir, block_on};
-use serde_json::Value;
 
-use crate::oci_check;
-
-fn verify(args: &[&str]) -> (i32, Vec<Value>) {
-    let mut all = vec!["verify", "--json"];
-    all.extend_from_slice(args);
-    let out = oci_check(&all, "");
-    let records = out
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    (out.code, records)
-}
+use crate::{oci_check, verify_json as verify};
 
 #[test]
 fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_invalid() {

@@ -11,19 +11,12 @@ use crate::oci_check;
 
 /// Runs `verify --json` for `images` with `keys` and returns the exit code and the records.
 fn verify(keys: &[&str], images: &[&str]) -> (i32, Vec<Value>) {
-    let mut args = vec!["verify", "--json"];
+    let mut args = Vec::new();
     for key in keys {
-        args.push("--key");
-        args.push(key);
+        args.extend(["--key", key]);
     }
     args.extend_from_slice(images);
-    let out = oci_check(&args, "");
-    let records = out
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    (out.code, records)
+    crate::verify_json(&args)
 }
 
 #[test]
@@ -232,13 +225,7 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
         ];
         args.extend_from_slice(extra);
         args.extend([same.as_str(), rotated.as_str(), unsigned.as_str()]);
-        let out = oci_check(&args, "");
-        let records: Vec<Value> = out
-            .stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
-        (out.code, records)
+        crate::oci_check_json(&args)
     };
 
     let (code, records) = run(&[]);
