@@ -1,5 +1,5 @@
-//! Image signatures without IO: cosign's simple-signing signatures, in its legacy tag form and as OCI 1.1
-//! artifacts, verified with PEM public keys on ring.
+//! Image signatures without IO: cosign's simple-signing signatures (its legacy tag form and OCI 1.1 artifacts),
+//! Sigstore bundles (keyed or keyless) and notation's JWS envelopes, verified on ring.
 //!
 //! The key decision: this crate judges bytes it is handed and fetches nothing. Finding a digest's signatures (the
 //! referrers API, the referrers tag, the `.sig` tag) is the registry client's job; this crate names the tags
@@ -11,14 +11,19 @@
 //!   or Ed25519, read by a small strict DER reader; its [`KeyId`] (SHA-256 of the DER, `sha256:<hex>`) names the
 //!   signer.
 //! - [`Payload`]: cosign's simple-signing JSON, read strictly; it names the digest signed.
-//! - [`SignatureManifest`]: a signature manifest read for the digest it should sign, in either
-//!   [`SignatureForm`]; [`SignatureManifest::verify`] (or [`verify`] in one step) gives [`Verdict::Verified`] with
-//!   the [`Signer`], [`Verdict::Invalid`] with the reason (a payload for another digest, a malformed signature, ...),
-//!   [`Verdict::Untrusted`] (no trusted key verifies it) or [`Verdict::Unsigned`].
+//! - [`SignatureManifest`]: a signature manifest read for the digest it should sign, in its [`SignatureForm`]
+//!   (cosign's two, a Sigstore bundle, a notation signature); [`SignatureManifest::verify`] (or [`verify`] in one
+//!   step) gives [`Verdict::Verified`] with the [`Signer`], [`Verdict::Invalid`] with the reason (a payload for
+//!   another digest, a malformed signature, ...), [`Verdict::Untrusted`] (nothing trusted verifies it) or
+//!   [`Verdict::Unsigned`].
 //! - [`sigstore`]: Sigstore bundles (`*.sigstore.json`, v0.1 to v0.3) verified offline against a trusted root,
 //!   keyless (a Fulcio certificate whose identity matches a pattern and whose issuer is given, at the time Rekor
 //!   signed for, with its log entry, inclusion proof and SCT checked) or with keys; the signer is a
 //!   [`Signer::Identity`] or a [`Signer::Key`].
+//! - [`notation`]: notation's JWS envelopes (`notary.x509`), their `x5c` chain checked against a trust store; the
+//!   signer is a [`Signer::Certificate`].
+//! - [`Trust`]: what one image's signatures are judged against: keys, a shared keyless policy, notation
+//!   certificates.
 //! - [`x509`]: X.509 certificates and their path to a trusted root (rustls-webpki).
 //! - [`Error`] with an [`ErrorKind`] for every way an input can be wrong; no input panics.
 //!
