@@ -198,6 +198,14 @@ impl Images {
         self.manifest(OCI_MANIFEST, Bytes::from(manifest), tag).await
     }
 
+    /// A tag that moved: pushes the image `TAG-old`, then `TAG-new`, both under `tag` (OCI image manifests).
+    /// Returns both, the one in use (the old) first.
+    pub async fn moved(&self, tag: &str) -> Result<(Pushed, Pushed), Error> {
+        let old = self.image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag)).await?;
+        let new = self.image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag)).await?;
+        Ok((old, new))
+    }
+
     /// A multi-arch tag rebuilt for one platform: pushes an index of a linux/amd64 and a linux/arm64 image under
     /// `tag`, then another index under the same tag with the same amd64 image and a new arm64 one. Returns both
     /// indexes, the first (the digest in use) first: for linux/amd64 the tag moved but the image did not.

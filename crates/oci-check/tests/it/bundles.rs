@@ -200,17 +200,7 @@ fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
         ("other", Some(other_workflow)),
         ("unsigned", None),
     ] {
-        let (old, new) = block_on(async {
-            let old = images
-                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
-                .await
-                .unwrap();
-            let new = images
-                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
-                .await
-                .unwrap();
-            (old, new)
-        });
+        let (old, new) = block_on(images.moved(tag)).unwrap();
         sign(&old, IDENTITY);
         if let Some(identity) = new_signer {
             sign(&new, identity);

@@ -187,19 +187,8 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
     let host = registry.host().to_owned();
     // Three tags, each moved from an old image to a new one; the old images all signed by the first key.
     let moved = |tag: &str| {
-        block_on(async {
-            let old = images
-                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
-                .await
-                .unwrap()
-                .digest;
-            let new = images
-                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
-                .await
-                .unwrap()
-                .digest;
-            (old, new)
-        })
+        let (old, new) = block_on(images.moved(tag)).unwrap();
+        (old.digest, new.digest)
     };
     let (same_old, same_new) = moved("same");
     let (rotated_old, rotated_new) = moved("rotated");

@@ -860,7 +860,6 @@ fn mqtt_keeps_a_retained_state_per_workload_and_a_mail_tells_the_round_once() {
 #[test]
 fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_is_signed() {
     use oci_testkit::cosign::{Cosign, Mode};
-    use oci_testkit::images::OCI_MANIFEST;
 
     let registry = Registry::open();
     let cosign = Cosign::new();
@@ -870,19 +869,8 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
     let host = registry.host().to_owned();
     // Three tags moved from an old image (signed by the first key) to a new one.
     let moved = |tag: &str| {
-        block_on(async {
-            let old = images
-                .image(OCI_MANIFEST, &format!("{tag}-old"), Some(tag))
-                .await
-                .unwrap()
-                .digest;
-            let new = images
-                .image(OCI_MANIFEST, &format!("{tag}-new"), Some(tag))
-                .await
-                .unwrap()
-                .digest;
-            (old, new)
-        })
+        let (old, new) = block_on(images.moved(tag)).unwrap();
+        (old.digest, new.digest)
     };
     let (same_old, same_new) = moved("same");
     let (rotated_old, rotated_new) = moved("rotated");
