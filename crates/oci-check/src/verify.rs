@@ -577,6 +577,11 @@ async fn judge_manifest(
             blobs.insert(blob.clone(), bytes);
         }
     }
+    if signatures.wants_signed_manifest(|digest| blobs.get(digest).map(|bytes| bytes.as_ref())) {
+        // A message-signature bundle signs the manifest's bytes: read by digest, through the cache.
+        let manifest = client.manifest(&repository.digest(signed.clone())).await?;
+        blobs.insert(signed.clone(), manifest.bytes().clone());
+    }
     let verdict = signatures.verify(|digest| blobs.get(digest).map(|bytes| bytes.as_ref()), trust);
     Ok((verdict, Some(signatures.format())))
 }

@@ -314,6 +314,17 @@ impl SignatureManifest {
         }
     }
 
+    /// Whether [`verify`](Self::verify) needs the signed manifest's own bytes, handed over as the blob of
+    /// [`signed`](Self::signed): when a bundle among the blobs given holds a message signature, which signs those
+    /// bytes (cosign 3's image signatures are DSSE envelopes, which do not need them).
+    pub fn wants_signed_manifest<'b>(&self, blob: impl Fn(&Digest) -> Option<&'b [u8]>) -> bool {
+        self.layers
+            .iter()
+            .filter(|layer| layer.kind == LayerKind::Bundle)
+            .filter_map(|layer| blob(&layer.blob))
+            .any(|bytes| Bundle::from_json(bytes).is_ok_and(|bundle| bundle.is_message_signature()))
+    }
+
     /// The payload blobs to fetch for [`verify`](Self::verify), one per signature, in the manifest's order.
     pub fn blobs(&self) -> impl Iterator<Item = &Digest> {
         self.layers.iter().map(|layer| &layer.blob)
@@ -382,7 +393,7 @@ impl SignatureManifest {
             LayerKind::SimpleSigning { signature } => {
                 self.verify_simple_signing(&layer.blob, payload, signature.as_deref(), trust)
             }
-            LayerKind::Bundle => self.verify_bundle(&layer.blob, payload, trust),
+            LayerKind::Bundle => self.verify_bundle(&layer.blob, payload, blob, trust),
             LayerKind::Jws => self.verify_jws(payload, trust),
             LayerKind::Cose => Err(Error::new(
                 ErrorKind::Unsupported,
@@ -446,14 +457,35 @@ impl SignatureManifest {
     /// `Ok(None)` untrusted (another key, another identity or issuer, a certificate of another authority), `Err`
     /// invalid (for another digest, a broken signature or log entry) or [`ErrorKind::NotASignature`] (an
     /// attestation).
-    fn verify_bundle(&self, blob: &Digest, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
+    fn verify_bundle<'b>(
+        &self,
+        blob: &Digest,
+        bytes: &[u8],
+        blobs: &impl Fn(&Digest) -> Option<&'b [u8]>,
+        trust: &Trust,
+    ) -> Result<Option<Signer>, Error> {
         let bundle = Bundle::from_json(bytes)?;
         if let Some(predicate) = bundle.predicate_type() {
             if predicate != COSIGN_SIGN_PREDICATE {
                 return Err(not_a_signature(blob, &predicate));
             }
         }
-        let artifact = Artifact::Digest(&self.signed);
+        // A message signature is over the signed manifest's bytes (see `wants_signed_manifest`); a DSSE envelope's
+        // statement names its digest.
+        let artifact = if bundle.is_message_signature() {
+            let manifest = blobs(&self.signed).filter(|manifest| self.signed.verify(manifest).is_ok());
+            Artifact::Bytes(manifest.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::MissingBlob,
+                    format!(
+                        "the bundle {blob} signs the bytes of {}, which were not handed over",
+                        self.signed
+                    ),
+                )
+            })?)
+        } else {
+            Artifact::Digest(&self.signed)
+        };
         let now = trust.now();
         let mut invalid = None;
         if !trust.keys.is_empty() {

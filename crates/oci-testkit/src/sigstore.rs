@@ -333,6 +333,41 @@ impl Sigstore {
         .into_bytes()
     }
 
+    /// A bundle v0.3 of a message signature over `manifest` (an image manifest's bytes, as `cosign sign-blob`
+    /// signs a file), by `signing`'s identity, with its `hashedrekord` 0.0.1 log entry.
+    pub fn sign_manifest(&self, manifest: &[u8], signing: &Signing<'_>) -> Vec<u8> {
+        let (cert, key) = self.certificate(signing);
+        let signature = key.sign(&self.rng, manifest).unwrap();
+        let digest = sha256(manifest);
+        // Rekor's hashedrekord 0.0.1 entry, its keys in canonical (sorted) order.
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": hex(&digest)}},
+                "signature": {
+                    "content": base64(signature.as_ref()),
+                    "publicKey": {"content": base64(pem("CERTIFICATE", &cert).as_bytes())}
+                }
+            }
+        })
+        .to_string();
+        let entry = self.log_entry(body.as_bytes(), signing.integrated_time, ("hashedrekord", "0.0.1"));
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {
+                "certificate": {"rawBytes": base64(&cert)},
+                "tlogEntries": [entry]
+            },
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": base64(&digest)},
+                "signature": base64(signature.as_ref())
+            }
+        })
+        .to_string()
+        .into_bytes()
+    }
+
     /// A log entry for `body`: its SET, and its inclusion proof as the second leaf of a two-leaf tree whose
     /// checkpoint the log signs.
     fn log_entry(&self, body: &[u8], integrated_time: u64, (kind, version): (&str, &str)) -> serde_json::Value {

@@ -80,7 +80,7 @@ fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another
         issuer: ISSUER,
         integrated_time: now(),
     };
-    let (signed, copied) = block_on(async {
+    let (signed, copied, message) = block_on(async {
         let signed = images.image(OCI_MANIFEST, "signed", Some("signed")).await.unwrap();
         let copied = images.image(OCI_MANIFEST, "copied", Some("copied")).await.unwrap();
         let bundle = sigstore.sign_image(&signed.digest, &signing);
@@ -91,7 +91,15 @@ fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another
         Sigstore::attach(&images, &copied, &bundle, SIGN_PREDICATE)
             .await
             .unwrap();
-        (signed, copied)
+        // A message signature over the manifest's bytes (no in-toto statement, so no predicate annotation).
+        let message = images.image(OCI_MANIFEST, "message", Some("message")).await.unwrap();
+        let bundle = sigstore.sign_manifest(&message.bytes, &signing);
+        let kind = oci_testkit::sigstore::BUNDLE_ARTIFACT;
+        images
+            .attach(&message, kind, kind, &bundle, serde_json::json!({}))
+            .await
+            .unwrap();
+        (signed, copied, message)
     });
     let (signed_tag, copied_tag) = (
         format!("{host}/keyless/app:signed"),
@@ -111,6 +119,15 @@ fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another
     assert_eq!(signature["status"], "verified", "{records:#?}");
     assert_eq!(signature["format"], "sigstore-bundle", "{records:#?}");
     assert_eq!(signature["signer"], IDENTITY, "{records:#?}");
+
+    // A message-signature bundle signs the manifest's bytes, which are read for it.
+    let message_tag = format!("{host}/keyless/app:message");
+    let mut args = keyless(identity_regex, ISSUER);
+    args.push(&message_tag);
+    let (code, records) = verify(&args);
+    assert_eq!(code, 0, "{records:#?}");
+    assert_eq!(records[0]["digest"], message.digest.as_str());
+    assert_eq!(records[0]["signature"]["signer"], IDENTITY, "{records:#?}");
 
     // The regex must match the whole identity, and the issuer exactly.
     for (identity, issuer) in [

@@ -322,6 +322,12 @@ impl Bundle {
         }
     }
 
+    /// Whether the bundle holds a message signature (over the artifact's bytes, which verifying then needs) rather
+    /// than a DSSE envelope (whose statement names the artifact's digest).
+    pub fn is_message_signature(&self) -> bool {
+        matches!(self.content, Content::MessageSignature { .. })
+    }
+
     /// The signing certificate, for a keyless bundle (`None` when the bundle names a public key).
     pub fn certificate(&self) -> Option<&Certificate> {
         match &self.material {
