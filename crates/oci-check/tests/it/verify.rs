@@ -271,3 +271,60 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
     assert_eq!(out.code, 10, "{out:?}");
     assert!(out.stdout.contains("signature verified by sha256:"), "{}", out.stdout);
 }
+
+/// A multi-arch tag: a signature on the index counts for every platform, one on a platform's image only for that
+/// platform; the record names the digest the signature was found on.
+#[test]
+fn multi_arch_signed_at_the_index_or_at_one_child_counts_for_the_platforms_it_covers() {
+    use oci_testkit::images::OCI_INDEX;
+
+    let registry = Registry::open();
+    let cosign = Cosign::new();
+    let key = cosign.generate_key_pair("multi");
+    let images = registry.images("multi/app").unwrap();
+    let host = registry.host().to_owned();
+    let ((index_signed, _), (child_signed, children)) = block_on(async {
+        (
+            images.list(OCI_INDEX, "at-index", "at-index").await.unwrap(),
+            images.list(OCI_INDEX, "at-child", "at-child").await.unwrap(),
+        )
+    });
+    cosign.sign(&key, &format!("{host}/multi/app@{}", index_signed.digest), Mode::Tag);
+    // Only the amd64 image of the second index is signed.
+    let amd64 = &children[0].digest;
+    cosign.sign(&key, &format!("{host}/multi/app@{amd64}"), Mode::Referrers);
+    let pem = key.public.display().to_string();
+    let verify_on = |platform: &str, tag: &str| {
+        crate::verify_json(&[
+            "--key",
+            &pem,
+            "--platform",
+            platform,
+            &format!("{host}/multi/app:{tag}"),
+        ])
+    };
+
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let (code, records) = verify_on(platform, "at-index");
+        assert_eq!(code, 0, "{platform}: {records:#?}");
+        assert_eq!(
+            records[0]["signature"]["status"], "verified",
+            "{platform}: {records:#?}"
+        );
+        assert_eq!(
+            records[0]["signature"]["signed_digest"],
+            index_signed.digest.as_str(),
+            "{records:#?}"
+        );
+    }
+    let (code, records) = verify_on("linux/amd64", "at-child");
+    assert_eq!(code, 0, "{records:#?}");
+    assert_eq!(records[0]["digest"], child_signed.digest.as_str());
+    assert_eq!(records[0]["platform_digest"], amd64.as_str(), "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[0]["signature"]["signed_digest"], amd64.as_str(), "{records:#?}");
+    assert_eq!(records[0]["signature"]["found_via"], "referrers-tag", "{records:#?}");
+    let (code, records) = verify_on("linux/arm64", "at-child");
+    assert_eq!(code, 1, "the arm64 image is not signed, nor is the index: {records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "unsigned", "{records:#?}");
+}
