@@ -95,13 +95,15 @@ enum Command {
     ///
     /// Exits with 1 when the tags could not be listed.
     Tags(tags::Args),
-    /// Verify each image's cosign signatures with trusted public keys, before trusting an update to it.
+    /// Verify each image's signatures (cosign, Sigstore bundles keyed or keyless, notation) against what you trust,
+    /// offline, before trusting an update to it.
     ///
     /// Signatures are found through the referrers API, the referrers tag (`sha256-<hex>`) and cosign's legacy
-    /// `sha256-<hex>.sig` tag; a signature on a multi-arch index or on the platform's image counts. Prints per image
-    /// its digest and the signature's status: verified (with the signer, the key's `sha256:` id), unsigned,
-    /// untrusted (signed, but by no trusted key) or invalid (a signature that cannot be right: a payload for another
-    /// digest, a broken signature).
+    /// `sha256-<hex>.sig` tag; a signature on a multi-arch index or on the platform's image counts; attestations are
+    /// not signatures. Prints per image its digest and the signature's status: verified (with the signer: a key's
+    /// `sha256:` id, a keyless identity, a notation certificate's subject), unsigned, untrusted (signed, but not by
+    /// anything trusted) or invalid (a signature that cannot be right: for another digest, a broken signature or
+    /// log entry).
     ///
     /// Exits with 0 when every image is verified, 1 otherwise, 2 on a usage error.
     Verify(verify::Args),

@@ -50,10 +50,10 @@ pub(crate) struct CheckArgs {
     pub(crate) versions: VersionArgs,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
-    /// Verify the cosign signature of the image each update proposes (and with --newer, the newer version's) with
-    /// this trusted public key, for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY`
-    /// matches GLOB (repeatable; see `oci-check verify`). `--json` gains `signature`, `newer.signature` and
-    /// `same_signer` (whether the image in use was signed by the same key).
+    /// Verify the signature of the image each update proposes (and with --newer, the newer version's) with this
+    /// trusted public key, for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY` matches
+    /// GLOB (repeatable; see `oci-check verify`; keyless and notation trust are the options below). `--json` gains
+    /// `signature`, `newer.signature` and `same_signer` (whether the image in use had the same signer).
     #[arg(long = "verify-key", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     pub(crate) verify_keys: Vec<String>,
     #[command(flatten)]

@@ -1,4 +1,5 @@
-//! `oci-check verify`: whether each image is signed by a trusted key (cosign's simple signing, keyed).
+//! `oci-check verify`: whether each image is signed by something trusted: a key (cosign's simple signing, keyed
+//! Sigstore bundles), a keyless identity (Sigstore bundles against a trusted root), a notation CA.
 //!
 //! For each image: the digest its tag names (or its own), and with a multi-arch index also the platform's image, since
 //! a signature on either counts. For each digest, its signatures are looked for in the order the issue set: the
@@ -46,7 +47,7 @@ pub(crate) struct Args {
     /// A trusted public key (PEM: ECDSA P-256/P-384, RSA or Ed25519, as `cosign generate-key-pair` writes
     /// `cosign.pub`), for every image or, as `GLOB=PEM`, for the images whose `REGISTRY/REPOSITORY` matches GLOB
     /// (`*` matches anything). Repeatable.
-    #[arg(long = "key", value_name = "[GLOB=]PEM")]
+    #[arg(long = "key", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     keys: Vec<String>,
     #[command(flatten)]
     trust: TrustArgs,
