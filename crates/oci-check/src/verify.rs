@@ -246,7 +246,8 @@ pub(crate) fn run(args: &Args, output: Output) -> ExitCode {
                 let shown = oci_registry::text::escape(image, 200);
                 let mut line = format!("{shown}  {}  {status}", short(&resolved.0));
                 if let Some(signer) = &signer {
-                    line.push_str(&format!("  {signer}"));
+                    // A keyless identity or a certificate subject came from a certificate: escaped.
+                    line.push_str(&format!("  {}", oci_registry::text::escape(signer, 200)));
                 }
                 if let Some(via) = finding.found_via {
                     line.push_str(&format!("  ({via})"));

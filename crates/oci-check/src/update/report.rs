@@ -448,7 +448,12 @@ fn table(entries: &[Entry], outcomes: &[Outcome], signed: &[Option<Signed>], new
                 match signed.and_then(|signed| signed.latest.as_ref().or(signed.newer.as_ref())) {
                     Some(signature) => {
                         let told = match &signature.signer {
-                            Some(signer) => format!("signature {} by {signer}", signature.status),
+                            // A keyless identity or a certificate subject came from a certificate: escaped.
+                            Some(signer) => format!(
+                                "signature {} by {}",
+                                signature.status,
+                                oci_registry::text::escape(signer, 200)
+                            ),
                             None => format!("signature {}", signature.status),
                         };
                         if note.is_empty() {

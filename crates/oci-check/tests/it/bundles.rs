@@ -258,3 +258,48 @@ fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
     assert_eq!(records[0]["status"], "update_available", "{records:#?}");
     assert_eq!(records[2]["status"], "untrusted", "{records:#?}");
 }
+
+/// An identity is text from a certificate: the table shows it escaped, JSON as it is.
+#[test]
+fn a_keyless_identity_with_control_characters_is_escaped_in_the_table() {
+    let registry = Registry::open();
+    let sigstore = Sigstore::new();
+    let dir = TempDir::new("oci-keyless-hostile");
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let root = root.display().to_string();
+    let images = registry.images("keyless/hostile").unwrap();
+    let identity = "https://evil.example/\u{1b}[2J\u{1b}[31mtrusted";
+    let signing = Signing {
+        identity,
+        issuer: ISSUER,
+        integrated_time: now(),
+    };
+    block_on(async {
+        let image = images.image(OCI_MANIFEST, "hostile", Some("v1")).await.unwrap();
+        let bundle = sigstore.sign_image(&image.digest, &signing);
+        Sigstore::attach(&images, &image, &bundle, SIGN_PREDICATE)
+            .await
+            .unwrap();
+    });
+    let tag = format!("{}/keyless/hostile:v1", registry.host());
+    let trust = [
+        "--trusted-root",
+        &*root,
+        "--identity",
+        "https://evil\\.example/.*",
+        "--issuer",
+        ISSUER,
+    ];
+    let mut args = vec!["verify"];
+    args.extend(trust);
+    args.push(&tag);
+    let out = oci_check(&args, "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains('\u{1b}'), "{out:?}");
+    assert!(out.stdout.contains("evil.example"), "{out:?}");
+    let mut args = trust.to_vec();
+    args.push(&tag);
+    let (code, records) = verify(&args);
+    assert_eq!(code, 0, "{records:#?}");
+    assert_eq!(records[0]["signature"]["signer"], identity, "{records:#?}");
+}
