@@ -489,9 +489,13 @@ impl SignatureManifest {
         let now = trust.now();
         let mut invalid = None;
         if !trust.keys.is_empty() {
+            // A key is trust enough; a trusted root, when given, must also vouch for the log entries the bundle
+            // carries, but a bundle without any (signed with `--tlog-upload=false`) stands on its key alone, as
+            // cosign's simple signing does here.
+            let root = trust.keyless().map(Keyless::root).filter(|_| bundle.log_entries() > 0);
             let policy = Policy::Keys {
                 keys: &trust.keys,
-                root: trust.keyless().map(Keyless::root),
+                root,
             };
             match bundle.verify(artifact, &policy, now) {
                 Ok(signer) => return Ok(Some(signer)),

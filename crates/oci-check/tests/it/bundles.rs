@@ -57,6 +57,24 @@ fn bundles_cosign_attaches_with_a_key_verify_and_attestations_of_other_types_are
         "{records:#?}"
     );
 
+    // With a trusted root for keyless signatures as well, a keyed bundle without log entries still stands on its key.
+    let dir = TempDir::new("oci-keyed-and-keyless");
+    let root = Sigstore::new().write_trusted_root(dir.path(), "trusted_root.json");
+    let root = root.display().to_string();
+    let (code, records) = verify(&[
+        "--key",
+        &trusted_pem,
+        "--trusted-root",
+        &root,
+        "--identity",
+        ".*",
+        "--issuer",
+        ISSUER,
+        &signed_tag,
+    ]);
+    assert_eq!(code, 0, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+
     let (code, records) = verify(&["--key", &other_pem, &signed_tag]);
     assert_eq!(code, 1, "{records:#?}");
     assert_eq!(records[0]["signature"]["status"], "untrusted", "{records:#?}");

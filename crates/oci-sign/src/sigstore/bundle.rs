@@ -299,6 +299,12 @@ impl Bundle {
         self.version
     }
 
+    /// How many transparency log entries the bundle carries (a keyed bundle made with `--tlog-upload=false` has
+    /// none).
+    pub fn log_entries(&self) -> usize {
+        self.entries.len()
+    }
+
     /// How many RFC 3161 timestamps the bundle carries. They are not verified (nor used as the signing time): a
     /// caller may say so when there are any.
     pub fn rfc3161_timestamps(&self) -> usize {
