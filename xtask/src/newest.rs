@@ -57,6 +57,15 @@ pub(crate) fn check(root: &Path) -> Result {
     Ok(())
 }
 
+/// Removes the scratch workspace and its build.
+pub(crate) fn forget(root: &Path) -> Result {
+    let scratch = root.join("target/xtask/newest");
+    if scratch.exists() {
+        fs::remove_dir_all(&scratch).map_err(|err| format!("removing {}: {err}", scratch.display()))?;
+    }
+    Ok(())
+}
+
 /// The published crates: every layer but the tools and the test kit. The CLI too: `cargo install oci-check`
 /// without `--locked` resolves the newest versions as well.
 fn libraries() -> Vec<&'static str> {

@@ -114,6 +114,11 @@ impl DockerEngine {
         &self.socket
     }
 
+    /// The engine's own directory (data root, exec root, socket, log); removed on drop.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `unix:///…`, as `--host` and `DOCKER_HOST` take it.
     pub fn host_url(&self) -> String {
         format!("unix://{}", self.socket.display())
@@ -234,13 +239,90 @@ impl Drop for DockerEngine {
             .arg(self.child.id().to_string())
             .status();
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut stopped = false;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                stopped = true;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        // dockerd leaves its default network namespace bind-mounted under the exec root (`exec/netns/default`),
+        // and a mount point cannot be removed: without this, every engine's 150 MB data root outlived the test.
+        for point in mounts_under(self.dir.path()) {
+            let _ = Command::new("umount").arg("-l").arg(&point).status();
+        }
+        // The directory itself goes when `dir` drops, after this.
+    }
+}
+
+/// Mount points at or below `root`, deepest first, read from `/proc/self/mountinfo` (field 5; octal escapes such as
+/// `\040` for a space are decoded).
+fn mounts_under(root: &Path) -> Vec<PathBuf> {
+    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    let mut points: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .map(|field| PathBuf::from(unescape_mountinfo(field)))
+        .filter(|point| point.starts_with(root))
+        .collect();
+    points.sort_by_key(|point| std::cmp::Reverse(point.components().count()));
+    points
+}
+
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = (bytes[i] == b'\\')
+            .then(|| bytes.get(i + 1..i + 4))
+            .flatten()
+            .filter(|digits| digits.iter().all(|b| (b'0'..=b'7').contains(b)))
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .and_then(|digits| u8::from_str_radix(digits, 8).ok());
+        match octal {
+            Some(byte) => {
+                out.push(byte);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_escapes_are_decoded() {
+        assert_eq!(unescape_mountinfo("/tmp/a\\040b/exec"), "/tmp/a b/exec");
+        assert_eq!(unescape_mountinfo("/tmp/tab\\011"), "/tmp/tab\t");
+        // Not an escape: too short, or not octal.
+        assert_eq!(unescape_mountinfo("/x\\04"), "/x\\04");
+        assert_eq!(unescape_mountinfo("/x\\089"), "/x\\089");
+        assert_eq!(unescape_mountinfo("/x\\777"), "/x\\777");
+        assert_eq!(unescape_mountinfo("/x\\+12"), "/x\\+12");
+    }
+
+    #[test]
+    fn mounts_under_a_root_are_found_deepest_first() {
+        // `/proc` is a mount point under `/`, so at least it is found, and `/` (the shallowest) comes last.
+        let points = mounts_under(Path::new("/"));
+        assert!(points.iter().any(|p| p == Path::new("/proc")), "{points:?}");
+        let depths: Vec<usize> = points.iter().map(|p| p.components().count()).collect();
+        assert!(depths.windows(2).all(|w| w[0] >= w[1]), "{points:?}");
+        assert!(mounts_under(Path::new("/no/such/root")).is_empty());
     }
 }

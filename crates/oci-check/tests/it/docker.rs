@@ -54,6 +54,10 @@ fn running_containers_of_a_pulled_image_are_up_to_date_and_named() {
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_eq!(status(&records, "web"), "up_to_date");
     assert_eq!(records[0]["source"], "docker", "{records:#?}");
+    // The engine's directory (150 MB of data root) goes with it: dockerd's netns mount is undone first.
+    let dir = setup.engine.dir().to_owned();
+    drop(setup);
+    assert!(!dir.exists(), "{} outlived its engine", dir.display());
 }
 
 #[test]
