@@ -1,6 +1,7 @@
-//! A small strict DER reader: the five universal tags a SubjectPublicKeyInfo, an RSA public key and an ECDSA
-//! signature use (SEQUENCE, INTEGER, BIT STRING, NULL, OBJECT IDENTIFIER), definite lengths in their shortest form
-//! and at most two length bytes (64 KiB; the inputs are smaller), nothing after the end.
+//! A small strict DER reader: the tags a SubjectPublicKeyInfo, an RSA public key, an ECDSA signature and an RFC 3161
+//! timestamp use (SEQUENCE, SET, INTEGER, BIT STRING, OCTET STRING, NULL, OBJECT IDENTIFIER, GeneralizedTime and
+//! context-specific tags), definite lengths in their shortest form and at most two length bytes (64 KiB; the inputs
+//! are smaller), nothing after the end.
 
 use std::fmt::Write as _;
 
@@ -9,6 +10,13 @@ pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const NULL: u8 = 0x05;
 pub(crate) const OID: u8 = 0x06;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const SET: u8 = 0x31;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+/// `[0]`, constructed: an EXPLICIT tag, or an IMPLICIT one over a SEQUENCE or SET.
+pub(crate) const CONTEXT_0: u8 = 0xa0;
+/// `[1]`, constructed.
+pub(crate) const CONTEXT_1: u8 = 0xa1;
 
 /// What is wrong with the DER, for the message.
 pub(crate) type DerError = &'static str;
@@ -37,7 +45,11 @@ impl<'a> Reader<'a> {
                 INTEGER => "expected an INTEGER",
                 BIT_STRING => "expected a BIT STRING",
                 NULL => "expected NULL",
-                _ => "expected an OBJECT IDENTIFIER",
+                OID => "expected an OBJECT IDENTIFIER",
+                OCTET_STRING => "expected an OCTET STRING",
+                SET => "expected a SET",
+                GENERALIZED_TIME => "expected a GeneralizedTime",
+                _ => "expected another tag",
             });
         }
         let (&first, rest) = rest.split_first().ok_or("a length is missing")?;
@@ -62,6 +74,29 @@ impl<'a> Reader<'a> {
         let (value, rest) = rest.split_at(len);
         self.data = rest;
         Ok(value)
+    }
+
+    /// The whole next value (tag, length and contents), which must have `tag`: for a value that is signed or hashed
+    /// as it was encoded.
+    pub(crate) fn element(&mut self, tag: u8) -> Result<&'a [u8], DerError> {
+        let before = self.data;
+        self.read(tag)?;
+        Ok(&before[..before.len() - self.data.len()])
+    }
+
+    /// The contents of the next value when it has `tag`; `None`, reading nothing, when another value or nothing
+    /// comes next (an OPTIONAL field).
+    pub(crate) fn optional(&mut self, tag: u8) -> Result<Option<&'a [u8]>, DerError> {
+        if self.peek() == Some(tag) {
+            self.read(tag).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Whether everything was read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.data.is_empty()
     }
 
     /// A BIT STRING's bits, which must be whole bytes (no unused bits).
@@ -204,6 +239,24 @@ mod tests {
         check(&[], SEQUENCE, Err("a value is missing at the end"));
         check(&[0x31, 0x00], SEQUENCE, Err("expected a SEQUENCE"));
         check(&[0x30, 0x00, 0x00], SEQUENCE, Err("bytes follow the end"));
+        check(&[0x30, 0x00], SET, Err("expected a SET"));
+        check(&[0x30, 0x00], CONTEXT_0, Err("expected another tag"));
+    }
+
+    #[test]
+    fn elements_keep_their_header_and_optional_values_read_only_their_tag() {
+        let data = [0x04, 0x01, 0xaa, 0xa0, 0x00];
+        let mut reader = Reader::new(&data);
+        assert_eq!(reader.optional(CONTEXT_0), Ok(None));
+        assert_eq!(reader.element(OCTET_STRING), Ok(&data[..3]));
+        assert!(!reader.is_empty());
+        assert_eq!(reader.optional(CONTEXT_0), Ok(Some(&[][..])));
+        assert!(reader.is_empty());
+        assert_eq!(reader.optional(CONTEXT_0), Ok(None));
+        assert_eq!(
+            Reader::new(&[0xa0, 0x05]).optional(CONTEXT_0),
+            Err("a length runs past the end of the input")
+        );
     }
 
     #[test]

@@ -76,9 +76,9 @@ pub enum ErrorKind {
     /// A Sigstore bundle that is not one: not JSON, an unknown media type or version, no verification material or
     /// content, an empty certificate chain, a negative log index, a field of the wrong type.
     Bundle,
-    /// A well-formed Sigstore input that this crate does not verify: a Rekor v2 entry (its time is an RFC 3161
-    /// timestamp, not verified here), a DSSE payload that is not an in-toto statement, a message signature given
-    /// only the artifact's digest, a digest algorithm other than SHA-256.
+    /// A well-formed Sigstore input that this crate does not verify: a log entry of a kind or version it does not
+    /// read, a DSSE payload that is not an in-toto statement, a message signature given only the artifact's digest,
+    /// a digest algorithm other than SHA-256, a timestamp hashed or signed with an algorithm it does not verify.
     Unsupported,
     /// The bundle's verification material does not fit the policy: a key-signed bundle and a keyless policy, or a
     /// certificate and a policy of keys.
@@ -102,9 +102,13 @@ pub enum ErrorKind {
     Checkpoint,
     /// A transparency log entry whose body records another artifact, signature, key or certificate than the bundle.
     LogEntryMismatch,
-    /// The signing time (the log's integrated time) is outside the certificate's validity, outside the log key's
-    /// or a certificate authority's validity in the trusted root, or in the future.
+    /// A signing time (the log's integrated time, or an RFC 3161 timestamp's) is outside the certificate's
+    /// validity, outside the log key's or a certificate authority's validity in the trusted root, or in the future.
     SigningTime,
+    /// An RFC 3161 timestamp that is malformed, was not granted, is for another signature, or was not signed by a
+    /// timestamp authority of the trusted root valid at its time (its signature, its signer's certificate path or
+    /// validity fail); or a Rekor v2 entry, whose only time such a timestamp is, without one.
+    Timestamp,
     /// The certificate's subject alternative name does not match the policy's identity pattern.
     Identity,
     /// The certificate's OIDC issuer is not the policy's issuer, or the certificate has no issuer extension.

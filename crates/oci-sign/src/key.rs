@@ -215,6 +215,57 @@ impl PublicKey {
     }
 }
 
+/// The hash functions a CMS signature (an RFC 3161 timestamp) may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    /// The hash named by a digest AlgorithmIdentifier's OID (dotted), if it is one of the three.
+    pub(crate) fn from_oid(dotted: &str) -> Option<Self> {
+        match dotted {
+            "2.16.840.1.101.3.4.2.1" => Some(Self::Sha256),
+            "2.16.840.1.101.3.4.2.2" => Some(Self::Sha384),
+            "2.16.840.1.101.3.4.2.3" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn digest(self, data: &[u8]) -> ring::digest::Digest {
+        let algorithm = match self {
+            Self::Sha256 => &ring::digest::SHA256,
+            Self::Sha384 => &ring::digest::SHA384,
+            Self::Sha512 => &ring::digest::SHA512,
+        };
+        ring::digest::digest(algorithm, data)
+    }
+}
+
+impl PublicKey {
+    /// Whether `signature` is this key's signature over `message` with `hash`: ECDSA (ASN.1 signatures) on either
+    /// curve, RSA PKCS#1 v1.5, or Ed25519 (which hashes by itself: `hash` is not used). RSA-PSS, whose parameters a
+    /// CMS signature carries apart, is not.
+    pub(crate) fn verify_with(&self, hash: Hash, message: &[u8], signature: &[u8]) -> bool {
+        let algorithm: &'static dyn VerificationAlgorithm = match (self.algorithm, hash) {
+            (KeyAlgorithm::EcdsaP256, Hash::Sha256) => &ring_sig::ECDSA_P256_SHA256_ASN1,
+            (KeyAlgorithm::EcdsaP256, Hash::Sha384) => &ring_sig::ECDSA_P256_SHA384_ASN1,
+            (KeyAlgorithm::EcdsaP384, Hash::Sha256) => &ring_sig::ECDSA_P384_SHA256_ASN1,
+            (KeyAlgorithm::EcdsaP384, Hash::Sha384) => &ring_sig::ECDSA_P384_SHA384_ASN1,
+            (KeyAlgorithm::Rsa { .. }, Hash::Sha256) => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
+            (KeyAlgorithm::Rsa { .. }, Hash::Sha384) => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
+            (KeyAlgorithm::Rsa { .. }, Hash::Sha512) => &ring_sig::RSA_PKCS1_2048_8192_SHA512,
+            (KeyAlgorithm::Ed25519, _) => &ring_sig::ED25519,
+            _ => return false,
+        };
+        UnparsedPublicKey::new(algorithm, &self.spki[self.key_start..])
+            .verify(message, signature)
+            .is_ok()
+    }
+}
+
 /// Checks an `RSAPublicKey` as ring will use it, so that an unusable key is refused when read, not when verifying.
 fn rsa_key(bits: &[u8]) -> Result<KeyAlgorithm, Error> {
     let malformed = |why: der::DerError| Error::new(ErrorKind::Der, format!("not a DER RSA public key: {why}"));

@@ -28,6 +28,10 @@ pub const MAX_CHAIN: usize = 16;
 /// as webpki wants it: the OID's content octets.
 const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
 
+/// `id-kp-timeStamping` (1.3.6.1.5.5.7.3.8), the extended key usage RFC 3161 requires of a timestamp authority's
+/// certificate.
+const TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+
 /// What the leaf certificate of a path must be good for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usage {
@@ -36,6 +40,8 @@ pub enum Usage {
     /// Code signing when the certificate names extended key usages at all (notation's rule: a leaf without the
     /// extension may sign anything).
     CodeSigningIfPresent,
+    /// Time stamping (RFC 3161), and the extended key usage must say so.
+    TimeStamping,
 }
 
 /// An X.509 certificate read from DER: its bytes and the fields the verifiers here use.
@@ -53,6 +59,13 @@ pub struct Certificate {
     is_ca: bool,
     /// `None` without the extension, else whether it names code signing.
     code_signing: Option<bool>,
+    /// Whether the extended key usage extension names time stamping.
+    time_stamping: bool,
+    /// The issuer's distinguished name as encoded, the serial number's INTEGER contents, and the subject key
+    /// identifier: what a CMS signer identifier names a certificate by.
+    issuer_der: Box<[u8]>,
+    serial: Box<[u8]>,
+    subject_key_id: Option<Box<[u8]>>,
     spki: Box<[u8]>,
 }
 
@@ -78,6 +91,8 @@ impl Certificate {
         let mut extensions = Vec::new();
         let mut is_ca = false;
         let mut code_signing = None;
+        let mut time_stamping = false;
+        let mut subject_key_id = None;
         for extension in cert.extensions() {
             match extension.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(names) => {
@@ -90,7 +105,11 @@ impl Certificate {
                     }
                 }
                 ParsedExtension::BasicConstraints(constraints) => is_ca = constraints.ca,
-                ParsedExtension::ExtendedKeyUsage(usages) => code_signing = Some(usages.code_signing),
+                ParsedExtension::ExtendedKeyUsage(usages) => {
+                    code_signing = Some(usages.code_signing);
+                    time_stamping = usages.time_stamping;
+                }
+                ParsedExtension::SubjectKeyIdentifier(id) => subject_key_id = Some(Box::from(id.0)),
                 ParsedExtension::UnsupportedExtension { .. } if extension.critical => {
                     return Err(malformed(format!(
                         "the critical extension {} is not one this crate knows",
@@ -114,6 +133,10 @@ impl Certificate {
             extensions,
             is_ca,
             code_signing,
+            time_stamping,
+            issuer_der: Box::from(cert.issuer().as_raw()),
+            serial: Box::from(cert.raw_serial()),
+            subject_key_id,
             spki: Box::from(cert.public_key().raw),
         })
     }
@@ -243,6 +266,17 @@ impl Certificate {
         &self.spki
     }
 
+    /// Whether a CMS signer identifier names this certificate: `issuer` (a DER Name, as encoded) and `serial` (an
+    /// INTEGER's contents), or a subject key identifier.
+    pub(crate) fn is_named_by(&self, issuer: &[u8], serial: &[u8]) -> bool {
+        *self.issuer_der == *issuer && *self.serial == *serial
+    }
+
+    /// The subject key identifier extension's value, if the certificate has one.
+    pub(crate) fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
+    }
+
     /// The subject's public key, when it is one this crate verifies with.
     pub fn public_key(&self) -> Result<PublicKey, Error> {
         PublicKey::from_spki_der(&self.spki)
@@ -284,7 +318,17 @@ impl Certificate {
                     .to_owned(),
             ));
         }
-        let usage = KeyUsage::required_if_present(CODE_SIGNING);
+        if usage == Usage::TimeStamping && !self.time_stamping {
+            return Err(path(
+                "the certificate path does not verify: the certificate is not for time stamping (extended key usage)"
+                    .to_owned(),
+            ));
+        }
+        let (eku, purpose) = match usage {
+            Usage::CodeSigning | Usage::CodeSigningIfPresent => (CODE_SIGNING, "code signing"),
+            Usage::TimeStamping => (TIME_STAMPING, "time stamping"),
+        };
+        let usage = KeyUsage::required_if_present(eku);
         leaf.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
             &anchors,
@@ -302,7 +346,7 @@ impl Certificate {
                     format!("a certificate of the path is not valid at {unix_seconds} (seconds since 1970)")
                 }
                 webpki::Error::RequiredEkuNotFoundContext(_) => {
-                    "the certificate is not for code signing (extended key usage)".to_owned()
+                    format!("a certificate of the path is not for {purpose} (extended key usage)")
                 }
                 other => other.to_string(),
             };
@@ -418,6 +462,10 @@ mod tests {
             let refused = server.leaf.verify_path(&intermediates, &roots, MID_2025, usage);
             assert!(refused.unwrap_err().to_string().contains("code signing"), "{usage:?}");
         }
+        let refused = server
+            .leaf
+            .verify_path(&intermediates, &roots, MID_2025, Usage::TimeStamping);
+        assert!(refused.unwrap_err().to_string().contains("not for time stamping"));
         let none = pki(None);
         let (roots, intermediates) = ([none.root.clone()], [none.intermediate.clone()]);
         assert!(

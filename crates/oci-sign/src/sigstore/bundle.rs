@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::json::{self, Int64, RawBytes, RawLogId};
+use super::timestamp::Timestamp;
 use crate::error::{Error, ErrorKind, quote};
 use crate::x509::{Certificate, MAX_CHAIN};
 
@@ -23,7 +24,7 @@ pub struct Bundle {
     pub(super) version: BundleVersion,
     pub(super) material: Material,
     pub(super) entries: Vec<TlogEntry>,
-    pub(super) timestamps: usize,
+    pub(super) timestamps: Vec<Timestamp>,
     pub(super) content: Content,
 }
 
@@ -121,7 +122,13 @@ struct RawChain {
 #[serde(rename_all = "camelCase")]
 struct RawTimestampData {
     #[serde(default)]
-    rfc3161_timestamps: Vec<serde::de::IgnoredAny>,
+    rfc3161_timestamps: Vec<RawTimestamp>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTimestamp {
+    signed_timestamp: String,
 }
 
 #[derive(Deserialize)]
@@ -197,9 +204,10 @@ impl Bundle {
     /// Refused with [`ErrorKind::Bundle`]: not JSON of that shape, another media type or version, both or neither
     /// of `messageSignature` and `dsseEnvelope`, not exactly one kind of verification material, a chain or an
     /// envelope's signatures that are empty (or more than one signature), a negative log index, base64 that is
-    /// not standard, a message digest that is not SHA-256 of 32 bytes; with [`ErrorKind::TooLarge`]: over 4 MiB,
-    /// more than 8 log entries or timestamps, more than 64 hashes in a proof; and what [`Certificate::from_der`]
-    /// refuses. Fields this crate does not use are ignored, as protobuf's JSON readers ignore them.
+    /// not standard, a message digest that is not SHA-256 of 32 bytes; with [`ErrorKind::Timestamp`]: an RFC 3161
+    /// timestamp that is not a well-formed response or token; with [`ErrorKind::TooLarge`]: over 4 MiB, more than 8
+    /// log entries or timestamps, more than 64 hashes in a proof, a timestamp over 64 KiB; and what
+    /// [`Certificate::from_der`] refuses. Fields this crate does not use are ignored, as protobuf's JSON readers ignore them.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_BUNDLE {
             return Err(too_large(format!(
@@ -227,17 +235,22 @@ impl Bundle {
             raw.verification_material.public_key.is_some(),
         )?;
         let raw_entries = raw.verification_material.tlog_entries;
-        let timestamps = raw
+        let raw_timestamps = raw
             .verification_material
             .timestamp_verification_data
-            .map_or(0, |data| data.rfc3161_timestamps.len());
-        if raw_entries.len() > MAX_ENTRIES || timestamps > MAX_ENTRIES {
+            .map_or_else(Vec::new, |data| data.rfc3161_timestamps);
+        if raw_entries.len() > MAX_ENTRIES || raw_timestamps.len() > MAX_ENTRIES {
             return Err(too_large(format!(
-                "{} log entries and {timestamps} timestamps in a bundle; the limit is {MAX_ENTRIES} of each",
-                raw_entries.len()
+                "{} log entries and {} timestamps in a bundle; the limit is {MAX_ENTRIES} of each",
+                raw_entries.len(),
+                raw_timestamps.len()
             )));
         }
         let entries = raw_entries.into_iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+        let timestamps = raw_timestamps
+            .iter()
+            .map(|raw| Timestamp::from_der(&bytes64(&raw.signed_timestamp, "an rfc3161Timestamps signedTimestamp")?))
+            .collect::<Result<Vec<_>, _>>()?;
         let content = match (raw.message_signature, raw.dsse_envelope) {
             (Some(message), None) => {
                 let digest = match message.message_digest {
@@ -305,10 +318,10 @@ impl Bundle {
         self.entries.len()
     }
 
-    /// How many RFC 3161 timestamps the bundle carries. They are not verified (nor used as the signing time): a
-    /// caller may say so when there are any.
+    /// How many RFC 3161 timestamps the bundle carries. With a trusted root, each must verify, and its time is a
+    /// signing time.
     pub fn rfc3161_timestamps(&self) -> usize {
-        self.timestamps
+        self.timestamps.len()
     }
 
     /// The predicate type of the in-toto statement a DSSE bundle signs (`https://sigstore.dev/cosign/sign/v1` for

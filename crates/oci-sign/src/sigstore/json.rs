@@ -49,9 +49,16 @@ impl Int64 {
     }
 }
 
-/// Decodes a base64 field, naming it when it is not standard base64.
+/// Decodes a base64 field, naming it when it is not standard base64. Line breaks are skipped, as Go's decoder (what
+/// cosign and sigstore-go read bundles with) skips them: `base64` wraps its output at 76 columns, and a timestamp
+/// pasted from it is still the same bytes.
 pub(super) fn base64(text: &str, kind: ErrorKind, what: &str) -> Result<Vec<u8>, Error> {
-    base64_decode(text).ok_or_else(|| Error::new(kind, format!("{what} is not standard base64")))
+    let decoded = if text.contains(['\r', '\n']) {
+        base64_decode(&text.replace(['\r', '\n'], ""))
+    } else {
+        base64_decode(text)
+    };
+    decoded.ok_or_else(|| Error::new(kind, format!("{what} is not standard base64")))
 }
 
 /// Lowercase hex.

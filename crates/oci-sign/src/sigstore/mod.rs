@@ -7,17 +7,18 @@
 //! trusted root comes from the caller (TUF is the caller's business), and so does the time.
 //!
 //! The key decisions:
-//! - **The signing time is Rekor's integrated time, and only when signed.** A certificate is judged at the time
-//!   of a log entry whose signed entry timestamp verified with a log key of the trusted root valid then; that
-//!   time must be within the certificate's validity and not after `now`. RFC 3161 timestamps are counted but not
-//!   verified, so a bundle whose only time is one (Rekor v2, `hashedrekord` 0.0.2) is
-//!   [`Unsupported`](ErrorKind::Unsupported), never accepted on an unverified time.
+//! - **Signing times are signed ones.** A Rekor v1 entry's integrated time counts when its signed entry timestamp
+//!   verified with a log key of the trusted root valid then; an RFC 3161 timestamp's time when a timestamp
+//!   authority of the trusted root valid then signed it, over the bundle's signature. Every timestamp a bundle
+//!   carries must verify. A Rekor v2 entry has no time of its own, so it needs a timestamp. The certificate is
+//!   judged at every verified time: each must be within its validity and its authority's, and not after `now`.
 //! - **No chain logic here.** The leaf is checked with [`Certificate::verify_path`] (rustls-webpki) against
 //!   each certificate authority of the trusted root valid at the signing time; the intermediates of a v0.1/v0.2
 //!   bundle's chain are not used (the trusted root has them), and a root in that chain is refused.
 //! - **Every log entry must verify, and record this bundle.** Its inclusion promise (required in v0.1) and its
-//!   inclusion proof (required from v0.2) with the checkpoint signed by the log's key; its body names the same
-//!   artifact digest, signature and certificate or key (`hashedrekord` 0.0.1, `dsse` 0.0.1, `intoto` 0.0.2).
+//!   inclusion proof (required from v0.2, and for Rekor v2) with the checkpoint signed by the log's key; its body
+//!   names the same artifact digest, signature and certificate or key (`hashedrekord` 0.0.1 and 0.0.2, `dsse`
+//!   0.0.1 and 0.0.2, `intoto` 0.0.2).
 //! - **Certificate transparency too.** A keyless certificate must carry a signed certificate timestamp by a
 //!   CT log of the trusted root valid at the time it was issued.
 //! - **A message signature needs the artifact's bytes.** ring verifies a signature over a message, hashing it
@@ -47,12 +48,14 @@ mod dsse;
 mod json;
 mod rekor;
 mod sct;
+mod timestamp;
 mod trusted_root;
 
 use oci_digest::{Algorithm, Digest};
 use regex::Regex;
 
 pub use bundle::{Bundle, BundleVersion};
+pub use timestamp::{MAX_TIMESTAMP, Timestamp};
 pub use trusted_root::TrustedRoot;
 pub(crate) use trusted_root::rfc3339;
 
@@ -188,19 +191,31 @@ impl Bundle {
                 };
                 let key = leaf.public_key()?;
                 self.verify_content(&key, artifact)?;
-                let time = self.verify_entries(
+                let times = self.signing_times(
                     &keyless.root,
                     artifact_sha256.as_deref(),
                     &rekor::Signer::Certificate(leaf),
                     now,
                 )?;
-                let Some(time) = time else {
-                    return Err(Error::new(
-                        ErrorKind::InclusionPromise,
-                        "no log entry with a signed entry timestamp: the certificate has no verified signing time",
-                    ));
-                };
-                check_certificate(leaf, &keyless.root, time)?;
+                if times.is_empty() {
+                    return Err(if self.entries.iter().any(|entry| entry.integrated_time.is_none()) {
+                        Error::new(
+                            ErrorKind::Timestamp,
+                            "a Rekor v2 log entry has no time of its own, and the bundle has no RFC 3161 timestamp: \
+                             the certificate has no verified signing time",
+                        )
+                    } else {
+                        Error::new(
+                            ErrorKind::InclusionPromise,
+                            "no log entry with a signed entry timestamp, and no RFC 3161 timestamp: the certificate \
+                             has no verified signing time",
+                        )
+                    });
+                }
+                // The certificate must have been good at every verified time, not only at the kindest one.
+                for time in times {
+                    check_certificate(leaf, &keyless.root, time)?;
+                }
                 let identity = leaf
                     .uris()
                     .chain(leaf.emails())
@@ -245,7 +260,7 @@ impl Bundle {
                     match self.verify_content(key, artifact) {
                         Ok(()) => {
                             if let Some(root) = root {
-                                self.verify_entries(root, artifact_sha256.as_deref(), &rekor::Signer::Key(key), now)?;
+                                self.signing_times(root, artifact_sha256.as_deref(), &rekor::Signer::Key(key), now)?;
                             }
                             return Ok(Signer::Key(key.id().clone()));
                         }
@@ -324,36 +339,53 @@ impl Bundle {
         }
     }
 
-    /// Verifies every log entry (at least one) and returns the earliest signed integrated time, if any entry had
-    /// one.
-    fn verify_entries(
+    /// Verifies every log entry (at least one) and every RFC 3161 timestamp, and returns the verified signing
+    /// times: the signed integrated times of Rekor v1 entries and the timestamps' times, each at most `now`. A
+    /// Rekor v2 entry's log key must be valid at every timestamp's time.
+    fn signing_times(
         &self,
         root: &TrustedRoot,
         artifact_sha256: Option<&[u8]>,
         signer: &rekor::Signer<'_>,
         now: i64,
-    ) -> Result<Option<i64>, Error> {
+    ) -> Result<Vec<i64>, Error> {
         if self.entries.is_empty() {
             return Err(Error::new(
                 ErrorKind::UnknownLog,
                 "the bundle has no transparency log entry",
             ));
         }
-        let mut earliest: Option<i64> = None;
+        let signature = match &self.content {
+            Content::MessageSignature { signature, .. } | Content::Dsse { signature, .. } => signature,
+        };
+        let mut stamped = Vec::with_capacity(self.timestamps.len());
+        for timestamp in &self.timestamps {
+            stamped.push(timestamp.verify(signature, root)?);
+        }
+        let mut times = Vec::new();
         for entry in &self.entries {
-            let time = rekor::verify_entry(entry, self.version, root)?;
+            let verified = rekor::verify_entry(entry, self.version, root)?;
             rekor::check_body(entry, &self.content, artifact_sha256, signer)?;
-            if let Some(time) = time {
-                if time > now {
+            if entry.integrated_time.is_none() {
+                if let Some(outside) = stamped.iter().find(|&&time| !verified.log_valid_for.contains(time)) {
                     return Err(Error::new(
                         ErrorKind::SigningTime,
-                        format!("the log entry's integrated time {time} is after now ({now})"),
+                        format!("the timestamp's time {outside} is outside the log key's validity in the trusted root"),
                     ));
                 }
-                earliest = Some(earliest.map_or(time, |e| e.min(time)));
             }
+            times.extend(verified.time);
         }
-        Ok(earliest)
+        times.extend(stamped);
+        if let Some(late) = times.iter().find(|&&time| time > now) {
+            return Err(Error::new(
+                ErrorKind::SigningTime,
+                format!("a signing time {late} (a log's integrated time or a timestamp's) is after now ({now})"),
+            ));
+        }
+        times.sort_unstable();
+        times.dedup();
+        Ok(times)
     }
 }
 
@@ -364,7 +396,8 @@ fn check_certificate(leaf: &Certificate, root: &TrustedRoot, time: i64) -> Resul
         return Err(Error::new(
             ErrorKind::SigningTime,
             format!(
-                "the signing time {time} (the log's integrated time) is outside the certificate's validity ({}..{})",
+                "the signing time {time} (a log's integrated time or a timestamp's) is outside the certificate's \
+                 validity ({}..{})",
                 leaf.not_before(),
                 leaf.not_after()
             ),

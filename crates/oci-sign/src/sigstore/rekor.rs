@@ -1,12 +1,15 @@
-//! Rekor (v1) log entries: the signed entry timestamp, the RFC 6962 inclusion proof and its checkpoint (a signed
+//! Rekor log entries: the signed entry timestamp (v1), the RFC 6962 inclusion proof and its checkpoint (a signed
 //! note), and whether the entry's body records what the bundle says.
+//!
+//! A Rekor v2 entry (`hashedrekord` or `dsse` 0.0.2) has no integrated time and no signed entry timestamp: it
+//! stands on its inclusion proof and checkpoint, and its signing time comes from an RFC 3161 timestamp.
 
 use ring::digest::{SHA256, digest};
 use serde_json::Value;
 
 use super::bundle::{BundleVersion, Content, TlogEntry};
 use super::json::{self, hex};
-use super::trusted_root::{Log, TrustedRoot};
+use super::trusted_root::{Log, TimeRange, TrustedRoot};
 use crate::encoding::base64_encode;
 use crate::error::{Error, ErrorKind, quote};
 use crate::key::PublicKey;
@@ -18,14 +21,18 @@ pub(super) enum Signer<'a> {
     Key(&'a PublicKey),
 }
 
+/// What a verified entry gives: its integrated time when signed (Rekor v1 with a promise), and the window of its
+/// log's key, within which a signing time from elsewhere (an RFC 3161 timestamp) must fall.
+pub(super) struct Verified {
+    pub(super) time: Option<i64>,
+    pub(super) log_valid_for: TimeRange,
+}
+
 /// Verifies one entry against the trusted root: a known log, its promise and proof as the bundle version
-/// requires, and a time within the log key's window. Returns the integrated time when the promise (which signs
-/// it) verified, since an unsigned time proves nothing.
-pub(super) fn verify_entry(
-    entry: &TlogEntry,
-    version: BundleVersion,
-    root: &TrustedRoot,
-) -> Result<Option<i64>, Error> {
+/// requires (a Rekor v2 entry, without an integrated time, always needs a proof and its checkpoint), and an
+/// integrated time within the log key's window. Returns the integrated time when the promise (which signs it)
+/// verified, since an unsigned time proves nothing.
+pub(super) fn verify_entry(entry: &TlogEntry, version: BundleVersion, root: &TrustedRoot) -> Result<Verified, Error> {
     let log = root.tlog(&entry.log_id).ok_or_else(|| {
         Error::new(
             ErrorKind::UnknownLog,
@@ -36,11 +43,18 @@ pub(super) fn verify_entry(
         )
     })?;
     let Some(time) = entry.integrated_time else {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            "a log entry without an integrated time (Rekor v2): its time is an RFC 3161 timestamp, which this crate \
-             does not verify",
-        ));
+        // Rekor v2: nothing signs the entry but the checkpoint its proof ends in.
+        if entry.proof.as_ref().is_none_or(|proof| proof.checkpoint.is_none()) {
+            return Err(Error::new(
+                ErrorKind::InclusionProof,
+                "a log entry without an integrated time (Rekor v2) needs its inclusion proof and checkpoint",
+            ));
+        }
+        verify_proof(entry, log, version)?;
+        return Ok(Verified {
+            time: None,
+            log_valid_for: log.valid_for,
+        });
     };
     let time = i64::try_from(time).map_err(|_| {
         Error::new(
@@ -78,7 +92,10 @@ pub(super) fn verify_entry(
         }
         None => {}
     }
-    Ok(entry.promise.as_ref().map(|_| time))
+    Ok(Verified {
+        time: entry.promise.as_ref().map(|_| time),
+        log_valid_for: log.valid_for,
+    })
 }
 
 /// The signed entry timestamp: the log's signature over the canonical JSON of body, time, log id and index.
@@ -200,9 +217,11 @@ fn verify_checkpoint(note: &str, log: &Log, tree_size: u64, root_hash: &[u8; 32]
         )));
     }
     let signed = format!("{text}\n");
-    // The note's key hint for an ECDSA log is the first four bytes of its key id, SHA-256 of the key's DER.
+    // The note's key hint is the first four bytes of the log's id: SHA-256 of the key's DER for a v1 (ECDSA) log,
+    // the note key hash of its name and Ed25519 key for a v2 log. Signatures with other hints (witnesses'
+    // cosignatures, other keys) are not the log's and are passed over.
     let spki_hash = digest(&SHA256, log.key.spki_der());
-    let hint = &spki_hash.as_ref()[..4];
+    let hints = [log.id.get(..4), Some(&spki_hash.as_ref()[..4])];
     let mut by_log = 0;
     for line in signatures.lines().filter(|line| !line.is_empty()) {
         let rest = line
@@ -215,7 +234,7 @@ fn verify_checkpoint(note: &str, log: &Log, tree_size: u64, root_hash: &[u8; 32]
             ))
         })?;
         let signature = json::base64(signature, ErrorKind::Checkpoint, "a checkpoint signature")?;
-        if signature.len() < 5 || &signature[..4] != hint {
+        if signature.len() < 5 || !hints.contains(&Some(&signature[..4])) {
             continue;
         }
         by_log += 1;
@@ -315,6 +334,62 @@ pub(super) fn check_body(
             }
             Ok(())
         }
+        ("hashedrekord", "0.0.2", content) => {
+            let spec = body
+                .pointer("/spec/hashedRekordV002")
+                .ok_or_else(|| mismatch("has no hashedRekordV002 spec"))?;
+            // A message signature records the artifact's digest; a DSSE envelope (Rekor v2 logs envelopes as
+            // hashedrekord) the digest of its PAE, which its signature signs.
+            let (expected, signature) = match content {
+                Content::MessageSignature { signature, .. } => (digest.map(<[u8]>::to_vec), signature),
+                Content::Dsse {
+                    payload,
+                    payload_type,
+                    signature,
+                } => (Some(digest_of(&super::dsse::pae(payload_type, payload))), signature),
+            };
+            if spec.pointer("/data/algorithm").and_then(Value::as_str) != Some("SHA2_256")
+                || spec
+                    .pointer("/data/digest")
+                    .and_then(Value::as_str)
+                    .and_then(crate::encoding::base64_decode)
+                    != expected
+            {
+                return Err(mismatch("records another artifact digest"));
+            }
+            let recorded = decode(spec.pointer("/signature/content").and_then(Value::as_str), "signature")?;
+            if recorded != *signature {
+                return Err(mismatch("records another signature"));
+            }
+            check_verifier_v2(spec.pointer("/signature/verifier"), signer)
+                .map_err(|()| mismatch("records another certificate or key"))
+        }
+        ("dsse", "0.0.2", Content::Dsse { payload, signature, .. }) => {
+            let spec = body
+                .pointer("/spec/dsseV002")
+                .ok_or_else(|| mismatch("has no dsseV002 spec"))?;
+            if spec.pointer("/payloadHash/algorithm").and_then(Value::as_str) != Some("SHA2_256")
+                || spec
+                    .pointer("/payloadHash/digest")
+                    .and_then(Value::as_str)
+                    .and_then(crate::encoding::base64_decode)
+                    != Some(digest_of(payload))
+            {
+                return Err(mismatch("records another payload"));
+            }
+            let signatures = spec
+                .get("signatures")
+                .and_then(Value::as_array)
+                .ok_or_else(|| mismatch("has no signatures"))?;
+            let [recorded] = signatures.as_slice() else {
+                return Err(mismatch("records another number of signatures than one"));
+            };
+            let recorded_sig = decode(recorded.get("content").and_then(Value::as_str), "signature")?;
+            if recorded_sig != *signature || check_verifier_v2(recorded.get("verifier"), signer).is_err() {
+                return Err(mismatch("records another signature or signer"));
+            }
+            Ok(())
+        }
         (kind, version, _) => {
             let fits = matches!(
                 (kind, content),
@@ -324,7 +399,8 @@ pub(super) fn check_body(
                 Err(Error::new(
                     ErrorKind::Unsupported,
                     format!(
-                        "a {} log entry of version {}; supported: hashedrekord 0.0.1, dsse 0.0.1, intoto 0.0.2",
+                        "a {} log entry of version {}; supported: hashedrekord 0.0.1 and 0.0.2, dsse 0.0.1 and 0.0.2, \
+                         intoto 0.0.2",
                         quote(kind),
                         quote(version)
                     ),
@@ -364,6 +440,24 @@ fn check_verifier(pem: &[u8], signer: &Signer<'_>) -> Result<(), ()> {
             }
         }
     }
+}
+
+/// Whether a Rekor v2 verifier (`{"x509Certificate": {"rawBytes": DER}}` or `{"publicKey": {"rawBytes": SPKI}}`, in
+/// base64) is the signer.
+fn check_verifier_v2(verifier: Option<&Value>, signer: &Signer<'_>) -> Result<(), ()> {
+    let verifier = verifier.ok_or(())?;
+    let raw = |field: &str| {
+        verifier
+            .get(field)
+            .and_then(|value| value.get("rawBytes"))
+            .and_then(Value::as_str)
+            .and_then(crate::encoding::base64_decode)
+    };
+    let recorded = match signer {
+        Signer::Certificate(certificate) => raw("x509Certificate").filter(|der| der == certificate.der()),
+        Signer::Key(key) => raw("publicKey").filter(|der| der == key.spki_der()),
+    };
+    recorded.map(|_| ()).ok_or(())
 }
 
 #[cfg(test)]

@@ -26,8 +26,7 @@ const MEDIA_TYPES: &[&str] = &[
 /// trusted for.
 ///
 /// Only constructed from a well-formed file: every key a supported SubjectPublicKeyInfo, every certificate
-/// well-formed DER, every window with its start. Timestamp authorities are read and kept, but no RFC 3161
-/// timestamp is verified by this crate.
+/// well-formed DER, every window with its start. Timestamp authorities verify a bundle's RFC 3161 timestamps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustedRoot {
     pub(super) authorities: Vec<Authority>,

@@ -72,14 +72,8 @@ pub(crate) enum Expect {
     Verify,
     /// Fails with this kind (`_fail` cases): the kind pins that it fails for the reason the case is about.
     Fail(ErrorKind),
-    /// Not run, and why.
-    Skip(&'static str),
 }
-use Expect::{Fail, Skip, Verify};
-
-const REKOR_V2: &str = "Rekor v2 (hashedrekord 0.0.2): the entry has no integrated time, its time is an RFC 3161 timestamp, not verified here";
-const RFC_3161: &str = "the failure is in the RFC 3161 timestamp, which this crate counts but does not verify (its \
-                        log entry verifies, so it would pass)";
+use Expect::{Fail, Verify};
 
 /// Every directory of the suite, once: a case added to the data without a line here fails the test.
 pub(crate) const CASES: &[(&str, Expect)] = &[
@@ -90,7 +84,7 @@ pub(crate) const CASES: &[(&str, Expect)] = &[
     ("bundle-negative-log-index_fail", Fail(ErrorKind::Bundle)),
     ("bundle-unknown-version_fail", Fail(ErrorKind::Bundle)),
     ("bundle-with-root-cert_fail", Fail(ErrorKind::Bundle)),
-    ("bundle-with-sct-with-extensions", Skip(REKOR_V2)),
+    ("bundle-with-sct-with-extensions", Verify),
     ("checkpoint-bad-keyhint_fail", Fail(ErrorKind::Checkpoint)),
     ("checkpoint-wrong-roothash_fail", Fail(ErrorKind::Checkpoint)),
     ("dsse-invalid-sig_fail", Fail(ErrorKind::BadSignature)),
@@ -111,7 +105,10 @@ pub(crate) const CASES: &[(&str, Expect)] = &[
         "intoto-set-outside-signing-cert-validity_fail",
         Fail(ErrorKind::SigningTime),
     ),
-    ("intoto-tsa-timestamp-outside-cert-validity_fail", Skip(RFC_3161)),
+    (
+        "intoto-tsa-timestamp-outside-cert-validity_fail",
+        Fail(ErrorKind::SigningTime),
+    ),
     ("intoto-with-custom-trust-root", Verify),
     ("invalid-checkpoint-signature_fail", Fail(ErrorKind::Checkpoint)),
     ("invalid-ct-key_fail", Fail(ErrorKind::CertificateTransparency)),
@@ -121,36 +118,53 @@ pub(crate) const CASES: &[(&str, Expect)] = &[
     ("managed-key-no-key_fail", Fail(ErrorKind::WrongMaterial)),
     ("managed-key-wrong-key_fail", Fail(ErrorKind::Base64)),
     ("message-digest-mismatch_fail", Fail(ErrorKind::ArtifactMismatch)),
-    ("rekor2-checkpoint-cosigned", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-missing-log-signature_fail", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-missing-origin_fail", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-missing-root-hash_fail", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-missing-size_fail", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-multiple-cosigs", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-no-matching-signature_fail", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-origin-not-first", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-two-sigs-cosigned", Skip(REKOR_V2)),
-    ("rekor2-checkpoint-two-sigs-from-origin", Skip(REKOR_V2)),
-    ("rekor2-dsse-happy-path", Skip(REKOR_V2)),
-    // Rekor v2, but the envelope's signature fails first, which is the point of the case.
+    ("rekor2-checkpoint-cosigned", Verify),
+    (
+        "rekor2-checkpoint-missing-log-signature_fail",
+        Fail(ErrorKind::Checkpoint),
+    ),
+    ("rekor2-checkpoint-missing-origin_fail", Fail(ErrorKind::Checkpoint)),
+    ("rekor2-checkpoint-missing-root-hash_fail", Fail(ErrorKind::Checkpoint)),
+    ("rekor2-checkpoint-missing-size_fail", Fail(ErrorKind::Checkpoint)),
+    ("rekor2-checkpoint-multiple-cosigs", Verify),
+    (
+        "rekor2-checkpoint-no-matching-signature_fail",
+        Fail(ErrorKind::Checkpoint),
+    ),
+    ("rekor2-checkpoint-origin-not-first", Verify),
+    ("rekor2-checkpoint-two-sigs-cosigned", Verify),
+    ("rekor2-checkpoint-two-sigs-from-origin", Verify),
+    ("rekor2-dsse-happy-path", Verify),
     ("rekor2-dsse-invalid-sig_fail", Fail(ErrorKind::BadSignature)),
-    ("rekor2-dsse-mismatch-envelope_fail", Skip(REKOR_V2)),
-    ("rekor2-dsse-mismatch-sig_fail", Skip(REKOR_V2)),
-    ("rekor2-happy-path", Skip(REKOR_V2)),
-    ("rekor2-no-inclusion-proof_fail", Skip(REKOR_V2)),
-    ("rekor2-no-timestamp_fail", Skip(REKOR_V2)),
-    ("rekor2-timestamp-outside-trust-root-tsa-validity_fail", Skip(REKOR_V2)),
-    ("rekor2-timestamp-outside-tsa-cert-validity_fail", Skip(REKOR_V2)),
-    ("rekor2-timestamp-payload-mismatch_fail", Skip(REKOR_V2)),
-    ("rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail", Skip(REKOR_V2)),
+    ("rekor2-dsse-mismatch-envelope_fail", Fail(ErrorKind::LogEntryMismatch)),
+    ("rekor2-dsse-mismatch-sig_fail", Fail(ErrorKind::LogEntryMismatch)),
+    ("rekor2-happy-path", Verify),
+    ("rekor2-no-inclusion-proof_fail", Fail(ErrorKind::InclusionProof)),
+    ("rekor2-no-timestamp_fail", Fail(ErrorKind::Timestamp)),
+    (
+        "rekor2-timestamp-outside-trust-root-tsa-validity_fail",
+        Fail(ErrorKind::Timestamp),
+    ),
+    (
+        "rekor2-timestamp-outside-tsa-cert-validity_fail",
+        Fail(ErrorKind::Timestamp),
+    ),
+    ("rekor2-timestamp-payload-mismatch_fail", Fail(ErrorKind::Timestamp)),
+    (
+        "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail",
+        Fail(ErrorKind::Timestamp),
+    ),
     (
         "rekor2-timestamp-untrusted-tsa-without-embedded-cert_fail",
-        Skip(REKOR_V2),
+        Fail(ErrorKind::Timestamp),
     ),
-    ("rekor2-timestamp-with-embedded-cert", Skip(REKOR_V2)),
-    ("rekor2-timestamp-with-expired-cert-chain", Skip(REKOR_V2)),
-    ("rekor2-timestamp-with-incorrect-time_fail", Skip(REKOR_V2)),
-    ("rekor2-timestamp-without-embedded-cert", Skip(REKOR_V2)),
+    ("rekor2-timestamp-with-embedded-cert", Verify),
+    ("rekor2-timestamp-with-expired-cert-chain", Verify),
+    (
+        "rekor2-timestamp-with-incorrect-time_fail",
+        Fail(ErrorKind::SigningTime),
+    ),
+    ("rekor2-timestamp-without-embedded-cert", Verify),
     ("set-invalid-signature_fail", Fail(ErrorKind::InclusionPromise)),
     ("signature-mismatch_fail", Fail(ErrorKind::BadSignature)),
     (
@@ -158,7 +172,7 @@ pub(crate) const CASES: &[(&str, Expect)] = &[
         Fail(ErrorKind::TrustedRoot),
     ),
     ("trust-root-tlog-validity-end-inclusive", Verify),
-    ("trust-root-tsa-validity-end-inclusive", Skip(REKOR_V2)),
+    ("trust-root-tsa-validity-end-inclusive", Verify),
     ("wrong-hashedrekord-artifact_fail", Fail(ErrorKind::LogEntryMismatch)),
     (
         "wrong-hashedrekord-cert-and-sig_fail",
@@ -179,43 +193,16 @@ fn every_conformance_case_gives_what_the_suite_expects() {
     dirs.sort();
     let listed: Vec<&str> = CASES.iter().map(|(name, _)| *name).collect();
     assert_eq!(dirs, listed, "every case directory is listed once, in order");
-    let mut ran = 0;
     for (name, expect) in CASES {
         match (expect, run(name)) {
             (Verify, Ok(_)) => {}
             (Fail(kind), Err(err)) => assert_eq!(err.kind(), *kind, "{name}: {err}"),
-            (Skip(reason), _) => {
-                assert!(!reason.is_empty());
-                // A skip is for a case whose point is a feature this crate lacks, never for a `_fail` case that
-                // happens to pass: those that need Rekor v2 fail anyway, as unsupported.
-                if name.starts_with("rekor2-") && name.ends_with("_fail") {
-                    let kind = run(name).unwrap_err().kind();
-                    assert_eq!(kind, ErrorKind::Unsupported, "{name}");
-                }
-                continue;
-            }
             (expect, got) => panic!("{name}: expected {expect:?}, got {got:?}"),
         }
-        ran += 1;
     }
-    let skipped: Vec<&str> = CASES
-        .iter()
-        .filter(|(_, expect)| matches!(expect, Skip(_)))
-        .map(|(name, _)| *name)
-        .collect();
-    assert_eq!(ran + skipped.len(), CASES.len());
-    // The skips are exactly the Rekor v2 cases and the one about an RFC 3161 timestamp; every Rekor v1 case runs.
-    assert!(
-        skipped.iter().all(|name| name.starts_with("rekor2-")
-            || [
-                "bundle-with-sct-with-extensions",
-                "trust-root-tsa-validity-end-inclusive",
-                "intoto-tsa-timestamp-outside-cert-validity_fail"
-            ]
-            .contains(name)),
-        "{skipped:?}"
-    );
-    assert_eq!((ran, skipped.len()), (42, 28));
+    // Every case runs, Rekor v2 and RFC 3161 timestamps included; and the suite has both kinds.
+    let verified = CASES.iter().filter(|(_, expect)| matches!(expect, Verify)).count();
+    assert_eq!((CASES.len(), verified), (70, 21));
 }
 
 fn case_json(name: &str, file: &str) -> Value {
@@ -240,6 +227,101 @@ fn keyless(bundle: &Value, root: &Value, identity: &str, issuer: &str, now: i64)
 
 fn kind(result: Result<Signer, oci_sign::Error>) -> ErrorKind {
     result.unwrap_err().kind()
+}
+
+/// The Rekor v2 happy path (no integrated time: its only signing time is its RFC 3161 timestamp) changed one way
+/// at a time: each change fails for its reason, and the unchanged bundle verifies.
+#[test]
+fn a_rekor_v2_bundle_changed_one_way_at_a_time_fails_for_that_reason() {
+    let name = "rekor2-happy-path";
+    let bundle = case_json(name, "bundle.sigstore.json");
+    let root = case_json(name, "trusted_root.json");
+    let identity = escape(DEFAULT_IDENTITY);
+    keyless(&bundle, &root, &identity, DEFAULT_ISSUER, NOW).unwrap();
+    let pointer = "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
+    let text: String = bundle.pointer(pointer).unwrap().as_str().unwrap().replace('\n', "");
+    let der = crate::base64_decode(&text);
+    let with_timestamp = |der: &[u8]| {
+        let mut changed = bundle.clone();
+        *changed.pointer_mut(pointer).unwrap() = Value::from(oci_testkit::base64(der));
+        keyless(&changed, &root, &identity, DEFAULT_ISSUER, NOW)
+    };
+    // The round trip through base64 (without the line breaks this case's timestamp has) changes nothing.
+    with_timestamp(&der).unwrap();
+
+    // The timestamp's time (2025-06-12T12:02:20Z) is a signing time: after "now", it is refused.
+    assert_eq!(
+        kind(keyless(&bundle, &root, &identity, DEFAULT_ISSUER, 1_749_729_739)),
+        ErrorKind::SigningTime
+    );
+    keyless(&bundle, &root, &identity, DEFAULT_ISSUER, 1_749_729_740).unwrap();
+
+    // The authority's signature (the last bytes of the token) changed: the signed attributes no longer verify.
+    let mut changed = der.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    let err = with_timestamp(&changed).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timestamp);
+    assert!(err.to_string().contains("signature does not verify"), "{err}");
+
+    // The time inside the signed TSTInfo changed: its digest is no longer the one the signed attributes carry.
+    let at = der.windows(6).position(|w| w == b"202506").expect("the genTime");
+    let mut changed = der.clone();
+    changed[at + 3] = b'7';
+    let err = with_timestamp(&changed).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timestamp);
+    assert!(err.to_string().contains("message-digest attribute"), "{err}");
+
+    // Cut short, or not DER at all: the bundle is refused as it is read, with a one-line message.
+    for bad in [&der[..der.len() - 1], &der[..10], b"not a timestamp".as_slice()] {
+        let err = with_timestamp(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timestamp, "{err}");
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+
+    // Without the timestamp there is no signing time; with a root that has no timestamp authority, the timestamp
+    // verifies with nobody; with two timestamps, both must verify.
+    let mut changed = bundle.clone();
+    changed["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestampVerificationData");
+    assert_eq!(
+        kind(keyless(&changed, &root, &identity, DEFAULT_ISSUER, NOW)),
+        ErrorKind::Timestamp
+    );
+    let mut no_tsa = root.clone();
+    no_tsa["timestampAuthorities"] = Value::Array(Vec::new());
+    assert_eq!(
+        kind(keyless(&bundle, &no_tsa, &identity, DEFAULT_ISSUER, NOW)),
+        ErrorKind::Timestamp
+    );
+    let other = case_json("rekor2-timestamp-payload-mismatch_fail", "bundle.sigstore.json");
+    let mut changed = bundle.clone();
+    let stamps = changed
+        .pointer_mut("/verificationMaterial/timestampVerificationData/rfc3161Timestamps")
+        .unwrap()
+        .as_array_mut()
+        .unwrap();
+    stamps.push(
+        other
+            .pointer("/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0")
+            .unwrap()
+            .clone(),
+    );
+    assert_eq!(
+        kind(keyless(&changed, &root, &identity, DEFAULT_ISSUER, NOW)),
+        ErrorKind::Timestamp
+    );
+
+    // The log key's window in the trusted root ends before the timestamp: the entry cannot be from then.
+    let mut late_log = root.clone();
+    for log in late_log["tlogs"].as_array_mut().unwrap() {
+        log["publicKey"]["validFor"]["end"] = Value::from("2025-06-01T00:00:00Z");
+    }
+    assert_eq!(
+        kind(keyless(&bundle, &late_log, &identity, DEFAULT_ISSUER, NOW)),
+        ErrorKind::SigningTime
+    );
 }
 
 /// The happy path of v0.3 changed one way at a time: each change must fail with its own kind, and the
