@@ -15,7 +15,8 @@
 //! - **The chain is the envelope's `x5c`, leaf first.** rustls-webpki checks it against the trust store's
 //!   certificates ([`Certificate::verify_path`]); a leaf that is itself in the trust store (a self-signed
 //!   certificate made by `notation cert generate-test`) is trusted as it is, when valid now. A chain that reaches no
-//!   certificate of the store is untrusted, not invalid: the signature may be right, by someone not trusted.
+//!   certificate of the store is untrusted, not invalid: the signature may be right, by someone not trusted. webpki
+//!   leaves the leaf's key usage to its caller: when the leaf has the extension, it must allow `digitalSignature`.
 //! - Revocation (OCSP, CRLs) is not checked: there is no network here.
 
 use std::fmt;
@@ -260,7 +261,8 @@ impl Envelope {
     /// Verifies the envelope for `signed` against `trust_store` at `now` (seconds since 1970).
     ///
     /// `Ok(signer)` when the payload names `signed`, the leaf's key verifies the signature, the envelope has not
-    /// expired, and the chain leads to a certificate of the store valid now. Errors: another digest
+    /// expired, the leaf's key usage (when it has the extension) allows `digitalSignature`, and the chain leads to a
+    /// certificate of the store valid now. Errors: another digest
     /// ([`ErrorKind::OtherDigest`]); a signature that does not verify, or an algorithm that does not fit the key
     /// ([`ErrorKind::BadSignature`]); expired ([`ErrorKind::SigningTime`]); a chain that reaches no certificate of
     /// the store, or is not valid now ([`ErrorKind::CertificatePath`]: untrusted rather than invalid).
@@ -289,6 +291,12 @@ impl Envelope {
             return Err(Error::new(
                 ErrorKind::SigningTime,
                 format!("the notation signature expired at {expiry} (seconds since 1970)"),
+            ));
+        }
+        if !leaf.allows_digital_signature() {
+            return Err(Error::new(
+                ErrorKind::CertificatePath,
+                "the signing certificate's key usage does not include digitalSignature",
             ));
         }
         let in_store = trust_store.iter().any(|trusted| trusted.der() == leaf.der());

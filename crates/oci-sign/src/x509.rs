@@ -61,6 +61,8 @@ pub struct Certificate {
     code_signing: Option<bool>,
     /// Whether the extended key usage extension names time stamping.
     time_stamping: bool,
+    /// `None` without the key usage extension, else whether it has `digitalSignature`.
+    digital_signature: Option<bool>,
     /// The issuer's distinguished name as encoded, the serial number's INTEGER contents, and the subject key
     /// identifier: what a CMS signer identifier names a certificate by.
     issuer_der: Box<[u8]>,
@@ -92,6 +94,7 @@ impl Certificate {
         let mut is_ca = false;
         let mut code_signing = None;
         let mut time_stamping = false;
+        let mut digital_signature = None;
         let mut subject_key_id = None;
         for extension in cert.extensions() {
             match extension.parsed_extension() {
@@ -110,6 +113,7 @@ impl Certificate {
                     time_stamping = usages.time_stamping;
                 }
                 ParsedExtension::SubjectKeyIdentifier(id) => subject_key_id = Some(Box::from(id.0)),
+                ParsedExtension::KeyUsage(usage) => digital_signature = Some(usage.digital_signature()),
                 ParsedExtension::UnsupportedExtension { .. } if extension.critical => {
                     return Err(malformed(format!(
                         "the critical extension {} is not one this crate knows",
@@ -134,6 +138,7 @@ impl Certificate {
             is_ca,
             code_signing,
             time_stamping,
+            digital_signature,
             issuer_der: Box::from(cert.issuer().as_raw()),
             serial: Box::from(cert.raw_serial()),
             subject_key_id,
@@ -264,6 +269,12 @@ impl Certificate {
     /// The SubjectPublicKeyInfo DER.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
+    }
+
+    /// Whether the key usage extension, when the certificate has one, allows `digitalSignature` (what signing an
+    /// envelope is); `true` without the extension. webpki leaves the leaf's key usage to the caller.
+    pub fn allows_digital_signature(&self) -> bool {
+        self.digital_signature != Some(false)
     }
 
     /// Whether a CMS signer identifier names this certificate: `issuer` (a DER Name, as encoded) and `serial` (an

@@ -5,7 +5,9 @@ use oci_digest::Digest;
 use oci_sign::notation::Envelope;
 use oci_sign::x509::Certificate;
 use oci_sign::{ErrorKind, SignatureManifest, Signer, Trust, Verdict};
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::{Value, json};
@@ -104,6 +106,11 @@ struct Chain {
 }
 
 fn chain(expired: bool, eku: ExtendedKeyUsagePurpose) -> Chain {
+    chain_with(expired, |params| params.extended_key_usages = vec![eku])
+}
+
+/// As [`chain`], with the leaf's parameters set by `leaf`.
+fn chain_with(expired: bool, leaf: impl FnOnce(&mut CertificateParams)) -> Chain {
     let ca = || {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.distinguished_name.push(DnType::CommonName, "notation test root");
@@ -118,7 +125,7 @@ fn chain(expired: bool, eku: ExtendedKeyUsagePurpose) -> Chain {
     let leaf_key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.distinguished_name.push(DnType::CommonName, "wabbit-networks.io");
-    params.extended_key_usages = vec![eku];
+    leaf(&mut params);
     (params.not_before, params.not_after) = if expired {
         (rcgen::date_time_ymd(2020, 1, 1), rcgen::date_time_ymd(2021, 1, 1))
     } else {
@@ -191,6 +198,30 @@ fn a_ca_chain_verifies_and_every_broken_rule_has_its_error() {
         .verify(&signed, std::slice::from_ref(&server.root), NOW)
         .unwrap_err();
     assert!(err.to_string().contains("code signing"), "{err}");
+    // A leaf whose key usage is for signing certificates only may not sign envelopes (webpki leaves the leaf's key
+    // usage to the caller); with digitalSignature it may.
+    for (usage, allowed) in [
+        (KeyUsagePurpose::KeyCertSign, false),
+        (KeyUsagePurpose::DigitalSignature, true),
+    ] {
+        let chain = chain_with(false, |params| {
+            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+            params.key_usages = vec![usage];
+        });
+        let result = Envelope::parse(&envelope(&chain, &header(), &signed)).unwrap().verify(
+            &signed,
+            std::slice::from_ref(&chain.root),
+            NOW,
+        );
+        match (result, allowed) {
+            (Ok(_), true) => {}
+            (Err(err), false) => {
+                assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
+                assert!(err.to_string().contains("digitalSignature"), "{err}");
+            }
+            (result, _) => panic!("{usage:?}: {result:?}"),
+        }
+    }
 
     let mut expiring = header();
     expiring["io.cncf.notary.expiry"] = "2026-01-01T00:00:00Z".into();
