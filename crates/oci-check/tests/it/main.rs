@@ -53,6 +53,56 @@ use std::process::{Command, Stdio};
 use oci_digest::Digest;
 use oci_testkit::{Registry, block_on};
 
+/// One tag moved from an old image to a new one.
+struct Moved {
+    new: Digest,
+    /// `HOST/REPOSITORY:TAG@OLD`: the image as it runs, before the move.
+    running: String,
+}
+
+/// The signing keys (whose files live as long as the `Cosign` that made them) and three moved tags of `repository` that `update --verify-key` and `watch --verify-key` judge:
+/// every old image signed by `first` (legacy tag); `same` moved to an image `first` signed too, `rotated` to one
+/// `second` signed (OCI 1.1, through the referrers tag), `unsigned` to an unsigned one.
+struct SignedMoves {
+    first: oci_testkit::cosign::KeyPair,
+    second: oci_testkit::cosign::KeyPair,
+    same: Moved,
+    rotated: Moved,
+    unsigned: Moved,
+}
+
+impl SignedMoves {
+    fn new(registry: &Registry, cosign: &oci_testkit::Cosign, repository: &str) -> Self {
+        use oci_testkit::cosign::Mode;
+        let first = cosign.generate_key_pair("first");
+        let second = cosign.generate_key_pair("second");
+        let images = registry.images(repository).unwrap();
+        let host = registry.host();
+        let moved = |tag: &str| {
+            let (old, new) = block_on(images.moved(tag)).unwrap();
+            cosign.sign(&first, &format!("{host}/{repository}@{}", old.digest), Mode::Tag);
+            Moved {
+                running: format!("{host}/{repository}:{tag}@{}", old.digest),
+                new: new.digest,
+            }
+        };
+        let (same, rotated, unsigned) = (moved("same"), moved("rotated"), moved("unsigned"));
+        cosign.sign(&first, &format!("{host}/{repository}@{}", same.new), Mode::Tag);
+        cosign.sign(
+            &second,
+            &format!("{host}/{repository}@{}", rotated.new),
+            Mode::Referrers,
+        );
+        Self {
+            first,
+            second,
+            same,
+            rotated,
+            unsigned,
+        }
+    }
+}
+
 /// What one run of `oci-check` did.
 #[derive(Debug)]
 struct Outcome {

@@ -181,28 +181,11 @@ fn verify_needs_a_key_and_a_readable_one() {
 fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
     let registry = Registry::open();
     let cosign = Cosign::new();
-    let first = cosign.generate_key_pair("first");
-    let second = cosign.generate_key_pair("second");
-    let images = registry.images("moving/app").unwrap();
-    let host = registry.host().to_owned();
-    // Three tags, each moved from an old image to a new one; the old images all signed by the first key.
-    let moved = |tag: &str| {
-        let (old, new) = block_on(images.moved(tag)).unwrap();
-        (old.digest, new.digest)
-    };
-    let (same_old, same_new) = moved("same");
-    let (rotated_old, rotated_new) = moved("rotated");
-    let (unsigned_old, unsigned_new) = moved("unsigned");
-    for old in [&same_old, &rotated_old, &unsigned_old] {
-        cosign.sign(&first, &format!("{host}/moving/app@{old}"), Mode::Tag);
-    }
-    cosign.sign(&first, &format!("{host}/moving/app@{same_new}"), Mode::Tag);
-    cosign.sign(&second, &format!("{host}/moving/app@{rotated_new}"), Mode::Referrers);
-    let first_pem = first.public.display().to_string();
-    let second_pem = second.public.display().to_string();
-    let same = format!("{host}/moving/app:same@{same_old}");
-    let rotated = format!("{host}/moving/app:rotated@{rotated_old}");
-    let unsigned = format!("{host}/moving/app:unsigned@{unsigned_old}");
+    let moves = crate::SignedMoves::new(&registry, &cosign, "moving/app");
+    let first_pem = moves.first.public.display().to_string();
+    let second_pem = moves.second.public.display().to_string();
+    let (same, rotated, unsigned) = (&moves.same.running, &moves.rotated.running, &moves.unsigned.running);
+    let (same_new, unsigned_new) = (&moves.same.new, &moves.unsigned.new);
     let run = |extra: &[&str]| {
         let mut args = vec![
             "update",
@@ -249,7 +232,7 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
             "--require-signed",
             "--verify-key",
             &first_pem,
-            &rotated,
+            rotated,
         ],
         "",
     );
@@ -259,7 +242,7 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
     assert_eq!(record["signature"]["status"], "untrusted");
 
     // Without --verify-key the records have no signature fields at all.
-    let out = oci_check(&["update", "--json", &same], "");
+    let out = oci_check(&["update", "--json", same], "");
     let record: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert!(
         record.get("signature").is_none() && record.get("same_signer").is_none(),
@@ -267,7 +250,7 @@ fn update_verifies_what_it_proposes_and_require_signed_refuses_the_unsigned() {
     );
 
     // The table says it in the note.
-    let out = oci_check(&["update", "--verify-key", &first_pem, &same], "");
+    let out = oci_check(&["update", "--verify-key", &first_pem, same], "");
     assert_eq!(out.code, 10, "{out:?}");
     assert!(out.stdout.contains("signature verified by sha256:"), "{}", out.stdout);
 }

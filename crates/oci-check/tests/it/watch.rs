@@ -863,33 +863,20 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
 
     let registry = Registry::open();
     let cosign = Cosign::new();
-    let first = cosign.generate_key_pair("first");
-    let second = cosign.generate_key_pair("second");
-    let images = registry.images("watch/signed").unwrap();
+    let moves = crate::SignedMoves::new(&registry, &cosign, "watch/signed");
     let host = registry.host().to_owned();
-    // Three tags moved from an old image (signed by the first key) to a new one.
-    let moved = |tag: &str| {
-        let (old, new) = block_on(images.moved(tag)).unwrap();
-        (old.digest, new.digest)
-    };
-    let (same_old, same_new) = moved("same");
-    let (rotated_old, rotated_new) = moved("rotated");
-    let (unsigned_old, unsigned_new) = moved("unsigned");
-    for old in [&same_old, &rotated_old, &unsigned_old] {
-        cosign.sign(&first, &format!("{host}/watch/signed@{old}"), Mode::Tag);
-    }
-    cosign.sign(&first, &format!("{host}/watch/signed@{same_new}"), Mode::Tag);
-    cosign.sign(&second, &format!("{host}/watch/signed@{rotated_new}"), Mode::Referrers);
+    let (same_new, unsigned_new) = (&moves.same.new, &moves.unsigned.new);
 
     let receiver = Receiver::start();
     let hook = receiver.url("/hook");
     let slack = format!("slack+http://127.0.0.1:{}/slack", receiver.port);
     let state = TempDir::new("watch-state");
     let cache = TempDir::new("watch-cache");
-    let (first_pem, second_pem) = (first.public.display().to_string(), second.public.display().to_string());
-    let same = format!("{host}/watch/signed:same@{same_old}");
-    let rotated = format!("{host}/watch/signed:rotated@{rotated_old}");
-    let unsigned = format!("{host}/watch/signed:unsigned@{unsigned_old}");
+    let (first_pem, second_pem) = (
+        moves.first.public.display().to_string(),
+        moves.second.public.display().to_string(),
+    );
+    let (same, rotated, unsigned) = (&moves.same.running, &moves.rotated.running, &moves.unsigned.running);
     let run = || {
         watch_once(
             state.path(),
@@ -905,9 +892,9 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
                 &hook,
                 "--notify",
                 &slack,
-                &same,
-                &rotated,
-                &unsigned,
+                same,
+                rotated,
+                unsigned,
             ],
         )
     };
@@ -940,7 +927,7 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
             .find(|event| event["image"] == image)
             .unwrap_or_else(|| panic!("{image} in {events:?}"))
     };
-    let (told_same, told_rotated, told_unsigned) = (by_image(&same), by_image(&rotated), by_image(&unsigned));
+    let (told_same, told_rotated, told_unsigned) = (by_image(same), by_image(rotated), by_image(unsigned));
     assert_eq!(told_same["kind"], "update");
     assert_eq!(told_same["latest"], same_new.as_str());
     assert_eq!(told_same["record"]["signature"]["status"], "verified", "{told_same}");
@@ -984,7 +971,7 @@ fn watch_verifies_what_it_proposes_and_tells_the_unsigned_as_untrusted_until_it_
     assert_eq!(documents("/hook").len(), 1, "nothing told twice");
 
     // Signed at last: told as the update it is, once.
-    cosign.sign(&first, &format!("{host}/watch/signed@{unsigned_new}"), Mode::Tag);
+    cosign.sign(&moves.first, &format!("{host}/watch/signed@{unsigned_new}"), Mode::Tag);
     let signed = run();
     assert_eq!(signed.code, 10, "{signed:?}");
     assert!(
