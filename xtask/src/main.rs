@@ -188,6 +188,7 @@ fn test() -> Result {
     registry::ensure_podman()?;
     registry::ensure_redis()?;
     registry::ensure_squid()?;
+    registry::ensure_openssl()?;
     registry::ensure_prometheus()?;
     registry::ensure_chromium()?;
     registry::ensure_mosquitto()?;

@@ -1,7 +1,8 @@
 //! The programs the integration tests start: the CNCF distribution registry (`oci-registry`'s tests, on loopback
 //! ports), podman (`oci-inventory`'s tests, its API service on a socket of its own), Redis (the tests of
 //! `oci-registry`'s `redis` feature, on loopback ports) and squid (the proxy tests of `oci-registry` and `oci-check`,
-//! on loopback ports), mosquitto and aiosmtpd (the MQTT and SMTP senders' tests of `oci-check`, on loopback ports).
+//! on loopback ports), mosquitto and aiosmtpd (the MQTT and SMTP senders' tests of `oci-check`, on loopback ports),
+//! and OpenSSL's `openssl ts` (the test kit's RFC 3161 timestamp authority).
 //!
 //! Debian ships them as `docker-registry`, `podman`, `redis-server`, `squid`, `mosquitto` with `mosquitto-clients`, and
 //! `python3-aiosmtpd`. `cargo xtask test` installs each when it is missing and the
@@ -30,6 +31,9 @@ pub(crate) const REDIS: &str = "/usr/bin/redis-server";
 
 /// Where the proxy tests look for squid (they also honour `OCI_TEST_SQUID`).
 pub(crate) const SQUID: &str = "/usr/sbin/squid";
+/// OpenSSL's command-line tool: the test kit's timestamp authority (`openssl ts -reply`) signs Rekor v2 bundles'
+/// RFC 3161 timestamps with it.
+pub(crate) const OPENSSL: &str = "/usr/bin/openssl";
 
 /// Where the Docker Engine tests look for dockerd (they also honour `OCI_TEST_DOCKERD`).
 pub(crate) const DOCKERD: &str = "/usr/sbin/dockerd";
@@ -90,6 +94,17 @@ pub(crate) fn ensure_squid() -> Result {
         package: "squid",
         variable: "OCI_TEST_SQUID",
         what: "squid",
+    })
+}
+
+/// Makes sure OpenSSL's command-line tool exists (Debian's `openssl`, on most machines already), installing it when
+/// running as root.
+pub(crate) fn ensure_openssl() -> Result {
+    ensure_one(&Needed {
+        binary: OPENSSL,
+        package: "openssl",
+        variable: "OCI_TEST_OPENSSL",
+        what: "OpenSSL's command-line tool",
     })
 }
 

@@ -1,6 +1,11 @@
 //! A private Sigstore instance for keyless tests: a Fulcio-shaped CA (a root and an intermediate issuing short-lived
 //! code-signing certificates that name an identity and its OIDC issuer), a Rekor-shaped log key (signed entry
-//! timestamps, inclusion proofs and signed checkpoints), and the `trusted_root.json` that trusts both.
+//! timestamps, inclusion proofs and signed checkpoints), a Rekor v2-shaped log (Ed25519 checkpoints, entries
+//! without an integrated time), a timestamp authority, and the `trusted_root.json` that trusts them.
+//!
+//! The timestamp authority is real: OpenSSL's `openssl ts -reply` answers an `openssl ts -query` for the
+//! signature, with a certificate this instance issued for time stamping. Its RFC 3161 responses are the Rekor v2
+//! bundles' signing times ([`Sigstore::sign_image_rekor_v2`]).
 //!
 //! Fulcio and Rekor cannot run here (Rekor needs Trillian and a database, Fulcio an OIDC provider), and the public
 //! instance is off limits to tests. So this writes what they would hand a signer, in their formats: the bundles are
@@ -24,11 +29,13 @@ use rcgen::{
     KeyUsagePurpose, SanType,
 };
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
 use serde_json::json;
 
 use crate::base64;
 use crate::images::{Images, Pushed};
+use crate::temp::TempDir;
+use crate::tools::{apt, tool};
 
 /// The artifact type (and layer media type) of a Sigstore bundle attached to an image.
 pub const BUNDLE_ARTIFACT: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -45,6 +52,13 @@ const ISSUER_V1: &[u64] = &[1, 3, 6, 1, 4, 1, 57264, 1, 1];
 /// The log's name in its checkpoints.
 const LOG_NAME: &str = "rekor.test";
 
+/// The Rekor v2 log's name: its checkpoints' origin line and signature name.
+const LOG2_NAME: &str = "log2026.rekor.test";
+
+/// `id-kp-timeStamping`, and the extended key usage extension (2.5.29.37), which RFC 3161 wants critical.
+const EXTENDED_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
+const TIME_STAMPING_EKU: &[u8] = &[0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+
 /// The embedded SCT list extension (RFC 6962).
 const SCT_LIST: &[u64] = &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
 
@@ -58,8 +72,17 @@ pub struct Sigstore {
     ct_spki: Vec<u8>,
     log_key: EcdsaKeyPair,
     log_spki: Vec<u8>,
+    log2_key: Ed25519KeyPair,
+    tsa: Tsa,
     next_index: AtomicU64,
     rng: SystemRandom,
+}
+
+/// A timestamp authority: its CA and leaf certificates, and the files OpenSSL's `ts -reply` signs with.
+struct Tsa {
+    dir: TempDir,
+    root_der: Vec<u8>,
+    leaf_der: Vec<u8>,
 }
 
 /// How a signature is made: who signs, and when the log says it saw it.
@@ -147,6 +170,8 @@ impl Sigstore {
         };
         let (log_key, log_spki) = p256();
         let (ct_key, ct_spki) = p256();
+        let log2_pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let log2_key = Ed25519KeyPair::from_pkcs8(log2_pkcs8.as_ref()).unwrap();
         Self {
             root_der: root.der().to_vec(),
             intermediate_der: intermediate.der().to_vec(),
@@ -156,6 +181,8 @@ impl Sigstore {
             ct_spki,
             log_key,
             log_spki,
+            log2_key,
+            tsa: Tsa::new(),
             next_index: AtomicU64::new(7),
             rng,
         }
@@ -166,8 +193,43 @@ impl Sigstore {
         sha256(&self.log_spki)
     }
 
-    /// `trusted_root.json` trusting this CA, this CT log and this transparency log (no timestamp authorities).
+    /// The Rekor v2 log's public key as a SubjectPublicKeyInfo (Ed25519).
+    fn log2_spki(&self) -> Vec<u8> {
+        let prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        [&prefix[..], self.log2_key.public_key().as_ref()].concat()
+    }
+
+    /// The Rekor v2 log's id: its signed-note key hash, SHA-256 of its name, a newline, the Ed25519 algorithm byte
+    /// and the key; checkpoint signatures carry its first four bytes.
+    fn log2_id(&self) -> [u8; 32] {
+        sha256(&[LOG2_NAME.as_bytes(), b"\n\x01", self.log2_key.public_key().as_ref()].concat())
+    }
+
+    /// `trusted_root.json` trusting this CA, this CT log, both transparency logs and the timestamp authority.
     pub fn trusted_root_json(&self) -> String {
+        self.trusted_root(true)
+    }
+
+    /// As [`trusted_root_json`](Self::trusted_root_json), without the timestamp authority: a Rekor v2 bundle's
+    /// timestamp then verifies with nobody.
+    pub fn trusted_root_json_without_tsa(&self) -> String {
+        self.trusted_root(false)
+    }
+
+    fn trusted_root(&self, tsa: bool) -> String {
+        let authorities = if tsa {
+            json!([{
+                "subject": {"organization": "oci-testkit", "commonName": "test timestamp authority"},
+                "uri": "https://tsa.test",
+                "certChain": {"certificates": [
+                    {"rawBytes": base64(&self.tsa.leaf_der)},
+                    {"rawBytes": base64(&self.tsa.root_der)}
+                ]},
+                "validFor": {"start": "2020-01-01T00:00:00Z"}
+            }])
+        } else {
+            json!([])
+        };
         json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
             "tlogs": [{
@@ -179,6 +241,15 @@ impl Sigstore {
                     "validFor": {"start": "2020-01-01T00:00:00Z"}
                 },
                 "logId": {"keyId": base64(&self.log_id())}
+            }, {
+                "baseUrl": format!("https://{LOG2_NAME}"),
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {
+                    "rawBytes": base64(&self.log2_spki()),
+                    "keyDetails": "PKIX_ED25519",
+                    "validFor": {"start": "2020-01-01T00:00:00Z"}
+                },
+                "logId": {"keyId": base64(&self.log2_id())}
             }],
             "certificateAuthorities": [{
                 "subject": {"organization": "oci-testkit", "commonName": "test sigstore intermediate"},
@@ -199,7 +270,7 @@ impl Sigstore {
                 },
                 "logId": {"keyId": base64(&sha256(&self.ct_spki))}
             }],
-            "timestampAuthorities": []
+            "timestampAuthorities": authorities
         })
         .to_string()
     }
@@ -283,31 +354,95 @@ impl Sigstore {
     /// A bundle v0.3 signing `digest` (an image manifest's) as cosign 3 does, by `signing`'s identity, with its
     /// log entry.
     pub fn sign_image(&self, digest: &Digest, signing: &Signing<'_>) -> Vec<u8> {
-        let statement = json!({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": [{"name": "image", "digest": {digest.algorithm().to_string(): digest.encoded()}}],
-            "predicateType": SIGN_PREDICATE,
-            "predicate": {}
-        })
-        .to_string();
-        self.sign_statement(statement.as_bytes(), signing)
+        self.sign_statement(image_statement(digest).as_bytes(), signing)
     }
 
-    /// A bundle v0.3 of a DSSE envelope over `statement` (an in-toto statement's JSON), by `signing`'s identity.
-    pub fn sign_statement(&self, statement: &[u8], signing: &Signing<'_>) -> Vec<u8> {
+    /// A bundle v0.3 signing `digest` as cosign 3 does with Rekor v2: the DSSE envelope of
+    /// [`sign_image`](Self::sign_image), logged as a `hashedrekord` 0.0.2 entry of its PAE's digest (no integrated time, no
+    /// SET; an inclusion proof whose checkpoint the v2 log signs with Ed25519), and an RFC 3161 timestamp of the
+    /// signature from the timestamp authority (OpenSSL), whose time is now. `signing.integrated_time` is only the
+    /// certificate's start: give [`now`] so that the timestamp falls within it.
+    ///
+    /// # Panics
+    ///
+    /// When OpenSSL is missing or refuses (a broken fixture).
+    pub fn sign_image_rekor_v2(&self, digest: &Digest, signing: &Signing<'_>) -> Vec<u8> {
+        let statement = image_statement(digest);
         let (cert, key) = self.certificate(signing);
+        let (envelope, pae, signature) = self.envelope(&key, statement.as_bytes());
+        // Rekor v2's hashedrekord 0.0.2 entry over a DSSE envelope: the digest of its PAE, which the signature signs.
+        let body = json!({
+            "apiVersion": "0.0.2",
+            "kind": "hashedrekord",
+            "spec": {"hashedRekordV002": {
+                "data": {"algorithm": "SHA2_256", "digest": base64(&sha256(&pae))},
+                "signature": {
+                    "content": base64(&signature),
+                    "verifier": {"keyDetails": "PKIX_ECDSA_P256_SHA_256", "x509Certificate": {"rawBytes": base64(&cert)}}
+                }
+            }}
+        })
+        .to_string();
+        let entry = self.log2_entry(body.as_bytes());
+        let timestamp = self.tsa.timestamp(&signature);
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {
+                "certificate": {"rawBytes": base64(&cert)},
+                "tlogEntries": [entry],
+                "timestampVerificationData": {"rfc3161Timestamps": [{"signedTimestamp": base64(&timestamp)}]}
+            },
+            "dsseEnvelope": envelope
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// A DSSE envelope of an in-toto `statement` signed by `key`: the envelope's JSON, the PAE signed, the signature.
+    fn envelope(&self, key: &EcdsaKeyPair, statement: &[u8]) -> (serde_json::Value, Vec<u8>, Vec<u8>) {
         let payload_type = "application/vnd.in-toto+json";
         let pae = [
             format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), statement.len()).as_bytes(),
             statement,
         ]
         .concat();
-        let signature = key.sign(&self.rng, &pae).unwrap();
+        let signature = key.sign(&self.rng, &pae).unwrap().as_ref().to_vec();
         let envelope = json!({
             "payload": base64(statement),
             "payloadType": payload_type,
-            "signatures": [{"sig": base64(signature.as_ref()), "keyid": ""}]
+            "signatures": [{"sig": base64(&signature), "keyid": ""}]
         });
+        (envelope, pae, signature)
+    }
+
+    /// A Rekor v2 entry for `body`: no integrated time, no SET, an inclusion proof as the second leaf of a two-leaf
+    /// tree whose checkpoint the v2 log signs (Ed25519, key hint the first four bytes of its id).
+    fn log2_entry(&self, body: &[u8]) -> serde_json::Value {
+        let (root, sibling) = two_leaf_tree(body);
+        let note = format!("{LOG2_NAME}\n2\n{}\n", base64(&root));
+        let note_signature = self.log2_key.sign(note.as_bytes());
+        let log_id = self.log2_id();
+        let signed = [&log_id[..4], note_signature.as_ref()].concat();
+        let checkpoint = format!("{note}\n\u{2014} {LOG2_NAME} {}\n", base64(&signed));
+        json!({
+            "logIndex": "1",
+            "logId": {"keyId": base64(&log_id)},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
+            "inclusionProof": {
+                "logIndex": "1",
+                "rootHash": base64(&root),
+                "treeSize": "2",
+                "hashes": [base64(&sibling)],
+                "checkpoint": {"envelope": checkpoint}
+            },
+            "canonicalizedBody": base64(body)
+        })
+    }
+
+    /// A bundle v0.3 of a DSSE envelope over `statement` (an in-toto statement's JSON), by `signing`'s identity.
+    pub fn sign_statement(&self, statement: &[u8], signing: &Signing<'_>) -> Vec<u8> {
+        let (cert, key) = self.certificate(signing);
+        let (envelope, _, signature) = self.envelope(&key, statement);
         let cert_pem = pem("CERTIFICATE", &cert);
         // Rekor's dsse 0.0.1 entry, its keys in canonical (sorted) order.
         let body = json!({
@@ -316,7 +451,7 @@ impl Sigstore {
             "spec": {
                 "envelopeHash": {"algorithm": "sha256", "value": hex(&sha256(envelope.to_string().as_bytes()))},
                 "payloadHash": {"algorithm": "sha256", "value": hex(&sha256(statement))},
-                "signatures": [{"signature": base64(signature.as_ref()), "verifier": base64(cert_pem.as_bytes())}]
+                "signatures": [{"signature": base64(&signature), "verifier": base64(cert_pem.as_bytes())}]
             }
         })
         .to_string();
@@ -383,10 +518,7 @@ impl Sigstore {
         })
         .to_string();
         let set = self.log_key.sign(&self.rng, set_payload.as_bytes()).unwrap();
-        // RFC 6962: a leaf is SHA-256(0x00 || entry), a node SHA-256(0x01 || left || right).
-        let sibling = sha256(&[&[0u8][..], b"another entry"].concat());
-        let leaf = sha256(&[&[0u8][..], body].concat());
-        let root = sha256(&[&[1u8][..], &sibling, &leaf].concat());
+        let (root, sibling) = two_leaf_tree(body);
         let origin = format!("{LOG_NAME} - 1");
         let note = format!("{origin}\n2\n{}\n", base64(&root));
         let note_signature = self.log_key.sign(&self.rng, note.as_bytes()).unwrap();
@@ -425,6 +557,105 @@ impl Sigstore {
         images
             .attach(subject, BUNDLE_ARTIFACT, BUNDLE_ARTIFACT, bundle, annotations)
             .await
+    }
+}
+
+/// cosign 3's in-toto statement signing an image `digest`.
+fn image_statement(digest: &Digest) -> String {
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "image", "digest": {digest.algorithm().to_string(): digest.encoded()}}],
+        "predicateType": SIGN_PREDICATE,
+        "predicate": {}
+    })
+    .to_string()
+}
+
+/// The root of a two-leaf tree whose second leaf is `body`, and the first leaf's hash (the inclusion proof's one
+/// hash). RFC 6962: a leaf is SHA-256(0x00 || entry), a node SHA-256(0x01 || left || right).
+fn two_leaf_tree(body: &[u8]) -> ([u8; 32], [u8; 32]) {
+    let sibling = sha256(&[&[0u8][..], b"another entry"].concat());
+    let leaf = sha256(&[&[0u8][..], body].concat());
+    (sha256(&[&[1u8][..], &sibling, &leaf].concat()), sibling)
+}
+
+impl Tsa {
+    /// A CA and a time-stamping leaf it issued (ECDSA P-256), the leaf's key and certificate written for OpenSSL.
+    fn new() -> Self {
+        let root_key = KeyPair::generate().unwrap();
+        let root = ca_params("test timestamp root").self_signed(&root_key).unwrap();
+        let root_issuer = Issuer::new(ca_params("test timestamp root"), root_key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "test timestamp authority");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        // OpenSSL signs only with a certificate whose extended key usage is time stamping alone, and critical.
+        let mut eku = CustomExtension::from_oid_content(EXTENDED_KEY_USAGE, TIME_STAMPING_EKU.to_vec());
+        eku.set_criticality(true);
+        params.custom_extensions = vec![eku];
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2090, 1, 1);
+        let leaf = params.signed_by(&leaf_key, &root_issuer).unwrap();
+        let dir = TempDir::new("tsa");
+        std::fs::write(dir.path().join("tsa.pem"), leaf.pem()).unwrap();
+        std::fs::write(dir.path().join("tsa.key"), leaf_key.serialize_pem()).unwrap();
+        std::fs::write(dir.path().join("serial"), "01\n").unwrap();
+        let config = format!(
+            "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {}\ncrypto_device = builtin\n\
+             signer_digest = sha256\ndefault_policy = 1.3.6.1.4.1.57264.2\ndigests = sha256, sha384, sha512\n\
+             accuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            dir.path().join("serial").display()
+        );
+        std::fs::write(dir.path().join("ts.cnf"), config).unwrap();
+        Self {
+            dir,
+            root_der: root.der().to_vec(),
+            leaf_der: leaf.der().to_vec(),
+        }
+    }
+
+    /// OpenSSL's RFC 3161 response (DER) timestamping `data`, with the authority's certificate embedded.
+    fn timestamp(&self, data: &[u8]) -> Vec<u8> {
+        let openssl = tool("OCI_TEST_OPENSSL", "/usr/bin/openssl", &apt("openssl"));
+        let dir = self.dir.path();
+        let (data_file, query, reply) = (dir.join("data"), dir.join("query.tsq"), dir.join("reply.tsr"));
+        std::fs::write(&data_file, data).unwrap();
+        let run = |args: &[&std::ffi::OsStr]| {
+            let out = std::process::Command::new(&openssl).args(args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "ts".as_ref(),
+            "-query".as_ref(),
+            "-data".as_ref(),
+            data_file.as_os_str(),
+            "-sha256".as_ref(),
+            "-cert".as_ref(),
+            "-out".as_ref(),
+            query.as_os_str(),
+        ]);
+        run(&[
+            "ts".as_ref(),
+            "-reply".as_ref(),
+            "-config".as_ref(),
+            dir.join("ts.cnf").as_os_str(),
+            "-queryfile".as_ref(),
+            query.as_os_str(),
+            "-signer".as_ref(),
+            dir.join("tsa.pem").as_os_str(),
+            "-inkey".as_ref(),
+            dir.join("tsa.key").as_os_str(),
+            "-out".as_ref(),
+            reply.as_os_str(),
+        ]);
+        std::fs::read(reply).unwrap()
     }
 }
 

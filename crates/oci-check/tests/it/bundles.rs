@@ -321,3 +321,55 @@ fn a_keyless_identity_with_control_characters_is_escaped_in_the_table() {
     assert_eq!(code, 0, "{records:#?}");
     assert_eq!(records[0]["signature"]["signer"], identity, "{records:#?}");
 }
+
+/// A bundle as cosign 3 writes it with Rekor v2: the log entry has no time of its own, and its signing time is an
+/// RFC 3161 timestamp (OpenSSL's, from the test kit's timestamp authority). It verifies against a trusted root that
+/// lists the authority, and is invalid against one that does not: nobody vouches for when it was signed.
+#[test]
+fn a_rekor_v2_bundle_verifies_at_its_timestamp_and_not_without_the_timestamp_authority() {
+    let registry = Registry::open();
+    let sigstore = Sigstore::new();
+    let dir = TempDir::new("oci-rekor-v2");
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let no_tsa = dir.path().join("no_tsa.json");
+    std::fs::write(&no_tsa, sigstore.trusted_root_json_without_tsa()).unwrap();
+    let images = registry.images("rekor2/app").unwrap();
+    let signed = block_on(async {
+        let signed = images.image(OCI_MANIFEST, "signed", Some("v2")).await.unwrap();
+        let signing = Signing {
+            identity: IDENTITY,
+            issuer: ISSUER,
+            integrated_time: now(),
+        };
+        let bundle = sigstore.sign_image_rekor_v2(&signed.digest, &signing);
+        Sigstore::attach(&images, &signed, &bundle, SIGN_PREDICATE)
+            .await
+            .unwrap();
+        signed
+    });
+    let tag = format!("{}/rekor2/app:v2", registry.host());
+    let run = |root: &std::path::Path| {
+        let root = root.display().to_string();
+        verify(&[
+            "--trusted-root",
+            &root,
+            "--identity",
+            IDENTITY,
+            "--issuer",
+            ISSUER,
+            &tag,
+        ])
+    };
+
+    let (code, records) = run(&root);
+    assert_eq!(code, 0, "{records:#?}");
+    assert_eq!(records[0]["digest"], signed.digest.as_str());
+    assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+    assert_eq!(records[0]["signature"]["signer"], IDENTITY, "{records:#?}");
+
+    let (code, records) = run(&no_tsa);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "invalid", "{records:#?}");
+    let note = records[0]["signature"]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("timestamp authority"), "{records:#?}");
+}
