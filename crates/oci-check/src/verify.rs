@@ -85,6 +85,17 @@ pub(crate) struct TrustArgs {
     /// `REGISTRY/REPOSITORY` matches GLOB. Repeatable.
     #[arg(long = "notation-root", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     notation_roots: Vec<String>,
+    /// Notation signatures timestamped by an RFC 3161 authority (`notation sign --timestamp-url`): a trusted root of
+    /// timestamp authorities (PEM, a notation trust store of type `tsa`). A signature such an authority timestamped
+    /// is judged at its timestamp, so a certificate that has expired since still verifies it; a timestamp that does
+    /// not verify makes it invalid. Repeatable.
+    #[arg(
+        long = "notation-tsa-root",
+        value_name = "PEM",
+        requires = "notation_roots",
+        help_heading = "Signatures"
+    )]
+    notation_tsa_roots: Vec<PathBuf>,
 }
 
 impl TrustArgs {
@@ -108,6 +119,7 @@ pub(crate) struct TrustConfig {
     keys: Vec<Scoped<PublicKey>>,
     keyless: Option<Arc<Keyless>>,
     notation: Vec<Scoped<Vec<Certificate>>>,
+    notation_tsa: Vec<Certificate>,
 }
 
 impl TrustConfig {
@@ -127,6 +139,21 @@ impl TrustConfig {
                 .iter()
                 .map(|spec| scoped(spec, "--notation-root", MAX_KEY_FILE, certificates))
                 .collect::<Result<_, _>>()?,
+            notation_tsa: trust
+                .notation_tsa_roots
+                .iter()
+                .map(|path| {
+                    let shown = oci_registry::text::quote(&path.display().to_string());
+                    let bytes = read_bounded(path, MAX_KEY_FILE)
+                        .map_err(|err| format!("--notation-tsa-root {shown}: {err}"))?;
+                    let text =
+                        String::from_utf8(bytes).map_err(|_| format!("--notation-tsa-root {shown}: not PEM text"))?;
+                    certificates(&text).map_err(|err| format!("--notation-tsa-root {shown}: {err}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
         })
     }
 
@@ -151,7 +178,8 @@ impl TrustConfig {
                 .iter()
                 .filter(|trusted| applies(&trusted.scope))
                 .flat_map(|trusted| trusted.value.iter().cloned()),
-        );
+        )
+        .with_notation_tsa(self.notation_tsa.iter().cloned());
         match &self.keyless {
             Some(keyless) => trust.with_keyless(Arc::clone(keyless)),
             None => trust,

@@ -83,6 +83,7 @@ mod payload;
 mod signature;
 pub mod sigstore;
 mod tag;
+pub mod timestamp;
 pub mod x509;
 
 pub use error::{Error, ErrorKind};

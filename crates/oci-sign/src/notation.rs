@@ -4,8 +4,10 @@
 //! The key decisions, after the Notary Project's signature and trust store specifications:
 //! - **Only the `notary.x509` signing scheme.** Its signing time is what the signer claims, so it proves nothing:
 //!   the certificate chain must be valid *now* (the verification time), as notation checks it without a timestamp
-//!   countersignature. `notary.x509.signingAuthority` needs a verified RFC 3161 timestamp, which this crate does not
-//!   verify, so it is [unsupported](ErrorKind::Unsupported); so are COSE envelopes.
+//!   countersignature. With one (`notation sign --timestamp-url`) and a trust store of timestamp authorities
+//!   ([`Envelope::verify_timestamped`]), the chain is judged at the timestamp's verified time instead.
+//!   `notary.x509.signingAuthority` (a signing service's scheme, with plugins) is
+//!   [unsupported](ErrorKind::Unsupported); so are COSE envelopes.
 //! - **The protected header is checked as JWS demands.** `alg` one of `PS256`, `PS384`, `PS512`, `ES256`, `ES384`
 //!   and fitting the leaf's key; `cty` the notation payload type; `crit` listing exactly the critical headers
 //!   present (the signing scheme, and the expiry or the verification plugin when there); an unknown critical header
@@ -27,6 +29,7 @@ use serde_json::Value;
 
 use crate::encoding::{base64_decode, base64url_decode};
 use crate::error::{Error, ErrorKind, quote};
+use crate::timestamp::Timestamp;
 use crate::x509::{Certificate, MAX_CHAIN, Usage};
 
 /// The artifact type of notation's signature manifests.
@@ -74,6 +77,8 @@ pub struct Envelope {
     expiry: Option<i64>,
     signed_digest: Digest,
     chain: Vec<Certificate>,
+    /// The RFC 3161 countersignature of the signature (`io.cncf.notary.timestampSignature`), if any.
+    timestamp: Option<Timestamp>,
 }
 
 /// Who made a verified notation signature: the leaf certificate's subject and its SHA-256 fingerprint.
@@ -97,6 +102,8 @@ struct RawEnvelope {
 #[derive(Deserialize)]
 struct RawHeader {
     x5c: Vec<String>,
+    #[serde(rename = "io.cncf.notary.timestampSignature")]
+    timestamp_signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +245,16 @@ impl Envelope {
                 Certificate::from_der(&der)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let timestamp = raw
+            .header
+            .timestamp_signature
+            .as_deref()
+            .map(|encoded| {
+                let der =
+                    base64_decode(encoded).ok_or_else(|| malformed("the timestamp countersignature is not base64"))?;
+                Timestamp::from_der(&der)
+            })
+            .transpose()?;
         Ok(Self {
             signing_input: format!("{}.{}", raw.protected, raw.payload),
             signature,
@@ -245,6 +262,7 @@ impl Envelope {
             expiry,
             signed_digest,
             chain,
+            timestamp,
         })
     }
 
@@ -267,6 +285,27 @@ impl Envelope {
     /// ([`ErrorKind::BadSignature`]); expired ([`ErrorKind::SigningTime`]); a chain that reaches no certificate of
     /// the store, or is not valid now ([`ErrorKind::CertificatePath`]: untrusted rather than invalid).
     pub fn verify(&self, signed: &Digest, trust_store: &[Certificate], now: i64) -> Result<NotationSigner, Error> {
+        self.verify_timestamped(signed, trust_store, &[], now)
+    }
+
+    /// Whether the envelope carries an RFC 3161 timestamp countersignature (`io.cncf.notary.timestampSignature`).
+    pub fn is_timestamped(&self) -> bool {
+        self.timestamp.is_some()
+    }
+
+    /// As [`verify`](Self::verify), with `tsa_roots` a trust store of timestamp authorities (notation's `tsa` trust
+    /// store). When it is not empty and the envelope carries a timestamp countersignature, the countersignature
+    /// must verify (an authority chaining to `tsa_roots` timestamped this very signature, no later than `now`;
+    /// else [`ErrorKind::Timestamp`]), and the chain is judged at the timestamp's time instead of now: a
+    /// certificate that has since expired still verifies a signature timestamped while it was valid, as notation
+    /// allows. Without a countersignature, or without `tsa_roots`, the chain must be valid now.
+    pub fn verify_timestamped(
+        &self,
+        signed: &Digest,
+        trust_store: &[Certificate],
+        tsa_roots: &[Certificate],
+        now: i64,
+    ) -> Result<NotationSigner, Error> {
         if self.signed_digest != *signed {
             return Err(Error::new(
                 ErrorKind::OtherDigest,
@@ -299,16 +338,29 @@ impl Envelope {
                 "the signing certificate's key usage does not include digitalSignature",
             ));
         }
+        let at = match &self.timestamp {
+            Some(timestamp) if !tsa_roots.is_empty() => {
+                let time = timestamp.verify(&self.signature, tsa_roots)?;
+                if time > now {
+                    return Err(Error::new(
+                        ErrorKind::SigningTime,
+                        format!("the notation signature's timestamp {time} is after now ({now})"),
+                    ));
+                }
+                time
+            }
+            _ => now,
+        };
         let in_store = trust_store.iter().any(|trusted| trusted.der() == leaf.der());
         if in_store {
-            if !leaf.valid_at(now) {
+            if !leaf.valid_at(at) {
                 return Err(Error::new(
                     ErrorKind::CertificatePath,
-                    format!("the trusted signing certificate is not valid at {now} (seconds since 1970)"),
+                    format!("the trusted signing certificate is not valid at {at} (seconds since 1970)"),
                 ));
             }
         } else {
-            leaf.verify_path(intermediates, trust_store, now, Usage::CodeSigningIfPresent)?;
+            leaf.verify_path(intermediates, trust_store, at, Usage::CodeSigningIfPresent)?;
         }
         Ok(NotationSigner {
             subject: leaf.subject().to_owned(),
@@ -324,6 +376,7 @@ impl fmt::Debug for Envelope {
             .field("signed_digest", &self.signed_digest)
             .field("expiry", &self.expiry)
             .field("chain", &self.chain)
+            .field("timestamped", &self.timestamp.is_some())
             .finish_non_exhaustive()
     }
 }

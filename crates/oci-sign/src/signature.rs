@@ -120,6 +120,7 @@ pub struct Trust {
     keys: Vec<PublicKey>,
     keyless: Option<Arc<Keyless>>,
     notation: Vec<Certificate>,
+    notation_tsa: Vec<Certificate>,
     now: Option<i64>,
 }
 
@@ -145,6 +146,15 @@ impl Trust {
     #[must_use]
     pub fn with_notation(mut self, certificates: impl IntoIterator<Item = Certificate>) -> Self {
         self.notation.extend(certificates);
+        self
+    }
+
+    /// Also trusts the timestamp authorities whose certificates chain to `certificates` (a notation trust store of
+    /// type `tsa`): a notation signature they timestamped is judged at its timestamp (its certificates may have
+    /// expired since), and a timestamp that does not verify makes it invalid.
+    #[must_use]
+    pub fn with_notation_tsa(mut self, certificates: impl IntoIterator<Item = Certificate>) -> Self {
+        self.notation_tsa.extend(certificates);
         self
     }
 
@@ -531,7 +541,7 @@ impl SignatureManifest {
     /// another digest, a broken signature, expired, malformed).
     fn verify_jws(&self, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
         let envelope = Envelope::parse(bytes)?;
-        match envelope.verify(&self.signed, &trust.notation, trust.now()) {
+        match envelope.verify_timestamped(&self.signed, &trust.notation, &trust.notation_tsa, trust.now()) {
             Ok(signer) => Ok(Some(Signer::Certificate {
                 subject: signer.subject,
                 fingerprint: signer.fingerprint,

@@ -84,6 +84,7 @@ pub mod squid;
 mod temp;
 pub mod token;
 mod tools;
+pub mod tsa;
 
 pub use browser::ChromeDriver;
 pub use cosign::Cosign;
@@ -105,3 +106,4 @@ pub use smtp::SmtpServer;
 pub use squid::Squid;
 pub use temp::{TempDir, base64, block_on, free_port};
 pub use token::TokenServer;
+pub use tsa::Tsa;

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use crate::base64;
 use crate::images::{Images, Pushed};
-use crate::temp::base64url;
+use crate::temp::{base64url, pem};
+use crate::tsa::Tsa;
 
 /// The artifact type of notation's signature manifests.
 pub const NOTATION_ARTIFACT: &str = "application/vnd.cncf.notary.signature";
@@ -82,26 +83,23 @@ impl Notary {
     /// Writes the root CA in PEM to `dir/name` (a notation trust store's certificate) and gives the path.
     pub fn write_root(&self, dir: &Path, name: &str) -> PathBuf {
         let path = dir.join(name);
-        let body = base64(&self.root_der);
-        let lines: Vec<&str> = body
-            .as_bytes()
-            .chunks(64)
-            .map(|line| std::str::from_utf8(line).unwrap())
-            .collect();
-        std::fs::write(
-            &path,
-            format!(
-                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                lines.join("\n")
-            ),
-        )
-        .unwrap();
+        std::fs::write(&path, pem("CERTIFICATE", &self.root_der)).unwrap();
         path
     }
 
     /// A JWS envelope as `notation sign` writes one for `subject` (scheme `notary.x509`, ES256, the signing
     /// certificate in `x5c`).
     pub fn sign(&self, subject: &Pushed) -> Vec<u8> {
+        self.sign_with(subject, None)
+    }
+
+    /// As [`sign`](Self::sign), with `tsa`'s RFC 3161 countersignature of the signature in the unprotected header
+    /// (`io.cncf.notary.timestampSignature`), as `notation sign --timestamp-url` writes it.
+    pub fn sign_timestamped(&self, subject: &Pushed, tsa: &Tsa) -> Vec<u8> {
+        self.sign_with(subject, Some(tsa))
+    }
+
+    fn sign_with(&self, subject: &Pushed, tsa: Option<&Tsa>) -> Vec<u8> {
         let header = json!({
             "alg": "ES256",
             "cty": "application/vnd.cncf.notary.payload.v1+json",
@@ -120,10 +118,14 @@ impl Notary {
             .signer
             .sign(&self.rng, format!("{protected}.{payload}").as_bytes())
             .unwrap();
+        let mut header = json!({"x5c": [base64(&self.leaf_der)], "io.cncf.notary.signingAgent": "oci-testkit"});
+        if let Some(tsa) = tsa {
+            header["io.cncf.notary.timestampSignature"] = base64(&tsa.timestamp(signature.as_ref(), true)).into();
+        }
         json!({
             "payload": payload,
             "protected": protected,
-            "header": {"x5c": [base64(&self.leaf_der)], "io.cncf.notary.signingAgent": "oci-testkit"},
+            "header": header,
             "signature": base64url(signature.as_ref())
         })
         .to_string()
@@ -132,14 +134,19 @@ impl Notary {
 
     /// Signs `subject` and attaches the envelope as `notation sign` does, listed under the referrers tag.
     pub async fn attach(&self, images: &Images, subject: &Pushed) -> Result<Pushed, Error> {
-        let envelope = self.sign(subject);
+        self.attach_envelope(images, subject, &self.sign(subject)).await
+    }
+
+    /// Attaches `envelope` (from [`sign`](Self::sign) or [`sign_timestamped`](Self::sign_timestamped)) to
+    /// `subject` as `notation sign` does, listed under the referrers tag.
+    pub async fn attach_envelope(&self, images: &Images, subject: &Pushed, envelope: &[u8]) -> Result<Pushed, Error> {
         let annotations = json!({"io.cncf.notary.x509chain.thumbprint#S256": "[]"});
         images
             .attach(
                 subject,
                 NOTATION_ARTIFACT,
                 "application/jose+json",
-                &envelope,
+                envelope,
                 annotations,
             )
             .await

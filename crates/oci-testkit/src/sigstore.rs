@@ -34,8 +34,8 @@ use serde_json::json;
 
 use crate::base64;
 use crate::images::{Images, Pushed};
-use crate::temp::TempDir;
-use crate::tools::{apt, tool};
+use crate::temp::pem;
+use crate::tsa::Tsa;
 
 /// The artifact type (and layer media type) of a Sigstore bundle attached to an image.
 pub const BUNDLE_ARTIFACT: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -55,10 +55,6 @@ const LOG_NAME: &str = "rekor.test";
 /// The Rekor v2 log's name: its checkpoints' origin line and signature name.
 const LOG2_NAME: &str = "log2026.rekor.test";
 
-/// `id-kp-timeStamping`, and the extended key usage extension (2.5.29.37), which RFC 3161 wants critical.
-const EXTENDED_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
-const TIME_STAMPING_EKU: &[u8] = &[0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
-
 /// The embedded SCT list extension (RFC 6962).
 const SCT_LIST: &[u64] = &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
 
@@ -76,13 +72,6 @@ pub struct Sigstore {
     tsa: Tsa,
     next_index: AtomicU64,
     rng: SystemRandom,
-}
-
-/// A timestamp authority: its CA and leaf certificates, and the files OpenSSL's `ts -reply` signs with.
-struct Tsa {
-    dir: TempDir,
-    root_der: Vec<u8>,
-    leaf_der: Vec<u8>,
 }
 
 /// How a signature is made: who signs, and when the log says it saw it.
@@ -222,8 +211,8 @@ impl Sigstore {
                 "subject": {"organization": "oci-testkit", "commonName": "test timestamp authority"},
                 "uri": "https://tsa.test",
                 "certChain": {"certificates": [
-                    {"rawBytes": base64(&self.tsa.leaf_der)},
-                    {"rawBytes": base64(&self.tsa.root_der)}
+                    {"rawBytes": base64(self.tsa.leaf_der())},
+                    {"rawBytes": base64(self.tsa.root_der())}
                 ]},
                 "validFor": {"start": "2020-01-01T00:00:00Z"}
             }])
@@ -384,7 +373,7 @@ impl Sigstore {
         })
         .to_string();
         let entry = self.log2_entry(body.as_bytes());
-        let timestamp = self.tsa.timestamp(&signature);
+        let timestamp = self.tsa.timestamp(&signature, false);
         json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
             "verificationMaterial": {
@@ -579,86 +568,6 @@ fn two_leaf_tree(body: &[u8]) -> ([u8; 32], [u8; 32]) {
     (sha256(&[&[1u8][..], &sibling, &leaf].concat()), sibling)
 }
 
-impl Tsa {
-    /// A CA and a time-stamping leaf it issued (ECDSA P-256), the leaf's key and certificate written for OpenSSL.
-    fn new() -> Self {
-        let root_key = KeyPair::generate().unwrap();
-        let root = ca_params("test timestamp root").self_signed(&root_key).unwrap();
-        let root_issuer = Issuer::new(ca_params("test timestamp root"), root_key);
-        let leaf_key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "test timestamp authority");
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        // OpenSSL signs only with a certificate whose extended key usage is time stamping alone, and critical.
-        let mut eku = CustomExtension::from_oid_content(EXTENDED_KEY_USAGE, TIME_STAMPING_EKU.to_vec());
-        eku.set_criticality(true);
-        params.custom_extensions = vec![eku];
-        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-        params.not_after = rcgen::date_time_ymd(2090, 1, 1);
-        let leaf = params.signed_by(&leaf_key, &root_issuer).unwrap();
-        let dir = TempDir::new("tsa");
-        std::fs::write(dir.path().join("tsa.pem"), leaf.pem()).unwrap();
-        std::fs::write(dir.path().join("tsa.key"), leaf_key.serialize_pem()).unwrap();
-        std::fs::write(dir.path().join("serial"), "01\n").unwrap();
-        let config = format!(
-            "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {}\ncrypto_device = builtin\n\
-             signer_digest = sha256\ndefault_policy = 1.3.6.1.4.1.57264.2\ndigests = sha256, sha384, sha512\n\
-             accuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
-            dir.path().join("serial").display()
-        );
-        std::fs::write(dir.path().join("ts.cnf"), config).unwrap();
-        Self {
-            dir,
-            root_der: root.der().to_vec(),
-            leaf_der: leaf.der().to_vec(),
-        }
-    }
-
-    /// OpenSSL's RFC 3161 response (DER) timestamping `data`, with the authority's certificate embedded.
-    fn timestamp(&self, data: &[u8]) -> Vec<u8> {
-        let openssl = tool("OCI_TEST_OPENSSL", "/usr/bin/openssl", &apt("openssl"));
-        let dir = self.dir.path();
-        let (data_file, query, reply) = (dir.join("data"), dir.join("query.tsq"), dir.join("reply.tsr"));
-        std::fs::write(&data_file, data).unwrap();
-        let run = |args: &[&std::ffi::OsStr]| {
-            let out = std::process::Command::new(&openssl).args(args).output().unwrap();
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        run(&[
-            "ts".as_ref(),
-            "-query".as_ref(),
-            "-data".as_ref(),
-            data_file.as_os_str(),
-            "-sha256".as_ref(),
-            "-cert".as_ref(),
-            "-out".as_ref(),
-            query.as_os_str(),
-        ]);
-        run(&[
-            "ts".as_ref(),
-            "-reply".as_ref(),
-            "-config".as_ref(),
-            dir.join("ts.cnf").as_os_str(),
-            "-queryfile".as_ref(),
-            query.as_os_str(),
-            "-signer".as_ref(),
-            dir.join("tsa.pem").as_os_str(),
-            "-inkey".as_ref(),
-            dir.join("tsa.key").as_os_str(),
-            "-out".as_ref(),
-            reply.as_os_str(),
-        ]);
-        std::fs::read(reply).unwrap()
-    }
-}
-
 /// A DER length's encoding.
 fn der_length(len: usize) -> Vec<u8> {
     match len {
@@ -694,17 +603,6 @@ fn first_element(der: &[u8]) -> Option<&[u8]> {
     let inner = der.get(outer..)?;
     let (head, len) = header(inner)?;
     inner.get(..head + len)
-}
-
-/// `der` as a PEM block of `label`, in lines of 64 characters.
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = base64(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|line| std::str::from_utf8(line).unwrap())
-        .collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
 /// The SubjectPublicKeyInfo DER of an uncompressed P-256 point.

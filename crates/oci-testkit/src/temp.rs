@@ -71,6 +71,17 @@ pub fn base64(input: &[u8]) -> String {
     )
 }
 
+/// `der` as a PEM block of `label`, in lines of 64 characters.
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
+    let body = base64(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
 /// base64url without padding, as in JWTs.
 pub(crate) fn base64url(input: &[u8]) -> String {
     encode(

@@ -2,7 +2,7 @@
 //! against the CA given with `--notation-root`, scoped like keys.
 
 use oci_testkit::images::OCI_MANIFEST;
-use oci_testkit::{Notary, Registry, TempDir, block_on};
+use oci_testkit::{Notary, Registry, TempDir, Tsa, block_on};
 
 use crate::{oci_check, verify_json as verify};
 
@@ -21,15 +21,8 @@ fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_inv
         let copied = images.image(OCI_MANIFEST, "copied", Some("copied")).await.unwrap();
         notary.attach(&images, &signed).await.unwrap();
         // The envelope for `signed`, attached to `copied`.
-        let envelope = notary.sign(&signed);
-        images
-            .attach(
-                &copied,
-                oci_testkit::notation::NOTATION_ARTIFACT,
-                "application/jose+json",
-                &envelope,
-                serde_json::json!({}),
-            )
+        notary
+            .attach_envelope(&images, &copied, &notary.sign(&signed))
             .await
             .unwrap();
         (signed, copied)
@@ -69,6 +62,45 @@ fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_inv
         &["verify", "--notation-root", &not_pem.display().to_string(), &signed_tag],
         "",
     );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--notation-root"), "{out:?}");
+}
+
+/// `--notation-tsa-root`: an envelope timestamped by an RFC 3161 authority (the test kit's, OpenSSL's `ts -reply`) is
+/// verified when the authority chains to the root given, and invalid when it does not: the timestamp is checked,
+/// not passed over. The option needs `--notation-root`.
+#[test]
+fn a_timestamped_notation_signature_is_checked_against_the_tsa_root_given() {
+    let registry = Registry::open();
+    let images = registry.images("notary/stamped").unwrap();
+    let notary = Notary::new("wabbit-networks.io");
+    let (tsa, other_tsa) = (Tsa::new(), Tsa::new());
+    let dir = TempDir::new("oci-notation-tsa");
+    let root = notary.write_root(dir.path(), "wabbit.pem").display().to_string();
+    let tsa_root = tsa.write_root(dir.path(), "tsa.pem").display().to_string();
+    let other_tsa_root = other_tsa.write_root(dir.path(), "other-tsa.pem").display().to_string();
+    block_on(async {
+        let signed = images.image(OCI_MANIFEST, "stamped", Some("stamped")).await.unwrap();
+        let envelope = notary.sign_timestamped(&signed, &tsa);
+        notary.attach_envelope(&images, &signed, &envelope).await.unwrap();
+    });
+    let tag = format!("{}/notary/stamped:stamped", registry.host());
+
+    for args in [
+        vec!["--notation-root", &root, &tag],
+        vec!["--notation-root", &root, "--notation-tsa-root", &tsa_root, &tag],
+    ] {
+        let (code, records) = verify(&args);
+        assert_eq!(code, 0, "{args:?}: {records:#?}");
+        assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
+    }
+    let (code, records) = verify(&["--notation-root", &root, "--notation-tsa-root", &other_tsa_root, &tag]);
+    assert_eq!(code, 1, "{records:#?}");
+    assert_eq!(records[0]["signature"]["status"], "invalid", "{records:#?}");
+    let note = records[0]["signature"]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("timestamp"), "{records:#?}");
+
+    let out = oci_check(&["verify", "--notation-tsa-root", &tsa_root, &tag], "");
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("--notation-root"), "{out:?}");
 }

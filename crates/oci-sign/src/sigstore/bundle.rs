@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use super::json::{self, Int64, RawBytes, RawLogId};
-use super::timestamp::Timestamp;
 use crate::error::{Error, ErrorKind, quote};
+use crate::timestamp::Timestamp;
 use crate::x509::{Certificate, MAX_CHAIN};
 
 /// The largest bundle read. A DSSE envelope carries its whole payload (SLSA provenance is tens of KiB).

@@ -48,14 +48,13 @@ mod dsse;
 mod json;
 mod rekor;
 mod sct;
-mod timestamp;
 mod trusted_root;
 
 use oci_digest::{Algorithm, Digest};
 use regex::Regex;
 
+pub use crate::timestamp::{MAX_TIMESTAMP, Timestamp};
 pub use bundle::{Bundle, BundleVersion};
-pub use timestamp::{MAX_TIMESTAMP, Timestamp};
 pub use trusted_root::TrustedRoot;
 pub(crate) use trusted_root::rfc3339;
 
@@ -360,7 +359,7 @@ impl Bundle {
         };
         let mut stamped = Vec::with_capacity(self.timestamps.len());
         for timestamp in &self.timestamps {
-            stamped.push(timestamp.verify(signature, root)?);
+            stamped.push(verify_timestamp(timestamp, signature, root)?);
         }
         let mut times = Vec::new();
         for entry in &self.entries {
@@ -387,6 +386,40 @@ impl Bundle {
         times.dedup();
         Ok(times)
     }
+}
+
+/// Verifies `timestamp` of `signature` against the timestamp authorities of `root`: one valid at its time, whose
+/// chain its signer's path reaches.
+fn verify_timestamp(timestamp: &Timestamp, signature: &[u8], root: &TrustedRoot) -> Result<i64, Error> {
+    if root.timestamp_authorities.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Timestamp,
+            "the trusted root lists no timestamp authority",
+        ));
+    }
+    let mut last_error = None;
+    for authority in &root.timestamp_authorities {
+        if !authority.valid_for.contains(timestamp.time()) {
+            last_error = Some(Error::new(
+                ErrorKind::Timestamp,
+                format!(
+                    "the timestamp's time {} is outside the timestamp authority's validity in the trusted root",
+                    timestamp.time()
+                ),
+            ));
+            continue;
+        }
+        match timestamp.verify_chain(signature, &authority.chain) {
+            Ok(time) => return Ok(time),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        Error::new(
+            ErrorKind::Timestamp,
+            "no timestamp authority of the trusted root signed the timestamp",
+        )
+    }))
 }
 
 /// The leaf at the signing time: within its validity, issued by an authority of the trusted root valid then,

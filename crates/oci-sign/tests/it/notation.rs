@@ -365,3 +365,57 @@ fn a_notation_signature_manifest_is_verified_untrusted_or_invalid_under_a_trust(
         verdict => panic!("{verdict:?}"),
     }
 }
+
+/// Envelopes notation 1.2 timestamped (`--timestamp-url`, GlobalSign's TSA; notation-go's test data): with the TSA's
+/// root as the `tsa` trust store, the certificate is judged at the timestamp, so one that expired ten minutes after
+/// it signed still verifies; without it, only a certificate valid now does. A timestamp that falls outside the
+/// certificate, or an authority the store does not trust, is not accepted.
+#[test]
+fn timestamped_envelopes_are_judged_at_their_timestamp_with_a_tsa_trust_store() {
+    let signed = digest("sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda");
+    let globalsign = [Certificate::from_der(&data("notation/globalsign-tsa-root.cer")).unwrap()];
+    let digicert = [Certificate::from_der(&data("notation/digicert-tsa-root.cer")).unwrap()];
+    let open = |file: &str| {
+        let envelope = Envelope::parse(&data(file)).unwrap();
+        assert!(envelope.is_timestamped(), "{file}");
+        let own = envelope.chain().to_vec();
+        (envelope, own)
+    };
+
+    // Signed 2024-06-18 by a certificate valid 2023 to 2033, timestamped then.
+    let (envelope, own) = open("notation/with-timestamp.jws.json");
+    envelope.verify_timestamped(&signed, &own, &globalsign, NOW).unwrap();
+    envelope.verify(&signed, &own, NOW).unwrap();
+    let err = envelope.verify_timestamped(&signed, &own, &digicert, NOW).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timestamp, "{err}");
+    // The timestamp is of this very signature: on another envelope's signature it proves nothing.
+    let mut moved: Value = serde_json::from_slice(&data("notation/with-timestamp.jws.json")).unwrap();
+    let other: Value = serde_json::from_slice(&data("notation/expired-with-timestamp.jws.json")).unwrap();
+    moved["header"]["io.cncf.notary.timestampSignature"] = other["header"]["io.cncf.notary.timestampSignature"].clone();
+    let err = Envelope::parse(&serde_json::to_vec(&moved).unwrap())
+        .unwrap()
+        .verify_timestamped(&signed, &own, &globalsign, NOW)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timestamp, "{err}");
+    assert!(err.to_string().contains("another signature"), "{err}");
+
+    // A certificate valid for ten minutes on 2024-06-18, timestamped within them: verified at the timestamp,
+    // untrusted (not valid now) without the TSA store.
+    let (envelope, own) = open("notation/expired-with-timestamp.jws.json");
+    let signer = envelope.verify_timestamped(&signed, &own, &globalsign, NOW).unwrap();
+    assert!(signer.subject.contains("CN=testTSA"), "{signer:?}");
+    let err = envelope.verify(&signed, &own, NOW).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
+    // Before the timestamp's own time, it is in the future.
+    let err = envelope
+        .verify_timestamped(&signed, &own, &globalsign, 1_718_695_000)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SigningTime, "{err}");
+
+    // A certificate valid from 2099, timestamped in 2024: not valid at the timestamp.
+    let (envelope, own) = open("notation/timestamp-before-not-before.jws.json");
+    let err = envelope
+        .verify_timestamped(&signed, &own, &globalsign, NOW)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
+}

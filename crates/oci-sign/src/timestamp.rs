@@ -1,6 +1,7 @@
-//! RFC 3161 timestamps, as a Sigstore bundle carries them (`timestampVerificationData.rfc3161Timestamps`): a
-//! timestamp authority's signed statement that a hash existed at a time. Rekor v2 entries have no integrated time,
-//! so such a timestamp is their only signing time.
+//! RFC 3161 timestamps: a timestamp authority's signed statement that a hash existed at a time. A Sigstore bundle
+//! carries them (`timestampVerificationData.rfc3161Timestamps`, over its signature; Rekor v2 entries have no
+//! integrated time, so such a timestamp is their only signing time), and so does a notation envelope
+//! (`io.cncf.notary.timestampSignature`, over its signature), whose certificates it lets outlive their validity.
 //!
 //! A timestamp is the DER of a `TimeStampResp` (RFC 3161, 2.4.2), or of the bare `TimeStampToken` in it: a CMS
 //! `SignedData` (RFC 5652) whose content is a `TSTInfo`. It is verified as Sigstore's clients verify it:
@@ -8,16 +9,17 @@
 //!   bundle's signature (what the signer sent to the authority);
 //! - exactly one signer, whose signed attributes name the `TSTInfo` content type and its digest, and whose signature
 //!   over those attributes verifies with the certificate the signer identifier names;
-//! - that certificate (embedded in the token, or the leaf the trusted root gives) chains to the certificate chain of
-//!   a timestamp authority of the trusted root valid at the time, with every certificate valid then and the leaf
-//!   for time stamping.
+//! - that certificate (embedded in the token, or the leaf a Sigstore trusted root gives) chains to a trusted
+//!   certificate ([`Timestamp::verify`]: roots, as notation's TSA trust store holds them) or to the certificate
+//!   chain of a timestamp authority of a Sigstore trusted root, with every certificate valid at the time and the
+//!   leaf for time stamping.
 //!
 //! The time is `genTime`, whole seconds (a fraction is dropped; the accuracy field is not used).
 
-use super::trusted_root::{Authority, TrustedRoot, rfc3339};
 use crate::der::{self, CONTEXT_0, CONTEXT_1, GENERALIZED_TIME, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, SET};
 use crate::error::{Error, ErrorKind};
 use crate::key::Hash;
+use crate::sigstore::rfc3339;
 use crate::x509::{Certificate, MAX_CHAIN, Usage};
 
 /// The largest timestamp read: tokens with their certificates are a few KiB.
@@ -29,8 +31,8 @@ const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 
 /// An RFC 3161 timestamp read from DER: [`from_der`](Self::from_der) checks its shape, [`verify`](Self::verify) what
-/// it says against a [`TrustedRoot`]'s timestamp authorities. [`Bundle::verify`](super::Bundle::verify) verifies a
-/// bundle's own.
+/// it says against trusted roots. [`Bundle::verify`](crate::sigstore::Bundle::verify) verifies a bundle's own
+/// against its trusted root's timestamp authorities.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timestamp {
     /// `genTime`, seconds since 1970.
@@ -203,14 +205,57 @@ impl Timestamp {
         })
     }
 
-    /// Verifies that a timestamp authority of `root` timestamped `signed` (for a bundle, its signature's bytes), and
-    /// returns the time it signed (`genTime`, in whole seconds since 1970). Every failure is
-    /// [`ErrorKind::Timestamp`] (besides [`ErrorKind::Unsupported`] for a signer's key this crate does not read).
-    pub fn verify(&self, signed: &[u8], root: &TrustedRoot) -> Result<i64, Error> {
+    /// Verifies that a timestamp authority whose certificate chains to one of `roots` (through the certificates the
+    /// token embeds; or one of `roots` itself) timestamped `signed` (a signature's bytes), and returns the time it
+    /// signed (`genTime`, in whole seconds since 1970). Every certificate of the path must be valid then, and the
+    /// signer's for time stamping. Every failure is [`ErrorKind::Timestamp`] (besides [`ErrorKind::Unsupported`]
+    /// for a signer's key this crate does not read).
+    pub fn verify(&self, signed: &[u8], roots: &[Certificate]) -> Result<i64, Error> {
+        let attributes = self.check_content(signed)?;
+        let signer = self.signer_among(&self.certificates, &attributes)?;
+        if roots.iter().any(|root| root.der() == signer.der()) {
+            // A root that signs timestamps itself: trusted as it is.
+            return Ok(self.time);
+        }
+        signer
+            .verify_path(&self.certificates, roots, self.time, Usage::TimeStamping)
+            .map_err(|err| failed(format!("the timestamp's signer: {err}")))?;
+        Ok(self.time)
+    }
+
+    /// As [`verify`](Self::verify), for a Sigstore timestamp authority: `chain` is its certificate chain, leaf first
+    /// and root last (its leaf may be the signer when the token embeds no certificate).
+    pub(crate) fn verify_chain(&self, signed: &[u8], chain: &[Certificate]) -> Result<i64, Error> {
+        let attributes = self.check_content(signed)?;
+        let candidates: Vec<Certificate> = self.certificates.iter().chain(chain.first()).cloned().collect();
+        let signer = self.signer_among(&candidates, &attributes)?;
+        match chain {
+            // A chain of the leaf alone: trusted as it is.
+            [leaf] if leaf.der() == signer.der() => Ok(self.time),
+            [intermediates @ .., anchor] => signer
+                .verify_path(
+                    intermediates,
+                    std::slice::from_ref(anchor),
+                    self.time,
+                    Usage::TimeStamping,
+                )
+                .map(|()| self.time)
+                .map_err(|err| failed(format!("the timestamp's signer: {err}"))),
+            [] => Err(failed("a timestamp authority without certificates")),
+        }
+    }
+
+    /// The time the token says it was made (`genTime`), unverified.
+    pub fn time(&self) -> i64 {
+        self.time
+    }
+
+    /// That the token timestamps `signed`, and its signed attributes are those of its `TSTInfo`: the attributes'
+    /// DER as signed (with the SET OF tag in place of the `[0]` they are sent with).
+    fn check_content(&self, signed: &[u8]) -> Result<Vec<u8>, Error> {
         if self.imprint_hash.digest(signed).as_ref() != self.imprint.as_slice() {
             return Err(failed(
-                "the timestamp is for another signature (its message imprint is not the hash of this bundle's \
-                 signature)",
+                "the timestamp is for another signature (its message imprint is not the hash of this signature)",
             ));
         }
         if self.content_type != TST_INFO {
@@ -221,40 +266,21 @@ impl Timestamp {
                 "the timestamp's signed message-digest attribute is not the digest of its TSTInfo",
             ));
         }
-        // The signature covers the attributes' DER with the SET OF tag in place of the `[0]` they are sent with.
         let mut attributes = self.signed_attributes.clone();
         attributes[0] = SET;
-        let authorities: Vec<&Authority> = root.timestamp_authorities.iter().collect();
-        if authorities.is_empty() {
-            return Err(failed("the trusted root lists no timestamp authority"));
-        }
-        let mut last_error = None;
-        for authority in authorities {
-            match self.verify_with(authority, &attributes) {
-                Ok(()) => return Ok(self.time),
-                Err(err) => last_error = Some(err),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| failed("no timestamp authority of the trusted root signed the timestamp")))
+        Ok(attributes)
     }
 
-    fn verify_with(&self, authority: &Authority, attributes: &[u8]) -> Result<(), Error> {
-        if !authority.valid_for.contains(self.time) {
-            return Err(failed(format!(
-                "the timestamp's time {} is outside the timestamp authority's validity in the trusted root",
-                self.time
-            )));
-        }
-        let candidates = self.certificates.iter().chain(authority.chain.first());
+    /// The certificate among `candidates` the signer identifier names, whose key verifies the signature over
+    /// `attributes` and which was valid at the time.
+    fn signer_among<'c>(&self, candidates: &'c [Certificate], attributes: &[u8]) -> Result<&'c Certificate, Error> {
         let signer = candidates
-            .into_iter()
+            .iter()
             .find(|certificate| match &self.signer {
                 SignerId::IssuerSerial { issuer, serial } => certificate.is_named_by(issuer, serial),
                 SignerId::KeyId(id) => certificate.subject_key_id() == Some(id.as_slice()),
             })
-            .ok_or_else(|| {
-                failed("no certificate of the timestamp or of the trusted root is the timestamp's signer")
-            })?;
+            .ok_or_else(|| failed("no certificate of the timestamp or of the trust given is the timestamp's signer"))?;
         let key = signer.public_key()?;
         if !key.verify_with(self.signature_hash, attributes, &self.signature) {
             return Err(failed(
@@ -269,19 +295,7 @@ impl Timestamp {
                 signer.not_after()
             )));
         }
-        match authority.chain.as_slice() {
-            // A chain of the leaf alone: trusted as it is.
-            [leaf] if leaf.der() == signer.der() => Ok(()),
-            [.., anchor] => signer
-                .verify_path(
-                    &authority.chain[..authority.chain.len() - 1],
-                    std::slice::from_ref(anchor),
-                    self.time,
-                    Usage::TimeStamping,
-                )
-                .map_err(|err| failed(format!("the timestamp's signer: {err}"))),
-            [] => Err(failed("a timestamp authority without certificates")),
-        }
+        Ok(signer)
     }
 }
 
