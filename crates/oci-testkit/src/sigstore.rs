@@ -417,13 +417,7 @@ impl Sigstore {
             "logIndex": "1",
             "logId": {"keyId": base64(&log_id)},
             "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
-            "inclusionProof": {
-                "logIndex": "1",
-                "rootHash": base64(&root),
-                "treeSize": "2",
-                "hashes": [base64(&sibling)],
-                "checkpoint": {"envelope": checkpoint}
-            },
+            "inclusionProof": inclusion_proof(&root, &sibling, &checkpoint),
             "canonicalizedBody": base64(body)
         })
     }
@@ -519,13 +513,7 @@ impl Sigstore {
             "kindVersion": {"kind": kind, "version": version},
             "integratedTime": integrated_time.to_string(),
             "inclusionPromise": {"signedEntryTimestamp": base64(set.as_ref())},
-            "inclusionProof": {
-                "logIndex": "1",
-                "rootHash": base64(&root),
-                "treeSize": "2",
-                "hashes": [base64(&sibling)],
-                "checkpoint": {"envelope": checkpoint}
-            },
+            "inclusionProof": inclusion_proof(&root, &sibling, &checkpoint),
             "canonicalizedBody": encoded_body
         })
     }
@@ -566,6 +554,18 @@ fn two_leaf_tree(body: &[u8]) -> ([u8; 32], [u8; 32]) {
     let sibling = sha256(&[&[0u8][..], b"another entry"].concat());
     let leaf = sha256(&[&[0u8][..], body].concat());
     (sha256(&[&[1u8][..], &sibling, &leaf].concat()), sibling)
+}
+
+/// The inclusion proof of the second leaf of the two-leaf tree of `root` (see [`two_leaf_tree`]), with its signed
+/// `checkpoint`.
+fn inclusion_proof(root: &[u8; 32], sibling: &[u8; 32], checkpoint: &str) -> serde_json::Value {
+    json!({
+        "logIndex": "1",
+        "rootHash": base64(root),
+        "treeSize": "2",
+        "hashes": [base64(sibling)],
+        "checkpoint": {"envelope": checkpoint}
+    })
 }
 
 /// A DER length's encoding.

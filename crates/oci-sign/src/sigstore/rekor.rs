@@ -291,13 +291,7 @@ pub(super) fn check_body(
             {
                 return Err(mismatch("records another payload"));
             }
-            let signatures = body
-                .pointer("/spec/signatures")
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch("has no signatures"))?;
-            let [recorded] = signatures.as_slice() else {
-                return Err(mismatch("records another number of signatures than one"));
-            };
+            let recorded = only_signature(body.pointer("/spec/signatures")).map_err(&mismatch)?;
             let recorded_sig = decode(recorded.get("signature").and_then(Value::as_str), "signature")?;
             let verifier = decode(recorded.get("verifier").and_then(Value::as_str), "verifier")?;
             if recorded_sig != *signature || check_verifier(&verifier, signer).is_err() {
@@ -315,13 +309,7 @@ pub(super) fn check_body(
             {
                 return Err(mismatch("records another payload"));
             }
-            let signatures = body
-                .pointer("/spec/content/envelope/signatures")
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch("has no signatures"))?;
-            let [recorded] = signatures.as_slice() else {
-                return Err(mismatch("records another number of signatures than one"));
-            };
+            let recorded = only_signature(body.pointer("/spec/content/envelope/signatures")).map_err(&mismatch)?;
             // intoto 0.0.2 stores the signature base64-encoded twice.
             let once = decode(recorded.get("sig").and_then(Value::as_str), "signature")?;
             let recorded_sig = std::str::from_utf8(&once)
@@ -377,13 +365,7 @@ pub(super) fn check_body(
             {
                 return Err(mismatch("records another payload"));
             }
-            let signatures = spec
-                .get("signatures")
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch("has no signatures"))?;
-            let [recorded] = signatures.as_slice() else {
-                return Err(mismatch("records another number of signatures than one"));
-            };
+            let recorded = only_signature(spec.get("signatures")).map_err(&mismatch)?;
             let recorded_sig = decode(recorded.get("content").and_then(Value::as_str), "signature")?;
             if recorded_sig != *signature || check_verifier_v2(recorded.get("verifier"), signer).is_err() {
                 return Err(mismatch("records another signature or signer"));
@@ -439,6 +421,16 @@ fn check_verifier(pem: &[u8], signer: &Signer<'_>) -> Result<(), ()> {
                 Err(())
             }
         }
+    }
+}
+
+/// The one signature a DSSE or in-toto entry records (a Sigstore bundle's envelope has exactly one), or what is
+/// wrong with the list.
+fn only_signature(signatures: Option<&Value>) -> Result<&Value, &'static str> {
+    match signatures.and_then(Value::as_array).map(Vec::as_slice) {
+        Some([recorded]) => Ok(recorded),
+        Some(_) => Err("records another number of signatures than one"),
+        None => Err("has no signatures"),
     }
 }
 
