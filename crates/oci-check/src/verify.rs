@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use oci_registry::{Client, Digest, ErrorKind, Platform, Reference, Repository};
+use oci_sign::notation::TrustedIdentity;
 use oci_sign::sigstore::{Keyless, TrustedRoot};
 use oci_sign::x509::Certificate;
 use oci_sign::{ErrorKind as SignErrorKind, PublicKey, SignatureManifest, SignatureTag, Signer, Trust, Verdict};
@@ -96,6 +97,16 @@ pub(crate) struct TrustArgs {
         help_heading = "Signatures"
     )]
     notation_tsa_roots: Vec<PathBuf>,
+    /// Notation signatures: a trusted identity, as a trust policy's `trustedIdentities` writes it (`x509.subject:
+    /// C=US, ST=WA, O=wabbit-networks.io`): the signing certificate's subject must have each attribute with that
+    /// value. Repeatable (any one will do); without it, every certificate a --notation-root leads to is trusted.
+    #[arg(
+        long = "notation-identity",
+        value_name = "DN",
+        requires = "notation_roots",
+        help_heading = "Signatures"
+    )]
+    notation_identities: Vec<String>,
 }
 
 impl TrustArgs {
@@ -120,6 +131,7 @@ pub(crate) struct TrustConfig {
     keyless: Option<Arc<Keyless>>,
     notation: Vec<Scoped<Vec<Certificate>>>,
     notation_tsa: Vec<Certificate>,
+    notation_identities: Vec<TrustedIdentity>,
 }
 
 impl TrustConfig {
@@ -154,6 +166,11 @@ impl TrustConfig {
                 .into_iter()
                 .flatten()
                 .collect(),
+            notation_identities: trust
+                .notation_identities
+                .iter()
+                .map(|text| text.parse().map_err(|err| format!("--notation-identity: {err}")))
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -179,7 +196,8 @@ impl TrustConfig {
                 .filter(|trusted| applies(&trusted.scope))
                 .flat_map(|trusted| trusted.value.iter().cloned()),
         )
-        .with_notation_tsa(self.notation_tsa.iter().cloned());
+        .with_notation_tsa(self.notation_tsa.iter().cloned())
+        .with_notation_identities(self.notation_identities.iter().cloned());
         match &self.keyless {
             Some(keyless) => trust.with_keyless(Arc::clone(keyless)),
             None => trust,

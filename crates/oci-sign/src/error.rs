@@ -122,6 +122,8 @@ pub enum ErrorKind {
     /// protected header without its required fields or with an unknown or unlisted critical one, a payload without
     /// a target digest, an empty or overlong `x5c`.
     Notation,
+    /// A notation trusted identity that is not a distinguished name (`x509.subject: C=US, ST=WA, O=...`).
+    TrustedIdentity,
     /// A tag that is not a cosign signature tag (`sha256-<hex>.sig`) or a referrers tag (`sha256-<hex>`).
     Tag,
 }

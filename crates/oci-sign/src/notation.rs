@@ -19,6 +19,9 @@
 //!   certificate made by `notation cert generate-test`) is trusted as it is, when valid now. A chain that reaches no
 //!   certificate of the store is untrusted, not invalid: the signature may be right, by someone not trusted. webpki
 //!   leaves the leaf's key usage to its caller: when the leaf has the extension, it must allow `digitalSignature`.
+//! - **Trusted identities** ([`TrustedIdentity`], a trust policy's `x509.subject:` entries) narrow a CA to the
+//!   certificates whose subject has their attributes; the caller applies them to the leaf
+//!   ([`crate::Trust::with_notation_identities`]).
 //! - Revocation (OCSP, CRLs) is not checked: there is no network here.
 
 use std::fmt;
@@ -366,6 +369,134 @@ impl Envelope {
             subject: leaf.subject().to_owned(),
             fingerprint: Digest::sha256(leaf.der()),
         })
+    }
+}
+
+/// A notation trusted identity (`x509.subject: C=US, ST=WA, O=wabbit-networks.io`, as a trust policy's
+/// `trustedIdentities` lists it): the attributes a signing certificate's subject must have, each with exactly this
+/// value (a subject may have more). Without any, every certificate the trust store leads to is trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustedIdentity {
+    attributes: Vec<(String, String)>,
+}
+
+impl std::str::FromStr for TrustedIdentity {
+    type Err = Error;
+
+    /// Reads `[x509.subject:] TYPE=VALUE, TYPE=VALUE...` (RFC 4514: `,` or `+` between attributes, `\` escaping
+    /// one character or two hex digits; a type by its short name, any case, or its dotted OID). Refused
+    /// ([`ErrorKind::TrustedIdentity`]): no attribute, an attribute without `=` or with an empty type or value, a
+    /// type given twice, a dangling escape.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let bad = |why: &str| {
+            Error::new(
+                ErrorKind::TrustedIdentity,
+                format!(
+                    "the trusted identity {} is not a distinguished name: {why}",
+                    quote(text)
+                ),
+            )
+        };
+        // Only leading spaces go here: a trailing one may be escaped, and the value's end drops unescaped ones.
+        let dn = text.trim_start();
+        let dn = dn.strip_prefix("x509.subject:").unwrap_or(dn);
+        // (type, value, unescaped spaces at the value's end, which are dropped), for each attribute.
+        let mut read: Vec<(String, String)> = Vec::new();
+        let (mut name, mut value) = (String::new(), String::new());
+        let (mut in_value, mut trailing) = (false, 0);
+        let mut chars = dn.chars().peekable();
+        let mut finish = |name: &mut String, value: &mut String, in_value: bool, trailing: &mut usize| {
+            if !in_value {
+                return Err(bad("an attribute without `=`"));
+            }
+            value.truncate(value.len() - *trailing);
+            *trailing = 0;
+            read.push((std::mem::take(name), std::mem::take(value)));
+            Ok(())
+        };
+        while let Some(c) = chars.next() {
+            let (c, escaped) = match c {
+                '\\' => {
+                    let next = chars.next().ok_or_else(|| bad("it ends in `\\`"))?;
+                    match (next.to_digit(16), chars.peek().and_then(|c| c.to_digit(16))) {
+                        (Some(hi), Some(lo)) if hi < 8 => {
+                            chars.next();
+                            (char::from(u8::try_from(hi * 16 + lo).expect("an ASCII byte")), true)
+                        }
+                        _ => (next, true),
+                    }
+                }
+                c => (c, false),
+            };
+            match (c, escaped, in_value) {
+                (',' | '+', false, _) => {
+                    finish(&mut name, &mut value, in_value, &mut trailing)?;
+                    in_value = false;
+                }
+                ('=', false, false) => in_value = true,
+                (' ', false, false) => {}
+                (' ', false, true) if value.is_empty() => {}
+                (c, _, false) => name.push(c),
+                (c, escaped, true) => {
+                    trailing = if c == ' ' && !escaped { trailing + 1 } else { 0 };
+                    value.push(c);
+                }
+            }
+        }
+        finish(&mut name, &mut value, in_value, &mut trailing)?;
+        let mut attributes: Vec<(String, String)> = Vec::new();
+        for (name, value) in read {
+            if name.is_empty() || value.is_empty() {
+                return Err(bad("an attribute with an empty type or value"));
+            }
+            let name = if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                crate::x509::short_name(&name).map_or(name.clone(), str::to_owned)
+            } else {
+                name.to_ascii_uppercase()
+            };
+            if attributes.iter().any(|(known, _)| *known == name) {
+                return Err(bad(&format!("the type {name} is given twice")));
+            }
+            attributes.push((name, value));
+        }
+        Ok(Self { attributes })
+    }
+}
+
+impl TrustedIdentity {
+    /// Whether `certificate`'s subject has every attribute of this identity, with the same value.
+    pub fn matches(&self, certificate: &Certificate) -> bool {
+        self.attributes.iter().all(|(name, value)| {
+            certificate
+                .subject_attributes()
+                .any(|(own_name, own_value)| own_name.eq_ignore_ascii_case(name) && own_value == value)
+        })
+    }
+}
+
+impl fmt::Display for TrustedIdentity {
+    /// `x509.subject: TYPE=VALUE, ...`, the types as read (short names upper-cased), the values escaped as RFC 4514
+    /// escapes them, so that it reads back as the same identity.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("x509.subject: ")?;
+        for (index, (name, value)) in self.attributes.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name}=")?;
+            // RFC 4514's escapes, so that what is written reads back the same.
+            let last = value.chars().count().saturating_sub(1);
+            for (at, c) in value.chars().enumerate() {
+                let special = matches!(c, '\\' | ',' | '+' | '=' | '"' | ';' | '<' | '>')
+                    || (at == 0 && matches!(c, '#' | ' '))
+                    || (at == last && c == ' ');
+                if special {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use crate::der::is_ecdsa_signature;
 use crate::encoding::base64_decode;
 use crate::error::{Error, ErrorKind, quote};
 use crate::key::{KeyId, PublicKey};
-use crate::notation::{COSE_ENVELOPE, Envelope, JWS_ENVELOPE, NOTATION_SIGNATURE_ARTIFACT};
+use crate::notation::{COSE_ENVELOPE, Envelope, JWS_ENVELOPE, NOTATION_SIGNATURE_ARTIFACT, TrustedIdentity};
 use crate::payload::Payload;
 use crate::sigstore::{Artifact, Bundle, Keyless, Policy};
 use crate::x509::Certificate;
@@ -121,6 +121,7 @@ pub struct Trust {
     keyless: Option<Arc<Keyless>>,
     notation: Vec<Certificate>,
     notation_tsa: Vec<Certificate>,
+    notation_identities: Vec<TrustedIdentity>,
     now: Option<i64>,
 }
 
@@ -155,6 +156,14 @@ impl Trust {
     #[must_use]
     pub fn with_notation_tsa(mut self, certificates: impl IntoIterator<Item = Certificate>) -> Self {
         self.notation_tsa.extend(certificates);
+        self
+    }
+
+    /// Trusts a notation signature only when its signing certificate's subject matches one of `identities` (a
+    /// trust policy's `trustedIdentities`); without any, every certificate the trust store leads to.
+    #[must_use]
+    pub fn with_notation_identities(mut self, identities: impl IntoIterator<Item = TrustedIdentity>) -> Self {
+        self.notation_identities.extend(identities);
         self
     }
 
@@ -542,6 +551,16 @@ impl SignatureManifest {
     fn verify_jws(&self, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
         let envelope = Envelope::parse(bytes)?;
         match envelope.verify_timestamped(&self.signed, &trust.notation, &trust.notation_tsa, trust.now()) {
+            // A certificate the store leads to, but not one of the identities trusted: someone else's.
+            Ok(_)
+                if !trust.notation_identities.is_empty()
+                    && !envelope
+                        .chain()
+                        .first()
+                        .is_some_and(|leaf| trust.notation_identities.iter().any(|id| id.matches(leaf))) =>
+            {
+                Ok(None)
+            }
             Ok(signer) => Ok(Some(Signer::Certificate {
                 subject: signer.subject,
                 fingerprint: signer.fingerprint,

@@ -51,6 +51,8 @@ pub enum Usage {
 pub struct Certificate {
     der: Box<[u8]>,
     subject: Box<str>,
+    /// The subject's attributes, `(type, value)`: the type by its short name (`CN`, `O`, `C`...) or dotted OID.
+    subject_attributes: Vec<(Box<str>, Box<str>)>,
     not_before: i64,
     not_after: i64,
     emails: Vec<Box<str>>,
@@ -130,6 +132,16 @@ impl Certificate {
         Ok(Self {
             der: Box::from(der),
             subject: cert.subject().to_string().into_boxed_str(),
+            subject_attributes: cert
+                .subject()
+                .iter_attributes()
+                .filter_map(|attribute| {
+                    let value = attribute.as_str().ok()?;
+                    let oid = attribute.attr_type().to_id_string();
+                    let name = short_name(&oid).map_or(oid.clone(), str::to_owned);
+                    Some((name.into_boxed_str(), Box::from(value)))
+                })
+                .collect(),
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
             emails,
@@ -221,6 +233,12 @@ impl Certificate {
     /// The DER the certificate was read from.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The subject's attributes with a string value, `(type, value)` in the certificate's order: the type by its
+    /// short name (`CN`, `C`, `ST`, `L`, `O`, `OU`, `E`, `DC`, `SERIALNUMBER`...) or, for another, its dotted OID.
+    pub fn subject_attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.subject_attributes.iter().map(|(name, value)| (&**name, &**value))
     }
 
     /// The subject's distinguished name, as RFC 4514 writes it (empty for Fulcio's certificates).
@@ -364,6 +382,28 @@ impl Certificate {
             path(format!("the certificate path does not verify: {why}"))
         })
     }
+}
+
+/// The short name of a distinguished name's attribute type, as notation and OpenSSL write them.
+pub(crate) fn short_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.4.3" => "CN",
+        "2.5.4.4" => "SN",
+        "2.5.4.5" => "SERIALNUMBER",
+        "2.5.4.6" => "C",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        "2.5.4.9" => "STREET",
+        "2.5.4.10" => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.12" => "TITLE",
+        "2.5.4.17" => "POSTALCODE",
+        "2.5.4.42" => "GIVENNAME",
+        "1.2.840.113549.1.9.1" => "E",
+        "0.9.2342.19200300.100.1.1" => "UID",
+        "0.9.2342.19200300.100.1.25" => "DC",
+        _ => return None,
+    })
 }
 
 impl fmt::Debug for Certificate {

@@ -50,6 +50,29 @@ fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_inv
     let scoped = format!("{host}/notary/*={root}");
     assert_eq!(verify(&["--notation-root", &scoped, &signed_tag]).0, 0);
 
+    // A trusted identity narrows the CA to the certificates whose subject has its attributes.
+    for (identity, status) in [
+        ("x509.subject: CN=wabbit-networks.io", "verified"),
+        ("CN=stranger.example", "untrusted"),
+        ("CN=wabbit-networks.io, O=Wabbit", "untrusted"),
+    ] {
+        let (_, records) = verify(&["--notation-root", &root, "--notation-identity", identity, &signed_tag]);
+        assert_eq!(records[0]["signature"]["status"], status, "{identity}: {records:#?}");
+    }
+    let out = oci_check(
+        &[
+            "verify",
+            "--notation-root",
+            &root,
+            "--notation-identity",
+            "CN",
+            &signed_tag,
+        ],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--notation-identity"), "{out:?}");
+
     let (code, records) = verify(&["--notation-root", &root, &copied_tag]);
     assert_eq!(code, 1, "{records:#?}");
     assert_eq!(records[0]["digest"], copied.digest.as_str());

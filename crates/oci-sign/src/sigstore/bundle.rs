@@ -46,7 +46,7 @@ pub enum BundleVersion {
 pub(super) enum Material {
     /// A Fulcio certificate (v0.3), or the leaf of a chain (v0.1, v0.2); the rest of a chain is not used, since
     /// the intermediates come from the trusted root.
-    Certificate(Certificate),
+    Certificate(Box<Certificate>),
     /// A key the verifier knows; the hint (often empty) is not trusted for anything.
     PublicKey,
 }
@@ -370,10 +370,10 @@ fn bytes64(text: &str, what: &str) -> Result<Vec<u8>, Error> {
 
 fn material(certificate: Option<RawBytes>, chain: Option<RawChain>, public_key: bool) -> Result<Material, Error> {
     match (certificate, chain, public_key) {
-        (Some(certificate), None, false) => Ok(Material::Certificate(Certificate::from_der(&bytes64(
-            &certificate.raw_bytes,
-            "verificationMaterial.certificate.rawBytes",
-        )?)?)),
+        (Some(certificate), None, false) => {
+            let der = bytes64(&certificate.raw_bytes, "verificationMaterial.certificate.rawBytes")?;
+            Ok(Material::Certificate(Box::new(Certificate::from_der(&der)?)))
+        }
         (None, Some(chain), false) => {
             if chain.certificates.len() > MAX_CHAIN {
                 return Err(too_large(format!(
@@ -398,7 +398,7 @@ fn material(certificate: Option<RawBytes>, chain: Option<RawChain>, public_key: 
                         .into(),
                 ));
             }
-            Ok(Material::Certificate(leaf))
+            Ok(Material::Certificate(Box::new(leaf)))
         }
         (None, None, true) => Ok(Material::PublicKey),
         (None, None, false) => Err(invalid(

@@ -419,3 +419,44 @@ fn timestamped_envelopes_are_judged_at_their_timestamp_with_a_tsa_trust_store() 
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
 }
+
+/// Trusted identities as a notation trust policy writes them: every attribute given must be in the signing
+/// certificate's subject with that value (`CN=alpine, O=Notary, L=Seattle, ST=WA, C=US` here).
+#[test]
+fn trusted_identities_match_the_subject_attributes_they_name() {
+    use oci_sign::notation::TrustedIdentity;
+
+    let envelope = Envelope::parse(&data(WITHOUT_TIMESTAMP.0)).unwrap();
+    let leaf = &envelope.chain()[0];
+    let identity = |text: &str| text.parse::<TrustedIdentity>().unwrap();
+    for matching in [
+        "x509.subject: C=US, ST=WA, O=Notary",
+        "C=US,ST=WA,L=Seattle,O=Notary,CN=alpine",
+        "cn=alpine",
+        "2.5.4.10=Notary + 2.5.4.6=US",
+        r"O=\4Eotary",
+    ] {
+        assert!(identity(matching).matches(leaf), "{matching}");
+    }
+    for other in ["C=US, ST=WA, O=Wabbit", "CN=alpine, OU=Finance", "O=notary", "CN=alpin"] {
+        assert!(!identity(other).matches(leaf), "{other}");
+    }
+    assert_eq!(
+        identity("x509.subject:  c=US,st=WA , 2.5.4.10=Notary").to_string(),
+        "x509.subject: C=US, ST=WA, O=Notary"
+    );
+    assert_eq!(identity(r"O=a\,b").to_string(), r"x509.subject: O=a\,b");
+    for bad in [
+        "",
+        "x509.subject:",
+        "CN",
+        "CN=",
+        "=x",
+        "C=US, C=DE",
+        r"CN=a\",
+        "CN=a,,O=b",
+    ] {
+        let err = bad.parse::<TrustedIdentity>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TrustedIdentity, "{bad}: {err}");
+    }
+}

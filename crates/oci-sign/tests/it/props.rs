@@ -18,7 +18,52 @@ fn ed25519_spki(key: &[u8; 32]) -> Vec<u8> {
     .concat()
 }
 
+/// A trusted identity's text: distinct attribute types, each with a value of any printable characters (RFC 4514's
+/// specials, spaces at either end and non-ASCII included).
+fn identity_text() -> impl Strategy<Value = String> {
+    let names = prop::sample::subsequence(vec!["C", "ST", "L", "O", "OU", "CN", "E", "DC"], 1..=8).prop_shuffle();
+    names
+        .prop_flat_map(|names| {
+            let values = prop::collection::vec("[ -~éß\\\\,+=\"#;<>]{1,12}", names.len());
+            (Just(names), values)
+        })
+        .prop_map(|(names, values)| {
+            let escape = |value: &str| {
+                let last = value.chars().count() - 1;
+                value
+                    .chars()
+                    .enumerate()
+                    .map(|(at, c)| {
+                        let special =
+                            "\\,+=\";<>".contains(c) || (at == 0 && (c == '#' || c == ' ')) || (at == last && c == ' ');
+                        if special { format!("\\{c}") } else { c.to_string() }
+                    })
+                    .collect::<String>()
+            };
+            names
+                .iter()
+                .zip(&values)
+                .map(|(name, value)| format!("{name}={}", escape(value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+}
+
 proptest! {
+    #[test]
+    fn trusted_identities_round_trip(text in identity_text()) {
+        use oci_sign::notation::TrustedIdentity;
+        let identity: TrustedIdentity = text.parse().unwrap();
+        let shown = identity.to_string();
+        prop_assert_eq!(&shown, &format!("x509.subject: {text}"));
+        prop_assert_eq!(shown.parse::<TrustedIdentity>().unwrap(), identity);
+    }
+
+    #[test]
+    fn trusted_identities_never_panic(text in "\\PC{0,40}") {
+        let _ = text.parse::<oci_sign::notation::TrustedIdentity>();
+    }
+
     #[test]
     fn signature_tags_round_trip(digest in digest()) {
         let tag = SignatureTag::new(&digest);
