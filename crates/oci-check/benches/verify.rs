@@ -2,7 +2,8 @@
 //! and then a warm one: 100 images signed by the real cosign with a key (half in the legacy `.sig` tag, half as OCI
 //! 1.1 referrers, which this registry lists under the referrers tag), then 100 images signed keyless (Sigstore
 //! bundles from a private instance, attached as cosign 3 attaches them) verified against its trusted root for an
-//! identity and issuer. Reported: wall time, and the requests, pulls and cache hits of `-v`'s summary line.
+//! identity and issuer, then 100 keyless as with Rekor v2 (each bundle's signing time an RFC 3161 timestamp from
+//! OpenSSL's authority). Reported: wall time, and the requests, pulls and cache hits of `-v`'s summary line.
 //!
 //! Run by `cargo xtask bench` (`cargo bench` passes `--bench`). Without `--bench`, as `cargo test` runs it, a
 //! 4-image smoke run with the same code and assertions.
@@ -68,6 +69,13 @@ fn main() {
             Sigstore::attach(&keyless, &image, &bundle, SIGN_PREDICATE)
                 .await
                 .unwrap();
+            // The same kind of image signed as with Rekor v2: its signing time an RFC 3161 timestamp.
+            let tag = format!("t{position}");
+            let image = keyless.image(OCI_MANIFEST, &tag, Some(&tag)).await.unwrap();
+            let bundle = sigstore.sign_image_rekor_v2(&image.digest, &signing);
+            Sigstore::attach(&keyless, &image, &bundle, SIGN_PREDICATE)
+                .await
+                .unwrap();
         }
     });
     let proxy = runtime.block_on(Proxy::start(registry.host().parse().unwrap(), ONE_WAY));
@@ -100,6 +108,15 @@ fn main() {
         &dir.path().join("cache-keyless"),
         &trust,
         &keyless,
+    );
+    let rekor_v2: Vec<String> = (0..count)
+        .map(|position| format!("{}/bench/keyless:t{position}", proxy.host()))
+        .collect();
+    measure(
+        "Sigstore bundles, keyless, Rekor v2 (RFC 3161 timestamps)",
+        &dir.path().join("cache-rekor-v2"),
+        &trust,
+        &rekor_v2,
     );
 }
 
