@@ -47,6 +47,12 @@ impl Default for Notary {
 impl Notary {
     /// A root CA and a code-signing certificate for `CN=name` it issued, valid from 2020 to 2090.
     pub fn new(name: &str) -> Self {
+        Self::with_leaf(name, |_| {})
+    }
+
+    /// As [`new`](Self::new), with the signing certificate's parameters (validity, key and extended key usages...)
+    /// changed by `leaf` before it is issued: for the certificates a verifier must refuse.
+    pub fn with_leaf(name: &str, leaf: impl FnOnce(&mut CertificateParams)) -> Self {
         let ca = || {
             let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
             params
@@ -68,6 +74,7 @@ impl Notary {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         params.not_after = rcgen::date_time_ymd(2090, 1, 1);
+        leaf(&mut params);
         let leaf = params.signed_by(&leaf_key, &issuer).unwrap();
         let rng = SystemRandom::new();
         let signer =
@@ -100,18 +107,28 @@ impl Notary {
     }
 
     fn sign_with(&self, subject: &Pushed, tsa: Option<&Tsa>) -> Vec<u8> {
-        let header = json!({
-            "alg": "ES256",
-            "cty": "application/vnd.cncf.notary.payload.v1+json",
-            "crit": ["io.cncf.notary.signingScheme"],
-            "io.cncf.notary.signingScheme": "notary.x509",
-            "io.cncf.notary.signingTime": "2026-12-01T10:00:00Z"
-        });
         let payload = json!({"targetArtifact": {
             "mediaType": subject.media_type,
             "digest": subject.digest.to_string(),
             "size": subject.bytes.len()
         }});
+        self.envelope(&Self::header(), &payload, tsa)
+    }
+
+    /// The protected header `notation sign` writes: scheme `notary.x509`, ES256, a signing time.
+    pub fn header() -> serde_json::Value {
+        json!({
+            "alg": "ES256",
+            "cty": "application/vnd.cncf.notary.payload.v1+json",
+            "crit": ["io.cncf.notary.signingScheme"],
+            "io.cncf.notary.signingScheme": "notary.x509",
+            "io.cncf.notary.signingTime": "2026-12-01T10:00:00Z"
+        })
+    }
+
+    /// A JWS envelope of `payload` under the protected `header` (any, for the envelopes a verifier must refuse),
+    /// signed ES256 by the signing certificate, countersigned by `tsa` when given.
+    pub fn envelope(&self, header: &serde_json::Value, payload: &serde_json::Value, tsa: Option<&Tsa>) -> Vec<u8> {
         let protected = base64url(header.to_string().as_bytes());
         let payload = base64url(payload.to_string().as_bytes());
         let signature = self
@@ -135,6 +152,16 @@ impl Notary {
     /// Signs `subject` and attaches the envelope as `notation sign` does, listed under the referrers tag.
     pub async fn attach(&self, images: &Images, subject: &Pushed) -> Result<Pushed, Error> {
         self.attach_envelope(images, subject, &self.sign(subject)).await
+    }
+
+    /// The root CA's certificate (DER).
+    pub fn root_der(&self) -> &[u8] {
+        &self.root_der
+    }
+
+    /// The signing certificate (DER).
+    pub fn leaf_der(&self) -> &[u8] {
+        &self.leaf_der
     }
 
     /// Attaches `envelope` (from [`sign`](Self::sign) or [`sign_timestamped`](Self::sign_timestamped)) to

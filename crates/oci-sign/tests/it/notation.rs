@@ -1,15 +1,12 @@
-//! Notation JWS envelopes: the ones notation itself wrote (tests/data/notation), and envelopes made here with
-//! rcgen and ring for what the public data lacks (a CA chain, an expired certificate, malformed headers).
+//! Notation JWS envelopes: the ones notation itself wrote (tests/data/notation), and envelopes the test kit's
+//! `Notary` makes for what the public data lacks (a CA chain, an expired certificate, malformed headers).
 
 use oci_digest::Digest;
 use oci_sign::notation::Envelope;
 use oci_sign::x509::Certificate;
 use oci_sign::{ErrorKind, SignatureManifest, Signer, Trust, Verdict};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-};
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use oci_testkit::Notary;
+use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 use serde_json::{Value, json};
 
 use crate::data;
@@ -98,11 +95,10 @@ fn envelopes_notation_wrote_verify_with_their_certificate_and_nothing_else() {
 }
 
 /// A root, and a code-signing leaf it issued (valid 2025 to 2027, or `expired`: 2020 to 2021), with the leaf's
-/// ES256 signer.
+/// ES256 signer: the test kit's `Notary`, its certificates read here.
 struct Chain {
+    notary: Notary,
     root: Certificate,
-    leaf: Certificate,
-    signer: EcdsaKeyPair,
 }
 
 fn chain(expired: bool, eku: ExtendedKeyUsagePurpose) -> Chain {
@@ -111,38 +107,16 @@ fn chain(expired: bool, eku: ExtendedKeyUsagePurpose) -> Chain {
 
 /// As [`chain`], with the leaf's parameters set by `leaf`.
 fn chain_with(expired: bool, leaf: impl FnOnce(&mut CertificateParams)) -> Chain {
-    let ca = || {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "notation test root");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-        params.not_after = rcgen::date_time_ymd(2040, 1, 1);
-        params
-    };
-    let root_key = KeyPair::generate().unwrap();
-    let root = ca().self_signed(&root_key).unwrap();
-    let issuer = Issuer::new(ca(), root_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, "wabbit-networks.io");
-    leaf(&mut params);
-    (params.not_before, params.not_after) = if expired {
-        (rcgen::date_time_ymd(2020, 1, 1), rcgen::date_time_ymd(2021, 1, 1))
-    } else {
-        (rcgen::date_time_ymd(2025, 1, 1), rcgen::date_time_ymd(2027, 1, 1))
-    };
-    let leaf = params.signed_by(&leaf_key, &issuer).unwrap();
-    let signer = EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        &leaf_key.serialize_der(),
-        &SystemRandom::new(),
-    )
-    .unwrap();
-    Chain {
-        root: Certificate::from_der(root.der()).unwrap(),
-        leaf: Certificate::from_der(leaf.der()).unwrap(),
-        signer,
-    }
+    let notary = Notary::with_leaf("wabbit-networks.io", |params| {
+        (params.not_before, params.not_after) = if expired {
+            (rcgen::date_time_ymd(2020, 1, 1), rcgen::date_time_ymd(2021, 1, 1))
+        } else {
+            (rcgen::date_time_ymd(2025, 1, 1), rcgen::date_time_ymd(2027, 1, 1))
+        };
+        leaf(params);
+    });
+    let root = Certificate::from_der(notary.root_der()).unwrap();
+    Chain { notary, root }
 }
 
 /// An ES256 envelope by `chain`'s leaf with the protected header `header` over a payload naming `signed`.
@@ -150,29 +124,11 @@ fn envelope(chain: &Chain, header: &Value, signed: &Digest) -> Vec<u8> {
     let payload = json!({"targetArtifact": {
         "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": signed.to_string(), "size": 100
     }});
-    let protected = b64url(&serde_json::to_vec(header).unwrap());
-    let payload = b64url(&serde_json::to_vec(&payload).unwrap());
-    let signature = chain
-        .signer
-        .sign(&SystemRandom::new(), format!("{protected}.{payload}").as_bytes())
-        .unwrap();
-    serde_json::to_vec(&json!({
-        "payload": payload,
-        "protected": protected,
-        "header": {"x5c": [oci_testkit::base64(chain.leaf.der())], "io.cncf.notary.signingAgent": "oci-sign tests"},
-        "signature": b64url(signature.as_ref()),
-    }))
-    .unwrap()
+    chain.notary.envelope(header, &payload, None)
 }
 
 fn header() -> Value {
-    json!({
-        "alg": "ES256",
-        "cty": "application/vnd.cncf.notary.payload.v1+json",
-        "crit": ["io.cncf.notary.signingScheme"],
-        "io.cncf.notary.signingScheme": "notary.x509",
-        "io.cncf.notary.signingTime": "2026-12-01T10:00:00Z"
-    })
+    Notary::header()
 }
 
 #[test]
