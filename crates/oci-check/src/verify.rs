@@ -69,8 +69,8 @@ pub(crate) struct Args {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct TrustArgs {
     /// Keyless signatures (Sigstore bundles with a Fulcio certificate): the Sigstore trusted root to verify them
-    /// against offline (`trusted_root.json`: its certificate authorities, transparency logs and CT logs; the public
-    /// instance's comes from sigstore/root-signing). With --identity and --issuer.
+    /// against offline (`trusted_root.json`: its certificate authorities, transparency logs, CT logs and timestamp
+    /// authorities; the public instance's comes from sigstore/root-signing). With --identity and --issuer.
     #[arg(long, value_name = "FILE", requires_all = ["identity", "issuer"], help_heading = "Signatures")]
     trusted_root: Option<PathBuf>,
     /// Keyless: the signer's identity, a regular expression the certificate's URI or e-mail must match in whole
