@@ -456,6 +456,52 @@ fn check_verifier_v2(verifier: Option<&Value>, signer: &Signer<'_>) -> Result<()
 mod tests {
     use super::*;
 
+    /// A `dsse` 0.0.2 body (Rekor v2; none in the conformance suite, which logs envelopes as `hashedrekord` 0.0.2)
+    /// records this envelope's payload hash, its one signature and the key: each changed, it records something else.
+    #[test]
+    fn dsse_v2_bodies_record_the_payload_signature_and_signer() {
+        let key = PublicKey::from_pem(include_str!("../../tests/data/keys/p256.pub")).unwrap();
+        let other = PublicKey::from_pem(include_str!("../../tests/data/keys/p384.pub")).unwrap();
+        let content = Content::Dsse {
+            payload: b"{}".to_vec(),
+            payload_type: "application/vnd.in-toto+json".to_owned(),
+            signature: vec![1, 2, 3],
+        };
+        let body = |payload: &[u8], signature: &[u8], spki: &[u8]| {
+            serde_json::json!({
+                "apiVersion": "0.0.2",
+                "kind": "dsse",
+                "spec": {"dsseV002": {
+                    "payloadHash": {"algorithm": "SHA2_256", "digest": base64_encode(&digest_of(payload))},
+                    "signatures": [{"content": base64_encode(signature), "verifier": {
+                        "publicKey": {"rawBytes": base64_encode(spki)}, "keyDetails": "PKIX_ECDSA_P256_SHA_256"
+                    }}]
+                }}
+            })
+            .to_string()
+            .into_bytes()
+        };
+        let entry = |body: Vec<u8>| TlogEntry {
+            log_index: 1,
+            log_id: Vec::new(),
+            kind: "dsse".to_owned(),
+            version: "0.0.2".to_owned(),
+            integrated_time: None,
+            promise: None,
+            proof: None,
+            body,
+        };
+        let check = |body: Vec<u8>| check_body(&entry(body), &content, None, &Signer::Key(&key));
+        check(body(b"{}", &[1, 2, 3], key.spki_der())).unwrap();
+        for changed in [
+            body(b"{ }", &[1, 2, 3], key.spki_der()),
+            body(b"{}", &[1, 2, 4], key.spki_der()),
+            body(b"{}", &[1, 2, 3], other.spki_der()),
+        ] {
+            assert_eq!(check(changed).unwrap_err().kind(), ErrorKind::LogEntryMismatch);
+        }
+    }
+
     /// A tree of `n` leaves `0..n` (each leaf one byte), its root, and the audit path of `index`, computed the
     /// slow recursive way RFC 6962 defines them.
     fn tree_root(leaves: &[[u8; 32]]) -> [u8; 32] {
