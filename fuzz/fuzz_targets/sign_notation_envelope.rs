@@ -1,9 +1,25 @@
 //! Any bytes are a notation JWS envelope or a typed error with a one-line message; an envelope that reads is
-//! verified against its own leaf and against nothing without a panic, and reads the same again.
+//! verified against its own leaf and against nothing, with and without a TSA trust store (GlobalSign's root, whose
+//! timestamps the seeds carry), without a panic, and reads the same again.
 #![no_main]
+
+use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use oci_sign::notation::Envelope;
+use oci_sign::x509::Certificate;
+
+fn tsa_roots() -> &'static [Certificate] {
+    static ROOTS: OnceLock<Vec<Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        vec![
+            Certificate::from_der(include_bytes!(
+                "../../crates/oci-sign/tests/data/notation/globalsign-tsa-root.cer"
+            ))
+            .expect("GlobalSign's TSA root reads"),
+        ]
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     match Envelope::parse(data) {
@@ -12,8 +28,10 @@ fuzz_target!(|data: &[u8]| {
             let signed = envelope.signed_digest().clone();
             let leaf = envelope.chain()[0].clone();
             for store in [vec![leaf], Vec::new()] {
-                if let Err(err) = envelope.verify(&signed, &store, 1_796_000_000) {
-                    assert!(!err.to_string().chars().any(char::is_control), "{err}");
+                for tsa in [tsa_roots(), &[]] {
+                    if let Err(err) = envelope.verify_timestamped(&signed, &store, tsa, 1_796_000_000) {
+                        assert!(!err.to_string().chars().any(char::is_control), "{err}");
+                    }
                 }
             }
         }
