@@ -81,15 +81,15 @@ pub(crate) struct TrustArgs {
     /// `https://token.actions.githubusercontent.com`).
     #[arg(long, value_name = "URL", requires = "trusted_root", help_heading = "Signatures")]
     issuer: Option<String>,
-    /// Notation signatures: a trusted certificate (PEM; a CA of a notation trust store, or a self-signed signing
-    /// certificate; a file may hold several), for every image or, as `GLOB=PEM`, for the images whose
+    /// Notation signatures: a trusted certificate (PEM, a file may hold several, or DER; a CA of a notation trust
+    /// store, or a self-signed signing certificate), for every image or, as `GLOB=PEM`, for the images whose
     /// `REGISTRY/REPOSITORY` matches GLOB. Repeatable.
     #[arg(long = "notation-root", value_name = "[GLOB=]PEM", help_heading = "Signatures")]
     notation_roots: Vec<String>,
     /// Notation signatures timestamped by an RFC 3161 authority (`notation sign --timestamp-url`): a trusted root of
-    /// timestamp authorities (PEM, a notation trust store of type `tsa`). A signature such an authority timestamped
-    /// is judged at its timestamp, so a certificate that has expired since still verifies it; a timestamp that does
-    /// not verify makes it invalid. Repeatable.
+    /// timestamp authorities (PEM or DER, a notation trust store of type `tsa`). A signature such an authority
+    /// timestamped is judged at its timestamp, so a certificate that has expired since still verifies it; a
+    /// timestamp that does not verify makes it invalid. Repeatable.
     #[arg(
         long = "notation-tsa-root",
         value_name = "PEM",
@@ -138,8 +138,11 @@ impl TrustConfig {
     /// Reads `--key`/`--verify-key` values (`[GLOB=]PEM`) and the keyless and notation options; `Err` is a usage
     /// message.
     pub(crate) fn from_args(keys: &[String], trust: &TrustArgs) -> Result<Self, String> {
-        let key = |text: &str| text.parse::<PublicKey>().map_err(|err| err.to_string());
-        let certificates = |text: &str| Certificate::all_from_pem(text).map_err(|err| err.to_string());
+        let key = |bytes: &[u8]| {
+            let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
+            text.parse::<PublicKey>().map_err(|err| err.to_string())
+        };
+        let certificates = |bytes: &[u8]| certificate_file(bytes);
         Ok(Self {
             keys: keys
                 .iter()
@@ -156,11 +159,9 @@ impl TrustConfig {
                 .iter()
                 .map(|path| {
                     let shown = oci_registry::text::quote(&path.display().to_string());
-                    let bytes = read_bounded(path, MAX_KEY_FILE)
-                        .map_err(|err| format!("--notation-tsa-root {shown}: {err}"))?;
-                    let text =
-                        String::from_utf8(bytes).map_err(|_| format!("--notation-tsa-root {shown}: not PEM text"))?;
-                    certificates(&text).map_err(|err| format!("--notation-tsa-root {shown}: {err}"))
+                    read_bounded(path, MAX_KEY_FILE)
+                        .and_then(|bytes| certificates(&bytes))
+                        .map_err(|err| format!("--notation-tsa-root {shown}: {err}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
@@ -356,7 +357,7 @@ fn scoped<T>(
     spec: &str,
     option: &str,
     limit: u64,
-    read: impl Fn(&str) -> Result<T, String>,
+    read: impl Fn(&[u8]) -> Result<T, String>,
 ) -> Result<Scoped<T>, String> {
     let (scope, path) = if Path::new(spec).is_file() {
         (None, PathBuf::from(spec))
@@ -368,9 +369,20 @@ fn scoped<T>(
     };
     let shown = oci_registry::text::quote(&path.display().to_string());
     let bytes = read_bounded(&path, limit).map_err(|err| format!("{option} {shown}: {err}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{option} {shown}: not UTF-8 text"))?;
-    let value = read(&text).map_err(|err| format!("{option} {shown}: {err}"))?;
+    let value = read(&bytes).map_err(|err| format!("{option} {shown}: {err}"))?;
     Ok(Scoped { scope, value })
+}
+
+/// A certificate file as notation's trust stores hold them: PEM (one or more `CERTIFICATE` blocks), or one DER
+/// certificate (a `.cer`, which starts with a SEQUENCE byte, never with text).
+fn certificate_file(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
+    if bytes.first() == Some(&0x30) {
+        return Certificate::from_der(bytes)
+            .map(|certificate| vec![certificate])
+            .map_err(|err| err.to_string());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "neither PEM text nor a DER certificate".to_owned())?;
+    Certificate::all_from_pem(text).map_err(|err| err.to_string())
 }
 
 /// The bytes of the regular file `path`, at most `limit` of them.

@@ -90,8 +90,8 @@ fn notation_signatures_verify_against_their_ca_only_and_a_copied_envelope_is_inv
 }
 
 /// `--notation-tsa-root`: an envelope timestamped by an RFC 3161 authority (the test kit's, OpenSSL's `ts -reply`) is
-/// verified when the authority chains to the root given, and invalid when it does not: the timestamp is checked,
-/// not passed over. The option needs `--notation-root`.
+/// verified when the authority chains to the root given (a DER file here, PEM for the other), and invalid when it
+/// does not: the timestamp is checked, not passed over. The option needs `--notation-root`.
 #[test]
 fn a_timestamped_notation_signature_is_checked_against_the_tsa_root_given() {
     let registry = Registry::open();
@@ -100,7 +100,10 @@ fn a_timestamped_notation_signature_is_checked_against_the_tsa_root_given() {
     let (tsa, other_tsa) = (Tsa::new(), Tsa::new());
     let dir = TempDir::new("oci-notation-tsa");
     let root = notary.write_root(dir.path(), "wabbit.pem").display().to_string();
-    let tsa_root = tsa.write_root(dir.path(), "tsa.pem").display().to_string();
+    // As notation's trust stores may hold it: DER (a `.cer`), not PEM.
+    let tsa_root = dir.path().join("tsa.cer");
+    std::fs::write(&tsa_root, tsa.root_der()).unwrap();
+    let tsa_root = tsa_root.display().to_string();
     let other_tsa_root = other_tsa.write_root(dir.path(), "other-tsa.pem").display().to_string();
     block_on(async {
         let signed = images.image(OCI_MANIFEST, "stamped", Some("stamped")).await.unwrap();
