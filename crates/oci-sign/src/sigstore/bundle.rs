@@ -207,7 +207,8 @@ impl Bundle {
     /// not standard, a message digest that is not SHA-256 of 32 bytes; with [`ErrorKind::Timestamp`]: an RFC 3161
     /// timestamp that is not a well-formed response or token; with [`ErrorKind::TooLarge`]: over 4 MiB, more than 8
     /// log entries or timestamps, more than 64 hashes in a proof, a timestamp over 64 KiB; and what
-    /// [`Certificate::from_der`] refuses. Fields this crate does not use are ignored, as protobuf's JSON readers ignore them.
+    /// [`Certificate::from_der`] refuses. Fields this crate does not use are ignored, as protobuf's JSON readers
+    /// ignore them.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_BUNDLE {
             return Err(too_large(format!(
