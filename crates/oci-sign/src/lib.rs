@@ -74,6 +74,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod cbor;
 mod der;
 mod encoding;
 mod error;

@@ -1,5 +1,7 @@
-//! Notation (Notary Project) signatures: the JWS envelope (`application/jose+json`) of an OCI 1.1 signature
-//! artifact (`application/vnd.cncf.notary.signature`), verified offline against a trust store of CA certificates.
+//! Notation (Notary Project) signatures: the JWS (`application/jose+json`) or COSE (`application/cose`) envelope of
+//! an OCI 1.1 signature artifact (`application/vnd.cncf.notary.signature`), verified offline against a trust store
+//! of CA certificates. Both formats carry the same headers and payload and are judged by the same rules; COSE's
+//! `COSE_Sign1` is read with the crate's own strict CBOR reader, and its `Sig_structure` is what is signed.
 //!
 //! The key decisions, after the Notary Project's signature and trust store specifications:
 //! - **Only the `notary.x509` signing scheme.** Its signing time is what the signer claims, so it proves nothing:
@@ -7,8 +9,9 @@
 //!   countersignature. With one (`notation sign --timestamp-url`) and a trust store of timestamp authorities
 //!   ([`Envelope::verify_timestamped`]), the chain is judged at the timestamp's verified time instead.
 //!   `notary.x509.signingAuthority` (a signing service's scheme, with plugins) is
-//!   [unsupported](ErrorKind::Unsupported); so are COSE envelopes.
-//! - **The protected header is checked as JWS demands.** `alg` one of `PS256`, `PS384`, `PS512`, `ES256`, `ES384`
+//!   [unsupported](ErrorKind::Unsupported).
+//! - **The protected header is checked as JWS demands** (and COSE alike: labels 1, 2 and 3 are `alg`, `crit` and
+//!   `cty`, times are CBOR epoch times). `alg` one of `PS256`, `PS384`, `PS512`, `ES256`, `ES384`
 //!   and fitting the leaf's key; `cty` the notation payload type; `crit` listing exactly the critical headers
 //!   present (the signing scheme, and the expiry or the verification plugin when there); an unknown critical header
 //!   is refused. An `io.cncf.notary.expiry` in the past makes the signature invalid.
@@ -30,6 +33,7 @@ use oci_digest::Digest;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::cbor::{self, Cbor};
 use crate::encoding::{base64_decode, base64url_decode};
 use crate::error::{Error, ErrorKind, quote};
 use crate::timestamp::Timestamp;
@@ -41,7 +45,7 @@ pub const NOTATION_SIGNATURE_ARTIFACT: &str = "application/vnd.cncf.notary.signa
 /// The media type of a JWS envelope layer.
 pub const JWS_ENVELOPE: &str = "application/jose+json";
 
-/// The media type of a COSE envelope layer (not verified here).
+/// The media type of a COSE envelope layer.
 pub const COSE_ENVELOPE: &str = "application/cose";
 
 /// The content type of notation's payload.
@@ -56,6 +60,7 @@ const EXPIRY: &str = "io.cncf.notary.expiry";
 const AUTHENTIC_SIGNING_TIME: &str = "io.cncf.notary.authenticSigningTime";
 const VERIFICATION_PLUGIN: &str = "io.cncf.notary.verificationPlugin";
 const VERIFICATION_PLUGIN_MIN_VERSION: &str = "io.cncf.notary.verificationPluginMinVersion";
+const TIMESTAMP_SIGNATURE: &str = "io.cncf.notary.timestampSignature";
 
 /// The protected headers notation defines, and whether each must be listed in `crit` when present.
 const KNOWN_HEADERS: &[(&str, bool)] = &[
@@ -73,8 +78,9 @@ const KNOWN_HEADERS: &[(&str, bool)] = &[
 /// A notation JWS envelope, read strictly: its parts decoded and its headers checked for form (not yet trusted).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Envelope {
-    /// The signing input: the protected header and the payload as encoded, joined by `.`.
-    signing_input: String,
+    /// What was signed: for JWS, the protected header and the payload as encoded, joined by `.`; for COSE, the
+    /// `Sig_structure`.
+    signing_input: Vec<u8>,
     signature: Vec<u8>,
     alg: String,
     expiry: Option<i64>,
@@ -120,6 +126,115 @@ struct RawTarget {
     digest: String,
 }
 
+/// A protected header, JWS or COSE, as the rules below need it: `Ok`/`Err(())` for a time that is present and
+/// well-formed or not.
+struct Header {
+    alg: Option<String>,
+    cty: Option<String>,
+    crit: Option<Vec<String>>,
+    /// Every label present, `alg`, `cty` and `crit` included.
+    names: Vec<String>,
+    scheme: Option<String>,
+    signing_time: Result<Option<i64>, ()>,
+    expiry: Result<Option<i64>, ()>,
+}
+
+/// What a checked header gives the envelope.
+struct Checked {
+    alg: String,
+    expiry: Option<i64>,
+}
+
+impl Header {
+    /// notation's rules for the protected header, the same for both envelope formats.
+    fn check(self) -> Result<Checked, Error> {
+        let alg = self.alg.ok_or_else(|| malformed("the protected header has no `alg`"))?;
+        if !["PS256", "PS384", "PS512", "ES256", "ES384"].contains(&alg.as_str()) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the signature algorithm {} is not one notation signs with here (PS256/384/512, ES256/384)",
+                    quote(&alg)
+                ),
+            ));
+        }
+        if self.cty.as_deref() != Some(PAYLOAD_TYPE) {
+            return Err(malformed(format!("the protected header's `cty` is not {PAYLOAD_TYPE}")));
+        }
+        let crit = self
+            .crit
+            .ok_or_else(|| malformed("the protected header has no `crit` list"))?;
+        for name in &self.names {
+            match KNOWN_HEADERS.iter().find(|(known, _)| known == name) {
+                Some((_, true)) if !crit.contains(name) => {
+                    return Err(malformed(format!(
+                        "the critical header {} is not listed in `crit`",
+                        quote(name)
+                    )));
+                }
+                Some(_) => {}
+                None if crit.contains(name) => {
+                    return Err(malformed(format!(
+                        "the critical header {} is not one notation defines",
+                        quote(name)
+                    )));
+                }
+                None => {}
+            }
+        }
+        if let Some(listed) = crit.iter().find(|name| !self.names.contains(name)) {
+            return Err(malformed(format!(
+                "`crit` lists {}, which the header does not have",
+                quote(listed)
+            )));
+        }
+        match self.scheme.as_deref() {
+            Some("notary.x509") => {}
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "the signing scheme {} needs a signing service's plugin; only notary.x509 is verified here",
+                        quote(other)
+                    ),
+                ));
+            }
+            None => return Err(malformed("the protected header has no signing scheme")),
+        }
+        if !matches!(self.signing_time, Ok(Some(_))) {
+            return Err(malformed("the signing time is missing or malformed"));
+        }
+        let expiry = self.expiry.map_err(|()| malformed("the expiry is malformed"))?;
+        Ok(Checked { alg, expiry })
+    }
+}
+
+/// Refuses an envelope over the size limit.
+fn check_size(bytes: &[u8]) -> Result<(), Error> {
+    if bytes.len() > MAX_ENVELOPE {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "a notation envelope of {} bytes; the limit is {MAX_ENVELOPE}",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The digest notation's payload (`{"targetArtifact": {...}}`) signs.
+fn target_digest(payload: &[u8]) -> Result<Digest, Error> {
+    let payload: RawPayload = serde_json::from_slice(payload)
+        .map_err(|err| malformed(format!("the payload: {}", quote(&err.to_string()))))?;
+    payload.target_artifact.digest.parse().map_err(|_| {
+        malformed(format!(
+            "the target digest {} is not a digest",
+            quote(&payload.target_artifact.digest)
+        ))
+    })
+}
+
 fn malformed(why: impl Into<String>) -> Error {
     Error::new(
         ErrorKind::Notation,
@@ -136,15 +251,7 @@ impl Envelope {
     /// certificates ([`ErrorKind::Notation`] or the certificate's kind); a scheme other than `notary.x509` or an
     /// algorithm other than `PS256`/`PS384`/`PS512`/`ES256`/`ES384` ([`ErrorKind::Unsupported`]).
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        if bytes.len() > MAX_ENVELOPE {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "a notation envelope of {} bytes; the limit is {MAX_ENVELOPE}",
-                    bytes.len()
-                ),
-            ));
-        }
+        check_size(bytes)?;
         // serde's messages may name what the input held (an unknown field), so they are quoted: escaped and cut.
         let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(|err| malformed(quote(&err.to_string())))?;
         let protected = base64url_decode(&raw.protected).ok_or_else(|| malformed("`protected` is not base64url"))?;
@@ -153,86 +260,33 @@ impl Envelope {
         let header: serde_json::Map<String, Value> = serde_json::from_slice(&protected)
             .map_err(|err| malformed(format!("the protected header: {}", quote(&err.to_string()))))?;
         let text = |name: &str| header.get(name).and_then(Value::as_str);
-        let alg = text("alg").ok_or_else(|| malformed("the protected header has no `alg`"))?;
-        if !["PS256", "PS384", "PS512", "ES256", "ES384"].contains(&alg) {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "the JWS algorithm {} is not one notation signs with here (PS256/384/512, ES256/384)",
-                    quote(alg)
-                ),
-            ));
-        }
-        if text("cty") != Some(PAYLOAD_TYPE) {
-            return Err(malformed(format!("the protected header's `cty` is not {PAYLOAD_TYPE}")));
-        }
-        let crit: Vec<&str> = match header.get("crit") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    item.as_str()
-                        .ok_or_else(|| malformed("`crit` holds something other than names"))
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(malformed("the protected header has no `crit` list")),
+        let time = |name: &str| match header.get(name) {
+            None => Ok(None),
+            Some(value) => value.as_str().and_then(crate::sigstore::rfc3339).map(Some).ok_or(()),
         };
-        for name in header.keys() {
-            match KNOWN_HEADERS.iter().find(|(known, _)| known == name) {
-                Some((_, true)) if !crit.contains(&name.as_str()) => {
-                    return Err(malformed(format!(
-                        "the critical header {} is not listed in `crit`",
-                        quote(name)
-                    )));
-                }
-                Some(_) => {}
-                None if crit.contains(&name.as_str()) => {
-                    return Err(malformed(format!(
-                        "the critical header {} is not one notation defines",
-                        quote(name)
-                    )));
-                }
-                None => {}
-            }
-        }
-        if let Some(listed) = crit.iter().find(|name| !header.contains_key(**name)) {
-            return Err(malformed(format!(
-                "`crit` lists {}, which the header does not have",
-                quote(listed)
-            )));
-        }
-        match text(SIGNING_SCHEME) {
-            Some("notary.x509") => {}
-            Some(other) => {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "the signing scheme {} needs a verified timestamp; only notary.x509 is verified here",
-                        quote(other)
-                    ),
-                ));
-            }
-            None => return Err(malformed("the protected header has no signing scheme")),
-        }
-        if text(SIGNING_TIME).and_then(crate::sigstore::rfc3339).is_none() {
-            return Err(malformed("the signing time is missing or not RFC 3339"));
-        }
-        let expiry = match header.get(EXPIRY) {
-            None => None,
-            Some(value) => Some(
-                value
-                    .as_str()
-                    .and_then(crate::sigstore::rfc3339)
-                    .ok_or_else(|| malformed("the expiry is not RFC 3339"))?,
+        let crit = match header.get("crit") {
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| malformed("`crit` holds something other than names"))
+                    })
+                    .collect::<Result<_, _>>()?,
             ),
+            _ => None,
         };
-        let payload: RawPayload = serde_json::from_slice(&payload)
-            .map_err(|err| malformed(format!("the payload: {}", quote(&err.to_string()))))?;
-        let signed_digest: Digest = payload.target_artifact.digest.parse().map_err(|_| {
-            malformed(format!(
-                "the target digest {} is not a digest",
-                quote(&payload.target_artifact.digest)
-            ))
-        })?;
+        let checked = Header {
+            alg: text("alg").map(str::to_owned),
+            cty: text("cty").map(str::to_owned),
+            crit,
+            names: header.keys().cloned().collect(),
+            scheme: text(SIGNING_SCHEME).map(str::to_owned),
+            signing_time: time(SIGNING_TIME),
+            expiry: time(EXPIRY),
+        }
+        .check()?;
         if raw.header.x5c.is_empty() || raw.header.x5c.len() > MAX_CHAIN {
             return Err(malformed(format!(
                 "`x5c` holds {} certificates; 1 to {MAX_CHAIN} are read",
@@ -259,11 +313,130 @@ impl Envelope {
             })
             .transpose()?;
         Ok(Self {
-            signing_input: format!("{}.{}", raw.protected, raw.payload),
+            signing_input: format!("{}.{}", raw.protected, raw.payload).into_bytes(),
             signature,
-            alg: alg.to_owned(),
-            expiry,
-            signed_digest,
+            alg: checked.alg,
+            expiry: checked.expiry,
+            signed_digest: target_digest(&payload)?,
+            chain,
+            timestamp,
+        })
+    }
+
+    /// Reads a COSE envelope (`application/cose`: a `COSE_Sign1`, as `notation sign --signature-format cose`
+    /// writes it), with the same rules as [`parse`](Self::parse): the protected header's `alg` (1), content type
+    /// (3), `crit` (2) and notation's labels, the certificate chain in the unprotected `x5chain` (33), the
+    /// timestamp countersignature in `io.cncf.notary.timestampSignature`. Refused as `parse` refuses, and what
+    /// is not strict CBOR (indefinite lengths, duplicate keys, over 16 levels deep) with [`ErrorKind::Notation`].
+    pub fn parse_cose(bytes: &[u8]) -> Result<Self, Error> {
+        check_size(bytes)?;
+        let bad = |why: &str| malformed(format!("the COSE envelope: {why}"));
+        let item = cbor::decode(bytes).map_err(bad)?;
+        let item = match item {
+            Cbor::Tag(18, item) => *item,
+            Cbor::Tag(..) => return Err(bad("a tag other than COSE_Sign1's (18)")),
+            item => item,
+        };
+        let Cbor::Array(parts) = item else {
+            return Err(bad("not a COSE_Sign1 array"));
+        };
+        let [
+            Cbor::Bytes(protected_bytes),
+            unprotected @ Cbor::Map(_),
+            Cbor::Bytes(payload),
+            Cbor::Bytes(signature),
+        ] = parts.as_slice()
+        else {
+            return Err(bad(
+                "not the four parts of a COSE_Sign1 (protected, unprotected, payload, signature)",
+            ));
+        };
+        let protected = cbor::decode(protected_bytes).map_err(bad)?;
+        let Cbor::Map(entries) = &protected else {
+            return Err(bad("the protected header is not a map"));
+        };
+        let label = |key: &Cbor<'_>| match key {
+            Cbor::Text(text) => Some((*text).to_owned()),
+            Cbor::Unsigned(1) => Some("alg".to_owned()),
+            Cbor::Unsigned(2) => Some("crit".to_owned()),
+            Cbor::Unsigned(3) => Some("cty".to_owned()),
+            other => other.integer().map(|n| n.to_string()),
+        };
+        let names = entries
+            .iter()
+            .map(|(key, _)| label(key).ok_or_else(|| bad("a header label that is neither text nor an integer")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let alg = match protected.get(&Cbor::Unsigned(1)).and_then(Cbor::integer) {
+            None => None,
+            Some(-7) => Some("ES256".to_owned()),
+            Some(-35) => Some("ES384".to_owned()),
+            Some(-37) => Some("PS256".to_owned()),
+            Some(-38) => Some("PS384".to_owned()),
+            Some(-39) => Some("PS512".to_owned()),
+            Some(other) => Some(format!("COSE algorithm {other}")),
+        };
+        let text = |key: &Cbor<'_>| match protected.get(key) {
+            Some(Cbor::Text(text)) => Some((*text).to_owned()),
+            _ => None,
+        };
+        // notation writes times as CBOR epoch times: tag 1 over an integer.
+        let time = |name: &str| match protected.get(&Cbor::Text(name)) {
+            None => Ok(None),
+            Some(Cbor::Tag(1, value)) => value.integer().map(Some).ok_or(()),
+            Some(_) => Err(()),
+        };
+        let crit = match protected.get(&Cbor::Unsigned(2)) {
+            Some(Cbor::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|item| label(item).ok_or_else(|| bad("`crit` holds something other than labels")))
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => None,
+        };
+        let checked = Header {
+            alg,
+            cty: text(&Cbor::Unsigned(3)),
+            crit,
+            names,
+            scheme: text(&Cbor::Text(SIGNING_SCHEME)),
+            signing_time: time(SIGNING_TIME),
+            expiry: time(EXPIRY),
+        }
+        .check()?;
+        let chain = match unprotected.get(&Cbor::Unsigned(33)) {
+            Some(Cbor::Array(items)) => items.iter().collect::<Vec<_>>(),
+            Some(single @ Cbor::Bytes(_)) => vec![single],
+            _ => {
+                return Err(bad(
+                    "no certificate chain (x5chain, label 33) in the unprotected header",
+                ));
+            }
+        };
+        if chain.is_empty() || chain.len() > MAX_CHAIN {
+            return Err(bad(&format!(
+                "x5chain holds {} certificates; 1 to {MAX_CHAIN} are read",
+                chain.len()
+            )));
+        }
+        let chain = chain
+            .into_iter()
+            .map(|item| match item {
+                Cbor::Bytes(der) => Certificate::from_der(der),
+                _ => Err(bad("an x5chain entry that is not a byte string")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let timestamp = match unprotected.get(&Cbor::Text(TIMESTAMP_SIGNATURE)) {
+            None => None,
+            Some(Cbor::Bytes(der)) => Some(Timestamp::from_der(der)?),
+            Some(_) => return Err(bad("the timestamp countersignature is not a byte string")),
+        };
+        Ok(Self {
+            signing_input: cbor::sig_structure(protected_bytes, payload),
+            signature: signature.to_vec(),
+            alg: checked.alg,
+            expiry: checked.expiry,
+            signed_digest: target_digest(payload)?,
             chain,
             timestamp,
         })
@@ -320,7 +493,7 @@ impl Envelope {
         }
         let (leaf, intermediates) = self.chain.split_first().ok_or_else(|| malformed("an empty `x5c`"))?;
         let key = leaf.public_key()?;
-        if !key.verify_jws(&self.alg, self.signing_input.as_bytes(), &self.signature) {
+        if !key.verify_jws(&self.alg, &self.signing_input, &self.signature) {
             return Err(Error::new(
                 ErrorKind::BadSignature,
                 format!(

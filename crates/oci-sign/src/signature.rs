@@ -82,7 +82,7 @@ enum LayerKind {
     Bundle,
     /// A notation JWS envelope.
     Jws,
-    /// A notation COSE envelope, which is not verified here.
+    /// A notation COSE envelope.
     Cose,
 }
 
@@ -413,14 +413,8 @@ impl SignatureManifest {
                 self.verify_simple_signing(&layer.blob, payload, signature.as_deref(), trust)
             }
             LayerKind::Bundle => self.verify_bundle(&layer.blob, payload, blob, trust),
-            LayerKind::Jws => self.verify_jws(payload, trust),
-            LayerKind::Cose => Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "{} is a notation COSE envelope, which is not verified here (JWS is)",
-                    layer.blob
-                ),
-            )),
+            LayerKind::Jws => self.verify_notation(&Envelope::parse(payload)?, trust),
+            LayerKind::Cose => self.verify_notation(&Envelope::parse_cose(payload)?, trust),
         }
     }
 
@@ -545,11 +539,11 @@ impl SignatureManifest {
 }
 
 impl SignatureManifest {
-    /// A notation JWS envelope for this digest: `Ok(Some(signer))` when its chain leads to a trusted certificate,
-    /// `Ok(None)` untrusted (a valid signature whose chain reaches none, or is not valid now), `Err` invalid (for
-    /// another digest, a broken signature, expired, malformed).
-    fn verify_jws(&self, bytes: &[u8], trust: &Trust) -> Result<Option<Signer>, Error> {
-        let envelope = Envelope::parse(bytes)?;
+    /// A notation envelope (JWS or COSE) for this digest: `Ok(Some(signer))` when its chain leads to a trusted
+    /// certificate (of a trusted identity, when some are given), `Ok(None)` untrusted (a valid signature whose
+    /// chain reaches none, or is not valid at the time judged, or another identity), `Err` invalid (for another
+    /// digest, a broken signature or timestamp, expired, malformed).
+    fn verify_notation(&self, envelope: &Envelope, trust: &Trust) -> Result<Option<Signer>, Error> {
         match envelope.verify_timestamped(&self.signed, &trust.notation, &trust.notation_tsa, trust.now()) {
             // A certificate the store leads to, but not one of the identities trusted: someone else's.
             Ok(_)

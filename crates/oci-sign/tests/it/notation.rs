@@ -281,44 +281,78 @@ fn a_ca_chain_verifies_and_every_broken_rule_has_its_error() {
     }
 }
 
-/// A notation signature manifest (as `notation sign` pushes it) judged through `SignatureManifest` and `Trust`.
+/// A notation signature manifest (as `notation sign` pushes it), JWS or COSE, judged through `SignatureManifest` and
+/// `Trust`: verified by its certificate (and for a trusted identity its subject has), untrusted otherwise, invalid
+/// under another image.
 #[test]
 fn a_notation_signature_manifest_is_verified_untrusted_or_invalid_under_a_trust() {
-    let (file, signed) = WITHOUT_TIMESTAMP;
-    let signed = digest(signed);
-    let bytes = data(file);
-    let leaf = Envelope::parse(&bytes).unwrap().chain()[0].clone();
-    let manifest = |subject: &Digest| {
-        serde_json::to_vec(&json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "artifactType": "application/vnd.cncf.notary.signature",
-            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2,
-                       "digest": Digest::sha256(b"{}").to_string()},
-            "layers": [{"mediaType": "application/jose+json", "size": bytes.len(),
-                        "digest": Digest::sha256(&bytes).to_string()}],
-            "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 528,
-                        "digest": subject.to_string()}
-        }))
-        .unwrap()
-    };
-    let blob = |wanted: &Digest| (*wanted == Digest::sha256(&bytes)).then_some(&bytes[..]);
-    let parsed = SignatureManifest::parse(&signed, &manifest(&signed)).unwrap();
-    assert_eq!(parsed.format(), "notation");
-    let trusted = Trust::default().with_notation([leaf]).at(NOW);
-    match parsed.verify(blob, &trusted) {
-        Verdict::Verified {
-            signer: Signer::Certificate { subject, .. },
-        } => assert!(subject.contains("alpine")),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(parsed.verify(blob, &Trust::default().at(NOW)), Verdict::Untrusted);
-    // The envelope under another image's manifest: its subject says so.
-    let other = Digest::sha256(b"another image");
-    let copied = SignatureManifest::parse(&other, &manifest(&other)).unwrap();
-    match copied.verify(blob, &trusted) {
-        Verdict::Invalid { reason } => assert_eq!(reason.kind(), ErrorKind::OtherDigest, "{reason}"),
-        verdict => panic!("{verdict:?}"),
+    use oci_sign::notation::TrustedIdentity;
+    let cases = [
+        (WITHOUT_TIMESTAMP.0, WITHOUT_TIMESTAMP.1, "application/jose+json"),
+        ("notation/cose-signature.cose", JWS_SIGNATURE.1, "application/cose"),
+    ];
+    for (file, signed, media_type) in cases {
+        let signed = digest(signed);
+        let bytes = data(file);
+        let envelope = if media_type == "application/cose" {
+            Envelope::parse_cose(&bytes)
+        } else {
+            Envelope::parse(&bytes)
+        };
+        let leaf = envelope.unwrap().chain()[0].clone();
+        let manifest = |subject: &Digest| {
+            serde_json::to_vec(&json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.cncf.notary.signature",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2,
+                           "digest": Digest::sha256(b"{}").to_string()},
+                "layers": [{"mediaType": media_type, "size": bytes.len(),
+                            "digest": Digest::sha256(&bytes).to_string()}],
+                "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 528,
+                            "digest": subject.to_string()}
+            }))
+            .unwrap()
+        };
+        let blob = |wanted: &Digest| (*wanted == Digest::sha256(&bytes)).then_some(&bytes[..]);
+        let parsed = SignatureManifest::parse(&signed, &manifest(&signed)).unwrap();
+        assert_eq!(parsed.format(), "notation");
+        let trusted = Trust::default().with_notation([leaf.clone()]).at(NOW);
+        match parsed.verify(blob, &trusted) {
+            Verdict::Verified {
+                signer: Signer::Certificate { subject, .. },
+            } => assert!(subject.contains("alpine"), "{file}"),
+            other => panic!("{file}: {other:?}"),
+        }
+        assert_eq!(
+            parsed.verify(blob, &Trust::default().at(NOW)),
+            Verdict::Untrusted,
+            "{file}"
+        );
+        // A trusted identity the subject has, and one it lacks.
+        let identity = |text: &str| [text.parse::<TrustedIdentity>().unwrap()];
+        let narrowed = |text: &str| {
+            Trust::default()
+                .with_notation([leaf.clone()])
+                .with_notation_identities(identity(text))
+                .at(NOW)
+        };
+        assert!(matches!(
+            parsed.verify(blob, &narrowed("O=Notary, CN=alpine")),
+            Verdict::Verified { .. }
+        ));
+        assert_eq!(
+            parsed.verify(blob, &narrowed("O=Notary, CN=other")),
+            Verdict::Untrusted,
+            "{file}"
+        );
+        // The envelope under another image's manifest: its subject says so.
+        let other = Digest::sha256(b"another image");
+        let copied = SignatureManifest::parse(&other, &manifest(&other)).unwrap();
+        match copied.verify(blob, &trusted) {
+            Verdict::Invalid { reason } => assert_eq!(reason.kind(), ErrorKind::OtherDigest, "{reason}"),
+            verdict => panic!("{file}: {verdict:?}"),
+        }
     }
 }
 
@@ -414,5 +448,65 @@ fn trusted_identities_match_the_subject_attributes_they_name() {
     ] {
         let err = bad.parse::<TrustedIdentity>().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TrustedIdentity, "{bad}: {err}");
+    }
+}
+
+/// COSE envelopes notation wrote (`--signature-format cose`; notation-go's test data): they verify with their own
+/// certificate, as the JWS ones do, the expired one only at its timestamp, and a changed byte of the signature or
+/// the payload, or another digest, is refused.
+#[test]
+fn cose_envelopes_notation_wrote_verify_as_the_jws_ones_do() {
+    let globalsign = [Certificate::from_der(&data("notation/globalsign-tsa-root.cer")).unwrap()];
+    let stamped = digest("sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda");
+    for (file, signed) in [
+        ("notation/cose-signature.cose", JWS_SIGNATURE.1),
+        ("notation/cose-with-timestamp.cose", stamped.as_str()),
+    ] {
+        let bytes = data(file);
+        let envelope = Envelope::parse_cose(&bytes).unwrap();
+        assert_eq!(envelope.signed_digest(), &digest(signed), "{file}");
+        let own = envelope.chain().to_vec();
+        let signer = envelope.verify(&digest(signed), &own, NOW).unwrap();
+        assert!(signer.subject.contains("CN=alpine"), "{signer:?}");
+        let err = envelope.verify(&Digest::sha256(b"other"), &own, NOW).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::OtherDigest, "{file}: {err}");
+        // COSE is not JSON, and JSON is not COSE.
+        assert_eq!(Envelope::parse(&bytes).unwrap_err().kind(), ErrorKind::Notation);
+        // The signature is the last 256 bytes (PS256 with a 2048-bit key); the payload sits just before it.
+        let mut changed = bytes.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let err = Envelope::parse_cose(&changed)
+            .unwrap()
+            .verify(&digest(signed), &own, NOW)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadSignature, "{file}: {err}");
+        let at = bytes.windows(14).position(|w| w == b"targetArtifact").unwrap();
+        let mut changed = bytes.clone();
+        changed[at] = b'T';
+        let err = Envelope::parse_cose(&changed).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Notation, "{file}: {err}");
+    }
+    assert!(
+        Envelope::parse_cose(&data("notation/cose-with-timestamp.cose"))
+            .unwrap()
+            .is_timestamped()
+    );
+
+    let envelope = Envelope::parse_cose(&data("notation/cose-expired-with-timestamp.cose")).unwrap();
+    let own = envelope.chain().to_vec();
+    envelope.verify_timestamped(&stamped, &own, &globalsign, NOW).unwrap();
+    let err = envelope.verify(&stamped, &own, NOW).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CertificatePath, "{err}");
+
+    for bad in [
+        &b""[..],
+        b"\xd2\x84",
+        b"\xd2\x83\x40\xa0\x40",
+        b"{}",
+        b"\xd3\x84\x40\xa0\x40\x40",
+    ] {
+        let err = Envelope::parse_cose(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Notation, "{bad:02x?}: {err}");
     }
 }
