@@ -212,7 +212,7 @@ impl Timestamp {
     /// for a signer's key this crate does not read).
     pub fn verify(&self, signed: &[u8], roots: &[Certificate]) -> Result<i64, Error> {
         let attributes = self.check_content(signed)?;
-        let signer = self.signer_among(&self.certificates, &attributes)?;
+        let signer = self.signer_among(self.certificates.iter(), &attributes)?;
         if roots.iter().any(|root| root.der() == signer.der()) {
             // A root that signs timestamps itself: trusted as it is.
             return Ok(self.time);
@@ -224,11 +224,10 @@ impl Timestamp {
     }
 
     /// As [`verify`](Self::verify), for a Sigstore timestamp authority: `chain` is its certificate chain, leaf first
-    /// and root last (its leaf may be the signer when the token embeds no certificate).
-    pub(crate) fn verify_chain(&self, signed: &[u8], chain: &[Certificate]) -> Result<i64, Error> {
-        let attributes = self.check_content(signed)?;
-        let candidates: Vec<Certificate> = self.certificates.iter().chain(chain.first()).cloned().collect();
-        let signer = self.signer_among(&candidates, &attributes)?;
+    /// and root last (its leaf may be the signer when the token embeds no certificate); `attributes` is what
+    /// [`check_content`](Self::check_content) gave, checked once for every authority tried.
+    pub(crate) fn verify_chain(&self, attributes: &[u8], chain: &[Certificate]) -> Result<i64, Error> {
+        let signer = self.signer_among(self.certificates.iter().chain(chain.first()), attributes)?;
         match chain {
             // A chain of the leaf alone: trusted as it is.
             [leaf] if leaf.der() == signer.der() => Ok(self.time),
@@ -252,7 +251,7 @@ impl Timestamp {
 
     /// That the token timestamps `signed`, and its signed attributes are those of its `TSTInfo`: the attributes'
     /// DER as signed (with the SET OF tag in place of the `[0]` they are sent with).
-    fn check_content(&self, signed: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn check_content(&self, signed: &[u8]) -> Result<Vec<u8>, Error> {
         if self.imprint_hash.digest(signed).as_ref() != self.imprint.as_slice() {
             return Err(failed(
                 "the timestamp is for another signature (its message imprint is not the hash of this signature)",
@@ -273,9 +272,12 @@ impl Timestamp {
 
     /// The certificate among `candidates` the signer identifier names, whose key verifies the signature over
     /// `attributes` and which was valid at the time.
-    fn signer_among<'c>(&self, candidates: &'c [Certificate], attributes: &[u8]) -> Result<&'c Certificate, Error> {
+    fn signer_among<'c>(
+        &self,
+        mut candidates: impl Iterator<Item = &'c Certificate>,
+        attributes: &[u8],
+    ) -> Result<&'c Certificate, Error> {
         let signer = candidates
-            .iter()
             .find(|certificate| match &self.signer {
                 SignerId::IssuerSerial { issuer, serial } => certificate.is_named_by(issuer, serial),
                 SignerId::KeyId(id) => certificate.subject_key_id() == Some(id.as_slice()),

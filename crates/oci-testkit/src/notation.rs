@@ -9,15 +9,14 @@
 use std::path::{Path, PathBuf};
 
 use oci_registry::Error;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
 
 use crate::base64;
 use crate::images::{Images, Pushed};
+use crate::pki::ca_params;
 use crate::temp::{base64url, pem};
 use crate::tsa::Tsa;
 
@@ -53,17 +52,7 @@ impl Notary {
     /// As [`new`](Self::new), with the signing certificate's parameters (validity, key and extended key usages...)
     /// changed by `leaf` before it is issued: for the certificates a verifier must refuse.
     pub fn with_leaf(name: &str, leaf: impl FnOnce(&mut CertificateParams)) -> Self {
-        let ca = || {
-            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-            params
-                .distinguished_name
-                .push(DnType::CommonName, format!("{name} root"));
-            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-            params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-            params.not_after = rcgen::date_time_ymd(2090, 1, 1);
-            params
-        };
+        let ca = || ca_params(&format!("{name} root"));
         let root_key = KeyPair::generate().unwrap();
         let root = ca().self_signed(&root_key).unwrap();
         let issuer = Issuer::new(ca(), root_key);

@@ -82,3 +82,16 @@ impl Default for TestCa {
         Self::new()
     }
 }
+
+/// A certificate authority's parameters, `O=oci-testkit, CN=name`, valid from 2020 to 2090, for signing certificates
+/// and CRLs: the roots and intermediates of the test kit's Sigstore instance, timestamp authority and notary.
+pub(crate) fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2090, 1, 1);
+    params
+}

@@ -24,16 +24,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oci_digest::Digest;
 use oci_registry::Error;
-use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
-};
+use rcgen::{CertificateParams, CustomExtension, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose, SanType};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
 use serde_json::json;
 
 use crate::base64;
 use crate::images::{Images, Pushed};
+use crate::pki::ca_params;
 use crate::temp::pem;
 use crate::tsa::Tsa;
 
@@ -96,17 +94,6 @@ impl Default for Sigstore {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn ca_params(name: &str) -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2090, 1, 1);
-    params
 }
 
 /// Seconds since 1970, now.

@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rcgen::{BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{CertificateParams, CustomExtension, DnType, Issuer, KeyPair, KeyUsagePurpose};
 
+use crate::pki::ca_params;
 use crate::temp::{TempDir, pem};
 use crate::tools::{apt, tool};
 
@@ -33,25 +34,12 @@ impl Default for Tsa {
     }
 }
 
-fn ca_params() -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "test timestamp root");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2090, 1, 1);
-    params
-}
-
 impl Tsa {
     /// A CA and a time-stamping leaf it issued (ECDSA P-256), the leaf's key and certificate written for OpenSSL.
     pub fn new() -> Self {
         let root_key = KeyPair::generate().unwrap();
-        let root = ca_params().self_signed(&root_key).unwrap();
-        let root_issuer = Issuer::new(ca_params(), root_key);
+        let root = ca_params("test timestamp root").self_signed(&root_key).unwrap();
+        let root_issuer = Issuer::new(ca_params("test timestamp root"), root_key);
         let leaf_key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.distinguished_name.push(DnType::OrganizationName, "oci-testkit");

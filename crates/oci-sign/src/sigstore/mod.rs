@@ -397,6 +397,7 @@ fn verify_timestamp(timestamp: &Timestamp, signature: &[u8], root: &TrustedRoot)
             "the trusted root lists no timestamp authority",
         ));
     }
+    let attributes = timestamp.check_content(signature)?;
     let mut last_error = None;
     for authority in &root.timestamp_authorities {
         if !authority.valid_for.contains(timestamp.time()) {
@@ -409,7 +410,7 @@ fn verify_timestamp(timestamp: &Timestamp, signature: &[u8], root: &TrustedRoot)
             ));
             continue;
         }
-        match timestamp.verify_chain(signature, &authority.chain) {
+        match timestamp.verify_chain(&attributes, &authority.chain) {
             Ok(time) => return Ok(time),
             Err(err) => last_error = Some(err),
         }
