@@ -5,12 +5,24 @@
 use oci_testkit::cosign::Cosign;
 use oci_testkit::images::OCI_MANIFEST;
 use oci_testkit::sigstore::{SIGN_PREDICATE, Signing, now};
-use oci_testkit::{Registry, Sigstore, TempDir, block_on};
+use oci_testkit::{Images, Registry, Sigstore, TempDir, block_on};
 
 use crate::{oci_check, verify_json as verify};
 
 const IDENTITY: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// A registry with a repository of images, a private Sigstore instance, and its trusted root written to a
+/// directory of the test's own (`root`, its path).
+fn keyless_setup(repository: &str) -> (Registry, Images, Sigstore, TempDir, String) {
+    let registry = Registry::open();
+    let images = registry.images(repository).unwrap();
+    let sigstore = Sigstore::new();
+    let dir = TempDir::new("oci-keyless");
+    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let root = root.display().to_string();
+    (registry, images, sigstore, dir, root)
+}
 
 #[test]
 fn bundles_cosign_attaches_with_a_key_verify_and_attestations_of_other_types_are_not_signatures() {
@@ -86,12 +98,7 @@ fn bundles_cosign_attaches_with_a_key_verify_and_attestations_of_other_types_are
 
 #[test]
 fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another_digest_is_invalid() {
-    let registry = Registry::open();
-    let sigstore = Sigstore::new();
-    let dir = TempDir::new("oci-keyless");
-    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
-    let root = root.display().to_string();
-    let images = registry.images("keyless/app").unwrap();
+    let (registry, images, sigstore, dir, root) = keyless_setup("keyless/app");
     let host = registry.host().to_owned();
     let signing = Signing {
         identity: IDENTITY,
@@ -212,12 +219,7 @@ fn keyless_bundles_verify_for_their_identity_and_issuer_and_a_bundle_for_another
 /// is the one that signed the image in use, and `--require-signed` refusing an unsigned one.
 #[test]
 fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
-    let registry = Registry::open();
-    let sigstore = Sigstore::new();
-    let dir = TempDir::new("oci-keyless-update");
-    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
-    let root = root.display().to_string();
-    let images = registry.images("keyless/moving").unwrap();
+    let (registry, images, sigstore, _dir, root) = keyless_setup("keyless/moving");
     let host = registry.host().to_owned();
     let other_workflow = "https://github.com/acme/app/.github/workflows/nightly.yml@refs/heads/main";
     let sign = |image: &oci_testkit::Pushed, identity: &str| {
@@ -280,12 +282,7 @@ fn update_verifies_keyless_proposals_and_tells_a_change_of_identity() {
 /// An identity is text from a certificate: the table shows it escaped, JSON as it is.
 #[test]
 fn a_keyless_identity_with_control_characters_is_escaped_in_the_table() {
-    let registry = Registry::open();
-    let sigstore = Sigstore::new();
-    let dir = TempDir::new("oci-keyless-hostile");
-    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
-    let root = root.display().to_string();
-    let images = registry.images("keyless/hostile").unwrap();
+    let (registry, images, sigstore, _dir, root) = keyless_setup("keyless/hostile");
     let identity = "https://evil.example/\u{1b}[2J\u{1b}[31mtrusted";
     let signing = Signing {
         identity,
@@ -327,13 +324,9 @@ fn a_keyless_identity_with_control_characters_is_escaped_in_the_table() {
 /// lists the authority, and is invalid against one that does not: nobody vouches for when it was signed.
 #[test]
 fn a_rekor_v2_bundle_verifies_at_its_timestamp_and_not_without_the_timestamp_authority() {
-    let registry = Registry::open();
-    let sigstore = Sigstore::new();
-    let dir = TempDir::new("oci-rekor-v2");
-    let root = sigstore.write_trusted_root(dir.path(), "trusted_root.json");
+    let (registry, images, sigstore, dir, root) = keyless_setup("rekor2/app");
     let no_tsa = dir.path().join("no_tsa.json");
     std::fs::write(&no_tsa, sigstore.trusted_root_json_without_tsa()).unwrap();
-    let images = registry.images("rekor2/app").unwrap();
     let signed = block_on(async {
         let signed = images.image(OCI_MANIFEST, "signed", Some("v2")).await.unwrap();
         let signing = Signing {
@@ -361,7 +354,7 @@ fn a_rekor_v2_bundle_verifies_at_its_timestamp_and_not_without_the_timestamp_aut
         ])
     };
 
-    let (code, records) = run(&root);
+    let (code, records) = run(std::path::Path::new(&root));
     assert_eq!(code, 0, "{records:#?}");
     assert_eq!(records[0]["digest"], signed.digest.as_str());
     assert_eq!(records[0]["signature"]["status"], "verified", "{records:#?}");
